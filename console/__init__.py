@@ -1,0 +1,1 @@
+"""clarity: the operator console and command line, a client of clarityd."""

@@ -1,0 +1,63 @@
+"""``clarity``: the console (no arguments) and the command line.
+
+    clarity                          open the console
+    clarity rpc METHOD [JSON]        call any RPC method, print the result as JSON
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+import msgspec
+
+from daemon.client import Client
+from daemon.protocol import RpcError
+
+
+def _rpc(args: argparse.Namespace) -> int:
+    try:
+        params: Any = json.loads(args.params) if args.params else {}
+    except json.JSONDecodeError as e:
+        print(f"clarity: params are not valid JSON: {e}", file=sys.stderr)
+        return 2
+    try:
+        with Client(args.socket, timeout=args.timeout) as client:
+            result = client.call_raw(args.method, params)
+    except RpcError as e:
+        print(f"clarity: {e}", file=sys.stderr)
+        return 1
+    sys.stdout.write(msgspec.json.format(msgspec.json.encode(result), indent=2).decode() + "\n")
+    return 0
+
+
+def _console(args: argparse.Namespace) -> int:
+    from .app import make_app  # Textual only when the console is wanted
+
+    make_app(socket_path=args.socket).run()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="clarity", description="Clarity console and command line.")
+    parser.add_argument("--socket", help="clarityd socket (default: $CLARITY_SOCKET or the standard place)")
+    parser.set_defaults(func=_console)
+    sub = parser.add_subparsers(dest="command")
+
+    rpc = sub.add_parser("rpc", help="call an RPC method and print the result as JSON")
+    rpc.add_argument("method", help="dotted method name, e.g. tables.list (system.describe lists them)")
+    rpc.add_argument("params", nargs="?", help="params as a JSON object, e.g. '{\"table\": \"documents\"}'")
+    rpc.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for the answer")
+    rpc.set_defaults(func=_rpc)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""The table catalog: one YAML file per memory table in ``schemas/``, validated with msgspec."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import msgspec
+import yaml
+
+FieldType = Literal["string", "text", "integer", "float", "boolean", "datetime", "json", "list"]
+FileKind = Literal["text", "markdown", "pdf", "code", "dataset", "media"]
+
+# Columns every memory table has, for governance and trust. A schema may not redefine them.
+COMMON_FIELDS: dict[str, tuple[FieldType, str]] = {
+    "id": ("integer", "Row id."),
+    "created_at": ("datetime", "When the row was inserted (UTC)."),
+    "updated_at": ("datetime", "When the row last changed (UTC)."),
+    "source": ("string", "Where the row came from: a file path, an agent, an operator."),
+    "trust_score": ("float", "How far the row is trusted, 0..1."),
+    "version": ("integer", "Incremented on every change, for optimistic concurrency."),
+}
+
+NON_SCHEMA_FILES = {"policy"}  # other YAML in schemas/ that is not a table
+
+
+class CatalogError(Exception):
+    """A schema file is unreadable or invalid; the message names the file and the field."""
+
+
+class FieldSpec(msgspec.Struct, forbid_unknown_fields=True):
+    name: str
+    type: FieldType
+    required: bool = False
+    description: str = ""
+
+
+class Hints(msgspec.Struct, forbid_unknown_fields=True):
+    """What inference looks for: extracted kinds, extensions, phrases, dataset columns."""
+
+    kinds: list[FileKind] = []
+    extensions: list[str] = []
+    keywords: list[str] = []
+    columns: list[str] = []
+
+
+class TableSpec(msgspec.Struct, forbid_unknown_fields=True):
+    name: str
+    db_table: str
+    description: str
+    fields: list[FieldSpec]
+    hints: Hints = msgspec.field(default_factory=Hints)
+
+    def field(self, name: str) -> FieldSpec | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+
+def _check(spec: TableSpec, stem: str) -> None:
+    if spec.name != stem:
+        raise CatalogError(f"name {spec.name!r} differs from the file name {stem!r}")
+    seen: set[str] = set()
+    for i, f in enumerate(spec.fields):
+        where = f"at $.fields[{i}].name"
+        if not f.name.isidentifier() or f.name != f.name.lower():
+            raise CatalogError(f"field name {f.name!r} is not a lowercase identifier - {where}")
+        if f.name in COMMON_FIELDS:
+            raise CatalogError(f"field {f.name!r} is a common column every table has - {where}")
+        if f.name in seen:
+            raise CatalogError(f"field {f.name!r} appears twice - {where}")
+        seen.add(f.name)
+    if not spec.db_table.isidentifier():
+        raise CatalogError(f"db_table {spec.db_table!r} is not a valid table name - at $.db_table")
+
+
+def load_table(path: Path) -> TableSpec:
+    """Load and validate one schema file."""
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+        spec = msgspec.convert(data, TableSpec)
+        _check(spec, path.stem)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, msgspec.ValidationError, CatalogError) as e:
+        raise CatalogError(f"{path}: {e}") from e
+    return spec
+
+
+def load_catalog(directory: str | Path) -> dict[str, TableSpec]:
+    """Every table in ``directory``, by name, in name order."""
+    directory = Path(directory)
+    files = sorted(p for p in directory.glob("*.yaml") if p.stem not in NON_SCHEMA_FILES)
+    if not files:
+        raise CatalogError(f"{directory}: no table schemas (*.yaml) found")
+    tables = {}
+    db_tables: dict[str, str] = {}
+    for path in files:
+        spec = load_table(path)
+        if spec.db_table in db_tables:
+            raise CatalogError(f"{path}: db_table {spec.db_table!r} is also used by {db_tables[spec.db_table]}")
+        db_tables[spec.db_table] = spec.name
+        tables[spec.name] = spec
+    return tables

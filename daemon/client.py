@@ -1,0 +1,286 @@
+"""The Clarity client library: what a local agent author imports.
+
+Depends only on :mod:`daemon.protocol` (msgspec and the standard library), never on the
+daemon's internals. Two clients with the same surface::
+
+    from daemon.client import Client, AsyncClient
+
+    with Client() as c:                          # socket from $CLARITY_SOCKET or the default
+        print(c.system.health().status)
+        page = c.rows.list(table="documents", search="invoice", limit=20)
+
+    async with AsyncClient() as c:
+        tables = await c.tables.list()
+
+``client.<noun>.<verb>(**params)`` calls method ``noun.verb`` (or a declared alias) and
+returns its typed result; errors raise :class:`RpcError` with a code from :class:`ErrorCode`.
+A dropped connection is re-opened on the next call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import socket
+from typing import Any, Callable, TypeVar
+
+import msgspec
+from msgspec import UNSET
+
+from .protocol import METHODS, ErrorCode, Method, RpcError
+from .protocol.envelope import ClientRequest, IncomingResponse, encoder, incoming_decoder
+from .protocol.paths import client_socket_path
+
+R = TypeVar("R")
+NotificationHandler = Callable[[str, Any], None]
+
+
+class ConnectionLost(RpcError):
+    """The daemon went away before answering; the call may or may not have happened."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(ErrorCode.UNAVAILABLE, message)
+
+
+def resolve(name: str) -> Method[Any, Any]:
+    """A method by ``noun.verb`` or by one of its client aliases (``noun.alias``)."""
+    if name in METHODS:
+        return METHODS[name]
+    noun, _, verb = name.partition(".")
+    for m in METHODS.values():
+        if m.noun == noun and verb in m.aliases:
+            return m
+    raise AttributeError(f"no RPC method {name!r}")
+
+
+def _params(method: Method[Any, Any], params: Any, kwargs: dict[str, Any]) -> Any:
+    if params is None:
+        params = msgspec.convert(kwargs, method.params) if kwargs else {}
+    elif kwargs:
+        raise TypeError("pass params either as an object or as keywords, not both")
+    return params
+
+
+def _result(method: Method[Any, Any] | None, reply: IncomingResponse) -> Any:
+    if reply.error is not UNSET:
+        e = reply.error
+        raise RpcError(e.code, e.message, None if e.data is UNSET else e.data)  # type: ignore[union-attr]
+    raw = reply.result
+    if raw is UNSET:
+        return None
+    return msgspec.json.decode(raw, type=method.result) if method else msgspec.json.decode(raw)  # type: ignore[arg-type]
+
+
+class _Namespace:
+    def __init__(self, client: Any, noun: str) -> None:
+        self._client, self._noun = client, noun
+
+    def __getattr__(self, verb: str) -> Callable[..., Any]:
+        method = resolve(f"{self._noun}.{verb}")
+        return lambda params=None, **kwargs: self._client.call(method, params, **kwargs)
+
+    def __dir__(self) -> list[str]:
+        return sorted({m.verb for m in METHODS.values() if m.noun == self._noun}
+                      | {a for m in METHODS.values() if m.noun == self._noun for a in m.aliases})
+
+
+class _Base:
+    def __init__(self, path: str | None = None, timeout: float | None = 30.0) -> None:
+        self.path = path or client_socket_path()
+        self.timeout = timeout
+        self._ids = itertools.count(1)
+
+    def __getattr__(self, noun: str) -> _Namespace:
+        if noun.startswith("_") or not any(m.noun == noun for m in METHODS.values()):
+            raise AttributeError(noun)
+        return _Namespace(self, noun)
+
+    def _frame(self, method: str, params: Any, notify: bool = False) -> tuple[int | None, bytes]:
+        rid = None if notify else next(self._ids)
+        req = ClientRequest(method=method, params=params, id=UNSET if rid is None else rid)
+        return rid, encoder.encode(req) + b"\n"
+
+
+class Client(_Base):
+    """A blocking client; one call at a time. Notifications that arrive while waiting
+    (from ``events.subscribe``) go to ``on_notification`` or pile up in ``notifications``."""
+
+    def __init__(self, path: str | None = None, timeout: float | None = 30.0,
+                 on_notification: NotificationHandler | None = None) -> None:
+        super().__init__(path, timeout)
+        self._sock: socket.socket | None = None
+        self._buffer = bytearray()
+        self.on_notification = on_notification
+        self.notifications: list[tuple[str, Any]] = []
+
+    def __enter__(self) -> "Client":
+        self.connect()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def connect(self) -> None:
+        if self._sock is None:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.settimeout(self.timeout)
+            try:
+                s.connect(self.path)
+            except OSError as e:
+                s.close()
+                raise ConnectionLost(f"cannot connect to clarityd at {self.path}: {e.strerror or e}") from e
+            self._sock, self._buffer = s, bytearray()
+
+    def close(self) -> None:
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+
+    def call(self, method: Method[Any, R] | str, params: Any = None, **kwargs: Any) -> R:
+        m = resolve(method) if isinstance(method, str) else method
+        rid, data = self._frame(m.name, _params(m, params, kwargs))
+        self._send(data)
+        return _result(m, self._read_reply(rid))
+
+    def call_raw(self, method: str, params: Any = None) -> Any:
+        """Call any method by name with plain JSON params; returns plain JSON."""
+        rid, data = self._frame(method, params if params is not None else {})
+        self._send(data)
+        return _result(None, self._read_reply(rid))
+
+    def _send(self, data: bytes) -> None:
+        for attempt in (1, 2):
+            self.connect()
+            try:
+                self._sock.sendall(data)  # type: ignore[union-attr]
+                return
+            except (BrokenPipeError, ConnectionResetError):
+                self.close()  # the daemon restarted since the last call: dial again once
+                if attempt == 2:
+                    raise ConnectionLost(f"clarityd at {self.path} closed the connection")
+
+    def read_message(self) -> IncomingResponse:
+        """The next message from the daemon (blocking, up to ``timeout``)."""
+        assert self._sock is not None
+        while (cut := self._buffer.find(b"\n")) < 0:
+            try:
+                chunk = self._sock.recv(65536)
+            except TimeoutError:
+                raise RpcError(ErrorCode.TIMEOUT, f"no answer from clarityd within {self.timeout}s") from None
+            except OSError as e:
+                chunk = b""
+            if not chunk:
+                self.close()
+                raise ConnectionLost("clarityd closed the connection before answering")
+            self._buffer += chunk
+        line = bytes(self._buffer[:cut])
+        del self._buffer[: cut + 1]
+        return incoming_decoder.decode(line)
+
+    def _read_reply(self, rid: int | None) -> IncomingResponse:
+        while True:
+            msg = self.read_message()
+            if msg.method is not UNSET and msg.id is UNSET:
+                params = msgspec.json.decode(msg.params) if msg.params is not UNSET else None  # type: ignore[arg-type]
+                if self.on_notification:
+                    self.on_notification(msg.method, params)  # type: ignore[arg-type]
+                else:
+                    self.notifications.append((msg.method, params))  # type: ignore[arg-type]
+                continue
+            if msg.id == rid or msg.id is None:  # None: an error the daemon could not tie to a call
+                return msg
+
+
+class AsyncClient(_Base):
+    """An asyncio client; calls may run concurrently on one connection (pipelined)."""
+
+    def __init__(self, path: str | None = None, timeout: float | None = 30.0,
+                 on_notification: NotificationHandler | None = None) -> None:
+        super().__init__(path, timeout)
+        self.on_notification = on_notification
+        self._reader: asyncio.StreamReader | None = None
+        self._writer: asyncio.StreamWriter | None = None
+        self._pending: dict[int, asyncio.Future[IncomingResponse]] = {}
+        self._read_task: asyncio.Task[None] | None = None
+        self._connecting = asyncio.Lock()
+
+    async def __aenter__(self) -> "AsyncClient":
+        await self.connect()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def connect(self) -> None:
+        async with self._connecting:
+            if self._writer is not None and not self._writer.is_closing():
+                return
+            try:
+                self._reader, self._writer = await asyncio.open_unix_connection(self.path, limit=16 * 1024 * 1024)
+            except OSError as e:
+                raise ConnectionLost(f"cannot connect to clarityd at {self.path}: {e.strerror or e}") from e
+            self._read_task = asyncio.create_task(self._read_loop())
+
+    async def close(self) -> None:
+        if self._read_task:
+            self._read_task.cancel()
+            self._read_task = None
+        if self._writer is not None:
+            self._writer.close()
+            try:
+                await self._writer.wait_closed()
+            except (ConnectionError, BrokenPipeError):
+                pass
+            self._writer = None
+        self._fail_pending("client closed")
+
+    async def call(self, method: Method[Any, R] | str, params: Any = None, **kwargs: Any) -> R:
+        m = resolve(method) if isinstance(method, str) else method
+        return _result(m, await self._roundtrip(m.name, _params(m, params, kwargs)))
+
+    async def call_raw(self, method: str, params: Any = None) -> Any:
+        return _result(None, await self._roundtrip(method, params if params is not None else {}))
+
+    async def _roundtrip(self, method: str, params: Any) -> IncomingResponse:
+        await self.connect()
+        rid, data = self._frame(method, params)
+        assert rid is not None
+        future: asyncio.Future[IncomingResponse] = asyncio.get_running_loop().create_future()
+        self._pending[rid] = future
+        try:
+            self._writer.write(data)  # type: ignore[union-attr]
+            await self._writer.drain()  # type: ignore[union-attr]
+            return await asyncio.wait_for(future, self.timeout)
+        except asyncio.TimeoutError:
+            raise RpcError(ErrorCode.TIMEOUT, f"no answer from clarityd within {self.timeout}s") from None
+        except (ConnectionError, BrokenPipeError) as e:
+            raise ConnectionLost(f"clarityd connection lost: {e}") from e
+        finally:
+            self._pending.pop(rid, None)
+
+    async def _read_loop(self) -> None:
+        assert self._reader is not None
+        try:
+            while line := await self._reader.readline():
+                msg = incoming_decoder.decode(line)
+                if msg.id is UNSET and msg.method is not UNSET:
+                    if self.on_notification:
+                        params = msgspec.json.decode(msg.params) if msg.params is not UNSET else None  # type: ignore[arg-type]
+                        self.on_notification(msg.method, params)  # type: ignore[arg-type]
+                    continue
+                future = self._pending.get(msg.id) if isinstance(msg.id, int) else None
+                if future is not None and not future.done():
+                    future.set_result(msg)
+        except (ConnectionError, asyncio.IncompleteReadError, ValueError):
+            pass
+        finally:
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
+            self._fail_pending("clarityd closed the connection before answering")
+
+    def _fail_pending(self, why: str) -> None:
+        for future in self._pending.values():
+            if not future.done():
+                future.set_exception(ConnectionLost(why))
+        self._pending.clear()

@@ -1,0 +1,110 @@
+"""Configuration: defaults, then the YAML file ($CLARITY_CONFIG), then the environment.
+
+``clarityd`` started with only environment variables set must work; the file is optional.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+import msgspec
+import yaml
+
+from .protocol.paths import default_socket_path
+
+REPO_SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
+
+
+class ConfigError(Exception):
+    """The configuration file is unreadable or invalid; the message says where."""
+
+
+class RoleRules(msgspec.Struct, forbid_unknown_fields=True):
+    """Who gets a role: by user name, uid, group name or gid (primary or supplementary)."""
+
+    users: list[str] = []
+    uids: list[int] = []
+    groups: list[str] = []
+    gids: list[int] = []
+
+
+class Roles(msgspec.Struct, forbid_unknown_fields=True):
+    operators: RoleRules = msgspec.field(default_factory=RoleRules)
+    agents: RoleRules = msgspec.field(default_factory=RoleRules)
+    readers: RoleRules = msgspec.field(default_factory=RoleRules)
+    # The role of a caller no rule names (anyone the socket's 0660 mode lets in).
+    default: Literal["none", "reader", "agent", "operator"] = "reader"
+
+
+class Limits(msgspec.Struct, forbid_unknown_fields=True):
+    max_message_bytes: int = 1024 * 1024
+    max_connections: int = 256
+    max_inflight_per_connection: int = 64
+    message_timeout_s: float = 10.0  # a half-sent message older than this closes the connection
+    idle_timeout_s: float = 600.0  # a connection that says nothing for this long is closed
+    drain_timeout_s: float = 10.0  # how long SIGTERM waits for in-flight requests
+
+
+class Config(msgspec.Struct, forbid_unknown_fields=True):
+    socket: str = ""
+    socket_group: str = ""  # chgrp the socket to this group, so its members may connect
+    state_dir: str = ""
+    database: str = ""
+    watch: list[str] = []
+    schemas_dir: str = ""
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    roles: Roles = msgspec.field(default_factory=Roles)
+    limits: Limits = msgspec.field(default_factory=Limits)
+
+    @property
+    def inbox(self) -> Path:
+        return Path(self.state_dir) / "inbox"
+
+
+def _default_state_dir(env: dict[str, str]) -> str:
+    if env.get("STATE_DIRECTORY"):
+        return env["STATE_DIRECTORY"].split(":")[0]
+    return str(Path.home() / ".local" / "state" / "clarity")
+
+
+def load_config(env: dict[str, str] | None = None) -> Config:
+    """Build the configuration; raise ConfigError naming the file and field on bad input."""
+    env = dict(os.environ if env is None else env)
+    raw: dict = {}
+    path = env.get("CLARITY_CONFIG")
+    if path:
+        try:
+            with open(path, encoding="utf-8") as f:
+                raw = yaml.load(f, Loader=yaml.CSafeLoader) or {}
+        except (OSError, yaml.YAMLError) as e:
+            raise ConfigError(f"{path}: {e}") from e
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{path}: expected a mapping at the top level")
+    try:
+        config = msgspec.convert(raw, Config)
+    except msgspec.ValidationError as e:
+        raise ConfigError(f"{path}: {e}") from e
+
+    overrides = {
+        "socket": env.get("CLARITY_SOCKET"),
+        "state_dir": env.get("CLARITY_STATE_DIR"),
+        "database": env.get("CLARITY_DATABASE"),
+        "schemas_dir": env.get("CLARITY_SCHEMAS"),
+    }
+    for name, value in overrides.items():
+        if value:
+            setattr(config, name, value)
+    if env.get("CLARITY_WATCH"):
+        config.watch = [p for p in env["CLARITY_WATCH"].split(":") if p]
+    if env.get("CLARITY_LOG_LEVEL"):
+        config.log_level = env["CLARITY_LOG_LEVEL"].lower()  # type: ignore[assignment]
+
+    config.state_dir = os.path.abspath(os.path.expanduser(config.state_dir or _default_state_dir(env)))
+    config.socket = os.path.abspath(os.path.expanduser(config.socket or default_socket_path(env)))
+    if not config.database:
+        config.database = "sqlite:///" + str(Path(config.state_dir) / "clarity.db")
+    config.watch = [os.path.abspath(os.path.expanduser(p)) for p in config.watch] or [str(config.inbox)]
+    config.schemas_dir = os.path.abspath(config.schemas_dir or str(REPO_SCHEMAS))
+    return config

@@ -1,0 +1,33 @@
+"""The wire contract between clarityd and its clients.
+
+A leaf package: it depends on the standard library and msgspec only, so an agent can
+``import daemon.client`` without pulling in Peewee, watchdog or Textual. Each RPC method is
+declared once here (see :mod:`.registry`); the server, the client and the README's method
+table all read the same declarations.
+"""
+
+from .envelope import (
+    PROTOCOL_VERSION,
+    ErrorObject,
+    Notification,
+    Request,
+    Response,
+)
+from .errors import ErrorCode, RpcError
+from .registry import METHODS, Method, Role
+
+# Importing the per-noun modules registers their methods.
+from . import system, tables, rows  # noqa: E402,F401  (registration side effect)
+
+__all__ = [
+    "PROTOCOL_VERSION",
+    "ErrorCode",
+    "ErrorObject",
+    "METHODS",
+    "Method",
+    "Notification",
+    "Request",
+    "Response",
+    "Role",
+    "RpcError",
+]

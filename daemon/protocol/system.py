@@ -1,0 +1,70 @@
+"""system.*: health, identity and the method reference."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from .registry import Method, NoParams, Role
+
+
+class Identity(msgspec.Struct):
+    """Who is calling, from the socket's peer credentials (SO_PEERCRED)."""
+
+    uid: int
+    gid: int
+    pid: int
+    user: str
+    role: str
+
+
+class Health(msgspec.Struct):
+    status: str  # "ok" or "degraded"
+    database: str  # "sqlite" or "postgresql"
+    database_ok: bool
+    uptime_s: float
+    version: str
+    connections: int
+
+
+class Info(msgspec.Struct):
+    version: str
+    pid: int
+    started_at: str
+    socket: str
+    state_dir: str
+    database: str  # the URL with any password masked
+    watch: list[str]
+    schemas_dir: str
+    tables: int
+    methods: list[str]
+    caller: Identity
+
+
+class MethodDoc(msgspec.Struct):
+    name: str
+    role: str
+    summary: str
+    help: str
+    params: dict[str, Any]  # JSON Schema of the params Struct
+    result: dict[str, Any]  # JSON Schema of the result
+
+
+class DescribeMethods(msgspec.Struct, forbid_unknown_fields=True):
+    method: str | None = None  # one method, or all when omitted
+
+
+class Reloaded(msgspec.Struct):
+    reloaded: bool
+    changes: list[str]
+
+
+HEALTH = Method("system.health", NoParams, Health, Role.reader, "Is the daemon up and its database reachable.")
+INFO = Method("system.info", NoParams, Info, Role.reader, "Version, paths, database, and who you are.")
+DESCRIBE = Method(
+    "system.describe", DescribeMethods, list[MethodDoc], Role.reader, "Every method's params, result and help."
+)
+RELOAD = Method(
+    "system.reload", NoParams, Reloaded, Role.operator, "Reload the configuration file, as SIGHUP does."
+)

@@ -1,0 +1,48 @@
+"""One client connection: its identity, its in-flight calls and its serialized writes."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Callable
+
+from ..protocol.envelope import Notification, encoder
+from ..protocol.system import Identity
+
+
+class Connection:
+    def __init__(self, writer: asyncio.StreamWriter, identity: Identity, max_inflight: int) -> None:
+        self.writer = writer
+        self.identity = identity
+        self.inflight = asyncio.Semaphore(max_inflight)
+        self.tasks: set[asyncio.Task[Any]] = set()
+        self.closed = False
+        # Long-lived streams (events.subscribe) keep a connection open past the idle timeout.
+        self.streams: int = 0
+        self.on_close: list[Callable[[], None]] = []
+        self._write_lock = asyncio.Lock()
+
+    async def send(self, data: bytes) -> None:
+        """Write one framed message; waits while the peer's receive buffer is full."""
+        if self.closed:
+            return
+        async with self._write_lock:
+            try:
+                self.writer.write(data + b"\n")
+                await self.writer.drain()
+            except (ConnectionError, RuntimeError):
+                self.closed = True
+
+    async def notify(self, method: str, params: Any) -> None:
+        """Send a server-to-client notification (no id)."""
+        await self.send(encoder.encode(Notification(method=method, params=params)))
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+        for hook in self.on_close:
+            hook()
+        self.on_close.clear()
+        try:
+            self.writer.close()
+        except RuntimeError:  # loop already closing
+            pass

@@ -1,0 +1,291 @@
+"""JSON-RPC 2.0 over a Unix stream socket: newline framing, limits, dispatch, drain.
+
+Only this module turns exceptions into error responses: DaemonError subclasses carry
+their code; msgspec validation errors of params become -32602 with msgspec's path text;
+anything else is logged with its traceback and answered -32603 without it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import grp
+import logging
+import os
+import socket
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+from msgspec import UNSET
+
+from ..auth import identify
+from ..errors import DaemonError
+from ..protocol.envelope import (
+    ErrorObject,
+    Request,
+    Response,
+    encoder,
+    message_decoder,
+    request_decoder,
+)
+from ..protocol.errors import ErrorCode
+from ..protocol.registry import METHODS, Method, Role
+from .connection import Connection
+from .router import HANDLERS, CallContext
+
+if TYPE_CHECKING:
+    from ..service import Daemon
+
+log = logging.getLogger("clarityd.rpc")
+
+MAX_ERRORS_IN_A_ROW = 20  # a peer that only sends garbage is cut off after this many
+READ_CHUNK = 64 * 1024
+
+
+def error_response(code: ErrorCode, message: str, id: Any = None, data: Any = UNSET) -> Response:
+    return Response(id=id, error=ErrorObject(code=int(code), message=message, data=data))
+
+
+class SocketInUse(Exception):
+    pass
+
+
+class RpcServer:
+    def __init__(self, daemon: "Daemon") -> None:
+        self.daemon = daemon
+        self.connections: set[Connection] = set()
+        self._server: asyncio.AbstractServer | None = None
+        self._serving: set[asyncio.Task[Any]] = set()
+        self._readers: dict[Connection, asyncio.Task[Any]] = {}
+        self._param_decoders: dict[str, msgspec.json.Decoder[Any]] = {
+            name: msgspec.json.Decoder(m.params) for name, m in METHODS.items()
+        }
+
+    @property
+    def limits(self):  # read at use: SIGHUP may change them
+        return self.daemon.config.limits
+
+    # -- lifecycle --------------------------------------------------------------------
+
+    async def start(self, path: str, group: str = "") -> None:
+        os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+        if os.path.exists(path):
+            probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                probe.connect(path)
+                raise SocketInUse(f"{path}: another clarityd is listening there")
+            except (ConnectionRefusedError, FileNotFoundError):
+                os.unlink(path)  # stale, from a daemon that died
+            finally:
+                probe.close()
+        old = os.umask(0o117)  # the socket is born 0660: no moment with wider access
+        try:
+            self._server = await asyncio.start_unix_server(self._serve, path=path, limit=READ_CHUNK)
+        finally:
+            os.umask(old)
+        os.chmod(path, 0o660)
+        if group:
+            os.chown(path, -1, grp.getgrnam(group).gr_gid)
+
+    async def drain(self, timeout: float) -> None:
+        """Stop accepting and reading; let in-flight calls finish (up to ``timeout``); close."""
+        if self._server is not None:
+            self._server.close()
+        for task in self._readers.values():
+            task.cancel()
+        if self._serving:
+            done, pending = await asyncio.wait(self._serving, timeout=timeout)
+            if pending:
+                log.warning("%d connection(s) still busy after %.0fs; closing them", len(pending), timeout)
+                for task in pending:
+                    task.cancel()
+        for conn in list(self.connections):
+            conn.close()
+
+    def refresh_identities(self) -> None:
+        """After a reload: roles may have changed for connected callers."""
+        for conn in self.connections:
+            sock = conn.writer.get_extra_info("socket")
+            if sock is not None:
+                conn.identity = identify(sock, self.daemon.config.roles)
+
+    # -- one connection ---------------------------------------------------------------
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._serving.add(task)
+        try:
+            if self.daemon.stopping or len(self.connections) >= self.limits.max_connections:
+                why = "shutting down" if self.daemon.stopping else "too many connections"
+                writer.write(encoder.encode(error_response(ErrorCode.UNAVAILABLE, f"server busy: {why}")) + b"\n")
+                await asyncio.wait_for(writer.drain(), 1.0)
+                writer.close()
+                return
+            try:
+                identity = identify(writer.get_extra_info("socket"), self.daemon.config.roles)
+            except OSError as e:
+                log.warning("cannot read peer credentials: %s", e)
+                writer.close()
+                return
+            conn = Connection(writer, identity, self.limits.max_inflight_per_connection)
+            self.connections.add(conn)
+            read_task = asyncio.create_task(self._read_loop(reader, conn))
+            self._readers[conn] = read_task
+            try:
+                await read_task
+            except asyncio.CancelledError:
+                if not read_task.cancelled():
+                    raise
+            finally:
+                self._readers.pop(conn, None)
+            if conn.tasks:
+                await asyncio.gather(*conn.tasks, return_exceptions=True)
+            self.connections.discard(conn)
+            conn.close()
+        except (ConnectionError, asyncio.TimeoutError):
+            writer.close()
+        finally:
+            self._serving.discard(task)
+
+    async def _read_loop(self, reader: asyncio.StreamReader, conn: Connection) -> None:
+        limits = self.limits
+        buffer = bytearray()
+        discarding = False  # skipping the rest of an oversized message
+        errors_in_a_row = 0
+        while not conn.closed:
+            partial = bool(buffer) or discarding
+            timeout = limits.message_timeout_s if partial else (None if conn.streams else limits.idle_timeout_s)
+            try:
+                chunk = await asyncio.wait_for(reader.read(READ_CHUNK), timeout)
+            except asyncio.TimeoutError:
+                if partial:
+                    await self._reply(conn, error_response(ErrorCode.TIMEOUT, "message not finished in time; closing"))
+                return
+            except ConnectionError:
+                return
+            if not chunk:
+                return  # EOF; in-flight calls still get their answers
+            if discarding:
+                cut = chunk.find(b"\n")
+                if cut < 0:
+                    continue
+                chunk, discarding = chunk[cut + 1 :], False
+            buffer += chunk
+            while (cut := buffer.find(b"\n")) >= 0:
+                line = bytes(buffer[:cut])
+                del buffer[: cut + 1]
+                if len(line) > limits.max_message_bytes:
+                    await self._too_large(conn)
+                    errors_in_a_row += 1
+                elif line.strip():
+                    errors_in_a_row = 0 if await self._accept(conn, line) else errors_in_a_row + 1
+            if len(buffer) > limits.max_message_bytes:
+                buffer.clear()
+                discarding = True
+                errors_in_a_row += 1
+                await self._too_large(conn)
+            if errors_in_a_row >= MAX_ERRORS_IN_A_ROW:
+                log.warning("closing connection of %s after %d bad messages", conn.identity.user, errors_in_a_row)
+                return
+
+    async def _too_large(self, conn: Connection) -> None:
+        limit = self.limits.max_message_bytes
+        await self._reply(conn, error_response(ErrorCode.TOO_LARGE, f"message over the {limit}-byte limit; skipped"))
+
+    async def _accept(self, conn: Connection, line: bytes) -> bool:
+        """Start handling one message; False when it is not even valid JSON-RPC framing."""
+        try:
+            message = message_decoder.decode(line)
+        except msgspec.ValidationError:
+            await self._reply(conn, error_response(ErrorCode.INVALID_REQUEST, "Invalid Request"))
+            return False
+        except msgspec.DecodeError:
+            await self._reply(conn, error_response(ErrorCode.PARSE_ERROR, "Parse error"))
+            return False
+        if isinstance(message, list) and not message:
+            await self._reply(conn, error_response(ErrorCode.INVALID_REQUEST, "Invalid Request: empty batch"))
+            return False
+        await conn.inflight.acquire()  # backpressure: stop reading while too much is in flight
+        task = asyncio.create_task(self._handle_message(conn, message))
+        conn.tasks.add(task)
+        task.add_done_callback(lambda t: (conn.tasks.discard(t), conn.inflight.release()))
+        return True
+
+    async def _handle_message(self, conn: Connection, message: Request | list[msgspec.Raw]) -> None:
+        if isinstance(message, Request):
+            response = await self.call(conn, message)
+            if response is not None:
+                await self._reply(conn, response)
+            return
+        responses = []
+        for raw in message:  # a batch: each element on its own
+            try:
+                request = request_decoder.decode(raw)
+            except (msgspec.ValidationError, msgspec.DecodeError):
+                responses.append(error_response(ErrorCode.INVALID_REQUEST, "Invalid Request"))
+                continue
+            response = await self.call(conn, request)
+            if response is not None:
+                responses.append(response)
+        if responses:  # a batch of notifications gets nothing back
+            await conn.send(encoder.encode(responses))
+
+    async def _reply(self, conn: Connection, response: Response) -> None:
+        await conn.send(encoder.encode(response))
+
+    # -- one call ---------------------------------------------------------------------
+
+    async def call(self, conn: Connection | None, request: Request, identity: Any = None) -> Response | None:
+        """Run one request; None for a notification (whose errors are only logged)."""
+        rid = None if request.is_notification else request.id
+        try:
+            result = await self._invoke(conn, request, identity or conn.identity)  # type: ignore[union-attr]
+            response = Response(id=rid, result=result)
+        except DaemonError as e:
+            response = error_response(e.code, e.message, rid, e.data if e.data is not None else UNSET)
+        except msgspec.ValidationError as e:
+            response = error_response(ErrorCode.INVALID_PARAMS, f"Invalid params: {e}", rid)
+        except Exception:
+            log.exception("internal error in %s", request.method)
+            response = error_response(ErrorCode.INTERNAL_ERROR, "Internal error (see the daemon's log)", rid)
+        if request.is_notification:
+            if response.error is not UNSET:
+                log.info("notification %s failed: %s", request.method, response.error.message)  # type: ignore[union-attr]
+            return None
+        return response
+
+    async def _invoke(self, conn: Connection | None, request: Request, identity: Any) -> Any:
+        method: Method[Any, Any] | None = METHODS.get(request.method)
+        handler = HANDLERS.get(request.method)
+        if method is None or handler is None:
+            raise _MethodNotFound(f"Method not found: {request.method}")
+        role = Role[identity.role] if identity.role in Role.__members__ else None
+        if role is None or role < method.role:
+            raise _Forbidden(
+                f"{request.method} needs the {method.role.name} role; "
+                f"{identity.user} (uid {identity.uid}) has {identity.role}"
+            )
+        raw = request.params
+        if raw is UNSET:
+            body = b"{}"
+        else:
+            body = bytes(raw)  # type: ignore[arg-type]
+            if body.lstrip().startswith(b"["):
+                if msgspec.json.decode(body) != []:
+                    raise _InvalidParams("Invalid params: pass params by name (a JSON object)")
+                body = b"{}"
+        params = self._param_decoders[request.method].decode(body)
+        ctx = CallContext(identity=identity, daemon=self.daemon, connection=conn)
+        return await handler(ctx, params)
+
+
+class _MethodNotFound(DaemonError):
+    code = ErrorCode.METHOD_NOT_FOUND
+
+
+class _Forbidden(DaemonError):
+    code = ErrorCode.FORBIDDEN
+
+
+class _InvalidParams(DaemonError):
+    code = ErrorCode.INVALID_PARAMS

@@ -1,0 +1,120 @@
+"""The daemon's life: start the parts in order, serve, and stop them in reverse.
+
+One signal map: SIGTERM and SIGINT drain and stop; SIGHUP reloads the configuration.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import time
+from datetime import datetime, timezone
+
+from . import handlers  # noqa: F401  (binds every RPC handler)
+from . import sdnotify
+from .catalog import load_catalog
+from .config import Config, load_config
+from .events import EventBus
+from .jobs import Jobs
+from .logs import set_level
+from .rpc.server import RpcServer
+from .storage import Store, mask_url, open_database
+
+log = logging.getLogger("clarityd")
+
+
+class Daemon:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.pid = os.getpid()
+        self.started_at = datetime.now(timezone.utc)
+        self.started_monotonic = time.monotonic()
+        self.stopping = False
+        self._stop = asyncio.Event()
+
+    # -- start ------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        c = self.config
+        loop = asyncio.get_running_loop()
+        os.makedirs(c.state_dir, exist_ok=True)
+        for folder in c.watch:
+            os.makedirs(folder, exist_ok=True)
+        self.catalog = load_catalog(c.schemas_dir)
+        self.store = Store(open_database(c.database), self.catalog)
+        self.events = EventBus(self.store, loop)
+        await loop.run_in_executor(None, self.store.create_tables)
+        self.rpc = RpcServer(self)
+        await self.rpc.start(c.socket, c.socket_group)
+        self.jobs = Jobs(self)
+        self.jobs.start()
+        for sig, action in self._signal_map().items():
+            loop.add_signal_handler(sig, action)
+        log.info(
+            "serving %d tables from %s on %s; watching %s",
+            len(self.catalog), mask_url(c.database), c.socket, ", ".join(c.watch),
+        )
+        sdnotify.notify("READY=1", f"STATUS=serving on {c.socket}")
+
+    def _signal_map(self) -> dict[signal.Signals, object]:
+        return {
+            signal.SIGTERM: self.request_stop,
+            signal.SIGINT: self.request_stop,
+            signal.SIGHUP: lambda: asyncio.ensure_future(self.reload()),
+        }
+
+    # -- run and stop -----------------------------------------------------------------
+
+    async def run(self) -> None:
+        await self.start()
+        await self._stop.wait()
+        await self.stop()
+
+    def request_stop(self) -> None:
+        if not self.stopping:
+            log.info("stopping: draining in-flight requests")
+            self.stopping = True
+            sdnotify.notify("STOPPING=1")
+            self._stop.set()
+
+    async def stop(self) -> None:
+        self.stopping = True
+        loop = asyncio.get_running_loop()
+        for sig in self._signal_map():
+            loop.remove_signal_handler(sig)
+        self.jobs.stop()
+        await self.rpc.drain(self.config.limits.drain_timeout_s)
+        await loop.run_in_executor(None, self.store.close)
+        try:
+            os.unlink(self.config.socket)
+        except FileNotFoundError:
+            pass
+        log.info("stopped")
+
+    # -- reload -----------------------------------------------------------------------
+
+    async def reload(self) -> list[str]:
+        """Re-read configuration; apply what can change live, say what needs a restart."""
+        sdnotify.reloading()
+        try:
+            new = load_config()
+        except Exception as e:
+            log.error("reload refused, keeping the running configuration: %s", e)
+            sdnotify.notify("READY=1", "STATUS=reload failed; old configuration kept")
+            raise
+        old, changes = self.config, []
+        for name in ("roles", "limits", "log_level"):
+            if getattr(old, name) != getattr(new, name):
+                changes.append(name)
+        for name in ("socket", "database", "state_dir", "schemas_dir", "watch"):
+            if getattr(old, name) != getattr(new, name):
+                log.warning("%s changed in the configuration: restart clarityd to apply it", name)
+                setattr(new, name, getattr(old, name))
+        self.config = new
+        set_level(new.log_level)
+        self.rpc.refresh_identities()
+        log.info("configuration reloaded (%s)", ", ".join(changes) or "no live changes")
+        sdnotify.notify("READY=1", f"STATUS=serving on {new.socket}")
+        return changes

@@ -1,0 +1,75 @@
+"""Peewee models built at run time from the catalog (cf. playhouse/reflection.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+import msgspec
+import peewee
+
+from ..catalog import TableSpec
+
+
+def utcnow() -> datetime:
+    """Naive UTC: what every DateTimeField stores."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _json_dumps(value: Any) -> str:
+    return msgspec.json.encode(value, enc_hook=str).decode()
+
+
+def json_field(**kwargs: Any) -> peewee.Field:
+    return peewee.JSONField(dumps=_json_dumps, loads=msgspec.json.decode, **kwargs)
+
+
+FIELD_FACTORIES = {
+    "string": peewee.TextField,
+    "text": peewee.TextField,
+    "integer": peewee.BigIntegerField,
+    "float": peewee.DoubleField,
+    "boolean": peewee.BooleanField,
+    "datetime": peewee.DateTimeField,
+    "json": json_field,
+    "list": json_field,
+}
+
+# Python types that values of each catalog type are converted to (non-strict: "5" -> 5).
+PY_TYPES: dict[str, Any] = {
+    "string": str,
+    "text": str,
+    "integer": int,
+    "float": float,
+    "boolean": bool,
+    "datetime": datetime,
+    "json": Any,
+    "list": list,
+}
+
+# The catalog types whose columns text search looks in.
+TEXT_TYPES = ("string", "text")
+
+
+class MemoryModel(peewee.Model):
+    """Columns every memory table has."""
+
+    id = peewee.BigAutoField()
+    created_at = peewee.DateTimeField(default=utcnow, index=True)
+    updated_at = peewee.DateTimeField(default=utcnow)
+    source = peewee.TextField(null=True)
+    trust_score = peewee.DoubleField(default=0.5)
+    version = peewee.IntegerField(default=1)
+
+
+def build_model(spec: TableSpec, db: peewee.Database) -> type[MemoryModel]:
+    attrs: dict[str, Any] = {f.name: FIELD_FACTORIES[f.type](null=True) for f in spec.fields}
+    # Required fields are enforced when proposals are validated, not by NOT NULL: a schema
+    # change that makes a field required must not break the rows already there.
+    attrs["Meta"] = type("Meta", (), {"database": db, "table_name": spec.db_table})
+    class_name = "".join(part.title() for part in spec.name.split("_"))
+    return type(class_name, (MemoryModel,), attrs)
+
+
+def build_models(catalog: dict[str, TableSpec], db: peewee.Database) -> dict[str, type[MemoryModel]]:
+    return {name: build_model(spec, db) for name, spec in catalog.items()}

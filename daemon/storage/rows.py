@@ -1,0 +1,156 @@
+"""Reading memory rows: filters, text search, sort and keyset pagination."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime, timezone
+from typing import Any
+
+import msgspec
+import peewee
+
+from ..catalog import COMMON_FIELDS, TableSpec
+from ..errors import InvalidParams, NotFound
+from .models import PY_TYPES, TEXT_TYPES, MemoryModel
+
+OPS = {
+    "eq": lambda c, v: c == v,
+    "ne": lambda c, v: c != v,
+    "lt": lambda c, v: c < v,
+    "le": lambda c, v: c <= v,
+    "gt": lambda c, v: c > v,
+    "ge": lambda c, v: c >= v,
+}
+
+
+def field_types(spec: TableSpec) -> dict[str, str]:
+    """Every column of the table (common ones first) with its catalog type."""
+    types = {name: t for name, (t, _) in COMMON_FIELDS.items()}
+    types.update((f.name, f.type) for f in spec.fields)
+    return types
+
+
+def coerce(value: Any, ftype: str, column: str) -> Any:
+    """Convert a JSON value to the column's Python type, or say why it cannot be."""
+    if value is None:
+        return None
+    try:
+        out = msgspec.convert(value, PY_TYPES[ftype], strict=False)
+    except msgspec.ValidationError as e:
+        raise InvalidParams(f"column {column!r} is {ftype}: {e}") from None
+    if isinstance(out, datetime) and out.tzinfo is not None:
+        out = out.astimezone(timezone.utc).replace(tzinfo=None)
+    return out
+
+
+def row_to_dict(row: MemoryModel | dict[str, Any]) -> dict[str, Any]:
+    data = row if isinstance(row, dict) else row.__data__
+    out = {}
+    for key, value in data.items():
+        if isinstance(value, datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        out[key] = value
+    return out
+
+
+def _column(model: type[MemoryModel], types: dict[str, str], name: str) -> peewee.Field:
+    if name not in types:
+        raise InvalidParams(f"unknown column {name!r}; tables.describe lists them")
+    return getattr(model, name)
+
+
+def _filter(model: type[MemoryModel], types: dict[str, str], name: str, cond: Any) -> peewee.Expression:
+    col = _column(model, types, name)
+    ftype = types[name]
+    if not isinstance(cond, dict):
+        cond = {"eq": cond}
+    exprs = []
+    for op, value in cond.items():
+        if op in OPS:
+            if value is None and op in ("eq", "ne"):
+                exprs.append(col.is_null(op == "eq"))
+            else:
+                exprs.append(OPS[op](col, coerce(value, ftype, name)))
+        elif op == "in":
+            if not isinstance(value, list):
+                raise InvalidParams(f"filter {name}.in takes a list")
+            exprs.append(col.in_([coerce(v, ftype, name) for v in value]))
+        elif op == "like":
+            exprs.append(peewee.fn.LOWER(col).contains(str(value).lower()))
+        elif op == "is_null":
+            exprs.append(col.is_null(bool(value)))
+        else:
+            raise InvalidParams(f"unknown filter op {op!r} on {name!r}; use eq ne lt le gt ge like in is_null")
+    return peewee.reduce_and(exprs) if exprs else peewee.SQL("1=1")
+
+
+def encode_cursor(value: Any, row_id: int) -> str:
+    return base64.urlsafe_b64encode(msgspec.json.encode([value, row_id], enc_hook=str)).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[Any, int]:
+    try:
+        value, row_id = msgspec.json.decode(base64.urlsafe_b64decode(cursor.encode()))
+        return value, int(row_id)
+    except Exception:
+        raise InvalidParams("cursor is not one this daemon gave out") from None
+
+
+def list_rows(
+    model: type[MemoryModel],
+    spec: TableSpec,
+    *,
+    filters: dict[str, Any],
+    search: str | None,
+    sort: str,
+    descending: bool,
+    limit: int,
+    cursor: str | None,
+    count: bool,
+) -> tuple[list[dict[str, Any]], str | None, int | None]:
+    """One page, ordered by (sort, id) with NULLs last, continuing after ``cursor``."""
+    types = field_types(spec)
+    sort_col = _column(model, types, sort)
+    where: list[peewee.Expression] = [_filter(model, types, k, v) for k, v in filters.items()]
+    if search:
+        text_cols = [getattr(model, n) for n, t in types.items() if t in TEXT_TYPES]
+        needle = search.lower()
+        where.append(peewee.reduce_or([peewee.fn.LOWER(c).contains(needle) for c in text_cols]))
+    base = where[:]
+
+    if cursor:
+        value, last_id = decode_cursor(cursor)
+        value = coerce(value, types[sort], sort)
+        after_id = model.id < last_id if descending else model.id > last_id
+        if sort == "id":
+            where.append(after_id)
+        elif value is None:  # already in the NULL tail
+            where.append(sort_col.is_null() & after_id)
+        else:
+            beyond = sort_col < value if descending else sort_col > value
+            where.append(beyond | ((sort_col == value) & after_id) | sort_col.is_null())
+
+    order = [sort_col.desc(nulls="LAST") if descending else sort_col.asc(nulls="LAST")]
+    if sort != "id":
+        order.append(model.id.desc() if descending else model.id.asc())
+    query = model.select().order_by(*order).limit(limit + 1)
+    if where:
+        query = query.where(*where)
+    rows = list(query.dicts())
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = encode_cursor(last[sort], last["id"])
+    total = None
+    if count:
+        q = model.select()
+        total = (q.where(*base) if base else q).count()
+    return [row_to_dict(r) for r in rows], next_cursor, total
+
+
+def get_row(model: type[MemoryModel], table: str, row_id: int) -> dict[str, Any]:
+    row = model.select().where(model.id == row_id).dicts().first()
+    if row is None:
+        raise NotFound(f"{table} has no row {row_id}")
+    return row_to_dict(row)
