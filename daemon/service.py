@@ -17,6 +17,7 @@ from . import sdnotify
 from .catalog import load_catalog
 from .config import Config, load_config
 from .events import EventBus
+from .governance import Governance
 from .jobs import Jobs
 from .logs import set_level
 from .rpc.server import RpcServer
@@ -45,6 +46,7 @@ class Daemon:
         self.catalog = load_catalog(c.schemas_dir)
         self.store = Store(open_database(c.database), self.catalog)
         self.events = EventBus(self.store, loop)
+        self.governance = Governance(self.store, self.events)
         await loop.run_in_executor(None, self.store.create_tables)
         self.rpc = RpcServer(self)
         await self.rpc.start(c.socket, c.socket_group)

@@ -1,0 +1,36 @@
+"""What every extractor returns, and the limits they obey."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import msgspec
+
+Kind = Literal["text", "markdown", "pdf", "code", "dataset", "media"]
+
+
+class ExtractionError(Exception):
+    """The file cannot be read as its kind; the message says why in words."""
+
+
+class ExtractLimits(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    max_file_bytes: int = 64 * 1024 * 1024  # files larger than this are not read
+    max_text_chars: int = 200_000  # text kept from one file for inference
+    timeout_s: float = 30.0  # wall time one extraction may take
+    max_json_depth: int = 64
+    max_decompressed_bytes: int = 256 * 1024 * 1024
+    max_pdf_pages: int = 50  # pages whose text is read
+
+
+class Extraction(msgspec.Struct, kw_only=True):
+    path: str
+    kind: Kind
+    mime_type: str
+    size_bytes: int
+    sha256: str
+    text: str = ""  # the readable text (possibly cut to max_text_chars)
+    title: str | None = None
+    # Kind-specific facts, named as the catalog's fields where one exists: page_count,
+    # word_count, author, language, line_count, functions, classes, imports, format,
+    # row_count, columns, column_types, media_type, width, height, duration_seconds...
+    metadata: dict[str, Any] = {}
