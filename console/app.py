@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from textual.app import App
 from textual.binding import Binding
-from textual.worker import Worker, WorkerState
 
 from daemon.client import AsyncClient
 from daemon.protocol import RpcError
@@ -27,12 +26,10 @@ class ClarityApp(App[None]):
         self.sub_title = self.client.path
         self.push_screen(OverviewScreen())
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """The one place worker failures are shown."""
-        if event.state is WorkerState.ERROR and event.worker.error is not None:
-            error = event.worker.error
-            text = str(error) if isinstance(error, RpcError) else f"{type(error).__name__}: {error}"
-            self.notify(text, title="clarityd", severity="error", timeout=8)
+    def report_error(self, error: BaseException) -> None:
+        """The one place failures are shown (screens forward their failed workers here)."""
+        text = str(error) if isinstance(error, RpcError) else f"{type(error).__name__}: {error}"
+        self.notify(text, title="clarityd", severity="error", timeout=8)
 
     async def on_unmount(self) -> None:
         await self.client.close()

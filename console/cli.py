@@ -49,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     rpc = sub.add_parser("rpc", help="call an RPC method and print the result as JSON")
     rpc.add_argument("method", help="dotted method name, e.g. tables.list (system.describe lists them)")
     rpc.add_argument("params", nargs="?", help="params as a JSON object, e.g. '{\"table\": \"documents\"}'")
+    rpc.add_argument("--socket", default=argparse.SUPPRESS, help="clarityd socket")
     rpc.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for the answer")
     rpc.set_defaults(func=_rpc)
     return parser

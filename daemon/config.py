@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 import yaml
 
+from .extract.types import ExtractLimits
 from .protocol.paths import default_socket_path
 
 REPO_SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
@@ -47,6 +48,32 @@ class Limits(msgspec.Struct, forbid_unknown_fields=True):
     drain_timeout_s: float = 10.0  # how long SIGTERM waits for in-flight requests
 
 
+class WatchFolder(msgspec.Struct, forbid_unknown_fields=True):
+    """One watched folder and its rules. Patterns match the full path (watchdog 7): "**/*.pdf"."""
+
+    path: str
+    patterns: list[str] = msgspec.field(default_factory=lambda: ["**"])
+    exclude: list[str] = []
+    recursive: bool = True
+    polling: bool = False  # poll instead of native events (network filesystems are detected by themselves)
+    delete_after_ingest: bool = False  # remove the source once its proposal (or duplicate link) is committed
+
+
+class Ingest(msgspec.Struct, forbid_unknown_fields=True):
+    # Folders with their own rules; a folder named only in `watch`/$CLARITY_WATCH gets the defaults.
+    folders: list[WatchFolder] = []
+    settle_s: Annotated[float, msgspec.Meta(ge=0)] = 1.0  # a file without close-write is read once its size/mtime held this long
+    rescan_interval_s: Annotated[float, msgspec.Meta(gt=0)] = 300.0  # catches what the watcher missed
+    poll_interval_s: Annotated[float, msgspec.Meta(gt=0)] = 5.0  # for polling folders
+    workers: Annotated[int, msgspec.Meta(ge=1, le=64)] = 2  # files extracted at once (threads)
+    max_attempts: Annotated[int, msgspec.Meta(ge=1)] = 5  # automatic tries of a failing file
+    retry_base_s: float = 60.0  # first retry after this; each next one waits 4x longer
+    retry_max_s: float = 3600.0
+    retry_check_s: Annotated[float, msgspec.Meta(gt=0)] = 30.0  # how often due retries are looked for
+    quarantine: bool = False  # move files that failed every attempt to state_dir/quarantine
+    limits: ExtractLimits = msgspec.field(default_factory=ExtractLimits)
+
+
 class Config(msgspec.Struct, forbid_unknown_fields=True):
     socket: str = ""
     socket_group: str = ""  # chgrp the socket to this group, so its members may connect
@@ -57,6 +84,7 @@ class Config(msgspec.Struct, forbid_unknown_fields=True):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     roles: Roles = msgspec.field(default_factory=Roles)
     limits: Limits = msgspec.field(default_factory=Limits)
+    ingest: Ingest = msgspec.field(default_factory=Ingest)
 
     @property
     def inbox(self) -> Path:
@@ -105,6 +133,12 @@ def load_config(env: dict[str, str] | None = None) -> Config:
     config.socket = os.path.abspath(os.path.expanduser(config.socket or default_socket_path(env)))
     if not config.database:
         config.database = "sqlite:///" + str(Path(config.state_dir) / "clarity.db")
-    config.watch = [os.path.abspath(os.path.expanduser(p)) for p in config.watch] or [str(config.inbox)]
+    for folder in config.ingest.folders:
+        folder.path = os.path.abspath(os.path.expanduser(folder.path))
+    watch = [os.path.abspath(os.path.expanduser(p)) for p in config.watch]
+    if not watch and not config.ingest.folders:
+        watch = [str(config.inbox)]
+    # `watch` lists every watched folder, those with their own rules in ingest.folders too.
+    config.watch = list(dict.fromkeys(watch + [f.path for f in config.ingest.folders]))
     config.schemas_dir = os.path.abspath(config.schemas_dir or str(REPO_SCHEMAS))
     return config

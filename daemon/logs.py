@@ -30,7 +30,7 @@ def setup_logging(level: str = "info") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     set_level(level)
-    for noisy in ("apscheduler", "watchdog", "peewee"):
+    for noisy in ("apscheduler", "watchdog", "peewee", "tzlocal", "asyncio"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
 
 

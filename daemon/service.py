@@ -15,7 +15,8 @@ from datetime import datetime, timezone
 from . import handlers  # noqa: F401  (binds every RPC handler)
 from . import sdnotify
 from .catalog import load_catalog
-from .config import Config, load_config
+from .config import Config, ConfigError, load_config
+from .errors import InvalidState
 from .events import EventBus
 from .governance import Governance
 from .jobs import Jobs
@@ -64,8 +65,14 @@ class Daemon:
         return {
             signal.SIGTERM: self.request_stop,
             signal.SIGINT: self.request_stop,
-            signal.SIGHUP: lambda: asyncio.ensure_future(self.reload()),
+            signal.SIGHUP: lambda: asyncio.ensure_future(self._reload_on_signal()),
         }
+
+    async def _reload_on_signal(self) -> None:
+        try:
+            await self.reload()
+        except InvalidState:
+            pass  # already logged; the running configuration stays
 
     # -- run and stop -----------------------------------------------------------------
 
@@ -102,10 +109,10 @@ class Daemon:
         sdnotify.reloading()
         try:
             new = load_config()
-        except Exception as e:
+        except ConfigError as e:
             log.error("reload refused, keeping the running configuration: %s", e)
             sdnotify.notify("READY=1", "STATUS=reload failed; old configuration kept")
-            raise
+            raise InvalidState(f"configuration not reloaded, the running one stays: {e}") from e
         old, changes = self.config, []
         for name in ("roles", "limits", "log_level"):
             if getattr(old, name) != getattr(new, name):

@@ -7,13 +7,13 @@ import asyncio
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from ..messages import OverviewLoaded
+from .base import ClarityScreen
 
 
-class OverviewScreen(Screen[None]):
+class OverviewScreen(ClarityScreen):
     BINDINGS = [
         Binding("r", "refresh", "Refresh", id="refresh", tooltip="Ask the daemon again"),
     ]
@@ -37,6 +37,11 @@ class OverviewScreen(Screen[None]):
         client = self.app.client  # type: ignore[attr-defined]
         health, tables = await asyncio.gather(client.system.health(), client.tables.list())
         self.post_message(OverviewLoaded(health, tables))
+
+    def worker_failed(self, error: BaseException) -> None:
+        status = self.query_one("#health", Static)
+        status.set_class(True, "degraded")
+        status.update(f"not connected: {error} — press r to retry")
 
     def on_overview_loaded(self, message: OverviewLoaded) -> None:
         h = message.health

@@ -179,14 +179,13 @@ class RpcServer:
                     errors_in_a_row += 1
                 elif line.strip():
                     errors_in_a_row = 0 if await self._accept(conn, line) else errors_in_a_row + 1
+                if errors_in_a_row >= MAX_ERRORS_IN_A_ROW:
+                    log.warning("closing connection of %s after %d bad messages", conn.identity.user, errors_in_a_row)
+                    return
             if len(buffer) > limits.max_message_bytes:
                 buffer.clear()
                 discarding = True
-                errors_in_a_row += 1
                 await self._too_large(conn)
-            if errors_in_a_row >= MAX_ERRORS_IN_A_ROW:
-                log.warning("closing connection of %s after %d bad messages", conn.identity.user, errors_in_a_row)
-                return
 
     async def _too_large(self, conn: Connection) -> None:
         limit = self.limits.max_message_bytes
@@ -199,7 +198,7 @@ class RpcServer:
         except msgspec.ValidationError:
             await self._reply(conn, error_response(ErrorCode.INVALID_REQUEST, "Invalid Request"))
             return False
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, UnicodeDecodeError):
             await self._reply(conn, error_response(ErrorCode.PARSE_ERROR, "Parse error"))
             return False
         if isinstance(message, list) and not message:
@@ -221,7 +220,7 @@ class RpcServer:
         for raw in message:  # a batch: each element on its own
             try:
                 request = request_decoder.decode(raw)
-            except (msgspec.ValidationError, msgspec.DecodeError):
+            except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError):
                 responses.append(error_response(ErrorCode.INVALID_REQUEST, "Invalid Request"))
                 continue
             response = await self.call(conn, request)

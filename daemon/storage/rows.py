@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import functools
+import operator
 from datetime import datetime, timezone
 from typing import Any
 
@@ -81,7 +83,7 @@ def _filter(model: type[MemoryModel], types: dict[str, str], name: str, cond: An
             exprs.append(col.is_null(bool(value)))
         else:
             raise InvalidParams(f"unknown filter op {op!r} on {name!r}; use eq ne lt le gt ge like in is_null")
-    return peewee.reduce_and(exprs) if exprs else peewee.SQL("1=1")
+    return functools.reduce(operator.and_, exprs) if exprs else peewee.SQL("1=1")
 
 
 def encode_cursor(value: Any, row_id: int) -> str:
@@ -115,7 +117,7 @@ def list_rows(
     if search:
         text_cols = [getattr(model, n) for n, t in types.items() if t in TEXT_TYPES]
         needle = search.lower()
-        where.append(peewee.reduce_or([peewee.fn.LOWER(c).contains(needle) for c in text_cols]))
+        where.append(functools.reduce(operator.or_, [peewee.fn.LOWER(c).contains(needle) for c in text_cols]))
     base = where[:]
 
     if cursor:

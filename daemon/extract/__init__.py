@@ -1,0 +1,191 @@
+"""Extraction: one file in, one :class:`Extraction` out, or an :class:`ExtractionError` saying why.
+
+The kind comes from the content first (magic numbers, binary or text) and the name second.
+Every path returns within ``limits.timeout_s``: PDFs are parsed in a child process that is
+killed at the deadline; the other extractors are bounded by the size limit and check the
+deadline in their loops.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import time
+from typing import Any
+
+from .code import code_facts
+from .dataset import parse_delimited, parse_json, parse_jsonl
+from .encoding import decode, line_count, word_count
+from .media import media_facts, svg_size
+from .pdf import extract_pdf
+from .sniff import HEAD_BYTES, looks_binary, sniff_bytes, text_kind
+from .text import html_to_text, markdown_structure, text_structure
+from .types import Extraction, ExtractionError, ExtractLimits, Kind
+
+__all__ = ["Extraction", "ExtractionError", "ExtractLimits", "extract"]
+
+EXCERPT_CHARS = 600
+
+
+def _read(path: str, limits: ExtractLimits, deadline: float) -> tuple[bytes, os.stat_result]:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise ExtractionError("the file no longer exists (moved or deleted before it was read)") from None
+    except PermissionError:
+        raise ExtractionError("permission denied reading the file") from None
+    except OSError as e:
+        raise ExtractionError(f"cannot stat the file: {e.strerror or e}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise ExtractionError("is a directory, not a file")
+    if not stat.S_ISREG(st.st_mode):
+        raise ExtractionError("not a regular file (a device, socket or pipe)")
+    if st.st_size > limits.max_file_bytes:
+        raise ExtractionError(f"file is {st.st_size} bytes, over the limit of {limits.max_file_bytes} bytes")
+    chunks = []
+    total = 0
+    try:
+        with open(path, "rb") as f:
+            while True:
+                chunk = f.read(1 << 20)
+                if not chunk:
+                    break
+                total += len(chunk)
+                if total > limits.max_file_bytes:  # it grew while we read it
+                    raise ExtractionError(f"file grew past the limit of {limits.max_file_bytes} bytes while read")
+                chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    raise ExtractionError(f"reading the file took longer than {limits.timeout_s:g} s")
+    except FileNotFoundError:
+        raise ExtractionError("the file no longer exists (moved or deleted before it was read)") from None
+    except IsADirectoryError:
+        raise ExtractionError("is a directory, not a file") from None
+    except PermissionError:
+        raise ExtractionError("permission denied reading the file") from None
+    except OSError as e:
+        raise ExtractionError(f"cannot read the file: {e.strerror or e}") from None
+    return b"".join(chunks), st
+
+
+def _excerpt(text: str) -> str:
+    return " ".join(text[: EXCERPT_CHARS * 3].split())[:EXCERPT_CHARS]
+
+
+def extract(path: str, limits: ExtractLimits = ExtractLimits()) -> Extraction:
+    """Read one file and say what it is and what it holds; ExtractionError when it cannot."""
+    deadline = time.monotonic() + limits.timeout_s
+    data, st = _read(path, limits, deadline)
+    if not data:
+        raise ExtractionError("empty file: there is nothing to extract")
+    sha = hashlib.sha256(data).hexdigest()
+    ext = os.path.splitext(path)[1].lower()
+    base: dict[str, Any] = {"path": path, "size_bytes": len(data), "sha256": sha}
+    meta: dict[str, Any] = {"extension": ext, "modified_at": time.strftime("%Y-%m-%dT%H:%M:%S",
+                                                                          time.gmtime(st.st_mtime))}
+    head = data[:HEAD_BYTES]
+    sniffed = sniff_bytes(head)
+    if sniffed is not None:
+        meta["detected_by"] = "content"
+        if sniffed.kind is None:
+            raise ExtractionError(f"unsupported binary format: {sniffed.format} ({sniffed.mime_type})")
+        if sniffed.kind == "pdf":
+            return _pdf(path, base, meta, limits, deadline)
+        meta.update(media_facts(path, sniffed.format, sniffed.media_type or "image"))
+        return Extraction(kind="media", mime_type=sniffed.mime_type, title=_stem(path), metadata=meta, **base)
+    if looks_binary(head):
+        raise ExtractionError(f"binary content in a file named {os.path.basename(path)!r}: not a format Clarity reads")
+    text, encoding = decode(data)
+    meta["encoding"] = encoding
+    kind, mime = text_kind(path, text[:HEAD_BYTES])
+    meta["detected_by"] = "extension" if ext else "content"
+    if kind == "media":  # SVG: text that is an image
+        meta.update(media_type="image", format="svg", **svg_size(text))
+        return Extraction(kind="media", mime_type=mime, title=_stem(path), metadata=meta, **base)
+    if kind == "dataset":
+        found = _dataset(text, data, ext, meta, limits, deadline)
+        if found is not None:
+            return Extraction(kind="dataset", mime_type=mime, text=text[: limits.max_text_chars],
+                              title=_stem(path), metadata=meta, **base)
+        kind = "text"  # JSON that is not records: a document
+    return _text(kind, mime, text, data, path, base, meta, limits)
+
+
+def _stem(path: str) -> str:
+    return os.path.splitext(os.path.basename(path))[0]
+
+
+def _dataset(text: str, data: bytes, ext: str, meta: dict[str, Any], limits: ExtractLimits,
+             deadline: float) -> dict[str, Any] | None:
+    import msgspec
+
+    facts: dict[str, Any] | None
+    if ext in (".jsonl", ".ndjson"):
+        facts = parse_jsonl(text, limits.max_json_depth, deadline, strict=True)
+    elif ext in (".csv", ".tsv", ".tab"):
+        facts = parse_delimited(text, ext, deadline)
+    else:  # .json, .geojson, or JSON-shaped text without a telling name
+        body = text.lstrip("\ufeff").encode() if meta.get("encoding") != "utf-8" else data.lstrip(b"\xef\xbb\xbf")
+        try:
+            facts, value = parse_json(body, limits.max_json_depth)
+        except msgspec.DecodeError as e:
+            facts = parse_jsonl(text, limits.max_json_depth, deadline, strict=False)
+            if facts is None:
+                if ext in (".json", ".geojson"):
+                    raise ExtractionError(f"invalid JSON: {e}") from None
+                return None  # text that merely starts with a bracket
+        else:
+            if facts is None:
+                meta["json_type"] = type(value).__name__
+                meta["is_json"] = True
+                return None
+    if facts is not None:
+        meta.update(facts)
+    return facts
+
+
+def _pdf(path: str, base: dict[str, Any], meta: dict[str, Any], limits: ExtractLimits,
+         deadline: float) -> Extraction:
+    reply = extract_pdf(path, limits, deadline)
+    text = reply["text"]
+    info = reply.get("info", {})
+    title = info.get("title") or text_structure(text)["title"] or _stem(path)
+    meta.update(page_count=reply["page_count"], pages_read=reply.get("pages_read"), word_count=word_count(text),
+                excerpt=_excerpt(text), headings=text_structure(text)["headings"])
+    for key in ("author", "subject", "keywords", "creator", "producer", "created_at", "modified_at"):
+        if info.get(key):
+            meta[key if key != "modified_at" else "pdf_modified_at"] = info[key]
+    meta["title_source"] = "pdf info" if info.get("title") else "first line"
+    return Extraction(kind="pdf", mime_type="application/pdf", text=text[: limits.max_text_chars], title=title,
+                      metadata=meta, **base)
+
+
+def _text(kind: Kind, mime: str, text: str, data: bytes, path: str, base: dict[str, Any], meta: dict[str, Any],
+          limits: ExtractLimits) -> Extraction:
+    meta["word_count"] = word_count(text)
+    meta["line_count"] = line_count(text)
+    title: str | None
+    if mime == "text/html":
+        visible, title, headings = html_to_text(text)
+        meta["headings"] = headings
+        meta["word_count"] = word_count(text)  # of the raw text, as wc -w counts
+        meta["excerpt"] = _excerpt(visible)
+        body = visible
+    elif kind == "markdown":
+        found = markdown_structure(text)
+        title, meta["headings"] = found["title"], found["headings"]
+        if found["front_matter"]:
+            meta["front_matter"] = found["front_matter"]
+        body = text
+    elif kind == "code":
+        meta.update(code_facts(path, text[: limits.max_text_chars * 5]))
+        title = os.path.basename(path)
+        body = text
+    else:
+        found = text_structure(text)
+        title, meta["headings"] = found["title"], found["headings"]
+        body = text
+    if "excerpt" not in meta:
+        meta["excerpt"] = _excerpt(body)
+    return Extraction(kind=kind, mime_type=mime, text=body[: limits.max_text_chars], title=title or _stem(path),
+                      metadata=meta, **base)

@@ -1,0 +1,254 @@
+"""Datasets: CSV and TSV (dialect sniffed, header detected), JSON arrays of records, JSON Lines.
+
+A JSON file that is not a list of records (a config, a single object, a list of numbers)
+is not a dataset: :func:`parse_json` says so by returning None, and the file is a document.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import time
+from typing import Any
+
+import msgspec
+
+from .types import ExtractionError
+
+SAMPLE_ROWS = 5
+TYPE_SAMPLE = 2000  # rows looked at to infer a column's type
+MAX_COLUMNS = 2000
+
+_INT_RE = re.compile(r"^[+-]?\d{1,18}$")
+_FLOAT_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_MONEY_RE = re.compile(r"^[+-]?[$€£¥]?\s?\d{1,3}(,\d{3})*(\.\d+)?%?$|^[+-]?\d+(\.\d+)?%$")
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$|"
+                      r"^\d{1,2}/\d{1,2}/\d{2,4}$")
+_BOOL = {"true", "false", "yes", "no", "y", "n", "t", "f"}
+NULLS = {"", "null", "none", "nan", "n/a", "na", "-", "nil"}
+
+
+def value_type(value: Any) -> str | None:
+    """The catalog-style type of one cell (None for an empty cell)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "float"
+    if isinstance(value, (list, dict)):
+        return "json"
+    s = str(value).strip()
+    if s.lower() in NULLS:
+        return None
+    if _INT_RE.match(s):
+        return "integer"
+    if _FLOAT_RE.match(s) or _MONEY_RE.match(s):
+        return "float"
+    if s.lower() in _BOOL:
+        return "boolean"
+    if _DATE_RE.match(s):
+        return "datetime"
+    return "string"
+
+
+def column_types(columns: list[str], rows: list[list[Any]]) -> tuple[dict[str, str], dict[str, int]]:
+    """Per column: the narrowest type that fits every non-empty cell, and the empty-cell count."""
+    types: dict[str, str] = {}
+    nulls: dict[str, int] = {}
+    for i, name in enumerate(columns):
+        seen: set[str] = set()
+        empty = 0
+        for row in rows:
+            t = value_type(row[i]) if i < len(row) else None
+            if t is None:
+                empty += 1
+            else:
+                seen.add(t)
+        if not seen:
+            types[name] = "string"
+        elif len(seen) == 1:
+            types[name] = seen.pop()
+        elif seen <= {"integer", "float"}:
+            types[name] = "float"
+        else:
+            types[name] = "string"
+        nulls[name] = empty
+    return types, nulls
+
+
+def _clean_header(names: list[str]) -> list[str]:
+    out = []
+    for i, name in enumerate(names):
+        name = name.lstrip("\ufeff").strip()
+        out.append(name or f"column_{i + 1}")
+    return out
+
+
+def _has_header(first: list[str], rest: list[list[str]], sniffer_says: bool | None) -> bool:
+    """A header row is all non-empty, non-numeric labels, usually unlike the rows below it."""
+    labels = [c.strip() for c in first]
+    if not labels or any(not c for c in labels):
+        return bool(sniffer_says) and sum(1 for c in labels if c) > len(labels) / 2
+    if any(value_type(c) in ("integer", "float", "datetime") for c in labels):
+        return False
+    if len(set(labels)) < len(labels):
+        return bool(sniffer_says)
+    if not rest:
+        return True
+    # Some column whose first row is text while the others are numbers or dates: a header.
+    for i, label in enumerate(labels):
+        below = {value_type(r[i]) for r in rest[:50] if i < len(r)} - {None}
+        if below and below <= {"integer", "float", "datetime", "boolean"}:
+            return True
+    if sniffer_says is not None:
+        return sniffer_says
+    return all(len(c) <= 40 for c in labels)
+
+
+def parse_delimited(text: str, ext: str, deadline: float, max_columns: int = MAX_COLUMNS) -> dict[str, Any]:
+    """Format, delimiter, columns, row count, types and a sample of a CSV or TSV text."""
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        raise ExtractionError("empty dataset: no rows")
+    sample = text[:64 * 1024]
+    if "\n" in sample[:-1]:
+        sample = sample[: sample.rfind("\n")]  # a cut last line confuses the sniffer
+    delimiters = "\t" if ext in (".tsv", ".tab") else ",;\t|"
+    try:
+        dialect: Any = csv.Sniffer().sniff(sample, delimiters=delimiters)
+    except csv.Error:
+        dialect = csv.excel_tab if ext in (".tsv", ".tab") else csv.excel
+    try:
+        sniffed_header: bool | None = csv.Sniffer().has_header(sample)
+    except csv.Error:
+        sniffed_header = None
+    reader = csv.reader(io.StringIO(text), dialect)
+    rows: list[list[str]] = []
+    count = 0
+    widths: dict[int, int] = {}
+    try:
+        first = next(reader, None)
+        if first is None:
+            raise ExtractionError("empty dataset: no rows")
+        for row in reader:
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue  # blank lines are not records
+            count += 1
+            widths[len(row)] = widths.get(len(row), 0) + 1
+            if len(rows) < TYPE_SAMPLE:
+                rows.append(row)
+            if count % 4096 == 0 and time.monotonic() > deadline:
+                raise ExtractionError("dataset extraction ran out of time")
+    except csv.Error as e:
+        raise ExtractionError(f"malformed CSV: {e}") from None
+    if len(first) > max_columns:
+        raise ExtractionError(f"{len(first)} columns is more than the limit of {max_columns}")
+    header = _has_header(first, rows, sniffed_header)
+    if header:
+        columns = _clean_header(first)
+    else:
+        columns = [f"column_{i + 1}" for i in range(len(first))]
+        rows.insert(0, first)
+        count += 1
+    delimiter = dialect.delimiter
+    fmt = "tsv" if delimiter == "\t" else "csv"
+    consistent = sum(n for w, n in widths.items() if w == len(first)) / max(1, sum(widths.values()))
+    types, nulls = column_types(columns, rows)
+    sample_rows = [dict(zip(columns, r)) for r in rows[:SAMPLE_ROWS]]
+    return {
+        "format": fmt, "delimiter": delimiter, "has_header": header, "row_count": count, "columns": columns,
+        "column_types": types, "null_counts": nulls, "sample_rows": sample_rows,
+        "consistent_rows": round(consistent, 3),
+    }
+
+
+def _depth(value: Any, limit: int) -> int:
+    """Nesting depth of a decoded JSON value, walked without recursion."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, d = stack.pop()
+        if isinstance(node, (list, dict)):
+            deepest = max(deepest, d)
+            if deepest > limit:
+                return deepest
+            stack.extend((child, d + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return deepest
+
+
+def decode_json(data: bytes | str, max_depth: int) -> Any:
+    """Decode JSON, refusing documents nested deeper than ``max_depth``."""
+    try:
+        value = msgspec.json.decode(data)
+    except msgspec.DecodeError as e:
+        if "depth" in str(e).lower() or "recursion" in str(e).lower():
+            raise ExtractionError(f"JSON nested deeper than the limit of {max_depth} levels") from None
+        raise
+    except RecursionError:
+        raise ExtractionError(f"JSON nested deeper than the limit of {max_depth} levels") from None
+    if _depth(value, max_depth) > max_depth:
+        raise ExtractionError(f"JSON nested deeper than the limit of {max_depth} levels")
+    return value
+
+
+def _records(items: list[Any], fmt: str) -> dict[str, Any]:
+    columns: dict[str, None] = {}
+    for item in items[:TYPE_SAMPLE]:
+        for key in item:
+            if len(columns) < MAX_COLUMNS:
+                columns.setdefault(str(key), None)
+    names = list(columns)
+    rows = [[item.get(k) for k in names] for item in items[:TYPE_SAMPLE]]
+    types, nulls = column_types(names, rows)
+    return {
+        "format": fmt, "row_count": len(items), "columns": names, "column_types": types, "null_counts": nulls,
+        "sample_rows": [{k: v for k, v in item.items()} for item in items[:SAMPLE_ROWS]],
+    }
+
+
+def is_records(value: Any) -> bool:
+    """A JSON array whose items are all objects (an empty array counts)."""
+    return isinstance(value, list) and all(isinstance(item, dict) for item in value)
+
+
+def parse_json(data: bytes, max_depth: int) -> tuple[dict[str, Any] | None, Any]:
+    """(dataset facts, decoded value): facts are None when the JSON is not records."""
+    value = decode_json(data, max_depth)
+    if is_records(value) and value:
+        return _records(value, "json"), value
+    return None, value
+
+
+def parse_jsonl(text: str, max_depth: int, deadline: float, strict: bool) -> dict[str, Any] | None:
+    """Records of a JSON Lines file; None when the lines are not JSON objects (unless strict,
+    where a bad line is an error naming its number)."""
+    items: list[dict[str, Any]] = []
+    count = 0
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            item = decode_json(line, max_depth)
+        except msgspec.DecodeError as e:
+            if strict:
+                raise ExtractionError(f"line {n} is not JSON: {e}") from None
+            return None
+        if not isinstance(item, dict):
+            if strict:
+                raise ExtractionError(f"line {n} is not a JSON object")
+            return None
+        count += 1
+        if len(items) < TYPE_SAMPLE:
+            items.append(item)
+        if count % 4096 == 0 and time.monotonic() > deadline:
+            raise ExtractionError("dataset extraction ran out of time")
+    if count == 0:
+        return None if not strict else {"format": "jsonl", "row_count": 0, "columns": [], "column_types": {},
+                                        "null_counts": {}, "sample_rows": []}
+    facts = _records(items, "jsonl")
+    facts["row_count"] = count
+    return facts

@@ -1,0 +1,49 @@
+"""Turning bytes into text: UTF-8, UTF-8 with a BOM, UTF-16 (BOM or not), else Latin-1."""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+# Characters GNU ``wc -w`` treats as word separators (glibc iswspace in a UTF-8 locale):
+# the ASCII spaces plus the Unicode spaces, except the non-breaking ones.
+_WORD_RE = re.compile(r"[^ \t\n\r\v\f\u1680\u2000-\u2006\u2008-\u200a\u2028\u2029\u205f\u3000\x85]+")
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """The text and the encoding it was read with. Never fails: Latin-1 reads any byte."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", errors="replace"), "utf-16"
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return data.decode("utf-32", errors="replace"), "utf-32"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as e:
+        # A file cut in the middle of a multi-byte character is still UTF-8.
+        if e.start >= len(data) - 3 and e.reason == "unexpected end of data":
+            return data[: e.start].decode("utf-8"), "utf-8"
+    sample = data[:4096]
+    if sample and b"\x00" in sample:
+        even, odd = sample[0::2], sample[1::2]
+        if odd.count(0) > 0.4 * len(odd):
+            return data.decode("utf-16-le", errors="replace"), "utf-16-le"
+        if even.count(0) > 0.4 * len(even):
+            return data.decode("utf-16-be", errors="replace"), "utf-16-be"
+    if not re.search(rb"[\x80-\x9f]", data):
+        return data.decode("latin-1"), "latin-1"
+    try:
+        return data.decode("cp1252"), "cp1252"  # Windows text: curly quotes in 0x80-0x9f
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "latin-1"
+
+
+def word_count(text: str) -> int:
+    """Whitespace-separated tokens, as ``wc -w`` counts them."""
+    return sum(1 for _ in _WORD_RE.finditer(text))
+
+
+def line_count(text: str) -> int:
+    """Newline characters, as ``wc -l`` counts them (a last line without one is not counted)."""
+    return text.count("\n")

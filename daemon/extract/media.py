@@ -1,0 +1,339 @@
+"""Images, audio and video: the true format from the bytes, dimensions, duration.
+
+Image headers are small and well specified, so they are read here by hand. WAV goes
+through the stdlib ``wave`` (with a RIFF fallback for float and extensible WAV). MP3, FLAC,
+Ogg and MP4 durations come from ``mutagen``: pure Python, long maintained, and it computes
+MP3 length from Xing/VBRI headers or the frames, which is easy to get wrong by hand.
+Matroska/WebM and AVI are read from their headers here (mutagen does not do them).
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+import wave
+from typing import IO, Any
+
+from .types import ExtractionError
+
+_SVG_LEN_RE = re.compile(r"^\s*([\d.]+)\s*(px|pt|mm|cm|in|em|ex|pc|%)?\s*$")
+_UNITS = {None: 1.0, "px": 1.0, "pt": 96 / 72, "pc": 16.0, "mm": 96 / 25.4, "cm": 96 / 2.54, "in": 96.0}
+
+
+def _png(f: IO[bytes]) -> dict[str, Any]:
+    head = f.read(33)
+    if len(head) < 24 or head[12:16] != b"IHDR":
+        raise ExtractionError("truncated or corrupt PNG: no IHDR chunk")
+    width, height = struct.unpack(">II", head[16:24])
+    facts: dict[str, Any] = {"width": width, "height": height}
+    f.seek(8)
+    while True:  # an acTL chunk before IDAT makes it an animated PNG; IHDR holds the first frame's size
+        chunk = f.read(8)
+        if len(chunk) < 8:
+            break
+        length, ctype = struct.unpack(">I4s", chunk)
+        if ctype == b"acTL":
+            frames = f.read(8)
+            facts["animated"] = True
+            if len(frames) == 8:
+                facts["frame_count"] = struct.unpack(">I", frames[:4])[0]
+            break
+        if ctype in (b"IDAT", b"IEND"):
+            break
+        f.seek(length + 4, 1)
+    return facts
+
+
+def _jpeg(f: IO[bytes]) -> dict[str, Any]:
+    f.seek(2)
+    while True:
+        byte = f.read(1)
+        while byte and byte != b"\xff":
+            byte = f.read(1)
+        while byte == b"\xff":
+            byte = f.read(1)
+        if not byte:
+            raise ExtractionError("truncated or corrupt JPEG: no frame header")
+        marker = byte[0]
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
+            continue
+        if marker == 0xD9:
+            raise ExtractionError("corrupt JPEG: image ends before a frame header")
+        seg = f.read(2)
+        if len(seg) < 2:
+            raise ExtractionError("truncated JPEG")
+        length = struct.unpack(">H", seg)[0]
+        if marker in (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF):
+            sof = f.read(5)
+            if len(sof) < 5:
+                raise ExtractionError("truncated JPEG frame header")
+            height, width = struct.unpack(">HH", sof[1:5])
+            return {"width": width, "height": height, "progressive": marker in (0xC2, 0xC6, 0xCA, 0xCE)}
+        f.seek(length - 2, 1)
+
+
+def _gif(f: IO[bytes]) -> dict[str, Any]:
+    head = f.read(13)
+    if len(head) < 10:
+        raise ExtractionError("truncated GIF")
+    # The logical screen is the canvas every frame, the first included, is drawn on.
+    width, height = struct.unpack("<HH", head[6:10])
+    rest = f.read(1 << 20)
+    frames = rest.count(b"\x00\x21\xf9\x04") + (1 if rest.startswith(b"\x21\xf9\x04") else 0)
+    return {"width": width, "height": height, "animated": frames > 1}
+
+
+def _webp(f: IO[bytes]) -> dict[str, Any]:
+    head = f.read(30)
+    chunk = head[12:16]
+    if chunk == b"VP8 " and len(head) >= 30:
+        w, h = struct.unpack("<HH", head[26:30])
+        return {"width": w & 0x3FFF, "height": h & 0x3FFF}
+    if chunk == b"VP8L" and len(head) >= 25:
+        b = head[21:25]
+        bits = int.from_bytes(b, "little")
+        return {"width": (bits & 0x3FFF) + 1, "height": ((bits >> 14) & 0x3FFF) + 1}
+    if chunk == b"VP8X" and len(head) >= 30:
+        w = int.from_bytes(head[24:27], "little") + 1
+        h = int.from_bytes(head[27:30], "little") + 1
+        return {"width": w, "height": h, "animated": bool(head[20] & 0x02)}
+    raise ExtractionError("corrupt WebP: unknown or truncated first chunk")
+
+
+def _bmp(f: IO[bytes]) -> dict[str, Any]:
+    head = f.read(26)
+    size = struct.unpack("<I", head[14:18])[0]
+    if size == 12:
+        w, h = struct.unpack("<HH", head[18:22])
+    else:
+        w, h = struct.unpack("<ii", head[18:26])
+    return {"width": abs(w), "height": abs(h)}
+
+
+def _tiff(f: IO[bytes]) -> dict[str, Any]:
+    head = f.read(8)
+    order = "<" if head[:2] == b"II" else ">"
+    offset = struct.unpack(order + "I", head[4:8])[0]
+    f.seek(offset)
+    raw = f.read(2)
+    if len(raw) < 2:
+        raise ExtractionError("truncated TIFF")
+    facts: dict[str, Any] = {}
+    for _ in range(min(struct.unpack(order + "H", raw)[0], 500)):
+        entry = f.read(12)
+        if len(entry) < 12:
+            break
+        tag, typ = struct.unpack(order + "HH", entry[:4])
+        value = struct.unpack(order + ("H" if typ == 3 else "I"), entry[8:10] if typ == 3 else entry[8:12])[0]
+        if tag == 256:
+            facts["width"] = value
+        elif tag == 257:
+            facts["height"] = value
+    return facts
+
+
+def svg_size(text: str) -> dict[str, Any]:
+    """Width and height of an SVG in CSS pixels: the attributes, else the viewBox."""
+    m = re.search(r"<svg\b([^>]*)>", text[:65536], re.S | re.I)
+    if not m:
+        raise ExtractionError("not an SVG: no <svg> element")
+    attrs = dict(re.findall(r"([\w:-]+)\s*=\s*[\"']([^\"']*)[\"']", m.group(1)))
+    facts: dict[str, Any] = {}
+    box = attrs.get("viewBox") or attrs.get("viewbox")
+    vb = [float(x) for x in re.split(r"[\s,]+", box.strip())] if box and re.fullmatch(r"[\d.\s,+-]+", box.strip()) else []
+    for key in ("width", "height"):
+        lm = _SVG_LEN_RE.match(attrs.get(key, ""))
+        if lm and lm.group(2) in _UNITS:
+            facts[key] = round(float(lm.group(1)) * _UNITS[lm.group(2)])
+        elif len(vb) == 4:
+            facts[key] = round(vb[2] if key == "width" else vb[3])
+    return facts
+
+
+def _wav(path: str) -> dict[str, Any]:
+    try:
+        with wave.open(path, "rb") as w:
+            frames, rate = w.getnframes(), w.getframerate()
+            return {"duration_seconds": round(frames / rate, 3) if rate else None, "sample_rate": rate,
+                    "channels": w.getnchannels(), "codec": "pcm"}
+    except (wave.Error, EOFError, struct.error) as e:
+        facts = _riff_wav(path)  # float or extensible WAV, which this Python's wave refuses
+        if facts is None:
+            raise ExtractionError(f"corrupt WAV: {e}") from None
+        return facts
+
+
+def _riff_wav(path: str) -> dict[str, Any] | None:
+    with open(path, "rb") as f:
+        f.seek(12)
+        fmt = None
+        while True:
+            head = f.read(8)
+            if len(head) < 8:
+                return None
+            cid, size = struct.unpack("<4sI", head)
+            if cid == b"fmt ":
+                fmt = f.read(size)
+                if size % 2:
+                    f.seek(1, 1)
+                continue
+            if cid == b"data" and fmt and len(fmt) >= 16:
+                _, channels, rate, byte_rate = struct.unpack("<HHII", fmt[:12])
+                return {"duration_seconds": round(size / byte_rate, 3) if byte_rate else None,
+                        "sample_rate": rate, "channels": channels}
+            f.seek(size + (size % 2), 1)
+
+
+def _mutagen(path: str, fmt: str) -> dict[str, Any]:
+    try:
+        import mutagen
+    except ImportError:  # pragma: no cover - declared in pyproject
+        return {}
+    try:
+        info_file = mutagen.File(path)
+    except Exception as e:  # mutagen raises its own error per format; all mean "unreadable"
+        raise ExtractionError(f"corrupt or truncated {fmt.upper()}: {e}") from None
+    if info_file is None or info_file.info is None:
+        raise ExtractionError(f"unreadable {fmt.upper()}: no stream information")
+    info = info_file.info
+    facts: dict[str, Any] = {}
+    length = getattr(info, "length", None)
+    if length:
+        facts["duration_seconds"] = round(float(length), 3)
+    rate = getattr(info, "sample_rate", None)
+    if rate:
+        facts["sample_rate"] = int(rate)
+    codec = getattr(info, "codec", None) or type(info).__name__.replace("Info", "").lower() or None
+    if codec:
+        facts["codec"] = str(codec)
+    if getattr(info, "channels", None):
+        facts["channels"] = int(info.channels)
+    tags = getattr(info_file, "tags", None)
+    if tags:
+        for key in ("title", "TIT2", "\xa9nam", "TITLE"):
+            try:
+                value = tags.get(key)
+            except (KeyError, ValueError, TypeError):
+                value = None
+            if value:
+                facts["tag_title"] = str(value[0] if isinstance(value, list) else value)[:300]
+                break
+    return facts
+
+
+def _ebml_size(f: IO[bytes]) -> int | None:
+    first = f.read(1)
+    if not first:
+        return None
+    b = first[0]
+    length = 1
+    mask = 0x80
+    while length <= 8 and not b & mask:
+        mask >>= 1
+        length += 1
+    if length > 8:
+        return None
+    value = b & (mask - 1)
+    for byte in f.read(length - 1):
+        value = (value << 8) | byte
+    return value
+
+
+def _ebml_id(f: IO[bytes]) -> int | None:
+    first = f.read(1)
+    if not first:
+        return None
+    b = first[0]
+    length = 1
+    mask = 0x80
+    while length <= 4 and not b & mask:
+        mask >>= 1
+        length += 1
+    value = b
+    for byte in f.read(length - 1):
+        value = (value << 8) | byte
+    return value
+
+
+def _matroska(path: str) -> dict[str, Any]:
+    """Duration from Segment > Info (TimecodeScale x Duration), reading only headers."""
+    facts: dict[str, Any] = {}
+    with open(path, "rb") as f:
+        for _ in range(10000):
+            eid = _ebml_id(f)
+            size = _ebml_size(f)
+            if eid is None or size is None:
+                break
+            if eid in (0x18538067, 0x1549A966):  # Segment, Info: descend
+                continue
+            if eid == 0x2AD7B1:  # TimecodeScale
+                facts["_scale"] = int.from_bytes(f.read(size), "big")
+            elif eid == 0x4489:  # Duration, a float in TimecodeScale units
+                raw = f.read(size)
+                facts["_duration"] = struct.unpack(">f" if size == 4 else ">d", raw)[0]
+            elif eid in (0x1F43B675, 0x1654AE6B):  # Cluster or Tracks: the header is over
+                break
+            else:
+                f.seek(size, 1)
+            if "_duration" in facts and "_scale" in facts:
+                break
+    duration = facts.pop("_duration", None)
+    scale = facts.pop("_scale", 1_000_000)
+    if duration is not None:
+        facts["duration_seconds"] = round(duration * scale / 1e9, 3)
+    return facts
+
+
+def _avi(path: str) -> dict[str, Any]:
+    with open(path, "rb") as f:
+        head = f.read(88)
+    i = head.find(b"avih")
+    if i < 0 or len(head) < i + 32:
+        return {}
+    usec, _, _, _, frames = struct.unpack("<IIIII", head[i + 8:i + 28])
+    w, h = struct.unpack("<II", head[i + 40:i + 48]) if len(head) >= i + 48 else (None, None)
+    facts: dict[str, Any] = {"duration_seconds": round(usec * frames / 1e6, 3)} if usec else {}
+    if w:
+        facts.update(width=w, height=h)
+    if usec:
+        facts["frame_rate"] = round(1e6 / usec, 3)
+    return facts
+
+
+def _mp4_has_video(path: str) -> bool:
+    with open(path, "rb") as f:
+        data = f.read(4 * 1024 * 1024)
+    if b"moov" not in data:
+        return True  # moov at the end of a big file: trust the brand
+    return re.search(rb"hdlr.{8}vide", data, re.S) is not None
+
+
+IMAGE_READERS = {"png": _png, "jpeg": _jpeg, "gif": _gif, "webp": _webp, "bmp": _bmp, "tiff": _tiff}
+
+
+def media_facts(path: str, fmt: str, media_type: str) -> dict[str, Any]:
+    """Dimensions of an image, duration (and rate, codec) of a sound or a video."""
+    facts: dict[str, Any] = {"media_type": media_type, "format": fmt}
+    try:
+        if fmt in IMAGE_READERS:
+            with open(path, "rb") as f:
+                facts.update(IMAGE_READERS[fmt](f))
+        elif fmt == "wav":
+            facts.update(_wav(path))
+        elif fmt in ("mkv", "webm"):
+            facts.update(_matroska(path))
+        elif fmt == "avi":
+            facts.update(_avi(path))
+        elif fmt in ("mp3", "flac", "ogg", "mp4", "m4a", "mov", "3gp", "aiff"):
+            facts.update(_mutagen(path, fmt))
+            if fmt == "ogg":
+                codec = facts.get("codec", "")
+                facts["format"] = "opus" if "opus" in codec else "ogg"
+                if "theora" in codec:
+                    facts["media_type"] = "video"
+            if fmt in ("mp4", "mov", "3gp") and not _mp4_has_video(path):
+                facts["media_type"] = "audio"
+                facts["format"] = "m4a" if fmt == "mp4" else fmt
+    except (struct.error, OSError, ValueError) as e:
+        raise ExtractionError(f"corrupt or truncated {fmt.upper()}: {e}") from None
+    return facts

@@ -1,0 +1,195 @@
+"""The ingest journal: every file seen, its content hash, and where its journey stands.
+
+Functions named ``record_*``/``mark_*`` run inside ``Store.write`` (one transaction on
+the writer thread); the state a file reaches commits together with the proposal it led
+to, so a SIGKILL at any moment leaves either the old state (the work is redone) or the
+new one (the work is done), never half of each.
+
+States: seen (content known, not yet read) → extracted → proposed | applied (its proposal
+was applied: a row exists) | duplicate (the same content was proposed from another path)
+| failed (with the reason; retried with backoff) → quarantined (only if configured).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import peewee
+
+from ..storage.models import utcnow
+
+SEEN, EXTRACTED, PROPOSED, APPLIED, FAILED, QUARANTINED, DUPLICATE = (
+    "seen", "extracted", "proposed", "applied", "failed", "quarantined", "duplicate",
+)
+STATES = (SEEN, EXTRACTED, PROPOSED, APPLIED, FAILED, QUARANTINED, DUPLICATE)
+UNFINISHED = (SEEN, EXTRACTED)  # resumed at start-up
+DONE = (PROPOSED, APPLIED, DUPLICATE)  # the content reached governance (or was linked to what did)
+
+
+class JournalEntry(peewee.Model):
+    """One file (by path) and the latest content seen there."""
+
+    id = peewee.BigAutoField()
+    path = peewee.TextField(unique=True)
+    size = peewee.BigIntegerField(null=True)
+    mtime_ns = peewee.BigIntegerField(null=True)
+    sha256 = peewee.TextField(null=True, index=True)
+    state = peewee.TextField(index=True)
+    kind = peewee.TextField(null=True)  # what the extractor read it as: text, pdf, dataset...
+    table = peewee.TextField(null=True)  # the memory table its proposal targets
+    attempts = peewee.IntegerField(default=0)  # failed tries of the current content
+    last_error = peewee.TextField(null=True)
+    proposal_id = peewee.BigIntegerField(null=True, index=True)  # the latest proposal made from it
+    row_id = peewee.BigIntegerField(null=True)  # the row that proposal (or an earlier one) produced
+    duplicate_of = peewee.BigIntegerField(null=True)  # the entry that first proposed this content
+    quarantine_path = peewee.TextField(null=True)
+    next_attempt_at = peewee.DateTimeField(null=True, index=True)
+    first_seen_at = peewee.DateTimeField(default=utcnow)
+    updated_at = peewee.DateTimeField(default=utcnow, index=True)
+
+    class Meta:
+        table_name = "clarity_ingest_journal"
+
+
+class ContentSeen(peewee.Model):
+    """Each content (sha256) that reached governance, and the entry that took it there.
+
+    The primary key makes "proposed once, whatever its name" hold even with several
+    daemons on one PostgreSQL: the second one to commit the same content gets a conflict
+    and links its file as a duplicate instead."""
+
+    sha256 = peewee.TextField(primary_key=True)
+    entry_id = peewee.BigIntegerField()
+    proposal_id = peewee.BigIntegerField(null=True)
+    created_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "clarity_ingest_content"
+
+
+MODELS = (JournalEntry, ContentSeen)
+
+
+def subject(entry: JournalEntry) -> str:
+    """The events' subject for a file: its history is every event with this subject."""
+    return f"ingest/{entry.id}"
+
+
+def _save(entry: JournalEntry, **changes: Any) -> JournalEntry:
+    for name, value in changes.items():
+        setattr(entry, name, value)
+    entry.updated_at = utcnow()
+    entry.save()
+    return entry
+
+
+# -- transitions (inside Store.write) ------------------------------------------------------
+
+
+def record_seen(path: str, size: int, mtime_ns: int, sha256: str, force: bool) -> tuple[JournalEntry, str]:
+    """Note the content now at ``path``. Returns the entry and what to do next:
+    "process" (read it), "unchanged" (nothing new), "duplicate" (linked to the original)."""
+    entry = JournalEntry.get_or_none(JournalEntry.path == path)
+    if entry is None:
+        entry = JournalEntry.create(path=path, size=size, mtime_ns=mtime_ns, sha256=sha256, state=SEEN)
+    elif entry.sha256 == sha256 and not force:
+        if entry.state in UNFINISHED:
+            return entry, "process"  # resumed after a restart
+        if (entry.size, entry.mtime_ns) != (size, mtime_ns):
+            _save(entry, size=size, mtime_ns=mtime_ns)  # touched, same bytes: remember, do nothing
+        return entry, "unchanged"
+    else:
+        changed = entry.sha256 != sha256
+        _save(entry, size=size, mtime_ns=mtime_ns, sha256=sha256, state=SEEN, last_error=None,
+              next_attempt_at=None, duplicate_of=None, quarantine_path=None,
+              attempts=0 if changed else entry.attempts)
+    original = ContentSeen.get_or_none(ContentSeen.sha256 == sha256)
+    if original is not None and original.entry_id != entry.id:
+        return mark_duplicate(entry, original), "duplicate"
+    return entry, "process"
+
+
+def mark_duplicate(entry: JournalEntry, original: ContentSeen) -> JournalEntry:
+    return _save(entry, state=DUPLICATE, duplicate_of=original.entry_id, last_error=None, next_attempt_at=None)
+
+
+def mark_extracted(entry_id: int, sha256: str, kind: str) -> JournalEntry | None:
+    """The file was read; None when the entry moved on meanwhile (new content, retried...)."""
+    entry = JournalEntry.get_or_none(JournalEntry.id == entry_id)
+    if entry is None or entry.sha256 != sha256 or entry.state not in UNFINISHED:
+        return None
+    return _save(entry, state=EXTRACTED, kind=kind)
+
+
+def claim_content(entry: JournalEntry, proposal_id: int | None) -> ContentSeen | None:
+    """Record that ``entry``'s content reached governance; return the original entry's
+    record instead when another path got there first."""
+    existing = ContentSeen.get_or_none(ContentSeen.sha256 == entry.sha256)
+    if existing is not None:
+        if existing.entry_id != entry.id:
+            return existing
+        existing.proposal_id = proposal_id
+        existing.save()
+        return None
+    try:
+        with ContentSeen._meta.database.atomic():  # a savepoint: a conflict leaves the rest of the write intact
+            ContentSeen.create(sha256=entry.sha256, entry_id=entry.id, proposal_id=proposal_id)
+    except peewee.IntegrityError:
+        return ContentSeen.get(ContentSeen.sha256 == entry.sha256)  # another daemon won the race
+    return None
+
+
+def mark_failed(entry: JournalEntry, error: str, retry_at: datetime | None) -> JournalEntry:
+    return _save(entry, state=FAILED, last_error=error, attempts=entry.attempts + 1, next_attempt_at=retry_at)
+
+
+def backoff(attempts: int, base_s: float, max_s: float, max_attempts: int, now: datetime | None = None) -> datetime | None:
+    """When the next automatic try is due after ``attempts`` failures: base, 4×base,
+    16×base..., capped; None once the attempts are spent."""
+    if attempts >= max_attempts:
+        return None
+    delay = min(base_s * 4 ** max(attempts - 1, 0), max_s)
+    return (now or utcnow()) + timedelta(seconds=delay)
+
+
+# -- reads (inside Store.read) ------------------------------------------------------------
+
+
+def entry_by_path(path: str) -> JournalEntry | None:
+    return JournalEntry.get_or_none(JournalEntry.path == path)
+
+
+def snapshot() -> dict[str, tuple[int | None, int | None, str]]:
+    """path → (size, mtime_ns, state) of every entry, for a rescan to compare against."""
+    query = JournalEntry.select(JournalEntry.path, JournalEntry.size, JournalEntry.mtime_ns, JournalEntry.state)
+    return {path: (size, mtime, state) for path, size, mtime, state in query.tuples().iterator()}
+
+
+def unfinished_paths() -> list[str]:
+    query = JournalEntry.select(JournalEntry.path).where(JournalEntry.state.in_(UNFINISHED))
+    return [path for (path,) in query.tuples()]
+
+
+def due_retries(now: datetime, limit: int = 500) -> list[str]:
+    query = (JournalEntry.select(JournalEntry.path)
+             .where(JournalEntry.state == FAILED, JournalEntry.next_attempt_at <= now)
+             .order_by(JournalEntry.next_attempt_at).limit(limit))
+    return [path for (path,) in query.tuples()]
+
+
+def counts() -> dict[str, int]:
+    query = JournalEntry.select(JournalEntry.state, peewee.fn.COUNT(JournalEntry.id)).group_by(JournalEntry.state)
+    found = dict(query.tuples())
+    return {state: int(found.get(state, 0)) for state in STATES}
+
+
+def recent_failures(limit: int) -> list[JournalEntry]:
+    query = (JournalEntry.select().where(JournalEntry.state.in_((FAILED, QUARANTINED)))
+             .order_by(JournalEntry.updated_at.desc(), JournalEntry.id.desc()).limit(limit))
+    return list(query)
+
+
+def failed_paths() -> list[str]:
+    query = JournalEntry.select(JournalEntry.path).where(JournalEntry.state.in_((FAILED, QUARANTINED)))
+    return [path for (path,) in query.tuples()]

@@ -1,0 +1,104 @@
+"""Which files a watched folder takes: its patterns, its excludes, and names never read.
+
+The same rules serve the watcher, the rescans and ``ingest.file``, so a file is judged
+the same way whichever way it arrived. Patterns match the full path, as watchdog 7 does
+("**/*.pdf", not "*.pdf").
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+
+from watchdog.utils.patterns import match_any_paths
+
+from ..config import Config, WatchFolder
+
+# Names that are still being written or belong to an editor or a downloader: never read.
+_TEMP_SUFFIXES = (
+    ".part", ".partial", ".tmp", ".temp", ".swp", ".swo", ".swx", ".crdownload", ".download",
+    ".opdownload", ".filepart", ".!ut", ".!qb", ".lock", "~",
+)
+_TEMP_NAME = re.compile(r"^(#.*#|\.~lock\..*#|~\$.*|\.#.*)$")  # emacs autosave, LibreOffice and Office locks
+
+
+def is_temporary_name(name: str) -> bool:
+    """True for dotfiles and the names of partial downloads, editor swap and lock files."""
+    lowered = name.lower()
+    return name.startswith(".") or lowered.endswith(_TEMP_SUFFIXES) or bool(_TEMP_NAME.match(name))
+
+
+@dataclass(frozen=True)
+class FolderRule:
+    """One watched folder, its root made absolute."""
+
+    root: str
+    patterns: tuple[str, ...]
+    exclude: tuple[str, ...]
+    recursive: bool
+    polling: bool
+    delete_after_ingest: bool
+
+    @classmethod
+    def from_config(cls, folder: WatchFolder) -> "FolderRule":
+        return cls(
+            root=os.path.abspath(folder.path),
+            patterns=tuple(folder.patterns) or ("**",),
+            exclude=tuple(folder.exclude),
+            recursive=folder.recursive,
+            polling=folder.polling,
+            delete_after_ingest=folder.delete_after_ingest,
+        )
+
+    def contains(self, path: str) -> bool:
+        """Is ``path`` inside this folder (at any depth, or directly when not recursive)?"""
+        if not path.startswith(self.root + os.sep):
+            return False
+        return self.recursive or os.path.dirname(path) == self.root
+
+    def accepts(self, path: str) -> bool:
+        """Should a file at ``path`` (inside this folder) be ingested?"""
+        if not self.contains(path):
+            return False
+        # Hidden or temporary components count only below the root: the root itself may
+        # well live under a dot folder (~/.local/state/clarity/inbox).
+        relative = path[len(self.root) + 1 :]
+        if any(is_temporary_name(part) for part in relative.split(os.sep)):
+            return False
+        return match_any_paths([path], included_patterns=list(self.patterns),
+                               excluded_patterns=list(self.exclude) or None)
+
+
+class Rules:
+    """Every watched folder's rule, and the places the daemon keeps for itself."""
+
+    def __init__(self, config: Config) -> None:
+        by_path = {os.path.abspath(f.path): f for f in config.ingest.folders}
+        self.folders = [
+            FolderRule.from_config(by_path.get(os.path.abspath(p)) or WatchFolder(path=p)) for p in config.watch
+        ]
+        self.state_dir = os.path.abspath(config.state_dir)
+        self.quarantine_dir = os.path.join(self.state_dir, "quarantine")
+
+    def folder_for(self, path: str) -> FolderRule | None:
+        """The innermost watched folder holding ``path``, if any."""
+        holders = [f for f in self.folders if f.contains(path)]
+        return max(holders, key=lambda f: len(f.root)) if holders else None
+
+    def is_internal(self, path: str) -> bool:
+        """The daemon's own files (database, quarantine) are never ingested, even when a
+        watched folder holds the state folder."""
+        if path.startswith(self.quarantine_dir + os.sep):
+            return True
+        if path.startswith(self.state_dir + os.sep):
+            # Inside the state folder only watched folders that are themselves inside it count.
+            return not any(f.root.startswith(self.state_dir + os.sep) and f.contains(path) for f in self.folders)
+        return False
+
+    def accepts(self, path: str) -> FolderRule | None:
+        """The folder rule that takes ``path``, or None when no folder takes it."""
+        if self.is_internal(path):
+            return None
+        folder = self.folder_for(path)
+        return folder if folder is not None and folder.accepts(path) else None
