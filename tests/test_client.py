@@ -112,3 +112,17 @@ def test_connect_error_is_clear(tmp_path):
     with pytest.raises(ConnectionLost) as e:
         Client(str(tmp_path / "none.sock")).system.health()
     assert "none.sock" in str(e.value)
+
+
+async def test_async_client_reconnects_after_restart(make_daemon):
+    daemon = make_daemon()
+    c = AsyncClient(daemon.socket)
+    assert (await c.system.health()).status == "ok"
+    daemon.stop()
+    with pytest.raises(ConnectionLost):
+        await c.system.health()
+    again = make_daemon(start=False)
+    again.env["CLARITY_SOCKET"] = again.socket = daemon.socket
+    again.start()
+    assert (await c.system.health()).status == "ok"
+    await c.close()
