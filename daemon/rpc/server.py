@@ -160,6 +160,9 @@ class RpcServer:
             except asyncio.TimeoutError:
                 if partial:
                     await self._reply(conn, error_response(ErrorCode.TIMEOUT, "message not finished in time; closing"))
+                    return
+                if conn.streams:
+                    continue  # a stream began while this read was waiting: the connection is not idle
                 return
             except ConnectionError:
                 return
