@@ -2,6 +2,7 @@
 
     clarity                          open the console
     clarity rpc METHOD [JSON]        call any RPC method, print the result as JSON
+    clarity infer PATH... [--json]   which table files would go to (no daemon, writes nothing)
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import msgspec
 
 from daemon.client import Client
 from daemon.protocol import RpcError
+
+from .infer_command import add_parser as add_infer_parser
 
 
 def _rpc(args: argparse.Namespace) -> int:
@@ -52,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     rpc.add_argument("--socket", default=argparse.SUPPRESS, help="clarityd socket")
     rpc.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for the answer")
     rpc.set_defaults(func=_rpc)
+    add_infer_parser(sub)
     return parser
 
 

@@ -30,6 +30,7 @@ from msgspec import UNSET
 from .protocol import METHODS, ErrorCode, Method, RpcError
 from .protocol.envelope import ClientRequest, IncomingResponse, encoder, incoming_decoder
 from .protocol.paths import client_socket_path
+from .client_streams import AsyncEventStream, EventStream, SubscriptionDropped, belongs  # noqa: F401  (re-exported)
 
 R = TypeVar("R")
 NotificationHandler = Callable[[str, Any], None]
@@ -55,7 +56,10 @@ def resolve(name: str) -> Method[Any, Any]:
 
 def _params(method: Method[Any, Any], params: Any, kwargs: dict[str, Any]) -> Any:
     if params is None:
-        params = msgspec.convert(kwargs, method.params) if kwargs else {}
+        try:  # checked here too, so a wrong keyword fails the same way as on the daemon
+            params = msgspec.convert(kwargs, method.params) if kwargs else {}
+        except msgspec.ValidationError as e:
+            raise RpcError(ErrorCode.INVALID_PARAMS, f"Invalid params: {e}") from None
     elif kwargs:
         raise TypeError("pass params either as an object or as keywords, not both")
     return params
@@ -177,6 +181,41 @@ class Client(_Base):
         del self._buffer[: cut + 1]
         return incoming_decoder.decode(line)
 
+    def next_notification(self, timeout: float | None = None) -> tuple[str, Any]:
+        """The next notification as (method, params): one that arrived during a call, else the
+        next to come, waiting up to ``timeout`` seconds (the client's timeout when None)."""
+        if self.notifications:
+            return self.notifications.pop(0)
+        return self.receive_notification(timeout)
+
+    def receive_notification(self, timeout: float | None = None) -> tuple[str, Any]:
+        """Read the socket until a notification comes (those already kept are not looked at)."""
+        self.connect()
+        assert self._sock is not None
+        if timeout is not None:
+            self._sock.settimeout(timeout)
+        try:
+            while True:
+                msg = self.read_message()
+                if msg.method is not UNSET and msg.id is UNSET:
+                    return msg.method, msgspec.json.decode(msg.params) if msg.params is not UNSET else None  # type: ignore[return-value,arg-type]
+        finally:
+            if timeout is not None and self._sock is not None:
+                self._sock.settimeout(self.timeout)
+
+    def subscribe_events(self, type: str | list[str] | None = None, subject: str | None = None,
+                         after_id: int | None = None, timeout: float | None = None) -> EventStream:
+        """Subscribe now (see events.subscribe); iterate the returned stream for event dicts::
+
+            with client.subscribe_events(type="agent") as stream:
+                for event in stream:
+                    print(event["type"], event["subject"])
+
+        ``timeout`` bounds each wait (RpcError TIMEOUT); :class:`SubscriptionDropped` is raised
+        if the daemon drops a subscriber that fell behind."""
+        sub = self.call("events.subscribe", type=type, subject=subject, after_id=after_id)
+        return EventStream(self, sub.subscription, timeout)
+
     def _read_reply(self, rid: int | None) -> IncomingResponse:
         while True:
             msg = self.read_message()
@@ -203,6 +242,10 @@ class AsyncClient(_Base):
         self._pending: dict[int, asyncio.Future[IncomingResponse]] = {}
         self._read_task: asyncio.Task[None] | None = None
         self._connecting = asyncio.Lock()
+        # subscribe_events: each subscription's queue, and notices that came before its reply was seen.
+        self._event_queues: dict[int, asyncio.Queue[tuple[str | None, Any]]] = {}
+        self._subscribing = 0
+        self._unclaimed: list[tuple[str, Any]] = []
 
     async def __aenter__(self) -> "AsyncClient":
         await self.connect()
@@ -264,8 +307,9 @@ class AsyncClient(_Base):
             while line := await self._reader.readline():
                 msg = incoming_decoder.decode(line)
                 if msg.id is UNSET and msg.method is not UNSET:
+                    params = msgspec.json.decode(msg.params) if msg.params is not UNSET else None  # type: ignore[arg-type]
+                    self._route(msg.method, params)  # type: ignore[arg-type]
                     if self.on_notification:
-                        params = msgspec.json.decode(msg.params) if msg.params is not UNSET else None  # type: ignore[arg-type]
                         self.on_notification(msg.method, params)  # type: ignore[arg-type]
                     continue
                 future = self._pending.get(msg.id) if isinstance(msg.id, int) else None
@@ -284,3 +328,35 @@ class AsyncClient(_Base):
             if not future.done():
                 future.set_exception(ConnectionLost(why))
         self._pending.clear()
+        for queue in self._event_queues.values():
+            queue.put_nowait((None, ConnectionLost(why)))
+
+    def _route(self, method: str, params: Any) -> None:
+        sid = params.get("subscription") if isinstance(params, dict) else None
+        queue = self._event_queues.get(sid)  # type: ignore[arg-type]
+        if queue is not None:
+            queue.put_nowait((method, params))
+        elif self._subscribing and method in ("events.event", "events.dropped"):
+            self._unclaimed.append((method, params))
+
+    async def subscribe_events(self, type: str | list[str] | None = None, subject: str | None = None,
+                               after_id: int | None = None) -> AsyncEventStream:
+        """Subscribe now (see events.subscribe); iterate the returned stream for event dicts::
+
+            async with await client.subscribe_events(type="agent") as stream:
+                async for event in stream:
+                    print(event["type"], event["subject"])
+        """
+        queue: asyncio.Queue[tuple[str | None, Any]] = asyncio.Queue()
+        self._subscribing += 1
+        try:
+            sub = await self.call("events.subscribe", type=type, subject=subject, after_id=after_id)
+            self._event_queues[sub.subscription] = queue
+            for method, params in self._unclaimed:  # read before this task saw the reply
+                if belongs(params, sub.subscription):
+                    queue.put_nowait((method, params))
+        finally:
+            self._subscribing -= 1
+            if not self._subscribing:
+                self._unclaimed.clear()
+        return AsyncEventStream(self, sub.subscription, queue)

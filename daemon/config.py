@@ -49,7 +49,8 @@ class Limits(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class WatchFolder(msgspec.Struct, forbid_unknown_fields=True):
-    """One watched folder and its rules. Patterns match the full path (watchdog 7): "**/*.pdf"."""
+    """One watched folder and its rules. Patterns are globs, case ignored: "*.pdf" (a name at any
+    depth), "reports/**/*.csv" (from the folder's root), or an absolute path glob."""
 
     path: str
     patterns: list[str] = msgspec.field(default_factory=lambda: ["**"])
@@ -74,6 +75,23 @@ class Ingest(msgspec.Struct, forbid_unknown_fields=True):
     limits: ExtractLimits = msgspec.field(default_factory=ExtractLimits)
 
 
+class EventsConfig(msgspec.Struct, forbid_unknown_fields=True):
+    retention_days: Annotated[float, msgspec.Meta(gt=0)] = 30.0  # older events are deleted
+    retention_check_s: Annotated[float, msgspec.Meta(gt=0)] = 3600.0  # how often the retention job runs
+    subscriber_queue: Annotated[int, msgspec.Meta(ge=1)] = 1000  # events a subscriber may lag before it is dropped
+
+
+class SubAgentsConfig(msgspec.Struct, forbid_unknown_fields=True):
+    missed_heartbeats: Annotated[int, msgspec.Meta(ge=1)] = 2  # intervals missed before an agent is offline
+    default_heartbeat_interval_s: Annotated[float, msgspec.Meta(gt=0)] = 60.0  # for agents that declare none
+    sweep_interval_s: Annotated[float, msgspec.Meta(gt=0)] = 5.0  # how often heartbeats are checked
+
+
+class GovernanceConfig(msgspec.Struct, forbid_unknown_fields=True):
+    policy: str = ""  # the policy file; default: policy.yaml in the schemas folder
+    schema_sync_s: Annotated[float, msgspec.Meta(gt=0)] = 5.0  # PostgreSQL: how often other daemons' schema changes are picked up
+
+
 class Config(msgspec.Struct, forbid_unknown_fields=True):
     socket: str = ""
     socket_group: str = ""  # chgrp the socket to this group, so its members may connect
@@ -84,7 +102,10 @@ class Config(msgspec.Struct, forbid_unknown_fields=True):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     roles: Roles = msgspec.field(default_factory=Roles)
     limits: Limits = msgspec.field(default_factory=Limits)
+    governance: GovernanceConfig = msgspec.field(default_factory=GovernanceConfig)
     ingest: Ingest = msgspec.field(default_factory=Ingest)
+    events: EventsConfig = msgspec.field(default_factory=EventsConfig)
+    sub_agents: SubAgentsConfig = msgspec.field(default_factory=SubAgentsConfig)
 
     @property
     def inbox(self) -> Path:

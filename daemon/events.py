@@ -7,9 +7,14 @@ the transaction that wrote it has committed, so nobody sees a change that was ro
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import operator
+import uuid
+from datetime import datetime, timedelta
 from typing import Any, Callable
 
+import msgspec
 import peewee
 
 from .storage.models import json_field, utcnow
@@ -39,14 +44,26 @@ class EventBus:
         self.store = store
         self.loop = loop
         self.listeners: set[Listener] = set()
+        # Multi-host (PostgreSQL): the channel events are also NOTIFY'd on, set by the relay,
+        # and this daemon's id, so it does not publish its own events twice.
+        self.notify_channel: str | None = None
+        self.origin = uuid.uuid4().hex[:16]
         store.register(Event)
 
     def emit(self, type: str, subject: str, payload: Any = None, actor: str | None = None) -> dict[str, Any]:
         """Record an event in the current write; listeners get it after commit, on the loop."""
         event = Event.create(type=type, subject=subject, payload=payload, actor=actor)
         data = row_to_dict(event)
+        if self.notify_channel:
+            # Delivered by PostgreSQL at commit, to every daemon listening: consoles of all hosts see it.
+            self.store.db.execute_sql("SELECT pg_notify(%s, %s)", (self.notify_channel, relay_payload(self.origin, data)))
         self.store.after_commit(lambda: self.loop.call_soon_threadsafe(self._publish, data))
         return data
+
+    def publish(self, data: dict[str, Any]) -> None:
+        """Hand a committed event to the listeners (on the loop); the relay calls this for
+        events other daemons wrote."""
+        self._publish(data)
 
     def _publish(self, data: dict[str, Any]) -> None:
         for listener in list(self.listeners):
@@ -54,3 +71,89 @@ class EventBus:
                 listener(data)
             except Exception:
                 log.exception("event listener failed")
+
+
+# -- the NOTIFY payload --------------------------------------------------------------------
+
+NOTIFY_LIMIT = 7900  # PostgreSQL refuses payloads of 8000 bytes or more
+
+
+def relay_payload(origin: str, data: dict[str, Any]) -> str:
+    """The whole event when it fits in a NOTIFY, else only its id (receivers read the row)."""
+    text = msgspec.json.encode({"origin": origin, "event": data}, enc_hook=str).decode()
+    if len(text.encode()) < NOTIFY_LIMIT:
+        return text
+    return msgspec.json.encode({"origin": origin, "id": data["id"]}).decode()
+
+
+# -- filters -------------------------------------------------------------------------------
+
+
+def prefix_matches(value: str, prefix: str, sep: str) -> bool:
+    """``prefix`` is ``value`` or a leading part of it ending at ``sep`` ("agent" ~ "agent.offline")."""
+    if prefix.endswith(sep):
+        return value.startswith(prefix)
+    return value == prefix or value.startswith(prefix + sep)
+
+
+def prefix_clause(column: peewee.Field, prefix: str, sep: str) -> peewee.Expression:
+    """:func:`prefix_matches` in SQL, the same on SQLite and PostgreSQL (no LIKE wildcards to escape)."""
+    head = prefix if prefix.endswith(sep) else prefix + sep
+    starts = peewee.fn.SUBSTR(column, 1, len(head)) == head
+    return starts if prefix.endswith(sep) else (column == prefix) | starts
+
+
+def event_filter(types: str | list[str] | None, subject: str | None) -> Callable[[dict[str, Any]], bool]:
+    """A predicate over event dicts: any of ``types`` (dotted prefixes) and ``subject`` (slashed)."""
+    wanted = [types] if isinstance(types, str) else list(types or [])
+
+    def matches(event: dict[str, Any]) -> bool:
+        if wanted and not any(prefix_matches(event["type"], t, ".") for t in wanted):
+            return False
+        return subject is None or prefix_matches(event["subject"], subject, "/")
+
+    return matches
+
+
+# -- reading and pruning -------------------------------------------------------------------
+
+
+def list_events(
+    *,
+    types: str | list[str] | None = None,
+    subject: str | None = None,
+    since: datetime | None = None,
+    order: str = "desc",
+    cursor: int | None = None,
+    limit: int = 100,
+) -> tuple[list[dict[str, Any]], int | None]:
+    """A page of events by id (keyset pagination), and the cursor of the next page."""
+    where: list[peewee.Expression] = []
+    wanted = [types] if isinstance(types, str) else list(types or [])
+    if wanted:
+        where.append(functools.reduce(operator.or_, [prefix_clause(Event.type, t, ".") for t in wanted]))
+    if subject is not None:
+        where.append(prefix_clause(Event.subject, subject, "/"))
+    if since is not None:
+        where.append(Event.created_at >= since)
+    descending = order == "desc"
+    if cursor is not None:
+        where.append(Event.id < cursor if descending else Event.id > cursor)
+    query = Event.select().order_by(Event.id.desc() if descending else Event.id.asc()).limit(limit + 1)
+    if where:
+        query = query.where(*where)
+    rows = [row_to_dict(r) for r in query.dicts()]
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = rows[-1]["id"]
+    return rows, next_cursor
+
+
+def prune_events(max_age: timedelta, batch: int = 10_000) -> int:
+    """Delete up to ``batch`` events older than ``max_age`` (call inside Store.write); how many went.
+
+    Batches keep each transaction short, so the one writer is never held for long."""
+    cutoff = utcnow() - max_age
+    oldest = Event.select(Event.id).where(Event.created_at < cutoff).order_by(Event.id).limit(batch)
+    return Event.delete().where(Event.id.in_(oldest)).execute()

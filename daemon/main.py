@@ -34,20 +34,22 @@ def main(argv: list[str] | None = None) -> int:
     log = logging.getLogger("clarityd")
 
     from .service import Daemon  # after logging, so import-time warnings are formatted
+    from .governance.policy import PolicyError, load_policy, policy_path
 
     if args.check:
         from .catalog import load_catalog
 
         try:
             tables = load_catalog(config.schemas_dir)
-        except CatalogError as e:
+            load_policy(policy_path(config))
+        except (CatalogError, PolicyError) as e:
             print(f"clarityd: {e}", file=sys.stderr)
             return 78
         print(f"ok: {len(tables)} tables in {config.schemas_dir}; socket {config.socket}; state {config.state_dir}")
         return 0
     try:
         asyncio.run(Daemon(config).run())
-    except (CatalogError, DatabaseURLError) as e:
+    except (CatalogError, DatabaseURLError, PolicyError) as e:
         log.error("%s", e)
         return 78
     except SocketInUse as e:

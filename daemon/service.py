@@ -18,11 +18,14 @@ from .catalog import load_catalog
 from .config import Config, ConfigError, load_config
 from .errors import InvalidState
 from .events import EventBus
-from .governance import Governance
+from .governance import Governance, PolicyError, load_policy, policy_path
+from .inference.learning import Learner
+from .ingest import Ingest
 from .jobs import Jobs
 from .logs import set_level
 from .rpc.server import RpcServer
 from .storage import Store, mask_url, open_database
+from .subsystems import Subsystems
 
 log = logging.getLogger("clarityd")
 
@@ -34,6 +37,7 @@ class Daemon:
         self.started_at = datetime.now(timezone.utc)
         self.started_monotonic = time.monotonic()
         self.stopping = False
+        self.started = False
         self._stop = asyncio.Event()
 
     # -- start ------------------------------------------------------------------------
@@ -41,20 +45,28 @@ class Daemon:
     async def start(self) -> None:
         c = self.config
         loop = asyncio.get_running_loop()
+        # Signals first: a SIGTERM while starting must wait for start to finish, then stop.
+        for sig, action in self._signal_map().items():
+            loop.add_signal_handler(sig, action)
         os.makedirs(c.state_dir, exist_ok=True)
-        for folder in c.watch:
-            os.makedirs(folder, exist_ok=True)
+        # Watched folders are created (or reported missing) by the ingest watcher.
         self.catalog = load_catalog(c.schemas_dir)
         self.store = Store(open_database(c.database), self.catalog)
         self.events = EventBus(self.store, loop)
-        self.governance = Governance(self.store, self.events)
+        self.governance = Governance(self.store, self.events, load_policy(policy_path(c)))
+        self.learner = Learner(self.store, self.events)  # learns routing from operators' decisions
+        self.ingest = Ingest(self)  # registers the journal's tables, so before create_tables
+        self.subsystems = Subsystems(self)  # agents, work orders, playbooks, event stream: before create_tables too
         await loop.run_in_executor(None, self.store.create_tables)
+        await self.store.write(self.governance.sync_schemas)  # tables created or altered at run time
         self.rpc = RpcServer(self)
         await self.rpc.start(c.socket, c.socket_group)
         self.jobs = Jobs(self)
         self.jobs.start()
-        for sig, action in self._signal_map().items():
-            loop.add_signal_handler(sig, action)
+        self.governance.schedule(self.jobs, c.governance.schema_sync_s)
+        await self.ingest.start()
+        await self.subsystems.start()  # indexes, the PostgreSQL event relay, sweep and retention jobs
+        self.started = True
         log.info(
             "serving %d tables from %s on %s; watching %s",
             len(self.catalog), mask_url(c.database), c.socket, ", ".join(c.watch),
@@ -69,6 +81,9 @@ class Daemon:
         }
 
     async def _reload_on_signal(self) -> None:
+        if not self.started:
+            log.warning("SIGHUP while starting: ignored")
+            return
         try:
             await self.reload()
         except InvalidState:
@@ -94,6 +109,8 @@ class Daemon:
         for sig in self._signal_map():
             loop.remove_signal_handler(sig)
         self.jobs.stop()
+        self.subsystems.stop()  # ends event streams
+        await self.ingest.stop(self.config.limits.drain_timeout_s)
         await self.rpc.drain(self.config.limits.drain_timeout_s)
         await loop.run_in_executor(None, self.store.close)
         try:
@@ -114,13 +131,24 @@ class Daemon:
             sdnotify.notify("READY=1", "STATUS=reload failed; old configuration kept")
             raise InvalidState(f"configuration not reloaded, the running one stays: {e}") from e
         old, changes = self.config, []
-        for name in ("roles", "limits", "log_level"):
+        if old.ingest.folders != new.ingest.folders:
+            log.warning("ingest.folders changed in the configuration: restart clarityd to apply it")
+            new.ingest.folders = old.ingest.folders
+        for name in ("roles", "limits", "log_level", "ingest"):
             if getattr(old, name) != getattr(new, name):
                 changes.append(name)
         for name in ("socket", "database", "state_dir", "schemas_dir", "watch"):
             if getattr(old, name) != getattr(new, name):
                 log.warning("%s changed in the configuration: restart clarityd to apply it", name)
                 setattr(new, name, getattr(old, name))
+        try:
+            policy = load_policy(policy_path(new))
+        except PolicyError as e:
+            log.error("reload refused, keeping the running configuration and policy: %s", e.message)
+            sdnotify.notify("READY=1", "STATUS=reload failed; old policy kept")
+            raise InvalidState(f"policy not reloaded, the running one stays: {e.message}") from e
+        if self.governance.use_policy(policy):
+            changes.append("policy")
         self.config = new
         set_level(new.log_level)
         self.rpc.refresh_identities()

@@ -106,7 +106,7 @@ def extract(path: str, limits: ExtractLimits = ExtractLimits()) -> Extraction:
         found = _dataset(text, data, ext, meta, limits, deadline)
         if found is not None:
             return Extraction(kind="dataset", mime_type=mime, text=text[: limits.max_text_chars],
-                              title=_stem(path), metadata=meta, **base)
+                              title=_stem(path), metadata=meta, records=found.pop("records", None), **base)
         kind = "text"  # JSON that is not records: a document
     return _text(kind, mime, text, data, path, base, meta, limits)
 
@@ -140,7 +140,7 @@ def _dataset(text: str, data: bytes, ext: str, meta: dict[str, Any], limits: Ext
                 meta["is_json"] = True
                 return None
     if facts is not None:
-        meta.update(facts)
+        meta.update({k: v for k, v in facts.items() if k != "records"})
     return facts
 
 

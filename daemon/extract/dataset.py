@@ -14,7 +14,7 @@ from typing import Any
 
 import msgspec
 
-from .types import ExtractionError
+from .types import MAX_RECORDS, ExtractionError
 
 SAMPLE_ROWS = 5
 TYPE_SAMPLE = 2000  # rows looked at to infer a column's type
@@ -23,6 +23,7 @@ MAX_COLUMNS = 2000
 _INT_RE = re.compile(r"^[+-]?\d{1,18}$")
 _FLOAT_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _MONEY_RE = re.compile(r"^[+-]?[$€£¥]?\s?\d{1,3}(,\d{3})*(\.\d+)?%?$|^[+-]?\d+(\.\d+)?%$")
+_DECIMAL_COMMA_RE = re.compile(r"^[+-]?\d+,\d+$")  # 7,4 in a ;-delimited European file
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$|"
                       r"^\d{1,2}/\d{1,2}/\d{2,4}$")
 _BOOL = {"true", "false", "yes", "no", "y", "n", "t", "f"}
@@ -46,7 +47,7 @@ def value_type(value: Any) -> str | None:
         return None
     if _INT_RE.match(s):
         return "integer"
-    if _FLOAT_RE.match(s) or _MONEY_RE.match(s):
+    if _FLOAT_RE.match(s) or _MONEY_RE.match(s) or _DECIMAL_COMMA_RE.match(s):
         return "float"
     if s.lower() in _BOOL:
         return "boolean"
@@ -163,6 +164,7 @@ def parse_delimited(text: str, ext: str, deadline: float, max_columns: int = MAX
         "format": fmt, "delimiter": delimiter, "has_header": header, "row_count": count, "columns": columns,
         "column_types": types, "null_counts": nulls, "sample_rows": sample_rows,
         "consistent_rows": round(consistent, 3),
+        "records": [dict(zip(columns, r)) for r in rows[:MAX_RECORDS]],
     }
 
 
@@ -207,6 +209,7 @@ def _records(items: list[Any], fmt: str) -> dict[str, Any]:
     return {
         "format": fmt, "row_count": len(items), "columns": names, "column_types": types, "null_counts": nulls,
         "sample_rows": [{k: v for k, v in item.items()} for item in items[:SAMPLE_ROWS]],
+        "records": items[:MAX_RECORDS],
     }
 
 
@@ -248,7 +251,7 @@ def parse_jsonl(text: str, max_depth: int, deadline: float, strict: bool) -> dic
             raise ExtractionError("dataset extraction ran out of time")
     if count == 0:
         return None if not strict else {"format": "jsonl", "row_count": 0, "columns": [], "column_types": {},
-                                        "null_counts": {}, "sample_rows": []}
+                                        "null_counts": {}, "sample_rows": [], "records": []}
     facts = _records(items, "jsonl")
     facts["row_count"] = count
     return facts

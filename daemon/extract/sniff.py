@@ -62,12 +62,14 @@ def _ftyp(head: bytes) -> Sniffed:
 def _mp3_frame(head: bytes) -> bool:
     # MPEG audio frame sync: 11 set bits, a valid layer and bitrate index.
     return len(head) > 3 and head[0] == 0xFF and (head[1] & 0xE0) == 0xE0 and (head[1] & 0x06) != 0 \
-        and (head[2] & 0xF0) != 0xF0
+        and (head[2] & 0xF0) != 0xF0 and (head[2] & 0x0C) != 0x0C
 
 
 def sniff_bytes(head: bytes) -> Sniffed | None:
     """The format told by magic numbers, or None when the bytes do not say (text, unknown)."""
     h = head
+    if h.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        return None  # a text byte-order mark, whatever bytes follow
     if h.startswith(b"%PDF-") or b"%PDF-" in h[:1024]:
         return Sniffed("pdf", "application/pdf", "pdf")
     if h.startswith(b"\x89PNG\r\n\x1a\n"):
@@ -147,7 +149,7 @@ def text_kind(path: str, head_text: str) -> tuple[Kind, str]:
     stripped = head_text.lstrip("\ufeff \t\r\n")
     if ext in MARKDOWN_EXTENSIONS:
         return "markdown", "text/markdown" if ext != ".rst" else "text/x-rst"
-    if ext in HTML_EXTENSIONS or _HTML_RE.search(stripped[:512].encode("utf-8", "replace")):
+    if ext in HTML_EXTENSIONS:
         return "text", "text/html"
     if ext == ".svg" or (stripped.startswith(("<?xml", "<svg")) and _SVG_RE.search(head_text[:4096].encode())):
         return "media", "image/svg+xml"
@@ -157,6 +159,8 @@ def text_kind(path: str, head_text: str) -> tuple[Kind, str]:
         return "code", "text/x-source"
     if stripped.startswith("#!"):
         return "code", "text/x-script"
+    if _HTML_RE.search(stripped[:512].encode("utf-8", "replace")):
+        return "text", "text/html"
     if ext in ("", ".txt", ".text", ".log", ".out"):
         # No telling name: JSON-shaped text is tried as a dataset, a markdown heading makes markdown.
         if stripped[:1] in ("[", "{") and ext != ".log":

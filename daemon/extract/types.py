@@ -34,3 +34,9 @@ class Extraction(msgspec.Struct, kw_only=True):
     # word_count, author, language, line_count, functions, classes, imports, format,
     # row_count, columns, column_types, media_type, width, height, duration_seconds...
     metadata: dict[str, Any] = {}
+    # Datasets: the first records (up to MAX_RECORDS) as column -> value, so inference can map
+    # a dataset whose columns fit a domain table row by row. None for other kinds.
+    records: list[dict[str, Any]] | None = None
+
+
+MAX_RECORDS = 1000

@@ -1,4 +1,4 @@
-"""The proposals table."""
+"""The governance tables: proposals, and the versions of every table's schema."""
 
 from __future__ import annotations
 
@@ -6,29 +6,65 @@ import peewee
 
 from ..storage.models import json_field, utcnow
 
-KINDS = ("insert", "update", "delete", "create_table", "alter_table")
+ROW_KINDS = ("insert", "update", "delete")
+SCHEMA_KINDS = ("create_table", "add_column", "alter_column", "drop_column")
+KINDS = ROW_KINDS + SCHEMA_KINDS
 STATUSES = ("pending", "approved", "applied", "rejected", "failed", "superseded")
+DECIDED = ("approved", "applied", "rejected", "failed", "superseded")
 
 
 class Proposal(peewee.Model):
+    """One proposed change. Its status only moves forward:
+    pending -> approved -> applied | failed, or pending -> rejected | superseded."""
+
     id = peewee.BigAutoField()
     kind = peewee.TextField()  # one of KINDS
-    table = peewee.TextField(index=True)  # catalog name (documents), not the db table
-    row_id = peewee.BigIntegerField(null=True)  # target row of update/delete; the new row after insert
-    payload = json_field()  # fields for rows; the schema change for tables
+    table = peewee.TextField(index=True)  # catalog name (documents), not the db table; final after corrections
+    row_id = peewee.BigIntegerField(null=True)  # target of update/delete; the new row after insert
+    payload = json_field()  # fields for rows; the schema change for schema kinds
     confidence = peewee.DoubleField(default=0.0)
     reasoning = peewee.TextField(default="")
-    source = peewee.TextField(null=True)  # file path, agent id, "operator"
+    source = peewee.TextField(null=True, index=True)  # file path, agent id, operator
     created_by = peewee.TextField()  # actor: user(uid) or "clarityd"
     status = peewee.TextField(default="pending", index=True)
     policy_rule = peewee.TextField(null=True)  # the rule that decided (or kept it pending)
-    flags = json_field(null=True)  # e.g. ["secret:private_key"]
+    flags = json_field(null=True)  # e.g. ["secret:private_key"]; never the secret itself
+    expected_version = peewee.IntegerField(null=True)  # update/delete: the row version it was made against
+    approvals = json_field(null=True)  # [{"actor", "at"}] while a second operator is awaited
     decided_by = peewee.TextField(null=True)
-    decided_at = peewee.DateTimeField(null=True)
+    decided_at = peewee.DateTimeField(null=True, index=True)
     note = peewee.TextField(null=True)  # approval note or rejection reason
     error = peewee.TextField(null=True)  # why applying failed
+    corrections = json_field(null=True)  # what the approver changed: {"table": old, "fields": {old values}}
+    preview = json_field(null=True)  # schema kinds: the DDL and the rows it touches
+    before = json_field(null=True)  # the row (or field spec) before applying, for undo
+    after = json_field(null=True)  # the row (or field spec) after applying
+    reverts = peewee.BigIntegerField(null=True, index=True)  # the proposal this one undoes
+    reverted_by = peewee.BigIntegerField(null=True)  # the applied proposal that undid this one
+    superseded_by = peewee.BigIntegerField(null=True)
     created_at = peewee.DateTimeField(default=utcnow, index=True)
     updated_at = peewee.DateTimeField(default=utcnow)
 
     class Meta:
         table_name = "clarity_proposals"
+
+
+class SchemaVersion(peewee.Model):
+    """One applied schema change. Version 1 of a table from schemas/*.yaml is not stored;
+    a table's later versions are replayed on top of its YAML at start (and by every daemon
+    sharing the database), so the live catalog always matches the database."""
+
+    id = peewee.BigAutoField()
+    table = peewee.TextField()
+    version = peewee.IntegerField()
+    action = peewee.TextField()  # create_table, add_column, alter_column, drop_column
+    diff = json_field()  # {"action", "field"/"spec", "old"}: enough to replay and to read
+    ddl = json_field()  # the statements that ran
+    rows_touched = peewee.BigIntegerField(default=0)
+    proposal_id = peewee.BigIntegerField(null=True)
+    actor = peewee.TextField(null=True)
+    created_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "clarity_schema_versions"
+        indexes = ((("table", "version"), True),)  # two daemons cannot both write version n

@@ -1,120 +1,426 @@
-"""Proposals in, decisions and applied rows out. Every decision is audited and evented.
+"""Governance: nothing changes a memory table except an approved proposal.
 
-This is the minimal core (insert proposals with the > 0.90 auto-approval rule); the
-governance issue grows it into the full policy, edits, schema changes and undo.
+Producers (ingestion, agents, operators' edits) call :meth:`Governance.propose` inside
+``Store.write``; the policy auto-approves or leaves the proposal for a person. Operators
+decide through :meth:`approve` / :meth:`reject`. Every decision is one conditional UPDATE
+of the proposal's status (``WHERE status = 'pending'``, after ``SELECT ... FOR UPDATE`` on
+PostgreSQL), so of two operators or two daemons deciding at once exactly one wins; the
+apply runs in the same transaction, in a savepoint, so a failed apply leaves the table
+untouched and the proposal failed. Every decision writes an audit row and an event.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import logging
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable
 
 import msgspec
 import peewee
 
-from ..errors import InvalidParams
+from ..errors import Conflict, DaemonError, Forbidden, InvalidParams, NotFound
 from ..storage.models import utcnow
 from ..storage.rows import coerce, field_types, row_to_dict
-from .models import Proposal
+from . import applying, schema, undo
+from .audit import write_audit
+from .catalog_sync import SchemaCatalog
+from .content import scan
+from .models import ROW_KINDS, SCHEMA_KINDS, Proposal, SchemaVersion
+from .policy import AUDIT_TABLE, DEFAULT_THRESHOLD, LoadedPolicy, Policy
 
 if TYPE_CHECKING:
     from ..events import EventBus
     from ..storage import Store
 
-AUTO_APPROVE_THRESHOLD = 0.90  # strictly greater than: the original system's rule
+log = logging.getLogger(__name__)
+
+AUTO_APPROVE_THRESHOLD = DEFAULT_THRESHOLD  # the default; schemas/policy.yaml may change it
 SYSTEM_ACTOR = "clarityd"
 
 
 class Draft(msgspec.Struct, kw_only=True):
     """What a producer (ingestion, an agent, an operator) proposes."""
 
-    kind: str = "insert"
+    kind: str = "insert"  # insert, update, delete (schema changes: Governance.propose_schema)
     table: str
     fields: dict[str, Any]
     confidence: float
     reasoning: str = ""
-    source: str | None = None
+    source: str | None = None  # a file path, an agent id, an operator
     actor: str = SYSTEM_ACTOR
-    row_id: int | None = None
+    row_id: int | None = None  # update/delete: the target row
+    version: int | None = None  # update/delete: the row version it was made against (default: current)
+    by_operator: bool = False  # the actor holds the operator role (for the policy's self_approve)
+    reverts: int | None = None  # set by Governance.revert: the proposal this one undoes
+
+
+@dataclass
+class Outcome:
+    """The proposal after a decision, and the conflict to report once the write commits."""
+
+    proposal: dict[str, Any]
+    conflict: DaemonError | None = None
 
 
 class Governance:
-    def __init__(self, store: "Store", events: "EventBus") -> None:
+    def __init__(self, store: "Store", events: "EventBus", policy: LoadedPolicy | None = None) -> None:
         self.store = store
         self.events = events
-        store.register(Proposal)
+        self.policy = policy or LoadedPolicy(Policy(), "(built-in defaults)", exists=False)
+        # Called inside the write, once a proposal is applied (ingestion follows its files).
+        self.on_applied: list[Callable[[dict[str, Any]], None]] = []
+        self.schemas = SchemaCatalog(store)
+        events.listeners.add(self.schemas.on_event)  # other daemons' schema changes, via the relay
+        store.register(Proposal, SchemaVersion)
 
-    # -- called inside Store.write (writer thread) ------------------------------------
+    # -- policy -----------------------------------------------------------------------
+
+    def use_policy(self, policy: LoadedPolicy) -> bool:
+        """Put ``policy`` in force; True when it differs from the one it replaces."""
+        changed = policy.describe() != self.policy.describe() or policy.path != self.policy.path
+        self.policy = policy
+        return changed
+
+    # -- proposing (inside Store.write) -------------------------------------------------
 
     def propose(self, draft: Draft) -> dict[str, Any]:
-        """Record a proposal; apply it at once when the policy auto-approves it."""
-        if draft.kind != "insert":
-            raise InvalidParams(f"proposal kind {draft.kind!r} is not supported yet")
+        """Record a row proposal; apply it at once when the policy approves it. Returns the
+        proposal as a dict (``status`` is applied, failed or pending)."""
+        if draft.kind in SCHEMA_KINDS:
+            raise InvalidParams("schema changes are proposed with proposals.schema_tweak")
+        if draft.kind not in ROW_KINDS:
+            raise InvalidParams(f"unknown proposal kind {draft.kind!r}; one of {', '.join(ROW_KINDS)}")
+        if not 0.0 <= draft.confidence <= 1.0:
+            raise InvalidParams(f"confidence must be between 0 and 1, got {draft.confidence}")
+        self.schemas.sync_if_shared()
         spec = self.store.spec(draft.table)
-        fields = self._clean(draft.table, draft.fields)
-        missing = [f.name for f in spec.fields if f.required and fields.get(f.name) in (None, "")]
-        proposal = Proposal.create(
-            kind=draft.kind,
-            table=draft.table,
-            payload=fields,
-            confidence=draft.confidence,
-            reasoning=draft.reasoning,
-            source=draft.source,
-            created_by=draft.actor,
+        restore = draft.kind == "insert" and draft.row_id is not None
+        if restore and draft.reverts is None:
+            raise InvalidParams("an insert takes no row_id")
+        expected = None
+        if draft.kind in ("update", "delete"):
+            expected = self._current_version(draft)
+        fields = {} if draft.kind == "delete" else self._clean(draft.table, draft.fields, restore)
+        if draft.kind == "update" and not fields:
+            raise InvalidParams("an update needs at least one field")
+        flags = scan(fields, self.policy.rules) if fields else []
+        missing = self._missing(spec, fields) if draft.kind == "insert" else []
+        verdict = self.policy.evaluate(draft.kind, draft.table, draft.confidence, flags, missing, draft.by_operator)
+        if draft.reverts is not None and draft.kind == "insert" and verdict.approve:
+            verdict.approve, verdict.rule = False, "pending: a restore (the undo of a delete) needs a person"
+        p = Proposal.create(
+            kind=draft.kind, table=draft.table, row_id=draft.row_id, payload=fields, confidence=draft.confidence,
+            reasoning=draft.reasoning, source=draft.source, created_by=draft.actor, policy_rule=verdict.rule,
+            flags=flags or None, expected_version=expected, reverts=draft.reverts,
         )
-        self.events.emit("proposal.created", f"proposal/{proposal.id}",
-                         {"table": draft.table, "kind": draft.kind, "confidence": draft.confidence}, draft.actor)
-        if draft.confidence > AUTO_APPROVE_THRESHOLD and not missing:
-            self._decide(proposal, "approved", SYSTEM_ACTOR, "auto-approve: confidence > 0.90", None)
-            self._apply(proposal)
-        else:
-            proposal.policy_rule = "pending: needs a person" + (f" (missing {', '.join(missing)})" if missing else "")
-            proposal.save()
-        return row_to_dict(proposal)
+        self._emit("proposal.created", p, draft.actor, status="pending", flags=flags or None)
+        self._supersede_older(p)
+        if verdict.approve:
+            approver = draft.actor if verdict.self_approved else SYSTEM_ACTOR
+            action = "self-approve" if verdict.self_approved else "auto-approve"
+            self._approve_and_apply(p, approver, verdict.rule, None, action=action)
+        return row_to_dict(p)
 
-    def _clean(self, table: str, fields: dict[str, Any]) -> dict[str, Any]:
+    def propose_schema(self, diff: dict[str, Any], actor: str, reasoning: str = "",
+                       reverts: int | None = None) -> dict[str, Any]:
+        """Record a schema change (from :func:`schema.make_diff`) with its preview: the exact
+        statements and the rows they touch. Refused when it would lose data unless the diff
+        allows it. Never auto-approved."""
+        self.schemas.sync_if_shared()
+        plan = schema.plan(self.store.db, diff, self.store.catalog, self.store.models)
+        schema.refuse_data_loss(diff, plan)
+        db_table = diff["spec"]["db_table"] if diff["action"] == "create_table" else self.store.catalog[diff["table"]].db_table
+        verdict = self.policy.evaluate(diff["action"], diff["table"], 1.0, [], [], True)
+        p = Proposal.create(
+            kind=diff["action"], table=diff["table"], payload=diff, confidence=1.0, reasoning=reasoning,
+            source=actor, created_by=actor, policy_rule=verdict.rule, preview=plan.preview(db_table), reverts=reverts,
+        )
+        self._emit("proposal.created", p, actor, status="pending")
+        return row_to_dict(p)
+
+    def supersede(self, proposal_id: int, by: int | None, reason: str, actor: str = SYSTEM_ACTOR) -> bool:
+        """Mark a pending proposal superseded by a newer one (audited); False if it was
+        already decided. Inside Store.write."""
+        p = Proposal.get_or_none(Proposal.id == proposal_id)
+        if p is None or p.status != "pending":
+            return False
+        try:
+            self._transition(p, status="superseded", superseded_by=by, decided_by=actor, decided_at=utcnow(),
+                             note=reason)
+        except Conflict:
+            return False
+        write_audit(self.store, p, actor=actor, action="supersede", decision="superseded",
+                    rule="superseded: a newer proposal for the same file or row", reason=reason,
+                    details={"superseded_by": by})
+        self._emit("proposal.superseded", p, actor, by=by)
+        return True
+
+    # -- deciding -----------------------------------------------------------------------
+
+    async def approve(self, proposal_id: int, *, actor: str, user: str, fields: dict[str, Any] | None = None,
+                      table: str | None = None, note: str | None = None) -> dict[str, Any]:
+        """Approve (optionally correcting fields or the table) and apply; see the handler."""
+        return await self._decide(self._approve_tx, proposal_id, actor, user, fields, table, note)
+
+    async def reject(self, proposal_id: int, *, actor: str, user: str, reason: str) -> dict[str, Any]:
+        if not reason.strip():
+            raise InvalidParams("a rejection needs a reason")
+        return await self._decide(self._reject_tx, proposal_id, actor, user, reason.strip())
+
+    async def _decide(self, fn: Callable[..., Outcome], *args: Any) -> dict[str, Any]:
+        try:
+            outcome = await self.store.write(fn, *args)
+        except Exception:
+            if self.schemas.dirty:  # a schema change rolled back after the live catalog moved
+                await self.store.write(self.schemas.rebuild)
+            raise
+        self.schemas.dirty = False
+        if outcome.conflict is not None:
+            raise outcome.conflict
+        return outcome.proposal
+
+    def _approve_tx(self, proposal_id: int, actor: str, user: str, fields: dict[str, Any] | None,
+                    table: str | None, note: str | None) -> Outcome:
+        self.schemas.sync_if_shared()
+        p = self._open_proposal(proposal_id, user)
+        if p.kind in SCHEMA_KINDS:
+            applying.lock_schema(self.store)
+            self.schemas.sync_if_shared()
+        if fields or table:
+            self._correct(p, fields or {}, table)
+            self._check_approver(p.table, user)  # moving a row into a table does not bypass its approvers
+        if p.kind == "insert" and p.row_id is None:  # a restore brings back the row as it was
+            missing = self._missing(self.store.spec(p.table), p.payload)
+            if missing:
+                raise InvalidParams(f"required field(s) missing: {', '.join(missing)}; approve with "
+                                    f"fields giving them")
+        reviewer = None
+        rule = "approved by an operator"
+        if self.policy.needs_second(p.kind):
+            approvals = list(p.approvals or [])
+            if any(a["actor"] == actor for a in approvals):
+                raise Forbidden(f"{actor} already approved proposal {p.id}; a second, different operator must")
+            if not approvals:
+                self._transition(p, approvals=[{"actor": actor, "at": utcnow().isoformat() + "Z"}],
+                                 payload=p.payload, table=p.table, corrections=p.corrections)
+                write_audit(self.store, p, actor=actor, action="endorse", decision="pending",
+                            rule="approvals.second_operator: first of two approvals", reason=note)
+                self._emit("proposal.endorsed", p, actor, approvals=1)
+                return Outcome(row_to_dict(p))
+            reviewer = approvals[0]["actor"]
+            rule = "approved by two operators (approvals.second_operator)"
+        conflict = self._approve_and_apply(p, actor, rule, note, action="approve", reviewer=reviewer)
+        return Outcome(row_to_dict(p), conflict)
+
+    def _reject_tx(self, proposal_id: int, actor: str, user: str, reason: str) -> Outcome:
+        p = self._open_proposal(proposal_id, user)
+        self._transition(p, status="rejected", decided_by=actor, decided_at=utcnow(), note=reason)
+        write_audit(self.store, p, actor=actor, action="reject", decision="rejected", rule="rejected by an operator",
+                    reason=reason)
+        self._emit("proposal.rejected", p, actor, reason=reason, rule=p.policy_rule)
+        return Outcome(row_to_dict(p))
+
+    def _open_proposal(self, proposal_id: int, user: str) -> Proposal:
+        """The pending proposal, locked (PostgreSQL), that ``user`` may decide."""
+        query = Proposal.select().where(Proposal.id == proposal_id)
+        if self.store.backend == "postgresql":
+            query = query.for_update()  # the other daemon waits here, then sees the decision
+        p = query.first()
+        if p is None:
+            raise NotFound(f"no proposal {proposal_id}")
+        if p.status != "pending":
+            raise Conflict(f"proposal {p.id} already decided: {p.status}" + (f" by {p.decided_by}" if p.decided_by else ""),
+                           {"status": p.status, "decided_by": p.decided_by})
+        self._check_approver(p.table, user)
+        return p
+
+    def _check_approver(self, table: str, user: str) -> None:
+        allowed = self.policy.approvers(table)
+        if allowed is not None and user not in allowed:
+            raise Forbidden(f"proposals for {table} are decided by {', '.join(allowed)} only (approvals.tables)")
+
+    def _approve_and_apply(self, p: Proposal, actor: str, rule: str, note: str | None, *, action: str,
+                           reviewer: str | None = None) -> DaemonError | None:
+        """Approve ``p`` (exactly once), apply it, audit both. Returns the conflict when the
+        row or table moved on since the proposal was made (the proposal is then failed)."""
+        original_table = (p.corrections or {}).get("table", p.table)
+        self._transition(p, status="approved", decided_by=actor, decided_at=utcnow(), policy_rule=rule, note=note,
+                         payload=p.payload, table=p.table, corrections=p.corrections)
+        self._emit("proposal.approved", p, actor, original_table=original_table, rule=rule,
+                   auto=action == "auto-approve", self_approved=action == "self-approve",
+                   corrections=p.corrections, fields=p.payload if p.kind in ROW_KINDS else None)
+        error = self._apply(p, actor)
+        write_audit(self.store, p, actor=actor, action=action, decision="approved", rule=rule, reason=note,
+                    reviewer=reviewer, before=p.before, after=p.after,
+                    details={"outcome": p.status, "corrections": p.corrections})
+        if error is not None:
+            write_audit(self.store, p, actor=actor, action="apply", decision="failed", rule=rule, reason=p.error)
+        return error if isinstance(error, Conflict) else None
+
+    # -- applying -----------------------------------------------------------------------
+
+    def _apply(self, p: Proposal, actor: str) -> DaemonError | Exception | None:
+        before = after = None
+        try:
+            with self.store.db.atomic():  # a savepoint: a failed apply leaves the tables untouched
+                if p.kind == "insert":
+                    after = applying.apply_insert(self.store, p)
+                    p.row_id = after["id"]
+                elif p.kind == "update":
+                    before, after = applying.apply_update(self.store, p)
+                elif p.kind == "delete":
+                    before = applying.apply_delete(self.store, p)
+                else:
+                    self.schemas.dirty = True
+                    preview, version = applying.apply_schema(self.store, p, actor)
+                    p.preview = preview
+                    self.schemas.record(version)
+                    before, after = p.payload.get("old"), {"version": version.version, "diff": p.payload}
+        except (DaemonError, peewee.PeeweeException, OverflowError, ValueError, TypeError) as e:
+            message = e.message if isinstance(e, DaemonError) else f"{type(e).__name__}: {e}".strip()
+            self._transition(p, from_status="approved", status="failed", error=message)
+            self._emit("proposal.failed", p, actor, error=message)
+            return e
+        self._transition(p, from_status="approved", status="applied", row_id=p.row_id, before=before, after=after,
+                         preview=p.preview)
+        self._emit_change(p, actor, after)
+        self._emit("proposal.applied", p, actor, row_id=p.row_id)
+        if p.reverts is not None:
+            Proposal.update(reverted_by=p.id, updated_at=utcnow()).where(Proposal.id == p.reverts).execute()
+        record = row_to_dict(p)
+        for hook in self.on_applied:
+            hook(record)
+        return None
+
+    def _emit_change(self, p: Proposal, actor: str, after: dict[str, Any] | None) -> None:
+        if p.kind in ROW_KINDS:
+            kind = {"insert": "row.inserted", "update": "row.updated", "delete": "row.deleted"}[p.kind]
+            payload = {"proposal": p.id, "version": after["version"] if after else None,
+                       "fields": sorted(p.payload) if p.kind == "update" else None}
+            self.events.emit(kind, f"{p.table}/{p.row_id}", payload, actor)
+        else:
+            kind = "table.created" if p.kind == "create_table" else "table.altered"
+            payload = {"proposal": p.id, "action": p.kind, "version": (after or {}).get("version"), "diff": p.payload}
+            self.events.emit(kind, f"table/{p.table}", payload, actor)
+
+    # -- undo ---------------------------------------------------------------------------
+
+    async def revert(self, proposal_id: int, *, actor: str, by_operator: bool, reason: str = "") -> dict[str, Any]:
+        """Propose the change that undoes an applied proposal (decided like any other)."""
+        return await self.store.write(self._revert_tx, proposal_id, actor, by_operator, reason)
+
+    def _revert_tx(self, proposal_id: int, actor: str, by_operator: bool, reason: str) -> dict[str, Any]:
+        orig = undo.revertible(proposal_id)
+        why = f"undo proposal {orig.id}" + (f": {reason}" if reason else "")
+        if orig.kind in SCHEMA_KINDS:
+            if orig.kind == "drop_column":
+                why += " (the column comes back empty: its values are not kept)"
+            return self.propose_schema(undo.schema_undo(orig), actor, why, reverts=orig.id)
+        draft = undo.row_undo(self.store, orig, Draft)
+        draft.reasoning, draft.source, draft.actor = why, actor, actor
+        draft.by_operator, draft.reverts = by_operator, orig.id
+        return self.propose(draft)
+
+    # -- schema catalog -----------------------------------------------------------------
+
+    def sync_schemas(self) -> int:
+        """Replay schema changes not yet in the live catalog (at start; writer thread)."""
+        return self.schemas.sync()
+
+    def schema_history(self, table: str) -> list[dict[str, Any]]:
+        """A table's schema versions, oldest first (reader thread)."""
+        return self.schemas.history(table)
+
+    def schedule(self, jobs: Any, interval_s: float) -> None:
+        self.schemas.schedule(jobs, interval_s)
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def _current_version(self, draft: Draft) -> int:
+        if draft.row_id is None:
+            raise InvalidParams(f"an {draft.kind} needs row_id")
+        model = self.store.model(draft.table)
+        row = model.select(model.id, model.version).where(model.id == draft.row_id).first()
+        if row is None:
+            raise NotFound(f"{draft.table} has no row {draft.row_id}")
+        if draft.version is not None and draft.version != row.version:
+            raise Conflict(f"{draft.table} row {draft.row_id} is at version {row.version}, not {draft.version}: "
+                           f"it changed since you read it; read it again",
+                           {"current_version": row.version, "expected_version": draft.version})
+        return row.version
+
+    def _clean(self, table: str, fields: dict[str, Any], restore: bool = False) -> dict[str, Any]:
+        """The fields as the table's types, JSON-ready; unknown and store-owned columns refused."""
         types = field_types(self.store.spec(table))
-        unknown = sorted(set(fields) - set(types))
+        allowed = set(types) if restore else set(types) - set(applying.RESERVED)
+        unknown = sorted(set(fields) - allowed)
         if unknown:
-            raise InvalidParams(f"{table} has no column(s) {', '.join(unknown)}")
+            owned = [u for u in unknown if u in applying.RESERVED]
+            why = f"{', '.join(owned)} set by the store" if owned else f"{table} has no column(s) {', '.join(unknown)}"
+            raise InvalidParams(f"cannot set {', '.join(unknown)}: {why}")
         return {k: msgspec.to_builtins(coerce(v, types[k], k)) for k, v in fields.items()}
 
-    def _decide(self, proposal: Proposal, status: str, actor: str, rule: str, note: str | None) -> None:
-        proposal.status, proposal.decided_by, proposal.decided_at = status, actor, utcnow()
-        proposal.policy_rule, proposal.note, proposal.updated_at = rule, note, utcnow()
-        proposal.save()
-        self._audit(proposal, actor, status, rule, note)
+    @staticmethod
+    def _missing(spec: Any, fields: dict[str, Any]) -> list[str]:
+        return [f.name for f in spec.fields if f.required and fields.get(f.name) in (None, "")]
 
-    def _apply(self, proposal: Proposal) -> None:
-        model = self.store.model(proposal.table)
-        types = field_types(self.store.spec(proposal.table))
-        values = {k: coerce(v, types[k], k) for k, v in proposal.payload.items()}
-        try:
-            with self.store.db.atomic():  # a savepoint: a failed insert leaves the table untouched
-                row = model.create(source=proposal.source, trust_score=proposal.confidence, **values)
-        except peewee.DatabaseError as e:
-            proposal.status, proposal.error = "failed", str(e)
-            proposal.save()
-            self.events.emit("proposal.failed", f"proposal/{proposal.id}", {"error": str(e)}, SYSTEM_ACTOR)
+    def _correct(self, p: Proposal, fields: dict[str, Any], table: str | None) -> None:
+        """An approver's corrections: changed fields (inserts, updates) or another table
+        (inserts). The original values are kept in ``corrections`` for the audit trail."""
+        if p.kind not in ("insert", "update"):
+            raise InvalidParams(f"a {p.kind} proposal cannot be corrected; reject it and propose again")
+        if table and table != p.table and p.kind != "insert":
+            raise InvalidParams("only an insert can be moved to another table")
+        new_table = table or p.table
+        if new_table == AUDIT_TABLE and p.table != AUDIT_TABLE:
+            raise Forbidden("rows are not moved into the audit trail")
+        spec = self.store.spec(new_table)
+        base = dict(p.payload)
+        dropped: list[str] = []
+        if new_table != p.table:
+            columns = set(field_types(spec))
+            dropped = sorted(k for k in base if k not in columns)
+            base = {k: v for k, v in base.items() if k not in dropped}
+        cleaned = self._clean(new_table, {**base, **fields})
+        corrections: dict[str, Any] = {
+            "fields": {k: {"from": p.payload.get(k), "to": cleaned.get(k)} for k in fields if p.payload.get(k) != cleaned.get(k)}
+        }
+        if new_table != p.table:
+            corrections.update(table=p.table, dropped=dropped)
+        p.table, p.payload, p.corrections = new_table, cleaned, corrections
+        flags = scan(cleaned, self.policy.rules)
+        if flags:
+            p.flags = sorted(set(p.flags or []) | set(flags))
+
+    def _supersede_older(self, p: Proposal) -> None:
+        """A newer proposal from the same file supersedes the older pending one (an insert
+        for the file, or a change to the same row). Edits by people never supersede: two
+        operators' edits of one row both wait, and the later approval meets a conflict."""
+        if not p.source or not os.path.isabs(p.source):
             return
-        proposal.status, proposal.row_id, proposal.updated_at = "applied", row.id, utcnow()
-        proposal.save()
-        self.events.emit("row.inserted", f"{proposal.table}/{row.id}", {"proposal": proposal.id}, proposal.decided_by)
-        self.events.emit("proposal.applied", f"proposal/{proposal.id}", {"row_id": row.id}, proposal.decided_by)
+        query = Proposal.select(Proposal.id).where(
+            Proposal.status == "pending", Proposal.source == p.source, Proposal.id != p.id,
+            Proposal.kind.in_(ROW_KINDS))
+        if p.kind == "insert":
+            query = query.where(Proposal.kind == "insert")
+        else:
+            query = query.where(Proposal.table == p.table, Proposal.row_id == p.row_id)
+        for old in list(query):
+            self.supersede(old.id, p.id, f"{p.source}: newer proposal {p.id}")
 
-    def _audit(self, proposal: Proposal, actor: str, decision: str, rule: str, note: str | None) -> None:
-        audit = self.store.models["governance"]
-        audit.create(
-            actor=actor,
-            action=f"{proposal.kind}:{decision}",
-            proposal_id=proposal.id,
-            target_table=proposal.table,
-            target_row=proposal.row_id,
-            decision=decision,
-            reason=note,
-            policy_rule=rule,
-            details={"confidence": proposal.confidence, "source": proposal.source},
-            decided_at=utcnow(),
-            source="governance",
-            trust_score=1.0,
-        )
-        self.events.emit(f"proposal.{decision}", f"proposal/{proposal.id}", {"rule": rule}, actor)
+    def _transition(self, p: Proposal, from_status: str = "pending", **changes: Any) -> None:
+        """Change ``p`` only if it is still in ``from_status``: the exactly-once guard."""
+        changes["updated_at"] = utcnow()
+        done = Proposal.update(**changes).where(Proposal.id == p.id, Proposal.status == from_status).execute()
+        if done != 1:
+            current = Proposal.get_or_none(Proposal.id == p.id)
+            status = current.status if current else "gone"
+            raise Conflict(f"proposal {p.id} already decided: {status}", {"status": status})
+        for name, value in changes.items():
+            setattr(p, name, value)
+
+    def _emit(self, type: str, p: Proposal, actor: str, **extra: Any) -> None:
+        payload = {"table": p.table, "kind": p.kind, "source": p.source, "confidence": p.confidence}
+        payload.update(extra)
+        self.events.emit(type, f"proposal/{p.id}", payload, actor)

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
+
+from ..errors import Forbidden
+from ..governance import Draft
+from ..governance.policy import AUDIT_TABLE
 from ..protocol import rows as p
+from ..protocol.proposals import Proposal
+from ..protocol.registry import Role
 from ..rpc.router import CallContext, handles
+from ..storage.export import iter_rows, render
 from ..storage.rows import get_row, list_rows
 
 
@@ -43,3 +51,51 @@ async def get(ctx: CallContext, params: p.GetRow) -> dict[str, Any]:
     store = ctx.daemon.store
     model = store.model(params.table)
     return await store.read(get_row, model, params.table, params.id)
+
+
+async def _propose_edit(ctx: CallContext, draft: Draft) -> Proposal:
+    if draft.table == AUDIT_TABLE:
+        raise Forbidden("the audit trail (governance) cannot be edited")
+    draft.source = draft.actor = ctx.actor
+    draft.by_operator = ctx.role == Role.operator
+    gov = ctx.daemon.governance
+    record = await ctx.daemon.store.write(gov.propose, draft)
+    return msgspec.convert(record, Proposal)
+
+
+@handles(p.UPDATE)
+async def update(ctx: CallContext, params: p.UpdateRow) -> Proposal:
+    """Propose changing ``fields`` of row ``id``, made against the row's ``version`` (from
+    rows.get). Returns the proposal: "pending" until an operator approves it, or "applied"
+    at once when the policy lets an operator's own edit through (auto_approve.self_approve;
+    audited as self-approved). CONFLICT when the row is no longer at ``version``; approving
+    later after someone else changed the row is a CONFLICT too, never an overwrite.
+    FORBIDDEN on the audit trail (governance)."""
+    return await _propose_edit(ctx, Draft(kind="update", table=params.table, row_id=params.id, fields=params.fields,
+                                          version=params.version, confidence=1.0, reasoning=params.reasoning))
+
+
+@handles(p.DELETE)
+async def delete(ctx: CallContext, params: p.DeleteRow) -> Proposal:
+    """Propose deleting row ``id`` (optionally as of ``version``). Deletes are never
+    auto-approved; the policy may let an operator's own delete through (self_approve) and may
+    require a second operator. Undo with proposals.revert. FORBIDDEN on the audit trail."""
+    return await _propose_edit(ctx, Draft(kind="delete", table=params.table, row_id=params.id, fields={},
+                                          version=params.version, confidence=1.0, reasoning=params.reasoning))
+
+
+@handles(p.EXPORT)
+async def export(ctx: CallContext, params: p.ExportRows) -> p.Export:
+    """Every row that matches (up to ``limit``), in ``format``: csv (a header of every column;
+    lists and objects as JSON text; times in UTC ISO 8601), json (an array of objects) or
+    jsonl (one object per line). ``truncated`` says whether more rows matched."""
+    store = ctx.daemon.store
+    model, spec = store.model(params.table), store.spec(params.table)
+
+    def run() -> p.Export:
+        rows, truncated = iter_rows(model, spec, params.limit, filters=params.filters, search=params.search,
+                                    sort=params.sort, descending=params.descending)
+        return p.Export(format=params.format, rows=len(rows), truncated=truncated,
+                        content=render(rows, spec, params.format))
+
+    return await store.read(run)

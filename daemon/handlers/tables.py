@@ -24,7 +24,7 @@ async def list_tables(ctx: CallContext, params: NoParams) -> list[p.TableSummary
                 fields=len(spec.fields),
                 row_count=store.models[name].select().count(),
             )
-            for name, spec in store.catalog.items()
+            for name, spec in list(store.catalog.items())  # a table may be created meanwhile
         ]
 
     return await store.read(count)
@@ -33,7 +33,9 @@ async def list_tables(ctx: CallContext, params: NoParams) -> list[p.TableSummary
 @handles(p.DESCRIBE)
 async def describe(ctx: CallContext, params: p.TableRef) -> p.TableDescription:
     """One table: the common columns every table has, then its own fields with type,
-    whether required, and description; the inference hints; the row count."""
+    whether required, and description; the inference hints; the row count; its current
+    ``schema_version`` and ``versions``, the history of approved schema changes (each with
+    its diff and the DDL that ran)."""
     store = ctx.daemon.store
     spec = store.spec(params.table)
     fields = [
@@ -46,6 +48,7 @@ async def describe(ctx: CallContext, params: p.TableRef) -> p.TableDescription:
     ]
     model = store.models[params.table]
     row_count = await store.read(lambda: model.select().count())
+    history = await store.read(ctx.daemon.governance.schema_history, params.table)
     return p.TableDescription(
         name=spec.name,
         db_table=spec.db_table,
@@ -53,4 +56,6 @@ async def describe(ctx: CallContext, params: p.TableRef) -> p.TableDescription:
         fields=fields,
         hints=msgspec.to_builtins(spec.hints),
         row_count=row_count,
+        schema_version=history[-1]["version"] if history else 1,
+        versions=msgspec.convert(history, list[p.SchemaVersion]),
     )

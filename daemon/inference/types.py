@@ -12,3 +12,6 @@ class Inference(msgspec.Struct, kw_only=True):
     confidence: float  # 0..1; > 0.90 is inserted with no person looking
     fields: dict[str, Any]
     reasoning: str  # names the evidence
+    # A dataset routed to a domain table: every record mapped to that table's fields
+    # (``fields`` holds the first). None for everything else.
+    rows: list[dict[str, Any]] | None = None

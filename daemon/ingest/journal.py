@@ -68,7 +68,22 @@ class ContentSeen(peewee.Model):
         table_name = "clarity_ingest_content"
 
 
-MODELS = (JournalEntry, ContentSeen)
+class EntryProposal(peewee.Model):
+    """The proposals one content of a file led to: one, or one per record of a dataset
+    routed to a domain table (a vendor list gives a proposal per vendor). ``version`` is
+    the first proposal's id; the entry's ``proposal_id`` names its latest version."""
+
+    id = peewee.BigAutoField()
+    entry_id = peewee.BigIntegerField(index=True)
+    version = peewee.BigIntegerField(index=True)
+    position = peewee.IntegerField()
+    proposal_id = peewee.BigIntegerField(index=True)
+
+    class Meta:
+        table_name = "clarity_ingest_proposals"
+
+
+MODELS = (JournalEntry, ContentSeen, EntryProposal)
 
 
 def subject(entry: JournalEntry) -> str:
@@ -76,11 +91,12 @@ def subject(entry: JournalEntry) -> str:
     return f"ingest/{entry.id}"
 
 
-def _save(entry: JournalEntry, **changes: Any) -> JournalEntry:
+def save(entry: JournalEntry, **changes: Any) -> JournalEntry:
+    """Change some of an entry's columns (only those: a narrow UPDATE is much cheaper)."""
     for name, value in changes.items():
         setattr(entry, name, value)
     entry.updated_at = utcnow()
-    entry.save()
+    entry.save(only=[*changes, "updated_at"])
     return entry
 
 
@@ -90,18 +106,21 @@ def _save(entry: JournalEntry, **changes: Any) -> JournalEntry:
 def record_seen(path: str, size: int, mtime_ns: int, sha256: str, force: bool) -> tuple[JournalEntry, str]:
     """Note the content now at ``path``. Returns the entry and what to do next:
     "process" (read it), "unchanged" (nothing new), "duplicate" (linked to the original)."""
-    entry = JournalEntry.get_or_none(JournalEntry.path == path)
+    entry = locked_entry(path=path)
+    created = False
     if entry is None:
-        entry = JournalEntry.create(path=path, size=size, mtime_ns=mtime_ns, sha256=sha256, state=SEEN)
+        entry, created = _create_entry(path, size=size, mtime_ns=mtime_ns, sha256=sha256, state=SEEN)
+    if created:
+        pass
     elif entry.sha256 == sha256 and not force:
         if entry.state in UNFINISHED:
             return entry, "process"  # resumed after a restart
         if (entry.size, entry.mtime_ns) != (size, mtime_ns):
-            _save(entry, size=size, mtime_ns=mtime_ns)  # touched, same bytes: remember, do nothing
+            save(entry, size=size, mtime_ns=mtime_ns)  # touched, same bytes: remember, do nothing
         return entry, "unchanged"
     else:
         changed = entry.sha256 != sha256
-        _save(entry, size=size, mtime_ns=mtime_ns, sha256=sha256, state=SEEN, last_error=None,
+        save(entry, size=size, mtime_ns=mtime_ns, sha256=sha256, state=SEEN, last_error=None,
               next_attempt_at=None, duplicate_of=None, quarantine_path=None,
               attempts=0 if changed else entry.attempts)
     original = ContentSeen.get_or_none(ContentSeen.sha256 == sha256)
@@ -110,38 +129,84 @@ def record_seen(path: str, size: int, mtime_ns: int, sha256: str, force: bool) -
     return entry, "process"
 
 
+def _shared(db: peewee.Database) -> bool:
+    """PostgreSQL may have several daemons writing; SQLite has one writer, ours."""
+    return isinstance(db, peewee.PostgresqlDatabase)
+
+
+def _create_entry(path: str, **values: Any) -> tuple[JournalEntry, bool]:
+    """A new entry, and whether this call created it: with several daemons on one
+    PostgreSQL watching one shared folder, the one that loses the race to create it gets
+    the winner's entry instead of an error."""
+    db = JournalEntry._meta.database
+    if not _shared(db):
+        return JournalEntry.create(path=path, **values), True
+    try:
+        with db.atomic():  # a savepoint: the conflict leaves the rest of the write intact
+            return JournalEntry.create(path=path, **values), True
+    except peewee.IntegrityError:
+        return JournalEntry.get(JournalEntry.path == path), False
+
+
+def locked(query: peewee.Select) -> peewee.Select:
+    """``query`` locking the entries it reads until this write commits, where daemons share
+    the database: two of them changing one file one after the other see each other's
+    outcome instead of overwriting it. (SQLite has one writer and no FOR UPDATE.)"""
+    return query.for_update() if _shared(JournalEntry._meta.database) else query
+
+
+def locked_entry(entry_id: int | None = None, path: str | None = None) -> JournalEntry | None:
+    """The entry by id or path, locked (see :func:`locked`)."""
+    where = JournalEntry.id == entry_id if path is None else JournalEntry.path == path
+    return locked(JournalEntry.select().where(where)).first()
+
+
+def entry_for_failure(path: str) -> JournalEntry:
+    """The entry to record a failure on, created if the file was never journaled."""
+    entry = locked_entry(path=path)
+    return entry if entry is not None else _create_entry(path, state=SEEN)[0]
+
+
 def mark_duplicate(entry: JournalEntry, original: ContentSeen) -> JournalEntry:
-    return _save(entry, state=DUPLICATE, duplicate_of=original.entry_id, last_error=None, next_attempt_at=None)
+    return save(entry, state=DUPLICATE, duplicate_of=original.entry_id, last_error=None, next_attempt_at=None)
 
 
-def mark_extracted(entry_id: int, sha256: str, kind: str) -> JournalEntry | None:
-    """The file was read; None when the entry moved on meanwhile (new content, retried...)."""
-    entry = JournalEntry.get_or_none(JournalEntry.id == entry_id)
-    if entry is None or entry.sha256 != sha256 or entry.state not in UNFINISHED:
-        return None
-    return _save(entry, state=EXTRACTED, kind=kind)
+def mark_extracted(entry_id: int, sha256: str, kind: str) -> bool:
+    """The file was read. A conditional update: False (and nothing written) when the entry
+    moved on meanwhile (new content, or another daemon finished it)."""
+    return bool(JournalEntry.update(state=EXTRACTED, kind=kind, updated_at=utcnow())
+                .where(JournalEntry.id == entry_id, JournalEntry.sha256 == sha256,
+                       JournalEntry.state.in_(UNFINISHED)).execute())
 
 
-def claim_content(entry: JournalEntry, proposal_id: int | None) -> ContentSeen | None:
-    """Record that ``entry``'s content reached governance; return the original entry's
+def claim_content(entry: JournalEntry) -> ContentSeen | None:
+    """Record that ``entry``'s content is going to governance; return the original entry's
     record instead when another path got there first."""
     existing = ContentSeen.get_or_none(ContentSeen.sha256 == entry.sha256)
     if existing is not None:
-        if existing.entry_id != entry.id:
-            return existing
-        existing.proposal_id = proposal_id
-        existing.save()
-        return None
-    try:
-        with ContentSeen._meta.database.atomic():  # a savepoint: a conflict leaves the rest of the write intact
-            ContentSeen.create(sha256=entry.sha256, entry_id=entry.id, proposal_id=proposal_id)
-    except peewee.IntegrityError:
-        return ContentSeen.get(ContentSeen.sha256 == entry.sha256)  # another daemon won the race
+        return existing if existing.entry_id != entry.id else None
+    db = ContentSeen._meta.database
+    if _shared(db):
+        # Several daemons may share PostgreSQL: a savepoint, so losing the race to another
+        # daemon leaves the rest of this write intact. (SQLite has one writer: no race.)
+        try:
+            with db.atomic():
+                ContentSeen.insert(sha256=entry.sha256, entry_id=entry.id).execute()
+        except peewee.IntegrityError:
+            return ContentSeen.get(ContentSeen.sha256 == entry.sha256)
+    else:
+        ContentSeen.insert(sha256=entry.sha256, entry_id=entry.id).execute()
     return None
 
 
-def mark_failed(entry: JournalEntry, error: str, retry_at: datetime | None) -> JournalEntry:
-    return _save(entry, state=FAILED, last_error=error, attempts=entry.attempts + 1, next_attempt_at=retry_at)
+def content_proposed(sha256: str, proposal_id: int) -> None:
+    ContentSeen.update(proposal_id=proposal_id).where(ContentSeen.sha256 == sha256).execute()
+
+
+def mark_failed(entry: JournalEntry, error: str, retry_at: datetime | None, also: tuple[str, ...] = ()) -> JournalEntry:
+    """One more failed try; ``also`` names other columns already set on ``entry`` to write."""
+    return save(entry, state=FAILED, last_error=error, attempts=entry.attempts + 1, next_attempt_at=retry_at,
+                **{name: getattr(entry, name) for name in also})
 
 
 def backoff(attempts: int, base_s: float, max_s: float, max_attempts: int, now: datetime | None = None) -> datetime | None:

@@ -1,8 +1,11 @@
 """Which files a watched folder takes: its patterns, its excludes, and names never read.
 
 The same rules serve the watcher, the rescans and ``ingest.file``, so a file is judged
-the same way whichever way it arrived. Patterns match the full path, as watchdog 7 does
-("**/*.pdf", not "*.pdf").
+the same way whichever way it arrived. Patterns are globs matched against the full path
+with watchdog 7's own translation (``**`` crosses folders), compiled once. So that
+"*.pdf" means what people expect (watchdog 7 would silently match nothing), a pattern
+without a slash matches the file name at any depth, a relative one is taken from the
+folder's root, and an absolute one as written. Matching ignores case.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import os
 import re
 from dataclasses import dataclass
 
-from watchdog.utils.patterns import match_any_paths
+from watchdog.utils.backwards_compat import translate  # type: ignore[attr-defined]
 
 from ..config import Config, WatchFolder
 
@@ -29,6 +32,13 @@ def is_temporary_name(name: str) -> bool:
     return name.startswith(".") or lowered.endswith(_TEMP_SUFFIXES) or bool(_TEMP_NAME.match(name))
 
 
+def compile_pattern(root: str, pattern: str) -> re.Pattern[str]:
+    """A folder pattern as a regular expression over absolute paths (see the module doc)."""
+    if not pattern.startswith("/"):
+        pattern = f"{root}/**/{pattern}" if "/" not in pattern else f"{root}/{pattern}"
+    return re.compile(translate(pattern, recursive=True, include_hidden=True, seps="/"), re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class FolderRule:
     """One watched folder, its root made absolute."""
@@ -39,6 +49,13 @@ class FolderRule:
     recursive: bool
     polling: bool
     delete_after_ingest: bool
+    _include: tuple[re.Pattern[str], ...] = ()
+    _exclude: tuple[re.Pattern[str], ...] = ()
+
+    def __post_init__(self) -> None:
+        include = () if self.patterns in ((), ("**",)) else self.patterns  # everything: no regex to run
+        object.__setattr__(self, "_include", tuple(compile_pattern(self.root, p) for p in include))
+        object.__setattr__(self, "_exclude", tuple(compile_pattern(self.root, p) for p in self.exclude))
 
     @classmethod
     def from_config(cls, folder: WatchFolder) -> "FolderRule":
@@ -66,8 +83,9 @@ class FolderRule:
         relative = path[len(self.root) + 1 :]
         if any(is_temporary_name(part) for part in relative.split(os.sep)):
             return False
-        return match_any_paths([path], included_patterns=list(self.patterns),
-                               excluded_patterns=list(self.exclude) or None)
+        if self._include and not any(p.match(path) for p in self._include):
+            return False
+        return not any(p.match(path) for p in self._exclude)
 
 
 class Rules:

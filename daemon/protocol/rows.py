@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 
+from .proposals import Proposal
 from .registry import Method, Role
 
 
@@ -40,3 +41,47 @@ class GetRow(msgspec.Struct, forbid_unknown_fields=True):
 
 LIST = Method("rows.list", ListRows, RowPage, Role.reader, "A page of a table's rows: filter, search, sort.")
 GET = Method("rows.get", GetRow, dict[str, Any], Role.reader, "One row by id.")
+
+
+class UpdateRow(msgspec.Struct, forbid_unknown_fields=True):
+    """A change to a row, made against the ``version`` the caller read (rows.get)."""
+
+    table: str
+    id: int
+    fields: dict[str, Any]
+    version: int
+    reasoning: str = ""
+
+
+class DeleteRow(msgspec.Struct, forbid_unknown_fields=True):
+    table: str
+    id: int
+    version: int | None = None  # the version the caller read; default: the row as it is now
+    reasoning: str = ""
+
+
+UPDATE = Method("rows.update", UpdateRow, Proposal, Role.agent,
+                "Propose a change to a row (a proposal; the policy may let an operator's own edit apply).")
+DELETE = Method("rows.delete", DeleteRow, Proposal, Role.agent, "Propose deleting a row (a proposal).")
+
+
+class ExportRows(msgspec.Struct, forbid_unknown_fields=True):
+    """Rows as CSV, JSON or JSON Lines, with the filters, search and sort of rows.list."""
+
+    table: str
+    format: Literal["csv", "json", "jsonl"] = "csv"
+    filters: dict[str, Any] = {}
+    search: str | None = None
+    sort: str = "id"
+    descending: bool = False
+    limit: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] = 100_000
+
+
+class Export(msgspec.Struct):
+    format: str
+    rows: int
+    truncated: bool  # more rows matched than ``limit``
+    content: str
+
+
+EXPORT = Method("rows.export", ExportRows, Export, Role.reader, "A table's rows as CSV, JSON or JSON Lines.")

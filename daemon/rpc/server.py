@@ -79,7 +79,7 @@ class RpcServer:
                 probe.close()
         old = os.umask(0o117)  # the socket is born 0660: no moment with wider access
         try:
-            self._server = await asyncio.start_unix_server(self._serve, path=path, limit=READ_CHUNK)
+            self._server = await asyncio.start_unix_server(self._serve, path=path, limit=READ_CHUNK, backlog=1024)
         finally:
             os.umask(old)
         os.chmod(path, 0o660)

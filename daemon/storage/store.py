@@ -17,7 +17,7 @@ import peewee
 from ..catalog import TableSpec
 from ..errors import NotFound
 from .database import backend_name
-from .models import MemoryModel, build_models
+from .models import MemoryModel, build_model, build_models
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -60,6 +60,21 @@ class Store:
     def model(self, table: str) -> type[MemoryModel]:
         self.spec(table)
         return self.models[table]
+
+    def put_table(self, spec: TableSpec) -> type[MemoryModel]:
+        """Add or replace a table in the live catalog once its schema change is in the
+        database (governance calls this on the writer thread). Copy on write: the dicts are
+        replaced, never resized in place, so a thread iterating over the old ones is not
+        disturbed; read ``store.catalog`` / ``store.models`` afresh rather than keeping them."""
+        model = build_model(spec, self.db)
+        self.catalog = {**self.catalog, spec.name: spec}
+        self.models = {**self.models, spec.name: model}
+        return model
+
+    def drop_table_spec(self, name: str) -> None:
+        """Forget a table the catalog should no longer have (copy on write, as put_table)."""
+        self.catalog = {k: v for k, v in self.catalog.items() if k != name}
+        self.models = {k: v for k, v in self.models.items() if k != name}
 
     # -- running work -----------------------------------------------------------------
 

@@ -108,7 +108,7 @@ async def with_echo(fn: Callable[[str], Awaitable[Any]]) -> Any:
 
 
 async def _serve_forever(path: str) -> None:
-    server = await asyncio.start_unix_server(_echo, path=path, limit=2**20)
+    server = await asyncio.start_unix_server(_echo, path=path, limit=2**20, backlog=1024)
     async with server:
         await server.serve_forever()
 

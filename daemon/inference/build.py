@@ -1,0 +1,166 @@
+"""The fields of the chosen table, from the extractor's measurements and the text."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from ..catalog import TableSpec
+from ..extract.types import Extraction
+import msgspec
+from .fields import dataset_row, file_stem, fill_from_text, pattern_fields, title_like
+
+MAX_ROWS = 1000
+# What each catalog type must convert to (as the store will convert it; kept here so that
+# inference does not import the storage layer).
+_PY_TYPES: dict[str, Any] = {"string": str, "text": str, "integer": int, "float": float, "boolean": bool,
+                             "datetime": datetime, "json": Any, "list": list}
+_STOPWORDS = {
+    "english": {"the", "and", "of", "to", "is", "in", "that", "for", "with", "this", "are", "be", "on", "it"},
+    "german": {"der", "die", "und", "das", "ist", "nicht", "mit", "den", "ein", "zu", "von", "sie", "auf"},
+    "french": {"le", "la", "les", "et", "des", "est", "une", "pour", "que", "dans", "pas", "sur", "du"},
+    "spanish": {"el", "la", "los", "las", "y", "que", "es", "por", "para", "una", "con", "del", "se"},
+    "italian": {"il", "di", "che", "non", "per", "una", "sono", "della", "con", "gli", "del", "le"},
+    "portuguese": {"o", "os", "que", "não", "uma", "para", "com", "do", "da", "em", "se", "por"},
+    "dutch": {"de", "het", "een", "en", "van", "ik", "niet", "dat", "op", "te", "zijn", "met"},
+}
+_DOC_TYPES = [
+    ("readme", r"\breadme\b"), ("license", r"\b(licen[cs]e|copying)\b"), ("changelog", r"\b(changelog|changes|news|history)\b"),
+    ("manual", r"\b(manual|guide|handbook|documentation|reference|howto|how-to)\b"),
+    ("specification", r"\b(spec|specification|rfc|standard)\b"), ("whitepaper", r"\bwhite ?paper\b"),
+    ("memo", r"\bmemo(randum)?\b"), ("report", r"\breport\b"), ("article", r"\barticle\b"),
+    ("faq", r"\bfaq\b"), ("notes", r"\bnotes\b"),
+]
+
+
+def natural_language(text: str) -> str | None:
+    """The language a document is written in, from its commonest short words."""
+    words = re.findall(r"[a-zà-ÿ]+", text[:20_000].lower())
+    if len(words) < 20:
+        return None
+    counts = {lang: sum(1 for w in words if w in stop) for lang, stop in _STOPWORDS.items()}
+    best = max(counts, key=lambda k: counts[k])
+    return best if counts[best] >= max(3, 0.05 * len(words)) else None
+
+
+def _document_type(ex: Extraction) -> str | None:
+    where = f"{file_stem(ex.path)} {ex.title or ''}".lower()
+    for name, pattern in _DOC_TYPES:
+        if re.search(pattern, where):
+            return name
+    return None
+
+
+def _headings(ex: Extraction) -> list[str]:
+    return [h[1] if isinstance(h, (list, tuple)) else str(h) for h in ex.metadata.get("headings", [])][:40]
+
+
+def _summary(ex: Extraction) -> str | None:
+    """The first real paragraph: not a heading, not a label line, not a list."""
+    for block in re.split(r"\n\s*\n", ex.text[:20_000]):
+        lines = [ln.strip() for ln in block.strip().splitlines()]
+        lines = [ln for ln in lines if ln and not re.match(r"^(#|[-*+|>]|\d+[.)]|=+$|-+$|\*\*[^*]+\*\*:?$)", ln)]
+        para = " ".join(lines)
+        if len(para) >= 60 and not re.match(r"^[\w ]{1,30}:\s", para):
+            return para[:1000]
+    excerpt = ex.metadata.get("excerpt")
+    return excerpt[:1000] if excerpt else None
+
+
+def _measured(spec: TableSpec, ex: Extraction) -> dict[str, Any]:
+    """What the extractor measured, under the names the table uses."""
+    m = ex.metadata
+    names = {f.name for f in spec.fields}
+    out: dict[str, Any] = {}
+    common = {
+        "path": ex.path, "sha256": ex.sha256, "size_bytes": ex.size_bytes, "mime_type": ex.mime_type,
+        "page_count": m.get("page_count"), "word_count": m.get("word_count"), "line_count": m.get("line_count"),
+        "format": m.get("format"), "row_count": m.get("row_count"), "columns": m.get("columns"),
+        "column_types": m.get("column_types"), "null_counts": m.get("null_counts"),
+        "media_type": m.get("media_type"), "width": m.get("width"), "height": m.get("height"),
+        "duration_seconds": m.get("duration_seconds"), "sample_rate": m.get("sample_rate"),
+        "frame_rate": m.get("frame_rate"), "codec": m.get("codec"), "encoding": m.get("encoding"),
+    }
+    if ex.kind == "code":
+        common.update(language=m.get("language"), functions=m.get("functions"), classes=m.get("classes"),
+                      imports=m.get("imports"), dependencies=m.get("dependencies"), todo_count=m.get("todo_count"),
+                      is_test=m.get("is_test"))
+        doc = m.get("docstring")
+        if doc:
+            common["summary"] = doc.strip().split("\n\n")[0][:1000]
+    if ex.kind == "dataset":
+        common["sample_rows"] = (m.get("sample_rows") or [])[:3]
+        common["name"] = file_stem(ex.path)
+    if ex.kind in ("text", "markdown", "pdf"):
+        common["title"] = ex.title
+        common["headings"] = _headings(ex) or None
+        common["author"] = m.get("author")
+        common["published_at"] = m.get("created_at")
+        common["document_type"] = _document_type(ex)
+        common["language"] = natural_language(ex.text)
+        common["summary"] = _summary(ex)
+    if ex.kind == "media":
+        common["title"] = m.get("tag_title") or ex.title
+    for key, value in common.items():
+        if key in names and value not in (None, "", []):
+            out[key] = value
+    return out
+
+
+def _clean(spec: TableSpec, fields: dict[str, Any]) -> dict[str, Any]:
+    """Only the table's columns, each in its type (a value that does not fit is dropped)."""
+    types = {f.name: f.type for f in spec.fields}
+    out: dict[str, Any] = {}
+    for key, value in fields.items():
+        ftype = types.get(key)
+        if ftype is None or value is None:
+            continue
+        try:
+            msgspec.convert(value, _PY_TYPES[ftype], strict=False)
+        except msgspec.ValidationError:
+            continue
+        out[key] = value
+    return out
+
+
+def build_fields(spec: TableSpec, ex: Extraction) -> tuple[dict[str, Any], list[dict[str, Any]] | None, list[str]]:
+    """(fields, rows for a domain dataset, notes on where fields came from)."""
+    notes: list[str] = []
+    rows: list[dict[str, Any]] | None = None
+    generic = spec.name in ("documents", "codebases", "datasets", "media")
+    fields = _measured(spec, ex) if generic or ex.kind in ("media", "code") else {}
+    if ex.kind == "dataset" and not generic:
+        columns = ex.metadata.get("columns") or []
+        rows = []
+        mapping: dict[str, str] = {}
+        for record in (ex.records or [])[:MAX_ROWS]:
+            row, used = dataset_row(spec, columns, record)
+            mapping.update(used)
+            rows.append(_clean(spec, row))
+        fields = dict(rows[0]) if rows else {}
+        if mapping:
+            notes.append("columns mapped " + ", ".join(f"{c}->{f}" for c, f in list(mapping.items())[:10]))
+        if len(rows) > 1:
+            notes.append(f"fields hold the first of {ex.metadata.get('row_count', len(rows))} records")
+    elif ex.kind in ("text", "markdown", "pdf"):
+        found, how = fill_from_text(spec, ex)
+        for key, value in found.items():
+            fields.setdefault(key, value)
+        notes.extend(how)
+        pattern_fields(spec, ex, fields)
+        if not generic:
+            measured = _measured(spec, ex)
+            for key in ("path", "sha256", "summary", "headings", "word_count", "mime_type", "page_count"):
+                if key in measured:
+                    fields.setdefault(key, measured[key])
+    # Required names and titles: the document's title, else the file name.
+    for name in title_like(spec):
+        if not fields.get(name):
+            if name == "content":
+                fields[name] = ex.text[:4000] or ex.title or file_stem(ex.path)
+            elif name in ("path",):
+                fields[name] = ex.path
+            else:
+                fields[name] = (ex.title or file_stem(ex.path))[:300]
+    return _clean(spec, fields), rows, notes

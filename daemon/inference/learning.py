@@ -1,0 +1,265 @@
+"""Learning from operators: approvals, rejections and corrected tables change the next routing.
+
+When a file becomes a proposal, :meth:`Learner.remember` stores compact features of it
+(kind, extension, format, language, its most telling words, dataset columns): not the text.
+When an operator approves or rejects that proposal, the decision becomes a *lesson*: this
+kind of file belongs (or does not belong) in that table. :meth:`Learner.adjust` compares a
+new file with the lessons; similar files approved into a table route there, with more
+confidence the more consistent the decisions were; a table operators rejected similar
+files from loses confidence, so the next one waits for a person.
+
+Automatic approvals (by ``clarityd`` itself) are not lessons: the system would only be
+agreeing with itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import threading
+import time
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+import peewee
+
+from ..catalog import TableSpec
+from ..extract.types import Extraction
+from ..storage.models import json_field, utcnow
+from .lexicon import norm_column, tokens
+
+if TYPE_CHECKING:
+    from ..events import EventBus
+    from ..storage import Store
+
+log = logging.getLogger(__name__)
+
+SYSTEM_ACTOR = "clarityd"
+TOP_WORDS = 40
+SIMILAR = 0.4  # similarity from which a lesson applies
+MAX_LESSONS = 5000  # newest kept in memory
+REFRESH_S = 120.0  # other daemons on the same database teach too: re-read this often
+_STOP = set("""the and for with that this from are was were been have has had not but you your our their they
+them its into over under than then there here what when where which who whom will would should could can may
+might must shall also only just more most such each other some any all both either these those about after
+before while because through between within without upon very much many same like make made does did doing
+being same used using use one two three four five first second new per via etc""".split())
+
+
+class ProposalFeatures(peewee.Model):
+    """Compact features of the file behind a proposal, kept until its decision."""
+
+    proposal_id = peewee.BigIntegerField(primary_key=True)
+    proposed_table = peewee.TextField()
+    features = json_field()
+    created_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "clarity_inference_features"
+
+
+class Lesson(peewee.Model):
+    """One operator decision: files like these do (+1) or do not (-1) belong in ``table``."""
+
+    id = peewee.BigAutoField()
+    proposal_id = peewee.BigIntegerField(index=True)
+    table = peewee.TextField(index=True)
+    verdict = peewee.IntegerField()
+    features = json_field()
+    actor = peewee.TextField(null=True)
+    created_at = peewee.DateTimeField(default=utcnow, index=True)
+
+    class Meta:
+        table_name = "clarity_inference_lessons"
+        # One lesson per decision and table, however many daemons hear of the decision.
+        indexes = ((("proposal_id", "table"), True),)
+
+
+def features(ex: Extraction) -> dict[str, Any]:
+    """What is kept of a file to recognise similar ones: no text, only telling words."""
+    m = ex.metadata
+    body = f"{ex.title or ''}\n{ex.text[:20_000]}"
+    counts = Counter(w for w in tokens(body) if len(w) >= 4 and w not in _STOP and not w.isdigit())
+    return {
+        "kind": ex.kind,
+        "ext": m.get("extension") or "",
+        "format": m.get("format") or m.get("language") or ex.mime_type,
+        "words": [w for w, _ in counts.most_common(TOP_WORDS)],
+        "title": sorted({w for w in tokens(ex.title or "") if len(w) >= 3 and w not in _STOP})[:20],
+        "columns": [norm_column(c) for c in (m.get("columns") or [])][:200],
+    }
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def similarity(a: dict[str, Any], b: dict[str, Any]) -> float:
+    """0..1: how alike two files' features are (0 when their kinds differ)."""
+    if a.get("kind") != b.get("kind"):
+        return 0.0
+    words = _jaccard(set(a.get("words", [])), set(b.get("words", [])))
+    title = _jaccard(set(a.get("title", [])), set(b.get("title", [])))
+    if a.get("columns") and b.get("columns"):
+        cols = _jaccard(set(a["columns"]), set(b["columns"]))
+        sim = 0.75 * cols + 0.25 * words
+    else:
+        sim = 0.75 * words + 0.25 * title
+    if a.get("ext") == b.get("ext"):
+        sim += 0.05
+    if a.get("format") == b.get("format"):
+        sim += 0.05
+    return min(sim, 1.0)
+
+
+class Learner:
+    def __init__(self, store: "Store", events: "EventBus") -> None:
+        self.store = store
+        self.events = events
+        self._lessons: list[tuple[str, int, dict[str, Any]]] = []
+        self._loaded_at: float | None = None
+        self._lock = threading.Lock()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        store.register(ProposalFeatures, Lesson)
+        events.listeners.add(self._on_event)
+
+    # -- called by the pipeline inside the write that created the proposal ----------------
+
+    def remember(self, proposal_id: int, extraction: Extraction) -> None:
+        """Keep the features of the file behind ``proposal_id`` (inside a Store.write)."""
+        from ..governance import Proposal
+
+        proposal = Proposal.get_or_none(Proposal.id == proposal_id)
+        proposed = proposal.table if proposal is not None else ""
+        feats = features(extraction)
+        (ProposalFeatures
+         .insert(proposal_id=proposal_id, proposed_table=proposed, features=feats)
+         .on_conflict(conflict_target=[ProposalFeatures.proposal_id],
+                      update={ProposalFeatures.features: feats, ProposalFeatures.proposed_table: proposed})
+         .execute())
+
+    # -- decisions --------------------------------------------------------------------------
+
+    def _on_event(self, event: dict[str, Any]) -> None:
+        kind = event.get("type")
+        if kind not in ("proposal.approved", "proposal.rejected"):
+            return
+        payload = event.get("payload") if isinstance(event.get("payload"), dict) else {}
+        if (event.get("actor") or SYSTEM_ACTOR) == SYSTEM_ACTOR or payload.get("auto"):
+            return  # the policy agreeing with inference teaches nothing
+        m = re.fullmatch(r"proposal/(\d+)", str(event.get("subject", "")))
+        if not m:
+            return
+        task = asyncio.ensure_future(self._learn(int(m.group(1)), kind == "proposal.approved",
+                                                 payload.get("table"), event.get("actor")))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _learn(self, proposal_id: int, approved: bool, table: str | None, actor: str | None) -> None:
+        try:
+            learned = await self.store.write(self._record, proposal_id, approved, table, actor)
+        except Exception:
+            log.exception("could not learn from the decision on proposal %s", proposal_id)
+            return
+        with self._lock:
+            self._lessons.extend(learned)
+            del self._lessons[:-MAX_LESSONS]
+
+    def _record(self, proposal_id: int, approved: bool, table: str | None,
+                actor: str | None) -> list[tuple[str, int, dict[str, Any]]]:
+        from ..governance import Proposal
+
+        saved = ProposalFeatures.get_or_none(ProposalFeatures.proposal_id == proposal_id)
+        if saved is None:
+            return []  # not a proposal made from a file
+        known = list(Lesson.select().where(Lesson.proposal_id == proposal_id))
+        if known:  # another daemon on the same database recorded this decision already
+            return [(k.table, k.verdict, k.features) for k in known]
+        proposal = Proposal.get_or_none(Proposal.id == proposal_id)
+        final = table or (proposal.table if proposal is not None else saved.proposed_table)
+        lessons: list[tuple[str, int]] = []
+        if approved:
+            lessons.append((final, 1))
+            if saved.proposed_table and saved.proposed_table != final:
+                lessons.append((saved.proposed_table, -1))  # approved with a corrected table
+        else:
+            lessons.append((final, -1))
+        for tbl, verdict in lessons:
+            try:
+                with self.store.db.atomic():  # a savepoint: another daemon may win the race
+                    Lesson.create(proposal_id=proposal_id, table=tbl, verdict=verdict, features=saved.features,
+                                  actor=actor)
+            except peewee.IntegrityError:
+                pass
+        return [(tbl, verdict, saved.features) for tbl, verdict in lessons]
+
+    # -- consulted by inference ---------------------------------------------------------------
+
+    def _load_rows(self) -> list[tuple[str, int, dict[str, Any]]]:
+        rows = Lesson.select(Lesson.table, Lesson.verdict, Lesson.features).order_by(Lesson.id.desc()).limit(MAX_LESSONS)
+        return [(r.table, r.verdict, r.features) for r in rows][::-1]
+
+    def _ensure_loaded(self) -> None:
+        now = time.monotonic()
+        if self._loaded_at is not None and now - self._loaded_at < REFRESH_S:
+            return
+        loop = self.events.loop
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            return  # never block the loop; a worker thread's call loads them
+        try:
+            rows = asyncio.run_coroutine_threadsafe(self.store.read(self._load_rows), loop).result(timeout=10)
+        except Exception:
+            log.warning("could not load inference lessons; routing without them this time", exc_info=True)
+            return
+        with self._lock:
+            self._lessons = rows
+            self._loaded_at = now
+
+    def lessons(self) -> list[tuple[str, int, dict[str, Any]]]:
+        self._ensure_loaded()
+        with self._lock:
+            return list(self._lessons)
+
+    def adjust(self, ex: Extraction, table: str, confidence: float,
+               catalog: dict[str, TableSpec]) -> tuple[str, float, str | None]:
+        """The routing after the lessons: maybe another table, maybe another confidence, and why."""
+        lessons = self.lessons()
+        if not lessons:
+            return table, confidence, None
+        mine = features(ex)
+        pos: dict[str, list[float]] = {}
+        neg: dict[str, list[float]] = {}
+        for tbl, verdict, feats in lessons:
+            if tbl not in catalog:
+                continue
+            sim = similarity(mine, feats)
+            if sim >= SIMILAR:
+                (pos if verdict > 0 else neg).setdefault(tbl, []).append(sim)
+        if not pos and not neg:
+            return table, confidence, None
+        net = {t: sum(pos.get(t, [])) - sum(neg.get(t, [])) for t in set(pos) | set(neg)}
+        best = max(net, key=lambda t: (net[t], t == table))
+        if net[best] > 0 and best in pos:
+            n = len(pos[best])
+            avg = sum(pos[best]) / n
+            clean = best not in neg
+            if clean and n >= 2 and avg >= 0.55:
+                # Two or more operators' decisions on files this alike, none against: sure.
+                learned, cap = 0.91 + 0.01 * (n - 2), 0.95
+            else:
+                learned, cap = 0.72 + 0.08 * n * avg, 0.90
+            new_conf = min(max(confidence if best == table else 0.0, learned), cap)
+            if best == table:
+                new_conf = max(new_conf, confidence)
+            why = (f"operators approved {n} similar file(s) into {best} (similarity {avg:.2f})"
+                   + ("" if best == table else f"; rerouted from {table}"))
+            return best, round(new_conf, 3), why
+        if table in neg:
+            n = len(neg[table])
+            return table, min(confidence, 0.6), f"operators rejected {n} similar file(s) proposed for {table}"
+        return table, confidence, None

@@ -1,0 +1,124 @@
+"""Scoring every table against one extraction, with the evidence behind each score."""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..extract.types import Extraction
+from .lexicon import Lexicon, norm_column, tokens
+from .patterns import pattern_hits
+
+BODY_CHARS = 60_000  # of the text scored: enough for any document's vocabulary
+DOCUMENTS = "documents"
+GENERIC_KIND_TABLES = {"code": "codebases", "media": "media", "dataset": "datasets"}
+
+# Dataset columns that mean the same as a hint column (normalised names).
+COLUMN_SYNONYMS = {
+    "campaign_name": "campaign", "vendor_name": "vendor", "supplier_name": "supplier", "partner_name": "partner",
+    "sev": "severity", "severity_level": "severity", "cost": "spend", "amount_spent": "spend",
+    "click_through_rate": "ctr", "conv": "conversions", "agent": "agent_name", "name": "",
+}
+
+
+@dataclass
+class Score:
+    table: str
+    score: float = 0.0
+    evidence: list[str] = field(default_factory=list)
+    matched: list[str] = field(default_factory=list)  # keyword phrases found
+    column_matches: list[str] = field(default_factory=list)
+    distinct: set[str] = field(default_factory=set)  # different keywords and patterns seen
+
+
+@dataclass
+class Scored:
+    scores: dict[str, Score]
+    words: int
+    title_words: list[str]
+
+    def ranked(self) -> list[Score]:
+        return sorted(self.scores.values(), key=lambda s: (-s.score, s.table))
+
+
+def _sat(count: int) -> float:
+    return 1.0 + math.log(count) if count > 0 else 0.0
+
+
+def _filename_words(path: str) -> list[str]:
+    stem = os.path.splitext(os.path.basename(path))[0]
+    return tokens(re.sub(r"[_\-.]+", " ", stem))
+
+
+def score_text(ex: Extraction, catalog_names: list[str], lex: Lexicon) -> Scored:
+    """Keyword, title, heading, filename and pattern evidence for every table that takes text."""
+    body = ex.text[:BODY_CHARS]
+    words = tokens(body)
+    title_words = tokens(ex.title or "")
+    heading_text = " \n ".join(h[1] if isinstance(h, (list, tuple)) else str(h)
+                               for h in ex.metadata.get("headings", [])[:60])
+    body_hits = lex.hits(words)
+    title_hits = lex.hits(title_words)
+    heading_hits = lex.hits(tokens(heading_text))
+    file_hits = lex.hits(_filename_words(ex.path))
+    scores: dict[str, Score] = {}
+    # Long documents meet stray keywords by chance: damp body evidence by length.
+    length_damp = 1.0 / (1.0 + max(0.0, math.log10(max(len(words), 1) / 1500.0)))
+    for name in catalog_names:
+        kinds = lex.kinds.get(name, set())
+        if ex.kind not in kinds and not (ex.kind == "text" and "markdown" in kinds):
+            continue
+        s = Score(name)
+        for hits, factor, where in ((body_hits, length_damp, "text"), (title_hits, 3.0, "title"),
+                                    (heading_hits, 1.2, "headings"), (file_hits, 2.0, "file name")):
+            found = []
+            for phrase, count in hits.items():
+                w = lex.phrases[phrase].get(name)
+                if w:
+                    s.score += w * factor * (_sat(count) if where == "text" else 1.0)
+                    found.append(lex.names.get(phrase, " ".join(phrase)))
+                    s.distinct.add(found[-1])
+            if found:
+                s.evidence.append(f"{where}: " + ", ".join(sorted(found)[:8]))
+                if where == "text":
+                    s.matched = found
+        for what, weight, count in pattern_hits(name, body):
+            s.score += weight * min(_sat(count), 3.0)
+            s.evidence.append(f"{what} (x{count})")
+            s.distinct.add(what)
+        scores[name] = s
+    return Scored(scores, len(words), title_words)
+
+
+def score_columns(columns: list[str], catalog_names: list[str], lex: Lexicon,
+                  field_names: dict[str, set[str]]) -> dict[str, Score]:
+    """How well a dataset's columns match each table's column hints and field names."""
+    cols = [norm_column(c) for c in columns]
+    out: dict[str, Score] = {}
+    for name in catalog_names:
+        hints = lex.columns.get(name, set())
+        if not hints or "dataset" not in lex.kinds.get(name, set()):
+            continue
+        fields = field_names.get(name, set())
+        matched = []
+        for c in cols:
+            alias = COLUMN_SYNONYMS.get(c)
+            if c in hints or c in fields or (alias and (alias in hints or alias in fields)):
+                matched.append(c)
+        if matched:
+            s = Score(name, column_matches=matched)
+            s.score = len(matched) + len(matched) / max(len(cols), 1)
+            s.evidence.append(f"columns {', '.join(matched[:10])} match ({len(matched)} of {len(cols)})")
+            out[name] = s
+    return out
+
+
+def describe(score: Score) -> str:
+    return "; ".join(score.evidence) if score.evidence else "no specific evidence"
+
+
+def summary_of(scores: list[Score], top: int = 3) -> dict[str, Any]:
+    return {s.table: round(s.score, 2) for s in scores[:top]}

@@ -1,0 +1,52 @@
+"""Serializing rows for export: CSV (lists and objects as JSON text), JSON, JSON Lines."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from typing import Any, Iterable
+
+import msgspec
+
+from ..catalog import TableSpec
+from .models import MemoryModel
+from .rows import field_types, list_rows
+
+PAGE = 1000
+
+
+def iter_rows(model: type[MemoryModel], spec: TableSpec, limit: int, **query: Any) -> tuple[list[dict[str, Any]], bool]:
+    """Up to ``limit`` rows through keyset pages; and whether more matched."""
+    out: list[dict[str, Any]] = []
+    cursor = None
+    while len(out) < limit:
+        rows, cursor, _ = list_rows(model, spec, limit=min(PAGE, limit - len(out)), cursor=cursor, count=False, **query)
+        out += rows
+        if cursor is None:
+            return out, False
+    return out, cursor is not None
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, (list, dict)):
+        return msgspec.json.encode(value).decode()
+    return value
+
+
+def render(rows: Iterable[dict[str, Any]], spec: TableSpec, fmt: str) -> str:
+    if fmt == "json":
+        return msgspec.json.encode(list(rows), enc_hook=str).decode()
+    if fmt == "jsonl":
+        return "".join(msgspec.json.encode(r, enc_hook=str).decode() + "\n" for r in rows)
+    buffer = io.StringIO()
+    columns = list(field_types(spec))
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for r in rows:
+        writer.writerow([_cell(r.get(c)) for c in columns])
+    return buffer.getvalue()

@@ -1,0 +1,64 @@
+"""What local agents report — sub-agents, coding work orders, self-healing runs — and the live
+event stream, wired into the daemon with their periodic jobs (heartbeat sweep, event retention)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from ..event_relay import PgEventRelay
+from ..event_stream import EventStreams
+from ..events import prune_events
+from .coding_agent import CodingAgent
+from .records import ensure_indexes
+from .self_healing import SelfHealing
+from .sub_agents import SubAgents
+
+if TYPE_CHECKING:
+    from ..service import Daemon
+
+log = logging.getLogger(__name__)
+
+PRUNE_BATCH = 10_000
+
+
+class Subsystems:
+    def __init__(self, daemon: "Daemon") -> None:
+        """Build the services; call before the store creates its tables (they register theirs)."""
+        self.daemon = daemon
+        store, events = daemon.store, daemon.events
+        self.sub_agents = SubAgents(store, events, lambda: daemon.config.sub_agents)
+        self.coding_agent = CodingAgent(store, events)
+        self.self_healing = SelfHealing(store, events)
+        self.streams = EventStreams(events, store, lambda: daemon.config.events.subscriber_queue)
+        self.relay: PgEventRelay | None = None
+
+    async def start(self) -> None:
+        """After the tables exist and the scheduler runs: indexes, the relay, the jobs."""
+        d = self.daemon
+        await d.store.write(ensure_indexes, d.store)
+        if d.store.backend == "postgresql":
+            self.relay = PgEventRelay(d.events, d.store)
+            await self.relay.start()
+        d.jobs.every(d.config.sub_agents.sweep_interval_s, self.sub_agents.sweep, "heartbeat-sweep")
+        d.jobs.every(d.config.events.retention_check_s, self.prune_events, "event-retention")
+
+    def stop(self) -> None:
+        self.streams.close()
+        if self.relay is not None:
+            self.relay.stop()
+
+    async def prune_events(self) -> int:
+        """Delete events older than ``events.retention_days``, a batch per transaction."""
+        d = self.daemon
+        max_age = timedelta(days=d.config.events.retention_days)
+        total = 0
+        while True:
+            n = await d.store.write(prune_events, max_age, PRUNE_BATCH)
+            total += n
+            if n < PRUNE_BATCH or d.stopping:
+                break
+        if total:
+            log.info("event retention: %d event(s) older than %s deleted", total, max_age)
+        return total

@@ -1,0 +1,83 @@
+"""What the three subsystem services share: finding a row by its natural key, locking it across
+hosts, times in and out, and the indexes their lookups need."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+import peewee
+
+from ..errors import NotFound
+
+if TYPE_CHECKING:
+    from ..storage import Store
+    from ..storage.models import MemoryModel
+
+log = logging.getLogger(__name__)
+
+# (catalog table, natural-key column): the column every call looks rows up by.
+NATURAL_KEYS = (("sub_agents", "agent_id"), ("coding_agent", "work_order_id"), ("self_healing", "playbook_name"))
+
+
+def lock(store: "Store", key: str) -> None:
+    """Inside a write: serialize changes to one record across daemons sharing a PostgreSQL.
+
+    A transaction-scoped advisory lock also covers records that do not exist yet (two hosts
+    registering one agent at once). SQLite needs nothing: one daemon, one writer thread."""
+    if store.backend == "postgresql":
+        store.db.execute_sql("SELECT pg_advisory_xact_lock(hashtext(%s))", (key,))
+
+
+_FIND_SQL: dict[tuple[type, str], tuple[str, list[Any]]] = {}
+
+
+def find(model: type["MemoryModel"], column: str, value: str) -> Any:
+    """The row whose ``column`` is ``value`` (the oldest, should ingestion have added another), or None.
+
+    The SQL is built once per model and column: Peewee spends far longer writing a query of
+    some 25 columns than SQLite spends running it, and agents call this on every report."""
+    key = (model, column)
+    if key not in _FIND_SQL:
+        sql, params = model.select().where(getattr(model, column) == "\0").order_by(model.id).limit(1).sql()
+        _FIND_SQL[key] = (sql, params)
+    sql, params = _FIND_SQL[key]
+    rows = list(model.raw(sql, *[value if v == "\0" else v for v in params]))
+    return rows[0] if rows else None
+
+
+def need(model: type["MemoryModel"], column: str, value: str, what: str) -> Any:
+    row = find(model, column, value)
+    if row is None:
+        raise NotFound(f"no {what} {value!r}")
+    return row
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """A stored (naive UTC) time as an aware one, for results."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=timezone.utc)
+
+
+def naive_utc(value: datetime | None) -> datetime | None:
+    """An incoming time as stored: UTC without tzinfo (a naive input is taken as UTC)."""
+    if value is None or value.tzinfo is None:
+        return value
+    return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def ensure_indexes(store: "Store") -> None:
+    """Index the natural keys (call inside a write). Memory tables are built from YAML without
+    them; every agent call looks a row up by one. Safe to repeat, and to race another host."""
+    for table, column in NATURAL_KEYS:
+        if table not in store.models:
+            continue
+        model = store.models[table]
+        name = f"{model._meta.table_name}_{column}_idx"
+        try:
+            with store.db.atomic():  # a savepoint: a lost race with another daemon is harmless
+                store.db.execute_sql(f'CREATE INDEX IF NOT EXISTS "{name}" ON "{model._meta.table_name}" ("{column}")')
+        except peewee.DatabaseError as e:
+            log.debug("index %s not created: %s", name, e)

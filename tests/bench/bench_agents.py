@@ -1,0 +1,200 @@
+"""200 simulated agents over the socket, against a real clarityd, beside the bare echo baseline.
+
+    .venv/bin/python tests/bench/bench_agents.py [--agents 200] [--seconds 10] [--database URL]
+
+Each agent has its own connection (opened and registered before the clock starts) and makes one
+call at a time, as an agent does: heartbeats (phase 1), then heartbeats with a task completion
+every fifth call while a console-like subscriber streams every event (phase 2). Prints sustained calls/s and p50/p99
+latency beside the echo server (same framing, msgspec, 200 connections) measured in this run.
+Not a test: it asserts nothing. Every heartbeat and task completion is one write transaction on
+the daemon's single writer; a task completion also writes a task row and an event.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path[:0] = [str(ROOT), str(Path(__file__).parent)]
+
+from echo_baseline import row, with_echo  # noqa: E402
+
+from daemon.client import Client  # noqa: E402
+
+
+def start_daemon(tmp: str, database: str | None) -> tuple[subprocess.Popen[bytes], str]:
+    sock = os.path.join(tmp, "c.sock")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLARITY_")}
+    env.update(CLARITY_SOCKET=sock, CLARITY_STATE_DIR=tmp, CLARITY_LOG_LEVEL="warning")
+    if database:
+        env["CLARITY_DATABASE"] = database
+    proc = subprocess.Popen([sys.executable, "-m", "daemon.main"], env=env, cwd=ROOT)
+    for _ in range(300):
+        try:
+            with Client(sock, timeout=2) as c:
+                c.system.health()
+            return proc, sock
+        except Exception:
+            time.sleep(0.05)
+    raise SystemExit("clarityd did not start")
+
+
+def line(method: str, params: dict, rid: int = 1) -> bytes:
+    return json.dumps({"jsonrpc": "2.0", "method": method, "params": params, "id": rid}).encode() + b"\n"
+
+
+Conn = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+
+
+async def connect_all(path: str, n: int) -> list[Conn]:
+    """One connection per agent, each registering before the next connects (untimed): 200
+    connects at once overflow clarityd's listen backlog (asyncio's default, 100), and on a Unix
+    socket a non-blocking connect into a full backlog fails late, as a reset."""
+    conns = []
+    for i in range(n):
+        reader, writer = await asyncio.open_unix_connection(path, limit=2**24)
+        agent_id = f"bench-{i:04d}"
+        writer.write(line("sub_agents.register", {"agent_id": agent_id, "agent_name": agent_id,
+                                                  "agent_type": "worker", "heartbeat_interval_s": 30}))
+        await writer.drain()
+        await reader.readline()
+        conns.append((reader, writer))
+    return conns
+
+
+async def echo_fleet(path: str, clients: int, seconds: float) -> tuple[float, list[float]]:
+    """The baseline, driven exactly as the agents are: connections opened first (one round trip
+    each), then each makes one call at a time for ``seconds``."""
+    health = b'{"jsonrpc":"2.0","method":"system.health","id":1}\n'
+    conns = []
+    for _ in range(clients):
+        reader, writer = await asyncio.open_unix_connection(path, limit=2**24)
+        writer.write(health)
+        await writer.drain()
+        await reader.readline()
+        conns.append((reader, writer))
+    lat: list[float] = []
+
+    async def one(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> int:
+        calls, end = 0, time.perf_counter() + seconds
+        while (t := time.perf_counter()) < end:
+            writer.write(health)
+            await writer.drain()
+            await reader.readline()
+            lat.append(time.perf_counter() - t)
+            calls += 1
+        writer.close()
+        return calls
+
+    t = time.perf_counter()
+    calls = await asyncio.gather(*(one(r, w) for r, w in conns))
+    return sum(calls) / (time.perf_counter() - t), lat
+
+
+async def agent(conn: Conn, n: int, seconds: float, tasks: bool, lat: list[float], errors: list[str]) -> int:
+    """One registered agent: call until ``seconds`` pass; returns calls made."""
+    agent_id = f"bench-{n:04d}"
+    reader, writer = conn
+    beat = line("sub_agents.heartbeat", {"agent_id": agent_id})
+    done_ok = line("sub_agents.task_completion", {"agent_id": agent_id, "success": True, "duration_ms": 12.5})
+    done_bad = line("sub_agents.task_completion", {"agent_id": agent_id, "success": False, "error": "boom"})
+    calls = 0
+    end = time.perf_counter() + seconds
+    while (t := time.perf_counter()) < end:
+        if tasks and calls % 5 == 4:
+            data = done_bad if calls % 35 == 34 else done_ok
+        else:
+            data = beat
+        writer.write(data)
+        await writer.drain()
+        reply = await reader.readline()
+        lat.append(time.perf_counter() - t)
+        if b'"error"' in reply and len(errors) < 5:
+            errors.append(reply.decode()[:200])
+        calls += 1
+    return calls
+
+
+async def subscriber(path: str, counter: list[int], stop: asyncio.Event) -> None:
+    """A console: subscribe to everything and read the stream as fast as it comes."""
+    reader, writer = await asyncio.open_unix_connection(path, limit=2**24)
+    writer.write(line("events.subscribe", {}))
+    await writer.drain()
+    while not stop.is_set():
+        try:
+            msg = await asyncio.wait_for(reader.readline(), 0.5)
+        except asyncio.TimeoutError:
+            continue
+        if not msg:
+            break
+        if b'"events.event"' in msg:
+            counter[0] += 1
+        elif b'"events.dropped"' in msg:
+            counter[1] += 1
+    writer.close()
+
+
+async def fleet(path: str, agents: int, seconds: float, tasks: bool, watch: bool) -> tuple[float, list[float], list]:
+    lat: list[float] = []
+    errors: list[str] = []
+    counter = [0, 0]
+    stop = asyncio.Event()
+    sub = asyncio.create_task(subscriber(path, counter, stop)) if watch else None
+    conns = await connect_all(path, agents)
+    t = time.perf_counter()
+    calls = await asyncio.gather(*(agent(c, i, seconds, tasks, lat, errors) for i, c in enumerate(conns)))
+    elapsed = time.perf_counter() - t
+    for _, writer in conns:
+        writer.close()
+    if sub:
+        await asyncio.sleep(0.5)
+        stop.set()
+        await sub
+    return sum(calls) / elapsed, lat, [counter, errors]
+
+
+async def main(args: argparse.Namespace) -> None:
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; {args.agents} agents, "
+          f"{args.seconds:g} s per phase; database {args.database or 'sqlite (state dir)'}")
+    async def echo(path: str) -> None:
+        rate, lat = await echo_fleet(path, args.agents, args.seconds)
+        print(row(f"echo baseline, {args.agents} connections", rate, lat))
+
+    await with_echo(echo)
+    tmp = tempfile.mkdtemp(prefix="bench-agents-", dir="/tmp")
+    proc, sock = start_daemon(tmp, args.database)
+    try:
+        rate, lat, _ = await fleet(sock, args.agents, 1.0, False, False)  # warm up, and register
+        rate, lat, (_, errors) = await fleet(sock, args.agents, args.seconds, False, False)
+        print(row("clarityd heartbeats", rate, lat))
+        rate, lat, (counter, errors2) = await fleet(sock, args.agents, args.seconds, True, True)
+        print(row("clarityd heartbeats + 20% task completions", rate, lat))
+        print(f"{'':<44} live subscriber got {counter[0]:,} events, dropped {counter[1]} time(s)")
+        for e in errors + errors2:
+            print("error:", e)
+        with Client(sock) as c:
+            f = c.sub_agents.fleet_stats()
+            print(f"fleet: {f.total} agents, {f.online} online, {f.tasks_last_hour:,} tasks in the last hour, "
+                  f"mean trust {f.mean_trust:.3f}")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--agents", type=int, default=200)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--database", help="a PostgreSQL URL to measure that backend instead")
+    asyncio.run(main(parser.parse_args()))

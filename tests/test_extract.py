@@ -1,0 +1,460 @@
+"""Extractors, one kind at a time, and the bad inputs every kind must survive.
+
+The contract fields are checked against what people check them with: ``wc -w``/``wc -l``
+for counts, Pillow for image sizes, the bytes for formats.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import struct
+import subprocess
+import threading
+import time
+import wave
+from pathlib import Path
+
+import pytest
+
+from daemon.extract import Extraction, ExtractionError, ExtractLimits, extract
+
+CORPUS = Path(__file__).parent / "corpus"
+
+
+def wc(path: Path, flag: str) -> int:
+    out = subprocess.run(["wc", flag, str(path)], capture_output=True, text=True, check=True,
+                         env={**os.environ, "LC_ALL": "C.UTF-8"})
+    return int(out.stdout.split()[0])
+
+
+def make_pdf(path: Path, pages: int = 3, title: str | None = None, user_password: str | None = None) -> Path:
+    from fpdf import FPDF
+    from fpdf.enums import EncryptionMethod
+
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=12)
+    if title:
+        pdf.set_title(title)
+        pdf.set_author("Dana Ruiz")
+    for i in range(pages):
+        pdf.add_page()
+        pdf.multi_cell(0, 8, f"Page {i + 1} of the quarterly operations review for the board")
+    if user_password:
+        pdf.set_encryption(owner_password="owner", user_password=user_password,
+                           encryption_method=EncryptionMethod.RC4)
+    pdf.output(str(path))
+    return path
+
+
+def make_wav(path: Path, seconds: float, rate: int = 8000) -> Path:
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        frames = int(seconds * rate)
+        w.writeframes(b"".join(struct.pack("<h", int(3000 * math.sin(i / 5))) for i in range(frames)))
+    return path
+
+
+# -- text and markdown --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("encoding,data", [
+    ("utf-8", "Résumé of the café meeting\n\nWe agreed on naïve défaults.\n".encode()),
+    ("utf-8-sig", b"\xef\xbb\xbf" + "Résumé of the café meeting\n\nWe agreed on naïve défaults.\n".encode()),
+    ("utf-16", "Résumé of the café meeting\n\nWe agreed on naïve défaults.\n".encode("utf-16")),
+    ("latin-1", "Résumé of the café meeting\n\nWe agreed on naïve défaults.\n".encode("latin-1")),
+])
+def test_text_encodings_are_detected(tmp_path: Path, encoding: str, data: bytes) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_bytes(data)
+    ex = extract(str(path))
+    assert ex.kind == "text"
+    assert ex.metadata["encoding"] == encoding
+    assert ex.title == "Résumé of the café meeting"
+    assert "naïve défaults" in ex.text
+    assert ex.metadata["word_count"] == 10
+    assert ex.metadata["line_count"] == 3
+
+
+def test_word_and_line_counts_match_wc_on_real_files() -> None:
+    checked = 0
+    for path in sorted((CORPUS / "real" / "docs").iterdir()):
+        ex = extract(str(path))
+        if ex.kind in ("text", "markdown"):
+            assert ex.metadata["word_count"] == wc(path, "-w"), path
+            assert ex.metadata["line_count"] == wc(path, "-l"), path
+            checked += 1
+    assert checked >= 20
+
+
+def test_markdown_title_from_h1_setext_and_front_matter(tmp_path: Path) -> None:
+    atx = tmp_path / "a.md"
+    atx.write_text("Intro line\n\n## Not the title\n\n# The Real Title #\n\ntext\n")
+    assert extract(str(atx)).title == "The Real Title"
+    setext = tmp_path / "b.md"
+    setext.write_text("Release Guide\n=============\n\nSome *text*.\n\nSection\n-------\n")
+    ex = extract(str(setext))
+    assert ex.kind == "markdown"
+    assert ex.title == "Release Guide"
+    assert [h for _, h in ex.metadata["headings"]] == ["Release Guide", "Section"]
+    front = tmp_path / "c.md"
+    front.write_text("---\ntitle: Front Matter Wins\nauthor: x\n---\n# Heading\n")
+    assert extract(str(front)).title == "Front Matter Wins"
+
+
+def test_fenced_code_is_not_a_heading(tmp_path: Path) -> None:
+    path = tmp_path / "readme.md"
+    path.write_text("```\n# not a heading\n```\n\n# Project Name\n")
+    assert extract(str(path)).title == "Project Name"
+
+
+def test_html_title_and_raw_word_count(tmp_path: Path) -> None:
+    path = tmp_path / "page.html"
+    path.write_text("<html><head><title>Release &amp; Notes</title></head><body><h1>Big</h1><p>one two</p></body></html>\n")
+    ex = extract(str(path))
+    assert ex.mime_type == "text/html"
+    assert ex.title == "Release & Notes"
+    assert ex.metadata["word_count"] == wc(path, "-w")
+    assert "one two" in ex.text and "<p>" not in ex.text
+
+
+# -- PDF ------------------------------------------------------------------------------------------
+
+
+def test_pdf_pages_title_author_and_words(tmp_path: Path) -> None:
+    path = make_pdf(tmp_path / "review.pdf", pages=3, title="Quarterly Operations Review")
+    ex = extract(str(path))
+    assert ex.kind == "pdf" and ex.mime_type == "application/pdf"
+    assert ex.title == "Quarterly Operations Review"
+    assert ex.metadata["page_count"] == 3
+    assert ex.metadata["author"] == "Dana Ruiz"
+    assert ex.metadata["word_count"] == len(ex.text.split())
+    assert "Page 3 of the quarterly" in ex.text
+
+
+def test_pdf_without_info_title_uses_its_first_line(tmp_path: Path) -> None:
+    ex = extract(str(make_pdf(tmp_path / "untitled.pdf", pages=1)))
+    assert ex.title.startswith("Page 1 of the quarterly")
+
+
+def test_real_pdfs() -> None:
+    ex = extract(str(CORPUS / "real" / "docs" / "libtasn1.pdf"))
+    assert ex.metadata["page_count"] == 36
+    assert ex.title == "Libtasn1"
+
+
+def test_encrypted_pdf_is_a_clear_error(tmp_path: Path) -> None:
+    path = make_pdf(tmp_path / "locked.pdf", user_password="s3cret")
+    with pytest.raises(ExtractionError, match="password"):
+        extract(str(path))
+
+
+@pytest.mark.parametrize("mangle", ["truncated", "garbage"])
+def test_corrupt_pdf_is_a_clear_error(tmp_path: Path, mangle: str) -> None:
+    good = make_pdf(tmp_path / "good.pdf").read_bytes()
+    bad = tmp_path / "bad.pdf"
+    bad.write_bytes(good[: len(good) // 2] if mangle == "truncated" else b"%PDF-1.7\n" + os.urandom(4000))
+    with pytest.raises(ExtractionError, match="corrupt or truncated PDF"):
+        extract(str(bad))
+
+
+def test_pdf_over_its_time_limit_is_stopped_and_the_next_one_works(tmp_path: Path) -> None:
+    start = time.monotonic()
+    with pytest.raises(ExtractionError, match="longer than"):
+        extract(str(CORPUS / "real" / "docs" / "libtasn1.pdf"), ExtractLimits(timeout_s=0.05))
+    assert time.monotonic() - start < 5  # returned at the deadline, not after parsing
+    assert extract(str(make_pdf(tmp_path / "after.pdf"))).metadata["page_count"] == 3
+
+
+def test_pdfs_extract_concurrently(tmp_path: Path) -> None:
+    paths = [make_pdf(tmp_path / f"p{i}.pdf", pages=i + 1) for i in range(4)]
+    results: dict[int, int] = {}
+
+    def run(i: int) -> None:
+        results[i] = extract(str(paths[i])).metadata["page_count"]
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert results == {0: 1, 1: 2, 2: 3, 3: 4}
+
+
+# -- code ------------------------------------------------------------------------------------------
+
+
+def test_python_structure(tmp_path: Path) -> None:
+    path = tmp_path / "tool.py"
+    path.write_text('"""Sync tool."""\nimport os\nfrom typing import Any\nimport requests\n\n'
+                    "class Syncer:\n    def run(self):\n        pass\n\n"
+                    "async def main():\n    # TODO: retry\n    pass\n")
+    ex = extract(str(path))
+    m = ex.metadata
+    assert ex.kind == "code" and m["language"] == "python"
+    assert m["functions"] == ["Syncer.run", "main"]
+    assert m["classes"] == ["Syncer"]
+    assert m["imports"] == ["os", "typing", "requests"]
+    assert m["dependencies"] == ["requests"]
+    assert m["todo_count"] == 1
+    assert m["line_count"] == wc(path, "-l")
+
+
+def test_python_with_a_syntax_error_is_still_code(tmp_path: Path) -> None:
+    path = tmp_path / "broken.py"
+    path.write_text("import json\n\ndef half(:\n    return\n\nclass Thing:\n    pass\n")
+    ex = extract(str(path))
+    assert ex.kind == "code" and ex.metadata["language"] == "python"
+    assert ex.metadata["syntax_ok"] is False
+    assert ex.metadata["classes"] == ["Thing"] and ex.metadata["imports"] == ["json"]
+
+
+@pytest.mark.parametrize("name,body,language", [
+    ("deploy", "#!/usr/bin/env bash\nset -e\necho hi\n", "shell"),
+    ("run-report", "#!/usr/bin/python3\nprint('x')\n", "python"),
+    ("tool", "#!/usr/bin/env -S node --no-warnings\nconsole.log(1)\n", "javascript"),
+    ("app.ts", "export interface User { id: number }\n", "typescript"),
+    ("main.go", "package main\n\nfunc main() {}\n", "go"),
+    ("lib.rs", "pub fn add(a: i32) -> i32 { a }\n", "rust"),
+    ("util.h", "#include <stdio.h>\nint f(void);\n", "c"),
+    ("vec.h", "#include <vector>\nnamespace x { class V {}; }\n", "c++"),
+    ("q.sql", "SELECT 1;\n", "sql"),
+    ("CMakeLists.txt", "project(x)\n", "cmake"),
+    ("ci.yml", "on: push\n", "yaml"),
+    ("Makefile", "all:\n\techo\n", "make"),
+])
+def test_language_from_extension_name_or_shebang(tmp_path: Path, name: str, body: str, language: str) -> None:
+    path = tmp_path / name
+    path.write_text(body)
+    ex = extract(str(path))
+    assert ex.kind == "code"
+    assert ex.metadata["language"] == language
+
+
+def test_real_code_files_all_have_a_language() -> None:
+    for path in sorted((CORPUS / "real" / "code").rglob("*")):
+        if path.is_file():
+            ex = extract(str(path))
+            assert ex.kind == "code", path
+            assert ex.metadata["language"], path
+            assert ex.metadata["line_count"] == wc(path, "-l"), path
+
+
+# -- datasets ------------------------------------------------------------------------------------
+
+
+def test_csv_header_rows_and_types(tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text('id,customer,amount,placed_at,note\n1,Acme,12.50,2025-01-02,"multi\nline"\n2,Beta,7,2025-01-03,\n')
+    ex = extract(str(path))
+    m = ex.metadata
+    assert ex.kind == "dataset" and m["format"] == "csv"
+    assert m["columns"] == ["id", "customer", "amount", "placed_at", "note"]
+    assert m["row_count"] == 2  # the quoted newline is inside one record
+    assert m["column_types"] == {"id": "integer", "customer": "string", "amount": "float",
+                                 "placed_at": "datetime", "note": "string"}
+    assert m["null_counts"]["note"] == 1
+    assert ex.records is not None and ex.records[0]["customer"] == "Acme"
+
+
+def test_semicolon_csv_with_bom(tmp_path: Path) -> None:
+    path = tmp_path / "eu.csv"
+    path.write_bytes(b"\xef\xbb\xbfdatum;bedrag;omschrijving\n2025-01-02;12,50;koffie\n2025-01-03;7,00;thee\n")
+    m = extract(str(path)).metadata
+    assert m["columns"] == ["datum", "bedrag", "omschrijving"]
+    assert m["delimiter"] == ";" and m["format"] == "csv" and m["row_count"] == 2
+    assert m["column_types"]["bedrag"] == "float"
+
+
+def test_tsv_and_headerless_csv(tmp_path: Path) -> None:
+    tsv = tmp_path / "cities.tsv"
+    tsv.write_text("city\tpopulation\nLisbon\t545923\nPorto\t231800\n")
+    m = extract(str(tsv)).metadata
+    assert m["format"] == "tsv" and m["columns"] == ["city", "population"] and m["row_count"] == 2
+    bare = tmp_path / "numbers.csv"
+    bare.write_text("1,2,3\n4,5,6\n7,8,9\n")
+    m = extract(str(bare)).metadata
+    assert m["has_header"] is False and m["row_count"] == 3 and m["columns"] == ["column_1", "column_2", "column_3"]
+
+
+def test_json_records_jsonl_and_json_that_is_not_records(tmp_path: Path) -> None:
+    records = tmp_path / "people.json"
+    records.write_text(json.dumps([{"name": "a", "age": 3}, {"name": "b", "email": "x"}]))
+    m = extract(str(records)).metadata
+    assert m["format"] == "json" and m["row_count"] == 2 and m["columns"] == ["name", "age", "email"]
+    lines = tmp_path / "events.jsonl"
+    lines.write_text('{"a": 1}\n\n{"a": 2, "b": true}\n{"a": 3}\n')
+    m = extract(str(lines)).metadata
+    assert m["format"] == "jsonl" and m["row_count"] == 3 and m["columns"] == ["a", "b"]
+    config = tmp_path / "package.json"
+    config.write_text(json.dumps({"name": "pkg", "version": "1.0.0", "dependencies": {"x": "^1"}}))
+    ex = extract(str(config))
+    assert ex.kind == "text" and ex.mime_type == "application/json"  # a document, not a dataset
+    numbers = tmp_path / "numbers.json"
+    numbers.write_text("[1, 2, 3]")
+    assert extract(str(numbers)).kind == "text"
+
+
+def test_bad_json_lines_are_named(tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"a": 1}\nnot json\n')
+    with pytest.raises(ExtractionError, match="line 2"):
+        extract(str(path))
+
+
+# -- media ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt,ext", [("PNG", "png"), ("JPEG", "jpg"), ("GIF", "gif"), ("WEBP", "webp"),
+                                     ("BMP", "bmp"), ("TIFF", "tiff")])
+def test_image_sizes_match_pillow(tmp_path: Path, fmt: str, ext: str) -> None:
+    from PIL import Image
+
+    path = tmp_path / f"img.{ext}"
+    Image.new("RGB", (123, 45), "red").save(path, fmt)
+    ex = extract(str(path))
+    assert ex.kind == "media"
+    assert ex.metadata["media_type"] == "image"
+    assert ex.metadata["format"] == {"jpg": "jpeg"}.get(ext, ext)
+    assert (ex.metadata["width"], ex.metadata["height"]) == (123, 45)
+
+
+def test_animated_gif_and_webp_give_the_first_frame_size(tmp_path: Path) -> None:
+    from PIL import Image
+
+    frames = [Image.new("RGB", (64, 32), c) for c in ("red", "blue", "green")]
+    for fmt in ("gif", "webp"):
+        path = tmp_path / f"anim.{fmt}"
+        frames[0].save(path, save_all=True, append_images=frames[1:], duration=100, loop=0)
+        m = extract(str(path)).metadata
+        assert (m["width"], m["height"]) == (64, 32)
+        assert m["animated"] is True
+
+
+def test_real_images_match_pillow() -> None:
+    from PIL import Image
+
+    checked = 0
+    for path in sorted((CORPUS / "real" / "media").iterdir()):
+        m = extract(str(path)).metadata
+        if m["media_type"] == "image" and m["format"] != "svg":
+            with Image.open(path) as im:
+                assert (m["width"], m["height"]) == im.size, path
+            checked += 1
+    assert checked >= 15
+
+
+def test_svg_size(tmp_path: Path) -> None:
+    path = tmp_path / "logo.svg"
+    path.write_text('<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="120" height="2in">'
+                    "<rect/></svg>")
+    m = extract(str(path)).metadata
+    assert (m["format"], m["width"], m["height"]) == ("svg", 120, 192)
+    box = tmp_path / "box.svg"
+    box.write_text('<svg viewBox="0 0 300 150" xmlns="http://www.w3.org/2000/svg"></svg>')
+    assert (extract(str(box)).metadata["width"], extract(str(box)).metadata["height"]) == (300, 150)
+
+
+def test_audio_durations(tmp_path: Path) -> None:
+    m = extract(str(make_wav(tmp_path / "tone.wav", 1.5))).metadata
+    assert (m["media_type"], m["format"], m["duration_seconds"], m["sample_rate"]) == ("audio", "wav", 1.5, 8000)
+    ext = extract(str(CORPUS / "real" / "media" / "pluck-pcm24-ext.wav")).metadata  # WAVE_FORMAT_EXTENSIBLE
+    assert ext["duration_seconds"] == pytest.approx(0.3, abs=0.01)
+    mp3 = extract(str(CORPUS / "real" / "media" / "test.mp3")).metadata
+    assert mp3["format"] == "mp3" and mp3["duration_seconds"] == pytest.approx(1.175, abs=0.05)
+
+
+def test_format_comes_from_the_bytes_not_the_name(tmp_path: Path) -> None:
+    from PIL import Image
+
+    path = tmp_path / "report.txt"
+    Image.new("RGB", (10, 20)).save(path, "PNG")
+    ex = extract(str(path))
+    assert ex.kind == "media" and ex.metadata["format"] == "png" and ex.metadata["height"] == 20
+
+
+# -- bad inputs -----------------------------------------------------------------------------------
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    path = tmp_path / "empty.md"
+    path.write_bytes(b"")
+    with pytest.raises(ExtractionError, match="empty"):
+        extract(str(path))
+
+
+def test_vanished_file_and_directory(tmp_path: Path) -> None:
+    with pytest.raises(ExtractionError, match="no longer exists"):
+        extract(str(tmp_path / "gone.txt"))
+    with pytest.raises(ExtractionError, match="directory"):
+        extract(str(tmp_path))
+
+
+def test_huge_file_is_refused_by_the_limit(tmp_path: Path) -> None:
+    path = tmp_path / "big.txt"
+    path.write_bytes(b"word " * 50_000)
+    with pytest.raises(ExtractionError, match="over the limit"):
+        extract(str(path), ExtractLimits(max_file_bytes=100_000))
+    ex = extract(str(path), ExtractLimits(max_text_chars=1000))
+    assert len(ex.text) == 1000 and ex.metadata["word_count"] == 50_000  # counted in full, kept in part
+
+
+@pytest.mark.parametrize("name", ["data.csv", "notes.txt", "script.py", "table.json", "noext"])
+def test_binary_with_a_wrong_extension(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(bytes(range(256)) * 40)
+    with pytest.raises(ExtractionError, match="binary"):
+        extract(str(path))
+
+
+def test_known_binary_formats_are_named(tmp_path: Path) -> None:
+    import zipfile
+
+    path = tmp_path / "report.txt"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("a.txt", "hello")
+    with pytest.raises(ExtractionError, match="zip"):
+        extract(str(path))
+
+
+def test_badly_encoded_text_still_reads(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.txt"
+    path.write_bytes("Caf\u00e9 menu\n".encode() + b"Prix: 5\xe9 \x93quoted\x94\n\xff\xfe\xfd end\n")
+    ex = extract(str(path))
+    assert ex.kind == "text" and ex.metadata["encoding"] in ("cp1252", "latin-1")
+    assert ex.metadata["word_count"] == 7 and ex.title.startswith("Caf")
+
+
+def test_deeply_nested_json_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 5000 + "]" * 5000)
+    with pytest.raises(ExtractionError, match="nested deeper"):
+        extract(str(path))
+    shallow = tmp_path / "ok.json"
+    shallow.write_text("[" * 10 + "]" * 10)
+    with pytest.raises(ExtractionError, match="nested deeper"):
+        extract(str(shallow), ExtractLimits(max_json_depth=5))
+
+
+def test_invalid_json_and_truncated_image(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"a": ')
+    with pytest.raises(ExtractionError, match="invalid JSON"):
+        extract(str(bad))
+    from PIL import Image
+
+    png = tmp_path / "cut.png"
+    Image.new("RGB", (5, 5)).save(png)
+    png.write_bytes(png.read_bytes()[:20])
+    with pytest.raises(ExtractionError, match="PNG"):
+        extract(str(png))
+
+
+def test_every_extraction_is_a_complete_struct(tmp_path: Path) -> None:
+    path = tmp_path / "x.md"
+    path.write_text("# T\n")
+    ex = extract(str(path))
+    assert isinstance(ex, Extraction) and len(ex.sha256) == 64 and ex.size_bytes == 4

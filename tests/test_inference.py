@@ -1,0 +1,171 @@
+"""Inference: routing by kind, fields read from what documents state, and the contract of
+``clarity infer`` (no daemon, nothing written, one line per file, never stops)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from daemon.catalog import load_catalog
+from daemon.config import REPO_SCHEMAS
+from daemon.extract import extract
+from daemon.inference import infer
+from daemon.inference.values import parse_amount, parse_date, parse_severity
+from daemon.storage.rows import coerce, field_types
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = Path(__file__).parent / "corpus"
+CATALOG = load_catalog(REPO_SCHEMAS)
+
+
+def run(path: Path):
+    return infer(extract(str(path)), CATALOG)
+
+
+def assert_fits_table(table: str, fields: dict) -> None:
+    """What governance will check: every field is a column and converts to its type."""
+    types = field_types(CATALOG[table])
+    for key, value in fields.items():
+        assert key in types, f"{table} has no column {key}"
+        coerce(msgspec.json.decode(msgspec.json.encode(value)), types[key], key)
+
+
+def test_values_as_people_write_them() -> None:
+    assert parse_date("Effective date: 1 March 2025") == "2025-03-01T00:00:00"
+    assert parse_date("due March 5th, 2025") == "2025-03-05T00:00:00"
+    assert parse_date("2025-02-18 13:42 UTC") == "2025-02-18T13:42:00"
+    assert parse_date("no date here") is None
+    assert parse_amount("$1.2M budget") == (1_200_000.0, "USD")
+    assert parse_amount("EUR 35,000") == (35_000.0, "EUR")
+    assert parse_severity("SEV-1") == "sev1" and parse_severity("Sev 2") == "sev2"
+    assert parse_severity("P1 incident") == "p1" and parse_severity("Severity: High") == "high"
+
+
+def test_postmortem_fields(tmp_path: Path) -> None:
+    result = run(CORPUS / "domain" / "postmortem-2025-02-18-checkout-outage.md")
+    f = result.fields
+    assert result.table == "incidents" and result.confidence > 0.9
+    assert f["severity"] == "sev1"
+    assert f["started_at"] == "2025-02-18T13:42:00" and f["resolved_at"] == "2025-02-18T15:10:00"
+    assert f["customers_affected"] == 12400
+    assert len(f["timeline"]) == 6 and len(f["action_items"]) == 3
+    assert "postmortem" in result.reasoning
+    assert_fits_table("incidents", f)
+
+
+def test_vendor_fields_dates_amounts_owner() -> None:
+    result = run(CORPUS / "domain" / "vendor-review-datadog.md")
+    f = result.fields
+    assert result.table == "vendor_management"
+    assert f["vendor_name"] == "Datadog, Inc."
+    assert f["contract_end"] == "2026-03-31T00:00:00"
+    assert f["annual_spend"] == 412000.0 and f["currency"] == "USD"
+    assert f["notice_period_days"] == 60 and f["owner"] == "Platform Engineering"
+    assert_fits_table("vendor_management", f)
+
+
+def test_sop_fields() -> None:
+    result = run(CORPUS / "domain" / "SOP-QA-014-cleanroom-gowning.md")
+    f = result.fields
+    assert (f["document_number"], f["revision"], f["owner"], f["approver"]) == \
+        ("SOP-QA-014", "C", "QA Manager", "Head of Quality")
+    assert f["effective_date"] == "2025-02-01T00:00:00" and len(f["procedure_steps"]) == 6
+    assert_fits_table("sops", f)
+
+
+def test_dataset_with_domain_columns_is_mapped_row_by_row() -> None:
+    result = run(CORPUS / "domain" / "campaign-performance-feb.csv")
+    assert result.table == "marketing_campaigns" and result.confidence > 0.9
+    assert result.fields["campaign_name"] == "Brand Search Feb" and result.fields["impressions"] == 184000
+    assert result.rows is not None and len(result.rows) == 4
+    assert result.rows[3]["campaign_name"] == "Newsletter Feb"
+    for row in result.rows:
+        assert_fits_table("marketing_campaigns", row)
+    assert "campaign_name->campaign_name" in result.reasoning
+
+
+def test_generic_dataset_document_code_and_media_fields(tmp_path: Path) -> None:
+    data = run(CORPUS / "domain" / "cities-portugal.tsv")
+    assert data.table == "datasets" and data.fields["format"] == "tsv" and data.fields["row_count"] == 4
+    assert data.fields["columns"] == ["city", "country", "population", "lat", "lon"]
+    pdf = run(CORPUS / "real" / "docs" / "libtasn1.pdf")
+    assert pdf.table == "documents" and pdf.fields["page_count"] == 36 and pdf.fields["title"] == "Libtasn1"
+    code = run(CORPUS / "real" / "code" / "py" / "textwrap.py")
+    assert code.table == "codebases" and code.fields["language"] == "python" and "TextWrapper" in code.fields["classes"]
+    image = run(CORPUS / "real" / "media" / "verify.jpeg")
+    assert image.table == "media" and (image.fields["width"], image.fields["height"]) == (720, 477)
+    for result in (data, pdf, code, image):
+        assert_fits_table(result.table, result.fields)
+        assert result.reasoning
+
+
+def test_every_corpus_inference_fits_its_table() -> None:
+    """What governance would refuse (unknown columns, wrong types) never leaves inference."""
+    import csv
+
+    with open(CORPUS / "labels.csv") as f:
+        for row in csv.DictReader(f):
+            result = run(CORPUS / row["path"])
+            assert 0 <= result.confidence <= 0.99
+            assert_fits_table(result.table, result.fields)
+            for required in (x.name for x in CATALOG[result.table].fields if x.required):
+                assert result.fields.get(required) not in (None, ""), (row["path"], required)
+
+
+def test_bad_but_readable_files_get_low_confidence(tmp_path: Path) -> None:
+    garbled = tmp_path / "scan.txt"
+    garbled.write_bytes(b"\xe9\xe8\xea\xeb " * 50)
+    assert run(garbled).confidence <= 0.9
+    blank = tmp_path / "blank.md"
+    blank.write_text("\n\n   \n")
+    assert run(blank).confidence <= 0.9
+
+
+def test_a_catalog_without_the_generic_tables_still_routes(tmp_path: Path) -> None:
+    small = {name: CATALOG[name] for name in ("sops", "incidents")}
+    result = infer(extract(str(CORPUS / "real" / "media" / "python.png")), small)
+    assert result.table in small
+
+
+# -- clarity infer --------------------------------------------------------------------------------
+
+
+def clarity(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLARITY_")}
+    env["CLARITY_SOCKET"] = "/nonexistent/clarity.sock"  # proves no daemon is needed
+    return subprocess.run([sys.executable, "-m", "console.cli", *args], capture_output=True, text=True,
+                          cwd=cwd or ROOT, env=env, timeout=120)
+
+
+def test_clarity_infer_json_one_line_per_file_in_order(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    paths = [str(CORPUS / "domain" / "SOP-QA-014-cleanroom-gowning.md"), str(tmp_path / "missing.pdf"),
+             str(CORPUS / "real" / "media" / "python.png"), str(empty), str(tmp_path),
+             str(CORPUS / "real" / "docs" / "libtasn1.pdf")]
+    before = sorted(p.name for p in tmp_path.iterdir())
+    out = clarity("infer", *paths, "--json")
+    assert out.returncode == 0, out.stderr
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [line["path"] for line in lines] == paths
+    assert set(lines[0]) == {"path", "table", "confidence", "fields", "reasoning"}
+    assert lines[0]["table"] == "sops"
+    assert set(lines[1]) == {"path", "error"} and "no longer exists" in lines[1]["error"]
+    assert lines[2]["table"] == "media" and lines[2]["fields"]["format"] == "png"
+    assert "empty" in lines[3]["error"] and "directory" in lines[4]["error"]
+    assert lines[5]["fields"]["page_count"] == 36
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # wrote nothing
+
+
+def test_clarity_infer_table_and_usage_errors() -> None:
+    out = clarity("infer", str(CORPUS / "domain" / "incident-log-q1.csv"), "/nonexistent/x.md")
+    assert out.returncode == 0
+    assert "incidents" in out.stdout and "error" in out.stdout
+    assert clarity("infer").returncode == 2
+    assert clarity("infer", "x.md", "--schemas", "/nonexistent").returncode == 2
