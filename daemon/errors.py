@@ -17,6 +17,10 @@ class DaemonError(Exception):
         self.data = data
 
 
+class MethodNotFound(DaemonError):
+    code = ErrorCode.METHOD_NOT_FOUND
+
+
 class InvalidParams(DaemonError):
     code = ErrorCode.INVALID_PARAMS
 

@@ -18,7 +18,7 @@ import msgspec
 from msgspec import UNSET
 
 from ..auth import identify
-from ..errors import DaemonError
+from ..errors import DaemonError, Forbidden, InvalidParams, MethodNotFound
 from ..protocol.envelope import (
     ErrorObject,
     Request,
@@ -260,10 +260,10 @@ class RpcServer:
         method: Method[Any, Any] | None = METHODS.get(request.method)
         handler = HANDLERS.get(request.method)
         if method is None or handler is None:
-            raise _MethodNotFound(f"Method not found: {request.method}")
+            raise MethodNotFound(f"Method not found: {request.method}")
         role = Role[identity.role] if identity.role in Role.__members__ else None
         if role is None or role < method.role:
-            raise _Forbidden(
+            raise Forbidden(
                 f"{request.method} needs the {method.role.name} role; "
                 f"{identity.user} (uid {identity.uid}) has {identity.role}"
             )
@@ -274,20 +274,9 @@ class RpcServer:
             body = bytes(raw)  # type: ignore[arg-type]
             if body.lstrip().startswith(b"["):
                 if msgspec.json.decode(body) != []:
-                    raise _InvalidParams("Invalid params: pass params by name (a JSON object)")
+                    raise InvalidParams("Invalid params: pass params by name (a JSON object)")
                 body = b"{}"
         params = self._param_decoders[request.method].decode(body)
         ctx = CallContext(identity=identity, daemon=self.daemon, connection=conn)
         return await handler(ctx, params)
 
-
-class _MethodNotFound(DaemonError):
-    code = ErrorCode.METHOD_NOT_FOUND
-
-
-class _Forbidden(DaemonError):
-    code = ErrorCode.FORBIDDEN
-
-
-class _InvalidParams(DaemonError):
-    code = ErrorCode.INVALID_PARAMS
