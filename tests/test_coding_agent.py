@@ -137,3 +137,27 @@ def test_stats_against_values_computed_by_hand(daemon):
         assert bob.total == 2 and bob.by_state["deployed"] == 1 and bob.by_state["in_progress"] == 1
         assert bob.pass_rates.overall == pytest.approx(6 / 22)
         assert c.coding_agent.stats(assigned_agent="nobody").total == 0
+
+
+def test_a_work_order_recorded_through_governance_starts_pending(daemon):
+    # A row from an ingested file has no state: it is a pending work order, not a closed one.
+    from test_self_healing import recorded_through_governance
+
+    with daemon.client() as c:
+        recorded_through_governance(c, "coding_agent", {"work_order_id": "ing-wo", "title": "From a ticket"})
+        assert c.coding_agent.get(work_order_id="ing-wo").state == "pending"
+        assert c.coding_agent.stats().by_state["pending"] == 1
+        assert c.coding_agent.code_changes(work_order_id="ing-wo", files=["a.py"]).state == "pending"
+        assert c.coding_agent.status(work_order_id="ing-wo", state="in_progress").state == "in_progress"
+        assert code_of(c.coding_agent.status, work_order_id="ing-wo", state="deployed") == ErrorCode.INVALID_STATE
+
+
+def test_counts_out_of_range_are_invalid_params(daemon):
+    with daemon.client() as c:
+        c.coding_agent.work_order(work_order_id="big", title="t")
+        for method, params in [
+            ("coding_agent.code_changes", {"work_order_id": "big", "lines_added": 2**64}),
+            ("coding_agent.test_results", {"work_order_id": "big", "total": 2**64, "passed": 1}),
+        ]:
+            assert code_of(c.call_raw, method, params) == ErrorCode.INVALID_PARAMS, method
+        assert c.coding_agent.get(work_order_id="big").lines_added == 0

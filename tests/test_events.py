@@ -46,7 +46,8 @@ def test_list_pages_and_filters(daemon):
         first = everything[-1].created_at
         assert len(c.events.list(since=first.isoformat(), limit=1000).events) == len(everything)
         assert c.events.list(since=(first + timedelta(hours=1)).isoformat()).events == []
-        for params in [{"limit": 0}, {"limit": "ten"}, {"order": "sideways"}, {"type": ""}, {"cursor": "abc"}]:
+        for params in [{"limit": 0}, {"limit": "ten"}, {"order": "sideways"}, {"type": ""}, {"cursor": "abc"},
+                       {"cursor": 10**20}, {"since": "0001-01-01T00:00:00+05:00"}]:
             with pytest.raises(RpcError) as e:
                 c.call_raw("events.list", params)
             assert e.value.code == ErrorCode.INVALID_PARAMS, params
@@ -218,3 +219,10 @@ def test_subscription_dropped_is_raised_by_the_clients():
     notice = {"subscription": 3, "reason": "fell 5 events behind", "last_event_id": 41}
     e = SubscriptionDropped(notice)
     assert (e.code, e.subscription, e.last_event_id) == (ErrorCode.UNAVAILABLE, 3, 41)
+
+
+def test_subscribe_refuses_an_after_id_out_of_range(daemon):
+    with daemon.client() as c:
+        with pytest.raises(RpcError) as e:
+            c.events.subscribe(after_id=2**63)
+        assert e.value.code == ErrorCode.INVALID_PARAMS

@@ -115,3 +115,20 @@ def test_undo_insert_update_delete(daemon_on):
         pending = c.proposals.create(table="documents", fields={"title": "x"}, confidence=0.1)
         assert error_code(c.proposals.revert, id=pending.id) == ErrorCode.INVALID_STATE
         assert error_code(c.proposals.revert, id=12345) == ErrorCode.NOT_FOUND
+
+
+def test_undo_never_reaches_a_new_row_under_a_reused_id(daemon_on):
+    """SQLite hands the id of a deleted last row to the next insert. Undoing the first row's
+    insert must not delete the newcomer, and undoing the delete must not collide with it."""
+    with daemon_on.client() as c:
+        first = _row(c, author="ann")
+        dele = c.proposals.approve(id=c.rows.delete(table="documents", id=first.row_id).id)
+        assert dele.status == "applied"
+        newcomer = _row(c, author="zed")
+        if newcomer.row_id != first.row_id:  # PostgreSQL never reuses an id: the row is simply gone
+            assert error_code(c.proposals.revert, id=first.id) == ErrorCode.INVALID_STATE
+            return
+        assert error_code(c.proposals.revert, id=first.id) == ErrorCode.INVALID_STATE
+        assert error_code(c.proposals.revert, id=dele.id) == ErrorCode.CONFLICT
+        assert c.rows.get(table="documents", id=newcomer.row_id)["author"] == "zed"
+        assert c.proposals.pending().proposals == []

@@ -110,3 +110,28 @@ def test_bad_policy_at_start_is_refused(tmp_path):
     run = subprocess.run([sys.executable, "-m", "daemon.main"], env=env, cwd=ROOT,
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 78 and "insert_above" in run.stderr
+
+
+def test_a_named_policy_file_that_is_missing_is_refused(make_daemon, tmp_path):
+    """governance.policy names a file: if it is not there (a typo, a lost mount), the daemon
+    must not quietly fall back to the built-in defaults."""
+    missing = tmp_path / "nowhere" / "policy.yaml"
+    config = tmp_path / "clarity.yaml"
+    config.write_text(f"governance:\n  policy: {missing}\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLARITY_")}
+    env.update(CLARITY_CONFIG=str(config), CLARITY_STATE_DIR=str(tmp_path / "state"),
+               CLARITY_SOCKET=str(tmp_path / "s.sock"))
+    check = subprocess.run([sys.executable, "-m", "daemon.main", "--check"], env=env, cwd=ROOT,
+                           capture_output=True, text=True, timeout=60)
+    assert check.returncode == 78 and str(missing) in check.stderr
+
+    # Running, the file goes away: the reload is refused and the policy in force stays.
+    policy = tmp_path / "policy.yaml"
+    write_policy(policy, auto_approve={"insert_above": 0.3})
+    d = make_daemon(config={"governance": {"policy": str(policy)}})
+    with d.client() as c:
+        policy.unlink()
+        assert error_code(c.system.reload) == ErrorCode.INVALID_STATE
+        info = c.proposals.policy()
+        assert info.from_file and info.policy["auto_approve"]["insert_above"] == 0.3
+        assert c.proposals.create(table="sops", fields={"title": "a"}, confidence=0.5).status == "applied"

@@ -123,3 +123,48 @@ def test_required_fields_flags_and_bad_input(daemon):
         assert error_code(c.proposals.create, table="governance", fields={"actor": "me", "action": "x"},
                           confidence=0.99) == ErrorCode.FORBIDDEN
         assert c.system.health().status == "ok"
+
+
+MINUTES = """# Board meeting minutes
+
+Motion: adopt the new travel policy
+Quorum: 5 of 7 present
+Decision: approved
+Approver: the board
+Resolved: travel policy adopted
+"""
+
+
+def test_a_files_proposal_for_the_audit_trail_is_never_applied_there(daemon, tmp_path):
+    """Inference may route a file (minutes full of decisions) to `governance`. Approving that
+    as is would put a row nobody decided into the audit trail: refused; it can be moved to
+    another table, or rejected. An agent's proposal naming the same file as its source does
+    not supersede the file's own proposal either."""
+    path = tmp_path / "board-minutes.md"
+    path.write_text(MINUTES)
+    with daemon.client() as c:
+        record = c.ingest.file(path=str(path))
+        p = c.proposals.get(id=record.proposal_id)
+        assert (p.table, p.status, p.created_by) == ("governance", "pending", "clarityd"), p
+
+        mine = c.proposals.create(table="documents", fields={"title": "my notes"}, confidence=0.5, source=str(path))
+        assert mine.status == "pending"
+        assert c.proposals.get(id=p.id).status == "pending"  # another producer's proposal does not replace it
+
+        forged = {"actor": "alice(1000)", "action": "reject", "decision": "rejected", "proposal_id": mine.id}
+        assert error_code(c.proposals.approve, id=p.id, fields=forged) == ErrorCode.FORBIDDEN
+        assert error_code(c.proposals.approve, id=p.id) == ErrorCode.FORBIDDEN
+        assert c.proposals.get(id=p.id).status == "pending"
+        assert audit_rows(c, mine.id) == []  # nothing was written into the trail
+        moved = c.proposals.approve(id=p.id, table="documents", fields={"title": "Board minutes"})
+        assert moved.status == "applied" and moved.table == "documents"
+
+
+def test_trust_score_must_be_between_0_and_1(daemon):
+    with daemon.client() as c:
+        assert error_code(c.proposals.create, table="documents", fields={"title": "x", "trust_score": 5},
+                          confidence=0.99) == ErrorCode.INVALID_PARAMS
+        row = c.proposals.create(table="documents", fields={"title": "x", "trust_score": 0.5}, confidence=0.99)
+        assert row.status == "applied" and c.rows.get(table="documents", id=row.row_id)["trust_score"] == 0.5
+        assert error_code(c.rows.update, table="documents", id=row.row_id, fields={"trust_score": -0.1},
+                          version=1) == ErrorCode.INVALID_PARAMS

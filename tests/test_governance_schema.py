@@ -121,11 +121,34 @@ def test_refused_and_lossy_schema_changes(daemon_on):
              ErrorCode.INVALID_PARAMS),
             ({"action": "drop_column", "table": "documents", "column": "id"}, ErrorCode.INVALID_PARAMS),
             ({"action": "drop_column", "table": "documents", "column": "nope"}, ErrorCode.INVALID_PARAMS),
-            ({"action": "add_column", "table": "nope", "field": {"name": "y", "type": "text"}}, ErrorCode.INVALID_PARAMS),
+            ({"action": "add_column", "table": "nope", "field": {"name": "y", "type": "text"}}, ErrorCode.NOT_FOUND),
+            ({"action": "drop_column", "table": "nope", "column": "y"}, ErrorCode.NOT_FOUND),
             ({"action": "add_column", "table": "governance", "field": {"name": "y", "type": "text"}},
              ErrorCode.FORBIDDEN),
         ]
         for params, code in bad:
             assert error_code(c.call_raw, "proposals.schema_tweak", params) == code, params
         assert [p.id for p in c.proposals.pending(kind="schema").proposals] == []
+        assert c.system.health().status == "ok"
+
+
+def test_proposals_made_before_the_table_moved_on(daemon_on):
+    """A row proposal naming a column dropped since, and the undo of a column change the table
+    has moved past: a clear CONFLICT (the proposal failed, nothing changed), not a crash."""
+    with daemon_on.client() as c:
+        add = c.proposals.approve(id=c.proposals.schema_tweak(
+            action="add_column", table="sops", field={"name": "extra", "type": "text"}).id)
+        assert add.status == "applied"
+        waiting = c.proposals.create(table="sops", fields={"title": "t", "extra": "v"}, confidence=0.3)
+        drop = c.proposals.schema_tweak(action="drop_column", table="sops", column="extra")
+        assert c.proposals.approve(id=drop.id).status == "applied"
+
+        assert error_code(c.proposals.approve, id=waiting.id) == ErrorCode.CONFLICT
+        failed = c.proposals.get(id=waiting.id)
+        assert failed.status == "failed" and "extra" in failed.error
+        assert c.rows.list(table="sops", count=True).total == 0
+
+        # Undoing the add now would drop a column that is already gone.
+        assert error_code(c.proposals.revert, id=add.id) == ErrorCode.CONFLICT
+        assert c.proposals.pending(kind="schema").proposals == []
         assert c.system.health().status == "ok"

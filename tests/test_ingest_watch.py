@@ -107,6 +107,22 @@ def test_temporary_names_wait_for_their_rename(make_daemon):
         assert _status(c, inbox / "final.md")["file"]["state"] in ("applied", "proposed")
 
 
+def test_files_moved_in_from_elsewhere_are_arrivals(make_daemon, tmp_path):
+    d = make_daemon(config=FAST)
+    inbox = d.state_dir / "inbox"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    old, fresh = elsewhere / "old.md", elsewhere / "fresh.md"
+    old.write_text(f"# Old\n\n{PROSE}")
+    os.utime(old, (time.time() - 3600, time.time() - 3600))  # long settled: read at once
+    fresh.write_text(f"# Fresh\n\n{PROSE} Fresh.")  # just written: read once it settles
+    with d.client() as c:
+        os.rename(old, inbox / "old.md")
+        os.rename(fresh, inbox / "fresh.md")
+        wait_until(lambda: settled(c, 2))
+        assert {_status(c, inbox / n)["file"]["state"] for n in ("old.md", "fresh.md")} <= {"applied", "proposed"}
+
+
 def test_a_file_still_being_written_is_read_once_complete(make_daemon, tmp_path):
     d = make_daemon(config={"ingest": {"settle_s": 0.5}})
     inbox = d.state_dir / "inbox"

@@ -86,3 +86,33 @@ def test_top_playbooks_and_windows(daemon):
         ]:
             assert code_of(c.call_raw, "self_healing.log", params) == ErrorCode.INVALID_PARAMS, params
         assert code_of(c.call_raw, "self_healing.top_playbooks", {"by": "luck"}) == ErrorCode.INVALID_PARAMS
+
+
+def recorded_through_governance(c, table: str, fields: dict) -> int:
+    """A row that reached the table as ingestion puts it there (a proposal), not through the RPC."""
+    proposal = c.proposals.create(table=table, fields=fields, confidence=0.99, reasoning="from a runbook file")
+    if proposal.status == "pending":
+        proposal = c.proposals.approve(id=proposal.id)
+    assert proposal.status == "applied"
+    return proposal.row_id
+
+
+def test_stats_count_runs_that_arrived_without_executed_at(daemon_on):
+    # A run row from an ingested file may lack executed_at: its creation time stands in.
+    with daemon_on.client() as c:
+        c.self_healing.log(playbook_name="flush-cache", success=True, duration_ms=40)
+        recorded_through_governance(c, "self_healing", {"playbook_name": "flush-cache", "success": False})
+        s = c.self_healing.stats(playbook_name="flush-cache")
+        assert (s.runs, s.successes, s.last_success) == (2, 1, False)  # the ingested run is the latest
+        assert c.self_healing.stats(playbook_name="flush-cache", window_s=3600).runs == 2
+        assert [t.playbook_name for t in c.self_healing.top_playbooks()] == ["flush-cache"]
+
+
+def test_out_of_range_values_are_invalid_params(daemon):
+    with daemon.client() as c:
+        for params in [
+            {"playbook_name": "p", "success": True, "attempt": 2**64},
+            {"playbook_name": "p", "success": True, "executed_at": "0001-01-01T00:00:00+05:00"},
+        ]:
+            assert code_of(c.call_raw, "self_healing.log", params) == ErrorCode.INVALID_PARAMS, params
+        assert c.system.health().status == "ok"

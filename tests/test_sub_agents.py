@@ -189,3 +189,29 @@ def test_roles_agents_report_readers_read_operators_retire(make_daemon):
     with Client(reader.socket) as c:  # root is an operator
         c.sub_agents.register(**reg)
         assert c.sub_agents.retire(agent_id="n1").status == "retired"
+
+
+def test_heartbeat_reporting_offline_is_an_offline_event_and_it_comes_back_as_it_was(daemon):
+    # The same as sub_agents.status(status="offline"): agent.offline, and the next beat restores it.
+    with daemon.client() as c:
+        c.sub_agents.register(agent_id="hb", agent_name="HB", agent_type="worker")
+        c.sub_agents.status(agent_id="hb", status="offline")
+        c.sub_agents.heartbeat(agent_id="hb")  # back, idle
+        c.sub_agents.status(agent_id="hb", status="busy", current_task="t")
+        assert c.sub_agents.heartbeat(agent_id="hb", status="offline").status == "offline"
+        beat = c.sub_agents.heartbeat(agent_id="hb")
+        assert (beat.status, beat.back_online) == ("busy", True)
+        kinds = [(e["type"], e["payload"].get("from")) for e in events_of(c, "agent", "agent/hb")]
+        assert kinds[-2:] == [("agent.offline", "busy"), ("agent.online", "offline")]
+
+
+def test_an_agent_recorded_through_governance_can_report(daemon):
+    # A sub_agents row that came from an ingested file has no status until the agent reports.
+    from test_self_healing import recorded_through_governance
+
+    with daemon.client() as c:
+        recorded_through_governance(c, "sub_agents", {"agent_id": "ing-1", "agent_name": "Ingested"})
+        beat = c.sub_agents.heartbeat(agent_id="ing-1")  # the typed client checks the result's types
+        assert (beat.status, beat.back_online) == ("idle", False)
+        assert c.sub_agents.stats(agent_id="ing-1").agent.status == "idle"
+        assert "ing-1" in [a.agent_id for a in c.sub_agents.active()]

@@ -1,26 +1,40 @@
-"""The first screen: the daemon's health and every table with its row count."""
+"""The first screen: the daemon's health, the pending queue's size and every table with its
+row count. It refreshes itself when proposals are decided or rows change."""
 
 from __future__ import annotations
 
 import asyncio
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
-from ..messages import OverviewLoaded
+from ..messages import EventReceived, OverviewLoaded
 from .base import ClarityScreen
 
 
 class OverviewScreen(ClarityScreen):
+    TITLE = "Clarity · Overview"
+    EVENT_TYPES = ("proposal.", "row.", "table.")
+    REFRESH_DELAY = 1.0
     BINDINGS = [
         Binding("r", "refresh", "Refresh", id="refresh", tooltip="Ask the daemon again"),
+        Binding("v", "browse", "Browse", id="overview-browse", key_display="v/⏎",
+                tooltip="Browse the selected table's rows (Enter does the same)"),
     ]
+
+    class TableChosen(Message):
+        """The operator asked to browse ``table``."""
+
+        def __init__(self, table: str) -> None:
+            super().__init__()
+            self.table = table
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("connecting…", id="health")
+        yield Static("connecting…", id="health", classes="status")
         table: DataTable[str | int] = DataTable(id="tables", cursor_type="row", zebra_stripes=True)
         table.add_columns("table", "rows", "fields", "description")
         yield table
@@ -35,10 +49,11 @@ class OverviewScreen(ClarityScreen):
     @work(exclusive=True, group="overview", exit_on_error=False)
     async def load(self) -> None:
         client = self.app.client  # type: ignore[attr-defined]
-        health, tables = await asyncio.gather(client.system.health(), client.tables.list())
-        self.post_message(OverviewLoaded(health, tables))
+        health, tables, pending = await asyncio.gather(
+            client.system.health(), client.tables.list(), client.proposals.pending(limit=1, count=True))
+        self.post_message(OverviewLoaded(health, tables, pending.total))
 
-    def worker_failed(self, error: BaseException) -> None:
+    def worker_failed(self, error: BaseException, group: str) -> None:
         status = self.query_one("#health", Static)
         status.set_class(True, "degraded")
         status.update(f"not connected: {error} — press r to retry")
@@ -48,11 +63,27 @@ class OverviewScreen(ClarityScreen):
         status = self.query_one("#health", Static)
         status.set_class(h.status != "ok", "degraded")
         total = sum(t.row_count for t in message.tables)
+        pending = "" if message.pending is None else f" · {message.pending} pending proposal(s)"
         status.update(
             f"clarityd {h.version} · {h.status} · {h.database} {'reachable' if h.database_ok else 'UNREACHABLE'}"
-            f" · up {h.uptime_s:.0f}s · {len(message.tables)} tables · {total} rows · {h.connections} connection(s)"
+            f" · up {h.uptime_s:.0f}s · {len(message.tables)} tables · {total} rows{pending}"
+            f" · {h.connections} connection(s)"
         )
         table = self.query_one("#tables", DataTable)
+        row = table.cursor_row
         table.clear()
         for t in message.tables:
             table.add_row(t.name, t.row_count, t.fields, t.description, key=t.name)
+        if table.row_count:
+            table.move_cursor(row=min(row, table.row_count - 1))
+
+    def on_event_received(self, message: EventReceived) -> None:
+        self.refresh_soon()
+
+    @on(DataTable.RowSelected, "#tables")
+    def action_browse(self) -> None:
+        table = self.query_one("#tables", DataTable)
+        if table.row_count:
+            name = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+            if name:
+                self.post_message(self.TableChosen(name))

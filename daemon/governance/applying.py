@@ -45,6 +45,10 @@ def locked_row(store: "Store", model: type[MemoryModel], row_id: int) -> dict[st
 
 def _values(store: "Store", table: str, fields: dict[str, Any]) -> dict[str, Any]:
     types = field_types(store.spec(table))
+    gone = sorted(set(fields) - set(types))
+    if gone:  # dropped by a schema change approved after this proposal was made
+        raise Conflict(f"{table} has no column(s) {', '.join(gone)} any more: the table changed since this "
+                       f"proposal was made; propose again", {"columns": gone})
     return {k: coerce(v, types[k], k) for k, v in fields.items()}
 
 

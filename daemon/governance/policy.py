@@ -124,8 +124,15 @@ class LoadedPolicy:
 
 
 def policy_path(config: "Config") -> str:
-    """The policy file: ``governance.policy`` in the configuration, else schemas/policy.yaml."""
-    return config.governance.policy or os.path.join(config.schemas_dir, "policy.yaml")
+    """The policy file: ``governance.policy`` in the configuration, else schemas/policy.yaml.
+    Raises PolicyError when the configuration names a file that is not there: a typo or a lost
+    mount must not quietly put the built-in defaults in force (a missing schemas/policy.yaml
+    does mean the defaults)."""
+    if config.governance.policy:
+        if not Path(config.governance.policy).is_file():
+            raise PolicyError(f"{config.governance.policy}: no such file (governance.policy in the configuration)")
+        return config.governance.policy
+    return os.path.join(config.schemas_dir, "policy.yaml")
 
 
 def load_policy(path: str) -> LoadedPolicy:

@@ -27,7 +27,7 @@ import peewee
 from playhouse.migrate import Operation, SchemaMigrator
 
 from ..catalog import COMMON_FIELDS, FieldSpec, TableSpec
-from ..errors import Conflict, Forbidden, InvalidParams
+from ..errors import Conflict, Forbidden, InvalidParams, NotFound
 from ..storage.models import FIELD_FACTORIES, MemoryModel, build_model
 from ..storage.rows import coerce
 from .policy import AUDIT_TABLE
@@ -117,7 +117,7 @@ def make_diff(action: str, table: str, catalog: dict[str, TableSpec], *, field_s
         return {"action": action, "table": table, "spec": msgspec.to_builtins(spec)}
 
     if table not in catalog:
-        raise InvalidParams(f"unknown table {table!r}; tables.list names them")
+        raise NotFound(f"unknown table {table!r}; tables.list names them")
     spec = catalog[table]
     if action == "add_column":
         if field_spec is None:

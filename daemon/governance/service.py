@@ -128,6 +128,7 @@ class Governance:
         statements and the rows they touch. Refused when it would lose data unless the diff
         allows it. Never auto-approved."""
         self.schemas.sync_if_shared()
+        schema.check_current(diff, self.store.catalog)  # an undo's diff may be older than the table
         plan = schema.plan(self.store.db, diff, self.store.catalog, self.store.models)
         schema.refuse_data_loss(diff, plan)
         db_table = diff["spec"]["db_table"] if diff["action"] == "create_table" else self.store.catalog[diff["table"]].db_table
@@ -190,6 +191,9 @@ class Governance:
         if fields or table:
             self._correct(p, fields or {}, table)
             self._check_approver(p.table, user)  # moving a row into a table does not bypass its approvers
+        if p.table == AUDIT_TABLE:  # e.g. a file inference routed there: it would be a row nobody decided
+            raise Forbidden("the audit trail (governance) is written by decisions only; approve with "
+                            "table naming another table, or reject the proposal")
         if p.kind == "insert" and p.row_id is None:  # a restore brings back the row as it was
             missing = self._missing(self.store.spec(p.table), p.payload)
             if missing:
@@ -316,7 +320,12 @@ class Governance:
         if orig.kind in SCHEMA_KINDS:
             if orig.kind == "drop_column":
                 why += " (the column comes back empty: its values are not kept)"
-            return self.propose_schema(undo.schema_undo(orig), actor, why, reverts=orig.id)
+            try:
+                return self.propose_schema(undo.schema_undo(orig), actor, why, reverts=orig.id)
+            except schema.DataLoss as e:  # revert takes no allow_data_loss: say what does
+                what = e.message.split("; set allow_data_loss")[0]
+                raise schema.DataLoss(f"undo of proposal {orig.id}: {what}; undo never loses data (to do it "
+                                      f"anyway, proposals.schema_tweak with allow_data_loss)", e.data) from None
         draft = undo.row_undo(self.store, orig, Draft)
         draft.reasoning, draft.source, draft.actor = why, actor, actor
         draft.by_operator, draft.reverts = by_operator, orig.id
@@ -345,8 +354,9 @@ class Governance:
         if row is None:
             raise NotFound(f"{draft.table} has no row {draft.row_id}")
         if draft.version is not None and draft.version != row.version:
-            raise Conflict(f"{draft.table} row {draft.row_id} is at version {row.version}, not {draft.version}: "
-                           f"it changed since you read it; read it again",
+            why = (f"it changed after proposal {draft.reverts} (undo would overwrite that change)" if draft.reverts
+                   else "it changed since you read it; read it again")
+            raise Conflict(f"{draft.table} row {draft.row_id} is at version {row.version}, not {draft.version}: {why}",
                            {"current_version": row.version, "expected_version": draft.version})
         return row.version
 
@@ -359,7 +369,11 @@ class Governance:
             owned = [u for u in unknown if u in applying.RESERVED]
             why = f"{', '.join(owned)} set by the store" if owned else f"{table} has no column(s) {', '.join(unknown)}"
             raise InvalidParams(f"cannot set {', '.join(unknown)}: {why}")
-        return {k: msgspec.to_builtins(coerce(v, types[k], k)) for k, v in fields.items()}
+        values = {k: msgspec.to_builtins(coerce(v, types[k], k)) for k, v in fields.items()}
+        trust = values.get("trust_score")
+        if trust is not None and not 0.0 <= trust <= 1.0:
+            raise InvalidParams(f"trust_score must be between 0 and 1, got {trust}")
+        return values
 
     @staticmethod
     def _missing(spec: Any, fields: dict[str, Any]) -> list[str]:
@@ -401,7 +415,7 @@ class Governance:
             return
         query = Proposal.select(Proposal.id).where(
             Proposal.status == "pending", Proposal.source == p.source, Proposal.id != p.id,
-            Proposal.kind.in_(ROW_KINDS))
+            Proposal.kind.in_(ROW_KINDS), Proposal.created_by == p.created_by)  # an agent naming a file does not
         if p.kind == "insert":
             query = query.where(Proposal.kind == "insert")
         else:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import Conflict, Forbidden, InvalidState, NotFound
 from . import schema
+from .applying import plain
 from .models import SCHEMA_KINDS, Proposal
 from .policy import AUDIT_TABLE
 
@@ -48,13 +49,19 @@ def row_undo(store: "Store", orig: Proposal, draft_type: type["Draft"]) -> "Draf
     """The row proposal that undoes ``orig``, made against the version it left the row at
     (so a change made since is a conflict, not something undo silently erases)."""
     assert orig.kind not in SCHEMA_KINDS
+    model = store.model(orig.table)
+    # SQLite gives the id of a deleted last row to the next insert: the row under this id now
+    # may be another one. created_at tells them apart (a restore keeps it).
+    current = plain(model.select().where(model.id == orig.row_id).dicts().first())
     if orig.kind == "delete":
+        if current is not None:
+            raise Conflict(f"{orig.table} row {orig.row_id} exists again (a new row was given its id); "
+                           f"the deleted row cannot be brought back under it")
         old = dict(orig.before)
         restore = {k: v for k, v in old.items() if k not in ("id", "updated_at")}
         restore["version"] = int(old["version"]) + 1  # a change like any other
         return draft_type(kind="insert", table=orig.table, fields=restore, row_id=old["id"], confidence=0.0)
-    model = store.model(orig.table)
-    if not model.select().where(model.id == orig.row_id).exists():
+    if current is None or current["created_at"] != orig.after["created_at"]:
         raise InvalidState(f"{orig.table} row {orig.row_id} no longer exists; nothing to undo")
     version = orig.after["version"]
     if orig.kind == "insert":

@@ -66,8 +66,9 @@ async def approve(ctx: CallContext, params: p.Approve) -> p.Proposal:
     operator. CONFLICT when the proposal was already decided (by anyone, on any daemon) or
     when the row or table changed since the proposal was made (the proposal is then failed:
     nothing is overwritten). FORBIDDEN when the policy names other approvers for the table,
-    or you already gave the first of two approvals. INVALID_PARAMS when a required field is
-    still missing."""
+    you already gave the first of two approvals, or the row would go into the audit trail
+    (governance: move it with ``table``, or reject it). INVALID_PARAMS when a required field
+    is still missing."""
     return as_proposal(await ctx.daemon.governance.approve(
         params.id, actor=ctx.actor, user=ctx.identity.user, fields=params.fields, table=params.table,
         note=params.note))

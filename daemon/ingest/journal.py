@@ -110,19 +110,17 @@ def record_seen(path: str, size: int, mtime_ns: int, sha256: str, force: bool) -
     created = False
     if entry is None:
         entry, created = _create_entry(path, size=size, mtime_ns=mtime_ns, sha256=sha256, state=SEEN)
-    if created:
-        pass
-    elif entry.sha256 == sha256 and not force:
-        if entry.state in UNFINISHED:
-            return entry, "process"  # resumed after a restart
-        if (entry.size, entry.mtime_ns) != (size, mtime_ns):
-            save(entry, size=size, mtime_ns=mtime_ns)  # touched, same bytes: remember, do nothing
-        return entry, "unchanged"
-    else:
+    if not created:
+        if entry.sha256 == sha256 and not force:
+            if entry.state in UNFINISHED:
+                return entry, "process"  # resumed after a restart
+            if (entry.size, entry.mtime_ns) != (size, mtime_ns):
+                save(entry, size=size, mtime_ns=mtime_ns)  # touched, same bytes: remember, do nothing
+            return entry, "unchanged"
         changed = entry.sha256 != sha256
         save(entry, size=size, mtime_ns=mtime_ns, sha256=sha256, state=SEEN, last_error=None,
-              next_attempt_at=None, duplicate_of=None, quarantine_path=None,
-              attempts=0 if changed else entry.attempts)
+             next_attempt_at=None, duplicate_of=None, quarantine_path=None,
+             attempts=0 if changed else entry.attempts)
     original = ContentSeen.get_or_none(ContentSeen.sha256 == sha256)
     if original is not None and original.entry_id != entry.id:
         return mark_duplicate(entry, original), "duplicate"

@@ -10,7 +10,8 @@ import msgspec
 from .registry import Method, Role
 
 WorkOrderId = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-Count = Annotated[int, msgspec.Meta(ge=0)]
+# One report's count; its sums over many reports still fit the 64-bit columns.
+Count = Annotated[int, msgspec.Meta(ge=0, le=2**31 - 1)]
 # pending -> in_progress -> review -> deployed; failed and cancelled from any open state.
 WorkOrderState = Literal["pending", "in_progress", "review", "deployed", "failed", "cancelled"]
 STATES: tuple[str, ...] = ("pending", "in_progress", "review", "deployed", "failed", "cancelled")

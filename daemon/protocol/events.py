@@ -28,6 +28,7 @@ EVENT_NOTIFICATION = "events.event"
 DROPPED_NOTIFICATION = "events.dropped"
 
 Prefix = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+EventId = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]  # what the BIGINT id column can hold
 
 
 class EventRecord(msgspec.Struct):
@@ -46,7 +47,7 @@ class ListEvents(msgspec.Struct, forbid_unknown_fields=True):
     subject: Prefix | None = None
     since: datetime | None = None
     order: Literal["desc", "asc"] = "desc"
-    cursor: int | None = None  # next_cursor of the previous page (an event id)
+    cursor: EventId | None = None  # next_cursor of the previous page (an event id)
     limit: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 100
 
 
@@ -59,7 +60,7 @@ class Subscribe(msgspec.Struct, forbid_unknown_fields=True):
     type: Prefix | list[Prefix] | None = None
     subject: Prefix | None = None
     # Replay stored events with a greater id first, then go live: no gap after a reconnect.
-    after_id: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    after_id: EventId | None = None
 
 
 class Subscribed(msgspec.Struct):

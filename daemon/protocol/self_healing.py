@@ -27,7 +27,7 @@ class LogPlaybookRun(msgspec.Struct, forbid_unknown_fields=True):
     error: str | None = None
     rolled_back: bool = False
     approved_by: str | None = None
-    attempt: Annotated[int, msgspec.Meta(ge=1)] | None = None
+    attempt: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)] | None = None
     health_before: dict[str, Any] | None = None
     health_after: dict[str, Any] | None = None
     executed_at: datetime | None = None  # when it ran; now when left out

@@ -30,6 +30,11 @@ NEXT_STATE = {"pending": "in_progress", "in_progress": "review", "review": "depl
 CLOSING_STATES = ("failed", "cancelled")
 
 
+def state_of(row: Any) -> str:
+    """The work order's state; a row recorded without one (an ingested file) is pending."""
+    return row.state or "pending"
+
+
 def subject(work_order_id: str) -> str:
     return f"work_order/{work_order_id}"
 
@@ -56,7 +61,7 @@ def to_work_order(row: Any) -> p.WorkOrder:
         task_type=row.task_type,
         priority=row.priority,
         assigned_agent=row.assigned_agent,
-        state=row.state,
+        state=state_of(row),
         files_changed=list(row.files_changed or []),
         lines_added=row.lines_added or 0,
         lines_removed=row.lines_removed or 0,
@@ -131,7 +136,7 @@ class CodingAgent:
              impact: str | None = None) -> p.WorkOrder:
         lock(self.store, subject(work_order_id))
         row = need(self.model, "work_order_id", work_order_id, "work order")
-        current = row.state
+        current = state_of(row)
         check_move(work_order_id, current, target)
         now = utcnow()
         row.state = target
@@ -170,7 +175,7 @@ class CodingAgent:
         lead, cycle, rates = [], [], []
         tests = passed_all = added = removed = 0
         for state, task_type, created, started, deployed, total, passed, plus, minus in rows:
-            by_state[state or "unknown"] += 1
+            by_state[state or "pending"] += 1  # as state_of()
             by_type[task_type or "unknown"] += 1
             if state == "deployed":
                 if (s := seconds_between(created, deployed)) is not None:
@@ -200,7 +205,7 @@ class CodingAgent:
     def _open_row(self, work_order_id: str, doing: str) -> Any:
         lock(self.store, subject(work_order_id))
         row = need(self.model, "work_order_id", work_order_id, "work order")
-        if row.state not in p.OPEN_STATES:
+        if state_of(row) not in p.OPEN_STATES:
             raise InvalidState(f"cannot {doing} work order {work_order_id!r}: it is {row.state}")
         return row
 

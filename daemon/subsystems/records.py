@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import peewee
 
-from ..errors import NotFound
+from ..errors import InvalidParams, NotFound
 
 if TYPE_CHECKING:
     from ..storage import Store
@@ -65,7 +65,10 @@ def naive_utc(value: datetime | None) -> datetime | None:
     """An incoming time as stored: UTC without tzinfo (a naive input is taken as UTC)."""
     if value is None or value.tzinfo is None:
         return value
-    return value.astimezone(timezone.utc).replace(tzinfo=None)
+    try:
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+    except OverflowError:  # 0001-01-01 with a positive offset is before the first UTC time
+        raise InvalidParams(f"time {value.isoformat()} is out of range") from None
 
 
 def ensure_indexes(store: "Store") -> None:

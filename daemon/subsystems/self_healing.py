@@ -94,16 +94,21 @@ class SelfHealing:
         return sorted(stats, key=key)[: params.limit]
 
     def _collect(self, window_s: float | None, name: str | None) -> dict[str, list[tuple]]:
-        """Runs by playbook, oldest first: (id, success, duration_ms, rolled_back, executed_at)."""
+        """Runs by playbook, oldest first: (id, success, duration_ms, rolled_back, executed_at).
+
+        A run row that arrived without ``executed_at`` (from an ingested file, through a
+        proposal) counts as run when it was recorded."""
         m = self.model
-        query = m.select(m.playbook_name, m.id, m.success, m.duration_ms, m.rolled_back, m.executed_at)
+        query = m.select(m.playbook_name, m.id, m.success, m.duration_ms, m.rolled_back, m.executed_at, m.created_at)
         if name is not None:
             query = query.where(m.playbook_name == name)
         if window_s is not None:
-            query = query.where(m.executed_at >= utcnow() - timedelta(seconds=window_s))
+            cutoff = utcnow() - timedelta(seconds=window_s)
+            query = query.where((m.executed_at >= cutoff) | (m.executed_at.is_null() & (m.created_at >= cutoff)))
         found: dict[str, list[tuple]] = defaultdict(list)
-        for playbook, *run in query.where(m.playbook_name.is_null(False)).order_by(m.id).tuples():
-            found[playbook].append(tuple(run))
+        rows = query.where(m.playbook_name.is_null(False)).order_by(m.id).tuples()
+        for playbook, *run, executed_at, created_at in rows:
+            found[playbook].append((*run, executed_at or created_at))
         return found
 
     def _latest_trust(self, names: list[str]) -> dict[str, float]:

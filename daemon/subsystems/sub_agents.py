@@ -160,7 +160,8 @@ class SubAgents:
         row.tasks_failed = (row.tasks_failed or 0) + (0 if params.success else 1)
         previous = row.trust_score
         row.trust_score = next_trust(row.tasks_succeeded, row.tasks_completed, previous)
-        self._come_back(row, None, actor)
+        if not self._come_back(row, None, actor) and row.status is None:
+            row.status = "idle"  # recorded without a status (an ingested file): reporting makes it live
         row.last_heartbeat = now
         self._save(row, now)
         AgentTask.create(agent_id=row.agent_id, success=params.success, task=params.task,
@@ -182,13 +183,21 @@ class SubAgents:
         old_status, old_task = row.status, row.current_task
         back = self._come_back(row, None if params.status is UNSET else params.status, actor)
         if not back and params.status is not UNSET:
+            if params.status == "offline" and old_status != "offline":
+                row.status_before_offline = old_status  # restored by its next report, as with sub_agents.status
             row.status = params.status
+        elif not back and row.status is None:
+            row.status = "idle"  # a row recorded without a status (an ingested file): reporting makes it live
         if params.current_task is not UNSET:
             row.current_task = params.current_task
         row.last_heartbeat = now
         if not back and (row.status != old_status or row.current_task != old_task):
-            self.events.emit("agent.status", subject(row.agent_id),
-                             {"from": old_status, "to": row.status, "current_task": row.current_task}, actor)
+            payload = {"from": old_status, "to": row.status, "current_task": row.current_task}
+            if row.status == "offline" and old_status != "offline":
+                self.events.emit("agent.offline", subject(row.agent_id), {**payload, "reason": "reported by the agent"},
+                                 actor)
+            else:
+                self.events.emit("agent.status", subject(row.agent_id), payload, actor)
         # A bare beat only moves last_heartbeat: no version bump, no event (agents beat often).
         if back or row.status != old_status or row.current_task != old_task:
             self._save(row, now)

@@ -1,0 +1,1 @@
+"""Modal dialogs: each returns the operator's answer (or None when cancelled) with ``dismiss``."""

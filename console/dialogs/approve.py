@@ -1,0 +1,104 @@
+"""Approve a proposal, optionally correcting its fields, moving an insert to another table,
+and leaving a note for the audit trail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Footer, Input, Label, Static
+
+from daemon.protocol.proposals import Proposal
+from daemon.protocol.tables import TableDescription
+
+from ..formatting import COMMON_FIELDS, guess_type
+from ..widgets.fields_form import FieldsForm, FormError, FormField
+
+
+@dataclass
+class ApproveDecision:
+    fields: dict[str, Any] | None  # corrected values only; None when nothing was corrected
+    table: str | None  # another table for an insert; None to keep it
+    note: str | None
+
+
+def form_fields(proposal: Proposal, table: TableDescription | None) -> list[FormField]:
+    """The fields an operator may correct: for an insert, every field of the table (the
+    proposed values filled in, then fields the table lacks); for an update, the changed ones."""
+    payload = proposal.payload
+    described = {f.name: f for f in table.fields} if table else {}
+    names = list(payload)
+    if proposal.kind == "insert" and table:
+        names = [f.name for f in table.fields if not f.common] + [n for n in payload if n not in described]
+    fields = []
+    for name in names:
+        if name in COMMON_FIELDS and name not in payload:
+            continue
+        info = described.get(name)
+        fields.append(FormField(name, info.type if info else guess_type(payload.get(name)), payload.get(name),
+                                info.required if info else False, info.description if info else ""))
+    return fields
+
+
+class ApproveDialog(ModalScreen[ApproveDecision | None]):
+    AUTO_FOCUS = "Input"  # the first field, ready to type into
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="approve-cancel", tooltip="Close without deciding"),
+        Binding("ctrl+s", "submit", "Approve", id="approve-submit", tooltip="Approve with the values shown"),
+    ]
+
+    def __init__(self, proposal: Proposal, table: TableDescription | None) -> None:
+        super().__init__()
+        self.proposal = proposal
+        self.table = table
+
+    def compose(self) -> ComposeResult:
+        p = self.proposal
+        with Vertical(classes="dialog", id="approve-dialog"):
+            yield Label(f"Approve proposal #{p.id}: {p.kind} in {p.table} (confidence {p.confidence:.2f})",
+                        classes="dialog-title")
+            if p.reasoning:
+                yield Static(p.reasoning, classes="dialog-hint")
+            if p.kind in ("insert", "update"):
+                yield Static("Correct any value before approving (empty = null; lists and objects as JSON).",
+                             classes="dialog-hint")
+                yield FieldsForm(form_fields(p, self.table), id="approve-fields")
+            elif p.preview:
+                yield Static("\n".join(p.preview.get("ddl", [])) or str(p.preview), classes="dialog-hint")
+            if p.kind == "insert":
+                with Horizontal(classes="form-row"):
+                    yield Label("table", classes="form-label")
+                    yield Input(p.table, id="approve-table", classes="form-input",
+                                tooltip="Move the row to another table (fields it lacks are dropped)", compact=True)
+            with Horizontal(classes="form-row"):
+                yield Label("note", classes="form-label")
+                yield Input(placeholder="why (kept in the audit trail)", id="approve-note", classes="form-input",
+                            compact=True)
+            yield Static("", id="approve-error", classes="dialog-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Approve", variant="success", id="approve-ok")
+                yield Button("Cancel", id="approve-no")
+        yield Footer()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#approve-ok")
+    def action_submit(self) -> None:
+        error = self.query_one("#approve-error", Static)
+        try:
+            fields = self.query_one(FieldsForm).changes() if self.query(FieldsForm) else {}
+        except FormError as e:
+            error.update(str(e))
+            return
+        table = self.query_one("#approve-table", Input).value.strip() if self.query("#approve-table") else ""
+        note = self.query_one("#approve-note", Input).value.strip()
+        self.dismiss(ApproveDecision(fields or None, table if table and table != self.proposal.table else None,
+                                     note or None))
+
+    @on(Button.Pressed, "#approve-no")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,84 @@
+"""Export a table (the rows that match the current search) to a file the operator names."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Footer, Input, Label, Select, Static
+
+FORMATS = ("csv", "json", "jsonl")
+
+
+@dataclass
+class ExportRequest:
+    path: Path
+    format: str
+
+
+def default_path(table: str, fmt: str = "csv") -> str:
+    return os.path.join(os.getcwd(), f"{table}.{fmt}")
+
+
+class ExportDialog(ModalScreen[ExportRequest | None]):
+    AUTO_FOCUS = "Input"  # the first field, ready to type into
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="export-cancel", tooltip="Close without exporting"),
+    ]
+
+    def __init__(self, table: str, search: str = "") -> None:
+        super().__init__()
+        self.table = table
+        self.search = search
+
+    def compose(self) -> ComposeResult:
+        scope = f"rows matching “{self.search}”" if self.search else "every row"
+        with Vertical(classes="dialog", id="export-dialog"):
+            yield Label(f"Export {self.table}: {scope}", classes="dialog-title")
+            with Horizontal(classes="form-row"):
+                yield Label("format", classes="form-label")
+                yield Select([(f, f) for f in FORMATS], value="csv", allow_blank=False, id="export-format", compact=True)
+            with Horizontal(classes="form-row"):
+                yield Label("file", classes="form-label")
+                yield Input(default_path(self.table), id="export-path", classes="form-input", compact=True,
+                            tooltip="Written on this machine; ~ is your home folder; an existing file is replaced")
+            yield Static("A file ending in .csv, .json or .jsonl is written in that format.", classes="dialog-hint")
+            yield Static("", id="export-error", classes="dialog-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Export", variant="primary", id="export-ok")
+                yield Button("Cancel", id="export-no")
+        yield Footer()
+
+    @on(Select.Changed, "#export-format")
+    def format_changed(self, event: Select.Changed) -> None:
+        # Keep the extension in step with the format while the operator has not chosen a name.
+        path_input = self.query_one("#export-path", Input)
+        stem, ext = os.path.splitext(path_input.value)
+        if ext.lstrip(".") in FORMATS:
+            path_input.value = f"{stem}.{event.value}"
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#export-ok")
+    def submit(self) -> None:
+        text = self.query_one("#export-path", Input).value.strip()
+        if not text:
+            self.query_one("#export-error", Static).update("A file name is required.")
+            return
+        path = Path(os.path.expanduser(text))
+        if path.is_dir():
+            self.query_one("#export-error", Static).update(f"{path} is a folder: name a file.")
+            return
+        # A file named .csv, .json or .jsonl gets that format, whatever the selector says.
+        ext = path.suffix.lstrip(".").lower()
+        fmt = ext if ext in FORMATS else str(self.query_one("#export-format", Select).value)
+        self.dismiss(ExportRequest(path.resolve(), fmt))
+
+    @on(Button.Pressed, "#export-no")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
