@@ -126,3 +126,14 @@ def test_failed_write_rolls_back_and_skips_hooks(store):
         asyncio.run(store.write(bad))
     assert asyncio.run(store.read(lambda: model.select().count())) == 0
     assert fired == []
+
+
+def test_ids_are_never_reused(store):
+    """A deleted last row's id is not handed out again (SQLite needs AUTOINCREMENT for that)."""
+    model = store.models["feedback"]
+    field = store.catalog["feedback"].fields[0].name
+
+    first = asyncio.run(store.write(lambda: model.create(**{field: "a"}).id))
+    asyncio.run(store.write(lambda: model.delete().where(model.id == first).execute()))
+    second = asyncio.run(store.write(lambda: model.create(**{field: "b"}).id))
+    assert second > first

@@ -7,6 +7,7 @@ from typing import Any
 
 import msgspec
 import peewee
+from playhouse.sqlite_ext import AutoIncrementField
 
 from ..catalog import TableSpec
 
@@ -66,6 +67,10 @@ def build_model(spec: TableSpec, db: peewee.Database) -> type[MemoryModel]:
     attrs: dict[str, Any] = {f.name: FIELD_FACTORIES[f.type](null=True) for f in spec.fields}
     # Required fields are enforced when proposals are validated, not by NOT NULL: a schema
     # change that makes a field required must not break the rows already there.
+    if isinstance(db, peewee.SqliteDatabase):
+        # AUTOINCREMENT: SQLite would otherwise hand a deleted last row's id to the next
+        # insert, and an edit or undo aimed at the old row could land on the new one.
+        attrs["id"] = AutoIncrementField()
     attrs["Meta"] = type("Meta", (), {"database": db, "table_name": spec.db_table})
     class_name = "".join(part.title() for part in spec.name.split("_"))
     return type(class_name, (MemoryModel,), attrs)
