@@ -42,6 +42,11 @@ class EventFeed:
         """Follow the stream for as long as the console runs (cancelled when it exits)."""
         while True:
             try:
+                if self.last_id is None:
+                    # Start from the newest stored event, so that a reconnect can replay from
+                    # there even if nothing arrived before the connection went.
+                    newest = await self.client.events.list(limit=1)
+                    self.last_id = newest.events[0].id if newest.events else 0
                 stream = await self.client.subscribe_events(after_id=self.last_id)
             except RpcError as e:
                 self._set_live(False, str(e))

@@ -43,10 +43,12 @@ class ProposalsLoaded(Message):
 class ApprovalPrepared(Message):
     """What the approve dialog needs came back: the proposal as it is now and its table."""
 
-    def __init__(self, proposal: Proposal, table: TableDescription | None) -> None:
+    def __init__(self, proposal: Proposal, table: TableDescription | None,
+                 current: dict[str, Any] | None = None) -> None:
         super().__init__()
         self.proposal = proposal
         self.table = table
+        self.current = current  # the row as it is now, for an update or a delete
 
 
 class ProposalDecided(Message):

@@ -9,14 +9,14 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, Static
 
 from daemon.protocol.proposals import Proposal
 from daemon.protocol.tables import TableDescription
 
-from ..formatting import COMMON_FIELDS, guess_type
+from ..formatting import COMMON_FIELDS, cell, guess_type
 from ..widgets.fields_form import FieldsForm, FormError, FormField
 
 
@@ -52,18 +52,25 @@ class ApproveDialog(ModalScreen[ApproveDecision | None]):
         Binding("ctrl+s", "submit", "Approve", id="approve-submit", tooltip="Approve with the values shown"),
     ]
 
-    def __init__(self, proposal: Proposal, table: TableDescription | None) -> None:
+    def __init__(self, proposal: Proposal, table: TableDescription | None,
+                 current: dict[str, Any] | None = None) -> None:
         super().__init__()
         self.proposal = proposal
         self.table = table
+        self.current = current
 
     def compose(self) -> ComposeResult:
         p = self.proposal
-        with Vertical(classes="dialog", id="approve-dialog"):
+        with VerticalScroll(classes="dialog", id="approve-dialog"):
             yield Label(f"Approve proposal #{p.id}: {p.kind} in {p.table} (confidence {p.confidence:.2f})",
                         classes="dialog-title")
             if p.reasoning:
                 yield Static(p.reasoning, classes="dialog-hint")
+            if self.current is not None:
+                now = p.payload if p.kind == "update" else self.current
+                shown = ", ".join(f"{k}={cell(self.current.get(k), 40)}" for k in now if k not in COMMON_FIELDS)
+                yield Static(f"Row {p.table}/{p.row_id} now (version {self.current.get('version')}): {shown}",
+                             classes="dialog-hint")
             if p.kind in ("insert", "update"):
                 yield Static("Correct any value before approving (empty = null; lists and objects as JSON).",
                              classes="dialog-hint")
@@ -83,7 +90,7 @@ class ApproveDialog(ModalScreen[ApproveDecision | None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Approve", variant="success", id="approve-ok")
                 yield Button("Cancel", id="approve-no")
-        yield Footer()
+        yield Footer(compact=True)
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#approve-ok")

@@ -9,7 +9,7 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, Static
 
@@ -47,7 +47,7 @@ class EditRowDialog(ModalScreen[RowEdit | None]):
         self.row = row
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog", id="edit-dialog"):
+        with VerticalScroll(classes="dialog", id="edit-dialog"):
             yield Label(f"Edit {self.table.name} row {self.row.get('id')} (version {self.row.get('version')})",
                         classes="dialog-title")
             yield Static("Saving creates an update proposal against this version: it waits in Proposals for "
@@ -62,7 +62,7 @@ class EditRowDialog(ModalScreen[RowEdit | None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Propose change", variant="primary", id="edit-ok")
                 yield Button("Cancel", id="edit-no")
-        yield Footer()
+        yield Footer(compact=True)
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#edit-ok")

@@ -43,7 +43,8 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
             yield Label(f"Export {self.table}: {scope}", classes="dialog-title")
             with Horizontal(classes="form-row"):
                 yield Label("format", classes="form-label")
-                yield Select([(f, f) for f in FORMATS], value="csv", allow_blank=False, id="export-format", compact=True)
+                yield Select([(f, f) for f in FORMATS], value="csv", allow_blank=False, id="export-format",
+                             compact=True)
             with Horizontal(classes="form-row"):
                 yield Label("file", classes="form-label")
                 yield Input(default_path(self.table), id="export-path", classes="form-input", compact=True,
@@ -53,7 +54,7 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Export", variant="primary", id="export-ok")
                 yield Button("Cancel", id="export-no")
-        yield Footer()
+        yield Footer(compact=True)
 
     @on(Select.Changed, "#export-format")
     def format_changed(self, event: Select.Changed) -> None:

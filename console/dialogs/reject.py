@@ -37,7 +37,7 @@ class RejectDialog(ModalScreen[str | None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Reject", variant="error", id="reject-ok")
                 yield Button("Cancel", id="reject-no")
-        yield Footer()
+        yield Footer(compact=True)
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#reject-ok")

@@ -63,7 +63,7 @@ class EventsScreen(ClarityScreen):
         table.add_column("actor", key="actor")
         table.add_column("details", key="details")
         yield table
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.action_refresh()
@@ -96,6 +96,7 @@ class EventsScreen(ClarityScreen):
         table = self.query_one("#events", DataTable)
         if table.row_count:
             table.move_cursor(row=table.row_count - 1)
+        self.show_status()
 
     def worker_failed(self, error: BaseException, group: str) -> None:
         self.loading = False

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 
-from rich.console import Group
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -38,7 +37,7 @@ def _secs(value: float | None) -> str:
     return f"{value:.0f}s" if value < 120 else f"{value / 60:.0f}m" if value < 7200 else f"{value / 3600:.1f}h"
 
 
-def fleet_summary(f: FleetStats) -> Group:
+def fleet_summary(f: FleetStats) -> Text:
     lines = [
         Text("Sub-agents", style="bold"),
         Text(f"{f.online} online of {f.total} · mean trust {cell(f.mean_trust) or '—'}"),
@@ -50,21 +49,21 @@ def fleet_summary(f: FleetStats) -> Group:
     if f.late:
         late = ", ".join(a.agent_id for a in f.late[:5]) + (" …" if len(f.late) > 5 else "")
         lines.append(Text(f"late heartbeats: {late}", style="bold red"))
-    return Group(*lines)
+    return Text("\n").join(lines)
 
 
-def coding_summary(c: CodingStats) -> Group:
-    return Group(
+def coding_summary(c: CodingStats) -> Text:
+    return Text("\n").join([
         Text("Coding agents", style="bold"),
         Text(f"{c.total} work orders · {_counts(c.by_state)}"),
         Text(f"lead time p50 {_secs(c.lead_time.p50_s)} p95 {_secs(c.lead_time.p95_s)} · "
              f"cycle p50 {_secs(c.cycle_time.p50_s)}"),
         Text(f"test pass rate {_pct(c.pass_rates.overall)} over {c.pass_rates.work_orders_tested} tested"),
         Text(f"lines +{c.lines_added} −{c.lines_removed}"),
-    )
+    ])
 
 
-def ingest_summary(s: IngestStatus) -> Group:
+def ingest_summary(s: IngestStatus) -> Text:
     lines = [
         Text("Ingest", style="bold"),
         Text(f"{s.total} files · queued {s.queued} · settling {s.settling}"),
@@ -75,7 +74,7 @@ def ingest_summary(s: IngestStatus) -> Group:
         lines.append(Text(f"{folder.path} ({folder.mode})", style=style))
     for failure in s.failures[:3]:
         lines.append(Text(f"✗ {cell(failure.path, 40)}: {cell(failure.last_error, 50)}", style="red"))
-    return Group(*lines)
+    return Text("\n").join(lines)
 
 
 class FleetScreen(ClarityScreen):
@@ -103,7 +102,7 @@ class FleetScreen(ClarityScreen):
             playbooks.add_columns("playbook", "runs", "success", "failures", "p95 ms", "rolled back", "trust",
                                   "last run")
             yield playbooks
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.action_refresh()
@@ -132,9 +131,9 @@ class FleetScreen(ClarityScreen):
         playbooks = self.query_one("#playbooks", DataTable)
         playbooks.clear()
         for p in message.playbooks:
-            playbooks.add_row(p.playbook_name, str(p.runs), _pct(p.success_rate), str(p.failures),
-                              "—" if p.p95_duration_ms is None else f"{p.p95_duration_ms:.0f}", str(p.rolled_back), f"{p.trust_score:.2f}",
-                              when(p.last_run_at), key=p.playbook_name)
+            p95 = "—" if p.p95_duration_ms is None else f"{p.p95_duration_ms:.0f}"
+            playbooks.add_row(p.playbook_name, str(p.runs), _pct(p.success_rate), str(p.failures), p95,
+                              str(p.rolled_back), f"{p.trust_score:.2f}", when(p.last_run_at), key=p.playbook_name)
 
     def on_event_received(self, message: EventReceived) -> None:
         self.refresh_soon()

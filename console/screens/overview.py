@@ -38,7 +38,7 @@ class OverviewScreen(ClarityScreen):
         table: DataTable[str | int] = DataTable(id="tables", cursor_type="row", zebra_stripes=True)
         table.add_columns("table", "rows", "fields", "description")
         yield table
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.action_refresh()

@@ -31,6 +31,7 @@ from ..widgets.record_view import RecordView
 from .base import ClarityScreen
 
 PAGE_SIZE = 100
+MAX_PAGE = 500  # proposals.pending's largest page
 
 
 def proposal_record(p: Proposal) -> dict[str, Any]:
@@ -63,10 +64,12 @@ def _source(p: Proposal) -> str:
 class ProposalsScreen(ClarityScreen):
     TITLE = "Clarity · Proposals"
     EVENT_TYPES = ("proposal.",)
+    REFRESH_DELAY = 0.8
     BINDINGS = [
         Binding("a", "approve", "Approve", id="proposal-approve",
                 tooltip="Approve the selected proposal, optionally correcting its fields"),
-        Binding("x", "reject", "Reject", id="proposal-reject", tooltip="Reject the selected proposal (reason required)"),
+        Binding("x", "reject", "Reject", id="proposal-reject",
+                tooltip="Reject the selected proposal (a reason is required)"),
         Binding("v", "detail", "View", id="proposal-detail", key_display="v/⏎",
                 tooltip="The selected proposal in full (Enter does the same)"),
         Binding("r", "refresh", "Refresh", id="proposals-refresh", tooltip="Ask the daemon for the queue again"),
@@ -93,7 +96,7 @@ class ProposalsScreen(ClarityScreen):
         yield table
         with VerticalScroll(id="proposal-detail-pane"):
             yield RecordView(empty="No proposal selected.", id="proposal-detail")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.action_refresh()
@@ -101,11 +104,12 @@ class ProposalsScreen(ClarityScreen):
     # -- the queue -----------------------------------------------------------------------
 
     def action_refresh(self) -> None:
-        self.load_queue(None)
+        # As many as are loaded now (up to the daemon's page limit), so the selection stays put.
+        self.load_queue(None, min(max(PAGE_SIZE, len(self.proposals)), MAX_PAGE))
 
     @work(exclusive=True, group="proposals", exit_on_error=False)
-    async def load_queue(self, cursor: str | None) -> None:
-        page = await self.app.client.proposals.pending(limit=PAGE_SIZE, cursor=cursor,  # type: ignore[attr-defined]
+    async def load_queue(self, cursor: str | None, limit: int = PAGE_SIZE) -> None:
+        page = await self.app.client.proposals.pending(limit=limit, cursor=cursor,  # type: ignore[attr-defined]
                                                        count=cursor is None)
         self.post_message(ProposalsLoaded(page, append=cursor is not None))
 
@@ -185,7 +189,13 @@ class ProposalsScreen(ClarityScreen):
                 table = self.descriptions[proposal.table] = await client.tables.describe(table=proposal.table)
             except RpcError:
                 table = None  # a table still to be created: the form shows the proposed fields only
-        self.post_message(ApprovalPrepared(proposal, table))
+        current = None
+        if proposal.kind in ("update", "delete") and proposal.row_id is not None:
+            try:
+                current = await client.rows.get(table=proposal.table, id=proposal.row_id)
+            except RpcError:
+                current = None  # gone since: approving will say so (CONFLICT or NOT_FOUND)
+        self.post_message(ApprovalPrepared(proposal, table, current))
 
     def on_approval_prepared(self, message: ApprovalPrepared) -> None:
         p = message.proposal
@@ -198,7 +208,7 @@ class ProposalsScreen(ClarityScreen):
             if decision is not None:
                 self.approve(p.id, decision)
 
-        self.app.push_screen(ApproveDialog(p, message.table), decided)
+        self.app.push_screen(ApproveDialog(p, message.table, message.current), decided)
 
     @work(exclusive=True, group="proposal-decision", exit_on_error=False)
     async def approve(self, proposal_id: int, decision: ApproveDecision) -> None:

@@ -35,7 +35,7 @@ class TablesScreen(ClarityScreen):
                 tooltip="Search every text column of this table"),
         Binding("v", "view", "View", id="row-view", key_display="v/⏎", tooltip="The selected row in full"),
         Binding("e", "edit", "Edit", id="row-edit", tooltip="Propose a change to the selected row"),
-        Binding("x", "export", "Export", id="rows-export", tooltip="Write the rows shown (all pages) to a file"),
+        Binding("x", "export", "Export", id="rows-export", tooltip="Write every row that matches the search to a file"),
         Binding("o", "order", "Order", id="rows-order", tooltip="Oldest or newest first"),
         Binding("r", "refresh", "Refresh", id="rows-refresh", tooltip="Ask the daemon again"),
         Binding("escape", "leave_search", "Rows", id="rows-focus", show=False, tooltip="Back to the rows"),
@@ -58,10 +58,10 @@ class TablesScreen(ClarityScreen):
         with Horizontal(id="tables-body"):
             yield OptionList(id="table-list")
             with Vertical(id="rows-pane"):
-                yield Input(placeholder="search this table (Enter to search, Esc back to the rows)", id="search")
+                yield Input(placeholder="search (Enter applies, Esc back to the rows)", id="search")
                 yield Static("", id="rows-status", classes="status")
                 yield PagedTable(id="rows")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.list_tables()
@@ -76,7 +76,7 @@ class TablesScreen(ClarityScreen):
         options = self.query_one("#table-list", OptionList)
         names = [t.name for t in message.tables]
         options.clear_options()
-        options.add_options([Option(f"{t.name:<22} {t.row_count:>7}", id=t.name) for t in message.tables])
+        options.add_options([Option(f"{t.name:<22} {t.row_count:>6}", id=t.name) for t in message.tables])
         target = self.wanted or self.table or (names[0] if names else None)
         self.wanted = None
         if target in names:
@@ -222,7 +222,9 @@ class TablesScreen(ClarityScreen):
     @work(exclusive=True, group="row", exit_on_error=False)
     async def fetch_row(self, table: str, row_id: int, purpose: str) -> None:
         client = self.app.client  # type: ignore[attr-defined]
-        description = await client.tables.describe(table=table)
+        description = self.description if self.description and self.description.name == table else None
+        if description is None:
+            description = await client.tables.describe(table=table)
         row = await client.rows.get(table=table, id=row_id)  # as it is now: its version is what we edit against
         self.post_message(RowFetched(description, row, purpose))
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label
 
 from ..formatting import as_text, parse_value
@@ -33,8 +33,8 @@ class FormError(ValueError):
         self.field = field
 
 
-class FieldsForm(VerticalScroll):
-    can_focus = False  # Tab goes from input to input; the form scrolls to the focused one
+class FieldsForm(Vertical):
+    """The inputs, one per line; the dialog around it scrolls (to the focused input)."""
 
     def __init__(self, fields: list[FormField], **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -1,0 +1,38 @@
+"""Helpers shared by the console tests (not a test module)."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from textual import events
+
+
+async def wait_for(pilot: Any, predicate: Callable[[], Any], tries: int = 150, step: float = 0.05) -> bool:
+    """Let the app run until ``predicate()`` is true (False after ``tries`` steps)."""
+    for _ in range(tries):
+        if predicate():
+            return True
+        await pilot.pause(step)
+    return bool(predicate())
+
+
+async def type_text(pilot: Any, text: str) -> None:
+    """Type ``text`` key by key, as an operator would."""
+    await pilot.press(*text)
+
+
+async def paste(pilot: Any, text: str) -> None:
+    """Paste ``text`` into the focused widget, as a terminal's bracketed paste does
+    (long paths are pasted, not typed: typing costs a screen update per key)."""
+    pilot.app.focused.post_message(events.Paste(text))
+    await pilot.pause()
+
+
+def notified(app: Any, title_part: str) -> bool:
+    """Whether the app showed a notification whose title contains ``title_part``."""
+    return any(title_part in (n.title or "") for n in app._notifications)
+
+
+def cells(table: Any, column: int) -> list[Any]:
+    """One column of a DataTable, top to bottom."""
+    return [table.get_row_at(i)[column] for i in range(table.row_count)]
