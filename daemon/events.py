@@ -11,12 +11,13 @@ import functools
 import logging
 import operator
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
 import msgspec
 import peewee
 
+from .storage import compiled
 from .storage.models import json_field, utcnow
 from .storage.rows import row_to_dict
 from .storage.store import Store
@@ -52,8 +53,13 @@ class EventBus:
 
     def emit(self, type: str, subject: str, payload: Any = None, actor: str | None = None) -> dict[str, Any]:
         """Record an event in the current write; listeners get it after commit, on the loop."""
-        event = Event.create(type=type, subject=subject, payload=payload, actor=actor)
-        data = row_to_dict(event)
+        # Event.create, cheaper: its SQL built once (compiled) and no model instance, since
+        # an event per state change adds up on the one writer thread. Same dict as before.
+        created_at = utcnow()
+        event_id = compiled.insert(Event, {"created_at": created_at, "type": type, "subject": subject,
+                                           "payload": payload, "actor": actor}, returning_id=True)
+        data = {"created_at": created_at.replace(tzinfo=timezone.utc), "type": type, "subject": subject,
+                "payload": payload, "actor": actor, "id": event_id}
         if self.notify_channel:
             # Delivered by PostgreSQL at commit, to every daemon listening: consoles of all hosts see it.
             self.store.db.execute_sql("SELECT pg_notify(%s, %s)", (self.notify_channel, relay_payload(self.origin, data)))

@@ -13,7 +13,7 @@ from typing import Any
 
 from ingest_helpers import settled, small_files, wait_until
 
-FILES = 300
+FILES = 600  # enough per batch that a kill lands while files are being read and proposed
 KILLS = 5
 MEMORY_TABLES = ("memory_documents", "memory_codebases", "memory_datasets", "memory_media")
 # Too little evidence for a domain table, not plain prose either: a pending proposal.
@@ -61,8 +61,9 @@ def test_sigkill_at_random_moments_loses_nothing_and_doubles_nothing(make_daemon
     for batch in batches[:KILLS]:
         for name in batch:
             (inbox / name).write_bytes(files[name])
-        # Kill while files settle, are read, or are being proposed: anywhere.
-        time.sleep(rng.uniform(0.05, 1.2))
+        # Kill while files settle, are read, or are being proposed: anywhere. (Ingestion takes
+        # some hundreds of files a second, dozens in one group transaction: short waits.)
+        time.sleep(rng.uniform(0.02, 0.45))
         d.kill()
         d.start()
     for name in batches[KILLS]:

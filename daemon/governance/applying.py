@@ -13,6 +13,7 @@ import msgspec
 import peewee
 
 from ..errors import Conflict
+from ..storage import compiled
 from ..storage.models import MemoryModel, utcnow
 from ..storage.rows import coerce, field_types, row_to_dict
 from . import schema
@@ -60,8 +61,8 @@ def apply_insert(store: "Store", p: Proposal) -> dict[str, Any]:
     values.setdefault("trust_score", p.confidence)
     if p.row_id is not None:
         values["id"] = p.row_id
-    row = model.create(**values)
-    return plain(model.select().where(model.id == row.id).dicts().first())  # type: ignore[return-value]
+    row = compiled.create(model, **values)  # model.create, its SQL built once (a row per ingested file)
+    return plain(compiled.get(model, as_dict=True, id=row.id))  # type: ignore[return-value]
 
 
 def _check_version(p: Proposal, before: dict[str, Any] | None) -> dict[str, Any]:

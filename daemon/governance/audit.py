@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..storage import compiled
 from ..storage.models import utcnow
 from .models import SCHEMA_KINDS, Proposal
 from .policy import AUDIT_TABLE
@@ -34,7 +35,8 @@ def write_audit(store: "Store", proposal: Proposal, *, actor: str, action: str, 
     if proposal.reverts:
         info["reverts"] = proposal.reverts  # the link from an undo to what it undoes
     info.update(details or {})
-    store.models[AUDIT_TABLE].create(
+    compiled.create(  # .create with its SQL built once: every decision writes one
+        store.models[AUDIT_TABLE],
         actor=actor,
         action=action,
         proposal_id=proposal.id,

@@ -47,6 +47,9 @@ class Proposal(peewee.Model):
 
     class Meta:
         table_name = "clarity_proposals"
+        # A new proposal from a file looks for the pending ones from the same file (supersede):
+        # on the status index alone SQLite would scan every pending proposal, once per file.
+        indexes = ((("source", "status"), False),)
 
 
 class SchemaVersion(peewee.Model):

@@ -20,6 +20,7 @@ import msgspec
 import peewee
 
 from ..errors import Conflict, DaemonError, Forbidden, InvalidParams, NotFound
+from ..storage import compiled
 from ..storage.models import utcnow
 from ..storage.rows import coerce, field_types, row_to_dict
 from . import applying, schema, undo
@@ -109,8 +110,8 @@ class Governance:
         verdict = self.policy.evaluate(draft.kind, draft.table, draft.confidence, flags, missing, draft.by_operator)
         if draft.reverts is not None and draft.kind == "insert" and verdict.approve:
             verdict.approve, verdict.rule = False, "pending: a restore (the undo of a delete) needs a person"
-        p = Proposal.create(
-            kind=draft.kind, table=draft.table, row_id=draft.row_id, payload=fields, confidence=draft.confidence,
+        p = compiled.create(  # Proposal.create, its SQL built once: ingestion proposes per file
+            Proposal, kind=draft.kind, table=draft.table, row_id=draft.row_id, payload=fields, confidence=draft.confidence,
             reasoning=draft.reasoning, source=draft.source, created_by=draft.actor, policy_rule=verdict.rule,
             flags=flags or None, expected_version=expected, reverts=draft.reverts,
         )
@@ -413,20 +414,25 @@ class Governance:
         operators' edits of one row both wait, and the later approval meets a conflict."""
         if not p.source or not os.path.isabs(p.source):
             return
-        query = Proposal.select(Proposal.id).where(
-            Proposal.status == "pending", Proposal.source == p.source, Proposal.id != p.id,
-            Proposal.kind.in_(ROW_KINDS), Proposal.created_by == p.created_by)  # an agent naming a file does not
-        if p.kind == "insert":
-            query = query.where(Proposal.kind == "insert")
-        else:
-            query = query.where(Proposal.table == p.table, Proposal.row_id == p.row_id)
-        for old in list(query):
-            self.supersede(old.id, p.id, f"{p.source}: newer proposal {p.id}")
+        def query() -> peewee.Select:
+            q = Proposal.select(Proposal.id).where(
+                Proposal.status == "pending", Proposal.source == p.source, Proposal.id != p.id,
+                Proposal.kind.in_(ROW_KINDS), Proposal.created_by == p.created_by)  # an agent naming a file does not
+            if p.kind == "insert":
+                return q.where(Proposal.kind == "insert")
+            return q.where(Proposal.table == p.table, Proposal.row_id == p.row_id)
+
+        # Run once per file ingested: its SQL is built once per shape (compiled.rows), bound
+        # with these parameters, in query()'s order.
+        params = ["pending", p.source, p.id, *ROW_KINDS, p.created_by]
+        params += ["insert"] if p.kind == "insert" else [p.table, p.row_id]
+        for (old_id,) in compiled.rows(Proposal, ("supersede_older", p.kind == "insert"), params, query):
+            self.supersede(old_id, p.id, f"{p.source}: newer proposal {p.id}")
 
     def _transition(self, p: Proposal, from_status: str = "pending", **changes: Any) -> None:
         """Change ``p`` only if it is still in ``from_status``: the exactly-once guard."""
         changes["updated_at"] = utcnow()
-        done = Proposal.update(**changes).where(Proposal.id == p.id, Proposal.status == from_status).execute()
+        done = compiled.update(Proposal, changes, id=p.id, status=from_status)  # its SQL built once per shape
         if done != 1:
             current = Proposal.get_or_none(Proposal.id == p.id)
             status = current.status if current else "gone"

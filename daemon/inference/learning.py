@@ -26,6 +26,7 @@ import peewee
 
 from ..catalog import TableSpec
 from ..extract.types import Extraction
+from ..storage import compiled
 from ..storage.models import json_field, utcnow
 from .lexicon import norm_column, tokens
 
@@ -126,18 +127,21 @@ class Learner:
 
     # -- called by the pipeline inside the write that created the proposal ----------------
 
-    def remember(self, proposal_id: int, extraction: Extraction) -> None:
-        """Keep the features of the file behind ``proposal_id`` (inside a Store.write)."""
-        from ..governance import Proposal
+    def remember(self, proposal_id: int, extraction: Extraction, table: str | None = None,
+                 feats: dict[str, Any] | None = None) -> None:
+        """Keep the features of the file behind ``proposal_id`` (inside a Store.write).
+        ``table`` (the proposal's) and ``feats`` (``features(extraction)``) spare the one
+        writer thread a lookup and the tokenizing when the caller has them already."""
+        if table is None:
+            from ..governance import Proposal
 
-        proposal = Proposal.get_or_none(Proposal.id == proposal_id)
-        proposed = proposal.table if proposal is not None else ""
-        feats = features(extraction)
-        (ProposalFeatures
-         .insert(proposal_id=proposal_id, proposed_table=proposed, features=feats)
-         .on_conflict(conflict_target=[ProposalFeatures.proposal_id],
-                      update={ProposalFeatures.features: feats, ProposalFeatures.proposed_table: proposed})
-         .execute())
+            proposal = Proposal.get_or_none(Proposal.id == proposal_id)
+            table = proposal.table if proposal is not None else ""
+        if feats is None:
+            feats = features(extraction)
+        # An upsert whose SQL is built once (compiled): the new row's columns win on conflict.
+        compiled.insert(ProposalFeatures, {"proposal_id": proposal_id, "proposed_table": table, "features": feats},
+                        conflict_target=("proposal_id",), preserve=("features", "proposed_table"))
 
     # -- decisions --------------------------------------------------------------------------
 

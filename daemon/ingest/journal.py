@@ -5,9 +5,15 @@ the writer thread); the state a file reaches commits together with the proposal 
 to, so a SIGKILL at any moment leaves either the old state (the work is redone) or the
 new one (the work is done), never half of each.
 
-States: seen (content known, not yet read) → extracted → proposed | applied (its proposal
-was applied: a row exists) | duplicate (the same content was proposed from another path)
-| failed (with the reason; retried with backoff) → quarantined (only if configured).
+States: seen (content known, being read) → proposed | applied (its proposal was applied:
+a row exists) | duplicate (the same content was proposed from another path) | failed
+(with the reason; retried with backoff) → quarantined (only if configured). "extracted"
+(read, not yet proposed) is no longer written: what a file reaches after reading commits
+with its proposal, and a transaction of its own per file only cost time. Journals that
+have it are still understood (and its entries resumed like seen ones).
+
+The hot statements go through :mod:`daemon.storage.compiled` (their SQL built once): the
+journal is written several times per file, on the one writer thread.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from typing import Any
 
 import peewee
 
+from ..storage import compiled
 from ..storage.models import utcnow
 
 SEEN, EXTRACTED, PROPOSED, APPLIED, FAILED, QUARANTINED, DUPLICATE = (
@@ -96,7 +103,8 @@ def save(entry: JournalEntry, **changes: Any) -> JournalEntry:
     for name, value in changes.items():
         setattr(entry, name, value)
     entry.updated_at = utcnow()
-    entry.save(only=[*changes, "updated_at"])
+    compiled.update(JournalEntry, {**changes, "updated_at": entry.updated_at}, id=entry.id)
+    entry._dirty.clear()
     return entry
 
 
@@ -121,7 +129,7 @@ def record_seen(path: str, size: int, mtime_ns: int, sha256: str, force: bool) -
         save(entry, size=size, mtime_ns=mtime_ns, sha256=sha256, state=SEEN, last_error=None,
              next_attempt_at=None, duplicate_of=None, quarantine_path=None,
              attempts=0 if changed else entry.attempts)
-    original = ContentSeen.get_or_none(ContentSeen.sha256 == sha256)
+    original = compiled.get(ContentSeen, sha256=sha256)
     if original is not None and original.entry_id != entry.id:
         return mark_duplicate(entry, original), "duplicate"
     return entry, "process"
@@ -138,10 +146,10 @@ def _create_entry(path: str, **values: Any) -> tuple[JournalEntry, bool]:
     the winner's entry instead of an error."""
     db = JournalEntry._meta.database
     if not _shared(db):
-        return JournalEntry.create(path=path, **values), True
+        return compiled.create(JournalEntry, path=path, **values), True
     try:
         with db.atomic():  # a savepoint: the conflict leaves the rest of the write intact
-            return JournalEntry.create(path=path, **values), True
+            return compiled.create(JournalEntry, path=path, **values), True
     except peewee.IntegrityError:
         return JournalEntry.get(JournalEntry.path == path), False
 
@@ -155,8 +163,10 @@ def locked(query: peewee.Select) -> peewee.Select:
 
 def locked_entry(entry_id: int | None = None, path: str | None = None) -> JournalEntry | None:
     """The entry by id or path, locked (see :func:`locked`)."""
-    where = JournalEntry.id == entry_id if path is None else JournalEntry.path == path
-    return locked(JournalEntry.select().where(where)).first()
+    shared = _shared(JournalEntry._meta.database)
+    if path is None:
+        return compiled.get(JournalEntry, for_update=shared, id=entry_id)
+    return compiled.get(JournalEntry, for_update=shared, path=path)
 
 
 def entry_for_failure(path: str) -> JournalEntry:
@@ -169,36 +179,22 @@ def mark_duplicate(entry: JournalEntry, original: ContentSeen) -> JournalEntry:
     return save(entry, state=DUPLICATE, duplicate_of=original.entry_id, last_error=None, next_attempt_at=None)
 
 
-def mark_extracted(entry_id: int, sha256: str, kind: str) -> bool:
-    """The file was read. A conditional update: False (and nothing written) when the entry
-    moved on meanwhile (new content, or another daemon finished it)."""
-    return bool(JournalEntry.update(state=EXTRACTED, kind=kind, updated_at=utcnow())
-                .where(JournalEntry.id == entry_id, JournalEntry.sha256 == sha256,
-                       JournalEntry.state.in_(UNFINISHED)).execute())
-
-
 def claim_content(entry: JournalEntry) -> ContentSeen | None:
     """Record that ``entry``'s content is going to governance; return the original entry's
     record instead when another path got there first."""
-    existing = ContentSeen.get_or_none(ContentSeen.sha256 == entry.sha256)
-    if existing is not None:
-        return existing if existing.entry_id != entry.id else None
-    db = ContentSeen._meta.database
-    if _shared(db):
-        # Several daemons may share PostgreSQL: a savepoint, so losing the race to another
-        # daemon leaves the rest of this write intact. (SQLite has one writer: no race.)
-        try:
-            with db.atomic():
-                ContentSeen.insert(sha256=entry.sha256, entry_id=entry.id).execute()
-        except peewee.IntegrityError:
-            return ContentSeen.get(ContentSeen.sha256 == entry.sha256)
-    else:
-        ContentSeen.insert(sha256=entry.sha256, entry_id=entry.id).execute()
-    return None
+    # One statement in the usual case: insert unless the content is known. Several daemons
+    # may share PostgreSQL: ON CONFLICT DO NOTHING waits for the other's insert to commit
+    # or roll back, so the loser reads the winner's claim below, with no error to recover.
+    if compiled.insert(ContentSeen, {"sha256": entry.sha256, "entry_id": entry.id}, ignore_conflict=True):
+        return None
+    existing = compiled.get(ContentSeen, sha256=entry.sha256)
+    if existing is None or existing.entry_id == entry.id:
+        return None  # claimed by this entry before (a retry of its own content)
+    return existing
 
 
 def content_proposed(sha256: str, proposal_id: int) -> None:
-    ContentSeen.update(proposal_id=proposal_id).where(ContentSeen.sha256 == sha256).execute()
+    compiled.update(ContentSeen, {"proposal_id": proposal_id}, sha256=sha256)
 
 
 def mark_failed(entry: JournalEntry, error: str, retry_at: datetime | None, also: tuple[str, ...] = ()) -> JournalEntry:

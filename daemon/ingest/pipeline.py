@@ -1,10 +1,14 @@
 """A settled file's journey: hash → journal → extract and infer (worker threads) →
-proposal, journal state and learner memory in one transaction → (optionally) delete.
+proposal, journal state and learner memory in one write → (optionally) delete.
 
 Files wait in one priority queue (files handed over by an agent or the watcher before
 rescans and retries); a fixed number of worker tasks take them, each reading one file at
 a time in a bounded thread pool. A path is never in the queue twice: asking again while
 it waits or runs joins the same result.
+
+A file's writes go through group commit (:mod:`.commits`): the files waiting on the one
+database writer share a transaction, each in its own savepoint. So more tasks run than
+threads read: the rest wait on the writer, and the next transaction takes them all.
 """
 
 from __future__ import annotations
@@ -23,8 +27,10 @@ from typing import TYPE_CHECKING, Any
 from ..errors import DaemonError, Unavailable
 from ..extract import ExtractionError, extract
 from ..inference import infer
+from ..inference import learning
 from ..storage.models import utcnow
 from . import journal as j
+from .commits import GroupCommit
 from .proposing import Proposer
 
 if TYPE_CHECKING:
@@ -38,6 +44,9 @@ log = logging.getLogger("clarityd.ingest")
 
 URGENT, ARRIVAL, RESCAN, RETRY = 0, 1, 2, 3  # queue priorities: lower goes first
 HASH_CHUNK = 1 << 20
+# Files that may wait on the database writer at once, beyond those being read: what one
+# group transaction can take. (Each holds its extraction, at most max_text_chars, meanwhile.)
+WRITE_QUEUE = 64
 
 
 class Vanished(Exception):
@@ -94,14 +103,18 @@ class Pipeline:
         self.store = daemon.store
         self.events = daemon.events
         self.rules = rules
-        self.proposer = Proposer(daemon.store, daemon.governance, daemon.events, getattr(daemon, "learner", None))
+        self.learner = getattr(daemon, "learner", None)
+        self.proposer = Proposer(daemon.store, daemon.governance, daemon.events, self.learner)
+        self.commits = GroupCommit(daemon.store)
         workers = self.settings.workers
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="ingest")
         self._queue: asyncio.PriorityQueue[tuple[int, int, str]] = asyncio.PriorityQueue()
         self._jobs: dict[str, Job] = {}  # queued or running, by path
         self._order = itertools.count()
-        # More tasks than threads, so one file's database write overlaps another's reading.
-        self._workers = [asyncio.create_task(self._work(), name=f"ingest-{i}") for i in range(workers * 2)]
+        # More tasks than threads, so files' database writes overlap other files' reading,
+        # and the writes waiting meanwhile share one transaction.
+        self._workers = [asyncio.create_task(self._work(), name=f"ingest-{i}")
+                         for i in range(workers * 2 + WRITE_QUEUE)]
         self.stopping = False
 
     @property
@@ -173,46 +186,49 @@ class Pipeline:
             size, mtime_ns, sha = await loop.run_in_executor(self._pool, hash_file, path,
                                                              settings.limits.max_file_bytes)
         except Vanished as e:
-            return await self.store.write(self._vanished, path, str(e))
+            return await self.commits.write(path, self._vanished, path, str(e))
         except TooLarge as e:
             return await self._fail_unread(path, str(e), e.size, e.mtime_ns)
         except OSError as e:
             return await self._fail_unread(path, f"cannot read the file: {e.strerror or e}")
-        entry, action = await self.store.write(self._seen, path, size, mtime_ns, sha, force)
+        entry, action = await self.commits.write(path, self._seen, path, size, mtime_ns, sha, force)
         if action != "process":
             if action == "duplicate" or entry["state"] in j.DONE:
                 self._after_done(entry)
             return entry
         try:
-            extraction, inference = await asyncio.wait_for(
+            extraction, inference, features = await asyncio.wait_for(
                 loop.run_in_executor(self._pool, self._read_and_infer, path, settings.limits),
                 # extract() keeps its own deadline; this one only guards against a bug in it.
                 settings.limits.timeout_s * 2 + 10,
             )
         except asyncio.TimeoutError:
-            return await self._fail(entry["id"], sha, f"extraction took longer than {settings.limits.timeout_s:g} s")
+            return await self._fail(path, entry["id"], sha, f"extraction took longer than {settings.limits.timeout_s:g} s")
         except ExtractionError as e:
-            return await self._fail(entry["id"], sha, str(e))
+            return await self._fail(path, entry["id"], sha, str(e))
         except Exception as e:
             log.exception("extracting %s failed", path)
-            return await self._fail(entry["id"], sha, f"{type(e).__name__}: {e}")
+            return await self._fail(path, entry["id"], sha, f"{type(e).__name__}: {e}")
         if extraction.sha256 != sha:
             # It changed while we read it: note the new content and read it again.
             self._jobs[path].again = True
             return entry
-        await self.store.write(j.mark_extracted, entry["id"], sha, extraction.kind)
+        # No journal write of its own for "read": the state it reaches next commits with its
+        # proposal, and a crash before that redoes the reading anyway.
         try:
-            entry, outcome = await self.store.write(self._propose, entry["id"], sha, extraction, inference)
+            entry, outcome = await self.commits.write(path, self._propose, entry["id"], sha, extraction, inference, features)
         except DaemonError as e:  # the proposal was refused (bad fields, unknown table...)
-            return await self._fail(entry["id"], sha, f"proposal refused: {e.message}")
+            return await self._fail(path, entry["id"], sha, f"proposal refused: {e.message}")
         if outcome in ("proposed", "applied", "duplicate"):
             self._after_done(entry)
         return entry
 
-    def _read_and_infer(self, path: str, limits: Any) -> tuple["Extraction", "Inference"]:
-        """On a worker thread: extraction, then inference over the catalog."""
+    def _read_and_infer(self, path: str, limits: Any) -> tuple["Extraction", "Inference", dict[str, Any] | None]:
+        """On a worker thread: extraction, inference over the catalog, and the features the
+        learner keeps of the file (computed here, off the one writer thread)."""
         extraction = extract(path, limits)
-        return extraction, infer(extraction, self.store.catalog, getattr(self.daemon, "learner", None))
+        inference = infer(extraction, self.store.catalog, self.learner)
+        return extraction, inference, learning.features(extraction) if self.learner is not None else None
 
     # -- writes (on the writer thread) -------------------------------------------------
 
@@ -224,8 +240,9 @@ class Pipeline:
             self.events.emit("ingest.duplicate", j.subject(entry), {"path": path, "duplicate_of": entry.duplicate_of})
         return entry.__data__.copy(), action
 
-    def _propose(self, entry_id: int, sha: str, extraction: "Extraction", inference: "Inference") -> tuple[dict[str, Any], str]:
-        entry, outcome = self.proposer.propose(entry_id, sha, extraction, inference)
+    def _propose(self, entry_id: int, sha: str, extraction: "Extraction", inference: "Inference",
+                 features: dict[str, Any] | None) -> tuple[dict[str, Any], str]:
+        entry, outcome = self.proposer.propose(entry_id, sha, extraction, inference, features)
         return (entry.__data__.copy() if entry is not None else {}), outcome
 
     def _vanished(self, path: str, error: str) -> dict[str, Any]:
@@ -248,16 +265,16 @@ class Pipeline:
                 j.save(entry, size=size, mtime_ns=mtime_ns, sha256=None)
             return self._record_failure(entry, error)
 
-        return await self.store.write(write)
+        return await self.commits.write(path, write)
 
-    async def _fail(self, entry_id: int, sha: str, error: str) -> dict[str, Any]:
+    async def _fail(self, path: str, entry_id: int, sha: str, error: str) -> dict[str, Any]:
         def write() -> dict[str, Any]:
             entry = j.locked_entry(entry_id)
             if entry is None or entry.sha256 != sha or entry.state not in j.UNFINISHED:
                 return entry.__data__.copy() if entry else {}  # moved on: not this failure's to record
             return self._record_failure(entry, error)
 
-        result = await self.store.write(write)
+        result = await self.commits.write(path, write)
         if result.get("state") == j.FAILED and result.get("next_attempt_at") is None and self.settings.quarantine:
             result = await self.quarantine(result["id"])
         return result
@@ -364,4 +381,5 @@ class Pipeline:
         for task in self._workers:
             task.cancel()
         await asyncio.gather(*self._workers, return_exceptions=True)
+        await self.commits.idle()  # writes already handed in finish before the store closes
         self._pool.shutdown(wait=False, cancel_futures=True)

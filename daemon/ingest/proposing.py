@@ -15,6 +15,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from ..governance import Draft, Proposal
+from ..storage import compiled
 from . import journal as j
 
 if TYPE_CHECKING:
@@ -38,8 +39,10 @@ class Proposer:
         self.learner = learner
         self.proposing = False  # inside propose(): applications then are its own (writer thread only)
 
-    def propose(self, entry_id: int, sha256: str, extraction: "Extraction", inference: "Inference") -> tuple[j.JournalEntry | None, str]:
-        """Propose what ``inference`` says about the entry's current content.
+    def propose(self, entry_id: int, sha256: str, extraction: "Extraction", inference: "Inference",
+                features: dict[str, Any] | None = None) -> tuple[j.JournalEntry | None, str]:
+        """Propose what ``inference`` says about the entry's current content (``features``:
+        the learner's features of the file, if computed already).
 
         Returns the entry and the outcome: "proposed", "applied", "failed" (no proposal
         could be applied), "duplicate" (another path proposed this content first) or
@@ -66,9 +69,10 @@ class Proposer:
             if old.status == "pending":
                 self.governance.supersede(old.id, version, f"{entry.path} changed before a decision")
         for position, proposal in enumerate(proposals):
-            j.EntryProposal.create(entry_id=entry.id, version=version, position=position, proposal_id=proposal["id"])
+            compiled.create(j.EntryProposal, entry_id=entry.id, version=version, position=position,
+                            proposal_id=proposal["id"])
             if self.learner is not None:
-                self.learner.remember(proposal["id"], extraction)
+                self.learner.remember(proposal["id"], extraction, table=proposal["table"], feats=features)
         j.content_proposed(entry.sha256, version)
         statuses = [p.get("status") for p in proposals]
         first = proposals[0]

@@ -21,11 +21,11 @@ class IngestFile(msgspec.Struct, forbid_unknown_fields=True):
 class IngestRecord(msgspec.Struct):
     """One file in the journal.
 
-    ``state``: seen, extracted (being worked on), proposed (its proposal waits for a
-    person), applied (a row holds it), duplicate (the same content came in under another
-    path first: see ``duplicate_of``), failed (``last_error`` says why; retried by itself
-    at ``next_attempt_at`` when set), quarantined; "queued" only in the answer of
-    ``ingest.file`` without ``wait``."""
+    ``state``: seen (being worked on; "extracted" too, in journals older versions wrote),
+    proposed (its proposal waits for a person), applied (a row holds it), duplicate (the
+    same content came in under another path first: see ``duplicate_of``), failed
+    (``last_error`` says why; retried by itself at ``next_attempt_at`` when set),
+    quarantined; "queued" only in the answer of ``ingest.file`` without ``wait``."""
 
     path: str
     state: str

@@ -7,10 +7,11 @@ writers ("database is locked") and a change and its events commit together.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Iterator, TypeVar
 
 import peewee
 
@@ -106,6 +107,22 @@ class Store:
         if hooks is None:
             raise RuntimeError("after_commit() outside Store.write()")
         hooks.append(hook)
+
+    @contextlib.contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """From inside a write: a nested transaction. If it rolls back, the after-commit hooks
+        registered inside it (its events) are dropped with it, and the rest of the write
+        stays intact: several independent changes can share one transaction (group commit)."""
+        hooks = getattr(self._local, "hooks", None)
+        if hooks is None:
+            raise RuntimeError("savepoint() outside Store.write()")
+        mark = len(hooks)
+        try:
+            with self.db.atomic():
+                yield
+        except BaseException:
+            del hooks[mark:]
+            raise
 
     def _run_read(self, fn: Callable[..., T], args: tuple) -> T:
         self.db.connect(reuse_if_open=True)

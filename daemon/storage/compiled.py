@@ -1,0 +1,266 @@
+"""Statements compiled once, for the writer's hot paths.
+
+Peewee builds a query's SQL afresh on every execute: 50-200 µs of pure Python for an
+INSERT of a dozen columns, ten times what SQLite takes to run it. The writer thread runs a
+handful of statement shapes thousands of times (an event per state change, a proposal, a
+journal update), and under the GIL that building is what limits ingestion. Here each
+shape's SQL is built by Peewee once and kept; later calls only convert their values with
+the fields' own ``db_value`` and bind them.
+
+Safe by construction: the first time a shape is seen, the values bound here are compared
+with the ones Peewee binds for the same query. A shape that would be bound differently
+(an expression as a value, a converter that returns SQL we do not know) is never cached:
+Peewee builds it every time, as before. So this can only be faster, never different.
+
+``create``/``insert``/``update``/``get`` mirror ``Model.create``, ``Model.insert(...).execute()``,
+``Model.update(...).where(a == x, b == y).execute()`` and ``Model.select().where(...).first()``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable, TypeVar
+
+import peewee
+
+log = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=peewee.Model)
+MAX_SHAPES = 4096  # runtime tables come and go (schema changes): never grow without bound
+
+_PLAIN, _JSON = 0, 1  # how a value is bound: as is, or wrapped in SQLite's json(?)
+_UNCACHEABLE = object()
+_shapes: dict[tuple[Any, ...], Any] = {}  # shape -> (sql, tail params) or _UNCACHEABLE
+_readers: dict[tuple[Any, ...], Any] = {}  # select shape -> how its columns are named and converted
+
+
+class _NotBindable(Exception):
+    """A value whose SQL is not a plain parameter: let Peewee build the statement."""
+
+
+def _bind(field: peewee.Field, value: Any, in_where: bool = False) -> tuple[int, Any]:
+    """(how, parameter) of ``value`` for ``field``, as Peewee's Value(value, converter=db_value) binds it."""
+    if isinstance(value, peewee.Node) or (in_where and isinstance(value, (list, tuple, set, frozenset))):
+        raise _NotBindable  # an expression; or, in a WHERE, a list Peewee would unpack into (?, ?, ...)
+    converted = field.db_value(value)
+    if isinstance(converted, peewee.Node):
+        # SQLite's JSONField stores json(?) so the value is JSON-typed.
+        if (isinstance(converted, peewee.Function) and converted.name == "json"
+                and len(converted.arguments) == 1 and isinstance(converted.arguments[0], str)):
+            return _JSON, converted.arguments[0]
+        raise _NotBindable
+    if in_where and isinstance(converted, (list, tuple, set, frozenset)):
+        raise _NotBindable
+    return _PLAIN, converted
+
+
+def _same(a: list[Any], b: list[Any]) -> bool:
+    """Peewee's parameters equal ours (psycopg2's Json adapters compare by what they wrap)."""
+    if len(a) != len(b):
+        return False
+    for x, y in zip(a, b):
+        if type(x) is not type(y):
+            return False
+        if x != y and getattr(x, "adapted", x) != getattr(y, "adapted", y):
+            return False
+    return True
+
+
+def _compiled(key: tuple[Any, ...], params: list[Any], build: Callable[[], peewee.BaseQuery],
+              tail_ok: bool = False) -> tuple[str, list[Any]] | None:
+    """The SQL of ``key`` and the constant parameters that follow ``params`` (a select's
+    LIMIT); None when the shape is not cacheable. On a miss, Peewee builds the query and
+    its parameters are checked against ours."""
+    found = _shapes.get(key)
+    if found is not None:
+        return None if found is _UNCACHEABLE else found
+    sql, theirs = build().sql()
+    tail = list(theirs[len(params):]) if tail_ok else []
+    ok = _same(list(theirs), params + tail)
+    if len(_shapes) >= MAX_SHAPES:
+        _shapes.clear()
+        _readers.clear()
+    _shapes[key] = (sql, tail) if ok else _UNCACHEABLE
+    if not ok:
+        log.debug("statement not cached (parameters differ from Peewee's): %s", sql)
+        return None
+    return sql, tail
+
+
+def _order(field: peewee.Field) -> Any:
+    """Where Peewee puts a column in an INSERT or an UPDATE's SET: the model's field order."""
+    return field._sort_key
+
+
+def cached(model: type[peewee.Model]) -> tuple[int, int]:
+    """(shapes of ``model`` kept compiled, shapes found not cacheable), for tests and debugging."""
+    found = [v for k, v in _shapes.items() if k[1] is model]
+    bad = sum(1 for v in found if v is _UNCACHEABLE)
+    return len(found) - bad, bad
+
+
+def _db(model: type[peewee.Model]) -> peewee.Database:
+    return model._meta.database
+
+
+# -- INSERT ---------------------------------------------------------------------------------
+
+
+def insert(model: type[peewee.Model], values: dict[str, Any], *, returning_id: bool = False,
+           ignore_conflict: bool = False, conflict_target: tuple[str, ...] = (),
+           preserve: tuple[str, ...] = ()) -> Any:
+    """``model.insert(values).execute()``, field defaults filled in as Peewee does. Returns
+    the new primary key when ``returning_id``, else the number of rows inserted (0 when
+    ``ignore_conflict`` met a conflict). ``conflict_target`` with ``preserve`` is an upsert
+    that takes the preserved columns from the new row."""
+    meta = model._meta
+    row = dict(values)
+    for field, default in meta.defaults.items():
+        if field.name not in row:
+            row[field.name] = default() if callable(default) else default
+    fields = sorted((meta.fields[name] for name in row), key=_order)  # Peewee's column order
+    db = _db(model)
+    want_id = returning_id and db.returning_clause and meta.primary_key is not False
+
+    def build(returning: bool) -> peewee.Insert:
+        q = model.insert({f: row[f.name] for f in fields})
+        if ignore_conflict:
+            q = q.on_conflict_ignore()
+        elif conflict_target:
+            q = q.on_conflict(conflict_target=[meta.fields[n] for n in conflict_target],
+                              preserve=[meta.fields[n] for n in preserve])
+        if returning:
+            return q.returning(meta.primary_key)
+        return q if returning_id else q.as_rowcount()
+
+    try:
+        bound = [_bind(f, row[f.name]) for f in fields]
+    except _NotBindable:
+        compiled = None
+    else:
+        conflict = ("ignore",) if ignore_conflict else (conflict_target, preserve) if conflict_target else None
+        key = (db, model, "insert", tuple((f.name, how) for f, (how, _) in zip(fields, bound)), conflict, want_id)
+        params = [p for _, p in bound]
+        compiled = _compiled(key, params, lambda: build(want_id))
+    if compiled is None:
+        return build(False).execute()  # Peewee's own way: the new id, or the row count
+    cursor = db.execute_sql(compiled[0], params)
+    if want_id:
+        first = cursor.fetchone()
+        return first[0] if first else None
+    return cursor.lastrowid if returning_id else cursor.rowcount
+
+
+def create(model: type[M], **values: Any) -> M:
+    """``model.create(**values)``: the instance, with its defaults and new primary key."""
+    instance = model(**values)
+    meta = model._meta
+    data = dict(instance.__data__)
+    pk = meta.primary_key
+    auto = meta.auto_increment and pk is not False
+    if auto and data.get(pk.name) is None:
+        data.pop(pk.name, None)
+    new_id = insert(model, data, returning_id=auto)
+    if auto and new_id is not None:
+        instance.__data__[pk.name] = new_id
+    instance._dirty.clear()
+    return instance
+
+
+# -- UPDATE ---------------------------------------------------------------------------------
+
+
+def update(model: type[peewee.Model], values: dict[str, Any], **where: Any) -> int:
+    """``model.update(**values).where(model.a == x, ...)`` for the ``where`` columns; the
+    number of rows changed. A ``where`` value must not be None (that would be IS NULL)."""
+    meta = model._meta
+    names = tuple(sorted(values, key=lambda n: _order(meta.fields[n])))  # Peewee's SET order
+    conds = tuple(where)
+
+    def build() -> peewee.Update:
+        return model.update({meta.fields[n]: values[n] for n in names}).where(
+            *[meta.fields[n] == where[n] for n in conds])
+
+    try:
+        bound = [_bind(meta.fields[n], values[n]) for n in names]
+        bound_where = [_bind(meta.fields[n], where[n], True) for n in conds if where[n] is not None]
+        if len(bound_where) != len(conds):
+            raise _NotBindable
+    except _NotBindable:
+        compiled = None
+    else:
+        key = (_db(model), model, "update", tuple((n, how) for n, (how, _) in zip(names, bound)), conds)
+        params = [p for _, p in bound] + [p for _, p in bound_where]
+        compiled = _compiled(key, params, build)
+    if compiled is None:
+        return build().execute()
+    return _db(model).execute_sql(compiled[0], params).rowcount
+
+
+# -- SELECT ---------------------------------------------------------------------------------
+
+
+def get(model: type[M], *, for_update: bool = False, as_dict: bool = False, **where: Any) -> Any:
+    """``model.select().where(model.a == x, ...).first()`` (``.for_update()``, ``.dicts()``
+    as asked): the first matching row as an instance (or dict), or None."""
+    meta = model._meta
+    conds = tuple(where)
+    columns = meta.sorted_fields
+
+    def build() -> peewee.ModelSelect:
+        query = model.select().where(*[meta.fields[n] == where[n] for n in conds]).limit(1)
+        return query.for_update() if for_update else query
+
+    try:
+        bound = [_bind(meta.fields[n], where[n], True) for n in conds if where[n] is not None]
+        if len(bound) != len(conds):
+            raise _NotBindable
+    except _NotBindable:
+        compiled = None
+    else:
+        key = (_db(model), model, "select", conds, for_update)
+        params = [p for _, p in bound]
+        compiled = _compiled(key, params, build, tail_ok=True)
+    if compiled is None:
+        query = build()
+        return (query.dicts() if as_dict else query).first()
+    cursor = _db(model).execute_sql(compiled[0], params + compiled[1])
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    reader = _readers.get((key, as_dict))
+    if reader is None:
+        # How Peewee's cursor wrapper names and converts these columns, worked out once.
+        wrapper = (peewee.ModelDictCursorWrapper(cursor, model, columns) if as_dict
+                   else peewee.ModelObjectCursorWrapper(cursor, model, columns, model))
+        wrapper.initialize()
+        reader = _readers[(key, as_dict)] = (wrapper.unique_columns, wrapper.converters, wrapper.no_convert,
+                                             wrapper.convert)
+    names, converters, no_convert, convert = reader
+    data = {names[i]: row[i] for i in no_convert}  # as the wrapper's process_row does
+    for i in convert:
+        data[names[i]] = converters[i](row[i])
+    if as_dict:
+        return data
+    instance = model(__no_default__=1, **data)
+    instance._dirty.clear()
+    return instance
+
+
+# -- any query --------------------------------------------------------------------------------
+
+
+def rows(model: type[peewee.Model], shape: Any, params: list[Any],
+         build: Callable[[], peewee.SelectQuery]) -> list[tuple[Any, ...]]:
+    """The rows, as tuples, of the query ``build()`` makes, for queries the helpers above do
+    not cover. ``params`` are its parameters in the order Peewee binds them and ``shape``
+    names everything else about it (two queries of one shape differ only in ``params``).
+    Checked like the rest: parameters Peewee would bind differently mean no caching."""
+    key = (_db(model), model, "rows", shape)
+    if any(p is None or isinstance(p, (peewee.Node, list, tuple, set, frozenset)) for p in params):
+        compiled = None  # "x == None" is IS NULL, with no parameter: another shape
+    else:
+        compiled = _compiled(key, list(params), build)
+    if compiled is None:
+        return list(build().tuples())
+    return _db(model).execute_sql(compiled[0], list(params)).fetchall()

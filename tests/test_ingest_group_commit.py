@@ -1,0 +1,124 @@
+"""Group commit (daemon/ingest/commits.py) on both backends: writes handed in together share
+one transaction, each in its own savepoint; one that fails takes only itself and its
+events with it."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from daemon.catalog import load_catalog
+from daemon.errors import InvalidParams
+from daemon.events import Event, EventBus
+from daemon.ingest.commits import GroupCommit
+from daemon.storage import Store, open_database
+
+from conftest import ROOT
+
+
+@pytest.fixture
+async def parts(database_url):
+    store = Store(open_database(database_url), load_catalog(ROOT / "schemas"))
+    events = EventBus(store, asyncio.get_running_loop())
+    store.create_tables()
+    yield store, events
+    await asyncio.get_running_loop().run_in_executor(None, store.close)
+
+
+async def test_a_failing_write_rolls_back_alone_with_its_events(parts):
+    store, events = parts
+    heard: list[dict] = []
+    events.listeners.add(heard.append)
+    transactions = []
+    write = store.write
+
+    async def counting_write(fn, *args):  # the real write, counted
+        transactions.append(fn)
+        return await write(fn, *args)
+
+    store.write = counting_write
+    commits = GroupCommit(store)
+
+    def ok(n: int) -> int:
+        events.emit("test.ok", f"test/{n}", {"n": n})
+        return n
+
+    def bad() -> None:
+        events.emit("test.bad", "test/bad")
+        raise InvalidParams("refused")
+
+    results = await asyncio.gather(commits.write("a", ok, 1), commits.write("b", bad), commits.write("c", ok, 2),
+                                   commits.write("d", ok, 3), return_exceptions=True)
+    assert results[0] == 1 and results[2:] == [2, 3]
+    assert isinstance(results[1], InvalidParams)
+    assert len(transactions) == 1  # all four in one transaction
+
+    stored = await store.read(lambda: [(e.type, e.subject) for e in Event.select().order_by(Event.id)])
+    assert stored == [("test.ok", "test/1"), ("test.ok", "test/2"), ("test.ok", "test/3")]
+    await asyncio.sleep(0.05)  # listeners hear of events on the loop, after commit
+    assert [e["subject"] for e in heard] == ["test/1", "test/2", "test/3"]
+
+    # Alone, a write goes at once, in a transaction of its own.
+    assert await commits.write("e", ok, 4) == 4
+    assert len(transactions) == 2
+    await commits.idle()
+
+
+async def test_batches_are_bounded_and_writes_run_in_order(parts):
+    store, events = parts
+    transactions = []
+    write = store.write
+
+    async def counting_write(fn, *args):
+        transactions.append(fn)
+        return await write(fn, *args)
+
+    store.write = counting_write
+    commits = GroupCommit(store, max_batch=5)
+    order: list[int] = []
+
+    def step(n: int) -> int:
+        order.append(n)
+        events.emit("test.step", f"test/{n}")
+        return n * n
+
+    results = await asyncio.gather(*(commits.write(f"{n:02d}", step, n) for n in range(12)))
+    assert results == [n * n for n in range(12)] and order == list(range(12))
+    assert len(transactions) == 3  # 5 + 5 + 2
+    count = await store.read(lambda: Event.select().where(Event.type == "test.step").count())
+    assert count == 12
+
+
+async def test_a_write_that_loses_a_deadlock_to_another_daemon_runs_again_alone(pg_url):
+    """Two daemons' group transactions lock two files in opposite orders: PostgreSQL aborts
+    one write of one of them; that write runs again on its own and both batches succeed."""
+    import threading
+
+    from daemon.ingest import journal as j
+
+    loop = asyncio.get_running_loop()
+    stores = [Store(open_database(pg_url), load_catalog(ROOT / "schemas")) for _ in range(2)]
+    stores[0].register(*j.MODELS)  # models bind to one database: the locks below use each store's own
+    stores[0].create_tables()
+    x, y = await stores[0].write(lambda: [j.JournalEntry.create(path=p, state="seen").id for p in ("/x", "/y")])
+    both_hold_one = threading.Barrier(2, timeout=10)
+    first_try = {0: True, 1: True}
+
+    def lock(daemon: int, entry_id: int, first: bool) -> int:
+        stores[daemon].db.execute_sql("SELECT id FROM clarity_ingest_journal WHERE id = %s FOR UPDATE", (entry_id,))
+        if first and first_try[daemon]:
+            first_try[daemon] = False
+            both_hold_one.wait()  # each daemon holds one row and reaches for the other's
+        return entry_id
+
+    commits = [GroupCommit(s) for s in stores]
+    try:
+        results = await asyncio.gather(
+            commits[0].write("1", lock, 0, x, True), commits[0].write("2", lock, 0, y, False),
+            commits[1].write("1", lock, 1, y, True), commits[1].write("2", lock, 1, x, False))
+        assert results == [x, y, y, x]
+        assert commits[0].retried + commits[1].retried == 1  # the deadlock's one victim
+    finally:
+        for s in stores:
+            await loop.run_in_executor(None, s.close)
