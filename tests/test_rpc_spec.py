@@ -136,3 +136,8 @@ def test_pipelined_requests_all_answered(conn):
     conn.send("".join(f'{{"jsonrpc": "2.0", "method": "system.health", "id": {i}}}\n' for i in range(200)))
     ids = {conn.recv()["id"] for _ in range(200)}
     assert ids == set(range(200))
+
+
+@pytest.mark.parametrize("line", ["7garbage", "-1x", "[1, 2", '{"jsonrpc": "2.0", "method": 1} trailing', "true!"])
+def test_invalid_json_after_a_wrong_type_is_still_a_parse_error(conn, line):
+    assert conn.call(line)["error"]["code"] == -32700

@@ -199,7 +199,12 @@ class RpcServer:
         try:
             message = message_decoder.decode(line)
         except msgspec.ValidationError:
-            await self._reply(conn, error_response(ErrorCode.INVALID_REQUEST, "Invalid Request"))
+            # msgspec stops at the first value of the wrong type, before reading the rest: make
+            # sure the line is JSON at all, or "7garbage" would be an invalid request, not a parse error.
+            if _is_json(line):
+                await self._reply(conn, error_response(ErrorCode.INVALID_REQUEST, "Invalid Request"))
+            else:
+                await self._reply(conn, error_response(ErrorCode.PARSE_ERROR, "Parse error"))
             return False
         except (msgspec.DecodeError, UnicodeDecodeError):
             await self._reply(conn, error_response(ErrorCode.PARSE_ERROR, "Parse error"))
@@ -280,3 +285,10 @@ class RpcServer:
         ctx = CallContext(identity=identity, daemon=self.daemon, connection=conn)
         return await handler(ctx, params)
 
+
+def _is_json(data: bytes) -> bool:
+    try:
+        msgspec.json.decode(data)
+        return True
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        return False
