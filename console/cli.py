@@ -45,7 +45,8 @@ def _console(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="clarity", description="Clarity console and command line.")
-    parser.add_argument("--socket", help="clarityd socket (default: $CLARITY_SOCKET or the standard place)")
+    parser.add_argument("--socket", help="clarityd socket (default: $CLARITY_SOCKET, the one $CLARITY_CONFIG names, "
+                                         "or the standard place)")
     parser.set_defaults(func=_console)
     sub = parser.add_subparsers(dest="command")
 

@@ -5,7 +5,7 @@ daemon's internals. Two clients with the same surface::
 
     from daemon.client import Client, AsyncClient
 
-    with Client() as c:                          # socket from $CLARITY_SOCKET or the default
+    with Client() as c:                          # socket: $CLARITY_SOCKET, $CLARITY_CONFIG's, or the default
         print(c.system.health().status)
         page = c.rows.list(table="documents", search="invoice", limit=20)
 
@@ -171,7 +171,7 @@ class Client(_Base):
                 chunk = self._sock.recv(65536)
             except TimeoutError:
                 raise RpcError(ErrorCode.TIMEOUT, f"no answer from clarityd within {self.timeout}s") from None
-            except OSError as e:
+            except OSError:
                 chunk = b""
             if not chunk:
                 self.close()

@@ -54,7 +54,7 @@ class EventBus:
     def emit(self, type: str, subject: str, payload: Any = None, actor: str | None = None) -> dict[str, Any]:
         """Record an event in the current write; listeners get it after commit, on the loop."""
         # Event.create, cheaper: its SQL built once (compiled) and no model instance, since
-        # an event per state change adds up on the one writer thread. Same dict as before.
+        # an event per state change adds up on the one writer thread.
         created_at = utcnow()
         event_id = compiled.insert(Event, {"created_at": created_at, "type": type, "subject": subject,
                                            "payload": payload, "actor": actor}, returning_id=True)

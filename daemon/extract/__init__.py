@@ -14,6 +14,8 @@ import stat
 import time
 from typing import Any
 
+import msgspec
+
 from .code import code_facts
 from .dataset import parse_delimited, parse_json, parse_jsonl
 from .encoding import decode, line_count, word_count
@@ -117,8 +119,6 @@ def _stem(path: str) -> str:
 
 def _dataset(text: str, data: bytes, ext: str, meta: dict[str, Any], limits: ExtractLimits,
              deadline: float) -> dict[str, Any] | None:
-    import msgspec
-
     facts: dict[str, Any] | None
     if ext in (".jsonl", ".ndjson"):
         facts = parse_jsonl(text, limits.max_json_depth, deadline, strict=True)

@@ -6,9 +6,10 @@ import re
 from datetime import datetime
 from typing import Any
 
+import msgspec
+
 from ..catalog import TableSpec
 from ..extract.types import Extraction
-import msgspec
 from .fields import dataset_row, file_stem, fill_from_text, pattern_fields, title_like
 
 MAX_ROWS = 1000

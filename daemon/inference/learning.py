@@ -26,6 +26,7 @@ import peewee
 
 from ..catalog import TableSpec
 from ..extract.types import Extraction
+from ..governance import SYSTEM_ACTOR, Proposal
 from ..storage import compiled
 from ..storage.models import json_field, utcnow
 from .lexicon import norm_column, tokens
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SYSTEM_ACTOR = "clarityd"
 TOP_WORDS = 40
 SIMILAR = 0.4  # similarity from which a lesson applies
 MAX_LESSONS = 5000  # newest kept in memory
@@ -133,8 +133,6 @@ class Learner:
         ``table`` (the proposal's) and ``feats`` (``features(extraction)``) spare the one
         writer thread a lookup and the tokenizing when the caller has them already."""
         if table is None:
-            from ..governance import Proposal
-
             proposal = Proposal.get_or_none(Proposal.id == proposal_id)
             table = proposal.table if proposal is not None else ""
         if feats is None:
@@ -172,8 +170,6 @@ class Learner:
 
     def _record(self, proposal_id: int, approved: bool, table: str | None,
                 actor: str | None) -> list[tuple[str, int, dict[str, Any]]]:
-        from ..governance import Proposal
-
         saved = ProposalFeatures.get_or_none(ProposalFeatures.proposal_id == proposal_id)
         if saved is None:
             return []  # not a proposal made from a file

@@ -6,7 +6,6 @@ import math
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..extract.types import Extraction
 from .lexicon import Lexicon, norm_column, tokens
@@ -119,6 +118,3 @@ def score_columns(columns: list[str], catalog_names: list[str], lex: Lexicon,
 def describe(score: Score) -> str:
     return "; ".join(score.evidence) if score.evidence else "no specific evidence"
 
-
-def summary_of(scores: list[Score], top: int = 3) -> dict[str, Any]:
-    return {s.table: round(s.score, 2) for s in scores[:top]}

@@ -7,7 +7,8 @@ from pathlib import Path
 
 
 def default_socket_path(env: dict[str, str] | None = None) -> str:
-    """$RUNTIME_DIRECTORY (systemd), else $XDG_RUNTIME_DIR/clarity, else /tmp/clarity-UID.
+    """clarity.sock in $RUNTIME_DIRECTORY (systemd), else $XDG_RUNTIME_DIR/clarity, else
+    /tmp/clarity-UID/clarity.
 
     Overrides ($CLARITY_SOCKET, the config file) are applied by the caller.
     """
@@ -31,6 +32,6 @@ def client_socket_path(env: dict[str, str] | None = None) -> str:
                 data = yaml.safe_load(f) or {}
             if isinstance(data, dict) and data.get("socket"):
                 return os.path.expanduser(str(data["socket"]))
-        except (OSError, ImportError, Exception):  # a broken file: the daemon reports it
+        except Exception:  # unreadable, broken, or no yaml installed: the daemon reports a bad file
             pass
     return default_socket_path(env)

@@ -19,6 +19,7 @@ import peewee
 from msgspec import UNSET
 
 from ..errors import InvalidState
+from ..governance import SYSTEM_ACTOR
 from ..protocol import sub_agents as p
 from ..storage.models import utcnow
 from .figures import INITIAL_TRUST, next_trust
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TABLE = "sub_agents"
-SYSTEM_ACTOR = "clarityd"
 
 
 class AgentTask(peewee.Model):
