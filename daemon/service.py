@@ -50,8 +50,8 @@ class Daemon:
             loop.add_signal_handler(sig, action)
         os.makedirs(c.state_dir, exist_ok=True)
         # Watched folders are created (or reported missing) by the ingest watcher.
-        self.catalog = load_catalog(c.schemas_dir)
-        self.store = Store(open_database(c.database), self.catalog)
+        # The live catalog is store.catalog: schema changes replace it at run time.
+        self.store = Store(open_database(c.database), load_catalog(c.schemas_dir))
         self.events = EventBus(self.store, loop)
         self.governance = Governance(self.store, self.events, load_policy(policy_path(c)))
         self.learner = Learner(self.store, self.events)  # learns routing from operators' decisions
@@ -69,7 +69,7 @@ class Daemon:
         self.started = True
         log.info(
             "serving %d tables from %s on %s; watching %s",
-            len(self.catalog), mask_url(c.database), c.socket, ", ".join(c.watch),
+            len(self.store.catalog), mask_url(c.database), c.socket, ", ".join(c.watch),
         )
         sdnotify.notify("READY=1", f"STATUS=serving on {c.socket}")
 

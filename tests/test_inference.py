@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import msgspec
-import pytest
 
 from daemon.catalog import load_catalog
 from daemon.config import REPO_SCHEMAS

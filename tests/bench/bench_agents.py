@@ -18,7 +18,6 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,27 +25,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(Path(__file__).parent)]
+sys.path.insert(0, str(Path(__file__).parent))
+
+from harness import start_daemon  # noqa: E402
 
 from echo_baseline import row, with_echo  # noqa: E402
 
 from daemon.client import Client  # noqa: E402
-
-
-def start_daemon(tmp: str, database: str | None) -> tuple[subprocess.Popen[bytes], str]:
-    sock = os.path.join(tmp, "c.sock")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CLARITY_")}
-    env.update(CLARITY_SOCKET=sock, CLARITY_STATE_DIR=tmp, CLARITY_LOG_LEVEL="warning")
-    if database:
-        env["CLARITY_DATABASE"] = database
-    proc = subprocess.Popen([sys.executable, "-m", "daemon.main"], env=env, cwd=ROOT)
-    for _ in range(300):
-        try:
-            with Client(sock, timeout=2) as c:
-                c.system.health()
-            return proc, sock
-        except Exception:
-            time.sleep(0.05)
-    raise SystemExit("clarityd did not start")
 
 
 def line(method: str, params: dict, rid: int = 1) -> bytes:

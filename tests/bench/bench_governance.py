@@ -14,7 +14,6 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,25 +23,11 @@ from typing import Any, Callable
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT)]
+sys.path.insert(0, str(Path(__file__).parent))
+
+from harness import start_daemon  # noqa: E402
 
 from daemon.client import Client  # noqa: E402
-
-
-def start(tmp: str, database: str | None) -> tuple[subprocess.Popen[bytes], str]:
-    sock = os.path.join(tmp, "c.sock")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CLARITY_")}
-    env.update(CLARITY_SOCKET=sock, CLARITY_STATE_DIR=tmp, CLARITY_LOG_LEVEL="warning")
-    if database:
-        env["CLARITY_DATABASE"] = database
-    proc = subprocess.Popen([sys.executable, "-m", "daemon.main"], env=env, cwd=ROOT)
-    for _ in range(300):
-        try:
-            with Client(sock, timeout=2) as c:
-                c.system.health()
-            return proc, sock
-        except Exception:
-            time.sleep(0.05)
-    raise SystemExit("clarityd did not start")
 
 
 def timed(n: int, fn: Callable[[int], Any]) -> str:
@@ -58,7 +43,7 @@ def timed(n: int, fn: Callable[[int], Any]) -> str:
 
 def run(label: str, database: str | None, n: int) -> None:
     tmp = tempfile.mkdtemp(prefix="cl-bench-", dir="/tmp")
-    proc, sock = start(tmp, database)
+    proc, sock = start_daemon(tmp, database)
     try:
         with Client(sock) as c:
             pending = []

@@ -13,19 +13,19 @@ import asyncio
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(Path(__file__).parent)]
+sys.path.insert(0, str(Path(__file__).parent))
+
+from harness import start_daemon  # noqa: E402
 
 from echo_baseline import measure, with_echo  # noqa: E402
 
 from daemon.catalog import load_catalog  # noqa: E402
-from daemon.client import Client  # noqa: E402
 from daemon.storage import Store, open_database  # noqa: E402
 
 
@@ -36,21 +36,6 @@ def seed(url: str, n: int) -> None:
     rows = [{"title": f"Incident {i}", "severity": "high" if i % 2 else "low", "source": "bench"} for i in range(n)]
     store.write_sync(lambda: model.insert_many(rows).execute())
     store.close()
-
-
-def start_daemon(tmp: str) -> tuple[subprocess.Popen[bytes], str]:
-    sock = os.path.join(tmp, "c.sock")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CLARITY_")}
-    env.update(CLARITY_SOCKET=sock, CLARITY_STATE_DIR=tmp, CLARITY_LOG_LEVEL="warning")
-    proc = subprocess.Popen([sys.executable, "-m", "daemon.main"], env=env, cwd=ROOT)
-    for _ in range(300):
-        try:
-            with Client(sock, timeout=2) as c:
-                c.system.health()
-            return proc, sock
-        except Exception:
-            time.sleep(0.05)
-    raise SystemExit("clarityd did not start")
 
 
 async def main(args: argparse.Namespace) -> None:
