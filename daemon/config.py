@@ -85,6 +85,10 @@ class SubAgentsConfig(msgspec.Struct, forbid_unknown_fields=True):
     missed_heartbeats: Annotated[int, msgspec.Meta(ge=1)] = 2  # intervals missed before an agent is offline
     default_heartbeat_interval_s: Annotated[float, msgspec.Meta(gt=0)] = 60.0  # for agents that declare none
     sweep_interval_s: Annotated[float, msgspec.Meta(gt=0)] = 5.0  # how often heartbeats are checked
+    # Finished-task rows older than this are deleted (never the last hour: fleet stats count it);
+    # the per-agent counters and trust live on the agent row and are kept.
+    task_history_days: Annotated[float, msgspec.Meta(gt=0)] = 30.0
+    task_history_check_s: Annotated[float, msgspec.Meta(gt=0)] = 3600.0  # how often that job runs
 
 
 class GovernanceConfig(msgspec.Struct, forbid_unknown_fields=True):

@@ -11,7 +11,7 @@ import functools
 import logging
 import operator
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any, Callable
 
 import msgspec
@@ -154,12 +154,3 @@ def list_events(
         rows = rows[:limit]
         next_cursor = rows[-1]["id"]
     return rows, next_cursor
-
-
-def prune_events(max_age: timedelta, batch: int = 10_000) -> int:
-    """Delete up to ``batch`` events older than ``max_age`` (call inside Store.write); how many went.
-
-    Batches keep each transaction short, so the one writer is never held for long."""
-    cutoff = utcnow() - max_age
-    oldest = Event.select(Event.id).where(Event.created_at < cutoff).order_by(Event.id).limit(batch)
-    return Event.delete().where(Event.id.in_(oldest)).execute()

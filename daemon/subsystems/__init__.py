@@ -1,5 +1,5 @@
 """What local agents report — sub-agents, coding work orders, self-healing runs — and the live
-event stream, wired into the daemon with their periodic jobs (heartbeat sweep, event retention)."""
+event stream, wired into the daemon with their periodic jobs (heartbeat sweep, event and task-history retention)."""
 
 from __future__ import annotations
 
@@ -9,18 +9,18 @@ from typing import TYPE_CHECKING
 
 from ..event_relay import PgEventRelay
 from ..event_stream import EventStreams
-from ..events import prune_events
+from ..events import Event
+from ..retention import prune_all
 from .coding_agent import CodingAgent
+from .fleet import HOUR
 from .records import ensure_indexes
 from .self_healing import SelfHealing
-from .sub_agents import SubAgents
+from .sub_agents import AgentTask, SubAgents
 
 if TYPE_CHECKING:
     from ..service import Daemon
 
 log = logging.getLogger(__name__)
-
-PRUNE_BATCH = 10_000
 
 
 class Subsystems:
@@ -43,6 +43,7 @@ class Subsystems:
             await self.relay.start()
         d.jobs.every(d.config.sub_agents.sweep_interval_s, self.sub_agents.sweep, "heartbeat-sweep")
         d.jobs.every(d.config.events.retention_check_s, self.prune_events, "event-retention")
+        d.jobs.every(d.config.sub_agents.task_history_check_s, self.prune_tasks, "task-history-retention")
 
     def stop(self) -> None:
         self.streams.close()
@@ -53,12 +54,11 @@ class Subsystems:
         """Delete events older than ``events.retention_days``, a batch per transaction."""
         d = self.daemon
         max_age = timedelta(days=d.config.events.retention_days)
-        total = 0
-        while True:
-            n = await d.store.write(prune_events, max_age, PRUNE_BATCH)
-            total += n
-            if n < PRUNE_BATCH or d.stopping:
-                break
-        if total:
-            log.info("event retention: %d event(s) older than %s deleted", total, max_age)
-        return total
+        return await prune_all(d.store, Event, max_age, lambda: d.stopping)
+
+    async def prune_tasks(self) -> int:
+        """Delete finished-task rows older than ``sub_agents.task_history_days``, a batch per
+        transaction; never those of the last hour, which the fleet's hourly figures count."""
+        d = self.daemon
+        max_age = max(timedelta(days=d.config.sub_agents.task_history_days), HOUR)
+        return await prune_all(d.store, AgentTask, max_age, lambda: d.stopping)
