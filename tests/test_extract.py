@@ -458,3 +458,21 @@ def test_every_extraction_is_a_complete_struct(tmp_path: Path) -> None:
     path.write_text("# T\n")
     ex = extract(str(path))
     assert isinstance(ex, Extraction) and len(ex.sha256) == 64 and ex.size_bytes == 4
+
+
+def _ebml(element_id: bytes, payload: bytes) -> bytes:
+    """One EBML element with an 8-byte size (a valid, if wasteful, variable-length integer)."""
+    return element_id + (0x01 << 56 | len(payload)).to_bytes(8, "big") + payload
+
+
+def test_matroska_duration_from_the_header(tmp_path):
+    import struct
+
+    from daemon.extract.media import media_facts
+
+    header = _ebml(b"\x1a\x45\xdf\xa3", _ebml(b"\x42\x82", b"webm"))
+    info = _ebml(b"\x2a\xd7\xb1", (1_000_000).to_bytes(3, "big")) + _ebml(b"\x44\x89", struct.pack(">d", 2500.0))
+    segment = b"\x18\x53\x80\x67" + b"\x01\xff\xff\xff\xff\xff\xff\xff" + _ebml(b"\x15\x49\xa9\x66", info)
+    path = tmp_path / "clip.webm"
+    path.write_bytes(header + segment + _ebml(b"\x1f\x43\xb6\x75", b"\x00" * 16))
+    assert media_facts(str(path), "webm", "video")["duration_seconds"] == 2.5

@@ -221,35 +221,21 @@ def _mutagen(path: str, fmt: str) -> dict[str, Any]:
     return facts
 
 
-def _ebml_size(f: IO[bytes]) -> int | None:
+def _ebml_vint(f: IO[bytes], max_length: int, keep_marker: bool) -> int | None:
+    """An EBML variable-length integer: its length is told by the first set bit. Element
+    ids keep that marker bit (and are at most 4 bytes); sizes drop it (up to 8 bytes)."""
     first = f.read(1)
     if not first:
         return None
     b = first[0]
     length = 1
     mask = 0x80
-    while length <= 8 and not b & mask:
+    while length <= max_length and not b & mask:
         mask >>= 1
         length += 1
     if length > 8:
         return None
-    value = b & (mask - 1)
-    for byte in f.read(length - 1):
-        value = (value << 8) | byte
-    return value
-
-
-def _ebml_id(f: IO[bytes]) -> int | None:
-    first = f.read(1)
-    if not first:
-        return None
-    b = first[0]
-    length = 1
-    mask = 0x80
-    while length <= 4 and not b & mask:
-        mask >>= 1
-        length += 1
-    value = b
+    value = b if keep_marker else b & (mask - 1)
     for byte in f.read(length - 1):
         value = (value << 8) | byte
     return value
@@ -260,8 +246,8 @@ def _matroska(path: str) -> dict[str, Any]:
     facts: dict[str, Any] = {}
     with open(path, "rb") as f:
         for _ in range(10000):
-            eid = _ebml_id(f)
-            size = _ebml_size(f)
+            eid = _ebml_vint(f, 4, keep_marker=True)
+            size = _ebml_vint(f, 8, keep_marker=False)
             if eid is None or size is None:
                 break
             if eid in (0x18538067, 0x1549A966):  # Segment, Info: descend
