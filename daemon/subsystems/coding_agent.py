@@ -13,17 +13,13 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import Conflict, InvalidParams, InvalidState
 from ..protocol import coding_agent as p
 from ..storage.models import utcnow
 from .figures import INITIAL_TRUST, mean, percentile, seconds_between
-from .records import aware, find, lock, need
-
-if TYPE_CHECKING:
-    from ..events import EventBus
-    from ..storage import Store
+from .records import TableService, aware, find, lock, need
 
 TABLE = "coding_agent"
 NEXT_STATE = {"pending": "in_progress", "in_progress": "review", "review": "deployed"}
@@ -78,14 +74,8 @@ def to_work_order(row: Any) -> p.WorkOrder:
     )
 
 
-class CodingAgent:
-    def __init__(self, store: "Store", events: "EventBus") -> None:
-        self.store = store
-        self.events = events
-
-    @property
-    def model(self) -> Any:
-        return self.store.model(TABLE)
+class CodingAgent(TableService):
+    table = TABLE
 
     # -- writes (writer thread) -----------------------------------------------------------
 

@@ -12,6 +12,7 @@ import peewee
 from ..errors import InvalidParams, NotFound
 
 if TYPE_CHECKING:
+    from ..events import EventBus
     from ..storage import Store
     from ..storage.models import MemoryModel
 
@@ -19,6 +20,21 @@ log = logging.getLogger(__name__)
 
 # (catalog table, natural-key column): the column every call looks rows up by.
 NATURAL_KEYS = (("sub_agents", "agent_id"), ("coding_agent", "work_order_id"), ("self_healing", "playbook_name"))
+
+
+class TableService:
+    """A service that records into one memory table, named by ``table``."""
+
+    table: str
+
+    def __init__(self, store: "Store", events: "EventBus") -> None:
+        self.store = store
+        self.events = events
+
+    @property
+    def model(self) -> Any:
+        # Looked up at each use: an approved schema change replaces the model.
+        return self.store.model(self.table)
 
 
 def lock(store: "Store", key: str) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
 
 import msgspec
 import peewee
@@ -19,11 +18,7 @@ from ..errors import NotFound
 from ..protocol import self_healing as p
 from ..storage.models import utcnow
 from .figures import mean, next_trust, percentile
-from .records import aware, lock, naive_utc
-
-if TYPE_CHECKING:
-    from ..events import EventBus
-    from ..storage import Store
+from .records import TableService, aware, lock, naive_utc
 
 TABLE = "self_healing"
 
@@ -32,14 +27,8 @@ def subject(playbook_name: str) -> str:
     return f"playbook/{playbook_name}"
 
 
-class SelfHealing:
-    def __init__(self, store: "Store", events: "EventBus") -> None:
-        self.store = store
-        self.events = events
-
-    @property
-    def model(self) -> Any:
-        return self.store.model(TABLE)
+class SelfHealing(TableService):
+    table = TABLE
 
     # -- writes (writer thread) -----------------------------------------------------------
 

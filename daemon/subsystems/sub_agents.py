@@ -23,7 +23,7 @@ from ..governance import SYSTEM_ACTOR
 from ..protocol import sub_agents as p
 from ..storage.models import utcnow
 from .figures import INITIAL_TRUST, next_trust
-from .records import aware, find, lock, need
+from .records import TableService, aware, find, lock, need
 
 if TYPE_CHECKING:
     from ..config import SubAgentsConfig
@@ -79,17 +79,14 @@ def to_agent(row: Any, default_interval: float) -> p.Agent:
     )
 
 
-class SubAgents:
+class SubAgents(TableService):
+    table = TABLE
+
     def __init__(self, store: "Store", events: "EventBus", settings: Callable[[], "SubAgentsConfig"]) -> None:
-        self.store = store
-        self.events = events
+        super().__init__(store, events)
         self.settings = settings  # read at use: SIGHUP may change them
         self._beat_sql: tuple[Any, str, str | None] | None = None  # (model, UPDATE, SELECT) of a bare heartbeat
         store.register(AgentTask)
-
-    @property
-    def model(self) -> Any:
-        return self.store.model(TABLE)
 
     def result(self, row: Any) -> p.Agent:
         return to_agent(row, self.settings().default_heartbeat_interval_s)
