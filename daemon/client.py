@@ -13,7 +13,8 @@ daemon's internals. Two clients with the same surface::
         tables = await c.tables.list()
 
 ``client.<noun>.<verb>(**params)`` calls method ``noun.verb`` (or a declared alias) and
-returns its typed result; errors raise :class:`RpcError` with a code from :class:`ErrorCode`.
+returns its typed result (the methods and their signatures are generated from the protocol into
+:mod:`daemon.client_methods`, so editors and mypy know them); errors raise :class:`RpcError` with a code from :class:`ErrorCode`.
 A dropped connection is re-opened on the next call.
 """
 
@@ -30,6 +31,7 @@ from msgspec import UNSET
 from .protocol import METHODS, ErrorCode, Method, RpcError
 from .protocol.envelope import ClientRequest, IncomingResponse, encoder, incoming_decoder
 from .protocol.paths import client_socket_path
+from .client_methods import AsyncClientMethods, ClientMethods
 from .client_streams import AsyncEventStream, EventStream, SubscriptionDropped, belongs  # noqa: F401  (re-exported)
 
 R = TypeVar("R")
@@ -68,24 +70,11 @@ def _params(method: Method[Any, Any], params: Any, kwargs: dict[str, Any]) -> An
 def _result(method: Method[Any, Any] | None, reply: IncomingResponse) -> Any:
     if reply.error is not UNSET:
         e = reply.error
-        raise RpcError(e.code, e.message, None if e.data is UNSET else e.data)  # type: ignore[union-attr]
+        raise RpcError(e.code, e.message, None if e.data is UNSET else e.data)
     raw = reply.result
     if raw is UNSET:
         return None
-    return msgspec.json.decode(raw, type=method.result) if method else msgspec.json.decode(raw)  # type: ignore[arg-type]
-
-
-class _Namespace:
-    def __init__(self, client: Any, noun: str) -> None:
-        self._client, self._noun = client, noun
-
-    def __getattr__(self, verb: str) -> Callable[..., Any]:
-        method = resolve(f"{self._noun}.{verb}")
-        return lambda params=None, **kwargs: self._client.call(method, params, **kwargs)
-
-    def __dir__(self) -> list[str]:
-        return sorted({m.verb for m in METHODS.values() if m.noun == self._noun}
-                      | {a for m in METHODS.values() if m.noun == self._noun for a in m.aliases})
+    return msgspec.json.decode(raw, type=method.result) if method else msgspec.json.decode(raw)
 
 
 class _Base:
@@ -94,18 +83,13 @@ class _Base:
         self.timeout = timeout
         self._ids = itertools.count(1)
 
-    def __getattr__(self, noun: str) -> _Namespace:
-        if noun.startswith("_") or not any(m.noun == noun for m in METHODS.values()):
-            raise AttributeError(noun)
-        return _Namespace(self, noun)
-
     def _frame(self, method: str, params: Any, notify: bool = False) -> tuple[int | None, bytes]:
         rid = None if notify else next(self._ids)
         req = ClientRequest(method=method, params=params, id=UNSET if rid is None else rid)
         return rid, encoder.encode(req) + b"\n"
 
 
-class Client(_Base):
+class Client(ClientMethods, _Base):
     """A blocking client; one call at a time. Notifications that arrive while waiting
     (from ``events.subscribe``) go to ``on_notification`` or pile up in ``notifications``."""
 
@@ -140,11 +124,16 @@ class Client(_Base):
             self._sock.close()
             self._sock = None
 
+    def _call_method(self, method: Method[Any, Any], params: Any, kwargs: dict[str, Any]) -> Any:
+        return self.call(method, params, **kwargs)
+
     def call(self, method: Method[Any, R] | str, params: Any = None, **kwargs: Any) -> R:
+        """Call ``method`` (a protocol Method or its name) and return its typed result."""
         m = resolve(method) if isinstance(method, str) else method
         rid, data = self._frame(m.name, _params(m, params, kwargs))
         self._send(data)
-        return _result(m, self._read_reply(rid))
+        result: R = _result(m, self._read_reply(rid))
+        return result
 
     def call_raw(self, method: str, params: Any = None) -> Any:
         """Call any method by name with plain JSON params; returns plain JSON."""
@@ -198,7 +187,7 @@ class Client(_Base):
             while True:
                 msg = self.read_message()
                 if msg.method is not UNSET and msg.id is UNSET:
-                    return msg.method, msgspec.json.decode(msg.params) if msg.params is not UNSET else None  # type: ignore[return-value,arg-type]
+                    return msg.method, msgspec.json.decode(msg.params) if msg.params is not UNSET else None
         finally:
             if timeout is not None and self._sock is not None:
                 self._sock.settimeout(self.timeout)
@@ -213,24 +202,24 @@ class Client(_Base):
 
         ``timeout`` bounds each wait (RpcError TIMEOUT); :class:`SubscriptionDropped` is raised
         if the daemon drops a subscriber that fell behind."""
-        sub = self.call("events.subscribe", type=type, subject=subject, after_id=after_id)
+        sub = self.events.subscribe(type=type, subject=subject, after_id=after_id)
         return EventStream(self, sub.subscription, timeout)
 
     def _read_reply(self, rid: int | None) -> IncomingResponse:
         while True:
             msg = self.read_message()
             if msg.method is not UNSET and msg.id is UNSET:
-                params = msgspec.json.decode(msg.params) if msg.params is not UNSET else None  # type: ignore[arg-type]
+                params = msgspec.json.decode(msg.params) if msg.params is not UNSET else None
                 if self.on_notification:
-                    self.on_notification(msg.method, params)  # type: ignore[arg-type]
+                    self.on_notification(msg.method, params)
                 else:
-                    self.notifications.append((msg.method, params))  # type: ignore[arg-type]
+                    self.notifications.append((msg.method, params))
                 continue
             if msg.id == rid or msg.id is None:  # None: an error the daemon could not tie to a call
                 return msg
 
 
-class AsyncClient(_Base):
+class AsyncClient(AsyncClientMethods, _Base):
     """An asyncio client; calls may run concurrently on one connection (pipelined)."""
 
     def __init__(self, path: str | None = None, timeout: float | None = 30.0,
@@ -277,9 +266,14 @@ class AsyncClient(_Base):
             self._writer = None
         self._fail_pending("client closed")
 
+    def _call_method(self, method: Method[Any, Any], params: Any, kwargs: dict[str, Any]) -> Any:
+        return self.call(method, params, **kwargs)  # a coroutine: the typed async methods await it
+
     async def call(self, method: Method[Any, R] | str, params: Any = None, **kwargs: Any) -> R:
+        """Call ``method`` (a protocol Method or its name) and return its typed result."""
         m = resolve(method) if isinstance(method, str) else method
-        return _result(m, await self._roundtrip(m.name, _params(m, params, kwargs)))
+        result: R = _result(m, await self._roundtrip(m.name, _params(m, params, kwargs)))
+        return result
 
     async def call_raw(self, method: str, params: Any = None) -> Any:
         return _result(None, await self._roundtrip(method, params if params is not None else {}))
@@ -307,10 +301,10 @@ class AsyncClient(_Base):
             while line := await self._reader.readline():
                 msg = incoming_decoder.decode(line)
                 if msg.id is UNSET and msg.method is not UNSET:
-                    params = msgspec.json.decode(msg.params) if msg.params is not UNSET else None  # type: ignore[arg-type]
-                    self._route(msg.method, params)  # type: ignore[arg-type]
+                    params = msgspec.json.decode(msg.params) if msg.params is not UNSET else None
+                    self._route(msg.method, params)
                     if self.on_notification:
-                        self.on_notification(msg.method, params)  # type: ignore[arg-type]
+                        self.on_notification(msg.method, params)
                     continue
                 future = self._pending.get(msg.id) if isinstance(msg.id, int) else None
                 if future is not None and not future.done():
@@ -333,7 +327,7 @@ class AsyncClient(_Base):
 
     def _route(self, method: str, params: Any) -> None:
         sid = params.get("subscription") if isinstance(params, dict) else None
-        queue = self._event_queues.get(sid)  # type: ignore[arg-type]
+        queue = self._event_queues.get(sid) if isinstance(sid, int) else None
         if queue is not None:
             queue.put_nowait((method, params))
         elif self._subscribing and method in ("events.event", "events.dropped"):
@@ -350,7 +344,7 @@ class AsyncClient(_Base):
         queue: asyncio.Queue[tuple[str | None, Any]] = asyncio.Queue()
         self._subscribing += 1
         try:
-            sub = await self.call("events.subscribe", type=type, subject=subject, after_id=after_id)
+            sub = await self.events.subscribe(type=type, subject=subject, after_id=after_id)
             self._event_queues[sub.subscription] = queue
             for method, params in self._unclaimed:  # read before this task saw the reply
                 if belongs(params, sub.subscription):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Any, Annotated
 
 import msgspec
 
@@ -69,7 +69,7 @@ class WatchedFolder(msgspec.Struct):
 class HistoryItem(msgspec.Struct):
     at: str
     event: str  # ingest.seen, ingest.proposed, ingest.failed...
-    detail: dict
+    detail: dict[str, Any]
 
 
 class IngestStatus(msgspec.Struct):

@@ -30,7 +30,7 @@ class Method(Generic[P, R]):
 
     name: str
     params: type[P]
-    result: Any  # a type, possibly generic (``list[Table]``)
+    result: type[R]  # a type, possibly generic (``list[Table]``)
     role: Role
     summary: str
     aliases: tuple[str, ...] = field(default=())
