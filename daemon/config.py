@@ -12,10 +12,11 @@ from typing import Annotated, Literal
 import msgspec
 import yaml
 
+from .catalog import builtin_schemas_dir
 from .extract.types import ExtractLimits
 from .protocol.paths import default_socket_path
 
-REPO_SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
+REPO_SCHEMAS = builtin_schemas_dir()  # the default schemas_dir: the tables shipped with Clarity
 
 
 class ConfigError(Exception):
