@@ -16,6 +16,7 @@ from . import handlers  # noqa: F401  (binds every RPC handler)
 from . import sdnotify
 from .catalog import load_catalog
 from .config import Config, ConfigError, load_config
+from .dropfolder import ensure_drop_folder
 from .errors import InvalidState
 from .events import EventBus
 from .governance import Governance, PolicyError, load_policy, policy_path
@@ -49,6 +50,8 @@ class Daemon:
         for sig, action in self._signal_map().items():
             loop.add_signal_handler(sig, action)
         os.makedirs(c.state_dir, exist_ok=True)
+        if str(c.inbox) in c.watch:  # the group drops files there (2770), also into an inbox made before
+            ensure_drop_folder(str(c.inbox), repair=True)
         # Watched folders are created (or reported missing) by the ingest watcher.
         # The live catalog is store.catalog: schema changes replace it at run time.
         self.store = Store(open_database(c.database), load_catalog(c.schemas_dir))
