@@ -61,7 +61,7 @@ class Daemon:
         self.ingest = Ingest(self)  # registers the journal's tables, so before create_tables
         self.subsystems = Subsystems(self)  # agents, work orders, playbooks, event stream: before create_tables too
         await loop.run_in_executor(None, self.store.create_tables)
-        await self.store.write(self.governance.sync_schemas)  # tables created or altered at run time
+        await self.store.write(self.governance.prepare)  # audit rows of older versions; tables altered at run time
         self.rpc = RpcServer(self)
         await self.rpc.start(c.socket, c.socket_group)
         self.jobs = Jobs(self)

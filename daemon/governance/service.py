@@ -24,11 +24,11 @@ from ..storage import compiled
 from ..storage.models import utcnow
 from ..storage.rows import coerce, field_types, row_to_dict
 from . import applying, schema, undo
-from .audit import write_audit
+from .audit import migrate_from_governance, write_audit
 from .catalog_sync import SchemaCatalog
 from .content import scan
-from .models import ROW_KINDS, SCHEMA_KINDS, Proposal, SchemaVersion
-from .policy import AUDIT_TABLE, DEFAULT_THRESHOLD, LoadedPolicy, Policy
+from .models import ROW_KINDS, SCHEMA_KINDS, AuditEntry, Proposal, SchemaVersion
+from .policy import DEFAULT_THRESHOLD, LoadedPolicy, Policy
 
 if TYPE_CHECKING:
     from ..events import EventBus
@@ -73,7 +73,7 @@ class Governance:
         self.on_applied: list[Callable[[dict[str, Any]], None]] = []
         self.schemas = SchemaCatalog(store)
         events.listeners.add(self.schemas.on_event)  # other daemons' schema changes, via the relay
-        store.register(Proposal, SchemaVersion)
+        store.register(Proposal, SchemaVersion, AuditEntry)
 
     # -- policy -----------------------------------------------------------------------
 
@@ -192,9 +192,6 @@ class Governance:
         if fields or table:
             self._correct(p, fields or {}, table)
             self._check_approver(p.table, user)  # moving a row into a table does not bypass its approvers
-        if p.table == AUDIT_TABLE:  # e.g. a file inference routed there: it would be a row nobody decided
-            raise Forbidden("the audit trail (governance) is written by decisions only; approve with "
-                            "table naming another table, or reject the proposal")
         if p.kind == "insert" and p.row_id is None:  # a restore brings back the row as it was
             missing = self._missing(self.store.spec(p.table), p.payload)
             if missing:
@@ -338,6 +335,13 @@ class Governance:
         """Replay schema changes not yet in the live catalog (at start; writer thread)."""
         return self.schemas.sync()
 
+    def prepare(self) -> None:
+        """At start, once the tables exist (writer thread): move an older version's audit rows
+        out of the governance table (once), then bring the live catalog up to date."""
+        applying.lock_schema(self.store)  # two daemons starting on one PostgreSQL: one migrates
+        migrate_from_governance(self.store)
+        self.sync_schemas()
+
     def schema_history(self, table: str) -> list[dict[str, Any]]:
         """A table's schema versions, oldest first (reader thread)."""
         return self.schemas.history(table)
@@ -388,8 +392,6 @@ class Governance:
         if table and table != p.table and p.kind != "insert":
             raise InvalidParams("only an insert can be moved to another table")
         new_table = table or p.table
-        if new_table == AUDIT_TABLE and p.table != AUDIT_TABLE:
-            raise Forbidden("rows are not moved into the audit trail")
         spec = self.store.spec(new_table)
         base = dict(p.payload)
         dropped: list[str] = []
