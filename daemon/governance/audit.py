@@ -17,6 +17,7 @@ from ..storage import compiled
 from ..storage.models import utcnow
 from ..storage.rows import decode_cursor, encode_cursor, row_to_dict
 from .models import SCHEMA_KINDS, AuditEntry, Proposal
+from .schema import _table_exists
 
 if TYPE_CHECKING:
     from ..storage import Store
@@ -102,7 +103,7 @@ def migrate_from_governance(store: "Store") -> int:
         return 0
     moved = 0
     old = store.models.get(OLD_TABLE)
-    if old is not None:
+    if old is not None and _table_exists(store.db, old._meta.table_name):
         fields = [f for f in AuditEntry._meta.sorted_field_names if f != "id"]
         ids: list[int] = []
         for row in old.select().where(old.source == OLD_SOURCE).order_by(old.id).dicts().iterator():

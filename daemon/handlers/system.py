@@ -19,12 +19,19 @@ from ..storage import mask_url
 async def health(ctx: CallContext, params: p.NoParams) -> p.Health:
     """Answers whether the daemon is up and can reach its database (within 2 seconds).
 
-    ``status`` is "ok" when it can, "degraded" when it cannot."""
+    ``status`` is "ok" when it can, "degraded" when it cannot. ``notices`` says what an operator
+    should know, e.g. schema-file changes left pending at start (README, "Upgrades")."""
     d = ctx.daemon
     try:
         ok = await asyncio.wait_for(d.store.read(d.store.ping), 2.0)
     except Exception:
         ok = False
+    notices: list[str] = []
+    if ok and d.governance.upgrade_pending:
+        waiting = await d.store.read(d.governance.still_pending, d.governance.upgrade_pending)
+        if waiting:
+            notices.append(f"{len(waiting)} change(s) in the schema files wait for an operator: proposals "
+                           f"{', '.join(map(str, waiting))} (proposals.pending kind=schema)")
     return p.Health(
         status="ok" if ok else "degraded",
         database=d.store.backend,
@@ -32,6 +39,7 @@ async def health(ctx: CallContext, params: p.NoParams) -> p.Health:
         uptime_s=round(time.monotonic() - d.started_monotonic, 3),
         version=__version__,
         connections=len(d.rpc.connections),
+        notices=notices,
     )
 
 

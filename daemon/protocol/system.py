@@ -26,6 +26,8 @@ class Health(msgspec.Struct):
     uptime_s: float
     version: str
     connections: int
+    # What an operator should know, e.g. schema-file changes waiting for a decision at start.
+    notices: list[str] = []
 
 
 class Info(msgspec.Struct):
