@@ -4,6 +4,8 @@
     clarity rpc METHOD [JSON]        call any RPC method, print the result as JSON
     clarity infer PATH... [--json]   which table files would go to (no daemon, writes nothing)
     clarity status [--json]          socket, database, watched folders, pending count, last errors
+    clarity backup PATH              back up the database while the daemon runs
+    clarity restore PATH [--force]   put a backup in place (the daemon stopped)
 """
 
 from __future__ import annotations

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import status
+from . import backup, status
 
 
 def add_parsers(sub: Any) -> None:
     """Register the operations sub-commands on the ``clarity`` parser."""
     status.add_parser(sub)
+    backup.add_parsers(sub)

@@ -39,6 +39,7 @@ def gather(client: Client, errors: int) -> dict[str, Any]:
         "started_at": info["started_at"],
         "you": info["caller"],
         "health": health["status"],
+        "notices": health.get("notices", []),
         "database": {"url": info["database"], "backend": health["database"], "ok": health["database_ok"]},
         "state_dir": info["state_dir"],
         "schemas_dir": info["schemas_dir"],
@@ -64,8 +65,9 @@ def render(s: dict[str, Any]) -> str:
         f"pending    {s['pending']} proposal(s) waiting for a person"
         + (f", {s['schema_changes_pending']} of them schema changes" if s["schema_changes_pending"] else ""),
         "files      " + ", ".join(f"{k} {v}" for k, v in s["files"].items()),
-        "watching",
     ]
+    lines += [f"NOTICE     {n}" for n in s["notices"]]
+    lines.append("watching")
     for f in s["folders"]:
         lines.append(f"  {f['path']}  {f['mode']}" + (f" ({f['reason']})" if f["reason"] else ""))
     lines.append("last errors" + ("" if s["last_errors"] else ": none"))

@@ -8,6 +8,7 @@ import time
 import msgspec
 
 from .. import __version__
+from ..backup import backup as backup_database
 from ..errors import NotFound
 from ..protocol import system as p
 from ..protocol.registry import METHODS
@@ -93,3 +94,23 @@ async def reload(ctx: CallContext, params: p.NoParams) -> p.Reloaded:
     the log level change at once; a new socket or database path needs a restart."""
     changes = await ctx.daemon.reload()
     return p.Reloaded(reloaded=True, changes=changes)
+
+
+@handles(p.BACKUP)
+async def backup(ctx: CallContext, params: p.BackupParams) -> p.Backup:
+    """Backs up the database, while the daemon keeps serving, into ``path``: an absolute path
+    to a file that does not exist yet, in a folder you may write (the daemon checks your
+    permissions, not only its own; under systemd it can reach only its state folder and
+    ReadWritePaths=). SQLite: a consistent copy through SQLite's online backup API, one
+    self-contained database file. PostgreSQL: ``pg_dump --format=custom`` of the daemon's
+    schema (pg_dump must be installed). The file is yours when the daemon runs as root, else
+    the daemon's, mode 0640. ``clarity restore PATH`` puts it back, with the daemon stopped.
+    INVALID_PARAMS for a relative or existing path, FORBIDDEN for a folder you may not
+    write, INVALID_STATE when the copy fails."""
+    store = ctx.daemon.store
+    schema = None
+    if store.backend == "postgresql":  # the schema the daemon's tables live in (first on its search_path)
+        schema = await store.read(lambda: store.db.execute_sql("SELECT current_schema()").fetchone()[0])
+    result = await asyncio.get_running_loop().run_in_executor(
+        None, backup_database, ctx.daemon.config.database, schema, params.path, ctx.identity)
+    return p.Backup(**result)

@@ -67,6 +67,22 @@ INFO = Method("system.info", NoParams, Info, Role.reader, "Version, paths, datab
 DESCRIBE = Method(
     "system.describe", DescribeMethods, list[MethodDoc], Role.reader, "Every method's params, result and help."
 )
+class BackupParams(msgspec.Struct, forbid_unknown_fields=True):
+    """An absolute path for a new file, in a folder you may write (and the daemon can reach)."""
+
+    path: str
+
+
+class Backup(msgspec.Struct):
+    path: str
+    backend: str  # sqlite (a SQLite database file) or postgresql (a pg_dump custom-format file)
+    bytes: int
+
+
+BACKUP = Method(
+    "system.backup", BackupParams, Backup, Role.operator,
+    "Back up the database into a new file while the daemon runs (clarity restore puts it back).",
+)
 RELOAD = Method(
     "system.reload", NoParams, Reloaded, Role.operator, "Reload the configuration file, as SIGHUP does."
 )
