@@ -16,12 +16,13 @@ def upgrade_check(config: Config, tables: dict[str, TableSpec]) -> list[str]:
     if url.startswith("sqlite:///") and not os.path.exists(url[len("sqlite:///"):]):
         return [f"database {url}: not created yet; its {len(tables)} tables will be created at start"]
     from .governance import upgrade  # peewee and the governance models only when there is a database
+    from .governance.models import Proposal, SchemaVersion
 
     try:
         db = open_database(url)
         with db.connection_context():
             store = Store(db, dict(tables), readers=1)
-            for model in (upgrade.SchemaFile, upgrade.Proposal, upgrade.SchemaVersion):
+            for model in (upgrade.SchemaFile, Proposal, SchemaVersion):
                 model.bind(db)
             lines = upgrade.check(store)
     except Exception as e:  # a report, not a start: say why the comparison failed, exit 0 anyway

@@ -120,3 +120,23 @@ def test_restore_refuses_what_is_not_its_backup(make_daemon, tmp_path):
     assert r.returncode == 0, r.stderr
     db = env["CLARITY_STATE_DIR"] + "/clarity.db"
     assert os.path.exists(db + ".before-restore")
+
+
+def test_the_backup_goes_only_where_the_caller_may_write(tmp_path):
+    """The daemon writes the file, but checks the caller's permissions on the folder."""
+    from types import SimpleNamespace
+
+    from daemon.backup import check_destination
+    from daemon.errors import Forbidden
+
+    nobody = SimpleNamespace(uid=65534, gid=65534, user="nobody")
+    closed, shared = tmp_path / "closed", tmp_path / "shared"
+    closed.mkdir(mode=0o755)
+    shared.mkdir()
+    shared.chmod(0o777)
+    with pytest.raises(Forbidden):
+        check_destination(str(closed / "b.db"), nobody)
+    assert check_destination(str(shared / "b.db"), nobody) == str(shared / "b.db")
+    if os.geteuid() == 0:  # the folder's owner may write it
+        os.chown(closed, 65534, 65534)
+        assert check_destination(str(closed / "b.db"), nobody) == str(closed / "b.db")

@@ -9,7 +9,7 @@ memory table; :func:`migrate_from_governance` moves those rows here once, at sta
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import peewee
 
@@ -86,7 +86,7 @@ def list_audit(*, proposal_id: int | None = None, table: str | None = None, acto
     query = AuditEntry.select().order_by(AuditEntry.id.asc() if ascending else AuditEntry.id.desc())
     if where:
         query = query.where(*where)
-    rows = list(query.limit(limit + 1).dicts())
+    rows = cast("list[dict[str, Any]]", list(query.limit(limit + 1).dicts()))
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]

@@ -168,6 +168,8 @@ def save_baseline(files: dict[str, TableSpec], old: dict[str, TableSpec | None],
     for name, spec in old.items():  # a file that went away: its table stays as it was
         if name not in files and spec is not None:
             rows.append({"table": name, "spec": msgspec.to_builtins(spec), "updated_at": utcnow()})
+    if {r.table: r.spec for r in SchemaFile.select()} == {r["table"]: r["spec"] for r in rows}:
+        return  # nothing changed: a start writes nothing here
     SchemaFile.delete().execute()
     for start in range(0, len(rows), 100):
         SchemaFile.insert_many(rows[start:start + 100]).execute()

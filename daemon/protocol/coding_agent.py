@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from .nesting import fold_alias, fold_nested, require
+from .nesting import fold_alias, fold_nested, folded, require
 from .registry import Method, Role
 
 WorkOrderId = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -83,9 +83,9 @@ class TestResults(msgspec.Struct, forbid_unknown_fields=True):
 
     work_order_id: WorkOrderId
     # Required, flat or in test_results: None only until __post_init__ has folded them.
-    total: Count = msgspec.field(default=None)
-    passed: Count = msgspec.field(default=None)
-    failed: Count = msgspec.field(default=None)  # 0 when given neither way
+    total: Count = folded()
+    passed: Count = folded()
+    failed: Count = folded()  # 0 when given neither way
     test_results: TestCounts | None = None
 
     def __post_init__(self) -> None:

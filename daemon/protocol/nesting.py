@@ -13,6 +13,13 @@ from typing import Any
 import msgspec
 
 
+def folded() -> Any:
+    """The default of a flat field that may also come nested: absent (None) only until
+    ``__post_init__`` folds the nested value in, fills its default or raises for a required one.
+    Typed Any so the field keeps its plain type for the code that reads it."""
+    return msgspec.field(default=None)
+
+
 def fold_nested(params: msgspec.Struct, name: str) -> None:
     """Copy every field set in the nested Struct ``params.<name>`` onto the flat field of the same
     name, then clear ``<name>`` (so the value is stored and sent once). The same value given both

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from .nesting import fold_nested, require
+from .nesting import fold_nested, folded, require
 from .registry import Method, Role
 
 PlaybookName = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -34,13 +34,13 @@ class LogPlaybookRun(msgspec.Struct, forbid_unknown_fields=True):
 
     playbook_name: PlaybookName
     # Required, flat or in execution_result: None only until __post_init__ has folded them.
-    success: bool = msgspec.field(default=None)
+    success: bool = folded()
     trigger_conditions: dict[str, Any] | list[Any] | str | None = None
     trigger_event: str | None = None
     actions: list[Any] = []  # in the order executed: names or objects
     target_components: list[str] = []
     duration_ms: DurationMs | None = None
-    risk_level: RiskLevel = msgspec.field(default=None)  # "low" when given neither way
+    risk_level: RiskLevel = folded()  # "low" when given neither way
     error: str | None = None
     rolled_back: bool = False
     approved_by: str | None = None
