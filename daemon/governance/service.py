@@ -357,6 +357,8 @@ class Governance:
         for spec in baseline.values():
             store.put_table(spec)
         self.schemas.baseline = baseline
+        for name in sorted(set(baseline) - set(files)):
+            log.warning("schemas/%s.yaml is gone; the table stays in the database and the catalog as it was", name)
         migrate_from_governance(store)
         self.sync_schemas()
         made: list[dict[str, Any]] = []
