@@ -51,7 +51,10 @@ class Daemon:
             loop.add_signal_handler(sig, action)
         os.makedirs(c.state_dir, exist_ok=True)
         if str(c.inbox) in c.watch:  # the group drops files there (2770), also into an inbox made before
-            ensure_drop_folder(str(c.inbox), repair=True)
+            try:
+                ensure_drop_folder(str(c.inbox), repair=True)
+            except OSError as e:  # the watcher reports the folder as missing and tries again
+                log.error("inbox %s: %s", c.inbox, e.strerror or e)
         # Watched folders are created (or reported missing) by the ingest watcher.
         # The live catalog is store.catalog: schema changes replace it at run time.
         self.store = Store(open_database(c.database), load_catalog(c.schemas_dir))
