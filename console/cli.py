@@ -3,6 +3,9 @@
     clarity                          open the console
     clarity rpc METHOD [JSON]        call any RPC method, print the result as JSON
     clarity infer PATH... [--json]   which table files would go to (no daemon, writes nothing)
+    clarity status [--json]          socket, database, watched folders, pending count, last errors
+    clarity backup PATH              back up the database while the daemon runs
+    clarity restore PATH [--force]   put a backup in place (the daemon stopped)
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import msgspec
 from daemon.client import Client
 from daemon.protocol import RpcError
 
+from .commands import add_parsers as add_operations_parsers
 from .infer_command import add_parser as add_infer_parser
 
 
@@ -57,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     rpc.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for the answer")
     rpc.set_defaults(func=_rpc)
     add_infer_parser(sub)
+    add_operations_parsers(sub)  # status, backup, restore
     return parser
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 from typing import Literal
 
@@ -22,6 +23,16 @@ COMMON_FIELDS: dict[str, tuple[FieldType, str]] = {
 }
 
 NON_SCHEMA_FILES = {"policy"}  # other YAML in schemas/ that is not a table
+
+
+def builtin_schemas_dir() -> Path:
+    """The schema files that ship with Clarity: ``daemon/schemas`` inside an installed wheel
+    (the repository's top-level ``schemas/`` mapped into the package at build time, see
+    setup.py), else ``schemas/`` of this checkout (editable installs and running from source)."""
+    packaged = Path(str(files("daemon") / "schemas"))
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "schemas"
 
 
 class CatalogError(Exception):

@@ -1,6 +1,7 @@
 """Configuration: defaults, then the YAML file ($CLARITY_CONFIG), then the environment.
 
-``clarityd`` started with only environment variables set must work; the file is optional.
+``clarityd`` started with only environment variables set must work; the file is optional (a
+missing file means the defaults; systemd/clarity.yaml.example lists every setting).
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from typing import Annotated, Literal
 import msgspec
 import yaml
 
+from .catalog import builtin_schemas_dir
 from .extract.types import ExtractLimits
 from .protocol.paths import default_socket_path
 
-REPO_SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
+REPO_SCHEMAS = builtin_schemas_dir()  # the default schemas_dir: the tables shipped with Clarity
 
 
 class ConfigError(Exception):
@@ -63,7 +65,8 @@ class WatchFolder(msgspec.Struct, forbid_unknown_fields=True):
 class Ingest(msgspec.Struct, forbid_unknown_fields=True):
     # Folders with their own rules; a folder named only in `watch`/$CLARITY_WATCH gets the defaults.
     folders: list[WatchFolder] = []
-    settle_s: Annotated[float, msgspec.Meta(ge=0)] = 1.0  # a file without close-write is read once its size/mtime held this long
+    # A file without close-write is read once its size/mtime held this long.
+    settle_s: Annotated[float, msgspec.Meta(ge=0)] = 1.0
     rescan_interval_s: Annotated[float, msgspec.Meta(gt=0)] = 300.0  # catches what the watcher missed
     poll_interval_s: Annotated[float, msgspec.Meta(gt=0)] = 5.0  # for polling folders
     workers: Annotated[int, msgspec.Meta(ge=1, le=64)] = 2  # files extracted at once (threads)
@@ -93,7 +96,8 @@ class SubAgentsConfig(msgspec.Struct, forbid_unknown_fields=True):
 
 class GovernanceConfig(msgspec.Struct, forbid_unknown_fields=True):
     policy: str = ""  # the policy file; default: policy.yaml in the schemas folder
-    schema_sync_s: Annotated[float, msgspec.Meta(gt=0)] = 5.0  # PostgreSQL: how often other daemons' schema changes are picked up
+    # PostgreSQL: how often other daemons' schema changes are picked up.
+    schema_sync_s: Annotated[float, msgspec.Meta(gt=0)] = 5.0
 
 
 class Config(msgspec.Struct, forbid_unknown_fields=True):
@@ -131,6 +135,10 @@ def load_config(env: dict[str, str] | None = None) -> Config:
         try:
             with open(path, encoding="utf-8") as f:
                 raw = yaml.load(f, Loader=yaml.CSafeLoader) or {}
+        except FileNotFoundError:
+            # The unit names /etc/clarity/clarity.yaml whether or not the admin wrote one:
+            # no file means the defaults (a file that is there but unreadable or wrong is an error).
+            raw = {}
         except (OSError, yaml.YAMLError) as e:
             raise ConfigError(f"{path}: {e}") from e
         if not isinstance(raw, dict):

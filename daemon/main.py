@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.check:
         from .catalog import load_catalog
+        from .upgrade_check import upgrade_check
 
         try:
             tables = load_catalog(config.schemas_dir)
@@ -46,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"clarityd: {e}", file=sys.stderr)
             return 78
         print(f"ok: {len(tables)} tables in {config.schemas_dir}; socket {config.socket}; state {config.state_dir}")
+        for line in upgrade_check(config, tables):
+            print(line)
         return 0
     try:
         asyncio.run(Daemon(config).run())

@@ -16,6 +16,7 @@ from . import handlers  # noqa: F401  (binds every RPC handler)
 from . import sdnotify
 from .catalog import load_catalog
 from .config import Config, ConfigError, load_config
+from .dropfolder import ensure_drop_folder
 from .errors import InvalidState
 from .events import EventBus
 from .governance import Governance, PolicyError, load_policy, policy_path
@@ -49,6 +50,11 @@ class Daemon:
         for sig, action in self._signal_map().items():
             loop.add_signal_handler(sig, action)
         os.makedirs(c.state_dir, exist_ok=True)
+        if str(c.inbox) in c.watch:  # the group drops files there (2770), also into an inbox made before
+            try:
+                ensure_drop_folder(str(c.inbox), repair=True)
+            except OSError as e:  # the watcher reports the folder as missing and tries again
+                log.error("inbox %s: %s", c.inbox, e.strerror or e)
         # Watched folders are created (or reported missing) by the ingest watcher.
         # The live catalog is store.catalog: schema changes replace it at run time.
         self.store = Store(open_database(c.database), load_catalog(c.schemas_dir))
@@ -57,8 +63,9 @@ class Daemon:
         self.learner = Learner(self.store, self.events)  # learns routing from operators' decisions
         self.ingest = Ingest(self)  # registers the journal's tables, so before create_tables
         self.subsystems = Subsystems(self)  # agents, work orders, playbooks, event stream: before create_tables too
+        # Before the memory tables are created: an upgrade's new tables come through proposals.
+        await self.store.write(self.governance.prepare)
         await loop.run_in_executor(None, self.store.create_tables)
-        await self.store.write(self.governance.sync_schemas)  # tables created or altered at run time
         self.rpc = RpcServer(self)
         await self.rpc.start(c.socket, c.socket_group)
         self.jobs = Jobs(self)

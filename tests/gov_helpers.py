@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 import yaml
 
@@ -20,7 +21,8 @@ def error_code(fn: Any, *args: Any, **kwargs: Any) -> ErrorCode:
 
 def audit_rows(client: Any, proposal_id: int) -> list[dict[str, Any]]:
     """The audit trail's rows about one proposal, oldest first."""
-    return client.rows.list(table="governance", filters={"proposal_id": proposal_id}, limit=100).rows
+    page = client.proposals.audit(proposal_id=proposal_id, order="asc", limit=100)
+    return [msgspec.to_builtins(e) for e in page.entries]
 
 
 def events(client: Any, prefix: str | list[str], subject: str | None = None) -> list[dict[str, Any]]:

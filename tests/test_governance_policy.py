@@ -78,7 +78,7 @@ def test_sighup_reload_and_bad_policy_refused(make_daemon, tmp_path):
 
         # A bad file is refused with a clear message; the policy in force stays.
         for bad in ("auto_approve: {insert_above: 2}\n", "auto_approve: {delete: true}\n",
-                    "content_rules: {patterns: {x: '('}}\n", "auto_approve: {tables: {governance: 0.5}}\n",
+                    "content_rules: {patterns: {x: '('}}\n", "auto_approve: {tables: {governance: 1.5}}\n",
                     "- not a mapping\n", "auto_approve: [\n"):
             policy.write_text(bad)
             assert error_code(c.system.reload) == ErrorCode.INVALID_STATE, bad

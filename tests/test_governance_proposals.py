@@ -119,9 +119,9 @@ def test_required_fields_flags_and_bad_input(daemon):
                           confidence=0.5) == ErrorCode.INVALID_PARAMS
         assert error_code(c.call_raw, "proposals.create",
                           {"table": "documents", "fields": {}, "confidence": 1.5}) == ErrorCode.INVALID_PARAMS
-        # The audit trail is written by decisions only.
-        assert error_code(c.proposals.create, table="governance", fields={"actor": "me", "action": "x"},
-                          confidence=0.99) == ErrorCode.FORBIDDEN
+        # governance is a memory table like any other (the policy keeps it for a person).
+        gov = c.proposals.create(table="governance", fields={"actor": "me", "action": "x"}, confidence=0.99)
+        assert gov.status == "pending" and c.proposals.approve(id=gov.id).status == "applied"
         assert c.system.health().status == "ok"
 
 
@@ -135,11 +135,11 @@ Resolved: travel policy adopted
 """
 
 
-def test_a_files_proposal_for_the_audit_trail_is_never_applied_there(daemon, tmp_path):
-    """Inference may route a file (minutes full of decisions) to `governance`. Approving that
-    as is would put a row nobody decided into the audit trail: refused; it can be moved to
-    another table, or rejected. An agent's proposal naming the same file as its source does
-    not supersede the file's own proposal either."""
+def test_board_minutes_are_filed_in_governance_and_never_reach_the_audit_trail(daemon, tmp_path):
+    """Inference may route a file (minutes full of decisions) to `governance`: it is filed
+    there like any row. Whatever its fields say (even an audit entry's), the audit trail
+    (clarity_audit) only gets the daemon's own entry for the approval. An agent's proposal
+    naming the same file as its source does not supersede the file's own proposal either."""
     path = tmp_path / "board-minutes.md"
     path.write_text(MINUTES)
     with daemon.client() as c:
@@ -152,12 +152,15 @@ def test_a_files_proposal_for_the_audit_trail_is_never_applied_there(daemon, tmp
         assert c.proposals.get(id=p.id).status == "pending"  # another producer's proposal does not replace it
 
         forged = {"actor": "alice(1000)", "action": "reject", "decision": "rejected", "proposal_id": mine.id}
-        assert error_code(c.proposals.approve, id=p.id, fields=forged) == ErrorCode.FORBIDDEN
-        assert error_code(c.proposals.approve, id=p.id) == ErrorCode.FORBIDDEN
-        assert c.proposals.get(id=p.id).status == "pending"
-        assert audit_rows(c, mine.id) == []  # nothing was written into the trail
-        moved = c.proposals.approve(id=p.id, table="documents", fields={"title": "Board minutes"})
-        assert moved.status == "applied" and moved.table == "documents"
+        filed = c.proposals.approve(id=p.id, fields=forged)
+        assert (filed.status, filed.table) == ("applied", "governance")
+        assert c.rows.get(table="governance", id=filed.row_id)["actor"] == "alice(1000)"  # a memory row
+        assert audit_rows(c, mine.id) == []  # nothing was written into the trail about `mine`
+        (entry,) = audit_rows(c, p.id)
+        assert (entry["action"], entry["target_table"], entry["target_row"]) == ("approve", "governance", filed.row_id)
+        # Like any row, it can be edited and its filing undone.
+        undo = c.proposals.revert(id=p.id)
+        assert c.proposals.approve(id=undo.id).status == "applied"
 
 
 def test_trust_score_must_be_between_0_and_1(daemon):

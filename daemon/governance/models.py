@@ -1,4 +1,4 @@
-"""The governance tables: proposals, and the versions of every table's schema."""
+"""The governance tables: proposals, the versions of every table's schema, and the audit trail."""
 
 from __future__ import annotations
 
@@ -71,3 +71,28 @@ class SchemaVersion(peewee.Model):
     class Meta:
         table_name = "clarity_schema_versions"
         indexes = ((("table", "version"), True),)  # two daemons cannot both write version n
+
+
+class AuditEntry(peewee.Model):
+    """One decision about a proposal: who, what, when, why, under which rule. Written only by
+    the daemon (governance.audit.write_audit), never through a proposal; no RPC method edits or
+    deletes it, and it is not in the catalog, so no proposal or schema change can reach it."""
+
+    id = peewee.BigAutoField()
+    actor = peewee.TextField()  # who decided: user(uid), an agent, or clarityd
+    action = peewee.TextField()  # auto-approve, self-approve, approve, endorse, reject, supersede, apply, migrate
+    proposal_id = peewee.BigIntegerField(null=True, index=True)
+    target_table = peewee.TextField(null=True)
+    target_row = peewee.BigIntegerField(null=True)
+    decision = peewee.TextField(null=True)  # approved, rejected, pending, superseded, failed
+    reason = peewee.TextField(null=True)
+    policy_rule = peewee.TextField(null=True)
+    risk_level = peewee.TextField(null=True)  # low, medium, high
+    reviewer = peewee.TextField(null=True)  # the first of two operators
+    before_value = json_field(null=True)
+    after_value = json_field(null=True)
+    details = json_field(null=True)
+    decided_at = peewee.DateTimeField(default=utcnow, index=True)
+
+    class Meta:
+        table_name = "clarity_audit"

@@ -22,7 +22,6 @@ from .models import SCHEMA_KINDS
 if TYPE_CHECKING:
     from ..config import Config
 
-AUDIT_TABLE = "governance"
 DEFAULT_THRESHOLD = 0.90  # the original system's rule: strictly greater than
 
 
@@ -35,7 +34,7 @@ class AutoApprove(msgspec.Struct, forbid_unknown_fields=True):
     insert_above: float = DEFAULT_THRESHOLD
     # Per-table overrides: another threshold, or "never".
     tables: dict[str, float | Literal["never"]] = msgspec.field(
-        default_factory=lambda: {"compliance": "never", "finance_treasury": "never", AUDIT_TABLE: "never"}
+        default_factory=lambda: {"compliance": "never", "finance_treasury": "never", "governance": "never"}
     )
     # Edits an operator's own rows.update / rows.delete may apply at once (audited as self-approved).
     self_approve: list[Literal["update", "delete"]] = []
@@ -82,8 +81,6 @@ class LoadedPolicy:
 
     def threshold(self, table: str) -> float | None:
         """The auto-approve threshold of ``table``; None when it never auto-approves."""
-        if table == AUDIT_TABLE:
-            return None
         value = self.policy.auto_approve.tables.get(table, self.policy.auto_approve.insert_above)
         return None if value == "never" else float(value)
 
@@ -161,8 +158,6 @@ def _check(policy: Policy) -> None:
     for table, value in a.tables.items():
         if value != "never" and not 0.0 <= float(value) <= 1.0:
             raise PolicyError(f"threshold of {table} must be between 0 and 1 or never - at $.auto_approve.tables.{table}")
-        if table == AUDIT_TABLE and value != "never":
-            raise PolicyError(f"{AUDIT_TABLE} (the audit trail) always needs a person - at $.auto_approve.tables.{table}")
     for table, users in policy.approvals.tables.items():
         if not users:
             raise PolicyError(f"no one could decide {table}: list at least one user - at $.approvals.tables.{table}")

@@ -27,10 +27,9 @@ import peewee
 from playhouse.migrate import Operation, SchemaMigrator
 
 from ..catalog import COMMON_FIELDS, FieldSpec, TableSpec
-from ..errors import Conflict, Forbidden, InvalidParams, NotFound
+from ..errors import Conflict, InvalidParams, NotFound
 from ..storage.models import FIELD_FACTORIES, MemoryModel, build_model
 from ..storage.rows import coerce
-from .policy import AUDIT_TABLE
 
 EXAMPLES = 5  # row ids shown for data that would be lost
 
@@ -91,8 +90,6 @@ def make_diff(action: str, table: str, catalog: dict[str, TableSpec], *, field_s
               column: str | None, fields: list[FieldSpec], description: str, db_table: str | None,
               hints: dict[str, Any] | None, allow_data_loss: bool) -> dict[str, Any]:
     """Validate a requested change against the live catalog; return its diff."""
-    if table == AUDIT_TABLE:
-        raise Forbidden("the governance table is the audit trail; its schema cannot be changed through the API")
     if action == "create_table":
         _check_name(table, "table")
         if table in catalog or table == "policy":

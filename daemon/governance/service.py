@@ -23,12 +23,12 @@ from ..errors import Conflict, DaemonError, Forbidden, InvalidParams, NotFound
 from ..storage import compiled
 from ..storage.models import utcnow
 from ..storage.rows import coerce, field_types, row_to_dict
-from . import applying, schema, undo
-from .audit import write_audit
+from . import applying, schema, undo, upgrade
+from .audit import migrate_from_governance, write_audit
 from .catalog_sync import SchemaCatalog
 from .content import scan
-from .models import ROW_KINDS, SCHEMA_KINDS, Proposal, SchemaVersion
-from .policy import AUDIT_TABLE, DEFAULT_THRESHOLD, LoadedPolicy, Policy
+from .models import ROW_KINDS, SCHEMA_KINDS, AuditEntry, Proposal, SchemaVersion
+from .policy import DEFAULT_THRESHOLD, LoadedPolicy, Policy
 
 if TYPE_CHECKING:
     from ..events import EventBus
@@ -73,7 +73,8 @@ class Governance:
         self.on_applied: list[Callable[[dict[str, Any]], None]] = []
         self.schemas = SchemaCatalog(store)
         events.listeners.add(self.schemas.on_event)  # other daemons' schema changes, via the relay
-        store.register(Proposal, SchemaVersion)
+        store.register(Proposal, SchemaVersion, AuditEntry, upgrade.SchemaFile)
+        self.upgrade_pending: list[int] = []  # schema-file changes left for an operator at start
 
     # -- policy -----------------------------------------------------------------------
 
@@ -124,7 +125,7 @@ class Governance:
         return row_to_dict(p)
 
     def propose_schema(self, diff: dict[str, Any], actor: str, reasoning: str = "",
-                       reverts: int | None = None) -> dict[str, Any]:
+                       reverts: int | None = None, source: str | None = None) -> dict[str, Any]:
         """Record a schema change (from :func:`schema.make_diff`) with its preview: the exact
         statements and the rows they touch. Refused when it would lose data unless the diff
         allows it. Never auto-approved."""
@@ -136,7 +137,8 @@ class Governance:
         verdict = self.policy.evaluate(diff["action"], diff["table"], 1.0, [], [], True)
         p = Proposal.create(
             kind=diff["action"], table=diff["table"], payload=diff, confidence=1.0, reasoning=reasoning,
-            source=actor, created_by=actor, policy_rule=verdict.rule, preview=plan.preview(db_table), reverts=reverts,
+            source=source or actor, created_by=actor, policy_rule=verdict.rule, preview=plan.preview(db_table),
+            reverts=reverts,
         )
         self._emit("proposal.created", p, actor, status="pending")
         return row_to_dict(p)
@@ -192,9 +194,6 @@ class Governance:
         if fields or table:
             self._correct(p, fields or {}, table)
             self._check_approver(p.table, user)  # moving a row into a table does not bypass its approvers
-        if p.table == AUDIT_TABLE:  # e.g. a file inference routed there: it would be a row nobody decided
-            raise Forbidden("the audit trail (governance) is written by decisions only; approve with "
-                            "table naming another table, or reject the proposal")
         if p.kind == "insert" and p.row_id is None:  # a restore brings back the row as it was
             missing = self._missing(self.store.spec(p.table), p.payload)
             if missing:
@@ -338,6 +337,77 @@ class Governance:
         """Replay schema changes not yet in the live catalog (at start; writer thread)."""
         return self.schemas.sync()
 
+    def prepare(self) -> list[dict[str, Any]]:
+        """At start, before the memory tables are created (writer thread): create the daemon's
+        own tables, move an older version's audit rows out of the governance table (once),
+        replay the schema versions, and upgrade the database to the schema files (see
+        governance/upgrade.py). Returns the schema proposals the upgrade made."""
+        store = self.store
+        applying.lock_schema(store)  # two daemons starting on one PostgreSQL: one at a time
+        store.db.create_tables(store.internal_models, safe=True)
+        files = dict(store.catalog)  # the tables as schemas/*.yaml define them now
+        old, fresh = upgrade.read_baseline(store, files)
+        if fresh:
+            old = dict(files)
+        baseline = {name: upgrade._with_files_words(spec, files[name]) if name in files else spec
+                    for name, spec in old.items() if spec is not None}
+        for name in files:
+            if name not in baseline:
+                store.drop_table_spec(name)  # a new table: created by its proposal below
+        for spec in baseline.values():
+            store.put_table(spec)
+        self.schemas.baseline = baseline
+        for name in sorted(set(baseline) - set(files)):
+            log.warning("schemas/%s.yaml is gone; the table stays in the database and the catalog as it was", name)
+        migrate_from_governance(store)
+        self.sync_schemas()
+        made: list[dict[str, Any]] = []
+        applied: list[upgrade.Change] = []
+        for change in upgrade.plan_upgrade(files, old, store.catalog):
+            seen = upgrade.already_proposed(change)
+            if seen is not None:
+                if seen.status == "pending":
+                    self.upgrade_pending.append(seen.id)
+                    log.warning("schema upgrade: %s (%s) still waits for an operator: proposal %d",
+                                change.source, change.why, seen.id)
+                continue
+            try:
+                with store.savepoint():
+                    made.append(self._upgrade(change))
+            except DaemonError as e:
+                log.error("schema upgrade: %s: %s cannot be proposed: %s", change.source, change.why, e.message)
+                continue
+            if made[-1]["status"] == "applied":
+                applied.append(change)
+        upgrade.save_baseline(files, old, applied)
+        self.schemas.dirty = False
+        return made
+
+    @staticmethod
+    def still_pending(ids: list[int]) -> list[int]:
+        """Which of these proposals are still pending (reader thread)."""
+        return [r.id for r in Proposal.select(Proposal.id).where(Proposal.id.in_(ids), Proposal.status == "pending")]
+
+    def _upgrade(self, change: "upgrade.Change") -> dict[str, Any]:
+        """Propose one schema-file change; an additive one is approved by the daemon and applied."""
+        diff = change.diff
+        what = diff.get("column") or (diff.get("field") or {}).get("name") or ""
+        reasoning = f"{change.source} changed: {change.why}" + (f" ({diff['table']}.{what})" if what else "")
+        record = self.propose_schema(diff, SYSTEM_ACTOR, reasoning, source=change.source)
+        if not change.auto:
+            self.upgrade_pending.append(record["id"])
+            log.warning("schema upgrade: %s waits for an operator as proposal %d; DDL: %s",
+                        reasoning, record["id"], "; ".join((record.get("preview") or {}).get("ddl") or []))
+            return record
+        p = Proposal.get_by_id(record["id"])
+        self._approve_and_apply(p, SYSTEM_ACTOR, f"auto: additive change in {change.source}", None,
+                                action="auto-approve")
+        if p.status == "applied":
+            log.info("schema upgrade: %s, applied as proposal %d", reasoning, p.id)
+        else:
+            log.error("schema upgrade: %s failed (proposal %d): %s", reasoning, p.id, p.error)
+        return row_to_dict(p)
+
     def schema_history(self, table: str) -> list[dict[str, Any]]:
         """A table's schema versions, oldest first (reader thread)."""
         return self.schemas.history(table)
@@ -388,8 +458,6 @@ class Governance:
         if table and table != p.table and p.kind != "insert":
             raise InvalidParams("only an insert can be moved to another table")
         new_table = table or p.table
-        if new_table == AUDIT_TABLE and p.table != AUDIT_TABLE:
-            raise Forbidden("rows are not moved into the audit trail")
         spec = self.store.spec(new_table)
         base = dict(p.payload)
         dropped: list[str] = []

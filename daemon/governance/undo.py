@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..errors import Conflict, Forbidden, InvalidState, NotFound
+from ..errors import Conflict, InvalidState, NotFound
 from . import schema
 from .applying import plain
 from .models import SCHEMA_KINDS, Proposal
-from .policy import AUDIT_TABLE
 
 if TYPE_CHECKING:
     from ..storage import Store
@@ -29,8 +28,6 @@ def revertible(proposal_id: int) -> Proposal:
         raise InvalidState(f"proposal {orig.id} is {orig.status}; only applied proposals can be reverted")
     if orig.reverted_by is not None:
         raise InvalidState(f"proposal {orig.id} was already reverted by proposal {orig.reverted_by}")
-    if orig.table == AUDIT_TABLE:
-        raise Forbidden("the audit trail cannot be edited")
     waiting = Proposal.get_or_none(Proposal.reverts == orig.id, Proposal.status.in_(("pending", "approved")))
     if waiting is not None:
         raise Conflict(f"proposal {waiting.id} already proposes to revert {orig.id}")

@@ -23,8 +23,9 @@ async def work_order(ctx: CallContext, params: p.CreateWorkOrder) -> p.WorkOrder
 @handles(p.CODE_CHANGES)
 async def code_changes(ctx: CallContext, params: p.CodeChanges) -> p.WorkOrder:
     """Adds a report of changes to an open work order: ``files`` (merged into files_changed),
-    ``lines_added`` and ``lines_removed`` (summed over reports). A closed work order is
-    INVALID_STATE. Emits work_order.code_changes."""
+    ``lines_added`` and ``lines_removed`` (summed over reports). ``affected_files`` (the original
+    integration's name) may stand for ``files``. A closed work order is INVALID_STATE. Emits
+    work_order.code_changes."""
     svc = _service(ctx)
     return await ctx.daemon.store.write(svc.code_changes, params, ctx.actor)
 
@@ -33,7 +34,9 @@ async def code_changes(ctx: CallContext, params: p.CodeChanges) -> p.WorkOrder:
 async def test_results(ctx: CallContext, params: p.TestResults) -> p.WorkOrder:
     """Records a test run of an open work order (``total``, ``passed``, ``failed``; passed +
     failed may not exceed total). It replaces the previous run, and its pass rate (passed /
-    total) becomes the work order's trust. Emits work_order.test_results."""
+    total) becomes the work order's trust. The counts may come nested, as the original
+    integration sends them: ``test_results={total, passed, failed}``; a count given both ways
+    with different values is INVALID_PARAMS. Emits work_order.test_results."""
     svc = _service(ctx)
     return await ctx.daemon.store.write(svc.test_results, params, ctx.actor)
 

@@ -8,9 +8,8 @@ import msgspec
 
 from ..catalog import FieldSpec
 from ..governance import Draft, queries
-from ..governance.policy import AUDIT_TABLE
+from ..governance.audit import list_audit
 from ..governance.schema import make_diff
-from ..errors import Forbidden
 from ..protocol import proposals as p
 from ..protocol.registry import NoParams, Role
 from ..rpc.router import CallContext, handles
@@ -65,10 +64,9 @@ async def approve(ctx: CallContext, params: p.Approve) -> p.Proposal:
     the change (the table is untouched), or still "pending" when the policy wants a second
     operator. CONFLICT when the proposal was already decided (by anyone, on any daemon) or
     when the row or table changed since the proposal was made (the proposal is then failed:
-    nothing is overwritten). FORBIDDEN when the policy names other approvers for the table,
-    you already gave the first of two approvals, or the row would go into the audit trail
-    (governance: move it with ``table``, or reject it). INVALID_PARAMS when a required field
-    is still missing."""
+    nothing is overwritten). FORBIDDEN when the policy names other approvers for the table or
+    you already gave the first of two approvals. INVALID_PARAMS when a required field is
+    still missing."""
     return as_proposal(await ctx.daemon.governance.approve(
         params.id, actor=ctx.actor, user=ctx.identity.user, fields=params.fields, table=params.table,
         note=params.note))
@@ -125,10 +123,7 @@ async def revert(ctx: CallContext, params: p.Revert) -> p.Proposal:
 async def create(ctx: CallContext, params: p.CreateProposal) -> p.Proposal:
     """Propose a new row in ``table``. The policy decides: applied at once when confidence
     is above the table's threshold (0.90 by default) and no content rule flags it, else it
-    waits in proposals.pending. ``source`` defaults to your identity. FORBIDDEN for the
-    audit trail (governance)."""
-    if params.table == AUDIT_TABLE:
-        raise Forbidden("the audit trail (governance) is written by decisions only")
+    waits in proposals.pending. ``source`` defaults to your identity."""
     draft = Draft(kind="insert", table=params.table, fields=params.fields, confidence=params.confidence,
                   reasoning=params.reasoning, source=params.source or ctx.actor, actor=ctx.actor,
                   by_operator=ctx.role == Role.operator)
@@ -142,3 +137,16 @@ async def policy(ctx: CallContext, params: NoParams) -> p.PolicyInfo:
     system.reload), with every default filled in."""
     loaded = ctx.daemon.governance.policy
     return p.PolicyInfo(path=loaded.path, from_file=loaded.exists, policy=loaded.describe())
+
+
+@handles(p.AUDIT)
+async def audit(ctx: CallContext, params: p.ListAudit) -> p.AuditPage:
+    """The audit trail (the system table clarity_audit): one entry per decision — auto- and
+    self-approvals, approvals, first-of-two endorsements, rejections, supersessions, failed
+    applies — with actor, action, decision, reason, policy rule, risk, the row before and after.
+    Newest first (``order`` "asc": oldest first). Filters: ``proposal_id``, ``table`` (the target
+    table), ``actor``, ``action``. Pass ``next_cursor`` back as ``cursor`` for the next page.
+    No method writes, edits or deletes it."""
+    kwargs = msgspec.structs.asdict(params)
+    entries, cursor = await ctx.daemon.store.read(lambda: list_audit(**kwargs))
+    return p.AuditPage(entries=[msgspec.convert(e, p.AuditEntry) for e in entries], next_cursor=cursor)

@@ -6,9 +6,7 @@ from typing import Any
 
 import msgspec
 
-from ..errors import Forbidden
 from ..governance import Draft
-from ..governance.policy import AUDIT_TABLE
 from ..protocol import rows as p
 from ..protocol.proposals import Proposal
 from ..protocol.registry import Role
@@ -54,8 +52,6 @@ async def get(ctx: CallContext, params: p.GetRow) -> dict[str, Any]:
 
 
 async def _propose_edit(ctx: CallContext, draft: Draft) -> Proposal:
-    if draft.table == AUDIT_TABLE:
-        raise Forbidden("the audit trail (governance) cannot be edited")
     draft.source = draft.actor = ctx.actor
     draft.by_operator = ctx.role == Role.operator
     gov = ctx.daemon.governance
@@ -69,8 +65,7 @@ async def update(ctx: CallContext, params: p.UpdateRow) -> Proposal:
     rows.get). Returns the proposal: "pending" until an operator approves it, or "applied"
     at once when the policy lets an operator's own edit through (auto_approve.self_approve;
     audited as self-approved). CONFLICT when the row is no longer at ``version``; approving
-    later after someone else changed the row is a CONFLICT too, never an overwrite.
-    FORBIDDEN on the audit trail (governance)."""
+    later after someone else changed the row is a CONFLICT too, never an overwrite."""
     return await _propose_edit(ctx, Draft(kind="update", table=params.table, row_id=params.id, fields=params.fields,
                                           version=params.version, confidence=1.0, reasoning=params.reasoning))
 
@@ -79,7 +74,7 @@ async def update(ctx: CallContext, params: p.UpdateRow) -> Proposal:
 async def delete(ctx: CallContext, params: p.DeleteRow) -> Proposal:
     """Propose deleting row ``id`` (optionally as of ``version``). Deletes are never
     auto-approved; the policy may let an operator's own delete through (self_approve) and may
-    require a second operator. Undo with proposals.revert. FORBIDDEN on the audit trail."""
+    require a second operator. Undo with proposals.revert."""
     return await _propose_edit(ctx, Draft(kind="delete", table=params.table, row_id=params.id, fields={},
                                           version=params.version, confidence=1.0, reasoning=params.reasoning))
 

@@ -16,7 +16,10 @@ async def log_run(ctx: CallContext, params: p.LogPlaybookRun) -> p.PlaybookRun:
     ``trigger_conditions``, ``trigger_event``, ``actions`` (in order), ``target_components``,
     ``duration_ms``, ``risk_level`` (low, medium, high, critical), ``error``, ``rolled_back``,
     ``approved_by``, ``attempt``, ``health_before``/``health_after`` and ``executed_at``
-    (default now). Returns the run with the playbook's run count, success rate and new trust:
+    (default now). The outcome may come nested as in the original integration:
+    ``execution_result={success, duration_ms, risk_level, error}``; a field given both ways
+    with different values is INVALID_PARAMS. Returns the run with the playbook's run count,
+    success rate and new trust:
 
         trust = 0.7 x (successful runs / runs) + 0.3 x trust before this run   (0.5 at first)
 

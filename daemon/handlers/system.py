@@ -8,6 +8,7 @@ import time
 import msgspec
 
 from .. import __version__
+from ..backup import backup as backup_database
 from ..errors import NotFound
 from ..protocol import system as p
 from ..protocol.registry import METHODS
@@ -19,12 +20,19 @@ from ..storage import mask_url
 async def health(ctx: CallContext, params: p.NoParams) -> p.Health:
     """Answers whether the daemon is up and can reach its database (within 2 seconds).
 
-    ``status`` is "ok" when it can, "degraded" when it cannot."""
+    ``status`` is "ok" when it can, "degraded" when it cannot. ``notices`` says what an operator
+    should know, e.g. schema-file changes left pending at start (README, "Upgrades")."""
     d = ctx.daemon
     try:
         ok = await asyncio.wait_for(d.store.read(d.store.ping), 2.0)
     except Exception:
         ok = False
+    notices: list[str] = []
+    if ok and d.governance.upgrade_pending:
+        waiting = await d.store.read(d.governance.still_pending, d.governance.upgrade_pending)
+        if waiting:
+            notices.append(f"{len(waiting)} change(s) in the schema files wait for an operator: proposals "
+                           f"{', '.join(map(str, waiting))} (proposals.pending kind=schema)")
     return p.Health(
         status="ok" if ok else "degraded",
         database=d.store.backend,
@@ -32,6 +40,7 @@ async def health(ctx: CallContext, params: p.NoParams) -> p.Health:
         uptime_s=round(time.monotonic() - d.started_monotonic, 3),
         version=__version__,
         connections=len(d.rpc.connections),
+        notices=notices,
     )
 
 
@@ -85,3 +94,23 @@ async def reload(ctx: CallContext, params: p.NoParams) -> p.Reloaded:
     the log level change at once; a new socket or database path needs a restart."""
     changes = await ctx.daemon.reload()
     return p.Reloaded(reloaded=True, changes=changes)
+
+
+@handles(p.BACKUP)
+async def backup(ctx: CallContext, params: p.BackupParams) -> p.Backup:
+    """Backs up the database, while the daemon keeps serving, into ``path``: an absolute path
+    to a file that does not exist yet, in a folder you may write (the daemon checks your
+    permissions, not only its own; under systemd it can reach only its state folder and
+    ReadWritePaths=). SQLite: a consistent copy through SQLite's online backup API, one
+    self-contained database file. PostgreSQL: ``pg_dump --format=custom`` of the daemon's
+    schema (pg_dump must be installed). The file is yours when the daemon runs as root, else
+    the daemon's, mode 0640. ``clarity restore PATH`` puts it back, with the daemon stopped.
+    INVALID_PARAMS for a relative or existing path, FORBIDDEN for a folder you may not
+    write, INVALID_STATE when the copy fails."""
+    store = ctx.daemon.store
+    schema = None
+    if store.backend == "postgresql":  # the schema the daemon's tables live in (first on its search_path)
+        schema = await store.read(lambda: store.db.execute_sql("SELECT current_schema()").fetchone()[0])
+    result = await asyncio.get_running_loop().run_in_executor(
+        None, backup_database, ctx.daemon.config.database, schema, params.path, ctx.identity)
+    return p.Backup(**result)

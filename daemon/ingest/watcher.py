@@ -32,6 +32,7 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
+from ..dropfolder import ensure_drop_folder
 from .rules import FolderRule, Rules
 
 log = logging.getLogger("clarityd.ingest")
@@ -146,7 +147,7 @@ class Watcher:
     def _watch(self, folder: FolderWatch) -> None:
         root = folder.rule.root
         try:
-            os.makedirs(root, exist_ok=True)
+            ensure_drop_folder(root)  # a folder the daemon creates is one the group can drop files into
         except OSError as e:
             folder.mode, folder.reason = "missing", f"cannot create it: {e.strerror or e}"
             log.error("watched folder %s is missing and %s; will try again at the next rescan", root, folder.reason)

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from .nesting import fold_alias, fold_nested, folded, require
 from .registry import Method, Role
 
 WorkOrderId = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -54,21 +55,44 @@ class WorkOrder(msgspec.Struct):
 
 
 class CodeChanges(msgspec.Struct, forbid_unknown_fields=True):
-    """Changes made for a work order; several reports add up (files are a set)."""
+    """Changes made for a work order; several reports add up (files are a set). ``affected_files``
+    is the original integration's name for ``files``."""
 
     work_order_id: WorkOrderId
     files: list[str] = []
     lines_added: Count = 0
     lines_removed: Count = 0
+    affected_files: list[str] | None = None
+
+    def __post_init__(self) -> None:
+        fold_alias(self, "affected_files", self.affected_files, "files")
+        self.affected_files = None
+
+
+class TestCounts(msgspec.Struct, forbid_unknown_fields=True):
+    """A test run nested as the original integration sends it (``test_results``)."""
+
+    total: Count | None = None
+    passed: Count | None = None
+    failed: Count | None = None
 
 
 class TestResults(msgspec.Struct, forbid_unknown_fields=True):
-    """A test run; it replaces the previous one, and its pass rate becomes the trust."""
+    """A test run; it replaces the previous one, and its pass rate becomes the trust. The counts
+    come flat or nested in ``test_results`` (the original integration's shape)."""
 
     work_order_id: WorkOrderId
-    total: Count
-    passed: Count
-    failed: Count = 0
+    # Required, flat or in test_results: None only until __post_init__ has folded them.
+    total: Count = folded()
+    passed: Count = folded()
+    failed: Count = folded()  # 0 when given neither way
+    test_results: TestCounts | None = None
+
+    def __post_init__(self) -> None:
+        fold_nested(self, "test_results")
+        require(self, "total", "passed", where="test_results")
+        if self.failed is None:
+            self.failed = 0
 
 
 class Deployed(msgspec.Struct, forbid_unknown_fields=True):

@@ -1,4 +1,4 @@
-"""proposals.*: the governance queue, decisions, schema changes and undo."""
+"""proposals.*: the governance queue, decisions, schema changes, undo and the audit trail."""
 
 from __future__ import annotations
 
@@ -144,6 +144,44 @@ class CreateProposal(msgspec.Struct, forbid_unknown_fields=True):
     source: str | None = None
 
 
+class ListAudit(msgspec.Struct, forbid_unknown_fields=True):
+    """Filters for the audit trail: one proposal, a target table, an actor or an action."""
+
+    proposal_id: int | None = None
+    table: str | None = None
+    actor: str | None = None
+    action: str | None = None  # auto-approve, self-approve, approve, endorse, reject, supersede, apply, migrate
+    order: Literal["asc", "desc"] = "desc"
+    limit: PageSize = 50
+    cursor: str | None = None
+
+
+class AuditEntry(msgspec.Struct):
+    """One decision: who (``actor``), what (``action``, ``decision``), about which proposal and
+    row, why (``reason``), under which ``policy_rule``, the row before and after, when."""
+
+    id: int
+    actor: str
+    action: str
+    decided_at: datetime
+    proposal_id: int | None = None
+    target_table: str | None = None
+    target_row: int | None = None
+    decision: str | None = None
+    reason: str | None = None
+    policy_rule: str | None = None
+    risk_level: str | None = None
+    reviewer: str | None = None
+    before_value: Any = None
+    after_value: Any = None
+    details: dict[str, Any] | None = None
+
+
+class AuditPage(msgspec.Struct):
+    entries: list[AuditEntry]
+    next_cursor: str | None
+
+
 class PolicyInfo(msgspec.Struct):
     path: str
     from_file: bool  # false: the file is missing and the built-in defaults are in force
@@ -165,3 +203,5 @@ REVERT = Method("proposals.revert", Revert, Proposal, Role.operator,
 CREATE = Method("proposals.create", CreateProposal, Proposal, Role.agent,
                 "Propose a new row; the policy may auto-approve it.")
 POLICY = Method("proposals.policy", NoParams, PolicyInfo, Role.reader, "The governance policy in force.")
+AUDIT = Method("proposals.audit", ListAudit, AuditPage, Role.reader,
+               "The audit trail: every decision, newest first; filter by proposal, table, actor, action.")

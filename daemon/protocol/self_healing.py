@@ -7,23 +7,40 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from .nesting import fold_nested, folded, require
 from .registry import Method, Role
 
 PlaybookName = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 RiskLevel = Literal["low", "medium", "high", "critical"]
 
 
+DurationMs = Annotated[float, msgspec.Meta(ge=0)]
+
+
+class ExecutionResult(msgspec.Struct, forbid_unknown_fields=True):
+    """A run's outcome nested as the original integration sends it (``execution_result``)."""
+
+    success: bool | None = None
+    duration_ms: DurationMs | None = None
+    risk_level: RiskLevel | None = None
+    error: str | None = None
+
+
 class LogPlaybookRun(msgspec.Struct, forbid_unknown_fields=True):
-    """One run of a playbook, as the agent that ran it reports it."""
+    """One run of a playbook, as the agent that ran it reports it. The outcome may come flat
+    (``success``, ``duration_ms``, ``risk_level``, ``error``) or nested in ``execution_result``
+    as in the original integration; the same field given both ways with different values is
+    INVALID_PARAMS."""
 
     playbook_name: PlaybookName
-    success: bool
+    # Required, flat or in execution_result: None only until __post_init__ has folded them.
+    success: bool = folded()
     trigger_conditions: dict[str, Any] | list[Any] | str | None = None
     trigger_event: str | None = None
     actions: list[Any] = []  # in the order executed: names or objects
     target_components: list[str] = []
-    duration_ms: Annotated[float, msgspec.Meta(ge=0)] | None = None
-    risk_level: RiskLevel = "low"
+    duration_ms: DurationMs | None = None
+    risk_level: RiskLevel = folded()  # "low" when given neither way
     error: str | None = None
     rolled_back: bool = False
     approved_by: str | None = None
@@ -31,6 +48,13 @@ class LogPlaybookRun(msgspec.Struct, forbid_unknown_fields=True):
     health_before: dict[str, Any] | None = None
     health_after: dict[str, Any] | None = None
     executed_at: datetime | None = None  # when it ran; now when left out
+    execution_result: ExecutionResult | None = None
+
+    def __post_init__(self) -> None:
+        fold_nested(self, "execution_result")
+        require(self, "success", where="execution_result")
+        if self.risk_level is None:
+            self.risk_level = "low"
 
 
 class PlaybookRun(msgspec.Struct):

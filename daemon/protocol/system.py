@@ -26,6 +26,8 @@ class Health(msgspec.Struct):
     uptime_s: float
     version: str
     connections: int
+    # What an operator should know, e.g. schema-file changes waiting for a decision at start.
+    notices: list[str] = []
 
 
 class Info(msgspec.Struct):
@@ -64,6 +66,22 @@ HEALTH = Method("system.health", NoParams, Health, Role.reader, "Is the daemon u
 INFO = Method("system.info", NoParams, Info, Role.reader, "Version, paths, database, and who you are.")
 DESCRIBE = Method(
     "system.describe", DescribeMethods, list[MethodDoc], Role.reader, "Every method's params, result and help."
+)
+class BackupParams(msgspec.Struct, forbid_unknown_fields=True):
+    """An absolute path for a new file, in a folder you may write (and the daemon can reach)."""
+
+    path: str
+
+
+class Backup(msgspec.Struct):
+    path: str
+    backend: str  # sqlite (a SQLite database file) or postgresql (a pg_dump custom-format file)
+    bytes: int
+
+
+BACKUP = Method(
+    "system.backup", BackupParams, Backup, Role.operator,
+    "Back up the database into a new file while the daemon runs (clarity restore puts it back).",
 )
 RELOAD = Method(
     "system.reload", NoParams, Reloaded, Role.operator, "Reload the configuration file, as SIGHUP does."

@@ -1,0 +1,13 @@
+"""Operations sub-commands of ``clarity``: status, backup, restore (one module each)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import backup, status
+
+
+def add_parsers(sub: Any) -> None:
+    """Register the operations sub-commands on the ``clarity`` parser."""
+    status.add_parser(sub)
+    backup.add_parsers(sub)
