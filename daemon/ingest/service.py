@@ -47,6 +47,9 @@ class Ingest:
         # Adding inotify watches walks the folders: off the loop.
         await asyncio.get_running_loop().run_in_executor(None, self.watcher.start)
         d.governance.on_applied.append(self._on_applied)
+        # Files that arrived while the database refused writes are picked up once it takes them.
+        loop = asyncio.get_running_loop()
+        d.store.on_recovered(lambda: loop.call_soon_threadsafe(self.request_rescan))
         self._spawn(self._start_up())
         d.jobs.every(settings.rescan_interval_s, self.rescan, "ingest.rescan")
         d.jobs.every(settings.retry_check_s, self.pipeline.retry_due, "ingest.retry")
