@@ -1,0 +1,141 @@
+"""The database goes away and comes back (issue 9, items 4, 13 and 17), against real daemons:
+PostgreSQL backends killed under load, a SQLite file locked by another process, and two
+daemons creating one fresh PostgreSQL schema at the same moment."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import psycopg2
+
+from daemon.protocol import ErrorCode, RpcError
+
+from conftest import PG_URL
+from ingest_helpers import PROSE, record_of, wait_until
+
+FAST = {"ingest": {"settle_s": 0.2}}
+
+
+def _admin() -> psycopg2.extensions.connection:
+    conn = psycopg2.connect(PG_URL)
+    conn.autocommit = True
+    return conn
+
+
+def _kill_backends(admin, pid: int) -> int:
+    """Terminate the daemon's own PostgreSQL connections (named clarityd-<pid>), no one else's."""
+    with admin.cursor() as cur:
+        cur.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE application_name = %s AND pid <> pg_backend_pid()", (f"clarityd-{pid}",))
+        return cur.fetchone()[0]
+
+
+def test_postgresql_backends_killed_under_load(make_daemon, pg_url):
+    d = make_daemon(database=pg_url)
+    admin = _admin()
+    stop = threading.Event()
+    errors: list[int] = []
+    created: list[str] = []  # markers of proposals.create calls that succeeded
+    attempted: list[str] = []
+
+    def load(worker: int) -> None:
+        with d.client(timeout=30) as c:
+            i = 0
+            while not stop.is_set():
+                i += 1
+                marker = f"w{worker}-{i}"
+                attempted.append(marker)
+                try:
+                    c.rows.list(table="documents", limit=5)
+                    c.proposals.create(table="documents", fields={"title": marker}, confidence=0.1,
+                                       reasoning="load")
+                    created.append(marker)
+                except RpcError as e:
+                    errors.append(e.code)
+
+    with ThreadPoolExecutor(3) as pool:
+        workers = [pool.submit(load, w) for w in range(3)]
+        wait_until(lambda: len(created) >= 5)
+        killed = 0
+        for _ in range(3):  # again and again, while calls are in flight
+            killed += _kill_backends(admin, d.proc.pid)
+            n = len(created)
+            wait_until(lambda: len(created) > n + 2, timeout=30)  # it comes back by itself
+        stop.set()
+        for w in workers:
+            w.result()
+    assert killed >= 3
+    assert set(errors) <= {ErrorCode.UNAVAILABLE}, errors  # never an internal error
+    with d.client() as c:
+        wait_until(lambda: c.system.health().status == "ok")
+        h = c.system.health()
+        assert h.database_ok and h.database_writable
+        c.proposals.create(table="documents", fields={"title": "after"}, confidence=0.1, reasoning="after")
+        assert c.query.sql(sql="SELECT 1 AS one").rows == [[1]]  # operator SQL reconnects too
+    # No write was applied twice; every one that was answered is there exactly once.
+    schema = pg_url.rsplit("%3D", 1)[1]
+    with admin.cursor() as cur:
+        cur.execute(f"SELECT payload::json->>'title', count(*) FROM {schema}.clarity_proposals GROUP BY 1")
+        counts = dict(cur.fetchall())
+    admin.close()
+    assert all(n == 1 for n in counts.values()), {k: n for k, n in counts.items() if n != 1}
+    assert all(counts.get(m) == 1 for m in created)
+
+
+def test_sqlite_locked_by_another_process(make_daemon):
+    d = make_daemon(config=FAST)
+    inbox = d.state_dir / "inbox"
+    db_path = d.state_dir / "clarity.db"
+    with d.client() as c:
+        assert c.system.health().status == "ok"
+        locker = sqlite3.connect(db_path, isolation_level=None)
+        locker.execute("BEGIN EXCLUSIVE")  # another process holds the write lock
+        try:
+            first = [inbox / f"while-locked-{i}.md" for i in range(3)]
+            for i, path in enumerate(first):
+                path.write_text(f"# Locked {i}\n\n{PROSE} {uuid.uuid4()}")
+            h = wait_until(lambda: (h := c.system.health()).status == "degraded" and h, timeout=60)
+            assert h.database_ok and not h.database_writable and h.reason
+            try:
+                c.proposals.create(table="documents", fields={"title": "x"}, confidence=0.1, reasoning="x")
+                raise AssertionError("a write went through a locked database")
+            except RpcError as e:
+                assert e.code == ErrorCode.UNAVAILABLE
+            assert c.rows.list(table="documents").rows == []  # reads still work
+            more = [inbox / f"later-{i}.md" for i in range(3)]
+            for i, path in enumerate(more):
+                path.write_text(f"# Later {i}\n\n{PROSE} {uuid.uuid4()}")
+        finally:
+            locker.execute("ROLLBACK")
+            locker.close()
+        # Every file is taken as soon as writes work again, without waiting for a rescan.
+        for path in first + more:
+            wait_until(lambda p=path: (r := record_of(c, p)) is not None and r.state in ("applied", "proposed"),
+                       timeout=60)
+        assert c.system.health().status == "ok"
+
+
+def test_two_daemons_create_one_fresh_postgresql_schema_together(make_daemon):
+    admin = _admin()
+    sep = "&" if "?" in PG_URL else "?"
+    try:
+        for _ in range(3):
+            schema = "t_" + uuid.uuid4().hex[:12]
+            with admin.cursor() as cur:
+                cur.execute(f"CREATE SCHEMA {schema}")
+            url = f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+            pair = [make_daemon(database=url, start=False) for _ in range(2)]
+            with ThreadPoolExecutor(2) as pool:
+                for f in [pool.submit(p.start) for p in pair]:
+                    f.result()  # raises if that daemon died
+            for p in pair:
+                with p.client() as c:
+                    assert c.system.health().status == "ok"
+                assert p.stop() == 0
+            with admin.cursor() as cur:
+                cur.execute(f"DROP SCHEMA {schema} CASCADE")
+    finally:
+        admin.close()
