@@ -4,6 +4,8 @@ daemons creating one fresh PostgreSQL schema at the same moment."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 import threading
 import uuid
@@ -13,7 +15,7 @@ import psycopg2
 
 from daemon.protocol import ErrorCode, RpcError
 
-from conftest import PG_URL
+from conftest import PG_URL, drop_reader_role
 from ingest_helpers import PROSE, record_of, wait_until
 
 FAST = {"ingest": {"settle_s": 0.2}}
@@ -25,11 +27,30 @@ def _admin() -> psycopg2.extensions.connection:
     return conn
 
 
+def _local_ports(pid: int) -> list[int]:
+    """The local TCP ports of the sockets process ``pid`` holds (from /proc), so the test
+    finds the daemon's connections however they are named."""
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        with contextlib.suppress(OSError):
+            link = os.readlink(f"/proc/{pid}/fd/{fd}")
+            if link.startswith("socket:["):
+                inodes.add(link[8:-1])
+    ports = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError), open(table) as f:
+            for line in f.readlines()[1:]:
+                cols = line.split()
+                if cols[9] in inodes:
+                    ports.append(int(cols[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
 def _kill_backends(admin, pid: int) -> int:
-    """Terminate the daemon's own PostgreSQL connections (named clarityd-<pid>), no one else's."""
+    """Terminate the daemon's own PostgreSQL connections, no one else's (other tests share the server)."""
     with admin.cursor() as cur:
         cur.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                    "WHERE application_name = %s AND pid <> pg_backend_pid()", (f"clarityd-{pid}",))
+                    "WHERE client_port = ANY(%s) AND pid <> pg_backend_pid()", (_local_ports(pid),))
         return cur.fetchone()[0]
 
 
@@ -137,5 +158,6 @@ def test_two_daemons_create_one_fresh_postgresql_schema_together(make_daemon):
                 assert p.stop() == 0
             with admin.cursor() as cur:
                 cur.execute(f"DROP SCHEMA {schema} CASCADE")
+            drop_reader_role(admin, schema)
     finally:
         admin.close()
