@@ -84,7 +84,7 @@ def test_postgresql_backends_killed_under_load(make_daemon, pg_url):
         for _ in range(3):  # again and again, while calls are in flight
             killed += _kill_backends(admin, d.proc.pid)
             n = len(created)
-            wait_until(lambda: len(created) > n + 2, timeout=30)  # it comes back by itself
+            wait_until(lambda n=n: len(created) > n + 2, timeout=30)  # it comes back by itself
         stop.set()
         for w in workers:
             w.result()

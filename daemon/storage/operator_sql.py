@@ -58,7 +58,7 @@ def _quote_ident(name: str) -> str:
 
 
 class OperatorSql:
-    def __init__(self, store: "Store", threads: int = THREADS, queued: int = QUEUED) -> None:
+    def __init__(self, store: Store, threads: int = THREADS, queued: int = QUEUED) -> None:
         self.store = store
         self.postgres = isinstance(store.db, peewee.PostgresqlDatabase)
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="operator-sql")

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from typing import Callable
+from collections.abc import Callable
 
 from ..errors import InvalidParams
 
@@ -28,12 +28,14 @@ from ..errors import InvalidParams
 FIRST_WORDS = {"select", "with", "values", "table"}
 
 # PostgreSQL functions refused by name: set_config can switch the role (SET ROLE) or the
-# session's limits back; advisory locks outlive the transaction; the rest reach the server.
+# session's limits back; advisory locks outlive the transaction; ts_stat, ts_rewrite and
+# the *_to_xml family run SQL given as a string, which the checks here cannot see into;
+# the rest reach the server. (The reader role refuses most of these anyway.)
 PG_DENIED = re.compile(
     r"\b(set_config|pg_advisory\w*|pg_try_advisory\w*|pg_read\w*|pg_ls_\w*|pg_stat_file|lo_\w+|"
     r"pg_reload_conf|pg_rotate_logfile|pg_terminate_backend|pg_cancel_backend|pg_promote|"
     r"pg_switch_wal|dblink\w*|pg_file_\w+|pg_logdir_ls|query_to_xml\w*|table_to_xml\w*|"
-    r"cursor_to_xml\w*|pg_notify)\b"
+    r"cursor_to_xml\w*|schema_to_xml\w*|database_to_xml\w*|ts_stat|ts_rewrite|pg_notify)\b"
 )
 
 # SQLite functions refused even though the connection never enables extensions.

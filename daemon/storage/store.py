@@ -22,7 +22,8 @@ import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, AsyncIterator, Callable, Iterator, TypeVar
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any, TypeVar
 
 import peewee
 
@@ -62,7 +63,7 @@ class Store:
         # Why writes fail now (None: they work). Set and cleared under _state_lock.
         self.write_error: str | None = None
         self._state_lock = threading.Lock()
-        self._recovery_hooks: list[Callable[[], None]] = []
+        self._recovery_hooks: list[Callable[[], object]] = []
         self._closing = False
         self.register(WriteProbe)
         # Operator SQL (query.sql) has threads and connections of its own: slow or huge
@@ -101,7 +102,8 @@ class Store:
             conn = self.db._connect()  # autocommit; closed (which also unlocks) below
             with conn.cursor() as cur:
                 cur.execute("SELECT current_database(), current_schema()")
-                name = "clarity.schema:%s/%s" % cur.fetchone()
+                database, schema = cur.fetchone()
+                name = f"clarity.schema:{database}/{schema}"
                 key = int.from_bytes(hashlib.sha1(name.encode()).digest()[:8], "big", signed=True)
                 cur.execute("SELECT pg_advisory_lock(%s)", (key,))
             return conn
@@ -171,7 +173,7 @@ class Store:
             raise RuntimeError("after_commit() outside Store.write()")
         hooks.append(hook)
 
-    def on_recovered(self, hook: Callable[[], None]) -> None:
+    def on_recovered(self, hook: Callable[[], object]) -> None:
         """Call ``hook`` (from the probe's thread: make it thread-safe) whenever writes work
         again after failing."""
         self._recovery_hooks.append(hook)
