@@ -174,6 +174,10 @@ class Pipeline:
                 log.warning("ingesting %s postponed: %s", path, e.message)
                 if not job.future.done():
                     _fail_future(job.future, e)
+                if self.store.write_error is None and not self.stopping:
+                    # Writes came back before this job let go of the path, so the rescan on
+                    # recovery may have found it still here: queue it again ourselves.
+                    asyncio.get_running_loop().call_soon(self.submit, path, RETRY)
             except Exception as e:  # a bug: say so, keep working
                 log.exception("ingesting %s failed", path)
                 if not job.future.done():

@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 PROBE_FIRST_S = 0.1  # the write probe's first wait; it doubles up to PROBE_MAX_S
 PROBE_MAX_S = 2.0
+PRE_PING_IDLE_S = 1.0  # a PostgreSQL connection idle this long is checked before a write uses it
 
 
 class WriteProbe(peewee.Model):
@@ -203,11 +204,23 @@ class Store:
 
     # -- connections and failures -----------------------------------------------------
 
-    def _ensure_connection(self) -> None:
-        """This thread's connection, opened again if the last one died."""
+    def _ensure_connection(self, pre_ping: bool = False) -> None:
+        """This thread's connection, opened again if the last one died. ``pre_ping``: on
+        PostgreSQL, first check a connection idle for a while with a SELECT 1, so a write is
+        not the one to find it killed (a write that fails cannot be run again)."""
         if not self.db.is_closed() and not self.db.is_connection_usable():
             self._drop_connection()
+        now = time.monotonic()
+        if (pre_ping and self.backend == "postgresql" and not self.db.is_closed()
+                and now - getattr(self._local, "used", now) > PRE_PING_IDLE_S):
+            try:
+                self.db.execute_sql("SELECT 1")
+            except Exception as e:
+                if unavailable_reason(e) is None:
+                    raise
+                self._drop_connection()
         self.db.connect(reuse_if_open=True)
+        self._local.used = now
 
     def _drop_connection(self) -> None:
         """Forget this thread's connection, closing it if it will let us."""
@@ -289,7 +302,7 @@ class Store:
         self._refuse_if_unwritable()
         self._local.hooks = []
         try:
-            self._ensure_connection()
+            self._ensure_connection(pre_ping=True)
             with self.db.atomic():
                 result = fn(*args)
             return result, self._local.hooks
