@@ -165,3 +165,15 @@ def test_slow_operator_sql_does_not_stall_other_reads(seeded, database_url):
         results = [f.result() for f in slow_calls]
     assert finished_before == 0, ("reads waited for operator SQL", results)
     assert set(results) <= {"done", "UNAVAILABLE", "INVALID_PARAMS"}
+
+
+def test_a_table_created_at_run_time_is_readable_at_once(daemon_on):
+    """The reader role's grants (PostgreSQL) and the authorizer's tables (SQLite) follow the catalog."""
+    with daemon_on.client() as c:
+        assert c.query.sql(sql="SELECT count(*) FROM memory_documents").rows == [[0]]  # the role exists first
+        p = c.proposals.schema_tweak(action="create_table", table="contracts",
+                                     fields=[{"name": "party", "type": "string"}],
+                                     description="Signed contracts.", reasoning="legal asked")
+        assert c.proposals.approve(id=p.id).status == "applied"
+        c.proposals.create(table="contracts", fields={"party": "ACME"}, confidence=0.99)
+        assert c.query.sql(sql="SELECT party FROM memory_contracts").rows == [["ACME"]]
