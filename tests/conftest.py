@@ -6,6 +6,7 @@ the database named by $TEST_DATABASE_URL (default: the local server's `test` dat
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -67,10 +68,8 @@ def drop_reader_role(admin: Any, schema: str) -> None:
     with admin.cursor() as cur:
         cur.execute("SELECT current_database()")
         role = reader_role_name(cur.fetchone()[0], schema)
-        try:
+        with contextlib.suppress(Exception):  # still in use by a daemon being stopped: harmless to leave
             cur.execute(f'DROP ROLE IF EXISTS "{role}"')
-        except Exception:  # still in use by a daemon being stopped: harmless to leave
-            pass
 
 
 @pytest.fixture(params=BACKENDS)
