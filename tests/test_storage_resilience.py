@@ -114,6 +114,42 @@ def test_postgresql_backends_killed_under_load(make_daemon, pg_url):
     assert all(counts.get(m) == 1 for m in created)
 
 
+def test_postgresql_turning_read_only_as_after_a_failover(make_daemon, pg_url):
+    """The server the daemon reconnects to takes no writes (a standby): UNAVAILABLE and
+    degraded, not internal errors; writable again, it recovers by itself."""
+    admin = _admin()
+    user = "clarity_fo_" + uuid.uuid4().hex[:8]
+    schema = pg_url.rsplit("%3D", 1)[1]
+    with admin.cursor() as cur:
+        cur.execute(f"CREATE ROLE {user} LOGIN CREATEROLE")
+        cur.execute(f"GRANT ALL ON SCHEMA {schema} TO {user}")
+    try:
+        d = make_daemon(database=pg_url.replace("postgresql://postgres@", f"postgresql://{user}@"))
+        with d.client() as c:
+            c.proposals.create(table="documents", fields={"title": "before"}, confidence=0.1)
+            with admin.cursor() as cur:
+                cur.execute(f"ALTER ROLE {user} SET default_transaction_read_only = on")
+            _kill_backends(admin, d.proc.pid)  # what a failover does to the old primary's connections
+            try:
+                c.proposals.create(table="documents", fields={"title": "during"}, confidence=0.1)
+                raise AssertionError("a write went through a read-only server")
+            except RpcError as e:
+                assert e.code == ErrorCode.UNAVAILABLE
+            h = c.system.health()
+            assert h.status == "degraded" and not h.database_writable and h.database_ok
+            assert c.rows.list(table="documents").rows == []  # reads go on
+            with admin.cursor() as cur:
+                cur.execute(f"ALTER ROLE {user} RESET default_transaction_read_only")
+            wait_until(lambda: c.system.health().status == "ok")
+            c.proposals.create(table="documents", fields={"title": "after"}, confidence=0.1)
+        d.stop()
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f"DROP OWNED BY {user} CASCADE")
+            cur.execute(f"DROP ROLE {user}")
+        admin.close()
+
+
 def test_sqlite_locked_by_another_process(make_daemon):
     d = make_daemon(config=FAST)
     inbox = d.state_dir / "inbox"
