@@ -177,3 +177,26 @@ def test_a_table_created_at_run_time_is_readable_at_once(daemon_on):
         assert c.proposals.approve(id=p.id).status == "applied"
         c.proposals.create(table="contracts", fields={"party": "ACME"}, confidence=0.99)
         assert c.query.sql(sql="SELECT party FROM memory_contracts").rows == [["ACME"]]
+
+
+def test_too_many_operator_statements_at_once_are_unavailable(make_daemon, pg_url):
+    """Two run, eight wait; the rest are told to come back (UNAVAILABLE), not queued without end."""
+    d = make_daemon(database=pg_url)
+    start = threading.Barrier(12)
+
+    def call() -> str:
+        with d.client(timeout=60) as c:
+            c.system.health()  # connected before the barrier, so all send at once
+            start.wait()
+            try:
+                c.query.sql(sql="SELECT pg_sleep(0.5)")
+                return "done"
+            except RpcError as e:
+                return ErrorCode(e.code).name
+
+    with ThreadPoolExecutor(12) as pool:
+        results = list(pool.map(lambda _: call(), range(12)))
+    assert results.count("done") >= 2 and "UNAVAILABLE" in results, results
+    assert set(results) <= {"done", "UNAVAILABLE"}
+    with d.client() as c:
+        assert c.query.sql(sql="SELECT 1 AS one").rows == [[1]]
