@@ -48,8 +48,9 @@ async def health(ctx: CallContext, params: p.NoParams) -> p.Health:
 
 @handles(p.INFO)
 async def info(ctx: CallContext, params: p.NoParams) -> p.Info:
-    """The daemon's version, pid, paths, database (password masked), watched folders, and
-    the caller's identity and role as the daemon sees them."""
+    """The daemon's version, pid, paths, database (password masked), watched folders, the
+    caller's identity and role as the daemon sees them, and whether (and as which
+    PostgreSQL role) query.sql is offered."""
     d = ctx.daemon
     c = d.config
     return p.Info(
