@@ -38,6 +38,7 @@ class PgEventRelay:
         self.loop = asyncio.get_running_loop()
         self.channel: str | None = None
         self.conn: Any = None
+        self._fd = -1
         self.received = 0  # events from other daemons, published here
         self._retry: asyncio.TimerHandle | None = None
         self._stopped = False
@@ -73,7 +74,8 @@ class PgEventRelay:
             conn.close()
             return
         self.conn = conn
-        self.loop.add_reader(conn.fileno(), self._on_readable)
+        self._fd = conn.fileno()  # kept: a connection the server killed no longer tells its fileno()
+        self.loop.add_reader(self._fd, self._on_readable)
         log.debug("event relay listening on %s", self.channel)
 
     def _open(self) -> Any:
@@ -88,7 +90,7 @@ class PgEventRelay:
     def _close(self) -> None:
         if self.conn is not None:
             try:
-                self.loop.remove_reader(self.conn.fileno())
+                self.loop.remove_reader(self._fd)
             except (ValueError, OSError):  # already closed underneath
                 pass
             try:

@@ -63,9 +63,12 @@ class Daemon:
         self.learner = Learner(self.store, self.events)  # learns routing from operators' decisions
         self.ingest = Ingest(self)  # registers the journal's tables, so before create_tables
         self.subsystems = Subsystems(self)  # agents, work orders, playbooks, event stream: before create_tables too
-        # Before the memory tables are created: an upgrade's new tables come through proposals.
-        await self.store.write(self.governance.prepare)
-        await loop.run_in_executor(None, self.store.create_tables)
+        async with self.store.schema_lock():  # daemons starting together on one PostgreSQL take turns
+            # Before the memory tables are created: an upgrade's new tables come through proposals
+            # (prepare also replays schema changes made at run time).
+            await self.store.write(self.governance.prepare)
+            await loop.run_in_executor(None, self.store.create_tables)
+            await self.store.operator_sql.prepare()  # query.sql's read-only role (PostgreSQL)
         self.rpc = RpcServer(self)
         await self.rpc.start(c.socket, c.socket_group)
         self.jobs = Jobs(self)

@@ -6,6 +6,7 @@ the database named by $TEST_DATABASE_URL (default: the local server's `test` dat
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -56,7 +57,19 @@ def pg_url() -> Iterator[str]:
     finally:
         with admin.cursor() as cur:
             cur.execute(f"DROP SCHEMA {schema} CASCADE")
+        drop_reader_role(admin, schema)
         admin.close()
+
+
+def drop_reader_role(admin: Any, schema: str) -> None:
+    """Drop the role a daemon made for query.sql on ``schema`` (roles outlive schemas)."""
+    from daemon.storage.operator_sql import reader_role_name
+
+    with admin.cursor() as cur:
+        cur.execute("SELECT current_database()")
+        role = reader_role_name(cur.fetchone()[0], schema)
+        with contextlib.suppress(Exception):  # still in use by a daemon being stopped: harmless to leave
+            cur.execute(f'DROP ROLE IF EXISTS "{role}"')
 
 
 @pytest.fixture(params=BACKENDS)

@@ -6,7 +6,7 @@ import msgspec
 
 from ..protocol import query as p
 from ..rpc.router import CallContext, handles
-from ..storage.search import run_readonly_sql, search_tables
+from ..storage.search import search_tables
 
 
 @handles(p.SEARCH)
@@ -20,12 +20,3 @@ async def search(ctx: CallContext, params: p.Search) -> list[p.Hit]:
     hits = await store.read(search_tables, tables, params.text, params.limit)
     return msgspec.convert(hits, list[p.Hit])
 
-
-@handles(p.SQL)
-async def sql(ctx: CallContext, params: p.Sql) -> p.SqlResult:
-    """One SQL statement in a read-only transaction (the database refuses any write), with a
-    10-second limit; at most ``max_rows`` rows. Memory tables are ``memory_<name>``
-    (tables.list gives each ``db_table``). A refused or failing statement is INVALID_PARAMS."""
-    store = ctx.daemon.store
-    columns, rows, truncated = await store.read(run_readonly_sql, store.db, params.sql, params.params, params.max_rows)
-    return p.SqlResult(columns=columns, rows=rows, truncated=truncated)

@@ -18,36 +18,48 @@ from ..storage import mask_url
 
 @handles(p.HEALTH)
 async def health(ctx: CallContext, params: p.NoParams) -> p.Health:
-    """Answers whether the daemon is up and can reach its database (within 2 seconds).
+    """Answers whether the daemon is up and can read and write its database (reads are
+    tried, within 2 seconds; writes are known to fail once one has failed, until a probe
+    gets through).
 
-    ``status`` is "ok" when it can, "degraded" when it cannot. ``notices`` says what an operator
-    should know, e.g. schema-file changes left pending at start (README, "Upgrades")."""
+    ``status`` is "ok" when both work, "degraded" when either does not, and ``reason``
+    says why; ``query_sql`` says whether operator SQL is offered. ``notices`` says what an
+    operator should know, e.g. schema-file changes left pending at start (README, "Upgrades")."""
     d = ctx.daemon
+    reasons: list[str] = []
     try:
         ok = await asyncio.wait_for(d.store.read(d.store.ping), 2.0)
-    except Exception:
+    except Exception as e:
         ok = False
+        reasons.append(getattr(e, "message", None) or f"the database did not answer: {type(e).__name__}")
     notices: list[str] = []
     if ok and d.governance.upgrade_pending:
         waiting = await d.store.read(d.governance.still_pending, d.governance.upgrade_pending)
         if waiting:
             notices.append(f"{len(waiting)} change(s) in the schema files wait for an operator: proposals "
                            f"{', '.join(map(str, waiting))} (proposals.pending kind=schema)")
+    write_error = d.store.write_error
+    if write_error is not None:
+        reasons.append(f"writes fail: {write_error}")
     return p.Health(
-        status="ok" if ok else "degraded",
+        status="ok" if ok and write_error is None else "degraded",
         database=d.store.backend,
         database_ok=ok,
         uptime_s=round(time.monotonic() - d.started_monotonic, 3),
         version=__version__,
         connections=len(d.rpc.connections),
         notices=notices,
+        database_writable=write_error is None,
+        reason="; ".join(reasons),
+        query_sql=d.store.operator_sql.status,
     )
 
 
 @handles(p.INFO)
 async def info(ctx: CallContext, params: p.NoParams) -> p.Info:
-    """The daemon's version, pid, paths, database (password masked), watched folders, and
-    the caller's identity and role as the daemon sees them."""
+    """The daemon's version, pid, paths, database (password masked), watched folders, the
+    caller's identity and role as the daemon sees them, and whether (and as which
+    PostgreSQL role) query.sql is offered."""
     d = ctx.daemon
     c = d.config
     return p.Info(
@@ -62,6 +74,7 @@ async def info(ctx: CallContext, params: p.NoParams) -> p.Info:
         tables=len(d.store.catalog),
         methods=sorted(METHODS),
         caller=ctx.identity,
+        query_sql=d.store.operator_sql.status,
     )
 
 

@@ -170,7 +170,15 @@ class Pipeline:
                 if not job.future.done():
                     _fail_future(job.future, Unavailable("clarityd stopped before the file was done"))
                 raise
-            except Exception as e:  # a bug, or the database went away: say so, keep working
+            except Unavailable as e:  # the database refuses writes: a rescan picks it up once it takes them
+                log.warning("ingesting %s postponed: %s", path, e.message)
+                if not job.future.done():
+                    _fail_future(job.future, e)
+                if self.store.write_error is None and not self.stopping:
+                    # Writes came back before this job let go of the path, so the rescan on
+                    # recovery may have found it still here: queue it again ourselves.
+                    asyncio.get_running_loop().call_soon(self.submit, path, RETRY)
+            except Exception as e:  # a bug: say so, keep working
                 log.exception("ingesting %s failed", path)
                 if not job.future.done():
                     _fail_future(job.future, e)
@@ -217,6 +225,8 @@ class Pipeline:
         # proposal, and a crash before that redoes the reading anyway.
         try:
             entry, outcome = await self.commits.write(path, self._propose, entry["id"], sha, extraction, inference, features)
+        except Unavailable:
+            raise  # not the proposal's fault: nothing is recorded, the file waits for the database
         except DaemonError as e:  # the proposal was refused (bad fields, unknown table...)
             return await self._fail(path, entry["id"], sha, f"proposal refused: {e.message}")
         if outcome in ("proposed", "applied", "duplicate"):

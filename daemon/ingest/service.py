@@ -47,6 +47,10 @@ class Ingest:
         # Adding inotify watches walks the folders: off the loop.
         await asyncio.get_running_loop().run_in_executor(None, self.watcher.start)
         d.governance.on_applied.append(self._on_applied)
+        # Once the database takes writes again after refusing them, do what start-up does
+        # (catch up, resume, rescan): files that arrived meanwhile are taken at once.
+        loop = asyncio.get_running_loop()
+        d.store.on_recovered(lambda: loop.call_soon_threadsafe(self._spawn, self._start_up()))
         self._spawn(self._start_up())
         d.jobs.every(settings.rescan_interval_s, self.rescan, "ingest.rescan")
         d.jobs.every(settings.retry_check_s, self.pipeline.retry_due, "ingest.retry")
@@ -66,6 +70,12 @@ class Ingest:
         task.add_done_callback(self._tasks.discard)
 
     async def _start_up(self) -> None:
+        try:
+            await self._catch_up()
+        except Unavailable as e:  # the database refuses writes: the rescan on its recovery does this
+            log.warning("start-up catch-up postponed: %s", e.message)
+
+    async def _catch_up(self) -> None:
         store = self.daemon.store
         caught_up = await store.write(reconcile_applied, self.daemon.events)
         if caught_up:

@@ -32,6 +32,8 @@ class Sql(msgspec.Struct, forbid_unknown_fields=True):
     sql: Annotated[str, msgspec.Meta(min_length=1)]
     params: list[Any] = []
     max_rows: Annotated[int, msgspec.Meta(ge=1, le=10_000)] = 1000
+    # The reply's rows, counted as JSON, stop before this many bytes (then truncated is true).
+    max_bytes: Annotated[int, msgspec.Meta(ge=1024, le=64 * 1024 * 1024)] = 4 * 1024 * 1024
 
 
 class SqlResult(msgspec.Struct):

@@ -22,12 +22,15 @@ class Identity(msgspec.Struct):
 class Health(msgspec.Struct):
     status: str  # "ok" or "degraded"
     database: str  # "sqlite" or "postgresql"
-    database_ok: bool
+    database_ok: bool  # it answers reads
     uptime_s: float
     version: str
     connections: int
     # What an operator should know, e.g. schema-file changes waiting for a decision at start.
     notices: list[str] = []
+    database_writable: bool = True  # false while writes fail (they are UNAVAILABLE meanwhile)
+    reason: str = ""  # why the status is degraded
+    query_sql: str = ""  # whether and how query.sql is offered
 
 
 class Info(msgspec.Struct):
@@ -42,6 +45,7 @@ class Info(msgspec.Struct):
     tables: int
     methods: list[str]
     caller: Identity
+    query_sql: str = ""  # whether and how query.sql is offered (PostgreSQL: the read-only role)
 
 
 class MethodDoc(msgspec.Struct):

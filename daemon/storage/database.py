@@ -35,7 +35,11 @@ def open_database(url: str) -> peewee.Database:
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         return peewee.SqliteDatabase(path, pragmas=SQLITE_PRAGMAS)
     if scheme in ("postgres", "postgresql"):
-        return peewee.PostgresqlDatabase(**parse_url(url))
+        params = parse_url(url)
+        # Names this daemon's connections in pg_stat_activity (an operator, or a test, can
+        # tell them from other daemons' on the same server). The URL may set its own.
+        params.setdefault("application_name", f"clarityd-{os.getpid()}")
+        return peewee.PostgresqlDatabase(**params)
     raise DatabaseURLError(f"{mask_url(url)!r}: unsupported database (use sqlite:/// or postgresql://)")
 
 

@@ -1,15 +1,11 @@
-"""Text search across memory tables, and read-only SQL."""
+"""Text search across memory tables (read-only SQL is in operator_sql.py)."""
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 from typing import Any
 
-import peewee
-
 from ..catalog import TableSpec
-from ..errors import InvalidParams
 from .models import TEXT_TYPES, MemoryModel
 from .rows import field_types, list_rows
 
@@ -43,36 +39,3 @@ def search_tables(tables: list[tuple[str, type[MemoryModel], TableSpec]], text: 
             })
     return hits
 
-
-def run_readonly_sql(db: peewee.Database, sql: str, params: list[Any], max_rows: int,
-                     timeout_s: float = 10.0) -> tuple[list[str], list[list[Any]], bool]:
-    """Run one statement in a transaction the database itself keeps read-only, then roll back."""
-    if ";" in sql.strip().rstrip(";"):
-        raise InvalidParams("one statement at a time")
-    is_pg = isinstance(db, peewee.PostgresqlDatabase)
-    db.connect(reuse_if_open=True)
-    conn = db.connection()
-    try:
-        with db.manual_commit():
-            db.begin()
-            try:
-                if is_pg:
-                    db.execute_sql("SET TRANSACTION READ ONLY")
-                    db.execute_sql(f"SET LOCAL statement_timeout = {int(timeout_s * 1000)}")
-                else:
-                    db.execute_sql("PRAGMA query_only = 1")
-                    deadline = time.monotonic() + timeout_s
-                    conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
-                cursor = db.execute_sql(sql, params)
-                columns = [d[0] for d in cursor.description or []]
-                rows = cursor.fetchmany(max_rows + 1)
-            except peewee.DatabaseError as e:
-                raise InvalidParams(f"SQL refused: {e}") from None
-            finally:
-                db.rollback()
-                if not is_pg:
-                    db.execute_sql("PRAGMA query_only = 0")
-                    conn.set_progress_handler(None, 0)
-    except peewee.DatabaseError as e:
-        raise InvalidParams(f"SQL refused: {e}") from None
-    return columns, [list(r) for r in rows[:max_rows]], len(rows) > max_rows

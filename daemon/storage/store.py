@@ -2,26 +2,53 @@
 
 Every change in the daemon goes through :meth:`Store.write`, so SQLite never sees two
 writers ("database is locked") and a change and its events commit together.
+
+When the database goes away (a PostgreSQL restart, failover or killed backend; a SQLite
+file that is locked by another process, read-only, or on a full disk) the Store says so
+instead of failing with internal errors: a dead connection is dropped and opened again
+at the next use; a read that lost its connection runs once more on a new one; a write is
+never run twice (it may have committed before the connection died) but answered with
+UNAVAILABLE. Once a write has failed so, writes are refused at once (``write_error`` says
+why, and health shows it) while a probe retries a tiny write with backoff; when it gets
+through, writes resume and the recovery hooks run (ingest rescans for what arrived).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Iterator, TypeVar
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any, TypeVar
 
 import peewee
 
 from ..catalog import TableSpec
-from ..errors import NotFound
+from ..errors import NotFound, Unavailable
 from .database import backend_name
-from .models import MemoryModel, build_model, build_models
+from .failures import unavailable_reason
+from .models import MemoryModel, build_model, build_models, utcnow
+from .operator_sql import OperatorSql
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+PROBE_FIRST_S = 0.1  # the write probe's first wait; it doubles up to PROBE_MAX_S
+PROBE_MAX_S = 2.0
+PRE_PING_IDLE_S = 1.0  # a PostgreSQL connection idle this long is checked before a write uses it
+
+
+class WriteProbe(peewee.Model):
+    """One row the Store rewrites to learn whether the database takes writes again."""
+
+    id = peewee.IntegerField(primary_key=True)
+    at = peewee.DateTimeField()
+
+    class Meta:
+        table_name = "clarity_write_probe"
 
 
 class Store:
@@ -34,6 +61,15 @@ class Store:
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="db-writer")
         self._readers = ThreadPoolExecutor(readers, thread_name_prefix="db-reader")
         self._local = threading.local()
+        # Why writes fail now (None: they work). Set and cleared under _state_lock.
+        self.write_error: str | None = None
+        self._state_lock = threading.Lock()
+        self._recovery_hooks: list[Callable[[], object]] = []
+        self._closing = False
+        self.register(WriteProbe)
+        # Operator SQL (query.sql) has threads and connections of its own: slow or huge
+        # queries cannot take the readers every other call needs.
+        self.operator_sql = OperatorSql(self)
 
     # -- schema -----------------------------------------------------------------------
 
@@ -45,10 +81,39 @@ class Store:
                 self.internal_models.append(model)
 
     def create_tables(self) -> None:
-        """Create every missing table (idempotent; safe with several daemons on PostgreSQL)."""
+        """Create every missing table (idempotent). Several daemons starting at once on one
+        PostgreSQL database: hold :meth:`schema_lock` around this (CREATE TABLE IF NOT
+        EXISTS is not safe against a concurrent one)."""
         with self.db.connection_context():
             with self.db.atomic():
                 self.db.create_tables([*self.internal_models, *self.models.values()], safe=True)
+
+    @contextlib.asynccontextmanager
+    async def schema_lock(self) -> AsyncIterator[None]:
+        """On PostgreSQL, a session advisory lock (on a connection of its own) held while the
+        schema is created or migrated at start, so daemons starting together take turns.
+        The key is the database and schema: deployments sharing a server do not wait on
+        each other. On SQLite, nothing (one daemon per file; the state folder lock sees to it)."""
+        if self.backend != "postgresql":
+            yield
+            return
+        loop = asyncio.get_running_loop()
+
+        def acquire() -> Any:
+            conn = self.db._connect()  # autocommit; closed (which also unlocks) below
+            with conn.cursor() as cur:
+                cur.execute("SELECT current_database(), current_schema()")
+                database, schema = cur.fetchone()
+                name = f"clarity.schema:{database}/{schema}"
+                key = int.from_bytes(hashlib.sha1(name.encode()).digest()[:8], "big", signed=True)
+                cur.execute("SELECT pg_advisory_lock(%s)", (key,))
+            return conn
+
+        conn = await loop.run_in_executor(None, acquire)
+        try:
+            yield
+        finally:
+            await loop.run_in_executor(None, conn.close)
 
     # -- lookups ----------------------------------------------------------------------
 
@@ -80,7 +145,8 @@ class Store:
     # -- running work -----------------------------------------------------------------
 
     async def read(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run ``fn`` on a reader thread."""
+        """Run ``fn`` on a reader thread (once more on a new connection if it lost its own;
+        UNAVAILABLE if the database cannot be reached)."""
         return await asyncio.get_running_loop().run_in_executor(self._readers, self._run_read, fn, args)
 
     async def write(self, fn: Callable[..., T], *args: Any) -> T:
@@ -108,43 +174,166 @@ class Store:
             raise RuntimeError("after_commit() outside Store.write()")
         hooks.append(hook)
 
+    def on_recovered(self, hook: Callable[[], object]) -> None:
+        """Call ``hook`` (from the probe's thread: make it thread-safe) whenever writes work
+        again after failing."""
+        self._recovery_hooks.append(hook)
+
     @contextlib.contextmanager
     def savepoint(self) -> Iterator[None]:
         """From inside a write: a nested transaction. If it rolls back, the after-commit hooks
         registered inside it (its events) are dropped with it, and the rest of the write
-        stays intact: several independent changes can share one transaction (group commit)."""
+        stays intact: several independent changes can share one transaction (group commit).
+        A savepoint that finds the database unavailable raises Unavailable, and the ones
+        after it in the same transaction do so at once."""
         hooks = getattr(self._local, "hooks", None)
         if hooks is None:
             raise RuntimeError("savepoint() outside Store.write()")
+        self._refuse_if_unwritable()
         mark = len(hooks)
         try:
             with self.db.atomic():
                 yield
-        except BaseException:
+        except BaseException as e:
             del hooks[mark:]
+            reason = unavailable_reason(e) if isinstance(e, Exception) and not isinstance(e, Unavailable) else None
+            if reason is not None:
+                self._writes_failed(reason)
+                raise Unavailable(f"the database cannot be written now: {reason}") from e
             raise
 
-    def _run_read(self, fn: Callable[..., T], args: tuple) -> T:
+    # -- connections and failures -----------------------------------------------------
+
+    def _ensure_connection(self, pre_ping: bool = False) -> None:
+        """This thread's connection, opened again if the last one died. ``pre_ping``: on
+        PostgreSQL, first check a connection idle for a while with a SELECT 1, so a write is
+        not the one to find it killed (a write that fails cannot be run again)."""
+        if not self.db.is_closed() and not self.db.is_connection_usable():
+            self._drop_connection()
+        now = time.monotonic()
+        if (pre_ping and self.backend == "postgresql" and not self.db.is_closed()
+                and now - getattr(self._local, "used", now) > PRE_PING_IDLE_S):
+            try:
+                self.db.execute_sql("SELECT 1")
+            except Exception as e:
+                if unavailable_reason(e) is None:
+                    raise
+                self._drop_connection()
         self.db.connect(reuse_if_open=True)
-        return fn(*args)
+        self._local.used = now
+
+    def _drop_connection(self) -> None:
+        """Forget this thread's connection, closing it if it will let us."""
+        conn = None if self.db.is_closed() else self.db._state.conn
+        self.db.dispose()
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.close()
+
+    def _refuse_if_unwritable(self) -> None:
+        if self.write_error is not None and not getattr(self._local, "probing", False):
+            raise Unavailable(f"the database cannot be written now: {self.write_error}; retrying by itself")
+
+    def _writes_failed(self, reason: str) -> None:
+        """Say writes fail (health shows it), and start probing for when they work again."""
+        with self._state_lock:
+            if self.write_error is not None or self._closing:
+                return
+            self.write_error = reason
+        log.warning("database writes are failing: %s; answering UNAVAILABLE until they work again", reason)
+        threading.Thread(target=self._probe_until_writable, name="db-write-probe", daemon=True).start()
+
+    def _probe_until_writable(self) -> None:
+        wait = PROBE_FIRST_S
+        while not self._closing:
+            time.sleep(wait)
+            try:
+                self._writer.submit(self._probe_write).result()
+            except RuntimeError:
+                return  # the writer was shut down: the daemon is stopping
+            except Exception as e:
+                with self._state_lock:
+                    self.write_error = unavailable_reason(e) or f"{type(e).__name__}: {e}"
+                wait = min(wait * 2, PROBE_MAX_S)
+                continue
+            with self._state_lock:
+                self.write_error = None
+            log.warning("database writes work again")
+            for hook in self._recovery_hooks:
+                try:
+                    hook()
+                except Exception:
+                    log.exception("recovery hook failed")
+            return
+
+    def _probe_write(self) -> None:
+        """On the writer thread: one tiny real write (a lock, a read-only file or a full disk
+        all refuse it)."""
+        self._local.probing = True
+        try:
+            self._ensure_connection()
+            with self.db.atomic():
+                WriteProbe.insert(id=1, at=utcnow()).on_conflict(
+                    conflict_target=[WriteProbe.id], update={WriteProbe.at: utcnow()}
+                ).execute()
+        except Exception as e:
+            if unavailable_reason(e) is not None and self.backend == "postgresql":
+                self._drop_connection()
+            raise
+        finally:
+            self._local.probing = False
+
+    def _run_read(self, fn: Callable[..., T], args: tuple) -> T:
+        for attempt in (1, 2):
+            try:
+                self._ensure_connection()
+                return fn(*args)
+            except Exception as e:
+                reason = unavailable_reason(e)
+                if reason is None:
+                    raise
+                self._drop_connection()
+                if attempt == 2 or self.backend != "postgresql":
+                    raise Unavailable(f"the database cannot be read now: {reason}") from e
+                log.info("database connection lost (%s); reading again on a new one", reason)
+        raise AssertionError("unreachable")
 
     def _run_write(self, fn: Callable[..., T], args: tuple) -> tuple[T, list[Callable[[], None]]]:
-        self.db.connect(reuse_if_open=True)
+        self._refuse_if_unwritable()
         self._local.hooks = []
         try:
+            self._ensure_connection(pre_ping=True)
             with self.db.atomic():
                 result = fn(*args)
             return result, self._local.hooks
+        except Unavailable:
+            raise
+        except Exception as e:
+            # Never run again here: a commit that lost its connection may have gone through.
+            reason = unavailable_reason(e)
+            if reason is None:
+                raise
+            if self.backend == "postgresql":
+                self._drop_connection()
+            self._writes_failed(reason)
+            raise Unavailable(f"the database cannot be written now: {reason}") from e
         finally:
             self._local.hooks = None
 
     def ping(self) -> bool:
-        self.db.connect(reuse_if_open=True)
         self.db.execute_sql("SELECT 1").fetchone()
         return True
 
     def close(self) -> None:
         """Finish queued work and close the connections (SQLite checkpoints its WAL here)."""
+        self._closing = True
+        self.operator_sql.close()
         for pool in (self._readers, self._writer):
-            pool.submit(self.db.close).result()
+            pool.submit(self._close_quietly).result()
             pool.shutdown(wait=True)
+
+    def _close_quietly(self) -> None:
+        try:
+            self.db.close()
+        except peewee.PeeweeException:
+            self._drop_connection()  # a dead connection: nothing to flush
