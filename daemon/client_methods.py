@@ -9,16 +9,16 @@ from collections.abc import Awaitable, Callable
 
 import msgspec
 
-from daemon.protocol.coding_agent import CODE_CHANGES, CodeChanges, CodingStats, CodingStatsQuery, Count, CreateWorkOrder, DEPLOYED, Deployed, GET, MoveWorkOrder, STATS, STATUS, TEST_RESULTS, TestResults, WORK_ORDER, WorkOrder, WorkOrderId, WorkOrderRef, WorkOrderState
+from daemon.protocol.coding_agent import CODE_CHANGES, CodeChanges, CodingStats, CodingStatsQuery, Count, CreateWorkOrder, DEPLOYED, Deployed, GET, MoveWorkOrder, STATS, STATUS, TEST_RESULTS, TestCounts, TestResults, WORK_ORDER, WorkOrder, WorkOrderId, WorkOrderRef, WorkOrderState
 from daemon.protocol.events import EventId, EventPage, LIST, ListEvents, Prefix, SUBSCRIBE, Subscribe, Subscribed, UNSUBSCRIBE, Unsubscribe, Unsubscribed
 from daemon.protocol.ingest import FILE, IngestFile, IngestRecord, IngestStatus, IngestStatusParams, RETRY, Retried, RetryParams, STATUS as ingest_STATUS
-from daemon.protocol.proposals import APPROVE, Approve, CREATE, Confidence, CreateProposal, FieldDef, GET as proposals_GET, HISTORY, ListHistory, ListPending, PENDING, POLICY, PageSize, PolicyInfo, Proposal, ProposalPage, ProposalRef, REJECT, REVERT, Reject, Revert, SCHEMA_TWEAK, SchemaTweak
+from daemon.protocol.proposals import APPROVE, AUDIT, Approve, AuditPage, CREATE, Confidence, CreateProposal, FieldDef, GET as proposals_GET, HISTORY, ListAudit, ListHistory, ListPending, PENDING, POLICY, PageSize, PolicyInfo, Proposal, ProposalPage, ProposalRef, REJECT, REVERT, Reject, Revert, SCHEMA_TWEAK, SchemaTweak
 from daemon.protocol.query import Hit, SEARCH, SQL, Search, Sql, SqlResult
 from daemon.protocol.registry import Method, NoParams
 from daemon.protocol.rows import DELETE, DeleteRow, EXPORT, Export, ExportRows, GET as rows_GET, GetRow, LIST as rows_LIST, ListRows, RowPage, UPDATE, UpdateRow
-from daemon.protocol.self_healing import LOG, LogPlaybookRun, PlaybookName, PlaybookRef, PlaybookRun, PlaybookStats, RiskLevel, STATS as self_healing_STATS, TOP_PLAYBOOKS, TopPlaybooks
+from daemon.protocol.self_healing import DurationMs, ExecutionResult, LOG, LogPlaybookRun, PlaybookName, PlaybookRef, PlaybookRun, PlaybookStats, RiskLevel, STATS as self_healing_STATS, TOP_PLAYBOOKS, TopPlaybooks
 from daemon.protocol.sub_agents import ACTIVE, ActiveAgents, Agent, AgentId, AgentRef, AgentStats, AgentStatus, AgentType, Beat, FLEET_STATS, FleetStats, HEARTBEAT, Heartbeat, REGISTER, RETIRE, RegisterAgent, RetireAgent, STATS as sub_agents_STATS, STATUS as sub_agents_STATUS, SetAgentStatus, TASK_COMPLETION, TaskCompletion
-from daemon.protocol.system import DESCRIBE, DescribeMethods, HEALTH, Health, INFO, Info, MethodDoc, RELOAD, Reloaded
+from daemon.protocol.system import BACKUP, Backup, BackupParams, DESCRIBE, DescribeMethods, HEALTH, Health, INFO, Info, MethodDoc, RELOAD, Reloaded
 from daemon.protocol.tables import DESCRIBE as tables_DESCRIBE, LIST as tables_LIST, TableDescription, TableRef, TableSummary
 from datetime import datetime
 from msgspec import UnsetType
@@ -51,7 +51,7 @@ class CodingAgentMethods(_Namespace):
     def code_changes(self, params: CodeChanges | dict[str, Any], /) -> WorkOrder: ...
 
     @overload
-    def code_changes(self, *, work_order_id: WorkOrderId, files: builtins.list[str] = ..., lines_added: Count = ..., lines_removed: Count = ...) -> WorkOrder: ...
+    def code_changes(self, *, work_order_id: WorkOrderId, files: builtins.list[str] = ..., lines_added: Count = ..., lines_removed: Count = ..., affected_files: builtins.list[str] | None = ...) -> WorkOrder: ...
 
     def code_changes(self, params: Any = None, **kwargs: Any) -> WorkOrder:
         """Report files and lines changed for a work order. (``coding_agent.code_changes``, agent)"""
@@ -61,7 +61,7 @@ class CodingAgentMethods(_Namespace):
     def log_code_changes(self, params: CodeChanges | dict[str, Any], /) -> WorkOrder: ...
 
     @overload
-    def log_code_changes(self, *, work_order_id: WorkOrderId, files: builtins.list[str] = ..., lines_added: Count = ..., lines_removed: Count = ...) -> WorkOrder: ...
+    def log_code_changes(self, *, work_order_id: WorkOrderId, files: builtins.list[str] = ..., lines_added: Count = ..., lines_removed: Count = ..., affected_files: builtins.list[str] | None = ...) -> WorkOrder: ...
 
     def log_code_changes(self, params: Any = None, **kwargs: Any) -> WorkOrder:
         """Report files and lines changed for a work order. (``coding_agent.code_changes``, agent)"""
@@ -171,7 +171,7 @@ class CodingAgentMethods(_Namespace):
     def test_results(self, params: TestResults | dict[str, Any], /) -> WorkOrder: ...
 
     @overload
-    def test_results(self, *, work_order_id: WorkOrderId, total: Count, passed: Count, failed: Count = ...) -> WorkOrder: ...
+    def test_results(self, *, work_order_id: WorkOrderId, total: Count = ..., passed: Count = ..., failed: Count = ..., test_results: TestCounts | None = ...) -> WorkOrder: ...
 
     def test_results(self, params: Any = None, **kwargs: Any) -> WorkOrder:
         """Report a test run; its pass rate sets the work order's trust. (``coding_agent.test_results``, agent)"""
@@ -181,7 +181,7 @@ class CodingAgentMethods(_Namespace):
     def log_test_results(self, params: TestResults | dict[str, Any], /) -> WorkOrder: ...
 
     @overload
-    def log_test_results(self, *, work_order_id: WorkOrderId, total: Count, passed: Count, failed: Count = ...) -> WorkOrder: ...
+    def log_test_results(self, *, work_order_id: WorkOrderId, total: Count = ..., passed: Count = ..., failed: Count = ..., test_results: TestCounts | None = ...) -> WorkOrder: ...
 
     def log_test_results(self, params: Any = None, **kwargs: Any) -> WorkOrder:
         """Report a test run; its pass rate sets the work order's trust. (``coding_agent.test_results``, agent)"""
@@ -290,6 +290,16 @@ class ProposalsMethods(_Namespace):
         return self._call(APPROVE, params, kwargs)
 
     @overload
+    def audit(self, params: ListAudit | dict[str, Any], /) -> AuditPage: ...
+
+    @overload
+    def audit(self, *, proposal_id: int | None = ..., table: str | None = ..., actor: str | None = ..., action: str | None = ..., order: Literal['asc', 'desc'] = ..., limit: PageSize = ..., cursor: str | None = ...) -> AuditPage: ...
+
+    def audit(self, params: Any = None, **kwargs: Any) -> AuditPage:
+        """The audit trail: every decision, newest first; filter by proposal, table, actor, action. (``proposals.audit``, reader)"""
+        return self._call(AUDIT, params, kwargs)
+
+    @overload
     def create(self, params: CreateProposal | dict[str, Any], /) -> Proposal: ...
 
     @overload
@@ -381,7 +391,7 @@ class QueryMethods(_Namespace):
     def sql(self, params: Sql | dict[str, Any], /) -> SqlResult: ...
 
     @overload
-    def sql(self, *, sql: Annotated[str, msgspec.Meta(min_length=1)], params: builtins.list[Any] = ..., max_rows: Annotated[int, msgspec.Meta(ge=1, le=10000)] = ...) -> SqlResult: ...
+    def sql(self, *, sql: Annotated[str, msgspec.Meta(min_length=1)], params: builtins.list[Any] = ..., max_rows: Annotated[int, msgspec.Meta(ge=1, le=10000)] = ..., max_bytes: Annotated[int, msgspec.Meta(ge=1024, le=64 * 1024 * 1024)] = ...) -> SqlResult: ...
 
     def sql(self, params: Any = None, **kwargs: Any) -> SqlResult:
         """Run one read-only SQL statement. (``query.sql``, operator)"""
@@ -449,7 +459,7 @@ class SelfHealingMethods(_Namespace):
     def log(self, params: LogPlaybookRun | dict[str, Any], /) -> PlaybookRun: ...
 
     @overload
-    def log(self, *, playbook_name: PlaybookName, success: bool, trigger_conditions: dict[str, Any] | builtins.list[Any] | str | None = ..., trigger_event: str | None = ..., actions: builtins.list[Any] = ..., target_components: builtins.list[str] = ..., duration_ms: Annotated[float, msgspec.Meta(ge=0)] | None = ..., risk_level: RiskLevel = ..., error: str | None = ..., rolled_back: bool = ..., approved_by: str | None = ..., attempt: Annotated[int, msgspec.Meta(ge=1, le=2 ** 31 - 1)] | None = ..., health_before: dict[str, Any] | None = ..., health_after: dict[str, Any] | None = ..., executed_at: datetime | None = ...) -> PlaybookRun: ...
+    def log(self, *, playbook_name: PlaybookName, success: bool = ..., trigger_conditions: dict[str, Any] | builtins.list[Any] | str | None = ..., trigger_event: str | None = ..., actions: builtins.list[Any] = ..., target_components: builtins.list[str] = ..., duration_ms: DurationMs | None = ..., risk_level: RiskLevel = ..., error: str | None = ..., rolled_back: bool = ..., approved_by: str | None = ..., attempt: Annotated[int, msgspec.Meta(ge=1, le=2 ** 31 - 1)] | None = ..., health_before: dict[str, Any] | None = ..., health_after: dict[str, Any] | None = ..., executed_at: datetime | None = ..., execution_result: ExecutionResult | None = ...) -> PlaybookRun: ...
 
     def log(self, params: Any = None, **kwargs: Any) -> PlaybookRun:
         """Record a playbook run: triggers, actions, targets, outcome, duration, risk. (``self_healing.log``, agent)"""
@@ -459,7 +469,7 @@ class SelfHealingMethods(_Namespace):
     def log_playbook_execution(self, params: LogPlaybookRun | dict[str, Any], /) -> PlaybookRun: ...
 
     @overload
-    def log_playbook_execution(self, *, playbook_name: PlaybookName, success: bool, trigger_conditions: dict[str, Any] | builtins.list[Any] | str | None = ..., trigger_event: str | None = ..., actions: builtins.list[Any] = ..., target_components: builtins.list[str] = ..., duration_ms: Annotated[float, msgspec.Meta(ge=0)] | None = ..., risk_level: RiskLevel = ..., error: str | None = ..., rolled_back: bool = ..., approved_by: str | None = ..., attempt: Annotated[int, msgspec.Meta(ge=1, le=2 ** 31 - 1)] | None = ..., health_before: dict[str, Any] | None = ..., health_after: dict[str, Any] | None = ..., executed_at: datetime | None = ...) -> PlaybookRun: ...
+    def log_playbook_execution(self, *, playbook_name: PlaybookName, success: bool = ..., trigger_conditions: dict[str, Any] | builtins.list[Any] | str | None = ..., trigger_event: str | None = ..., actions: builtins.list[Any] = ..., target_components: builtins.list[str] = ..., duration_ms: DurationMs | None = ..., risk_level: RiskLevel = ..., error: str | None = ..., rolled_back: bool = ..., approved_by: str | None = ..., attempt: Annotated[int, msgspec.Meta(ge=1, le=2 ** 31 - 1)] | None = ..., health_before: dict[str, Any] | None = ..., health_after: dict[str, Any] | None = ..., executed_at: datetime | None = ..., execution_result: ExecutionResult | None = ...) -> PlaybookRun: ...
 
     def log_playbook_execution(self, params: Any = None, **kwargs: Any) -> PlaybookRun:
         """Record a playbook run: triggers, actions, targets, outcome, duration, risk. (``self_healing.log``, agent)"""
@@ -682,6 +692,16 @@ class SystemMethods(_Namespace):
     """``system.*`` methods."""
 
     @overload
+    def backup(self, params: BackupParams | dict[str, Any], /) -> Backup: ...
+
+    @overload
+    def backup(self, *, path: str) -> Backup: ...
+
+    def backup(self, params: Any = None, **kwargs: Any) -> Backup:
+        """Back up the database into a new file while the daemon runs (clarity restore puts it back). (``system.backup``, operator)"""
+        return self._call(BACKUP, params, kwargs)
+
+    @overload
     def describe(self, params: DescribeMethods | dict[str, Any], /) -> builtins.list[MethodDoc]: ...
 
     @overload
@@ -729,7 +749,7 @@ class AsyncCodingAgentMethods(_AsyncNamespace):
     async def code_changes(self, params: CodeChanges | dict[str, Any], /) -> WorkOrder: ...
 
     @overload
-    async def code_changes(self, *, work_order_id: WorkOrderId, files: builtins.list[str] = ..., lines_added: Count = ..., lines_removed: Count = ...) -> WorkOrder: ...
+    async def code_changes(self, *, work_order_id: WorkOrderId, files: builtins.list[str] = ..., lines_added: Count = ..., lines_removed: Count = ..., affected_files: builtins.list[str] | None = ...) -> WorkOrder: ...
 
     async def code_changes(self, params: Any = None, **kwargs: Any) -> WorkOrder:
         """Report files and lines changed for a work order. (``coding_agent.code_changes``, agent)"""
@@ -739,7 +759,7 @@ class AsyncCodingAgentMethods(_AsyncNamespace):
     async def log_code_changes(self, params: CodeChanges | dict[str, Any], /) -> WorkOrder: ...
 
     @overload
-    async def log_code_changes(self, *, work_order_id: WorkOrderId, files: builtins.list[str] = ..., lines_added: Count = ..., lines_removed: Count = ...) -> WorkOrder: ...
+    async def log_code_changes(self, *, work_order_id: WorkOrderId, files: builtins.list[str] = ..., lines_added: Count = ..., lines_removed: Count = ..., affected_files: builtins.list[str] | None = ...) -> WorkOrder: ...
 
     async def log_code_changes(self, params: Any = None, **kwargs: Any) -> WorkOrder:
         """Report files and lines changed for a work order. (``coding_agent.code_changes``, agent)"""
@@ -849,7 +869,7 @@ class AsyncCodingAgentMethods(_AsyncNamespace):
     async def test_results(self, params: TestResults | dict[str, Any], /) -> WorkOrder: ...
 
     @overload
-    async def test_results(self, *, work_order_id: WorkOrderId, total: Count, passed: Count, failed: Count = ...) -> WorkOrder: ...
+    async def test_results(self, *, work_order_id: WorkOrderId, total: Count = ..., passed: Count = ..., failed: Count = ..., test_results: TestCounts | None = ...) -> WorkOrder: ...
 
     async def test_results(self, params: Any = None, **kwargs: Any) -> WorkOrder:
         """Report a test run; its pass rate sets the work order's trust. (``coding_agent.test_results``, agent)"""
@@ -859,7 +879,7 @@ class AsyncCodingAgentMethods(_AsyncNamespace):
     async def log_test_results(self, params: TestResults | dict[str, Any], /) -> WorkOrder: ...
 
     @overload
-    async def log_test_results(self, *, work_order_id: WorkOrderId, total: Count, passed: Count, failed: Count = ...) -> WorkOrder: ...
+    async def log_test_results(self, *, work_order_id: WorkOrderId, total: Count = ..., passed: Count = ..., failed: Count = ..., test_results: TestCounts | None = ...) -> WorkOrder: ...
 
     async def log_test_results(self, params: Any = None, **kwargs: Any) -> WorkOrder:
         """Report a test run; its pass rate sets the work order's trust. (``coding_agent.test_results``, agent)"""
@@ -968,6 +988,16 @@ class AsyncProposalsMethods(_AsyncNamespace):
         return await self._call(APPROVE, params, kwargs)
 
     @overload
+    async def audit(self, params: ListAudit | dict[str, Any], /) -> AuditPage: ...
+
+    @overload
+    async def audit(self, *, proposal_id: int | None = ..., table: str | None = ..., actor: str | None = ..., action: str | None = ..., order: Literal['asc', 'desc'] = ..., limit: PageSize = ..., cursor: str | None = ...) -> AuditPage: ...
+
+    async def audit(self, params: Any = None, **kwargs: Any) -> AuditPage:
+        """The audit trail: every decision, newest first; filter by proposal, table, actor, action. (``proposals.audit``, reader)"""
+        return await self._call(AUDIT, params, kwargs)
+
+    @overload
     async def create(self, params: CreateProposal | dict[str, Any], /) -> Proposal: ...
 
     @overload
@@ -1059,7 +1089,7 @@ class AsyncQueryMethods(_AsyncNamespace):
     async def sql(self, params: Sql | dict[str, Any], /) -> SqlResult: ...
 
     @overload
-    async def sql(self, *, sql: Annotated[str, msgspec.Meta(min_length=1)], params: builtins.list[Any] = ..., max_rows: Annotated[int, msgspec.Meta(ge=1, le=10000)] = ...) -> SqlResult: ...
+    async def sql(self, *, sql: Annotated[str, msgspec.Meta(min_length=1)], params: builtins.list[Any] = ..., max_rows: Annotated[int, msgspec.Meta(ge=1, le=10000)] = ..., max_bytes: Annotated[int, msgspec.Meta(ge=1024, le=64 * 1024 * 1024)] = ...) -> SqlResult: ...
 
     async def sql(self, params: Any = None, **kwargs: Any) -> SqlResult:
         """Run one read-only SQL statement. (``query.sql``, operator)"""
@@ -1127,7 +1157,7 @@ class AsyncSelfHealingMethods(_AsyncNamespace):
     async def log(self, params: LogPlaybookRun | dict[str, Any], /) -> PlaybookRun: ...
 
     @overload
-    async def log(self, *, playbook_name: PlaybookName, success: bool, trigger_conditions: dict[str, Any] | builtins.list[Any] | str | None = ..., trigger_event: str | None = ..., actions: builtins.list[Any] = ..., target_components: builtins.list[str] = ..., duration_ms: Annotated[float, msgspec.Meta(ge=0)] | None = ..., risk_level: RiskLevel = ..., error: str | None = ..., rolled_back: bool = ..., approved_by: str | None = ..., attempt: Annotated[int, msgspec.Meta(ge=1, le=2 ** 31 - 1)] | None = ..., health_before: dict[str, Any] | None = ..., health_after: dict[str, Any] | None = ..., executed_at: datetime | None = ...) -> PlaybookRun: ...
+    async def log(self, *, playbook_name: PlaybookName, success: bool = ..., trigger_conditions: dict[str, Any] | builtins.list[Any] | str | None = ..., trigger_event: str | None = ..., actions: builtins.list[Any] = ..., target_components: builtins.list[str] = ..., duration_ms: DurationMs | None = ..., risk_level: RiskLevel = ..., error: str | None = ..., rolled_back: bool = ..., approved_by: str | None = ..., attempt: Annotated[int, msgspec.Meta(ge=1, le=2 ** 31 - 1)] | None = ..., health_before: dict[str, Any] | None = ..., health_after: dict[str, Any] | None = ..., executed_at: datetime | None = ..., execution_result: ExecutionResult | None = ...) -> PlaybookRun: ...
 
     async def log(self, params: Any = None, **kwargs: Any) -> PlaybookRun:
         """Record a playbook run: triggers, actions, targets, outcome, duration, risk. (``self_healing.log``, agent)"""
@@ -1137,7 +1167,7 @@ class AsyncSelfHealingMethods(_AsyncNamespace):
     async def log_playbook_execution(self, params: LogPlaybookRun | dict[str, Any], /) -> PlaybookRun: ...
 
     @overload
-    async def log_playbook_execution(self, *, playbook_name: PlaybookName, success: bool, trigger_conditions: dict[str, Any] | builtins.list[Any] | str | None = ..., trigger_event: str | None = ..., actions: builtins.list[Any] = ..., target_components: builtins.list[str] = ..., duration_ms: Annotated[float, msgspec.Meta(ge=0)] | None = ..., risk_level: RiskLevel = ..., error: str | None = ..., rolled_back: bool = ..., approved_by: str | None = ..., attempt: Annotated[int, msgspec.Meta(ge=1, le=2 ** 31 - 1)] | None = ..., health_before: dict[str, Any] | None = ..., health_after: dict[str, Any] | None = ..., executed_at: datetime | None = ...) -> PlaybookRun: ...
+    async def log_playbook_execution(self, *, playbook_name: PlaybookName, success: bool = ..., trigger_conditions: dict[str, Any] | builtins.list[Any] | str | None = ..., trigger_event: str | None = ..., actions: builtins.list[Any] = ..., target_components: builtins.list[str] = ..., duration_ms: DurationMs | None = ..., risk_level: RiskLevel = ..., error: str | None = ..., rolled_back: bool = ..., approved_by: str | None = ..., attempt: Annotated[int, msgspec.Meta(ge=1, le=2 ** 31 - 1)] | None = ..., health_before: dict[str, Any] | None = ..., health_after: dict[str, Any] | None = ..., executed_at: datetime | None = ..., execution_result: ExecutionResult | None = ...) -> PlaybookRun: ...
 
     async def log_playbook_execution(self, params: Any = None, **kwargs: Any) -> PlaybookRun:
         """Record a playbook run: triggers, actions, targets, outcome, duration, risk. (``self_healing.log``, agent)"""
@@ -1358,6 +1388,16 @@ class AsyncSubAgentsMethods(_AsyncNamespace):
 
 class AsyncSystemMethods(_AsyncNamespace):
     """``system.*`` methods."""
+
+    @overload
+    async def backup(self, params: BackupParams | dict[str, Any], /) -> Backup: ...
+
+    @overload
+    async def backup(self, *, path: str) -> Backup: ...
+
+    async def backup(self, params: Any = None, **kwargs: Any) -> Backup:
+        """Back up the database into a new file while the daemon runs (clarity restore puts it back). (``system.backup``, operator)"""
+        return await self._call(BACKUP, params, kwargs)
 
     @overload
     async def describe(self, params: DescribeMethods | dict[str, Any], /) -> builtins.list[MethodDoc]: ...
