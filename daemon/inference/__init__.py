@@ -15,7 +15,8 @@ from ..catalog import TableSpec
 from ..extract.types import Extraction
 from .build import build_fields
 from .lexicon import lexicon_for
-from .scoring import DOCUMENTS, GENERIC_KIND_TABLES, Score, describe, score_columns, score_text
+from .scoring import DOCUMENTS, GENERIC_KIND_TABLES, Score, describe, score_text
+from .structured import FRONT_MATTER_WEIGHT, StructuredChoice, structured_choice
 from .types import Inference
 
 if TYPE_CHECKING:
@@ -30,6 +31,9 @@ DOMAIN_SURE_SCORE = 9.0
 DOMAIN_SURE_RATIO = 2.2
 DOMAIN_SURE_DISTINCT = 4  # different keywords or patterns behind a sure domain routing
 GENERAL_WEIGHT = 1.0  # how much general-document evidence a domain table must beat
+# A JSON or XML document whose keys no table's fields explain: its words alone route it,
+# and words of a config are no evidence to file it unseen.
+UNEXPLAINED_KEYS_CAP = 0.86
 
 
 def _fallback_table(kind: str, catalog: dict[str, TableSpec]) -> str:
@@ -42,9 +46,17 @@ def _fallback_table(kind: str, catalog: dict[str, TableSpec]) -> str:
     return DOCUMENTS if DOCUMENTS in catalog else next(iter(catalog))
 
 
-def _document_choice(ex: Extraction, catalog: dict[str, TableSpec]) -> tuple[str, float, list[str], dict[str, float]]:
+def _document_choice(ex: Extraction, catalog: dict[str, TableSpec], front: StructuredChoice | None = None,
+                     ) -> tuple[str, float, list[str], dict[str, float]]:
     lex = lexicon_for(catalog)
     scored = score_text(ex, list(catalog), lex)
+    if front is not None and front.match is not None and front.match.table in scored.scores:
+        # Front matter that names a table's fields (model, temperature, max_tokens) is evidence
+        # as strong as a title; each mapped key counts as a distinct piece of it.
+        s = scored.scores[front.match.table]
+        s.score += FRONT_MATTER_WEIGHT * front.match.strength
+        s.evidence.append("front matter: " + ", ".join(f"{k}->{f}" for k, f in front.match.mapping.items()))
+        s.distinct.update(f"key {k}" for k in front.match.mapping)
     general = scored.scores.get(DOCUMENTS, Score(DOCUMENTS))
     domain = [s for s in scored.ranked() if s.table != DOCUMENTS]
     top = domain[0] if domain else Score(DOCUMENTS)
@@ -82,34 +94,6 @@ def _document_choice(ex: Extraction, catalog: dict[str, TableSpec]) -> tuple[str
     return top.table, conf, reasons, scores
 
 
-def _dataset_choice(ex: Extraction, catalog: dict[str, TableSpec]) -> tuple[str, float, list[str], dict[str, float]]:
-    lex = lexicon_for(catalog)
-    columns = ex.metadata.get("columns") or []
-    field_names = {name: {f.name for f in spec.fields} for name, spec in catalog.items() if name != "datasets"}
-    col_scores = score_columns(columns, [n for n in catalog if n != "datasets"], lex, field_names)
-    ranked = sorted(col_scores.values(), key=lambda s: (-s.score, s.table))
-    fmt = ex.metadata.get("format", "data")
-    generic = _fallback_table("dataset", catalog)
-    reasons = [f"{fmt} with {ex.metadata.get('row_count', 0)} rows and {len(columns)} columns"]
-    scores = {s.table: s.score for s in ranked[:5]}
-    if ranked:
-        top = ranked[0]
-        n = len(top.column_matches)
-        share = n / max(len(columns), 1)
-        second = len(ranked[1].column_matches) if len(ranked) > 1 else 0
-        if n >= 3 and share >= 0.4 and n > second:
-            if n >= 4 and share >= 0.6 and n >= second + 2:
-                conf = 0.94
-            else:
-                conf = 0.78 if n >= 4 else 0.68
-            reasons.append(f"its columns fit {top.table}: {describe(top)}")
-            return top.table, conf, reasons, scores
-        reasons.append(f"some columns resemble {top.table} ({', '.join(top.column_matches[:5])}), too few to route")
-        conf = 0.9 if n >= 2 else 0.93
-        return generic, conf, reasons, scores
-    return generic, 0.95, reasons + ["no domain table's columns match"], scores
-
-
 def _code_choice(ex: Extraction, catalog: dict[str, TableSpec]) -> tuple[str, float, list[str], dict[str, float]]:
     table = _fallback_table("code", catalog)
     lang = ex.metadata.get("language")
@@ -135,20 +119,31 @@ def _media_choice(ex: Extraction, catalog: dict[str, TableSpec]) -> tuple[str, f
 def infer(extraction: Extraction, catalog: dict[str, TableSpec], learner: "Learner | None" = None) -> Inference:
     """Choose the table for ``extraction``, fill its fields and say how sure and why."""
     kind = extraction.kind
-    if kind == "media":
+    structured = structured_choice(extraction, catalog) if kind != "media" else None
+    match = None
+    if structured is not None and structured.table is not None and structured.shape.format != "front matter":
+        table, conf, reasons, scores = structured.table, structured.confidence, structured.reasons, structured.scores
+        match = structured.match
+    elif kind == "media":
         table, conf, reasons, scores = _media_choice(extraction, catalog)
     elif kind == "code":
         table, conf, reasons, scores = _code_choice(extraction, catalog)
-    elif kind == "dataset":
-        table, conf, reasons, scores = _dataset_choice(extraction, catalog)
     else:
-        table, conf, reasons, scores = _document_choice(extraction, catalog)
+        front = structured if structured is not None and structured.shape.format == "front matter" else None
+        table, conf, reasons, scores = _document_choice(extraction, catalog, front)
+        if structured is not None and front is None:
+            # JSON or XML whose keys settle nothing: the words decide, and are not enough to be sure.
+            conf = min(conf, UNEXPLAINED_KEYS_CAP)
+            reasons = structured.reasons + reasons
     if learner is not None:
         table, conf, learned = learner.adjust(extraction, table, conf, catalog)
         if learned:
             reasons.append(learned)
-    fields, rows, field_notes = build_fields(catalog[table], extraction)
-    if field_notes:
-        reasons.append("fields: " + ", ".join(field_notes[:12]))
-    return Inference(table=table, confidence=round(min(max(conf, 0.0), 0.99), 3), fields=fields,
-                     reasoning="; ".join(reasons), rows=rows)
+    if match is not None and match.table != table:
+        match = None  # a lesson moved the file: the mapping was for the other table
+    built = build_fields(catalog[table], extraction, match, structured.shape if structured else None)
+    if built.notes:
+        reasons.append("fields: " + ", ".join(built.notes[:12]))
+    return Inference(table=table, confidence=round(min(max(conf, 0.0), 0.99), 3), fields=built.fields,
+                     reasoning="; ".join(reasons), rows=built.rows, field_confidence=built.confidence,
+                     mapping=built.mapping)

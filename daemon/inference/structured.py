@@ -1,0 +1,118 @@
+"""Routing a structured file (records, configs, front matter) by what its keys name.
+
+The format says how a file is written, not what it is about: a YAML of ``schedule``,
+``retention_days`` and ``rpo_minutes`` is a backup plan, a CSV of ``severity`` and
+``resolved_at`` an incident register. A generic table (datasets for records, codebases
+for YAML/TOML) is chosen with confidence only when no domain table has a real claim on
+the keys; a manifest is code when its keys are a manifest's (codebases' column hints).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..catalog import TableSpec
+from ..extract.types import Extraction
+from .schema_match import TableMatch, match_tables
+from .shapes import Shape, shape_of
+
+GENERIC = ("documents", "datasets", "codebases", "media")
+CODE = "codebases"
+
+# A real claim: specific keys (each fitting at most ~5 tables) whose values fit, adding up
+# to about two exact field names...
+CLAIM_STRENGTH = 1.8
+CLAIM_DISTINCT = 2
+# ...that are a fair share of the file: 2 of a config's 40 keys are a coincidence.
+CLAIM_EXPLAINS = 0.25
+# Auto-approval: at least three specific fields, half the file's keys explained, and twice
+# the evidence of any other table - the three checks a person would make before filing it.
+SURE_STRENGTH = 3.0
+SURE_DISTINCT = 3
+SURE_EXPLAINS = 0.5
+SURE_MARGIN = 2.0
+# Below this best-domain strength (one specific key, or a few generic ones) no domain table
+# has a claim: a generic table may then be sure.
+NO_CLAIM = 1.2
+# Confidence of a generic routing: nothing else claims the file / something weakly does /
+# a domain table's claim is real but too small a share of the file to route on.
+GENERIC_SURE = 0.95
+GENERIC_WEAK_CLAIM = 0.84
+GENERIC_CONTESTED = 0.7
+# A domain routing that is not sure stays below the auto-approval bar, between these.
+LIKELY_LOW, LIKELY_HIGH = 0.62, 0.88
+SURE_LOW, SURE_HIGH = 0.92, 0.97
+# How much a front-matter claim weighs against the words of the document below it.
+FRONT_MATTER_WEIGHT = 3.0
+
+
+@dataclass
+class StructuredChoice:
+    table: str | None  # None: the keys settle nothing; route the file by its text
+    confidence: float
+    reasons: list[str]
+    shape: Shape
+    match: TableMatch | None = None  # the match whose mapping fills the fields
+    scores: dict[str, float] = field(default_factory=dict)
+    best_domain: float = 0.0  # strength of the best domain table's claim
+
+
+def _real(m: TableMatch | None) -> bool:
+    return m is not None and m.strength >= CLAIM_STRENGTH and m.distinct >= CLAIM_DISTINCT \
+        and m.explains >= CLAIM_EXPLAINS
+
+
+def _domain_confidence(top: TableMatch, rival: float) -> tuple[float, bool]:
+    sure = (top.strength >= SURE_STRENGTH and top.distinct >= SURE_DISTINCT and top.explains >= SURE_EXPLAINS
+            and top.strength >= SURE_MARGIN * max(rival, 0.5))
+    if sure:
+        # More of the file explained, more sure: the last keys unexplained are the doubt.
+        return SURE_LOW + (SURE_HIGH - SURE_LOW) * min(1.0, (top.explains - SURE_EXPLAINS) / (1 - SURE_EXPLAINS)), True
+    evidence = min(1.0, top.strength / SURE_STRENGTH) * min(1.0, top.explains / SURE_EXPLAINS)
+    return LIKELY_LOW + (LIKELY_HIGH - LIKELY_LOW) * evidence, False
+
+
+def structured_choice(ex: Extraction, catalog: dict[str, TableSpec]) -> StructuredChoice | None:
+    """Where the file's keys say it belongs, or None when it has no keys to read."""
+    shape = shape_of(ex)
+    if shape is None:
+        return None
+    matches = match_tables(shape, catalog)
+    domain = [m for m in matches if m.table not in GENERIC]
+    top = domain[0] if domain else None
+    runner = domain[1].strength if len(domain) > 1 else 0.0
+    code = next((m for m in matches if m.table == CODE), None)
+    scores = {m.table: round(m.strength, 2) for m in matches[:5]}
+    what = f"{shape.format} with {len(shape.records)} records" if shape.records is not None else shape.format
+    reasons = [f"{what} and {len(shape.keys)} keys"]
+    best = top.strength if top else 0.0
+    if top is not None and _real(top) and (code is None or top.strength > code.strength):
+        conf, sure = _domain_confidence(top, max(runner, code.strength if code else 0.0))
+        reasons.append(top.describe(shape.keys))
+        if len(domain) > 1:
+            reasons.append(f"runner-up {domain[1].table} {runner:.1f}")
+        if not sure:
+            reasons.append("not sure enough to file unseen: too few specific keys, too little of the file "
+                           "explained or a close runner-up")
+        return StructuredChoice(top.table, conf, reasons, shape, top, scores, best)
+    if code is not None and _real(code) and CODE in catalog:
+        reasons.append(f"a manifest or config: {code.describe(shape.keys)}")
+        conf = GENERIC_SURE if best < NO_CLAIM else GENERIC_WEAK_CLAIM
+        return StructuredChoice(CODE, conf, reasons, shape, None, scores, best)
+    if best < NO_CLAIM:
+        conf = GENERIC_SURE
+        reasons.append("no domain table's fields among its keys")
+    elif _real(top):
+        conf = GENERIC_CONTESTED
+        reasons.append(f"{top.describe(shape.keys) if top else ''}; too small a share of the file to route on")
+    else:
+        conf = GENERIC_WEAK_CLAIM
+        reasons.append(f"some keys resemble {top.table if top else '?'} "
+                       f"({', '.join(list(top.mapping)[:5]) if top else ''}), too few to route")
+    if ex.kind == "dataset":
+        table: str | None = "datasets" if "datasets" in catalog else None
+    elif ex.kind == "code":
+        table = CODE if CODE in catalog else None
+    else:
+        table = None  # JSON objects, XML, front matter: the text decides, capped below sure
+    return StructuredChoice(table, conf, reasons, shape, None, scores, best)
