@@ -97,7 +97,9 @@ def structured_choice(ex: Extraction, catalog: dict[str, TableSpec]) -> Structur
         return StructuredChoice(top.table, conf, reasons, shape, top, scores, best)
     if code is not None and _real(code) and CODE in catalog:
         reasons.append(f"a manifest or config: {code.describe(shape.keys)}")
-        conf = GENERIC_SURE if best < NO_CLAIM else GENERIC_WEAK_CLAIM
+        # Sure when nothing else has a real claim and the manifest's keys are most of the file.
+        sure = not _real(top) and code.explains >= SURE_EXPLAINS and code.distinct >= SURE_DISTINCT
+        conf = GENERIC_SURE if best < NO_CLAIM or sure else GENERIC_WEAK_CLAIM
         return StructuredChoice(CODE, conf, reasons, shape, None, scores, best)
     if best < NO_CLAIM:
         conf = GENERIC_SURE
