@@ -150,3 +150,95 @@ def test_features_are_compact_and_similarity_is_symmetric(tmp_path: Path) -> Non
     code = tmp_path / "x.py"
     code.write_text("import os\n")
     assert similarity(fa, features(extract(str(code)))) == 0.0
+
+
+# -- through a running daemon: look-alike files by different hands -------------------------------
+
+# Six notes on one topic (parking at an office), written as a wiki page, an FAQ, an e-mail, an
+# induction handbook section, a chat post and a rule list - not copies of one template. The rules
+# file them as general documents; operators keep them with the HR playbooks.
+PARKING = {
+    "parking-rules-leeds.md": """# Car park rules - Leeds site
+
+The car park behind building B has 40 bays. Bays 1-6 are reserved for visitors and must be
+booked through reception the day before. Staff permits are issued by Facilities and must hang
+from the rear-view mirror. Electric vehicle chargers are limited to four hours per car; move
+your car when the charge finishes so colleagues can plug in. Motorbikes and bicycles go in the
+covered shelter by the loading dock. Overnight parking needs written permission from Facilities.
+""",
+    "bike-shelter-faq.txt": """Bicycle shelter and parking permits: questions people ask
+
+Q: Where can I leave my bike?
+A: In the covered shelter next to the loading dock. Lock it to the rails; the door closes at 20:00.
+
+Q: How do I get a parking permit for my car?
+A: Ask Facilities for a staff permit. Show it on the dashboard at all times.
+
+Q: Can I charge my electric car?
+A: Yes, at the four chargers in the car park, for up to four hours. Then move the car.
+
+Q: Can visitors park?
+A: Visitor bays are booked by reception a day ahead.
+""",
+    "facilities-email-hague.txt": """From: Facilities Team
+Subject: Reminder about parking at the Hague office
+
+Hi all,
+
+A few reminders now the new car park barrier is live. Your staff permit opens the barrier; if it
+does not, call reception. Please do not park in the visitor bays, which reception books for
+guests. The two EV chargers are for charging only: move your car once it is full. Bikes belong
+in the shelter by the loading dock, not in the stairwell. Anyone needing to leave a car
+overnight should ask us first.
+
+Thanks, Facilities
+""",
+    "parking-austin-wiki.md": """## Parking at the Austin office
+
+* **Permits**: Facilities hands out staff permits on your first day. Keep yours visible.
+* **Visitors**: reception reserves visitor bays for guests; book them a day before.
+* **EV charging**: three chargers, max four hours, then free the bay.
+* **Bikes and scooters**: use the shelter near the loading dock.
+* **Overnight**: only with Facilities' written OK.
+""",
+    "site-induction-section-4.txt": """SITE INDUCTION - SECTION 4: VEHICLES, PARKING AND CYCLES
+
+New starters receive a parking permit from the facilities desk. Display the permit whenever
+your vehicle is on site. Visitor spaces near the entrance are held by reception for booked
+guests only. Charging points for electric cars may be used for a maximum of four hours.
+Cycles must be stored in the cycle shelter beside the goods-in loading dock. Vehicles may not
+remain on site overnight unless facilities has agreed in writing.
+""",
+    "munich-parking-psa.txt": """Quick parking PSA for everyone in the Munich office
+- no permit = no barrier, grab one from facilities
+- visitor spots are for guests, reception books them the day before
+- EV chargers: 4h max, then move please
+- bikes go in the shelter next to the loading dock
+- leaving the car overnight? ask facilities first
+""",
+}
+
+
+def test_corrections_through_the_daemon_route_the_rest_of_the_group(daemon_on: Any, tmp_path: Path) -> None:
+    from ingest_helpers import wait_until
+
+    folder = tmp_path / "handed"
+    folder.mkdir()
+    paths = []
+    for name, text in PARKING.items():
+        (folder / name).write_text(text)
+        paths.append(folder / name)
+    # Taught: the rule list, the e-mail, the chat post; then the FAQ, the wiki page and the
+    # handbook section, two of which the rules alone would file as documents with confidence.
+    taught, later = [paths[0], paths[2], paths[5]], [paths[1], paths[3], paths[4]]
+    with daemon_on.client() as c:
+        before = [c.ingest.file(path=str(p)) for p in taught]
+        assert all(r.table != "hr_playbooks" for r in before)  # the rules alone file them elsewhere
+        for record in before:
+            assert record.state == "proposed"  # waiting for a person, who moves it
+            c.proposals.approve(id=record.proposal_id, table="hr_playbooks",
+                                fields={"title": record.path.rsplit("/", 1)[-1]})
+        wait_until(lambda: len(c.events.list(type="inference.learned", limit=50).events) >= 3)
+        after = [c.ingest.file(path=str(p)) for p in later]
+    daemon_on.stop()  # before the database fixture drops its schema
+    assert [r.table for r in after] == ["hr_playbooks"] * 3
