@@ -97,9 +97,8 @@ def structured_choice(ex: Extraction, catalog: dict[str, TableSpec]) -> Structur
         return StructuredChoice(top.table, conf, reasons, shape, top, scores, best)
     if code is not None and _real(code) and CODE in catalog:
         reasons.append(f"a manifest or config: {code.describe(shape.keys)}")
-        # Sure when nothing else has a real claim and the manifest's keys are most of the file.
-        sure = not _real(top) and code.explains >= SURE_EXPLAINS and code.distinct >= SURE_DISTINCT
-        conf = GENERIC_SURE if best < NO_CLAIM or sure else GENERIC_WEAK_CLAIM
+        # Its keys are a manifest's and no domain table has a real claim: as sure as a generic gets.
+        conf = GENERIC_SURE if not _real(top) else GENERIC_CONTESTED
         return StructuredChoice(CODE, conf, reasons, shape, None, scores, best)
     if best < NO_CLAIM:
         conf = GENERIC_SURE
