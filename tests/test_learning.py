@@ -240,5 +240,4 @@ def test_corrections_through_the_daemon_route_the_rest_of_the_group(daemon_on: A
                                 fields={"title": record.path.rsplit("/", 1)[-1]})
         wait_until(lambda: len(c.events.list(type="inference.learned", limit=50).events) >= 3)
         after = [c.ingest.file(path=str(p)) for p in later]
-    daemon_on.stop()  # before the database fixture drops its schema
     assert [r.table for r in after] == ["hr_playbooks"] * 3
