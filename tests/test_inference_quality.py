@@ -52,12 +52,12 @@ def figures(rows: list[tuple[str, str, str, float]]) -> dict[str, float]:
     calibration error (10 confidence bins, |accuracy - mean confidence| weighted by bin size)."""
     n = len(rows)
     right = [want == got for _, want, got, _ in rows]
-    auto = [ok for ok, (_, _, _, conf) in zip(right, rows) if conf >= AUTO]
+    auto = [ok for ok, (_, _, _, conf) in zip(right, rows, strict=True) if conf >= AUTO]
     per_table: dict[str, list[bool]] = defaultdict(list)
-    for ok, (_, want, _, _) in zip(right, rows):
+    for ok, (_, want, _, _) in zip(right, rows, strict=True):
         per_table[want].append(ok)
     bins: dict[int, list[tuple[float, bool]]] = defaultdict(list)
-    for ok, (_, _, _, conf) in zip(right, rows):
+    for ok, (_, _, _, conf) in zip(right, rows, strict=True):
         bins[min(int(conf * 10), 9)].append((conf, ok))
     ece = sum(abs(sum(c for c, _ in b) / len(b) - sum(o for _, o in b) / len(b)) * len(b) for b in bins.values()) / n
     return {"files": n, "routing": sum(right) / n,

@@ -9,7 +9,7 @@ rules below only go that high on evidence that has not been wrong on the labelle
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..catalog import TableSpec
 from ..extract.types import Extraction

@@ -287,7 +287,8 @@ class Learner:
         ranked = sorted(claims.items(), key=lambda kv: -kv[1][0])
         best, (sim, n) = ranked[0]
         runner = ranked[1][1][0] if len(ranked) > 1 else 0.0
-        against = group_similarity(mine, [(t, -v, f) for t, v, f in lessons if v < 0]).get(table, (0.0, 0))[0]
+        moved_out = [(t, -v, f) for t, v, f in lessons if v < 0]
+        against = group_similarity(mine, moved_out).get(table, (0.0, 0))[0]
         if sim < GROUP_SIMILAR or sim < GROUP_MARGIN * runner:
             if against >= GROUP_SIMILAR:  # files like it were moved out of this table
                 return table, min(confidence, 0.6), f"operators moved similar files out of {table}"

@@ -226,7 +226,9 @@ def match_tables(shape: Shape, catalog: dict[str, TableSpec]) -> list[TableMatch
             elif vfit < 0.5:
                 vfit = TYPE_MISFIT
             score = name_fit * vfit
-            if target.table not in best or score > best[target.table][0]:
+            held = best.get(target.table)
+            # The better fit wins; on a tie a field beats a column hint that names none.
+            if held is None or (score, bool(target.field)) > (held[0], bool(held[1].field)):
                 best[target.table] = (score, target)
         for table, (score, target) in best.items():
             m = per_table.setdefault(table, TableMatch(table))
