@@ -16,7 +16,7 @@ from ..extract.types import Extraction
 from .build import build_fields
 from .lexicon import lexicon_for
 from .scoring import DOCUMENTS, GENERIC_KIND_TABLES, Score, describe, score_text
-from .structured import FRONT_MATTER_WEIGHT, StructuredChoice, structured_choice
+from .structured import FRONT_MATTER_WEIGHT, LABEL_WEIGHT, StructuredChoice, stated_fields, structured_choice
 from .types import Inference
 
 if TYPE_CHECKING:
@@ -57,6 +57,12 @@ def _document_choice(ex: Extraction, catalog: dict[str, TableSpec], front: Struc
         s.score += FRONT_MATTER_WEIGHT * front.match.strength
         s.evidence.append("front matter: " + ", ".join(f"{k}->{f}" for k, f in front.match.mapping.items()))
         s.distinct.update(f"key {k}" for k in front.match.mapping)
+    for m in stated_fields(ex, catalog):
+        if m.table in scored.scores:
+            s = scored.scores[m.table]
+            s.score += LABEL_WEIGHT * m.strength
+            s.evidence.append("stated fields: " + ", ".join(f"{k}->{f or '(hint)'}" for k, f in m.mapping.items()))
+            s.distinct.update(f"field {f or k}" for k, f in m.mapping.items())
     general = scored.scores.get(DOCUMENTS, Score(DOCUMENTS))
     domain = [s for s in scored.ranked() if s.table != DOCUMENTS]
     top = domain[0] if domain else Score(DOCUMENTS)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from ..catalog import TableSpec
 from ..extract.types import Extraction
+from .fields import labelled_values
 from .schema_match import TableMatch, match_tables
 from .shapes import Shape, shape_of
 
@@ -44,6 +45,10 @@ LIKELY_LOW, LIKELY_HIGH = 0.62, 0.88
 SURE_LOW, SURE_HIGH = 0.92, 0.97
 # How much a front-matter claim weighs against the words of the document below it.
 FRONT_MATTER_WEIGHT = 3.0
+# Fields a document states as labels or headings: as strong as the same words in its title
+# (a specific field stated once counts 1.5, like a title keyword weighted 3 x 0.5).
+LABEL_WEIGHT = 1.5
+LABEL_CHARS = 20_000  # labels are stated near the top; the rest is body
 
 
 @dataclass
@@ -117,3 +122,22 @@ def structured_choice(ex: Extraction, catalog: dict[str, TableSpec]) -> Structur
     else:
         table = None  # JSON objects, XML, front matter: the text decides, capped below sure
     return StructuredChoice(table, conf, reasons, shape, None, scores, best)
+
+
+def stated_fields(ex: Extraction, catalog: dict[str, TableSpec]) -> list[TableMatch]:
+    """Tables whose fields a document states as ``Label: value`` lines or section headings
+    ("Severity: SEV2", "RPO: 15 minutes", "## Root cause"): the same matching as for keys."""
+    shape = Shape("labels")
+    for label, value in labelled_values(ex.text[:LABEL_CHARS]).items():
+        shape.add(label, value)
+    for heading in ex.metadata.get("headings", [])[:60]:
+        shape.add(heading[1] if isinstance(heading, (list, tuple)) else str(heading), None)
+    if not shape.keys:
+        return []
+    return [m for m in match_tables(shape, catalog) if m.table not in GENERIC and _stated(m)]
+
+
+def _stated(m: TableMatch) -> bool:
+    # Prose mixes labels of many kinds ("Note:", "Date:"): only specific fields count, and no share
+    # of the document is asked for.
+    return m.strength >= CLAIM_STRENGTH and m.distinct >= CLAIM_DISTINCT
