@@ -114,3 +114,26 @@ def test_front_matter_keys_count_for_the_table_they_name(tmp_path: Path) -> None
     assert run(path).table == "prompts"
     shape = shape_of(extract(str(path)))
     assert shape is not None and match_tables(shape, CATALOG)[0].table == "prompts"
+
+
+def test_files_that_are_not_what_they_claim_wait_for_a_person(tmp_path: Path) -> None:
+    header_only = tmp_path / "header.csv"
+    header_only.write_text("incident_id,severity,started_at,resolved_at\n")
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("a,b,c\n1,2,3\n4,5\n6\n7,8,9,10,11\n12\n")
+    blank = tmp_path / "blank.md"
+    blank.write_text("   \n\n\t\n# \n")
+    png = tmp_path / "huge.png"
+    import struct
+    import zlib
+
+    ihdr = struct.pack(">IIBBBBB", 100000, 100000, 8, 2, 0, 0, 0)
+    chunk = struct.pack(">I", len(ihdr)) + b"IHDR" + ihdr + struct.pack(">I", zlib.crc32(b"IHDR" + ihdr))
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk + b"\x00" * 64)
+    for path in (header_only, ragged, blank, png):
+        try:
+            result = run(path)
+        except Exception as e:  # an extraction error is as good: it is not filed
+            assert type(e).__name__ == "ExtractionError", e
+            continue
+        assert result.confidence <= 0.90, (path.name, result.table, result.confidence, result.reasoning)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from ..catalog import TableSpec
 from ..extract.types import Extraction
 from .build import build_fields
+from .doubts import doubt
 from .lexicon import lexicon_for
 from .scoring import DOCUMENTS, GENERIC_KIND_TABLES, Score, describe, score_text
 from .structured import FRONT_MATTER_WEIGHT, LABEL_WEIGHT, StructuredChoice, stated_fields, structured_choice
@@ -145,6 +146,10 @@ def infer(extraction: Extraction, catalog: dict[str, TableSpec], learner: "Learn
         table, conf, learned = learner.adjust(extraction, table, conf, catalog)
         if learned:
             reasons.append(learned)
+    doubted = doubt(extraction)
+    if doubted is not None and conf > doubted[0]:
+        conf = doubted[0]
+        reasons.append(f"capped at {doubted[0]:.2f}: {doubted[1]}")
     if match is not None and match.table != table:
         match = None  # a lesson moved the file: the mapping was for the other table
     built = build_fields(catalog[table], extraction, match, structured.shape if structured else None)
