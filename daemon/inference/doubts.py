@@ -31,6 +31,6 @@ def doubt(ex: Extraction) -> tuple[float, str] | None:
         w, h = m.get("width"), m.get("height")
         if isinstance(w, int) and isinstance(h, int) and (max(w, h) > MAX_SIDE or w * h > MAX_PIXELS or min(w, h) <= 0):
             return IMPOSSIBLE_CAP, f"the header claims {w}x{h} pixels, which no real image has"
-    elif ex.kind in ("text", "markdown", "pdf") and len(ex.text.split()) < MIN_WORDS:
+    elif ex.kind in ("text", "markdown", "pdf") and len(ex.text.split(maxsplit=MIN_WORDS)) < MIN_WORDS:
         return EMPTY_CAP, "no words to read"
     return None

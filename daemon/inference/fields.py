@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from typing import Any
@@ -235,12 +236,17 @@ _WO_RE = re.compile(r"\bWO-\d{2,}\b")
 _RUN_RE = re.compile(r"\b(?:run[_ -]?id|run)\s*[=:]\s*([\w.:-]{3,64})", re.I)
 
 
+_WORDS_RE = re.compile(r"[a-z0-9]+")
+
+
 def _norm(label: str) -> str:
-    return " ".join(re.findall(r"[a-z0-9]+", label.lower()))
+    return " ".join(_WORDS_RE.findall(label.lower()))
 
 
+@functools.lru_cache(maxsize=4)  # routing and field filling read the same document's labels
 def labelled_values(text: str) -> dict[str, str]:
-    """``Label: value`` lines (also bold labels and two-cell table rows), first one wins."""
+    """``Label: value`` lines (also bold labels and two-cell table rows), first one wins.
+    The dict is shared between callers: do not change it."""
     out: dict[str, str] = {}
     for line in text[:40_000].splitlines():
         # "**Owner:** Ana · **Status:** draft" holds two labelled values.

@@ -16,6 +16,7 @@ the file it **explains** (share of the file's keys it maps).
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass, field
@@ -53,6 +54,11 @@ TYPE_MISFIT = 0.25  # a name that fits whose values do not: weak evidence
 NO_VALUES = 0.8  # only the name to go on (a header-only file, an empty key)
 
 
+_CAMEL_RE = re.compile(r"([a-z0-9])([A-Z])")
+_ACRONYM_RE = re.compile(r"([A-Z]+)([A-Z][a-z])")
+_WORD_RE = re.compile(r"[a-z0-9]+")
+
+
 def _singular(word: str) -> str:
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
@@ -63,10 +69,10 @@ def _singular(word: str) -> str:
 
 def name_tokens(name: str) -> tuple[str, ...]:
     """A key or field name as words: camelCase split, lowercased, singular, abbreviations read."""
-    name = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", str(name).strip().lstrip("\ufeff"))
-    name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
+    name = _CAMEL_RE.sub(r"\1_\2", str(name).strip().lstrip("\ufeff"))
+    name = _ACRONYM_RE.sub(r"\1_\2", name)
     out: list[str] = []
-    for word in re.findall(r"[a-z0-9]+", name.lower()):
+    for word in _WORD_RE.findall(name.lower()):
         word = ABBREVIATIONS.get(word, word)
         out.extend(_singular(w) for w in word.split("_"))
     return tuple(out)
@@ -90,8 +96,11 @@ class SchemaIndex:
 
     exact: dict[tuple[str, ...], set[Target]] = field(default_factory=dict)
     core: dict[tuple[str, ...], set[Target]] = field(default_factory=dict)
-    multi: list[tuple[frozenset[str], Target]] = field(default_factory=list)
+    # Multi-word names by their first word in sorted order: a key holding all of a name's
+    # words holds that one, so only those names are checked.
+    multi: dict[str, list[tuple[frozenset[str], Target]]] = field(default_factory=dict)
     tables: int = 0
+    _memo: dict[str, dict[Target, float]] = field(default_factory=dict)
 
     def add(self, term: str, target: Target) -> None:
         toks = name_tokens(term)
@@ -102,27 +111,36 @@ class SchemaIndex:
         if core:
             self.core.setdefault(core, set()).add(target)
         if len(toks) >= 2:
-            self.multi.append((frozenset(toks), target))
+            self.multi.setdefault(min(toks), []).append((frozenset(toks), target))
 
     def lookup(self, key: str) -> dict[Target, float]:
         """Every (table, field) the key may name, with how well the names meet."""
+        memo = self._memo.get(key)
+        if memo is not None:
+            return memo
         toks = name_tokens(key)
         found: dict[Target, float] = {}
-        if not toks:
-            return found
-        for t in self.exact.get(toks, ()):
-            found[t] = EXACT
-        core = _core(toks) or toks
-        for t in self.core.get(core, ()):
-            found.setdefault(t, CORE)
-        for t in self.exact.get(core, ()):
-            found.setdefault(t, CORE)
-        if len(toks) >= 2:
-            have = set(toks)
-            for words, t in self.multi:
-                if t not in found and words <= have:
-                    found[t] = CONTAINS
+        if toks:
+            for t in self.exact.get(toks, ()):
+                found[t] = EXACT
+            core = _core(toks) or toks
+            for t in self.core.get(core, ()):
+                found.setdefault(t, CORE)
+            for t in self.exact.get(core, ()):
+                found.setdefault(t, CORE)
+            if len(toks) >= 2:
+                have = set(toks)
+                for word in have:
+                    for words, t in self.multi.get(word, ()):
+                        if t not in found and words <= have:
+                            found[t] = CONTAINS
+        if len(self._memo) >= MEMO_KEYS:
+            self._memo.clear()
+        self._memo[key] = found
         return found
+
+
+MEMO_KEYS = 20_000  # key names remembered with their matches (keys repeat across files)
 
 
 def build_index(catalog: dict[str, TableSpec]) -> SchemaIndex:
@@ -178,6 +196,7 @@ def type_fit(ftype: str | None, values: list[Any]) -> float:
     return ok / len(vals)
 
 
+@functools.lru_cache(maxsize=256)
 def specificity(tables_named: int, tables: int) -> float:
     """1.0 for a key that fits one table's fields, falling towards 0 as it fits more."""
     if tables_named <= 0:

@@ -48,7 +48,6 @@ FRONT_MATTER_WEIGHT = 3.0
 # Fields a document states as labels or headings: as strong as the same words in its title
 # (a specific field stated once counts 1.5, like a title keyword weighted 3 x 0.5).
 LABEL_WEIGHT = 1.5
-LABEL_CHARS = 20_000  # labels are stated near the top; the rest is body
 
 
 @dataclass
@@ -128,7 +127,7 @@ def stated_fields(ex: Extraction, catalog: dict[str, TableSpec]) -> list[TableMa
     """Tables whose fields a document states as ``Label: value`` lines or section headings
     ("Severity: SEV2", "RPO: 15 minutes", "## Root cause"): the same matching as for keys."""
     shape = Shape("labels")
-    for label, value in labelled_values(ex.text[:LABEL_CHARS]).items():
+    for label, value in labelled_values(ex.text).items():  # the same call fill_from_text makes: cached
         shape.add(label, value)
     for heading in ex.metadata.get("headings", [])[:60]:
         shape.add(heading[1] if isinstance(heading, (list, tuple)) else str(heading), None)
