@@ -27,19 +27,19 @@ from daemon.inference import infer
 CORPUS = Path(__file__).parent / "corpus"
 
 ACCURACY_FLOOR = 0.95
-HELDOUT_ACCURACY_FLOOR = 0.80
-PER_TABLE_FLOOR = 0.66  # every table, including the small ones (3-4 files)
+HELDOUT_ACCURACY_FLOOR = 0.90
+PER_TABLE_FLOOR = 0.85  # every table (8 or more files each); the weakest is 7 of 8 today
 AUTO_PRECISION_FLOOR = 1.0
 AUTO_SHARE_FLOOR = 0.75  # share of files confident enough to skip a person
 # Per fold of the tuned part (5 folds by a hash of the path) and for heldout/ on its own.
-# Measured today: every fold precision 1.000, coverage 0.79-0.98, calibration error 0.04-0.07;
-# held-out (37 files) precision 1.000, coverage 0.65, calibration error 0.12.
+# Measured today (378 files, 304 tuned + 74 held out): every fold precision 1.000, coverage
+# 0.80-0.92, calibration error 0.04-0.07; held-out precision 1.000, coverage 0.77, error 0.09.
 FOLDS = 5
 FOLD_PRECISION_FLOOR = 0.98  # the target on unseen files
 FOLD_COVERAGE_FLOOR = 0.70
 FOLD_CALIBRATION_CEILING = 0.12
 HELDOUT_PRECISION_FLOOR = 0.98
-HELDOUT_COVERAGE_FLOOR = 0.60
+HELDOUT_COVERAGE_FLOOR = 0.70
 AUTO = 0.90  # what the policy applies with no person looking
 
 
@@ -81,7 +81,11 @@ def results() -> list[tuple[str, str, str, float]]:
 
 
 def test_corpus_is_big_small_and_covers_every_table(results: list[tuple[str, str, str, float]]) -> None:
-    assert len(results) >= 200
+    assert len(results) >= 370
+    per_table: dict[str, int] = defaultdict(int)
+    for _, want, _, _ in results:
+        per_table[want] += 1
+    assert min(per_table.values()) >= 8, {t: n for t, n in per_table.items() if n < 8}
     size = sum(p.stat().st_size for p in CORPUS.rglob("*") if p.is_file())
     assert size < 15 * 1024 * 1024
     assert {want for _, want, _, _ in results} == set(load_catalog(REPO_SCHEMAS))
