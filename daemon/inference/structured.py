@@ -40,6 +40,8 @@ NO_CLAIM = 1.2
 GENERIC_SURE = 0.95
 GENERIC_WEAK_CLAIM = 0.84
 GENERIC_CONTESTED = 0.7
+# A JSON object no table's fields explain and no manifest's keys either.
+UNKNOWN_JSON = 0.8
 # A domain routing that is not sure stays below the auto-approval bar, between these.
 LIKELY_LOW, LIKELY_HIGH = 0.62, 0.88
 SURE_LOW, SURE_HIGH = 0.92, 0.97
@@ -114,12 +116,20 @@ def structured_choice(ex: Extraction, catalog: dict[str, TableSpec]) -> Structur
         conf = GENERIC_WEAK_CLAIM
         reasons.append(f"some keys resemble {top.table if top else '?'} "
                        f"({', '.join(list(top.mapping)[:5]) if top else ''}), too few to route")
-    if ex.kind == "dataset":
-        table: str | None = "datasets" if "datasets" in catalog else None
+    table: str | None
+    if ex.kind == "dataset" or (shape.format == "json" and shape.records is not None):
+        table = "datasets"  # records, bare or wrapped ({"data": [...]})
     elif ex.kind == "code":
-        table = CODE if CODE in catalog else None
+        table = CODE
+    elif shape.format == "json":
+        # A JSON object that is neither a table's row nor a known manifest: a config, a schema or
+        # an API description far more often than prose - but which, only a person can say.
+        table, conf = CODE, min(conf, UNKNOWN_JSON)
+        reasons.append("a JSON object, not records: most likely a config or a specification")
     else:
-        table = None  # JSON objects, XML, front matter: the text decides, capped below sure
+        table = None  # XML, front matter: the text decides, capped below sure
+    if table is not None and table not in catalog:
+        table = None
     return StructuredChoice(table, conf, reasons, shape, None, scores, best)
 
 
