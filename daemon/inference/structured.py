@@ -32,8 +32,9 @@ SURE_STRENGTH = 3.0
 SURE_DISTINCT = 3
 SURE_EXPLAINS = 0.5
 SURE_MARGIN = 2.0
-# Below this best-domain strength (one specific key, or a few generic ones) no domain table
-# has a claim: a generic table may then be sure.
+# Below this best-domain strength (one specific key), or with fewer than CLAIM_DISTINCT
+# specific keys (generic ones such as title, type, date only), no domain table has a claim:
+# a generic table may then be sure.
 NO_CLAIM = 1.2
 # Confidence of a generic routing: nothing else claims the file / something weakly does /
 # a domain table's claim is real but too small a share of the file to route on.
@@ -106,7 +107,7 @@ def structured_choice(ex: Extraction, catalog: dict[str, TableSpec]) -> Structur
         # Its keys are a manifest's and no domain table has a real claim: as sure as a generic gets.
         conf = GENERIC_SURE if not _real(top) else GENERIC_CONTESTED
         return StructuredChoice(CODE, conf, reasons, shape, None, scores, best)
-    if best < NO_CLAIM:
+    if best < NO_CLAIM or (top is not None and top.distinct < CLAIM_DISTINCT):
         conf = GENERIC_SURE
         reasons.append("no domain table's fields among its keys")
     elif _real(top):
