@@ -49,12 +49,13 @@ class Parts:
         loop = asyncio.get_running_loop()
         return ex, await loop.run_in_executor(None, infer, ex, self.store.catalog, self.learner)
 
-    async def propose(self, path: Path) -> tuple[int, Any]:
+    async def propose(self, path: Path, confidence: float | None = None) -> tuple[int, Any]:
+        """``confidence`` overrides the inferred one (below 0.90: kept for a person)."""
         ex, inference = await self.infer(path)
 
         def write() -> int:
             proposal = self.governance.propose(Draft(table=inference.table, fields=inference.fields,
-                                                     confidence=inference.confidence,
+                                                     confidence=confidence or inference.confidence,
                                                      reasoning=inference.reasoning, source=str(path)))
             self.learner.remember(proposal["id"], ex)
             return proposal["id"]
@@ -241,3 +242,26 @@ def test_corrections_through_the_daemon_route_the_rest_of_the_group(daemon_on: A
         wait_until(lambda: len(c.events.list(type="inference.learned", limit=50).events) >= 3)
         after = [c.ingest.file(path=str(p)) for p in later]
     assert [r.table for r in after] == ["hr_playbooks"] * 3
+
+
+async def test_corrections_teach_the_keys_of_structured_files(parts: Parts, tmp_path: Path) -> None:
+    """Configs no table's fields explain: once operators file three of a kind, the fourth follows."""
+    variants = [
+        "floor: 3\nneighbourhood: finance\ndesks: 24\nbookable: true\nmonitor_count: 2\nquiet_zone: false\n",
+        "floor: 5\nneighbourhood: engineering\ndesks: 40\nbookable: true\nmonitor_count: 1\nstanding_desks: 6\n",
+        "neighbourhood: sales\nfloor: 2\ndesks: 18\nbookable: false\nlockers: 20\nquiet_zone: true\n",
+        "floor: 4\nneighbourhood: support\ndesks: 30\nbookable: true\nmonitor_count: 2\nlockers: 12\n",
+    ]
+    paths = []
+    for i, text in enumerate(variants):
+        paths.append(tmp_path / f"office-layout-{i}.yaml")
+        paths[-1].write_text(text)
+    _, plain = await parts.infer(paths[3])
+    assert plain.table == "codebases"
+    for path in paths[:3]:
+        pid, _ = await parts.propose(path, confidence=0.5)  # as if the policy held every file for a person
+        await parts.governance.approve(pid, actor="user:ana", user="ana", table="hr_playbooks",
+                                       fields={"title": path.stem})
+    await parts.settle()
+    _, learned = await parts.infer(paths[3])
+    assert learned.table == "hr_playbooks" and "rerouted from codebases" in learned.reasoning

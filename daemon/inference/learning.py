@@ -31,6 +31,7 @@ from ..governance import SYSTEM_ACTOR, Proposal
 from ..storage import compiled
 from ..storage.models import json_field, utcnow
 from .lexicon import norm_column, tokens
+from .shapes import shape_of
 
 if TYPE_CHECKING:
     from ..events import EventBus
@@ -98,8 +99,16 @@ def features(ex: Extraction) -> dict[str, Any]:
         "format": m.get("format") or m.get("language") or ex.mime_type,
         "words": [w for w, _ in counts.most_common(TOP_WORDS)],
         "title": sorted({w for w in tokens(ex.title or "") if len(w) >= 3 and w not in _STOP})[:20],
-        "columns": [norm_column(c) for c in (m.get("columns") or [])][:200],
+        "columns": [norm_column(c) for c in (m.get("columns") or _keys(ex))][:200],
     }
+
+
+def _keys(ex: Extraction) -> list[str]:
+    """The keys of a YAML, TOML, JSON or XML file: what tells two configs of one kind alike."""
+    if ex.kind not in ("code", "text"):
+        return []
+    shape = shape_of(ex)
+    return shape.keys if shape is not None else []
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:

@@ -167,8 +167,23 @@ def looks_like_xml(ex: Extraction) -> bool:
         or "xml" in ex.mime_type or head.startswith("<?xml")
 
 
+_recent: dict[tuple[str, str, int], Shape | None] = {}
+RECENT = 16  # routing and the learner's features read the same file's shape: parse it once
+
+
 def shape_of(ex: Extraction) -> Shape | None:
     """The keys and values of a structured file, or None for prose, code and media."""
+    key = (ex.sha256, ex.kind, len(ex.text))
+    if key in _recent:
+        return _recent[key]
+    shape = _shape_of(ex)
+    if len(_recent) >= RECENT:
+        _recent.clear()
+    _recent[key] = shape
+    return shape
+
+
+def _shape_of(ex: Extraction) -> Shape | None:
     m = ex.metadata
     if ex.kind == "dataset":
         shape = _records_shape(str(m.get("format") or "data"), list(ex.records or []))
