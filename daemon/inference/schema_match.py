@@ -41,6 +41,8 @@ ABBREVIATIONS = {
     "tx": "transaction", "org": "organisation", "organization": "organisation", "freq": "frequency",
     "bs": "batch_size", "hb": "heartbeat", "params": "parameter", "param": "parameter",
 }
+# Words a heading adds to a field's name ("The plays", "Our tools").
+ARTICLES = {"the", "a", "an", "our", "your", "their"}
 # Unit and time-point words that qualify a name without changing what it is
 # ("retention_days" ~ "retention", "started_at" ~ "started").
 UNIT_TOKENS = {"minute", "min", "mins", "second", "sec", "secs", "ms", "millisecond", "hour", "hr", "hrs",
@@ -73,6 +75,8 @@ def name_tokens(name: str) -> tuple[str, ...]:
     name = _ACRONYM_RE.sub(r"\1_\2", name)
     out: list[str] = []
     for word in _WORD_RE.findall(name.lower()):
+        if word in ARTICLES:
+            continue
         word = ABBREVIATIONS.get(word, word)
         out.extend(_singular(w) for w in word.split("_"))
     return tuple(out)
