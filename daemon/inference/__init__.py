@@ -32,6 +32,15 @@ DOMAIN_SURE_SCORE = 9.0
 DOMAIN_SURE_RATIO = 2.2
 DOMAIN_SURE_DISTINCT = 4  # different keywords or patterns behind a sure domain routing
 GENERAL_WEIGHT = 1.0  # how much general-document evidence a domain table must beat
+# A general document: sure when it says what it is and no domain table has a claim, or when
+# its general-document evidence (licence, README, manual, changelog words in its name, title
+# and headings) is strong and four times any domain table's - a copyright file that mentions
+# "warranty" and "vendor" is still a copyright file.
+GENERAL_SURE = 0.93
+GENERAL_SURE_SCORE = 6.0
+GENERAL_DOMINANCE = 4.0
+GENERAL_LIKELY = 0.86  # little domain evidence, but nothing says what the document is either
+GENERAL_CONTESTED = 0.72  # some domain table has a claim, too weak to route on
 # A JSON or XML document whose keys no table's fields explain: its words alone route it,
 # and words of a config are no evidence to file it unseen.
 UNEXPLAINED_KEYS_CAP = 0.86
@@ -76,12 +85,14 @@ def _document_choice(ex: Extraction, catalog: dict[str, TableSpec], front: Struc
     if top.score < bar or top.table == DOCUMENTS or len(top.distinct) < 2:
         table = _fallback_table(ex.kind, catalog)
         # Sure it is a general document when no domain table has a real claim on it.
-        if (top.score < 1.0 and general.score >= 1.0) or (top.score < 2.0 and general.score >= 2.0):
-            conf = 0.93  # it says what it is (a README, a licence, a manual) and nothing else
+        says_little_else = (top.score < 1.0 and general.score >= 1.0) or (top.score < 2.0 and general.score >= 2.0)
+        dominated = general.score >= GENERAL_SURE_SCORE and general.score >= GENERAL_DOMINANCE * top.score
+        if says_little_else or dominated:
+            conf = GENERAL_SURE  # it says what it is (a README, a licence, a manual) and nothing else does
         elif top.score < 2.0 or top.score < 0.5 * bar:
-            conf = 0.86
+            conf = GENERAL_LIKELY
         else:
-            conf = 0.72
+            conf = GENERAL_CONTESTED
         claim = f" - {describe(top)}" if top.score >= 1.0 else ""
         reasons.append(f"a general document: no domain table has enough evidence (best: {top.table} "
                        f"{top.score:.1f}{claim})")
