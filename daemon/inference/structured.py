@@ -61,7 +61,6 @@ class StructuredChoice:
     shape: Shape
     match: TableMatch | None = None  # the match whose mapping fills the fields
     scores: dict[str, float] = field(default_factory=dict)
-    best_domain: float = 0.0  # strength of the best domain table's claim
 
 
 def _real(m: TableMatch | None) -> bool:
@@ -101,12 +100,12 @@ def structured_choice(ex: Extraction, catalog: dict[str, TableSpec]) -> Structur
         if not sure:
             reasons.append("not sure enough to file unseen: too few specific keys, too little of the file "
                            "explained or a close runner-up")
-        return StructuredChoice(top.table, conf, reasons, shape, top, scores, best)
+        return StructuredChoice(top.table, conf, reasons, shape, top, scores)
     if code is not None and _real(code) and CODE in catalog:
         reasons.append(f"a manifest or config: {code.describe(shape.keys)}")
         # Its keys are a manifest's and no domain table has a real claim: as sure as a generic gets.
         conf = GENERIC_SURE if not _real(top) else GENERIC_CONTESTED
-        return StructuredChoice(CODE, conf, reasons, shape, None, scores, best)
+        return StructuredChoice(CODE, conf, reasons, shape, None, scores)
     if best < NO_CLAIM or (top is not None and top.distinct < CLAIM_DISTINCT):
         conf = GENERIC_SURE
         reasons.append("no domain table's fields among its keys")
@@ -131,7 +130,7 @@ def structured_choice(ex: Extraction, catalog: dict[str, TableSpec]) -> Structur
         table = None  # XML, front matter: the text decides, capped below sure
     if table is not None and table not in catalog:
         table = None
-    return StructuredChoice(table, conf, reasons, shape, None, scores, best)
+    return StructuredChoice(table, conf, reasons, shape, None, scores)
 
 
 def stated_fields(ex: Extraction, catalog: dict[str, TableSpec]) -> list[TableMatch]:
