@@ -132,6 +132,7 @@ def _clean(spec: TableSpec, fields: dict[str, Any]) -> dict[str, Any]:
 MEASURED = 0.99  # counted or read by the extractor (pages, rows, hash, size, duration)
 TITLE = 0.8  # the document's own title standing for a required name
 FILE_NAME = 0.5  # nothing better than the file name
+MAPPED = 0.95  # at most, for a key whose name and values fit a field: a name can still mean something else
 
 
 @dataclass
@@ -155,7 +156,7 @@ def build_fields(spec: TableSpec, ex: Extraction, match: TableMatch | None = Non
     if match is not None and shape is not None and match.table == spec.name:
         # A structured file whose keys name this table's fields: map them, record by record.
         out.mapping = {k: f for k, f in match.mapping.items() if f}
-        key_conf = {f: match.fit[k] for k, f in out.mapping.items()}
+        key_conf = {f: min(match.fit[k], MAPPED) for k, f in out.mapping.items()}
         if shape.records is not None:
             out.rows = [_clean(spec, row_of(spec, out.mapping, r)) for r in shape.records[:MAX_ROWS]]
             fields.update(out.rows[0] if out.rows else {})
@@ -193,9 +194,14 @@ def build_fields(spec: TableSpec, ex: Extraction, match: TableMatch | None = Non
             else:
                 fields[name] = (ex.title or file_stem(ex.path))[:300]
                 conf[name] = TITLE if ex.title and ex.title != file_stem(ex.path) else FILE_NAME
-            if out.rows:
-                for row in out.rows:
-                    row.setdefault(name, fields[name])
+    if out.rows:
+        # A record without its required name is named by its file and position: "incidents #3".
+        stem = file_stem(ex.path)
+        for i, row in enumerate(out.rows, 1):
+            for name in title_like(spec):
+                if not row.get(name):
+                    row[name] = ex.path if name == "path" else f"{stem} #{i}"
+        fields.update(out.rows[0])  # the fields shown are the first record's, as proposed
     out.fields = _clean(spec, fields)
     out.confidence = {k: round(v, 2) for k, v in conf.items() if k in out.fields}
     return out
