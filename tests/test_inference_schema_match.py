@@ -137,3 +137,14 @@ def test_files_that_are_not_what_they_claim_wait_for_a_person(tmp_path: Path) ->
             assert type(e).__name__ == "ExtractionError", e
             continue
         assert result.confidence <= 0.90, (path.name, result.table, result.confidence, result.reasoning)
+
+
+def test_ini_configs_are_read_by_their_keys(tmp_path: Path) -> None:
+    plan = tmp_path / "backup.ini"
+    plan.write_text("[backup]\nsystem = files-01\nschedule = daily 01:30\nretention_days = 30\nrpo = 60\n"
+                    "rto = 240\ndestination = /mnt/vault\n")
+    result = run(plan)
+    assert result.table == "backup_dr" and result.fields["rpo_minutes"] == 60
+    editor = tmp_path / "settings.cfg"
+    editor.write_text("[editor]\nindent_style = space\nindent_size = 4\ncharset = utf-8\n")
+    assert run(editor).table == "codebases"

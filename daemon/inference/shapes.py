@@ -157,6 +157,32 @@ def _xml(text: str) -> Shape | None:
     return shape if shape.keys else None
 
 
+_KV_RE = re.compile(r"^\s*([A-Za-z_][\w.-]{0,60})\s*[=:]\s*(.*?)\s*$")
+_SECTION_RE = re.compile(r"^\s*\[([^\]]{1,80})\]\s*$")
+KEY_VALUE_SHARE = 0.6  # of the lines that are not blank or comments: fewer, and it is not key = value
+
+
+def _key_value_shape(text: str) -> Shape | None:
+    """INI and key = value configs ([section] headers count as keys too); None for other syntaxes
+    (nginx blocks, Apache directives), which have no keys to match."""
+    shape = Shape("ini")
+    lines = [ln for ln in text.splitlines()[:5000] if ln.strip() and not ln.lstrip().startswith(("#", ";"))]
+    matched = 0
+    for line in lines:
+        section = _SECTION_RE.match(line)
+        if section:
+            shape.add(section.group(1).strip(), None)
+            matched += 1
+            continue
+        kv = _KV_RE.match(line)
+        if kv:
+            shape.add(kv.group(1), kv.group(2).strip("'\"") or None)
+            matched += 1
+    if not lines or matched < KEY_VALUE_SHARE * len(lines):
+        return None
+    return shape if shape.keys else None
+
+
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else str(tag)
 
@@ -196,6 +222,8 @@ def _shape_of(ex: Extraction) -> Shape | None:
             return _object_shape("yaml", _yaml(text))
         if ex.kind == "code" and m.get("language") == "toml":
             return _object_shape("toml", tomllib.loads(text))
+        if ex.kind == "code" and m.get("language") in ("ini", "config"):
+            return _key_value_shape(text)
         if ex.kind == "text" and m.get("is_json"):
             return _object_shape("json", msgspec.json.decode(text.lstrip("\ufeff")))
         if ex.kind == "text" and looks_like_xml(ex):
