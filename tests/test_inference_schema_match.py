@@ -148,3 +148,18 @@ def test_ini_configs_are_read_by_their_keys(tmp_path: Path) -> None:
     editor = tmp_path / "settings.cfg"
     editor.write_text("[editor]\nindent_style = space\nindent_size = 4\ncharset = utf-8\n")
     assert run(editor).table == "codebases"
+
+
+def test_a_yaml_list_of_domain_records_becomes_one_row_each_through_the_daemon(daemon, tmp_path: Path) -> None:
+    path = tmp_path / "roadmap.yaml"
+    path.write_text("items:\n"
+                    "  - {feature: Bulk export, area: billing, quarter: 2025-Q2, status: planned, effort: M, pm: Dana}\n"
+                    "  - {feature: SSO for partners, area: identity, quarter: 2025-Q3, status: planned, effort: L, pm: Omar}\n"
+                    "  - {feature: Usage alerts, area: notifications, quarter: 2025-Q3, status: idea, effort: S, pm: Dana}\n")
+    with daemon.client() as c:
+        record = c.ingest.file(path=str(path))
+        assert record.table == "product_roadmaps"
+        rows = c.rows.list(table="product_roadmaps", limit=10).rows
+    assert sorted(r["title"] for r in rows) == ["Bulk export", "SSO for partners", "Usage alerts"]
+    assert {r["source"] for r in rows} == {f"{path}#1", f"{path}#2", f"{path}#3"}
+    assert {r["product_area"] for r in rows} == {"billing", "identity", "notifications"}
