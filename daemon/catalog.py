@@ -44,6 +44,8 @@ class FieldSpec(msgspec.Struct, forbid_unknown_fields=True):
     type: FieldType
     required: bool = False
     description: str = ""
+    # Other names a file may give this field (a column, a key, a label): "rpo" for rpo_minutes.
+    aliases: list[str] = []
 
 
 class Hints(msgspec.Struct, forbid_unknown_fields=True):

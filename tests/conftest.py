@@ -187,6 +187,7 @@ def daemon(make_daemon: Any) -> DaemonProcess:
 
 
 @pytest.fixture
-def daemon_on(make_daemon: Any, database_url: str) -> DaemonProcess:
+def daemon_on(database_url: str, make_daemon: Any) -> DaemonProcess:
     """A daemon on each backend in turn (SQLite, then PostgreSQL)."""
+    # database_url first: set up first, torn down last, so the daemon stops before its schema is dropped.
     return make_daemon(database=database_url)

@@ -49,12 +49,13 @@ class Parts:
         loop = asyncio.get_running_loop()
         return ex, await loop.run_in_executor(None, infer, ex, self.store.catalog, self.learner)
 
-    async def propose(self, path: Path) -> tuple[int, Any]:
+    async def propose(self, path: Path, confidence: float | None = None) -> tuple[int, Any]:
+        """``confidence`` overrides the inferred one (below 0.90: kept for a person)."""
         ex, inference = await self.infer(path)
 
         def write() -> int:
             proposal = self.governance.propose(Draft(table=inference.table, fields=inference.fields,
-                                                     confidence=inference.confidence,
+                                                     confidence=confidence or inference.confidence,
                                                      reasoning=inference.reasoning, source=str(path)))
             self.learner.remember(proposal["id"], ex)
             return proposal["id"]
@@ -150,3 +151,166 @@ def test_features_are_compact_and_similarity_is_symmetric(tmp_path: Path) -> Non
     code = tmp_path / "x.py"
     code.write_text("import os\n")
     assert similarity(fa, features(extract(str(code)))) == 0.0
+
+
+# -- through a running daemon: look-alike files by different hands -------------------------------
+
+# Six notes on one topic (parking at an office), written as a wiki page, an FAQ, an e-mail, an
+# induction handbook section, a chat post and a rule list - not copies of one template. The rules
+# file them as general documents; operators keep them with the HR playbooks.
+PARKING = {
+    "parking-rules-leeds.md": """# Car park rules - Leeds site
+
+The car park behind building B has 40 bays. Bays 1-6 are reserved for visitors and must be
+booked through reception the day before. Staff permits are issued by Facilities and must hang
+from the rear-view mirror. Electric vehicle chargers are limited to four hours per car; move
+your car when the charge finishes so colleagues can plug in. Motorbikes and bicycles go in the
+covered shelter by the loading dock. Overnight parking needs written permission from Facilities.
+""",
+    "bike-shelter-faq.txt": """Bicycle shelter and parking permits: questions people ask
+
+Q: Where can I leave my bike?
+A: In the covered shelter next to the loading dock. Lock it to the rails; the door closes at 20:00.
+
+Q: How do I get a parking permit for my car?
+A: Ask Facilities for a staff permit. Show it on the dashboard at all times.
+
+Q: Can I charge my electric car?
+A: Yes, at the four chargers in the car park, for up to four hours. Then move the car.
+
+Q: Can visitors park?
+A: Visitor bays are booked by reception a day ahead.
+""",
+    "facilities-email-hague.txt": """From: Facilities Team
+Subject: Reminder about parking at the Hague office
+
+Hi all,
+
+A few reminders now the new car park barrier is live. Your staff permit opens the barrier; if it
+does not, call reception. Please do not park in the visitor bays, which reception books for
+guests. The two EV chargers are for charging only: move your car once it is full. Bikes belong
+in the shelter by the loading dock, not in the stairwell. Anyone needing to leave a car
+overnight should ask us first.
+
+Thanks, Facilities
+""",
+    "parking-austin-wiki.md": """## Parking at the Austin office
+
+* **Permits**: Facilities hands out staff permits on your first day. Keep yours visible.
+* **Visitors**: reception reserves visitor bays for guests; book them a day before.
+* **EV charging**: three chargers, max four hours, then free the bay.
+* **Bikes and scooters**: use the shelter near the loading dock.
+* **Overnight**: only with Facilities' written OK.
+""",
+    "site-induction-section-4.txt": """SITE INDUCTION - SECTION 4: VEHICLES, PARKING AND CYCLES
+
+New starters receive a parking permit from the facilities desk. Display the permit whenever
+your vehicle is on site. Visitor spaces near the entrance are held by reception for booked
+guests only. Charging points for electric cars may be used for a maximum of four hours.
+Cycles must be stored in the cycle shelter beside the goods-in loading dock. Vehicles may not
+remain on site overnight unless facilities has agreed in writing.
+""",
+    "munich-parking-psa.txt": """Quick parking PSA for everyone in the Munich office
+- no permit = no barrier, grab one from facilities
+- visitor spots are for guests, reception books them the day before
+- EV chargers: 4h max, then move please
+- bikes go in the shelter next to the loading dock
+- leaving the car overnight? ask facilities first
+""",
+}
+
+
+def test_corrections_through_the_daemon_route_the_rest_of_the_group(daemon_on: Any, tmp_path: Path) -> None:
+    from ingest_helpers import wait_until
+
+    folder = tmp_path / "handed"
+    folder.mkdir()
+    paths = []
+    for name, text in PARKING.items():
+        (folder / name).write_text(text)
+        paths.append(folder / name)
+    # Taught: the rule list, the e-mail, the chat post; then the FAQ, the wiki page and the
+    # handbook section, two of which the rules alone would file as documents with confidence.
+    taught, later = [paths[0], paths[2], paths[5]], [paths[1], paths[3], paths[4]]
+    with daemon_on.client() as c:
+        before = [c.ingest.file(path=str(p)) for p in taught]
+        assert all(r.table != "hr_playbooks" for r in before)  # the rules alone file them elsewhere
+        for record in before:
+            assert record.state == "proposed"  # waiting for a person, who moves it
+            c.proposals.approve(id=record.proposal_id, table="hr_playbooks",
+                                fields={"title": record.path.rsplit("/", 1)[-1]})
+        wait_until(lambda: len(c.events.list(type="inference.learned", limit=50).events) >= 3)
+        after = [c.ingest.file(path=str(p)) for p in later]
+    assert [r.table for r in after] == ["hr_playbooks"] * 3
+
+
+async def test_corrections_teach_the_keys_of_structured_files(parts: Parts, tmp_path: Path) -> None:
+    """Configs no table's fields explain: once operators file three of a kind, the fourth follows."""
+    variants = [
+        "floor: 3\nneighbourhood: finance\ndesks: 24\nbookable: true\nmonitor_count: 2\nquiet_zone: false\n",
+        "floor: 5\nneighbourhood: engineering\ndesks: 40\nbookable: true\nmonitor_count: 1\nstanding_desks: 6\n",
+        "neighbourhood: sales\nfloor: 2\ndesks: 18\nbookable: false\nlockers: 20\nquiet_zone: true\n",
+        "floor: 4\nneighbourhood: support\ndesks: 30\nbookable: true\nmonitor_count: 2\nlockers: 12\n",
+    ]
+    paths = []
+    for i, text in enumerate(variants):
+        paths.append(tmp_path / f"office-layout-{i}.yaml")
+        paths[-1].write_text(text)
+    _, plain = await parts.infer(paths[3])
+    assert plain.table == "codebases"
+    for path in paths[:3]:
+        pid, _ = await parts.propose(path, confidence=0.5)  # as if the policy held every file for a person
+        await parts.governance.approve(pid, actor="user:ana", user="ana", table="hr_playbooks",
+                                       fields={"title": path.stem})
+    await parts.settle()
+    _, learned = await parts.infer(paths[3])
+    assert learned.table == "hr_playbooks" and "rerouted from codebases" in learned.reasoning
+
+
+def test_lessons_from_half_the_corpus_never_hurt_the_other_half() -> None:
+    """The issue's protocol on tests/corpus: operators file the first half of each domain table's
+    files where they belong; the other half (and a quarter of the generic files, as bystanders)
+    must route better than before, and no lesson may make a wrong routing sure."""
+    import csv
+    from collections import defaultdict
+
+    from daemon.extract import ExtractionError
+
+    corpus = Path(__file__).parent / "corpus"
+    catalog = load_catalog(REPO_SCHEMAS)
+    generic = {"documents", "codebases", "datasets", "media"}
+    by_table: dict[str, list[tuple[str, Any]]] = defaultdict(list)
+    with open(corpus / "labels.csv", newline="") as f:
+        for row in csv.DictReader(f):
+            try:
+                by_table[row["table"]].append((row["path"], extract(str(corpus / row["path"]))))
+            except ExtractionError:
+                continue
+
+    class Taught(Learner):
+        def __init__(self, lessons: list[tuple[str, int, dict[str, Any]]]) -> None:  # no store: lessons given
+            self._given = lessons
+
+        def lessons(self) -> list[tuple[str, int, dict[str, Any]]]:
+            return self._given
+
+    lessons: list[tuple[str, int, dict[str, Any]]] = []
+    later: list[tuple[str, Any]] = []
+    for table, items in sorted(by_table.items()):
+        items.sort(key=lambda item: item[0])
+        if table in generic:
+            later += [(table, ex) for _, ex in items[::4]]
+            continue
+        half = len(items) // 2
+        for _, ex in items[:half]:
+            lessons.append((table, 1, features(ex)))
+            proposed = infer(ex, catalog).table
+            if proposed != table:  # approved with a corrected table
+                lessons.append((proposed, -1, features(ex)))
+        later += [(table, ex) for _, ex in items[half:]]
+    taught = Taught(lessons)
+    before = sum(infer(ex, catalog).table == want for want, ex in later)
+    results = [(want, infer(ex, catalog, taught)) for want, ex in later]
+    after = sum(r.table == want for want, r in results)
+    assert after > before  # learning shows: some file the rules alone misroute now lands right
+    assert not [(want, r.table, r.confidence) for want, r in results if r.table != want and r.confidence > 0.90]

@@ -9,13 +9,15 @@ rules below only go that high on evidence that has not been wrong on the labelle
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..catalog import TableSpec
 from ..extract.types import Extraction
 from .build import build_fields
+from .doubts import doubt
 from .lexicon import lexicon_for
-from .scoring import DOCUMENTS, GENERIC_KIND_TABLES, Score, describe, score_columns, score_text
+from .scoring import DOCUMENTS, GENERIC_KIND_TABLES, Score, describe, score_text
+from .structured import FRONT_MATTER_WEIGHT, LABEL_WEIGHT, StructuredChoice, stated_fields, structured_choice
 from .types import Inference
 
 if TYPE_CHECKING:
@@ -30,6 +32,18 @@ DOMAIN_SURE_SCORE = 9.0
 DOMAIN_SURE_RATIO = 2.2
 DOMAIN_SURE_DISTINCT = 4  # different keywords or patterns behind a sure domain routing
 GENERAL_WEIGHT = 1.0  # how much general-document evidence a domain table must beat
+# A general document: sure when it says what it is and no domain table has a claim, or when
+# its general-document evidence (licence, README, manual, changelog words in its name, title
+# and headings) is strong and four times any domain table's - a copyright file that mentions
+# "warranty" and "vendor" is still a copyright file.
+GENERAL_SURE = 0.93
+GENERAL_SURE_SCORE = 6.0
+GENERAL_DOMINANCE = 4.0
+GENERAL_LIKELY = 0.86  # little domain evidence, but nothing says what the document is either
+GENERAL_CONTESTED = 0.72  # some domain table has a claim, too weak to route on
+# A JSON or XML document whose keys no table's fields explain: its words alone route it,
+# and words of a config are no evidence to file it unseen.
+UNEXPLAINED_KEYS_CAP = 0.86
 
 
 def _fallback_table(kind: str, catalog: dict[str, TableSpec]) -> str:
@@ -42,9 +56,23 @@ def _fallback_table(kind: str, catalog: dict[str, TableSpec]) -> str:
     return DOCUMENTS if DOCUMENTS in catalog else next(iter(catalog))
 
 
-def _document_choice(ex: Extraction, catalog: dict[str, TableSpec]) -> tuple[str, float, list[str], dict[str, float]]:
+def _document_choice(ex: Extraction, catalog: dict[str, TableSpec], front: StructuredChoice | None = None,
+                     ) -> tuple[str, float, list[str], dict[str, float]]:
     lex = lexicon_for(catalog)
     scored = score_text(ex, list(catalog), lex)
+    if front is not None and front.match is not None and front.match.table in scored.scores:
+        # Front matter that names a table's fields (model, temperature, max_tokens) is evidence
+        # as strong as a title; each mapped key counts as a distinct piece of it.
+        s = scored.scores[front.match.table]
+        s.score += FRONT_MATTER_WEIGHT * front.match.strength
+        s.evidence.append("front matter: " + ", ".join(f"{k}->{f}" for k, f in front.match.mapping.items()))
+        s.distinct.update(f"key {k}" for k in front.match.mapping)
+    for m in stated_fields(ex, catalog):
+        if m.table in scored.scores:
+            s = scored.scores[m.table]
+            s.score += LABEL_WEIGHT * m.strength
+            s.evidence.append("stated fields: " + ", ".join(f"{k}->{f or '(hint)'}" for k, f in m.mapping.items()))
+            s.distinct.update(f"field {f or k}" for k, f in m.mapping.items())
     general = scored.scores.get(DOCUMENTS, Score(DOCUMENTS))
     domain = [s for s in scored.ranked() if s.table != DOCUMENTS]
     top = domain[0] if domain else Score(DOCUMENTS)
@@ -57,12 +85,14 @@ def _document_choice(ex: Extraction, catalog: dict[str, TableSpec]) -> tuple[str
     if top.score < bar or top.table == DOCUMENTS or len(top.distinct) < 2:
         table = _fallback_table(ex.kind, catalog)
         # Sure it is a general document when no domain table has a real claim on it.
-        if (top.score < 1.0 and general.score >= 1.0) or (top.score < 2.0 and general.score >= 2.0):
-            conf = 0.93  # it says what it is (a README, a licence, a manual) and nothing else
+        says_little_else = (top.score < 1.0 and general.score >= 1.0) or (top.score < 2.0 and general.score >= 2.0)
+        dominated = general.score >= GENERAL_SURE_SCORE and general.score >= GENERAL_DOMINANCE * top.score
+        if says_little_else or dominated:
+            conf = GENERAL_SURE  # it says what it is (a README, a licence, a manual) and nothing else does
         elif top.score < 2.0 or top.score < 0.5 * bar:
-            conf = 0.86
+            conf = GENERAL_LIKELY
         else:
-            conf = 0.72
+            conf = GENERAL_CONTESTED
         claim = f" - {describe(top)}" if top.score >= 1.0 else ""
         reasons.append(f"a general document: no domain table has enough evidence (best: {top.table} "
                        f"{top.score:.1f}{claim})")
@@ -80,34 +110,6 @@ def _document_choice(ex: Extraction, catalog: dict[str, TableSpec]) -> tuple[str
     if len(domain) > 1 and domain[1].score > 0:
         reasons.append(f"runner-up {domain[1].table} {domain[1].score:.1f}")
     return top.table, conf, reasons, scores
-
-
-def _dataset_choice(ex: Extraction, catalog: dict[str, TableSpec]) -> tuple[str, float, list[str], dict[str, float]]:
-    lex = lexicon_for(catalog)
-    columns = ex.metadata.get("columns") or []
-    field_names = {name: {f.name for f in spec.fields} for name, spec in catalog.items() if name != "datasets"}
-    col_scores = score_columns(columns, [n for n in catalog if n != "datasets"], lex, field_names)
-    ranked = sorted(col_scores.values(), key=lambda s: (-s.score, s.table))
-    fmt = ex.metadata.get("format", "data")
-    generic = _fallback_table("dataset", catalog)
-    reasons = [f"{fmt} with {ex.metadata.get('row_count', 0)} rows and {len(columns)} columns"]
-    scores = {s.table: s.score for s in ranked[:5]}
-    if ranked:
-        top = ranked[0]
-        n = len(top.column_matches)
-        share = n / max(len(columns), 1)
-        second = len(ranked[1].column_matches) if len(ranked) > 1 else 0
-        if n >= 3 and share >= 0.4 and n > second:
-            if n >= 4 and share >= 0.6 and n >= second + 2:
-                conf = 0.94
-            else:
-                conf = 0.78 if n >= 4 else 0.68
-            reasons.append(f"its columns fit {top.table}: {describe(top)}")
-            return top.table, conf, reasons, scores
-        reasons.append(f"some columns resemble {top.table} ({', '.join(top.column_matches[:5])}), too few to route")
-        conf = 0.9 if n >= 2 else 0.93
-        return generic, conf, reasons, scores
-    return generic, 0.95, reasons + ["no domain table's columns match"], scores
 
 
 def _code_choice(ex: Extraction, catalog: dict[str, TableSpec]) -> tuple[str, float, list[str], dict[str, float]]:
@@ -135,20 +137,35 @@ def _media_choice(ex: Extraction, catalog: dict[str, TableSpec]) -> tuple[str, f
 def infer(extraction: Extraction, catalog: dict[str, TableSpec], learner: "Learner | None" = None) -> Inference:
     """Choose the table for ``extraction``, fill its fields and say how sure and why."""
     kind = extraction.kind
-    if kind == "media":
+    structured = structured_choice(extraction, catalog) if kind != "media" else None
+    match = None
+    if structured is not None and structured.table is not None and structured.shape.format != "front matter":
+        table, conf, reasons, scores = structured.table, structured.confidence, structured.reasons, structured.scores
+        match = structured.match
+    elif kind == "media":
         table, conf, reasons, scores = _media_choice(extraction, catalog)
     elif kind == "code":
         table, conf, reasons, scores = _code_choice(extraction, catalog)
-    elif kind == "dataset":
-        table, conf, reasons, scores = _dataset_choice(extraction, catalog)
     else:
-        table, conf, reasons, scores = _document_choice(extraction, catalog)
+        front = structured if structured is not None and structured.shape.format == "front matter" else None
+        table, conf, reasons, scores = _document_choice(extraction, catalog, front)
+        if structured is not None and front is None:
+            # JSON or XML whose keys settle nothing: the words decide, and are not enough to be sure.
+            conf = min(conf, UNEXPLAINED_KEYS_CAP)
+            reasons = structured.reasons + reasons
     if learner is not None:
         table, conf, learned = learner.adjust(extraction, table, conf, catalog)
         if learned:
             reasons.append(learned)
-    fields, rows, field_notes = build_fields(catalog[table], extraction)
-    if field_notes:
-        reasons.append("fields: " + ", ".join(field_notes[:12]))
-    return Inference(table=table, confidence=round(min(max(conf, 0.0), 0.99), 3), fields=fields,
-                     reasoning="; ".join(reasons), rows=rows)
+    doubted = doubt(extraction)
+    if doubted is not None and conf > doubted[0]:
+        conf = doubted[0]
+        reasons.append(f"capped at {doubted[0]:.2f}: {doubted[1]}")
+    if match is not None and match.table != table:
+        match = None  # a lesson moved the file: the mapping was for the other table
+    built = build_fields(catalog[table], extraction, match, structured.shape if structured else None)
+    if built.notes:
+        reasons.append("fields: " + ", ".join(built.notes[:12]))
+    return Inference(table=table, confidence=round(min(max(conf, 0.0), 0.99), 3), fields=built.fields,
+                     reasoning="; ".join(reasons), rows=built.rows, field_confidence=built.confidence,
+                     mapping=built.mapping)

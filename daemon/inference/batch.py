@@ -16,8 +16,13 @@ def infer_path(path: str, catalog: dict[str, TableSpec], limits: ExtractLimits =
         result = infer(extract(path, limits), catalog)
     except ExtractionError as e:
         return {"path": path, "error": str(e)}
-    return {"path": path, "table": result.table, "confidence": result.confidence, "fields": result.fields,
-            "reasoning": result.reasoning}
+    out = {"path": path, "table": result.table, "confidence": result.confidence, "fields": result.fields,
+           "reasoning": result.reasoning, "field_confidence": result.field_confidence}
+    if result.mapping is not None:
+        out["mapping"] = result.mapping
+    if result.rows is not None:
+        out["records"] = len(result.rows)
+    return out
 
 
 def infer_paths(paths: Iterable[str], schemas_dir: str | None = None,

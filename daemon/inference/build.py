@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -10,7 +11,9 @@ import msgspec
 
 from ..catalog import TableSpec
 from ..extract.types import Extraction
-from .fields import dataset_row, file_stem, fill_from_text, pattern_fields, title_like
+from .fields import PATTERN, SECTION, file_stem, fill_from_text, pattern_fields, title_like
+from .schema_match import TableMatch, row_of
+from .shapes import Shape
 
 MAX_ROWS = 1000
 # What each catalog type must convert to (as the store will convert it; kept here so that
@@ -125,43 +128,80 @@ def _clean(spec: TableSpec, fields: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def build_fields(spec: TableSpec, ex: Extraction) -> tuple[dict[str, Any], list[dict[str, Any]] | None, list[str]]:
-    """(fields, rows for a domain dataset, notes on where fields came from)."""
-    notes: list[str] = []
-    rows: list[dict[str, Any]] | None = None
+# Confidence in a field by where it came from (see also fields.LABELLED/SECTION/PATTERN):
+MEASURED = 0.99  # counted or read by the extractor (pages, rows, hash, size, duration)
+TITLE = 0.8  # the document's own title standing for a required name
+FILE_NAME = 0.5  # nothing better than the file name
+MAPPED = 0.95  # at most, for a key whose name and values fit a field: a name can still mean something else
+
+
+@dataclass
+class Built:
+    """The fields of a proposal, with the confidence in each and where they came from."""
+
+    fields: dict[str, Any]
+    rows: list[dict[str, Any]] | None = None  # a record file routed to a domain table: one row per record
+    notes: list[str] = field(default_factory=list)
+    confidence: dict[str, float] = field(default_factory=dict)
+    mapping: dict[str, str] | None = None  # key or column -> field, for a structured file
+
+
+def build_fields(spec: TableSpec, ex: Extraction, match: TableMatch | None = None,
+                 shape: Shape | None = None) -> Built:
+    """The table's fields for one extraction: measured facts, mapped keys, labelled values."""
+    out = Built({})
     generic = spec.name in ("documents", "codebases", "datasets", "media")
     fields = _measured(spec, ex) if generic or ex.kind in ("media", "code") else {}
-    if ex.kind == "dataset" and not generic:
-        columns = ex.metadata.get("columns") or []
-        rows = []
-        mapping: dict[str, str] = {}
-        for record in (ex.records or [])[:MAX_ROWS]:
-            row, used = dataset_row(spec, columns, record)
-            mapping.update(used)
-            rows.append(_clean(spec, row))
-        fields = dict(rows[0]) if rows else {}
-        if mapping:
-            notes.append("columns mapped " + ", ".join(f"{c}->{f}" for c, f in list(mapping.items())[:10]))
-        if len(rows) > 1:
-            notes.append(f"fields hold the first of {ex.metadata.get('row_count', len(rows))} records")
+    conf = dict.fromkeys(fields, MEASURED)
+    if match is not None and shape is not None and match.table == spec.name:
+        # A structured file whose keys name this table's fields: map them, record by record.
+        out.mapping = {k: f for k, f in match.mapping.items() if f}
+        key_conf = {f: min(match.fit[k], MAPPED) for k, f in out.mapping.items()}
+        if shape.records is not None:
+            out.rows = [_clean(spec, row_of(spec, out.mapping, r)) for r in shape.records[:MAX_ROWS]]
+            fields.update(out.rows[0] if out.rows else {})
+            if len(out.rows) > 1:
+                out.notes.append(f"fields hold the first of {len(shape.records)} records")
+        else:
+            fields.update(row_of(spec, out.mapping, shape.flat))
+        conf.update({f: c for f, c in key_conf.items() if f in fields})
+        out.notes.insert(0, "mapped " + ", ".join(f"{k}->{f}" for k, f in list(out.mapping.items())[:12]))
     elif ex.kind in ("text", "markdown", "pdf"):
-        found, how = fill_from_text(spec, ex)
+        found, how, found_conf = fill_from_text(spec, ex)
         for key, value in found.items():
-            fields.setdefault(key, value)
-        notes.extend(how)
+            if key not in fields:
+                fields[key] = value
+                conf[key] = found_conf[key]
+        out.notes.extend(how)
+        before = dict(fields)
         pattern_fields(spec, ex, fields)
+        conf.update({k: PATTERN for k in fields if k not in before})
         if not generic:
             measured = _measured(spec, ex)
             for key in ("path", "sha256", "summary", "headings", "word_count", "mime_type", "page_count"):
-                if key in measured:
-                    fields.setdefault(key, measured[key])
+                if key in measured and key not in fields:
+                    fields[key] = measured[key]
+                    conf[key] = MEASURED if key != "summary" else SECTION
     # Required names and titles: the document's title, else the file name.
     for name in title_like(spec):
         if not fields.get(name):
             if name == "content":
                 fields[name] = ex.text[:4000] or ex.title or file_stem(ex.path)
+                conf[name] = MEASURED if ex.text else FILE_NAME
             elif name in ("path",):
                 fields[name] = ex.path
+                conf[name] = MEASURED
             else:
                 fields[name] = (ex.title or file_stem(ex.path))[:300]
-    return _clean(spec, fields), rows, notes
+                conf[name] = TITLE if ex.title and ex.title != file_stem(ex.path) else FILE_NAME
+    if out.rows:
+        # A record without its required name is named by its file and position: "incidents #3".
+        stem = file_stem(ex.path)
+        for i, row in enumerate(out.rows, 1):
+            for name in title_like(spec):
+                if not row.get(name):
+                    row[name] = ex.path if name == "path" else f"{stem} #{i}"
+        fields.update(out.rows[0])  # the fields shown are the first record's, as proposed
+    out.fields = _clean(spec, fields)
+    out.confidence = {k: round(v, 2) for k, v in conf.items() if k in out.fields}
+    return out

@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from typing import Any
 
 from ..catalog import TableSpec
 from ..extract.types import Extraction
-from .lexicon import norm_column
-from .values import coerce_to, parse_amount, parse_date, parse_severity
+from .values import coerce_to, parse_amount, parse_severity
 
 # Labels people write for a field, beyond the field's own name with spaces.
 LABELS: dict[str, list[str]] = {
@@ -226,7 +226,8 @@ SECTIONS: dict[str, list[str]] = {
     "target_components": ["targets", "target components", "components"],
 }
 
-_LABEL_LINE_RE = re.compile(r"^[ \t>*\-+|]*\**\s*([A-Za-z][A-Za-z0-9 /()&'._-]{0,40}?)\s*\**\s*(?::|\|)\s*\**\s*(.+?)\s*\|?\s*$",
+# A label may follow bullets, quote marks, table pipes or list numbering ("1. **Motion:** ...").
+_LABEL_LINE_RE = re.compile(r"^[ \t>*\-+|]*(?:\d{1,3}[.)]\s+)?\**\s*([A-Za-z][A-Za-z0-9 /()&'._-]{0,40}?)\s*\**\s*(?::|\|)\s*\**\s*(.+?)\s*\|?\s*$",
                             re.M)
 _SEGMENT_SPLIT_RE = re.compile(r"\s+[·•]\s+|\s{3,}(?=\**[A-Z][\w ]{1,30}\**:)")
 _LIST_ITEM_RE = re.compile(r"^\s*(?:[-*+•]|\d+[.)]|[a-z][.)]|step\s+\d+[:.)]?)\s+(.*\S)", re.I)
@@ -236,12 +237,17 @@ _WO_RE = re.compile(r"\bWO-\d{2,}\b")
 _RUN_RE = re.compile(r"\b(?:run[_ -]?id|run)\s*[=:]\s*([\w.:-]{3,64})", re.I)
 
 
+_WORDS_RE = re.compile(r"[a-z0-9]+")
+
+
 def _norm(label: str) -> str:
-    return " ".join(re.findall(r"[a-z0-9]+", label.lower()))
+    return " ".join(_WORDS_RE.findall(label.lower()))
 
 
+@functools.lru_cache(maxsize=4)  # routing and field filling read the same document's labels
 def labelled_values(text: str) -> dict[str, str]:
-    """``Label: value`` lines (also bold labels and two-cell table rows), first one wins."""
+    """``Label: value`` lines (also bold labels and two-cell table rows), first one wins.
+    The dict is shared between callers: do not change it."""
     out: dict[str, str] = {}
     for line in text[:40_000].splitlines():
         # "**Owner:** Ana · **Status:** draft" holds two labelled values.
@@ -293,16 +299,26 @@ def _section_value(lines: list[str], ftype: str) -> Any:
     return re.sub(r"\*\*|`", "", text)[:4000] if text else None
 
 
-def fill_from_text(spec: TableSpec, ex: Extraction) -> tuple[dict[str, Any], list[str]]:
-    """Fields found in a document's labelled values and sections, and which ones came how."""
+# Confidence in a field by where it came from: a "Label: value" line states it; a section
+# under the field's heading holds it, with some risk of taking too much or too little; a
+# pattern anywhere in the text may belong to another part of the document.
+LABELLED = 0.9
+SECTION = 0.75
+PATTERN = 0.65
+
+
+def fill_from_text(spec: TableSpec, ex: Extraction) -> tuple[dict[str, Any], list[str], dict[str, float]]:
+    """Fields found in a document's labelled values and sections, which ones came how, and
+    the confidence in each."""
     labels = labelled_values(ex.text)
     front = {_norm(k): v for k, v in (ex.metadata.get("front_matter") or {}).items()}
     labels = {**labels, **front}
     secs = sections(ex.text, markdown=ex.kind == "markdown")
     fields: dict[str, Any] = {}
     found: list[str] = []
+    confidence: dict[str, float] = {}
     for f in spec.fields:
-        names = [_norm(f.name)] + [_norm(x) for x in LABELS.get(f.name, [])]
+        names = [_norm(f.name)] + [_norm(x) for x in (*f.aliases, *LABELS.get(f.name, []))]
         value = None
         if f.type not in ("list",) or f.name in ("systems", "participants", "channel"):
             for n in names:
@@ -310,9 +326,10 @@ def fill_from_text(spec: TableSpec, ex: Extraction) -> tuple[dict[str, Any], lis
                     value = coerce_to(f.type, labels[n])
                     if value is not None:
                         found.append(f"{f.name} from '{n}:'")
+                        confidence[f.name] = LABELLED
                         break
         if value is None:
-            for n in [_norm(f.name)] + [_norm(x) for x in SECTIONS.get(f.name, [])]:
+            for n in [_norm(f.name)] + [_norm(x) for x in (*f.aliases, *SECTIONS.get(f.name, []))]:
                 if n in secs and secs[n]:
                     raw = _section_value(secs[n], f.type)
                     value = coerce_to(f.type, raw) if f.type not in ("list", "text", "string") else raw
@@ -320,10 +337,11 @@ def fill_from_text(spec: TableSpec, ex: Extraction) -> tuple[dict[str, Any], lis
                         value = value[:300]
                     if value is not None:
                         found.append(f"{f.name} from section '{n}'")
+                        confidence[f.name] = SECTION
                         break
         if value is not None:
             fields[f.name] = value
-    return fields, found
+    return fields, found, confidence
 
 
 def title_like(spec: TableSpec) -> list[str]:
@@ -360,37 +378,6 @@ def pattern_fields(spec: TableSpec, ex: Extraction, fields: dict[str, Any]) -> N
     for key in ("owner", "author"):
         if key in fields and isinstance(fields[key], str):
             fields[key] = re.split(r"\s+[(<]", fields[key])[0].strip()[:200]
-
-
-def dataset_row(spec: TableSpec, columns: list[str], record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-    """One dataset record as the table's fields, and the column -> field mapping used."""
-    by_norm = {norm_column(f.name): f for f in spec.fields}
-    label_to_field = {}
-    for f in spec.fields:
-        for label in LABELS.get(f.name, []):
-            label_to_field.setdefault(norm_column(label), f)
-    mapping: dict[str, str] = {}
-    row: dict[str, Any] = {}
-    for col in columns:
-        key = norm_column(col)
-        f = by_norm.get(key) or label_to_field.get(key)
-        if f is None or f.name in row:
-            continue
-        value = record.get(col)
-        if isinstance(value, str):
-            value = coerce_to(f.type, value)
-        elif f.type == "list" and value is not None and not isinstance(value, list):
-            value = coerce_to("list", str(value))
-        elif f.type in ("string", "text") and value is not None and not isinstance(value, str):
-            value = str(value)
-        elif f.type == "datetime" and value is not None:
-            value = parse_date(str(value))
-        elif f.type in ("integer", "float") and isinstance(value, bool):
-            value = None
-        if value is not None:
-            row[f.name] = value
-            mapping[col] = f.name
-    return row, mapping
 
 
 def file_stem(path: str) -> str:

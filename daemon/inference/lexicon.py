@@ -70,12 +70,17 @@ class Lexicon:
     kinds: dict[str, set[str]] = field(default_factory=dict)
     extensions: dict[str, set[str]] = field(default_factory=dict)
 
+    starts: set[str] = field(default_factory=set)  # first words of the phrases
+
     def hits(self, words: list[str]) -> dict[tuple[str, ...], int]:
         """Every keyword n-gram found in ``words`` with its count."""
         found: dict[tuple[str, ...], int] = {}
         phrases = self.phrases
+        starts = self.starts or {p[0] for p in phrases}
         n = len(words)
         for i in range(n):
+            if words[i] not in starts:
+                continue  # most words start no phrase: no n-gram to build
             for size in range(1, MAX_NGRAM + 1):
                 if i + size > n:
                     break
@@ -118,6 +123,7 @@ def build_lexicon(catalog: Iterable[TableSpec]) -> Lexicon:
     for key, tables in owners.items():
         w = keyword_weight(key, len(tables))
         lex.phrases[key] = {t: w for t in tables}
+    lex.starts = {key[0] for key in lex.phrases}
     return lex
 
 

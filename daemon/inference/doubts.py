@@ -1,0 +1,36 @@
+"""Facts about a file that make any routing of it unsure, whatever its content says.
+
+A file that is not what it claims (a CSV with a header and no rows, rows of different
+widths, an image whose header claims impossible dimensions, a document with no words)
+must wait for a person: these caps apply after routing, so no rule can auto-approve it.
+"""
+
+from __future__ import annotations
+
+from ..extract.types import Extraction
+
+EMPTY_CAP = 0.5  # nothing to file: a header with no rows, a document with no words
+RAGGED_CAP = 0.8  # a fair guess at the table, but the rows may be misread
+IMPOSSIBLE_CAP = 0.6  # the header lies about the file: a person should look
+RAGGED_SHARE = 0.9  # rows of the header's width, below which a delimited file is ragged
+MAX_SIDE = 65_535  # the largest side PNG/JPEG/GIF/WebP encoders write in practice
+MAX_PIXELS = 1_000_000_000  # a gigapixel: larger headers are forged or broken
+MIN_WORDS = 3  # a document of fewer words says nothing about where it belongs
+
+
+def doubt(ex: Extraction) -> tuple[float, str] | None:
+    """(cap, reason) when the file is not what it claims, else None."""
+    m = ex.metadata
+    if ex.kind == "dataset":
+        if not m.get("row_count"):
+            return EMPTY_CAP, "no records: only a header or an empty list"
+        consistent = m.get("consistent_rows")
+        if isinstance(consistent, (int, float)) and consistent < RAGGED_SHARE:
+            return RAGGED_CAP, f"ragged: only {consistent:.0%} of the rows have the header's width"
+    elif ex.kind == "media":
+        w, h = m.get("width"), m.get("height")
+        if isinstance(w, int) and isinstance(h, int) and (max(w, h) > MAX_SIDE or w * h > MAX_PIXELS or min(w, h) <= 0):
+            return IMPOSSIBLE_CAP, f"the header claims {w}x{h} pixels, which no real image has"
+    elif ex.kind in ("text", "markdown", "pdf") and len(ex.text.split(maxsplit=MIN_WORDS)) < MIN_WORDS:
+        return EMPTY_CAP, "no words to read"
+    return None

@@ -1,0 +1,152 @@
+"""Routing a structured file (records, configs, front matter) by what its keys name.
+
+The format says how a file is written, not what it is about: a YAML of ``schedule``,
+``retention_days`` and ``rpo_minutes`` is a backup plan, a CSV of ``severity`` and
+``resolved_at`` an incident register. A generic table (datasets for records, codebases
+for YAML/TOML) is chosen with confidence only when no domain table has a real claim on
+the keys; a manifest is code when its keys are a manifest's (codebases' column hints).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..catalog import TableSpec
+from ..extract.types import Extraction
+from .fields import labelled_values
+from .schema_match import TableMatch, match_tables
+from .shapes import Shape, shape_of
+
+GENERIC = ("documents", "datasets", "codebases", "media")
+CODE = "codebases"
+
+# A real claim: specific keys (each fitting at most ~5 tables) whose values fit, adding up
+# to about two exact field names...
+CLAIM_STRENGTH = 1.8
+CLAIM_DISTINCT = 2
+# ...that are a fair share of the file: 2 of a config's 40 keys are a coincidence.
+CLAIM_EXPLAINS = 0.25
+# Auto-approval: at least three specific fields, half the file's keys explained, and twice
+# the evidence of any other table - the three checks a person would make before filing it.
+SURE_STRENGTH = 3.0
+SURE_DISTINCT = 3
+SURE_EXPLAINS = 0.5
+SURE_MARGIN = 2.0
+# Below this best-domain strength (one specific key), or with fewer than CLAIM_DISTINCT
+# specific keys (generic ones such as title, type, date only), no domain table has a claim:
+# a generic table may then be sure.
+NO_CLAIM = 1.2
+# Confidence of a generic routing: nothing else claims the file / something weakly does /
+# a domain table's claim is real but too small a share of the file to route on.
+GENERIC_SURE = 0.95
+GENERIC_WEAK_CLAIM = 0.84
+GENERIC_CONTESTED = 0.7
+# A JSON object no table's fields explain and no manifest's keys either.
+UNKNOWN_JSON = 0.8
+# A domain routing that is not sure stays below the auto-approval bar, between these.
+LIKELY_LOW, LIKELY_HIGH = 0.62, 0.88
+SURE_LOW, SURE_HIGH = 0.92, 0.97
+# How much a front-matter claim weighs against the words of the document below it.
+FRONT_MATTER_WEIGHT = 3.0
+# Fields a document states as labels or headings: as strong as the same words in its title
+# (a specific field stated once counts 1.5, like a title keyword weighted 3 x 0.5).
+LABEL_WEIGHT = 1.5
+
+
+@dataclass
+class StructuredChoice:
+    table: str | None  # None: the keys settle nothing; route the file by its text
+    confidence: float
+    reasons: list[str]
+    shape: Shape
+    match: TableMatch | None = None  # the match whose mapping fills the fields
+    scores: dict[str, float] = field(default_factory=dict)
+
+
+def _real(m: TableMatch | None) -> bool:
+    return m is not None and m.strength >= CLAIM_STRENGTH and m.distinct >= CLAIM_DISTINCT \
+        and m.explains >= CLAIM_EXPLAINS
+
+
+def _domain_confidence(top: TableMatch, rival: float) -> tuple[float, bool]:
+    sure = (top.strength >= SURE_STRENGTH and top.distinct >= SURE_DISTINCT and top.explains >= SURE_EXPLAINS
+            and top.strength >= SURE_MARGIN * max(rival, 0.5))
+    if sure:
+        # More of the file explained, more sure: the last keys unexplained are the doubt.
+        return SURE_LOW + (SURE_HIGH - SURE_LOW) * min(1.0, (top.explains - SURE_EXPLAINS) / (1 - SURE_EXPLAINS)), True
+    evidence = min(1.0, top.strength / SURE_STRENGTH) * min(1.0, top.explains / SURE_EXPLAINS)
+    return LIKELY_LOW + (LIKELY_HIGH - LIKELY_LOW) * evidence, False
+
+
+def structured_choice(ex: Extraction, catalog: dict[str, TableSpec]) -> StructuredChoice | None:
+    """Where the file's keys say it belongs, or None when it has no keys to read."""
+    shape = shape_of(ex)
+    if shape is None:
+        return None
+    matches = match_tables(shape, catalog)
+    domain = [m for m in matches if m.table not in GENERIC]
+    top = domain[0] if domain else None
+    runner = domain[1].strength if len(domain) > 1 else 0.0
+    code = next((m for m in matches if m.table == CODE), None)
+    scores = {m.table: round(m.strength, 2) for m in matches[:5]}
+    what = f"{shape.format} with {len(shape.records)} records" if shape.records is not None else shape.format
+    reasons = [f"{what} and {len(shape.keys)} keys"]
+    best = top.strength if top else 0.0
+    if top is not None and _real(top) and (code is None or top.strength > code.strength):
+        conf, sure = _domain_confidence(top, max(runner, code.strength if code else 0.0))
+        reasons.append(top.describe(shape.keys))
+        if len(domain) > 1:
+            reasons.append(f"runner-up {domain[1].table} {runner:.1f}")
+        if not sure:
+            reasons.append("not sure enough to file unseen: too few specific keys, too little of the file "
+                           "explained or a close runner-up")
+        return StructuredChoice(top.table, conf, reasons, shape, top, scores)
+    if code is not None and _real(code) and CODE in catalog:
+        reasons.append(f"a manifest or config: {code.describe(shape.keys)}")
+        # Its keys are a manifest's and no domain table has a real claim: as sure as a generic gets.
+        conf = GENERIC_SURE if not _real(top) else GENERIC_CONTESTED
+        return StructuredChoice(CODE, conf, reasons, shape, None, scores)
+    if best < NO_CLAIM or (top is not None and top.distinct < CLAIM_DISTINCT):
+        conf = GENERIC_SURE
+        reasons.append("no domain table's fields among its keys")
+    elif _real(top):
+        conf = GENERIC_CONTESTED
+        reasons.append(f"{top.describe(shape.keys) if top else ''}; too small a share of the file to route on")
+    else:
+        conf = GENERIC_WEAK_CLAIM
+        reasons.append(f"some keys resemble {top.table if top else '?'} "
+                       f"({', '.join(list(top.mapping)[:5]) if top else ''}), too few to route")
+    table: str | None
+    if ex.kind == "dataset" or (shape.format == "json" and shape.records is not None):
+        table = "datasets"  # records, bare or wrapped ({"data": [...]})
+    elif ex.kind == "code":
+        table = CODE
+    elif shape.format == "json":
+        # A JSON object that is neither a table's row nor a known manifest: a config, a schema or
+        # an API description far more often than prose - but which, only a person can say.
+        table, conf = CODE, min(conf, UNKNOWN_JSON)
+        reasons.append("a JSON object, not records: most likely a config or a specification")
+    else:
+        table = None  # XML, front matter: the text decides, capped below sure
+    if table is not None and table not in catalog:
+        table = None
+    return StructuredChoice(table, conf, reasons, shape, None, scores)
+
+
+def stated_fields(ex: Extraction, catalog: dict[str, TableSpec]) -> list[TableMatch]:
+    """Tables whose fields a document states as ``Label: value`` lines or section headings
+    ("Severity: SEV2", "RPO: 15 minutes", "## Root cause"): the same matching as for keys."""
+    shape = Shape("labels")
+    for label, value in labelled_values(ex.text).items():  # the same call fill_from_text makes: cached
+        shape.add(label, value)
+    for heading in ex.metadata.get("headings", [])[:60]:
+        shape.add(heading[1] if isinstance(heading, (list, tuple)) else str(heading), None)
+    if not shape.keys:
+        return []
+    return [m for m in match_tables(shape, catalog) if m.table not in GENERIC and _stated(m)]
+
+
+def _stated(m: TableMatch) -> bool:
+    # Prose mixes labels of many kinds ("Note:", "Date:"): only specific fields count, and no share
+    # of the document is asked for.
+    return m.strength >= CLAIM_STRENGTH and m.distinct >= CLAIM_DISTINCT
