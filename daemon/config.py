@@ -12,8 +12,10 @@ from typing import Annotated, Literal
 import msgspec
 import yaml
 
+from .alerts.rules import AlertRule
 from .extract.types import ExtractLimits
 from .protocol.paths import default_socket_path
+from .saved_queries import QueryName, SavedQueryConfig
 
 REPO_SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
 
@@ -110,6 +112,8 @@ class Config(msgspec.Struct, forbid_unknown_fields=True):
     ingest: Ingest = msgspec.field(default_factory=Ingest)
     events: EventsConfig = msgspec.field(default_factory=EventsConfig)
     sub_agents: SubAgentsConfig = msgspec.field(default_factory=SubAgentsConfig)
+    queries: dict[QueryName, SavedQueryConfig] = {}  # saved read-only SQL that readers run by name (query.run)
+    alerts: list[AlertRule] = []  # events to POST to a webhook and/or hand to a command
 
     @property
     def inbox(self) -> Path:

@@ -25,6 +25,8 @@ from .jobs import Jobs
 from .logs import set_level
 from .rpc.server import RpcServer
 from .storage import Store, mask_url, open_database
+from .storage.fulltext import SearchIndexState
+from .storage.indexer import SearchIndexer
 from .subsystems import Subsystems
 
 log = logging.getLogger("clarityd")
@@ -57,7 +59,9 @@ class Daemon:
         self.learner = Learner(self.store, self.events)  # learns routing from operators' decisions
         self.ingest = Ingest(self)  # registers the journal's tables, so before create_tables
         self.subsystems = Subsystems(self)  # agents, work orders, playbooks, event stream: before create_tables too
+        self.store.register(SearchIndexState)
         await loop.run_in_executor(None, self.store.create_tables)
+        self.search_index = SearchIndexer(self.store)  # full-text indexes, built in the background once started
         await self.store.write(self.governance.sync_schemas)  # tables created or altered at run time
         self.rpc = RpcServer(self)
         await self.rpc.start(c.socket, c.socket_group)
@@ -66,6 +70,7 @@ class Daemon:
         self.governance.schedule(self.jobs, c.governance.schema_sync_s)
         await self.ingest.start()
         await self.subsystems.start()  # indexes, the PostgreSQL event relay, sweep and retention jobs
+        self.search_index.start()
         self.started = True
         log.info(
             "serving %d tables from %s on %s; watching %s",
@@ -112,6 +117,7 @@ class Daemon:
         self.subsystems.stop()  # ends event streams
         await self.ingest.stop(self.config.limits.drain_timeout_s)
         await self.rpc.drain(self.config.limits.drain_timeout_s)
+        await loop.run_in_executor(None, self.search_index.stop)
         await loop.run_in_executor(None, self.store.close)
         try:
             os.unlink(self.config.socket)

@@ -13,8 +13,16 @@ from ..protocol import rows as p
 from ..protocol.proposals import Proposal
 from ..protocol.registry import Role
 from ..rpc.router import CallContext, handles
+from ..storage import fulltext
 from ..storage.export import iter_rows, render
 from ..storage.rows import get_row, list_rows
+
+
+def search_condition(ctx: CallContext, table: str, search: str | None) -> Any:
+    """The full-text condition for ``search`` once the table's index is ready, else None."""
+    if not search or not ctx.daemon.search_index.is_ready(table):
+        return None
+    return fulltext.matching_ids(ctx.daemon.store.db, ctx.daemon.store.spec(table), search)
 
 
 @handles(p.LIST)
@@ -24,17 +32,21 @@ async def list_(ctx: CallContext, params: p.ListRows) -> p.RowPage:
 
     ``filters``: ``{"column": value}`` or ``{"column": {"op": value}}`` with op in eq, ne,
     lt, le, gt, ge, like (substring, any case), in (a list), is_null (true/false).
-    ``search``: a substring looked for, in any case, in every text column.
+    ``search``: words looked for in every text column, as query.search finds them (each
+    word matches the words it starts, any case), through the table's full-text index; while
+    that index is being built, a substring looked for in any case.
     An unknown table is NOT_FOUND; an unknown column or a value of the wrong type is
     INVALID_PARAMS."""
     store = ctx.daemon.store
     model, spec = store.model(params.table), store.spec(params.table)
+    match = search_condition(ctx, params.table, params.search)
     rows, cursor, total = await store.read(
         lambda: list_rows(
             model,
             spec,
             filters=params.filters,
             search=params.search,
+            search_match=match,
             sort=params.sort,
             descending=params.descending,
             limit=params.limit,

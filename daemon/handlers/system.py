@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import TYPE_CHECKING
 
 import msgspec
 
@@ -14,12 +15,16 @@ from ..protocol.registry import METHODS
 from ..rpc.router import CallContext, handles, help_of
 from ..storage import mask_url
 
+if TYPE_CHECKING:
+    from ..service import Daemon
+
 
 @handles(p.HEALTH)
 async def health(ctx: CallContext, params: p.NoParams) -> p.Health:
     """Answers whether the daemon is up and can reach its database (within 2 seconds).
 
-    ``status`` is "ok" when it can, "degraded" when it cannot."""
+    ``status`` is "ok" when it can, "degraded" when it cannot. ``search_index`` says whether
+    the full-text indexes are ready or how many rows are left to index."""
     d = ctx.daemon
     try:
         ok = await asyncio.wait_for(d.store.read(d.store.ping), 2.0)
@@ -32,7 +37,17 @@ async def health(ctx: CallContext, params: p.NoParams) -> p.Health:
         uptime_s=round(time.monotonic() - d.started_monotonic, 3),
         version=__version__,
         connections=len(d.rpc.connections),
+        search_index=_search_index(d),
     )
+
+
+def _search_index(d: "Daemon") -> p.SearchIndexHealth | None:
+    indexer = getattr(d, "search_index", None)  # None while the daemon is starting
+    if indexer is None:
+        return None
+    s = indexer.progress
+    return p.SearchIndexHealth(state=s.state, tables_pending=s.tables_pending, rows_done=s.rows_done,
+                               rows_total=s.rows_total, error=s.error)
 
 
 @handles(p.INFO)

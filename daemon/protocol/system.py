@@ -19,6 +19,16 @@ class Identity(msgspec.Struct):
     role: str
 
 
+class SearchIndexHealth(msgspec.Struct):
+    """The full-text indexes: "ready", or "indexing" with rows done of rows to do."""
+
+    state: str  # starting, indexing, ready, failed
+    tables_pending: int = 0
+    rows_done: int = 0
+    rows_total: int = 0
+    error: str = ""
+
+
 class Health(msgspec.Struct):
     status: str  # "ok" or "degraded"
     database: str  # "sqlite" or "postgresql"
@@ -26,6 +36,7 @@ class Health(msgspec.Struct):
     uptime_s: float
     version: str
     connections: int
+    search_index: SearchIndexHealth | None = None
 
 
 class Info(msgspec.Struct):
