@@ -34,7 +34,7 @@ def eventually(check, timeout: float = 15.0):
 
 
 @pytest.fixture
-def seeded(make_daemon, database_url):
+def seeded(database_url, make_daemon):
     seed_rows(database_url, 30)  # vendor_management: "Vendor 0000".."Vendor 0029", before any index
     return make_daemon(database=database_url)
 

@@ -55,11 +55,11 @@ async def saved(ctx: CallContext, params: NoParams) -> list[p.SavedQuery]:
 
 @handles(p.RUN)
 async def run(ctx: CallContext, params: p.RunSaved) -> p.SqlResult:
-    """Run the saved query ``name`` with ``params`` (by name), read-only as query.sql runs.
+    """Run the saved query ``name`` with ``args`` (its parameters by name), read-only as query.sql runs.
     An unknown name is NOT_FOUND; a missing or unknown parameter, INVALID_PARAMS."""
     store = ctx.daemon.store
     query = saved_queries.lookup(ctx.daemon.config.queries, params.name)
-    text, values = saved_queries.bind(query, params.params, store.backend)
+    text, values = saved_queries.bind(query, params.args, store.backend)
     columns, rows, truncated = await store.read(run_readonly_sql, store.db, text, values, params.max_rows)
     return p.SqlResult(columns=columns, rows=rows, truncated=truncated)
 

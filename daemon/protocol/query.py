@@ -48,10 +48,10 @@ class SqlResult(msgspec.Struct):
 
 
 class RunSaved(msgspec.Struct, forbid_unknown_fields=True):
-    """A saved query (configuration ``queries:``) by ``name``, its parameters by name."""
+    """A saved query (configuration ``queries:``) by ``name``, with ``args``: its parameters by name."""
 
     name: str
-    params: dict[str, Any] = {}
+    args: dict[str, Any] = {}
     max_rows: Annotated[int, msgspec.Meta(ge=1, le=10_000)] = 1000
 
 

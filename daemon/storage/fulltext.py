@@ -35,6 +35,7 @@ _WORD = re.compile(r"[^\W_]+")
 # SQLite tables whose index a schema change dropped in this process, until it is rebuilt: a
 # search must not be sent to an FTS table that is gone (the indexer notices within seconds).
 DETACHED: set[str] = set()
+PG_CONCURRENT_ROWS = 50_000  # PostgreSQL: tables bigger than this get their index CONCURRENTLY
 
 
 class SearchIndexState(peewee.Model):
@@ -147,25 +148,29 @@ def pg_index_name(spec: TableSpec) -> str:
 
 
 def pg_build_index(db: peewee.Database, spec: TableSpec) -> bool:
-    """Build the table's GIN index if missing, without blocking writers (CONCURRENTLY, outside
-    any transaction), and drop the indexes of older column lists. True when one was built."""
+    """Build the table's GIN index if missing and drop the indexes of older column lists.
+    A big table's is built CONCURRENTLY (outside any transaction), so writers never wait on
+    it; a small table's plainly, which takes a moment and, unlike CONCURRENTLY, never waits
+    for other sessions' transactions to end. True when one was built."""
     name = pg_index_name(spec)
     existing = [r[0] for r in db.execute_sql(
         "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = %s "
         "AND indexname LIKE %s", (spec.db_table, f"{spec.db_table[:48]}_fts_%")).fetchall()]
+    rows = db.execute_sql("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", (_q(spec.db_table),)).fetchone()
+    how = "CONCURRENTLY " if rows and rows[0] > PG_CONCURRENT_ROWS else ""
     built = False
     if name in existing:
         valid = db.execute_sql("SELECT indisvalid FROM pg_index WHERE indexrelid = %s::regclass", (_q(name),)).fetchone()
         if valid and not valid[0]:  # an interrupted CONCURRENTLY build leaves an invalid index
-            db.execute_sql(f"DROP INDEX CONCURRENTLY IF EXISTS {_q(name)}")
+            db.execute_sql(f"DROP INDEX {how}IF EXISTS {_q(name)}")
             existing.remove(name)
     if name not in existing:
-        db.execute_sql(f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {_q(name)} ON {_q(spec.db_table)} "
+        db.execute_sql(f"CREATE INDEX {how}IF NOT EXISTS {_q(name)} ON {_q(spec.db_table)} "
                        f"USING gin (({pg_vector(spec)}))")
         built = True
     for old in existing:
         if old != name:
-            db.execute_sql(f"DROP INDEX CONCURRENTLY IF EXISTS {_q(old)}")
+            db.execute_sql(f"DROP INDEX {how}IF EXISTS {_q(old)}")
     return built
 
 

@@ -18,14 +18,15 @@ from ..catalog import TableSpec
 from .models import MemoryModel
 from .rows import field_types, get_row
 
-# link kind -> the columns that hold it (scalar text, or a JSON list of text).
+# link kind -> the columns that hold it (scalar text, or a JSON list of text). Most specific
+# first: a row related in two ways is reported once, by the first.
 LINKS: dict[str, tuple[str, ...]] = {
     "source": ("source", "path"),
     "content_hash": ("sha256", "content_hash"),
-    "agent": ("agent_id", "assigned_agent", "parent_agent", "executor", "agent"),
     "work_order": ("work_order_id",),
-    "component": ("target_components", "systems", "component"),
     "playbook": ("playbook_name", "playbook"),
+    "agent": ("agent_id", "assigned_agent", "parent_agent", "executor", "agent"),
+    "component": ("target_components", "systems", "component"),
 }
 LIST_TYPES = ("list", "json")
 TITLE_SKIP = ("source", "path", "sha256")
@@ -57,6 +58,8 @@ def related_rows(db: peewee.Database, tables: list[tuple[str, type[MemoryModel],
     for kind, columns in LINKS.items():
         for column in columns:
             for value in _values(row, column):
+                if kind == "source" and not value.startswith("/"):
+                    continue  # a source that is not a file (an operator, an agent) is shared by too much
                 if (kind, value) not in wanted:
                     wanted.append((kind, value))
     out: list[dict[str, Any]] = []
