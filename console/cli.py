@@ -3,6 +3,7 @@
     clarity                          open the console
     clarity rpc METHOD [JSON]        call any RPC method, print the result as JSON
     clarity infer PATH... [--json]   which table files would go to (no daemon, writes nothing)
+    clarity export TABLE [--format]  a table's rows to stdout, streamed
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import msgspec
 from daemon.client import Client
 from daemon.protocol import RpcError
 
+from .commands import export as export_command
 from .infer_command import add_parser as add_infer_parser
 
 
@@ -57,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     rpc.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for the answer")
     rpc.set_defaults(func=_rpc)
     add_infer_parser(sub)
+    export_command.add_parser(sub)
     return parser
 
 

@@ -1,0 +1,1 @@
+"""``clarity`` sub-commands that do long work through the daemon (one module each)."""
