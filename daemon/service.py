@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 
 from . import handlers  # noqa: F401  (binds every RPC handler)
 from . import sdnotify
+from .alerts.engine import Alerts
 from .catalog import load_catalog
 from .config import Config, ConfigError, load_config
 from .errors import InvalidState
@@ -41,6 +42,7 @@ class Daemon:
         self.stopping = False
         self.started = False
         self._stop = asyncio.Event()
+        self._reload_when_started = False
 
     # -- start ------------------------------------------------------------------------
 
@@ -62,6 +64,7 @@ class Daemon:
         self.store.register(SearchIndexState)
         await loop.run_in_executor(None, self.store.create_tables)
         self.search_index = SearchIndexer(self.store)  # full-text indexes, built in the background once started
+        self.alerts = Alerts(self, lambda: self.config.alerts)  # the rules in force: a reload changes them
         await self.store.write(self.governance.sync_schemas)  # tables created or altered at run time
         self.rpc = RpcServer(self)
         await self.rpc.start(c.socket, c.socket_group)
@@ -70,8 +73,11 @@ class Daemon:
         self.governance.schedule(self.jobs, c.governance.schema_sync_s)
         await self.ingest.start()
         await self.subsystems.start()  # indexes, the PostgreSQL event relay, sweep and retention jobs
-        self.search_index.start()
+        self.alerts.start()
         self.started = True
+        self.search_index.start()
+        if self._reload_when_started:
+            asyncio.ensure_future(self._reload_on_signal())
         log.info(
             "serving %d tables from %s on %s; watching %s",
             len(self.store.catalog), mask_url(c.database), c.socket, ", ".join(c.watch),
@@ -87,7 +93,9 @@ class Daemon:
 
     async def _reload_on_signal(self) -> None:
         if not self.started:
-            log.warning("SIGHUP while starting: ignored")
+            # The socket answers before start ends: a SIGHUP then is kept and done once started.
+            log.info("SIGHUP while starting: reloading once started")
+            self._reload_when_started = True
             return
         try:
             await self.reload()
@@ -114,6 +122,7 @@ class Daemon:
         for sig in self._signal_map():
             loop.remove_signal_handler(sig)
         self.jobs.stop()
+        self.alerts.stop()
         self.subsystems.stop()  # ends event streams
         await self.ingest.stop(self.config.limits.drain_timeout_s)
         await self.rpc.drain(self.config.limits.drain_timeout_s)
@@ -140,7 +149,7 @@ class Daemon:
         if old.ingest.folders != new.ingest.folders:
             log.warning("ingest.folders changed in the configuration: restart clarityd to apply it")
             new.ingest.folders = old.ingest.folders
-        for name in ("roles", "limits", "log_level", "ingest"):
+        for name in ("roles", "limits", "log_level", "ingest", "queries", "alerts"):
             if getattr(old, name) != getattr(new, name):
                 changes.append(name)
         for name in ("socket", "database", "state_dir", "schemas_dir", "watch"):

@@ -40,7 +40,8 @@ class AlertRule(msgspec.Struct, forbid_unknown_fields=True, rename={"on_": "on"}
     webhook: str = ""
     command: list[str] = []
     timeout_s: Annotated[float, msgspec.Meta(gt=0, le=300)] = 5.0  # per attempt
-    max_attempts: Annotated[int, msgspec.Meta(ge=1, le=20)] = 5  # retried with backoff: 1 s, 2 s, 4 s...
+    max_attempts: Annotated[int, msgspec.Meta(ge=1, le=20)] = 5  # tries in all, with backoff between them
+    backoff_s: Annotated[float, msgspec.Meta(gt=0, le=3600)] = 1.0  # first wait; each next one doubles (max 5 min)
 
     def __post_init__(self) -> None:
         # msgspec reports a ValueError raised here as a ValidationError with the rule's path.
@@ -68,17 +69,24 @@ class AlertRule(msgspec.Struct, forbid_unknown_fields=True, rename={"on_": "on"}
         return any(p == "*" or p == event_type or (p.endswith(".*") and event_type.startswith(p[:-1]))
                    for p in self.on_)
 
-    def matches(self, event: dict[str, Any]) -> bool:
-        """The event is of a type the rule is on and meets every ``where`` condition."""
-        return self.wants(event["type"]) and all(_holds(_lookup(event, f), c) for f, c in self.where.items())
+    def matches(self, event: dict[str, Any], row: dict[str, Any] | None = None) -> bool:
+        """The event is of a type the rule is on and meets every ``where`` condition (looked up
+        in the payload, then in ``row``: the row a row.* event is about, then the event)."""
+        return self.wants(event["type"]) and all(_holds(_lookup(event, f, row), c) for f, c in self.where.items())
+
+    def needs_row(self, event: dict[str, Any]) -> bool:
+        """A row.* event whose payload lacks a field ``where`` asks about (trust_score...)."""
+        payload = event.get("payload") if isinstance(event.get("payload"), dict) else {}
+        return (event["type"] in ("row.inserted", "row.updated") and self.wants(event["type"])
+                and any(f.split(".")[0] not in payload for f in self.where))
 
 
 _MISSING = object()
 
 
-def _lookup(event: dict[str, Any], field: str) -> Any:
+def _lookup(event: dict[str, Any], field: str, row: dict[str, Any] | None = None) -> Any:
     payload = event.get("payload")
-    for source in (payload if isinstance(payload, dict) else {}, event):
+    for source in (payload if isinstance(payload, dict) else {}, row or {}, event):
         value: Any = source
         for part in field.split("."):
             value = value.get(part, _MISSING) if isinstance(value, dict) else _MISSING

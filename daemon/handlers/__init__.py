@@ -5,3 +5,4 @@ from . import ingest  # noqa: F401  (ingestion)
 from . import proposals  # noqa: F401  (governance)
 from . import coding_agent, events, self_healing, sub_agents  # noqa: F401  (subsystems, events)
 from . import query  # noqa: F401
+from . import alerts  # noqa: F401

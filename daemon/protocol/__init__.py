@@ -22,6 +22,7 @@ from . import coding_agent, events, self_healing, sub_agents  # noqa: E402,F401 
 from . import ingest  # noqa: E402,F401  (ingestion)
 from . import proposals  # noqa: E402,F401  (governance)
 from . import query  # noqa: E402,F401  (search, read-only SQL)
+from . import alerts  # noqa: E402,F401  (alert rules and deliveries)
 
 __all__ = [
     "PROTOCOL_VERSION",
