@@ -4,6 +4,7 @@
     clarity rpc METHOD [JSON]        call any RPC method, print the result as JSON
     clarity infer PATH... [--json]   which table files would go to (no daemon, writes nothing)
     clarity export TABLE [--format]  a table's rows to stdout, streamed
+    clarity ingest PATH... [--json]  hand files and folders to the daemon, with progress
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from daemon.client import Client
 from daemon.protocol import RpcError
 
 from .commands import export as export_command
+from .commands import ingest as ingest_command
 from .infer_command import add_parser as add_infer_parser
 
 
@@ -60,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     rpc.set_defaults(func=_rpc)
     add_infer_parser(sub)
     export_command.add_parser(sub)
+    ingest_command.add_parser(sub)
     return parser
 
 

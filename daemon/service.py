@@ -22,6 +22,7 @@ from .events import EventBus
 from .governance import Governance, PolicyError, load_policy, policy_path
 from .inference.learning import Learner
 from .ingest import Ingest
+from .ingest.batches import Batches
 from .jobs import Jobs
 from .logs import set_level
 from .rpc.server import RpcServer
@@ -60,6 +61,7 @@ class Daemon:
         self.governance = Governance(self.store, self.events, load_policy(policy_path(c)))
         self.learner = Learner(self.store, self.events)  # learns routing from operators' decisions
         self.ingest = Ingest(self)  # registers the journal's tables, so before create_tables
+        self.ingest_batches = Batches(self.ingest)  # ingest.batch: many files in one call
         self.subsystems = Subsystems(self)  # agents, work orders, playbooks, event stream: before create_tables too
         self.store.register(SearchIndexState)
         await loop.run_in_executor(None, self.store.create_tables)
