@@ -10,7 +10,8 @@ Like :mod:`daemon.client`, this depends only on the protocol.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
 
 from .protocol import ErrorCode, RpcError
 from .protocol import rows as p
@@ -25,7 +26,7 @@ class ExportStream:
     raises RpcError if the daemon ends the stream with an error. ``timeout`` bounds the wait
     for each chunk."""
 
-    def __init__(self, client: "Client", reply: p.Export, timeout: float | None) -> None:
+    def __init__(self, client: Client, reply: p.Export, timeout: float | None) -> None:
         self.client = client
         self.stream = reply.stream
         self.total = reply.total
@@ -35,7 +36,7 @@ class ExportStream:
         self.done = False
 
     @classmethod
-    def start(cls, client: "Client", timeout: float | None = 60.0, **params: Any) -> "ExportStream":
+    def start(cls, client: Client, timeout: float | None = 60.0, **params: Any) -> ExportStream:
         reply = client.call(p.EXPORT, p.ExportRows(stream=True, **params))
         return cls(client, reply, timeout)
 

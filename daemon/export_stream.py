@@ -32,7 +32,7 @@ PAGE = 2000  # rows per chunk
 _ids = itertools.count(1)
 
 
-def start_export(conn: "Connection", store: "Store", model: type["MemoryModel"], spec: "TableSpec",
+def start_export(conn: Connection, store: Store, model: type[MemoryModel], spec: TableSpec,
                  fmt: str, query: dict[str, Any], limit: int | None = None) -> int:
     """Begin streaming to ``conn``; returns the stream id. Call from the handler with no await
     after it, so the reply goes out before the first chunk."""
@@ -43,7 +43,7 @@ def start_export(conn: "Connection", store: "Store", model: type["MemoryModel"],
     return sid
 
 
-async def _pump(conn: "Connection", sid: int, store: "Store", model: type["MemoryModel"], spec: "TableSpec",
+async def _pump(conn: Connection, sid: int, store: Store, model: type[MemoryModel], spec: TableSpec,
                 fmt: str, query: dict[str, Any], limit: int | None) -> None:
     sent, seq, cursor = 0, 0, None
     try:

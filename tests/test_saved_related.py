@@ -51,12 +51,12 @@ def test_readme_saved_queries_join_memory_across_domains(memory):
         assert names == ["agent_work_orders", "playbook_failures_after_deploy", "same_folder"]
 
         r = c.query.run(name="agent_work_orders", args={"agent": "coder-1"})
-        row = dict(zip(r.columns, r.rows[0]))
+        row = dict(zip(r.columns, r.rows[0], strict=True))
         assert len(r.rows) == 1 and row["work_order_id"] == "WO-1" and row["agent_name"] == "Coder"
         assert row["agent_trust"] > 0.5 and row["state"] == "deployed"
 
         r = c.query.run(name="playbook_failures_after_deploy", args={"work_order": "WO-1"})
-        assert [dict(zip(r.columns, x))["error"] for x in r.rows] == ["db still down"]
+        assert [dict(zip(r.columns, x, strict=True))["error"] for x in r.rows] == ["db still down"]
 
         r = c.query.run(name="same_folder")
         assert [(x[1], x[2]) for x in r.rows] == [("Q3 report", "q3 sales")]

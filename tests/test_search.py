@@ -5,7 +5,7 @@ change is followed."""
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 
 import pytest
 
@@ -62,7 +62,7 @@ def test_backfill_then_every_change_is_followed(seeded):
         assert c.query.search(text="zanzibar") == []
         assert [x.id for x in c.query.search(text="annual")] == [new.row_id]
 
-        later = datetime.now(timezone.utc) + timedelta(hours=1)
+        later = datetime.now(UTC) + timedelta(hours=1)
         assert c.query.search(text="annual", since=later.isoformat()) == []
         assert len(c.query.search(text="annual", until=later.isoformat())) == 1
 
@@ -97,3 +97,16 @@ def test_schema_change_rebuilds_the_index(seeded):
         wait_indexed(c)
         assert eventually(lambda: c.query.search(text="roadrunner") == [])
         assert [x.id for x in c.query.search(text="acme")] == [row.row_id]
+
+
+def test_rows_written_by_another_tool_are_found(database_url, make_daemon):
+    d = make_daemon(database=database_url)
+    with d.client() as c:
+        wait_indexed(c)
+        from daemon.storage import open_database
+
+        db = open_database(database_url)  # another program writing to the same database
+        db.execute_sql("INSERT INTO memory_incidents (created_at, updated_at, trust_score, version, title) "
+                       "VALUES (CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 0.5, 1, 'Pager storm in Reykjavik')")
+        db.close()
+        assert [x.title for x in c.query.search(text="reykjavik")] == ["Pager storm in Reykjavik"]

@@ -19,7 +19,8 @@ import json
 import os
 import sys
 import time
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 import msgspec
 

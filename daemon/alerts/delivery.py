@@ -17,7 +17,7 @@ import urllib.error
 import urllib.request
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from typing import Any
 
 import msgspec
@@ -117,7 +117,8 @@ class Deliveries:
                                              headers={"Content-Type": "application/json",
                                                       "User-Agent": "clarityd-alerts"})
             try:
-                with urllib.request.urlopen(request, timeout=rule.timeout_s) as response:  # noqa: S310  (http(s) only: checked in the rule)
+                # http(s) only: the rule checked the URL's scheme.
+                with urllib.request.urlopen(request, timeout=rule.timeout_s) as response:  # noqa: S310
                     return True, False, f"HTTP {response.status}"
             except urllib.error.HTTPError as e:
                 return False, e.code not in NO_RETRY, f"HTTP {e.code}"
@@ -129,7 +130,7 @@ class Deliveries:
         try:
             # The thread's own timeout bounds each socket operation; this bounds the whole try.
             return await asyncio.wait_for(loop.run_in_executor(self._http, post), rule.timeout_s * 2 + 1)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return False, True, f"no answer within {rule.timeout_s:g} s"
 
     async def _run(self, attempt: Attempt) -> tuple[bool, bool, str]:
@@ -142,7 +143,7 @@ class Deliveries:
             return False, False, f"cannot run {rule.command[0]}: {e.strerror or e}"
         try:
             _, err = await asyncio.wait_for(proc.communicate(attempt.body), rule.timeout_s)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             proc.kill()
             await proc.wait()
             return False, True, f"killed after {rule.timeout_s:g} s"
@@ -160,7 +161,7 @@ class Deliveries:
             "destination": attempt.rule.webhook if attempt.target == "webhook" else " ".join(attempt.rule.command),
             "event_id": event.get("id"), "event_type": event["type"], "subject": event.get("subject", ""),
             "attempt": attempt.tries, "status": status, "detail": detail, "duration_ms": round(took_ms, 1),
-            "at": datetime.now(timezone.utc),
+            "at": datetime.now(UTC),
         }
         self.records.append(record)
         level = logging.INFO if status == "delivered" else logging.WARNING

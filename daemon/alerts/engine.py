@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Callable
+from datetime import datetime, UTC
+from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
 
 from ..governance.models import Proposal
 from ..storage.models import utcnow
@@ -33,7 +34,7 @@ WAITING = "proposal.waiting"
 
 
 class Alerts:
-    def __init__(self, daemon: "Daemon", rules: Callable[[], list[AlertRule]]) -> None:
+    def __init__(self, daemon: Daemon, rules: Callable[[], list[AlertRule]]) -> None:
         self.daemon = daemon
         self.rules = rules  # read afresh each time: a reload changes them
         self.deliveries = Deliveries()
@@ -115,7 +116,7 @@ class Alerts:
         for p in waiting:
             minutes = (now - p["created_at"]).total_seconds() / 60
             event = {"id": None, "type": WAITING, "subject": f"proposal/{p['id']}", "actor": None,
-                     "created_at": datetime.now(timezone.utc),
+                     "created_at": datetime.now(UTC),
                      "payload": {"proposal": p["id"], "table": p["table"], "kind": p["kind"],
                                  "confidence": p["confidence"], "source": p["source"],
                                  "waiting_minutes": round(minutes, 2)}}

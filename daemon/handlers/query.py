@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 import msgspec
 
@@ -16,13 +16,13 @@ from ..storage.search import run_readonly_sql, search_tables
 
 def _utc(when: datetime | None) -> datetime | None:
     """Naive UTC, as the tables store times."""
-    return when.astimezone(timezone.utc).replace(tzinfo=None) if when and when.tzinfo else when
+    return when.astimezone(UTC).replace(tzinfo=None) if when and when.tzinfo else when
 
 
 @handles(p.SEARCH)
 async def search(ctx: CallContext, params: p.Search) -> list[p.Hit]:
     """Rows of every memory table (or of ``tables``) holding every word of ``text`` (a word
-    matches the words it starts; case and accents ignored), best first, through each table's
+    matches the words it starts; case ignored, accents too on SQLite), best first, through each table's
     full-text index (SQLite FTS5, PostgreSQL tsvector). ``since``/``until`` bound ``updated_at``.
     Each hit names its table, id, a title, the column matched, a snippet around the match (and
     the same with the words marked), and a score. A table whose index is still being built

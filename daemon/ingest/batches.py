@@ -46,7 +46,7 @@ class Batch:
 
 
 class Batches:
-    def __init__(self, ingest: "Ingest") -> None:
+    def __init__(self, ingest: Ingest) -> None:
         self.ingest = ingest
         self.batches: dict[int, Batch] = {}
         self._ids = itertools.count(1)

@@ -11,8 +11,8 @@ database keeps it in step with every write, whoever makes it. Its name carries a
 column list, so a schema change builds a new one (CONCURRENTLY) and drops the old; queries
 stay correct meanwhile, only slower.
 
-Both backends match words by prefix ("vend 07" finds "Vendor 0007"), all words required,
-case and accents ignored; the database ranks, Python picks the column and the snippet from
+Both backends match words by prefix ("quart rep" finds "Quarterly report"), all words required,
+case ignored (accents too on SQLite); the database ranks, Python picks the column and the snippet from
 the matching rows.
 """
 
@@ -160,7 +160,8 @@ def pg_build_index(db: peewee.Database, spec: TableSpec) -> bool:
     how = "CONCURRENTLY " if rows and rows[0] > PG_CONCURRENT_ROWS else ""
     built = False
     if name in existing:
-        valid = db.execute_sql("SELECT indisvalid FROM pg_index WHERE indexrelid = %s::regclass", (_q(name),)).fetchone()
+        valid = db.execute_sql("SELECT indisvalid FROM pg_index WHERE indexrelid = %s::regclass",
+                               (_q(name),)).fetchone()
         if valid and not valid[0]:  # an interrupted CONCURRENTLY build leaves an invalid index
             db.execute_sql(f"DROP INDEX {how}IF EXISTS {_q(name)}")
             existing.remove(name)

@@ -10,6 +10,7 @@ ready, searches of it fall back to the old substring scan: slower, never wrong.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -42,7 +43,7 @@ class IndexProgress:
 
 
 class SearchIndexer:
-    def __init__(self, store: "Store") -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
         self.progress = IndexProgress()
         self._seen: dict[str, str] = {}  # table -> signature indexed
@@ -82,10 +83,8 @@ class SearchIndexer:
                 self._stop.wait(30)
             self._wake.wait(CHECK_S)
             self._wake.clear()
-        try:
+        with contextlib.suppress(Exception):  # closing at exit: nothing to do about a failure
             self.store.db.close()
-        except Exception:  # noqa: S110  (closing at exit: nothing to do about it)
-            pass
 
     def _catch_up(self) -> None:
         catalog = self.store.catalog
@@ -113,8 +112,12 @@ class SearchIndexer:
                 return
             spec = self.store.catalog[name]
             started = time.monotonic()
-            if fulltext.pg_build_index(self.store.db, spec):
-                log.info("search index: built for %s in %.1f s", name, time.monotonic() - started)
+            try:
+                if fulltext.pg_build_index(self.store.db, spec):
+                    log.info("search index: built for %s in %.1f s", name, time.monotonic() - started)
+            except peewee.IntegrityError:
+                # Another daemon on the same database built the same index at the same moment.
+                log.info("search index: %s was built by another daemon", name)
             self._seen[name] = fulltext.signature(spec)
             self.progress.ready.add(name)
             self.progress.tables_pending -= 1
