@@ -147,6 +147,16 @@ def pg_index_name(spec: TableSpec) -> str:
     return f"{spec.db_table[:48]}_fts_{digest}"
 
 
+def _pg_rows_beyond(db: peewee.Database, table: str, limit: int) -> bool:
+    """Whether ``table`` has more than ``limit`` rows: the planner's estimate, or a bounded
+    count when the table was never analyzed (reltuples -1, as after a restore)."""
+    estimate = db.execute_sql("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", (_q(table),)).fetchone()
+    if estimate and estimate[0] >= 0:
+        return bool(estimate[0] > limit)
+    counted = db.execute_sql(f"SELECT count(*) FROM (SELECT 1 FROM {_q(table)} LIMIT %s) s", (limit + 1,)).fetchone()
+    return bool(counted[0] > limit)
+
+
 def pg_build_index(db: peewee.Database, spec: TableSpec) -> bool:
     """Build the table's GIN index if missing and drop the indexes of older column lists.
     A big table's is built CONCURRENTLY (outside any transaction), so writers never wait on
@@ -156,8 +166,7 @@ def pg_build_index(db: peewee.Database, spec: TableSpec) -> bool:
     existing = [r[0] for r in db.execute_sql(
         "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = %s "
         "AND indexname LIKE %s", (spec.db_table, f"{spec.db_table[:48]}_fts_%")).fetchall()]
-    rows = db.execute_sql("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", (_q(spec.db_table),)).fetchone()
-    how = "CONCURRENTLY " if rows and rows[0] > PG_CONCURRENT_ROWS else ""
+    how = "CONCURRENTLY " if _pg_rows_beyond(db, spec.db_table, PG_CONCURRENT_ROWS) else ""
     built = False
     if name in existing:
         valid = db.execute_sql("SELECT indisvalid FROM pg_index WHERE indexrelid = %s::regclass",
