@@ -22,7 +22,7 @@ from typing import Any
 
 import msgspec
 
-from .rules import AlertRule
+from .rules import AlertRule, masked
 
 log = logging.getLogger("clarityd.alerts")
 QUEUE = 1000  # deliveries waiting at most; more are dropped (and logged)
@@ -155,10 +155,10 @@ class Deliveries:
     def _record(self, attempt: Attempt, status: str, detail: str, took_ms: float) -> None:
         if status in self.stats:
             self.stats[status] += 1
-        event = attempt.event
+        event, rule = attempt.event, attempt.rule
         record = {
-            "id": next(self._ids), "rule": attempt.rule.name, "target": attempt.target,
-            "destination": attempt.rule.webhook if attempt.target == "webhook" else " ".join(attempt.rule.command),
+            "id": next(self._ids), "rule": rule.name, "target": attempt.target,
+            "destination": masked(rule.webhook) if attempt.target == "webhook" else " ".join(rule.command),
             "event_id": event.get("id"), "event_type": event["type"], "subject": event.get("subject", ""),
             "attempt": attempt.tries, "status": status, "detail": detail, "duration_ms": round(took_ms, 1),
             "at": datetime.now(UTC),

@@ -84,6 +84,11 @@ class AlertRule(msgspec.Struct, forbid_unknown_fields=True, rename={"on_": "on"}
 _MISSING = object()
 
 
+def masked(url: str) -> str:
+    """The URL with any password replaced, for the log and readers' eyes."""
+    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
+
+
 def _lookup(event: dict[str, Any], field: str, row: dict[str, Any] | None = None) -> Any:
     payload = event.get("payload")
     for source in (payload if isinstance(payload, dict) else {}, row or {}, event):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
+from ..alerts.rules import masked
 from ..protocol import alerts as p
 from ..protocol.registry import NoParams
 from ..rpc.router import CallContext, handles
@@ -16,7 +17,7 @@ async def rules(ctx: CallContext, params: NoParams) -> p.Rules:
     alerts = ctx.daemon.alerts
     d = alerts.deliveries
     return p.Rules(
-        rules=[p.Rule(name=r.name, on=r.on_, where=r.where, webhook=r.webhook, command=r.command,
+        rules=[p.Rule(name=r.name, on=r.on_, where=r.where, webhook=masked(r.webhook), command=r.command,
                       timeout_s=r.timeout_s, max_attempts=r.max_attempts, matched=alerts.matched.get(r.name, 0))
                for r in ctx.daemon.config.alerts],
         queued=d.pending, delivered=d.stats["delivered"], failed=d.stats["failed"],
