@@ -97,6 +97,14 @@ def test_schema_change_rebuilds_the_index(seeded):
         wait_indexed(c)
         assert eventually(lambda: c.query.search(text="roadrunner") == [])
         assert [x.id for x in c.query.search(text="acme")] == [row.row_id]
+        # A table created at run time is indexed too.
+        t = c.proposals.schema_tweak(action="create_table", table="contracts",
+                                     fields=[{"name": "party", "type": "string"}])
+        c.proposals.approve(id=t.id)
+        c.proposals.create(table="contracts", fields={"party": "Wile E. Coyote"}, confidence=0.99)
+        # Found at once by scanning, then through its index (a score) once the indexer has seen it.
+        assert [x.table for x in c.query.search(text="coyote")] == ["contracts"]
+        assert eventually(lambda: [x.table for x in c.query.search(text="coyote") if x.score > 0]) == ["contracts"]
 
 
 def test_rows_written_by_another_tool_are_found(database_url, make_daemon):

@@ -69,8 +69,10 @@ def run(args: argparse.Namespace) -> int:
             with progress_bar("ingest", len(files), enabled=None if not args.json else False) as advance:
                 while True:
                     status = client.call(p.BATCH_STATUS, p.BatchStatusParams(batch=status.batch, failures=0))
+                    rate = status.done / status.elapsed_s if status.elapsed_s else 0.0
                     advance(completed=status.done, detail=f"proposed {status.proposed}  applied {status.applied}  "
-                                                          f"duplicate {status.duplicate}  failed {status.failed}")
+                                                          f"duplicate {status.duplicate}  failed {status.failed}  "
+                                                          f"{rate:.0f} files/s")
                     if status.finished:
                         break
                     time.sleep(POLL_S)
