@@ -63,10 +63,10 @@ class Daemon:
         self.ingest = Ingest(self)  # registers the journal's tables, so before create_tables
         self.ingest_batches = Batches(self.ingest)  # ingest.batch: many files in one call
         self.subsystems = Subsystems(self)  # agents, work orders, playbooks, event stream: before create_tables too
+        self.alerts = Alerts(self, lambda: self.config.alerts)  # registers its table: before create_tables too
         self.store.register(SearchIndexState)
         await loop.run_in_executor(None, self.store.create_tables)
         self.search_index = SearchIndexer(self.store)  # full-text indexes, built in the background once started
-        self.alerts = Alerts(self, lambda: self.config.alerts)  # the rules in force: a reload changes them
         await self.store.write(self.governance.sync_schemas)  # tables created or altered at run time
         self.rpc = RpcServer(self)
         await self.rpc.start(c.socket, c.socket_group)

@@ -154,3 +154,16 @@ def test_bad_rules_are_refused(make_daemon, receiver):
     with d.client() as c:
         assert eventually(lambda: "reload refused" in d.log())
         assert [r.name for r in c.alerts.rules().rules] == ["ok"]
+
+
+def test_one_delivery_across_daemons_sharing_postgresql(make_daemon, pg_url, receiver):
+    config = {"alerts": [rule("registered", ["agent.registered"], webhook=receiver.url + "/up")]}
+    a, b = make_daemon(database=pg_url, config=config), make_daemon(database=pg_url, config=config)
+    with a.client() as ca, b.client() as cb:
+        ca.sub_agents.register(agent_id="a1", agent_name="A1", agent_type="worker")
+        # Both daemons hear the event (b through PostgreSQL) and match it; only one sends it.
+        for c in (ca, cb):
+            assert eventually(lambda c=c: c.alerts.rules().rules[0].matched == 1)
+        assert eventually(lambda: len(receiver.got.get("/up", [])) == 1)
+        assert eventually(lambda: len(ca.alerts.deliveries()) + len(cb.alerts.deliveries()) == 1)
+        assert len(receiver.got["/up"]) == 1

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from ..governance.models import Proposal
 from ..storage.models import utcnow
 from ..storage.rows import row_to_dict
+from .claims import AlertClaim, claim
 from .delivery import Deliveries
 from .rules import AlertRule
 
@@ -36,6 +37,7 @@ WAITING = "proposal.waiting"
 class Alerts:
     def __init__(self, daemon: Daemon, rules: Callable[[], list[AlertRule]]) -> None:
         self.daemon = daemon
+        daemon.store.register(AlertClaim)  # before create_tables
         self.rules = rules  # read afresh each time: a reload changes them
         self.deliveries = Deliveries()
         self.inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue(INBOX)
@@ -80,7 +82,12 @@ class Alerts:
         for rule in rules:
             if rule.matches(event, row):
                 self.matched[rule.name] = self.matched.get(rule.name, 0) + 1
-                self.deliveries.send(rule, event)
+                await self._send_once(rule, event, f"{rule.name}|{event['id']}")
+
+    async def _send_once(self, rule: AlertRule, event: dict[str, Any], key: str) -> None:
+        """Send unless another daemon (or this one, before a restart) already did."""
+        if await self.daemon.store.write(claim, key):
+            self.deliveries.send(rule, event)
 
     async def _row_of(self, event: dict[str, Any]) -> dict[str, Any] | None:
         table, _, row_id = str(event.get("subject", "")).partition("/")
@@ -124,4 +131,4 @@ class Alerts:
                 if (rule.name, p["id"]) not in self._waiting_sent and rule.matches(event):
                     self._waiting_sent.add((rule.name, p["id"]))
                     self.matched[rule.name] = self.matched.get(rule.name, 0) + 1
-                    self.deliveries.send(rule, event)
+                    await self._send_once(rule, event, f"{rule.name}|{WAITING}|{event['subject']}")
