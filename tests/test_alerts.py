@@ -82,6 +82,27 @@ def rule(name: str, on: list[str], **kw) -> dict:
     return {"name": name, "on": on, "backoff_s": 0.1, **kw}
 
 
+def test_conditions():
+    import msgspec
+
+    from daemon.alerts.rules import AlertRule
+
+    def make(on, where):
+        return msgspec.convert({"name": "r", "on": on, "where": where, "command": ["true"]}, AlertRule)
+
+    event = {"id": 1, "type": "playbook.run", "subject": "playbook/p", "actor": "x",
+             "payload": {"success": False, "trust_score": 0.4, "target_components": ["db"],
+                         "execution_result": {"risk_level": "high"}}}
+    assert make(["playbook.*"], {"success": False, "trust_score": {"lt": 0.5}}).matches(event)
+    assert make(["*"], {"execution_result.risk_level": {"in": ["high", "critical"]}}).matches(event)
+    assert make(["playbook.run"], {"target_components": {"contains": "db"}, "subject": "playbook/p"}).matches(event)
+    assert make(["playbook.run"], {"error": {"exists": False}}).matches(event)
+    assert not make(["playbook.run"], {"trust_score": {"ge": 0.5}}).matches(event)
+    assert not make(["playbook.run"], {"trust_score": {"lt": "text"}}).matches(event)  # no TypeError
+    assert not make(["agent.*"], {}).matches(event)
+    assert not make(["playbooks.*"], {}).matches(event)
+
+
 def test_webhooks_up_slow_failing_down(make_daemon, receiver, tmp_path):
     out = tmp_path / "paged.json"
     config = {"alerts": [
