@@ -60,6 +60,17 @@ def test_stream_whole_table_in_chunks(seeded):
         assert e.value.code == ErrorCode.INVALID_PARAMS
 
 
+def test_reader_that_leaves_mid_stream(seeded):
+    c = seeded.client()
+    export = iter(ExportStream.start(c, table="vendor_management", format="csv"))
+    assert next(export).startswith("id,")
+    c.close()  # gone after the first chunk: the daemon ends the stream and carries on
+    with seeded.client() as c2:
+        assert c2.system.health().status == "ok"
+        again = ExportStream.start(c2, table="vendor_management", format="jsonl")
+        assert len("".join(again).splitlines()) == N
+
+
 def test_clarity_export_command(seeded):
     r = clarity(seeded, "export", "vendor_management", "--format", "csv", "--where", "source=seed")
     assert r.returncode == 0, r.stderr
