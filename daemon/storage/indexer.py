@@ -57,7 +57,8 @@ class SearchIndexer:
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
-        self._thread.join(timeout=10)
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
 
     def kick(self) -> None:
         """Look at the catalog again now (after a schema change)."""
