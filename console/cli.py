@@ -6,6 +6,8 @@
     clarity status [--json]          socket, database, watched folders, pending count, last errors
     clarity backup PATH              back up the database while the daemon runs
     clarity restore PATH [--force]   put a backup in place (the daemon stopped)
+    clarity export TABLE [--format]  a table's rows to stdout, streamed
+    clarity ingest PATH... [--json]  hand files and folders to the daemon, with progress
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from daemon.client import Client
 from daemon.protocol import RpcError
 
 from .commands import add_parsers as add_operations_parsers
+from .commands import export as export_command
+from .commands import ingest as ingest_command
 from .infer_command import add_parser as add_infer_parser
 
 
@@ -62,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     rpc.set_defaults(func=_rpc)
     add_infer_parser(sub)
     add_operations_parsers(sub)  # status, backup, restore
+    export_command.add_parser(sub)
+    ingest_command.add_parser(sub)
     return parser
 
 

@@ -9,11 +9,13 @@ from collections.abc import Awaitable, Callable
 
 import msgspec
 
+from daemon.protocol.alerts import DELIVERIES, Delivery, ListDeliveries, RULES, Rules
 from daemon.protocol.coding_agent import CODE_CHANGES, CodeChanges, CodingStats, CodingStatsQuery, Count, CreateWorkOrder, DEPLOYED, Deployed, GET, MoveWorkOrder, STATS, STATUS, TEST_RESULTS, TestCounts, TestResults, WORK_ORDER, WorkOrder, WorkOrderId, WorkOrderRef, WorkOrderState
 from daemon.protocol.events import EventId, EventPage, LIST, ListEvents, Prefix, SUBSCRIBE, Subscribe, Subscribed, UNSUBSCRIBE, Unsubscribe, Unsubscribed
 from daemon.protocol.ingest import FILE, IngestFile, IngestRecord, IngestStatus, IngestStatusParams, RETRY, Retried, RetryParams, STATUS as ingest_STATUS
+from daemon.protocol.ingest_batch import BATCH, BATCH_STATUS, BatchStatus, BatchStatusParams, IngestBatch, MAX_PATHS
 from daemon.protocol.proposals import APPROVE, AUDIT, Approve, AuditPage, CREATE, Confidence, CreateProposal, FieldDef, GET as proposals_GET, HISTORY, ListAudit, ListHistory, ListPending, PENDING, POLICY, PageSize, PolicyInfo, Proposal, ProposalPage, ProposalRef, REJECT, REVERT, Reject, Revert, SCHEMA_TWEAK, SchemaTweak
-from daemon.protocol.query import Hit, SEARCH, SQL, Search, Sql, SqlResult
+from daemon.protocol.query import Hit, RELATED, RUN, Related, RelatedRow, RunSaved, SAVED, SEARCH, SQL, SavedQuery, Search, Sql, SqlResult
 from daemon.protocol.registry import Method, NoParams
 from daemon.protocol.rows import DELETE, DeleteRow, EXPORT, Export, ExportRows, GET as rows_GET, GetRow, LIST as rows_LIST, ListRows, RowPage, UPDATE, UpdateRow
 from daemon.protocol.self_healing import DurationMs, ExecutionResult, LOG, LogPlaybookRun, PlaybookName, PlaybookRef, PlaybookRun, PlaybookStats, RiskLevel, STATS as self_healing_STATS, TOP_PLAYBOOKS, TopPlaybooks
@@ -42,6 +44,24 @@ class _AsyncNamespace:
 
     def _call(self, method: Method[Any, R], params: Any, kwargs: dict[str, Any]) -> Awaitable[R]:
         return cast(Awaitable[R], self._call_method(method, params, kwargs))
+
+
+class AlertsMethods(_Namespace):
+    """``alerts.*`` methods."""
+
+    @overload
+    def deliveries(self, params: ListDeliveries | dict[str, Any], /) -> builtins.list[Delivery]: ...
+
+    @overload
+    def deliveries(self, *, rule: str | None = ..., status: Literal['delivered', 'retrying', 'failed', 'dropped'] | None = ..., limit: Annotated[int, msgspec.Meta(ge=1, le=1000)] = ...) -> builtins.list[Delivery]: ...
+
+    def deliveries(self, params: Any = None, **kwargs: Any) -> builtins.list[Delivery]:
+        """Recent alert deliveries (webhooks, commands), newest first. (``alerts.deliveries``, reader)"""
+        return self._call(DELIVERIES, params, kwargs)
+
+    def rules(self, params: NoParams | dict[str, Any] | None = None, /) -> Rules:
+        """The alert rules in force and their counts. (``alerts.rules``, reader)"""
+        return self._call(RULES, params, {})
 
 
 class CodingAgentMethods(_Namespace):
@@ -246,6 +266,26 @@ class IngestMethods(_Namespace):
     """``ingest.*`` methods."""
 
     @overload
+    def batch(self, params: IngestBatch | dict[str, Any], /) -> BatchStatus: ...
+
+    @overload
+    def batch(self, *, paths: Annotated[builtins.list[str], msgspec.Meta(min_length=1, max_length=MAX_PATHS)], batch: int | None = ...) -> BatchStatus: ...
+
+    def batch(self, params: Any = None, **kwargs: Any) -> BatchStatus:
+        """Hand many files over at once (a batch). (``ingest.batch``, agent)"""
+        return self._call(BATCH, params, kwargs)
+
+    @overload
+    def batch_status(self, params: BatchStatusParams | dict[str, Any], /) -> BatchStatus: ...
+
+    @overload
+    def batch_status(self, *, batch: int, failures: Annotated[int, msgspec.Meta(ge=0, le=10000)] = ...) -> BatchStatus: ...
+
+    def batch_status(self, params: Any = None, **kwargs: Any) -> BatchStatus:
+        """How far a batch of files is: done, proposed, applied, failed. (``ingest.batch_status``, agent)"""
+        return self._call(BATCH_STATUS, params, kwargs)
+
+    @overload
     def file(self, params: IngestFile | dict[str, Any], /) -> IngestRecord: ...
 
     @overload
@@ -378,10 +418,34 @@ class QueryMethods(_Namespace):
     """``query.*`` methods."""
 
     @overload
+    def related(self, params: Related | dict[str, Any], /) -> builtins.list[RelatedRow]: ...
+
+    @overload
+    def related(self, *, table: str, id: int, limit: Annotated[int, msgspec.Meta(ge=1, le=1000)] = ...) -> builtins.list[RelatedRow]: ...
+
+    def related(self, params: Any = None, **kwargs: Any) -> builtins.list[RelatedRow]:
+        """Rows of any table that share a file, hash, agent, work order, component or playbook with a row. (``query.related``, reader)"""
+        return self._call(RELATED, params, kwargs)
+
+    @overload
+    def run(self, params: RunSaved | dict[str, Any], /) -> SqlResult: ...
+
+    @overload
+    def run(self, *, name: str, args: dict[str, Any] = ..., max_rows: Annotated[int, msgspec.Meta(ge=1, le=10000)] = ..., max_bytes: Annotated[int, msgspec.Meta(ge=1024, le=64 * 1024 * 1024)] = ...) -> SqlResult: ...
+
+    def run(self, params: Any = None, **kwargs: Any) -> SqlResult:
+        """Run a saved query by name. (``query.run``, reader)"""
+        return self._call(RUN, params, kwargs)
+
+    def saved(self, params: NoParams | dict[str, Any] | None = None, /) -> builtins.list[SavedQuery]:
+        """The saved queries of the configuration. (``query.saved``, reader)"""
+        return self._call(SAVED, params, {})
+
+    @overload
     def search(self, params: Search | dict[str, Any], /) -> builtins.list[Hit]: ...
 
     @overload
-    def search(self, *, text: Annotated[str, msgspec.Meta(min_length=1)], tables: builtins.list[str] | None = ..., limit: Annotated[int, msgspec.Meta(ge=1, le=500)] = ...) -> builtins.list[Hit]: ...
+    def search(self, *, text: Annotated[str, msgspec.Meta(min_length=1)], tables: builtins.list[str] | None = ..., limit: Annotated[int, msgspec.Meta(ge=1, le=500)] = ..., since: datetime | None = ..., until: datetime | None = ...) -> builtins.list[Hit]: ...
 
     def search(self, params: Any = None, **kwargs: Any) -> builtins.list[Hit]:
         """Find text in every memory table. (``query.search``, reader)"""
@@ -415,7 +479,7 @@ class RowsMethods(_Namespace):
     def export(self, params: ExportRows | dict[str, Any], /) -> Export: ...
 
     @overload
-    def export(self, *, table: str, format: Literal['csv', 'json', 'jsonl'] = ..., filters: dict[str, Any] = ..., search: str | None = ..., sort: str = ..., descending: bool = ..., limit: Annotated[int, msgspec.Meta(ge=1, le=1000000)] = ...) -> Export: ...
+    def export(self, *, table: str, format: Literal['csv', 'json', 'jsonl'] = ..., filters: dict[str, Any] = ..., search: str | None = ..., sort: str = ..., descending: bool = ..., limit: Annotated[int, msgspec.Meta(ge=1)] | None = ..., stream: bool = ...) -> Export: ...
 
     def export(self, params: Any = None, **kwargs: Any) -> Export:
         """A table's rows as CSV, JSON or JSON Lines. (``rows.export``, reader)"""
@@ -742,6 +806,24 @@ class TablesMethods(_Namespace):
         return self._call(tables_LIST, params, {})
 
 
+class AsyncAlertsMethods(_AsyncNamespace):
+    """``alerts.*`` methods."""
+
+    @overload
+    async def deliveries(self, params: ListDeliveries | dict[str, Any], /) -> builtins.list[Delivery]: ...
+
+    @overload
+    async def deliveries(self, *, rule: str | None = ..., status: Literal['delivered', 'retrying', 'failed', 'dropped'] | None = ..., limit: Annotated[int, msgspec.Meta(ge=1, le=1000)] = ...) -> builtins.list[Delivery]: ...
+
+    async def deliveries(self, params: Any = None, **kwargs: Any) -> builtins.list[Delivery]:
+        """Recent alert deliveries (webhooks, commands), newest first. (``alerts.deliveries``, reader)"""
+        return await self._call(DELIVERIES, params, kwargs)
+
+    async def rules(self, params: NoParams | dict[str, Any] | None = None, /) -> Rules:
+        """The alert rules in force and their counts. (``alerts.rules``, reader)"""
+        return await self._call(RULES, params, {})
+
+
 class AsyncCodingAgentMethods(_AsyncNamespace):
     """``coding_agent.*`` methods."""
 
@@ -944,6 +1026,26 @@ class AsyncIngestMethods(_AsyncNamespace):
     """``ingest.*`` methods."""
 
     @overload
+    async def batch(self, params: IngestBatch | dict[str, Any], /) -> BatchStatus: ...
+
+    @overload
+    async def batch(self, *, paths: Annotated[builtins.list[str], msgspec.Meta(min_length=1, max_length=MAX_PATHS)], batch: int | None = ...) -> BatchStatus: ...
+
+    async def batch(self, params: Any = None, **kwargs: Any) -> BatchStatus:
+        """Hand many files over at once (a batch). (``ingest.batch``, agent)"""
+        return await self._call(BATCH, params, kwargs)
+
+    @overload
+    async def batch_status(self, params: BatchStatusParams | dict[str, Any], /) -> BatchStatus: ...
+
+    @overload
+    async def batch_status(self, *, batch: int, failures: Annotated[int, msgspec.Meta(ge=0, le=10000)] = ...) -> BatchStatus: ...
+
+    async def batch_status(self, params: Any = None, **kwargs: Any) -> BatchStatus:
+        """How far a batch of files is: done, proposed, applied, failed. (``ingest.batch_status``, agent)"""
+        return await self._call(BATCH_STATUS, params, kwargs)
+
+    @overload
     async def file(self, params: IngestFile | dict[str, Any], /) -> IngestRecord: ...
 
     @overload
@@ -1076,10 +1178,34 @@ class AsyncQueryMethods(_AsyncNamespace):
     """``query.*`` methods."""
 
     @overload
+    async def related(self, params: Related | dict[str, Any], /) -> builtins.list[RelatedRow]: ...
+
+    @overload
+    async def related(self, *, table: str, id: int, limit: Annotated[int, msgspec.Meta(ge=1, le=1000)] = ...) -> builtins.list[RelatedRow]: ...
+
+    async def related(self, params: Any = None, **kwargs: Any) -> builtins.list[RelatedRow]:
+        """Rows of any table that share a file, hash, agent, work order, component or playbook with a row. (``query.related``, reader)"""
+        return await self._call(RELATED, params, kwargs)
+
+    @overload
+    async def run(self, params: RunSaved | dict[str, Any], /) -> SqlResult: ...
+
+    @overload
+    async def run(self, *, name: str, args: dict[str, Any] = ..., max_rows: Annotated[int, msgspec.Meta(ge=1, le=10000)] = ..., max_bytes: Annotated[int, msgspec.Meta(ge=1024, le=64 * 1024 * 1024)] = ...) -> SqlResult: ...
+
+    async def run(self, params: Any = None, **kwargs: Any) -> SqlResult:
+        """Run a saved query by name. (``query.run``, reader)"""
+        return await self._call(RUN, params, kwargs)
+
+    async def saved(self, params: NoParams | dict[str, Any] | None = None, /) -> builtins.list[SavedQuery]:
+        """The saved queries of the configuration. (``query.saved``, reader)"""
+        return await self._call(SAVED, params, {})
+
+    @overload
     async def search(self, params: Search | dict[str, Any], /) -> builtins.list[Hit]: ...
 
     @overload
-    async def search(self, *, text: Annotated[str, msgspec.Meta(min_length=1)], tables: builtins.list[str] | None = ..., limit: Annotated[int, msgspec.Meta(ge=1, le=500)] = ...) -> builtins.list[Hit]: ...
+    async def search(self, *, text: Annotated[str, msgspec.Meta(min_length=1)], tables: builtins.list[str] | None = ..., limit: Annotated[int, msgspec.Meta(ge=1, le=500)] = ..., since: datetime | None = ..., until: datetime | None = ...) -> builtins.list[Hit]: ...
 
     async def search(self, params: Any = None, **kwargs: Any) -> builtins.list[Hit]:
         """Find text in every memory table. (``query.search``, reader)"""
@@ -1113,7 +1239,7 @@ class AsyncRowsMethods(_AsyncNamespace):
     async def export(self, params: ExportRows | dict[str, Any], /) -> Export: ...
 
     @overload
-    async def export(self, *, table: str, format: Literal['csv', 'json', 'jsonl'] = ..., filters: dict[str, Any] = ..., search: str | None = ..., sort: str = ..., descending: bool = ..., limit: Annotated[int, msgspec.Meta(ge=1, le=1000000)] = ...) -> Export: ...
+    async def export(self, *, table: str, format: Literal['csv', 'json', 'jsonl'] = ..., filters: dict[str, Any] = ..., search: str | None = ..., sort: str = ..., descending: bool = ..., limit: Annotated[int, msgspec.Meta(ge=1)] | None = ..., stream: bool = ...) -> Export: ...
 
     async def export(self, params: Any = None, **kwargs: Any) -> Export:
         """A table's rows as CSV, JSON or JSON Lines. (``rows.export``, reader)"""
@@ -1447,6 +1573,10 @@ class ClientMethods:
         raise NotImplementedError
 
     @property
+    def alerts(self) -> AlertsMethods:
+        return AlertsMethods(self._call_method)
+
+    @property
     def coding_agent(self) -> CodingAgentMethods:
         return CodingAgentMethods(self._call_method)
 
@@ -1492,6 +1622,10 @@ class AsyncClientMethods:
 
     def _call_method(self, method: Method[Any, Any], params: Any, kwargs: dict[str, Any]) -> Any:
         raise NotImplementedError
+
+    @property
+    def alerts(self) -> AsyncAlertsMethods:
+        return AsyncAlertsMethods(self._call_method)
 
     @property
     def coding_agent(self) -> AsyncCodingAgentMethods:

@@ -14,8 +14,10 @@ import msgspec
 import yaml
 
 from .catalog import builtin_schemas_dir
+from .alerts.rules import AlertRule
 from .extract.types import ExtractLimits
 from .protocol.paths import default_socket_path
+from .saved_queries import QueryName, SavedQueryConfig
 
 REPO_SCHEMAS = builtin_schemas_dir()  # the default schemas_dir: the tables shipped with Clarity
 
@@ -114,6 +116,8 @@ class Config(msgspec.Struct, forbid_unknown_fields=True):
     ingest: Ingest = msgspec.field(default_factory=Ingest)
     events: EventsConfig = msgspec.field(default_factory=EventsConfig)
     sub_agents: SubAgentsConfig = msgspec.field(default_factory=SubAgentsConfig)
+    queries: dict[QueryName, SavedQueryConfig] = {}  # saved read-only SQL that readers run by name (query.run)
+    alerts: list[AlertRule] = []  # events to POST to a webhook and/or hand to a command
 
     @property
     def inbox(self) -> Path:

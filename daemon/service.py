@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 
 from . import handlers  # noqa: F401  (binds every RPC handler)
 from . import sdnotify
+from .alerts.engine import Alerts
 from .catalog import load_catalog
 from .config import Config, ConfigError, load_config
 from .dropfolder import ensure_drop_folder
@@ -22,10 +23,13 @@ from .events import EventBus
 from .governance import Governance, PolicyError, load_policy, policy_path
 from .inference.learning import Learner
 from .ingest import Ingest
+from .ingest.batches import Batches
 from .jobs import Jobs
 from .logs import set_level
 from .rpc.server import RpcServer
 from .storage import Store, mask_url, open_database
+from .storage.fulltext import SearchIndexState
+from .storage.indexer import SearchIndexer
 from .subsystems import Subsystems
 
 log = logging.getLogger("clarityd")
@@ -40,6 +44,7 @@ class Daemon:
         self.stopping = False
         self.started = False
         self._stop = asyncio.Event()
+        self._reload_when_started = False
 
     # -- start ------------------------------------------------------------------------
 
@@ -62,13 +67,17 @@ class Daemon:
         self.governance = Governance(self.store, self.events, load_policy(policy_path(c)))
         self.learner = Learner(self.store, self.events)  # learns routing from operators' decisions
         self.ingest = Ingest(self)  # registers the journal's tables, so before create_tables
+        self.ingest_batches = Batches(self.ingest)  # ingest.batch: many files in one call
         self.subsystems = Subsystems(self)  # agents, work orders, playbooks, event stream: before create_tables too
+        self.alerts = Alerts(self, lambda: self.config.alerts)  # registers its table: before create_tables too
+        self.store.register(SearchIndexState)
         async with self.store.schema_lock():  # daemons starting together on one PostgreSQL take turns
             # Before the memory tables are created: an upgrade's new tables come through proposals
             # (prepare also replays schema changes made at run time).
             await self.store.write(self.governance.prepare)
             await loop.run_in_executor(None, self.store.create_tables)
             await self.store.operator_sql.prepare()  # query.sql's read-only role (PostgreSQL)
+        self.search_index = SearchIndexer(self.store)  # full-text indexes, built in the background once started
         self.rpc = RpcServer(self)
         await self.rpc.start(c.socket, c.socket_group)
         self.jobs = Jobs(self)
@@ -76,7 +85,11 @@ class Daemon:
         self.governance.schedule(self.jobs, c.governance.schema_sync_s)
         await self.ingest.start()
         await self.subsystems.start()  # indexes, the PostgreSQL event relay, sweep and retention jobs
+        self.alerts.start()
         self.started = True
+        self.search_index.start()
+        if self._reload_when_started:
+            asyncio.ensure_future(self._reload_on_signal())
         log.info(
             "serving %d tables from %s on %s; watching %s",
             len(self.store.catalog), mask_url(c.database), c.socket, ", ".join(c.watch),
@@ -92,7 +105,9 @@ class Daemon:
 
     async def _reload_on_signal(self) -> None:
         if not self.started:
-            log.warning("SIGHUP while starting: ignored")
+            # The socket answers before start ends: a SIGHUP then is kept and done once started.
+            log.info("SIGHUP while starting: reloading once started")
+            self._reload_when_started = True
             return
         try:
             await self.reload()
@@ -119,9 +134,11 @@ class Daemon:
         for sig in self._signal_map():
             loop.remove_signal_handler(sig)
         self.jobs.stop()
+        self.alerts.stop()
         self.subsystems.stop()  # ends event streams
         await self.ingest.stop(self.config.limits.drain_timeout_s)
         await self.rpc.drain(self.config.limits.drain_timeout_s)
+        await loop.run_in_executor(None, self.search_index.stop)
         await loop.run_in_executor(None, self.store.close)
         try:
             os.unlink(self.config.socket)
@@ -144,7 +161,7 @@ class Daemon:
         if old.ingest.folders != new.ingest.folders:
             log.warning("ingest.folders changed in the configuration: restart clarityd to apply it")
             new.ingest.folders = old.ingest.folders
-        for name in ("roles", "limits", "log_level", "ingest"):
+        for name in ("roles", "limits", "log_level", "ingest", "queries", "alerts"):
             if getattr(old, name) != getattr(new, name):
                 changes.append(name)
         for name in ("socket", "database", "state_dir", "schemas_dir", "watch"):

@@ -1,4 +1,5 @@
-"""Operations sub-commands of ``clarity``: status, backup, restore (one module each)."""
+"""``clarity`` sub-commands: status, backup, restore (operations) and export, ingest (long work through
+the daemon); one module each."""
 
 from __future__ import annotations
 

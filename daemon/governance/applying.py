@@ -13,7 +13,7 @@ import msgspec
 import peewee
 
 from ..errors import Conflict
-from ..storage import compiled
+from ..storage import compiled, fulltext
 from ..storage.models import MemoryModel, utcnow
 from ..storage.rows import coerce, field_types, row_to_dict
 from . import schema
@@ -115,6 +115,8 @@ def apply_schema(store: "Store", p: Proposal, actor: str) -> tuple[dict[str, Any
     schema.refuse_data_loss(diff, plan)
     db_table = diff["spec"]["db_table"] if diff["action"] == "create_table" else store.catalog[table].db_table
     preview = plan.preview(db_table)
+    if diff["action"] != "create_table":  # its triggers name the columns (SQLite); rebuilt by the indexer
+        fulltext.detach(store.db, db_table)
     schema.execute(store.db, diff, plan, store.models, store.catalog)
     if diff["action"] == "create_table":
         number = 1

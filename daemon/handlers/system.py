@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import TYPE_CHECKING
 
 import msgspec
 
@@ -15,6 +16,9 @@ from ..protocol.registry import METHODS
 from ..rpc.router import CallContext, handles, help_of
 from ..storage import mask_url
 
+if TYPE_CHECKING:
+    from ..service import Daemon
+
 
 @handles(p.HEALTH)
 async def health(ctx: CallContext, params: p.NoParams) -> p.Health:
@@ -24,7 +28,8 @@ async def health(ctx: CallContext, params: p.NoParams) -> p.Health:
 
     ``status`` is "ok" when both work, "degraded" when either does not, and ``reason``
     says why; ``query_sql`` says whether operator SQL is offered. ``notices`` says what an
-    operator should know, e.g. schema-file changes left pending at start (README, "Upgrades")."""
+    operator should know, e.g. schema-file changes left pending at start (README, "Upgrades").
+    ``search_index`` says whether the full-text indexes are ready or how many rows are left."""
     d = ctx.daemon
     reasons: list[str] = []
     try:
@@ -52,7 +57,17 @@ async def health(ctx: CallContext, params: p.NoParams) -> p.Health:
         database_writable=write_error is None,
         reason="; ".join(reasons),
         query_sql=d.store.operator_sql.status,
+        search_index=_search_index(d),
     )
+
+
+def _search_index(d: "Daemon") -> p.SearchIndexHealth | None:
+    indexer = getattr(d, "search_index", None)  # None while the daemon is starting
+    if indexer is None:
+        return None
+    s = indexer.progress
+    return p.SearchIndexHealth(state=s.state, tables_pending=s.tables_pending, rows_done=s.rows_done,
+                               rows_total=s.rows_total, error=s.error)
 
 
 @handles(p.INFO)

@@ -19,9 +19,10 @@ from .registry import METHODS, Method, Role
 # Importing the per-noun modules registers their methods.
 from . import system, tables, rows  # noqa: E402,F401  (registration side effect)
 from . import coding_agent, events, self_healing, sub_agents  # noqa: E402,F401  (subsystems, events)
-from . import ingest  # noqa: E402,F401  (ingestion)
+from . import ingest, ingest_batch  # noqa: E402,F401  (ingestion)
 from . import proposals  # noqa: E402,F401  (governance)
 from . import query  # noqa: E402,F401  (search, read-only SQL)
+from . import alerts  # noqa: E402,F401  (alert rules and deliveries)
 
 __all__ = [
     "PROTOCOL_VERSION",

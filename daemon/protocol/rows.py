@@ -66,7 +66,11 @@ DELETE = Method("rows.delete", DeleteRow, Proposal, Role.agent, "Propose deletin
 
 
 class ExportRows(msgspec.Struct, forbid_unknown_fields=True):
-    """Rows as CSV, JSON or JSON Lines, with the filters, search and sort of rows.list."""
+    """Rows as CSV, JSON or JSON Lines, with the filters, search and sort of rows.list.
+
+    ``stream``: send the file in chunks (rows.export_chunk notifications, then one
+    rows.export_done) instead of in the reply; any number of rows. ``limit``: at most this
+    many rows (default: 100,000 in one reply, at most 1,000,000; every row when streaming)."""
 
     table: str
     format: Literal["csv", "json", "jsonl"] = "csv"
@@ -74,14 +78,24 @@ class ExportRows(msgspec.Struct, forbid_unknown_fields=True):
     search: str | None = None
     sort: str = "id"
     descending: bool = False
-    limit: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] = 100_000
+    limit: Annotated[int, msgspec.Meta(ge=1)] | None = None
+    stream: bool = False
 
 
 class Export(msgspec.Struct):
     format: str
-    rows: int
+    rows: int  # in ``content``; 0 when streaming
     truncated: bool  # more rows matched than ``limit``
-    content: str
+    content: str  # the whole file; empty when streaming
+    stream: int | None = None  # the id the chunks carry, when streaming
+    total: int | None = None  # rows the stream will send (for a progress bar)
+
+
+# Notifications of a streaming export, on the caller's connection:
+EXPORT_CHUNK = "rows.export_chunk"  # {stream, seq, rows, content}: the file's next piece
+EXPORT_DONE = "rows.export_done"  # {stream, rows} or {stream, rows, error: {code, message}}: the end
+NON_STREAM_LIMIT = 100_000  # rows in one reply by default
+NON_STREAM_MAX = 1_000_000
 
 
 EXPORT = Method("rows.export", ExportRows, Export, Role.reader, "A table's rows as CSV, JSON or JSON Lines.")

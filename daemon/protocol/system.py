@@ -19,6 +19,16 @@ class Identity(msgspec.Struct):
     role: str
 
 
+class SearchIndexHealth(msgspec.Struct):
+    """The full-text indexes: "ready", or "indexing" with rows done of rows to do."""
+
+    state: str  # starting, indexing, ready, failed
+    tables_pending: int = 0
+    rows_done: int = 0
+    rows_total: int = 0
+    error: str = ""
+
+
 class Health(msgspec.Struct):
     status: str  # "ok" or "degraded"
     database: str  # "sqlite" or "postgresql"
@@ -31,6 +41,7 @@ class Health(msgspec.Struct):
     database_writable: bool = True  # false while writes fail (they are UNAVAILABLE meanwhile)
     reason: str = ""  # why the status is degraded
     query_sql: str = ""  # whether and how query.sql is offered
+    search_index: SearchIndexHealth | None = None
 
 
 class Info(msgspec.Struct):

@@ -39,14 +39,24 @@ def _cell(value: Any) -> Any:
 
 
 def render(rows: Iterable[dict[str, Any]], spec: TableSpec, fmt: str) -> str:
+    """Every row at once (the non-streaming rows.export)."""
+    return render_chunk(list(rows), spec, fmt, first=True, last=True)
+
+
+def render_chunk(rows: list[dict[str, Any]], spec: TableSpec, fmt: str, *, first: bool, last: bool) -> str:
+    """One piece of an export; the pieces in order make the whole file: the CSV header comes
+    with the first, a JSON array's brackets with the first and the last."""
     if fmt == "json":
-        return msgspec.json.encode(list(rows), enc_hook=str).decode()
+        body = ",".join(msgspec.json.encode(r, enc_hook=str).decode() for r in rows)
+        lead = "[" if first else ("," if body else "")
+        return lead + body + ("]" if last else "")
     if fmt == "jsonl":
         return "".join(msgspec.json.encode(r, enc_hook=str).decode() + "\n" for r in rows)
     buffer = io.StringIO()
     columns = list(field_types(spec))
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
+    if first:
+        writer.writerow(columns)
     for r in rows:
         writer.writerow([_cell(r.get(c)) for c in columns])
     return buffer.getvalue()

@@ -109,12 +109,17 @@ def list_rows(
     limit: int,
     cursor: str | None,
     count: bool,
+    search_match: peewee.Expression | None = None,
 ) -> tuple[list[dict[str, Any]], str | None, int | None]:
-    """One page, ordered by (sort, id) with NULLs last, continuing after ``cursor``."""
+    """One page, ordered by (sort, id) with NULLs last, continuing after ``cursor``.
+    ``search_match`` (a full-text condition, :func:`fulltext.matching_ids`) replaces the
+    substring scan of ``search``."""
     types = field_types(spec)
     sort_col = _column(model, types, sort)
     where: list[peewee.Expression] = [_filter(model, types, k, v) for k, v in filters.items()]
-    if search:
+    if search_match is not None:
+        where.append(search_match)
+    elif search:
         text_cols = [getattr(model, n) for n, t in types.items() if t in TEXT_TYPES]
         needle = search.lower()
         where.append(functools.reduce(operator.or_, [peewee.fn.LOWER(c).contains(needle) for c in text_cols]))

@@ -2,40 +2,43 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+import peewee
+
 from ..catalog import TableSpec
-from .models import TEXT_TYPES, MemoryModel
-from .rows import field_types, list_rows
-
-SNIPPET = 60  # characters either side of a match
-
-
-def _snippet(text: str, needle: str) -> str:
-    at = text.lower().find(needle)
-    start, end = max(0, at - SNIPPET), at + len(needle) + SNIPPET
-    return ("…" if start else "") + " ".join(text[start:end].split()) + ("…" if end < len(text) else "")
+from . import fulltext
+from .models import MemoryModel
+from .rows import list_rows
 
 
-def search_tables(tables: list[tuple[str, type[MemoryModel], TableSpec]], text: str, limit: int) -> list[dict[str, Any]]:
-    """Hits across ``tables``, newest first within each, at most ``limit`` in all."""
-    needle = text.lower()
-    hits: list[dict[str, Any]] = []
+def _scan(name: str, model: type[MemoryModel], spec: TableSpec, text: str, limit: int,
+          since: datetime | None, until: datetime | None) -> list[dict[str, Any]]:
+    """The substring scan, for a table whose index is not built yet: newest first."""
+    filters: dict[str, Any] = {}
+    if since or until:
+        filters["updated_at"] = {k: v for k, v in (("ge", since), ("lt", until)) if v is not None}
+    rows, _, _ = list_rows(model, spec, filters=filters, search=text, sort="updated_at", descending=True,
+                           limit=limit, cursor=None, count=False)
+    return [fulltext.describe_hit(name, row, fulltext.text_columns(spec), fulltext.words(text) or [text.lower()], 0.0)
+            for row in rows]
+
+
+def search_tables(db: peewee.Database, tables: list[tuple[str, type[MemoryModel], TableSpec]], text: str,
+                  limit: int, indexed: Callable[[str], bool], since: datetime | None = None,
+                  until: datetime | None = None) -> list[dict[str, Any]]:
+    """Hits across ``tables``, at most ``limit`` in all: through the full-text index of each
+    table where ``indexed(name)`` says it is ready (ranked, best first), else by scanning
+    (after the ranked hits, newest first)."""
+    ready = [t for t in tables if indexed(t[0])]  # asked once: the indexer may finish a table meanwhile
+    hits, unreadable = fulltext.search(db, ready, text, limit, since, until) if ready else ([], [])
+    scan = {t[0] for t in tables} - {t[0] for t in ready} | set(unreadable)
     for name, model, spec in tables:
         if len(hits) >= limit:
             break
-        rows, _, _ = list_rows(model, spec, filters={}, search=text, sort="updated_at", descending=True,
-                               limit=limit - len(hits), cursor=None, count=False)
-        text_cols = [n for n, t in field_types(spec).items() if t in TEXT_TYPES]
-        for row in rows:
-            column = next((c for c in text_cols if needle in str(row.get(c) or "").lower()), "")
-            title = next((str(row[c]) for c in text_cols if c != "source" and row.get(c)), f"#{row['id']}")
-            updated = row["updated_at"]
-            hits.append({
-                "table": name, "id": row["id"], "title": title[:200], "column": column,
-                "snippet": _snippet(str(row.get(column) or ""), needle) if column else "",
-                "updated_at": updated.isoformat() if isinstance(updated, datetime) else str(updated),
-            })
+        if name in scan:
+            hits += _scan(name, model, spec, text, limit - len(hits), since, until)
     return hits
 

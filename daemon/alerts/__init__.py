@@ -1,0 +1,1 @@
+"""Alerts: configured rules that send matching events to webhooks and commands."""

@@ -1,0 +1,101 @@
+"""Related rows: what else, in any memory table, points at the same thing as a given row.
+
+A "link" is a kind of value that several tables hold under known column names: a file path,
+a content hash, an agent, a work order, a component, a playbook. Columns are found by name in
+every table of the live catalog, so tables created at run time take part too. Rows that
+point at the given row itself (governance and verification: ``target_table`` +
+``target_row``) are related as ``target``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+import peewee
+
+from ..catalog import TableSpec
+from .models import MemoryModel
+from .rows import field_types, get_row
+
+# link kind -> the columns that hold it (scalar text, or a JSON list of text). Most specific
+# first: a row related in two ways is reported once, by the first.
+LINKS: dict[str, tuple[str, ...]] = {
+    "source": ("source", "path"),
+    "content_hash": ("sha256", "content_hash"),
+    "work_order": ("work_order_id",),
+    "playbook": ("playbook_name", "playbook"),
+    "agent": ("agent_id", "assigned_agent", "parent_agent", "executor", "agent"),
+    "component": ("target_components", "systems", "component"),
+}
+LIST_TYPES = ("list", "json")
+TITLE_SKIP = ("source", "path", "sha256")
+
+
+def _values(row: dict[str, Any], column: str) -> list[str]:
+    value = row.get(column)
+    if isinstance(value, list):
+        return [str(v) for v in value if isinstance(v, (str, int)) and str(v)]
+    return [value] if isinstance(value, str) and value else []
+
+
+def _title(row: dict[str, Any], spec: TableSpec) -> str:
+    types = field_types(spec)
+    for name, ftype in types.items():
+        if ftype in ("string", "text") and name not in TITLE_SKIP and row.get(name):
+            return str(row[name])[:200]
+    return f"#{row['id']}"
+
+
+def related_rows(db: peewee.Database, tables: list[tuple[str, type[MemoryModel], TableSpec]], table: str,
+                 row_id: int, limit: int) -> list[dict[str, Any]]:
+    """Rows sharing a link value with row ``row_id`` of ``table`` (itself left out), at most
+    ``limit``, grouped by link kind in the order of LINKS, then by table and id."""
+    by_name = {name: (model, spec) for name, model, spec in tables}
+    model, spec = by_name[table]
+    row = get_row(model, table, row_id)
+    wanted: list[tuple[str, str]] = []  # (kind, value)
+    for kind, columns in LINKS.items():
+        for column in columns:
+            for value in _values(row, column):
+                if kind == "source" and not value.startswith("/"):
+                    continue  # a source that is not a file (an operator, an agent) is shared by too much
+                if (kind, value) not in wanted:
+                    wanted.append((kind, value))
+    out: list[dict[str, Any]] = []
+    seen: set[tuple[str, int]] = {(table, row_id)}
+
+    def add(kind: str, name: str, column: str, value: str, found: dict[str, Any]) -> None:
+        key = (name, found["id"])
+        if key not in seen and len(out) < limit:
+            seen.add(key)
+            out.append({"table": name, "id": found["id"], "title": _title(found, by_name[name][1]), "via": kind,
+                        "column": column, "value": value})
+
+    for kind, value in wanted:
+        for name, other, other_spec in tables:
+            types = field_types(other_spec)
+            for column in LINKS[kind]:
+                if column not in types or len(out) >= limit:
+                    continue
+                col = getattr(other, column)
+                cond = _list_has(db, col, value) if types[column] in LIST_TYPES else col == value
+                for found in other.select().where(cond).order_by(other.id).limit(limit).dicts():
+                    add(kind, name, column, value, found)
+    for name, other, other_spec in tables:  # audit and verification rows about this row
+        types = field_types(other_spec)
+        if "target_table" in types and "target_row" in types and len(out) < limit:
+            for found in (other.select().where((other.target_table == table) & (other.target_row == row_id))
+                          .order_by(other.id).limit(limit).dicts()):
+                add("target", name, "target_row", str(row_id), found)
+    return out
+
+
+def _list_has(db: peewee.Database, col: peewee.Field, value: str) -> peewee.Expression:
+    """A JSON list column holds ``value`` (SQLite: json_each; PostgreSQL: jsonb containment)."""
+    if isinstance(db, peewee.PostgresqlDatabase):
+        return peewee.NodeList((peewee.Cast(col, "jsonb"), peewee.SQL("@>"),
+                                peewee.Cast(peewee.Value(msgspec.json.encode([value]).decode()), "jsonb")))
+    return peewee.fn.EXISTS(peewee.NodeList((
+        peewee.SQL("SELECT 1 FROM json_each("), col, peewee.SQL(") WHERE json_each.value = "), peewee.Value(value),
+    ), glue=""))
