@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 
 from . import __version__
@@ -12,6 +13,7 @@ from .catalog import CatalogError
 from .config import ConfigError, load_config
 from .logs import setup_logging
 from .rpc.server import SocketInUse
+from .state_dir import EX_TEMPFAIL, UMASK, StateInUse
 from .storage.database import DatabaseURLError
 
 
@@ -47,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
             return 78
         print(f"ok: {len(tables)} tables in {config.schemas_dir}; socket {config.socket}; state {config.state_dir}")
         return 0
+    os.umask(UMASK)  # the database, its -wal/-shm, quarantine: the daemon's own (see state_dir)
     try:
         asyncio.run(Daemon(config).run())
     except (CatalogError, DatabaseURLError, PolicyError) as e:
@@ -55,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     except SocketInUse as e:
         log.error("%s", e)
         return 1
+    except StateInUse as e:
+        log.error("%s", e)
+        return EX_TEMPFAIL  # 75: busy now, perhaps not later (systemd may restart it)
     except KeyboardInterrupt:
         pass
     return 0

@@ -12,8 +12,10 @@ import signal
 import time
 from datetime import datetime, timezone
 
+import peewee
+
 from . import handlers  # noqa: F401  (binds every RPC handler)
-from . import sdnotify
+from . import sdnotify, state_dir
 from .catalog import load_catalog
 from .config import Config, ConfigError, load_config
 from .errors import InvalidState
@@ -39,6 +41,7 @@ class Daemon:
         self.stopping = False
         self.started = False
         self._stop = asyncio.Event()
+        self._state_lock: int | None = None
 
     # -- start ------------------------------------------------------------------------
 
@@ -48,7 +51,9 @@ class Daemon:
         # Signals first: a SIGTERM while starting must wait for start to finish, then stop.
         for sig, action in self._signal_map().items():
             loop.add_signal_handler(sig, action)
-        os.makedirs(c.state_dir, exist_ok=True)
+        # The state folder first, private and locked: nothing is opened in it before the lock.
+        state_dir.prepare(c.state_dir, c.socket_group)
+        self._state_lock = state_dir.lock(c.state_dir)
         # Watched folders are created (or reported missing) by the ingest watcher.
         # The live catalog is store.catalog: schema changes replace it at run time.
         self.store = Store(open_database(c.database), load_catalog(c.schemas_dir))
@@ -58,6 +63,8 @@ class Daemon:
         self.ingest = Ingest(self)  # registers the journal's tables, so before create_tables
         self.subsystems = Subsystems(self)  # agents, work orders, playbooks, event stream: before create_tables too
         await loop.run_in_executor(None, self.store.create_tables)
+        if isinstance(self.store.db, peewee.SqliteDatabase):
+            state_dir.narrow_sqlite_files(self.store.db.database)
         await self.store.write(self.governance.sync_schemas)  # tables created or altered at run time
         self.rpc = RpcServer(self)
         await self.rpc.start(c.socket, c.socket_group)
@@ -117,6 +124,9 @@ class Daemon:
             os.unlink(self.config.socket)
         except FileNotFoundError:
             pass
+        if self._state_lock is not None:
+            os.close(self._state_lock)  # releases the state folder for the next daemon
+            self._state_lock = None
         log.info("stopped")
 
     # -- reload -----------------------------------------------------------------------

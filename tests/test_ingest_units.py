@@ -16,7 +16,9 @@ from pathlib import Path
 from watchdog.observers.api import BaseObserver
 
 from daemon.config import load_config
-from daemon.ingest.access import caller_can_read
+from daemon.errors import Forbidden
+from daemon.ingest.access import Caller
+from daemon.ingest.opening import open_file
 from daemon.ingest.journal import backoff
 from daemon.ingest.rules import FolderRule, Rules, is_temporary_name
 from daemon.ingest.watcher import Watcher, filesystem_type
@@ -96,19 +98,29 @@ def test_caller_can_read_only_what_it_could_read_itself():
         shutil.rmtree(tmp_path)
 
 
+def caller_can_read(path: str, uid: int, gids: set[int]) -> bool:
+    """Would clarityd open ``path`` for this caller (checked on what it opened)?"""
+    rules = Rules(load_config({"CLARITY_STATE_DIR": "/nonexistent/state"}))
+    try:
+        open_file(path, rules, [Caller(uid, frozenset(gids))]).close()
+    except Forbidden:
+        return False
+    return True
+
+
 def _check_access(tmp_path: Path) -> None:
     folder = tmp_path / "private"
     folder.mkdir()
     secret = folder / "secret.md"
     secret.write_text("x")
-    open_file = tmp_path / "open.md"
-    open_file.write_text("x")
+    readable = tmp_path / "open.md"
+    readable.write_text("x")
     stranger, groups = 54321, {54321}
     os.chmod(tmp_path, 0o755)
-    os.chmod(open_file, 0o644)
-    assert caller_can_read(str(open_file), stranger, groups)
-    os.chmod(open_file, 0o600)
-    assert not caller_can_read(str(open_file), stranger, groups)
+    os.chmod(readable, 0o644)
+    assert caller_can_read(str(readable), stranger, groups)
+    os.chmod(readable, 0o600)
+    assert not caller_can_read(str(readable), stranger, groups)
     os.chmod(secret, 0o644)
     os.chmod(folder, 0o700)  # the file is readable, but the folder cannot be entered
     assert not caller_can_read(str(secret), stranger, groups)
