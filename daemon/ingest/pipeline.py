@@ -32,6 +32,7 @@ import msgspec
 
 from ..errors import DaemonError, Unavailable
 from ..extract import ExtractionError, extract
+from ..governance.content import Findings, find
 from ..inference import infer
 from ..inference import learning
 from ..storage.models import utcnow
@@ -231,7 +232,7 @@ class Pipeline:
                 self._after_done(entry)
             return entry
         try:
-            extraction, inference, features = await asyncio.wait_for(
+            extraction, inference, features, found = await asyncio.wait_for(
                 loop.run_in_executor(self._pool, self._read_and_infer, opened, name, settings.limits),
                 # extract() keeps its own deadline; this one only guards against a bug in it.
                 settings.limits.timeout_s * 2 + 10,
@@ -252,7 +253,7 @@ class Pipeline:
         # proposal, and a crash before that redoes the reading anyway.
         try:
             entry, outcome = await self.commits.write(name, self._propose, entry["id"], sha, extraction, inference,
-                                                      features)
+                                                      features, found)
         except DaemonError as e:  # the proposal was refused (bad fields, unknown table...)
             return await self._fail(name, entry["id"], sha, f"proposal refused: {e.message}")
         if outcome in ("proposed", "applied", "duplicate"):
@@ -260,10 +261,10 @@ class Pipeline:
         return entry
 
     def _read_and_infer(self, opened: Opened, name: str,
-                        limits: Any) -> tuple["Extraction", "Inference", dict[str, Any] | None]:
+                        limits: Any) -> tuple["Extraction", "Inference", dict[str, Any] | None, Findings]:
         """On a worker thread: extraction (of the open file, through its alias), inference
-        over the catalog, and the features the learner keeps of the file (computed here, off
-        the one writer thread)."""
+        over the catalog, the features the learner keeps of the file, and the secrets in its
+        raw text and records (computed here, off the one writer thread)."""
         with alias(opened, self.scratch) as link:
             extraction = extract(link, limits)
         # What the extractors took from the name, in the form the journal holds it.
@@ -272,7 +273,14 @@ class Pipeline:
             extraction = msgspec.structs.replace(extraction, title=names.printable(extraction.title),
                                                  metadata=names.printable(extraction.metadata))
         inference = infer(extraction, self.store.catalog, self.learner)
-        return extraction, inference, learning.features(extraction) if self.learner is not None else None
+        features = learning.features(extraction) if self.learner is not None else None
+        evidence = {"title": extraction.title, "text": extraction.text, "records": extraction.records,
+                    "metadata": extraction.metadata}
+        found = find(None, self.daemon.governance.policy.rules, evidence)
+        if features is not None and found.secrets:  # the learner keeps telling words: never a secret
+            secrets = [secret.lower() for secret in found.secrets]
+            features["words"] = [w for w in features["words"] if not any(w in secret for secret in secrets)]
+        return extraction, inference, features, found
 
     # -- writes (on the writer thread) -------------------------------------------------
 
@@ -285,8 +293,8 @@ class Pipeline:
         return entry.__data__.copy(), action
 
     def _propose(self, entry_id: int, sha: str, extraction: "Extraction", inference: "Inference",
-                 features: dict[str, Any] | None) -> tuple[dict[str, Any], str]:
-        entry, outcome = self.proposer.propose(entry_id, sha, extraction, inference, features)
+                 features: dict[str, Any] | None, found: Findings) -> tuple[dict[str, Any], str]:
+        entry, outcome = self.proposer.propose(entry_id, sha, extraction, inference, features, found)
         return (entry.__data__.copy() if entry is not None else {}), outcome
 
     def _vanished(self, path: str, error: str) -> dict[str, Any]:
