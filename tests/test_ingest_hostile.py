@@ -4,12 +4,15 @@ that are not UTF-8. Real daemons; the database is searched for what must not be 
 
 from __future__ import annotations
 
+import grp
 import json
 import os
 import shutil
 import signal
 import socket
 import sqlite3
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -18,7 +21,7 @@ import pytest
 
 from daemon.client import Client
 from daemon.protocol import ErrorCode, RpcError
-from ingest_helpers import PROSE, record_of, settled, wait_until
+from ingest_helpers import PROSE, ROOT, record_of, settled, wait_until
 
 NOBODY = 65534
 root_only = pytest.mark.skipif(os.geteuid() != 0, reason="a second uid (nobody) needs root")
@@ -186,3 +189,50 @@ def _as_nobody(socket_path: str, mine: Path, secret: Path) -> dict[str, str]:
     os.close(read_end)
     os.waitpid(pid, 0)
     return json.loads(data)
+
+
+# -- the state folder ------------------------------------------------------------------------
+
+
+def test_a_second_daemon_on_the_same_state_folder_exits_75(make_daemon):
+    first = make_daemon()
+    second = make_daemon(start=False)
+    second.env["CLARITY_STATE_DIR"] = str(first.state_dir)  # its own socket, the first one's state
+    proc = subprocess.run([sys.executable, "-m", "daemon.main"], env=second.env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 75 and str(first.state_dir) in proc.stderr
+    assert not os.path.exists(second.socket)
+    with first.client() as c:
+        assert c.system.health().status == "ok"
+    assert first.stop() == 0
+    second.start()  # the lock went with the first daemon
+    with second.client() as c:
+        assert c.system.health().status == "ok"
+
+
+def test_daemons_sharing_postgresql_each_with_a_state_folder_both_run(make_daemon, pg_url):
+    first, second = make_daemon(database=pg_url), make_daemon(database=pg_url)
+    for d in (first, second):
+        with d.client() as c:
+            assert c.system.health().status == "ok"
+
+
+def test_state_folder_and_database_are_private_outside_systemd(make_daemon):
+    d = make_daemon(config={"ingest": {"settle_s": 0.2}})
+    (d.state_dir / "inbox" / "a.md").write_text(f"# A\n\n{PROSE}")
+    with d.client() as c:
+        wait_until(lambda: settled(c, 1))
+        mode = lambda p: os.stat(p).st_mode & 0o777  # noqa: E731
+        assert mode(d.state_dir) == 0o700
+        assert mode(d.state_dir / "inbox") & 0o077 == 0
+        for name in ("clarity.db", "clarity.db-wal", "clarity.db-shm", "clarityd.lock"):
+            assert mode(d.state_dir / name) == 0o600, name
+
+
+def test_with_a_socket_group_the_state_folder_is_0750_and_an_open_one_is_narrowed(make_daemon):
+    d = make_daemon(config={"socket_group": "nogroup"}, start=False)
+    d.state_dir.mkdir(mode=0o755)
+    os.chmod(d.state_dir, 0o777)  # what an older version (or a careless umask) left
+    d.start()
+    st = os.stat(d.state_dir)
+    assert st.st_mode & 0o777 == 0o750 and grp.getgrgid(st.st_gid).gr_name == "nogroup"

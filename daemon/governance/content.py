@@ -35,10 +35,10 @@ BUILTIN_RULES: dict[str, str] = {
     "openai_key": r"\bsk-(?:proj-)?[A-Za-z0-9_\-]{32,}\b",
     "jwt": r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}",
     # password: x, DB_PASSWORD=x, "api_key": "x" (JSON, YAML, .env, ini)
-    # (pwd is left out: shell's working folder; a value that reads as code, self.key or
-    # f(...), is no secret)
+    # (pwd is left out: shell's working folder; a value that reads as code, self.key,
+    # f(...) or Optional[str], is no secret)
     "password_assignment": rf"(?i)(?<![a-z0-9]){_SECRET_NAME.replace('|pwd', '')}['\"]?[ \t]*[:=][ \t]*['\"]?"
-                           r"(?P<value>(?![A-Za-z_]\w*(?:\.\w|::|\())[^\s'\",;{}()\[\]]{6,})",
+                           r"(?P<value>(?![A-Za-z_]\w*(?:\.\w|::|\(|\[))[^\s'\",;{}()\[\]]{6,})",
     # .netrc: machine host login user password secret (on one line or several)
     "netrc_password": r"(?im)^\s*(?:machine\s+\S+|default)(?:\s+(?:login|account)\s+\S+)*\s+password\s+(?P<value>\S+)",
     # scheme://user:password@host (database URLs, git remotes); a masked *** is no secret

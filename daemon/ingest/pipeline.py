@@ -279,7 +279,8 @@ class Pipeline:
         found = find(None, self.daemon.governance.policy.rules, evidence)
         if features is not None and found.secrets:  # the learner keeps telling words: never a secret
             secrets = [secret.lower() for secret in found.secrets]
-            features["words"] = [w for w in features["words"] if not any(w in secret for secret in secrets)]
+            for key in ("words", "title"):
+                features[key] = [w for w in features[key] if not any(w in secret for secret in secrets)]
         return extraction, inference, features, found
 
     # -- writes (on the writer thread) -------------------------------------------------
