@@ -69,7 +69,8 @@ def test_more_secrets_are_flagged_and_redacted(rule, text):
 
 
 def test_names_and_raw_text_are_scanned_not_only_the_fields():
-    key = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n-----END OPENSSH PRIVATE KEY-----\n"
+    key = ("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n"
+           "-----END OPENSSH PRIVATE KEY-----\n")
     # What inference made of the key: a title from its header, the body as the summary.
     fields = {"title": "BEGIN OPENSSH PRIVATE KEY", "summary": "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ"}
     assert scan(fields, RULES) == []
@@ -96,10 +97,13 @@ def test_secrets_in_dropped_files_are_flagged_and_never_stored(make_daemon):
     d = make_daemon(config={"ingest": {"settle_s": 0.2}})
     inbox = d.state_dir / "inbox"
     files = {
-        "id_ed25519": ("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMw\n"
-                       "QyNTUxOQAAACBRZXhhbXBsZWtleWJvZHlmb3J0ZXN0aW5nb25seTEyMzQ1\n-----END OPENSSH PRIVATE KEY-----\n",
+        "id_ed25519": ("-----BEGIN OPENSSH PRIVATE KEY-----\n"
+                       "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMw\n"
+                       "QyNTUxOQAAACBRZXhhbXBsZWtleWJvZHlmb3J0ZXN0aW5nb25seTEyMzQ1\n"
+                       "-----END OPENSSH PRIVATE KEY-----\n",
                        ["b3BlbnNzaC1rZXktdjEAAAAABG5vbmU", "QyNTUxOQAAACBRZXhhbXBsZWtleWJvZHlm"]),
-        "users.csv": ("username,password,email\nalice,Tr0ub4dor&3,alice@example.com\nbob,correcthorse9,bob@example.com\n",
+        "users.csv": ("username,password,email\nalice,Tr0ub4dor&3,alice@example.com\n"
+                      "bob,correcthorse9,bob@example.com\n",
                       ["Tr0ub4dor&3", "correcthorse9"]),
         "billing.json": ('{"service": "billing", "password": "hunter2xyz"}\n', ["hunter2xyz"]),
         "netrc.txt": ("machine db.example.com login bob password s3cretpw\n", ["s3cretpw"]),
