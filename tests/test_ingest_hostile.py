@@ -111,7 +111,7 @@ def test_fifos_and_sockets_in_the_inbox_neither_stall_ingestion_nor_shutdown(mak
         listener.close()
 
 
-def test_a_name_that_is_not_utf8_is_journaled_once(make_daemon, database_url):
+def test_a_name_that_is_not_utf8_is_journaled_once(database_url, make_daemon):
     d = make_daemon(database=database_url, config={"ingest": {"settle_s": 0.2, "rescan_interval_s": 0.3}})
     inbox = d.state_dir / "inbox"
     raw = os.fsencode(inbox) + b"/caf\xe9-notes.md"
