@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 
 from . import __version__
@@ -12,6 +13,7 @@ from .catalog import CatalogError
 from .config import ConfigError, load_config
 from .logs import setup_logging
 from .rpc.server import SocketInUse
+from .state_dir import EX_TEMPFAIL, StateInUse, umask
 from .storage.database import DatabaseURLError
 
 
@@ -50,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         for line in upgrade_check(config, tables):
             print(line)
         return 0
+    os.umask(umask(config.socket_group))  # what the daemon creates is its own (see state_dir)
     try:
         asyncio.run(Daemon(config).run())
     except (CatalogError, DatabaseURLError, PolicyError) as e:
@@ -58,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     except SocketInUse as e:
         log.error("%s", e)
         return 1
+    except StateInUse as e:
+        log.error("%s", e)
+        return EX_TEMPFAIL  # 75: busy now, perhaps not later (systemd may restart it)
     except KeyboardInterrupt:
         pass
     return 0

@@ -12,8 +12,10 @@ import signal
 import time
 from datetime import datetime, timezone
 
+import peewee
+
 from . import handlers  # noqa: F401  (binds every RPC handler)
-from . import sdnotify
+from . import sdnotify, state_dir
 from .alerts.engine import Alerts
 from .catalog import load_catalog
 from .config import Config, ConfigError, load_config
@@ -45,6 +47,7 @@ class Daemon:
         self.started = False
         self._stop = asyncio.Event()
         self._reload_when_started = False
+        self._state_lock: int | None = None
 
     # -- start ------------------------------------------------------------------------
 
@@ -54,7 +57,9 @@ class Daemon:
         # Signals first: a SIGTERM while starting must wait for start to finish, then stop.
         for sig, action in self._signal_map().items():
             loop.add_signal_handler(sig, action)
-        os.makedirs(c.state_dir, exist_ok=True)
+        # The state folder first, private and locked: nothing is opened in it before the lock.
+        state_dir.prepare(c.state_dir, c.socket_group)
+        self._state_lock = state_dir.lock(c.state_dir)
         if str(c.inbox) in c.watch:  # the group drops files there (2770), also into an inbox made before
             try:
                 ensure_drop_folder(str(c.inbox), repair=True)
@@ -76,6 +81,8 @@ class Daemon:
             # (prepare also replays schema changes made at run time).
             await self.store.write(self.governance.prepare)
             await loop.run_in_executor(None, self.store.create_tables)
+            if isinstance(self.store.db, peewee.SqliteDatabase):
+                state_dir.narrow_sqlite_files(self.store.db.database)
             await self.store.operator_sql.prepare()  # query.sql's read-only role (PostgreSQL)
         self.search_index = SearchIndexer(self.store)  # full-text indexes, built in the background once started
         self.rpc = RpcServer(self)
@@ -144,6 +151,9 @@ class Daemon:
             os.unlink(self.config.socket)
         except FileNotFoundError:
             pass
+        if self._state_lock is not None:
+            os.close(self._state_lock)  # releases the state folder for the next daemon
+            self._state_lock = None
         log.info("stopped")
 
     # -- reload -----------------------------------------------------------------------

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
-from daemon.governance.content import BUILTIN_RULES, compile_rules, scan
+from daemon.governance.content import BUILTIN_RULES, REDACTED, compile_rules, find, redact, scan
+from ingest_helpers import record_of, settled, wait_until
 
 RULES = compile_rules(list(BUILTIN_RULES), {})
 
@@ -47,3 +50,77 @@ def test_bad_rules_are_named():
         compile_rules(["nope"], {})
     with pytest.raises(ValueError, match="mine"):
         compile_rules([], {"mine": "("})
+
+
+MORE_SECRETS = {
+    "password_assignment": ['{"service": "billing", "password": "hunter2x"}', "DB_PASSWORD=s3cr3tvalue"],
+    "netrc_password": ["machine db.example.com login bob password s3cretpw",
+                       "machine a.example\n  login bob\n  password s3cretpw"],
+    "url_credentials": ["DATABASE_URL=postgres://app:pa55word@db.internal:5432/prod"],
+}
+
+
+@pytest.mark.parametrize("rule,text", [(r, t) for r, texts in sorted(MORE_SECRETS.items()) for t in texts])
+def test_more_secrets_are_flagged_and_redacted(rule, text):
+    found = find({"summary": text}, RULES)
+    assert f"secret:{rule}" in found.flags
+    cleaned = redact({"summary": text}, found.secrets)["summary"]
+    assert REDACTED in cleaned and not any(s in cleaned for s in ("hunter2x", "s3cr3tvalue", "s3cretpw", "pa55word"))
+
+
+def test_names_and_raw_text_are_scanned_not_only_the_fields():
+    key = ("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n"
+           "-----END OPENSSH PRIVATE KEY-----\n")
+    # What inference made of the key: a title from its header, the body as the summary.
+    fields = {"title": "BEGIN OPENSSH PRIVATE KEY", "summary": "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ"}
+    assert scan(fields, RULES) == []
+    found = find(fields, RULES, {"text": key})
+    assert found.flags == ["secret:private_key"] and "b3Bl" not in str(redact(fields, found.secrets))
+    # A password column, by name (records) and in a header the dataset reader took for data.
+    records = [{"user": "alice", "Password": "Tr0ub4dor&3"}]
+    assert find(None, RULES, {"records": records}).flags == ["secret:secret_field"]
+    csv = "username,password,email\nalice,Tr0ub4dor&3,a@example.com\n"
+    found = find({"rows": "alice Tr0ub4dor&3"}, RULES, {"text": csv})
+    assert found.flags == ["secret:secret_field"] and redact({"rows": "alice Tr0ub4dor&3"}, found.secrets) == {
+        "rows": f"alice {REDACTED}"}
+
+
+@pytest.mark.parametrize("text", [
+    "secret_key = self.secret_keys[-1]", "password: Optional[str] = None", "pwd=Cwd::getcwd()",
+    "max_tokens: 512", "https://example.com/path?q=1", "postgres://app:***@db/prod",
+])
+def test_code_and_masked_values_are_not_secrets(text):
+    assert scan({"summary": text}, RULES) == []
+
+
+def test_secrets_in_dropped_files_are_flagged_and_never_stored(make_daemon):
+    d = make_daemon(config={"ingest": {"settle_s": 0.2}})
+    inbox = d.state_dir / "inbox"
+    files = {
+        "id_ed25519": ("-----BEGIN OPENSSH PRIVATE KEY-----\n"
+                       "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMw\n"
+                       "QyNTUxOQAAACBRZXhhbXBsZWtleWJvZHlmb3J0ZXN0aW5nb25seTEyMzQ1\n"
+                       "-----END OPENSSH PRIVATE KEY-----\n",
+                       ["b3BlbnNzaC1rZXktdjEAAAAABG5vbmU", "QyNTUxOQAAACBRZXhhbXBsZWtleWJvZHlm"]),
+        "users.csv": ("username,password,email\nalice,Tr0ub4dor&3,alice@example.com\n"
+                      "bob,correcthorse9,bob@example.com\n",
+                      ["Tr0ub4dor&3", "correcthorse9"]),
+        "billing.json": ('{"service": "billing", "password": "hunter2xyz"}\n', ["hunter2xyz"]),
+        "netrc.txt": ("machine db.example.com login bob password s3cretpw\n", ["s3cretpw"]),
+        "env.txt": ("DATABASE_URL=postgres://app:pa55word@db.internal:5432/prod\n", ["pa55word"]),
+    }
+    for name, (text, _) in files.items():
+        (inbox / name).write_text(text)
+    with d.client() as c:
+        wait_until(lambda: settled(c, len(files)))
+        for name in files:
+            record = record_of(c, inbox / name)
+            assert record.state == "proposed", name  # never auto-approved
+            for pid in record.proposal_ids:
+                proposal = c.proposals.get(id=pid)
+                assert proposal.status == "pending" and proposal.flags, name
+    with sqlite3.connect(d.state_dir / "clarity.db") as db:
+        stored = "\n".join(db.iterdump())
+    for name, (_, secrets) in files.items():
+        for secret in secrets:
+            assert secret not in stored, (name, secret)

@@ -47,7 +47,7 @@ def _query(url: str, sql: str) -> list[tuple[Any, ...]]:
         conn.close()
 
 
-def test_sigkill_at_random_moments_loses_nothing_and_doubles_nothing(make_daemon, database_url, tmp_path):
+def test_sigkill_at_random_moments_loses_nothing_and_doubles_nothing(database_url, make_daemon, tmp_path):
     seed = int.from_bytes(os.urandom(4), "big")
     rng = random.Random(seed)
     config = {"ingest": {"settle_s": 0.2, "retry_base_s": 3600}}

@@ -13,10 +13,13 @@ import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 from watchdog.observers.api import BaseObserver
 
 from daemon.config import load_config
-from daemon.ingest.access import caller_can_read
+from daemon.errors import Forbidden
+from daemon.ingest.access import Caller
+from daemon.ingest.opening import open_file
 from daemon.ingest.journal import backoff
 from daemon.ingest.rules import FolderRule, Rules, is_temporary_name
 from daemon.ingest.watcher import Watcher, filesystem_type
@@ -96,19 +99,29 @@ def test_caller_can_read_only_what_it_could_read_itself():
         shutil.rmtree(tmp_path)
 
 
+def caller_can_read(path: str, uid: int, gids: set[int]) -> bool:
+    """Would clarityd open ``path`` for this caller (checked on what it opened)?"""
+    rules = Rules(load_config({"CLARITY_STATE_DIR": "/nonexistent/state"}))
+    try:
+        open_file(path, rules, [Caller(uid, frozenset(gids))]).close()
+    except Forbidden:
+        return False
+    return True
+
+
 def _check_access(tmp_path: Path) -> None:
     folder = tmp_path / "private"
     folder.mkdir()
     secret = folder / "secret.md"
     secret.write_text("x")
-    open_file = tmp_path / "open.md"
-    open_file.write_text("x")
+    readable = tmp_path / "open.md"
+    readable.write_text("x")
     stranger, groups = 54321, {54321}
     os.chmod(tmp_path, 0o755)
-    os.chmod(open_file, 0o644)
-    assert caller_can_read(str(open_file), stranger, groups)
-    os.chmod(open_file, 0o600)
-    assert not caller_can_read(str(open_file), stranger, groups)
+    os.chmod(readable, 0o644)
+    assert caller_can_read(str(readable), stranger, groups)
+    os.chmod(readable, 0o600)
+    assert not caller_can_read(str(readable), stranger, groups)
     os.chmod(secret, 0o644)
     os.chmod(folder, 0o700)  # the file is readable, but the folder cannot be entered
     assert not caller_can_read(str(secret), stranger, groups)
@@ -168,3 +181,45 @@ def test_the_client_does_not_pull_in_the_ingest_machinery():
     code = "import sys, daemon.client, daemon.protocol.ingest; print(sorted(m for m in sys.modules if m.split('.')[0] in ('watchdog', 'peewee') or m.startswith('daemon.ingest')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_what_is_opened_is_what_was_resolved(tmp_path, monkeypatch):
+    """The race, made deterministic: a folder on the way, or the file itself, becomes a link
+    right after the path was resolved. The component-by-component O_NOFOLLOW open notices."""
+    from daemon.ingest import opening
+
+    state = tmp_path / "state"
+    inbox = state / "inbox"
+    (inbox / "sub").mkdir(parents=True)
+    (inbox / "sub" / "a.md").write_text("inside")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "a.md").write_text("outside")
+    rules = Rules(load_config({"CLARITY_STATE_DIR": str(state)}))
+    resolve = os.path.realpath
+    swapped: list[str] = []
+
+    def swap_after_resolving(path: str, swap) -> str:
+        real = resolve(path)
+        if path.endswith(".md") and not swapped:  # the file's path, not the state folder's
+            swapped.append(path)
+            swap()
+        return real
+
+    def folder_becomes_link() -> None:
+        os.rename(inbox / "sub", tmp_path / "sub-was")
+        os.symlink(tmp_path / "elsewhere", inbox / "sub")
+
+    monkeypatch.setattr(opening.os.path, "realpath", lambda p: swap_after_resolving(p, folder_becomes_link))
+    with pytest.raises(opening.Changed):
+        opening.open_file(str(inbox / "sub" / "a.md"), rules)
+
+    (inbox / "b.md").write_text("inside")
+    swapped.clear()
+
+    def file_becomes_link() -> None:
+        os.unlink(inbox / "b.md")
+        os.symlink(tmp_path / "elsewhere" / "a.md", inbox / "b.md")
+
+    monkeypatch.setattr(opening.os.path, "realpath", lambda p: swap_after_resolving(p, file_becomes_link))
+    with pytest.raises(opening.Changed):
+        opening.open_file(str(inbox / "b.md"), rules, [Caller(0, frozenset({0}))])

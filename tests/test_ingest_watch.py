@@ -25,7 +25,9 @@ def _status(client, path: Path) -> dict:
     return client.call_raw("ingest.status", {"path": str(path)})
 
 
-def test_mixed_folder_becomes_rows_and_pending_proposals(make_daemon, database_url, tmp_path):
+# database_url before make_daemon: fixtures are torn down in reverse, so the PostgreSQL schema is
+# dropped after the daemons stopped (dropping it under a running daemon can deadlock).
+def test_mixed_folder_becomes_rows_and_pending_proposals(database_url, make_daemon, tmp_path):
     d = make_daemon(database=database_url, config=FAST)
     inbox = d.state_dir / "inbox"
     staging = tmp_path / "staging" / "mixed"
@@ -77,7 +79,7 @@ def test_mixed_folder_becomes_rows_and_pending_proposals(make_daemon, database_u
         {f"{inbox / 'mixed' / 'vendors.csv'}#{n}" for n in (1, 2, 3)} if vendors["state"] == "proposed" else set())
 
 
-def test_a_pending_file_follows_its_proposal_when_an_operator_approves_it(make_daemon, database_url):
+def test_a_pending_file_follows_its_proposal_when_an_operator_approves_it(database_url, make_daemon):
     d = make_daemon(database=database_url, config=FAST)
     path = d.state_dir / "inbox" / "outage.txt"
     path.write_text(OUTAGE)

@@ -156,7 +156,7 @@ def _wav(path: str) -> dict[str, Any]:
             frames, rate = w.getnframes(), w.getframerate()
             return {"duration_seconds": round(frames / rate, 3) if rate else None, "sample_rate": rate,
                     "channels": w.getnchannels(), "codec": "pcm"}
-    except (wave.Error, EOFError, struct.error) as e:
+    except (wave.Error, EOFError, struct.error, RuntimeError) as e:  # RuntimeError: a chunk size past the end
         facts = _riff_wav(path)  # float or extensible WAV, which this Python's wave refuses
         if facts is None:
             raise ExtractionError(f"corrupt WAV: {e}") from None

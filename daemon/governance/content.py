@@ -1,27 +1,70 @@
-"""Content rules: text that looks like a secret is flagged and never auto-approved.
+"""Content rules: text that looks like a secret is flagged, kept out, and never auto-approved.
 
-Only the rule's name goes into the proposal's flags, never the matched text.
+Each rule is a regular expression with a name; the flag (``secret:<name>``) is all that is
+said of a match. What is scanned: every string in a proposal's fields, the names of its keys
+(``secret_field``: a ``password`` column, a ``"api_key":`` member), and, for a file, the
+*evidence* the ingestion pipeline passes along: the raw text and records as read, before
+inference turned them into fields (an SSH key's header becomes a title; a CSV's header
+row may be taken for data). A rule with a group named ``value`` marks the secret within its
+match (the password of ``password=...``); otherwise the whole match is the secret. Every
+secret found is replaced by ``[redacted]`` in the fields before the proposal is stored, so
+no summary, row or event repeats it.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator, Pattern
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from re import Pattern
+from typing import Any
 
-# Each built-in rule is a regular expression; card numbers are also Luhn-checked.
+REDACTED = "[redacted]"
+_SECRET_NAME = r"(?:password|passwd|pwd|passphrase|secret|api[_-]?key|apikey|access[_-]?token|auth[_-]?token" \
+               r"|client[_-]?secret|private[_-]?key|secret[_-]?key)"
+# Each built-in rule is a regular expression; card numbers are also Luhn-checked, and
+# secret_field is matched against key and column names (with a value), not text.
 BUILTIN_RULES: dict[str, str] = {
-    "private_key": r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----",
+    "private_key": r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?P<value>[\s\S]*?)(?:-----END|\Z)",
     "aws_access_key": r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA)[0-9A-Z]{16}\b",
-    "aws_secret_key": r"(?i)aws_?secret_?access_?key\s*[:=]\s*['\"]?[A-Za-z0-9/+=]{40}\b",
-    "google_api_key": r"\bAIza[0-9A-Za-z_\-]{35}\b",
-    "github_token": r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})\b",
-    "slack_token": r"\bxox[abprs]-[A-Za-z0-9-]{10,}\b",
-    "stripe_key": r"\b[sr]k_live_[0-9A-Za-z]{20,}\b",
-    "openai_key": r"\bsk-(?:proj-)?[A-Za-z0-9_\-]{32,}\b",
-    "jwt": r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}",
-    "password_assignment": r"(?i)\b(?:password|passwd|secret|api[_-]?key|access[_-]?token)\s*[:=]\s*['\"]?[^\s'\"]{8,}",
+    "aws_secret_key": r"(?i)aws_?secret_?access_?key\s*[:=]\s*['\"]?(?P<value>[A-Za-z0-9/+=]{40})\b",
+    # Token rules start with their literal, no \b before it: the regex engine then skips
+    # ahead to it (many times faster on whole files), and a token glued to a word is one still.
+    "google_api_key": r"AIza[0-9A-Za-z_\-]{35}\b",
+    "github_token": r"(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})\b",
+    "slack_token": r"xox[abprs]-[A-Za-z0-9-]{10,}\b",
+    "stripe_key": r"[sr]k_live_[0-9A-Za-z]{20,}\b",
+    "openai_key": r"sk-(?:proj-)?[A-Za-z0-9_\-]{32,}\b",
+    "jwt": r"eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}",
+    # password: x, DB_PASSWORD=x, "api_key": "x" (JSON, YAML, .env, ini)
+    # (pwd is left out: shell's working folder; a value that reads as code, self.key,
+    # f(...) or Optional[str], is no secret)
+    "password_assignment": rf"(?i)(?<![a-z0-9]){_SECRET_NAME.replace('|pwd', '')}['\"]?[ \t]*[:=][ \t]*['\"]?"
+                           r"(?P<value>(?![A-Za-z_]\w*(?:\.\w|::|\(|\[))[^\s'\",;{}()\[\]]{6,})",
+    # .netrc: machine host login user password secret (on one line or several)
+    "netrc_password": r"(?im)^\s*(?:machine\s+\S+|default)(?:\s+(?:login|account)\s+\S+)*\s+password\s+(?P<value>\S+)",
+    # scheme://user:password@host (database URLs, git remotes); a masked *** is no secret
+    "url_credentials": r"\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^\s/:@]+:(?P<value>(?!\*+@)[^\s/@]+)@[\w.\-\[\]]+",
+    "secret_field": rf"(?i)^(?:[\w.\-]*[_.\- ])?{_SECRET_NAME}s?$",
     # 13-19 digits, optionally grouped by spaces or dashes; confirmed by the Luhn check.
     "card_number": r"\b(?:\d[ -]?){12,18}\d\b",
+}
+NAME_RULES = frozenset({"secret_field"})  # matched against names, not text
+# Words (lower case) without one of which a built-in rule cannot match: texts lacking them are
+# not run through its regular expression, which keeps the scan of whole files cheap.
+_NEEDLES: dict[str, tuple[str, ...]] = {
+    "private_key": ("private key",),
+    "aws_access_key": ("akia", "asia", "agpa", "aida", "aroa", "anpa"),
+    "aws_secret_key": ("secret",),
+    "google_api_key": ("aiza",),
+    "github_token": ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+    "slack_token": ("xox",),
+    "stripe_key": ("_live_",),
+    "openai_key": ("sk-",),
+    "jwt": ("eyj",),
+    "password_assignment": ("passw", "passphrase", "secret", "api", "access", "auth", "private"),
+    "netrc_password": ("password",),
+    "url_credentials": ("://",),
 }
 
 
@@ -60,29 +103,126 @@ def compile_rules(names: list[str], extra: dict[str, str]) -> dict[str, Pattern[
     return rules
 
 
+@dataclass
+class Findings:
+    """What a scan found: the flags to put on the proposal and the secrets to redact."""
+
+    flags: list[str] = field(default_factory=list)
+    secrets: set[str] = field(default_factory=set)
+
+    def merged(self, other: Findings | None) -> Findings:
+        if other is None:
+            return self
+        return Findings(list(dict.fromkeys(self.flags + other.flags)), self.secrets | other.secrets)
+
+
 def _strings(value: Any) -> Iterator[str]:
+    """Every string value (not key) in ``value``."""
     if isinstance(value, str):
         yield value
     elif isinstance(value, dict):
-        for k, v in value.items():
-            yield from _strings(k)
+        for v in value.values():
             yield from _strings(v)
     elif isinstance(value, (list, tuple)):
         for v in value:
             yield from _strings(v)
 
 
-def scan(fields: Any, rules: dict[str, Pattern[str]]) -> list[str]:
-    """Flags like ``secret:private_key`` for every rule some text in ``fields`` matches."""
-    flags: list[str] = []
-    texts = list(_strings(fields))
+def _named(value: Any) -> Iterator[tuple[str, Any]]:
+    """Every (key, value) pair of every mapping in ``value``."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if isinstance(k, str):
+                yield k, v
+            yield from _named(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _named(v)
+
+
+def _header_columns(text: str, rx: Pattern[str]) -> list[str]:
+    """Values of the columns a delimited text's header names like secrets (``password``),
+    for a CSV whose header the dataset reader took for a row."""
+    lines = text.lstrip("\ufeff").splitlines()
+    if len(lines) < 2:
+        return []
+    header = lines[0]
+    delimiter = max(",;\t|", key=header.count)
+    if header.count(delimiter) == 0:
+        return []
+    names = [c.strip().strip("\"'") for c in header.split(delimiter)]
+    hits = [i for i, name in enumerate(names) if rx.match(name)]
+    values = []
+    for line in lines[1:1000]:
+        cells = line.split(delimiter)
+        values += [cells[i].strip().strip("\"'") for i in hits if i < len(cells) and cells[i].strip()]
+    return values if hits else []
+
+
+def _secret_parts(value: str) -> set[str]:
+    """A secret, and each long piece of it (a key's body is cut into lines, and joined with
+    spaces in an excerpt)."""
+    value = value.strip()
+    return {value, *(piece for piece in value.split() if len(piece) >= 8)} if value else set()
+
+
+def find(fields: Any, rules: dict[str, Pattern[str]], evidence: Any = None) -> Findings:
+    """Scan ``fields`` and ``evidence`` (anything: raw text, records) with ``rules``."""
+    found = Findings()
+    texts = [*_strings(fields), *_strings(evidence)]
+    lowered = [text.lower() for text in texts]
+    named = [(k, v) for k, v in (*_named(fields), *_named(evidence)) if v not in (None, "", [], {})]
     for name, rx in rules.items():
-        for text in texts:
-            if name == "card_number":
-                hit = any(_card_like(m.group(0)) for m in rx.finditer(text))
-            else:
-                hit = rx.search(text) is not None
-            if hit:
-                flags.append(f"secret:{name}")
-                break
-    return flags
+        secrets: list[str] = []
+        if name in NAME_RULES:
+            secrets = [str(v) for k, v in named if rx.match(k) and not isinstance(v, (dict, list))]
+            hit = bool(secrets) or any(rx.match(k) for k, _ in named)
+            for text in _strings(evidence):
+                secrets += _header_columns(text, rx)
+            hit = hit or bool(secrets)
+        elif name == "card_number":
+            secrets = [m.group(0) for text in texts for m in rx.finditer(text) if _card_like(m.group(0))]
+            hit = bool(secrets)
+        else:
+            hit = False
+            needles = _NEEDLES.get(name) if rx.pattern == BUILTIN_RULES.get(name) else None
+            for text, low in zip(texts, lowered, strict=True):
+                if needles is not None and not any(needle in low for needle in needles):
+                    continue
+                for m in rx.finditer(text):
+                    hit = True
+                    value = m.groupdict().get("value")
+                    secrets.append(value if value else m.group(0))
+        if hit:
+            found.flags.append(f"secret:{name}")
+            for secret in secrets:
+                found.secrets |= _secret_parts(secret)
+    return found
+
+
+def scan(fields: Any, rules: dict[str, Pattern[str]], evidence: Any = None) -> list[str]:
+    """Flags like ``secret:private_key`` for every rule some text in ``fields`` (or
+    ``evidence``) matches."""
+    return find(fields, rules, evidence).flags
+
+
+def redact(value: Any, secrets: set[str]) -> Any:
+    """``value`` with every secret (of 4 characters or more) in its strings replaced by
+    ``[redacted]``; keys are kept."""
+    if not secrets:
+        return value
+    ordered = sorted((s for s in secrets if len(s) >= 4), key=len, reverse=True)
+    if not ordered:
+        return value
+    rx = re.compile("|".join(re.escape(s) for s in ordered))
+
+    def clean(v: Any) -> Any:
+        if isinstance(v, str):
+            return rx.sub(REDACTED, v)
+        if isinstance(v, dict):
+            return {k: clean(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [clean(x) for x in v]
+        return v
+
+    return clean(value)

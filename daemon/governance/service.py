@@ -26,7 +26,7 @@ from ..storage.rows import coerce, field_types, row_to_dict
 from . import applying, schema, undo, upgrade
 from .audit import migrate_from_governance, write_audit
 from .catalog_sync import SchemaCatalog
-from .content import scan
+from .content import Findings, find, redact, scan
 from .models import ROW_KINDS, SCHEMA_KINDS, AuditEntry, Proposal, SchemaVersion
 from .policy import DEFAULT_THRESHOLD, LoadedPolicy, Policy
 
@@ -54,6 +54,9 @@ class Draft(msgspec.Struct, kw_only=True):
     version: int | None = None  # update/delete: the row version it was made against (default: current)
     by_operator: bool = False  # the actor holds the operator role (for the policy's self_approve)
     reverts: int | None = None  # set by Governance.revert: the proposal this one undoes
+    # Secrets found in what the fields were made from (ingestion scans a file's raw text and
+    # records once, off the writer thread): they flag the proposal and are redacted too.
+    found: Findings | None = None
 
 
 @dataclass
@@ -106,7 +109,10 @@ class Governance:
         fields = {} if draft.kind == "delete" else self._clean(draft.table, draft.fields, restore)
         if draft.kind == "update" and not fields:
             raise InvalidParams("an update needs at least one field")
-        flags = scan(fields, self.policy.rules) if fields else []
+        # Secrets flag the proposal and are redacted from what it stores (and any row it makes).
+        found = (find(fields, self.policy.rules) if fields else Findings()).merged(draft.found)
+        fields = redact(fields, found.secrets)
+        flags = found.flags
         missing = self._missing(spec, fields) if draft.kind == "insert" else []
         verdict = self.policy.evaluate(draft.kind, draft.table, draft.confidence, flags, missing, draft.by_operator)
         if draft.reverts is not None and draft.kind == "insert" and verdict.approve:

@@ -75,11 +75,11 @@ async def status_(ctx: CallContext, params: p.IngestStatusParams) -> p.IngestSta
 
 @handles(p.RETRY)
 async def retry(ctx: CallContext, params: p.RetryParams) -> p.Retried:
-    """Tries failed files again now: the one at ``path``, or every failed and quarantined
-    file with ``all_failed``. A quarantined file is moved back where it was first. Its
+    """Tries failed files again now: the one at ``path``, or every failed, quarantined and
+    refused file with ``all_failed``. A quarantined file is moved back where it was first. Its
     attempts start again from zero; ``ingest.status`` shows how it went.
 
     NOT_FOUND when the journal does not know ``path``; INVALID_STATE when that file is not
-    failed; INVALID_PARAMS unless exactly one of ``path`` and ``all_failed`` is given."""
+    failed, quarantined or refused; INVALID_PARAMS unless exactly one of ``path`` and ``all_failed`` is given."""
     paths = await _service(ctx).retry(params.path, params.all_failed)
     return p.Retried(retried=len(paths), paths=paths)

@@ -7,13 +7,17 @@ new one (the work is done), never half of each.
 
 States: seen (content known, being read) → proposed | applied (its proposal was applied:
 a row exists) | duplicate (the same content was proposed from another path) | failed
-(with the reason; retried with backoff) → quarantined (only if configured). "extracted"
+(with the reason; retried with backoff) → quarantined (only if configured); refused (not
+read on purpose: a FIFO, socket or device, or a link leading outside the watched folders;
+recorded once, never retried by itself, looked at again when it changes). "extracted"
 (read, not yet proposed) is no longer written: what a file reaches after reading commits
 with its proposal, and a transaction of its own per file only cost time. Journals that
 have it are still understood (and its entries resumed like seen ones).
 
 The hot statements go through :mod:`daemon.storage.compiled` (their SQL built once): the
 journal is written several times per file, on the one writer thread.
+
+Paths are held in the stored form of :mod:`.names` (valid text whatever the name's bytes).
 """
 
 from __future__ import annotations
@@ -26,10 +30,11 @@ import peewee
 from ..storage import compiled
 from ..storage.models import utcnow
 
-SEEN, EXTRACTED, PROPOSED, APPLIED, FAILED, QUARANTINED, DUPLICATE = (
-    "seen", "extracted", "proposed", "applied", "failed", "quarantined", "duplicate",
+SEEN, EXTRACTED, PROPOSED, APPLIED, FAILED, QUARANTINED, DUPLICATE, REFUSED = (
+    "seen", "extracted", "proposed", "applied", "failed", "quarantined", "duplicate", "refused",
 )
-STATES = (SEEN, EXTRACTED, PROPOSED, APPLIED, FAILED, QUARANTINED, DUPLICATE)
+STATES = (SEEN, EXTRACTED, PROPOSED, APPLIED, FAILED, QUARANTINED, DUPLICATE, REFUSED)
+RETRYABLE = (FAILED, QUARANTINED, REFUSED)  # what ingest.retry takes
 UNFINISHED = (SEEN, EXTRACTED)  # resumed at start-up
 DONE = (PROPOSED, APPLIED, DUPLICATE)  # the content reached governance (or was linked to what did)
 
@@ -203,6 +208,17 @@ def mark_failed(entry: JournalEntry, error: str, retry_at: datetime | None, also
                 **{name: getattr(entry, name) for name in also})
 
 
+def mark_refused(path: str, reason: str, size: int, mtime_ns: int) -> tuple[JournalEntry, bool]:
+    """Record that the file at ``path`` is not read, and why; True when that is news (it was
+    not refused as it is now before), so the caller says so once, not at every rescan."""
+    entry = entry_for_failure(path)
+    if entry.state == REFUSED and (entry.size, entry.mtime_ns, entry.last_error) == (size, mtime_ns, reason):
+        return entry, False
+    save(entry, state=REFUSED, size=size, mtime_ns=mtime_ns, sha256=None, last_error=reason, next_attempt_at=None,
+         attempts=0, duplicate_of=None)
+    return entry, True
+
+
 def backoff(attempts: int, base_s: float, max_s: float, max_attempts: int, now: datetime | None = None) -> datetime | None:
     """When the next automatic try is due after ``attempts`` failures: base, 4×base,
     16×base..., capped; None once the attempts are spent."""
@@ -244,11 +260,11 @@ def counts() -> dict[str, int]:
 
 
 def recent_failures(limit: int) -> list[JournalEntry]:
-    query = (JournalEntry.select().where(JournalEntry.state.in_((FAILED, QUARANTINED)))
+    query = (JournalEntry.select().where(JournalEntry.state.in_(RETRYABLE))
              .order_by(JournalEntry.updated_at.desc(), JournalEntry.id.desc()).limit(limit))
     return list(query)
 
 
 def failed_paths() -> list[str]:
-    query = JournalEntry.select(JournalEntry.path).where(JournalEntry.state.in_((FAILED, QUARANTINED)))
+    query = JournalEntry.select(JournalEntry.path).where(JournalEntry.state.in_(RETRYABLE))
     return [path for (path,) in query.tuples()]

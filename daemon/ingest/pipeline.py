@@ -1,5 +1,10 @@
-"""A settled file's journey: hash → journal → extract and infer (worker threads) →
-proposal, journal state and learner memory in one write → (optionally) delete.
+"""A settled file's journey: open and hash → journal → extract and infer (worker threads)
+→ proposal, journal state and learner memory in one write → (optionally) delete.
+
+A file is opened once, under the rules of :mod:`.opening` (regular files only, links
+only into the watched folders, the caller's rights for ``ingest.file``), and everything
+after reads that descriptor: the hash, and the extractors through :func:`.opening.alias`.
+Names are journaled in their :mod:`.names` stored form, whatever their bytes.
 
 Files wait in one priority queue (files handed over by an agent or the watcher before
 rescans and retries); a fixed number of worker tasks take them, each reading one file at
@@ -14,23 +19,28 @@ threads read: the rest wait on the writer, and the next transaction takes them a
 from __future__ import annotations
 
 import asyncio
-import errno
 import hashlib
 import itertools
 import logging
 import os
 import shutil
-import stat
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 from ..errors import DaemonError, Unavailable
 from ..extract import ExtractionError, extract
+from ..governance.content import Findings, find
 from ..inference import infer
 from ..inference import learning
 from ..storage.models import utcnow
 from . import journal as j
+from . import names
+from .access import Caller
 from .commits import GroupCommit
+from .opening import Opened, Refused, Vanished, alias, open_file
 from .proposing import Proposer
 
 if TYPE_CHECKING:
@@ -49,10 +59,6 @@ HASH_CHUNK = 1 << 20
 WRITE_QUEUE = 64
 
 
-class Vanished(Exception):
-    """The file was gone (moved or deleted) before it could be read."""
-
-
 class TooLarge(Exception):
     """The file is over ``limits.max_file_bytes``: it is neither hashed nor read."""
 
@@ -64,12 +70,15 @@ class TooLarge(Exception):
 class Job:
     """One path waiting or running, and everyone waiting for its outcome."""
 
-    __slots__ = ("path", "priority", "force", "future", "again", "running")
+    __slots__ = ("path", "priority", "force", "future", "again", "running", "callers")
 
     def __init__(self, path: str, priority: int, force: bool, future: asyncio.Future[dict[str, Any]]) -> None:
         self.path, self.priority, self.force, self.future = path, priority, force, future
         self.again = False  # asked for again while running: look once more afterwards
         self.running = False
+        # Who handed it over with ingest.file: each one's right to read is checked on what
+        # is opened. None: the daemon reads it on its own account (watcher, rescan, retry).
+        self.callers: list[Caller] = []
 
 
 def _fail_future(future: asyncio.Future[Any], error: BaseException) -> None:
@@ -79,22 +88,22 @@ def _fail_future(future: asyncio.Future[Any], error: BaseException) -> None:
     future.exception()
 
 
-def hash_file(path: str, max_bytes: int) -> tuple[int, int, str]:
-    """(size, mtime_ns, sha256) of a regular file; Vanished when it is gone, TooLarge when
-    it is over ``max_bytes``."""
+def open_and_hash(path: str, rules: "Rules", callers: Sequence[Caller], max_bytes: int) -> tuple[Opened, str]:
+    """The file opened under the rules of :mod:`.opening`, and the sha256 of what was opened.
+    Raises what :func:`.opening.open_file` raises, and TooLarge over ``max_bytes``."""
+    opened = open_file(path, rules, callers)
     try:
-        with open(path, "rb") as f:
-            st = os.fstat(f.fileno())
-            if not stat.S_ISREG(st.st_mode):
-                raise OSError(errno.EINVAL, "not a regular file")
-            if st.st_size > max_bytes:
-                raise TooLarge(st.st_size, st.st_mtime_ns, max_bytes)
-            digest = hashlib.sha256()
-            while chunk := f.read(HASH_CHUNK):
-                digest.update(chunk)
-    except FileNotFoundError:
-        raise Vanished("the file vanished (moved or deleted) before it was read") from None
-    return st.st_size, st.st_mtime_ns, digest.hexdigest()
+        if opened.st.st_size > max_bytes:
+            raise TooLarge(*opened.identity, max_bytes)
+        digest = hashlib.sha256()
+        offset = 0
+        while chunk := os.pread(opened.fd, HASH_CHUNK, offset):
+            digest.update(chunk)
+            offset += len(chunk)
+    except BaseException:
+        opened.close()
+        raise
+    return opened, digest.hexdigest()
 
 
 class Pipeline:
@@ -106,6 +115,10 @@ class Pipeline:
         self.learner = getattr(daemon, "learner", None)
         self.proposer = Proposer(daemon.store, daemon.governance, daemon.events, self.learner)
         self.commits = GroupCommit(daemon.store)
+        # Private folder of the links through which extractors read open files (opening.alias).
+        self.scratch = os.path.join(rules.state_dir, "reading")
+        shutil.rmtree(self.scratch, ignore_errors=True)  # what a killed daemon left
+        os.makedirs(self.scratch, mode=0o700)
         workers = self.settings.workers
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="ingest")
         self._queue: asyncio.PriorityQueue[tuple[int, int, str]] = asyncio.PriorityQueue()
@@ -127,13 +140,18 @@ class Pipeline:
 
     # -- submitting ------------------------------------------------------------------
 
-    def submit(self, path: str, priority: int = ARRIVAL, force: bool = False) -> asyncio.Future[dict[str, Any]]:
-        """Queue ``path``; the future gets the journal entry (as a dict) once it is done with.
+    def submit(self, path: str, priority: int = ARRIVAL, force: bool = False,
+               caller: Caller | None = None) -> asyncio.Future[dict[str, Any]]:
+        """Queue ``path`` (the name on disk); the future gets the journal entry (as a dict)
+        once it is done with. ``caller``: who handed it over (ingest.file), whose right to
+        read it is checked on the opened file.
 
         A path already queued or running is not queued twice; if it is running, it is
         looked at once more afterwards (the file may have changed while it was read)."""
         job = self._jobs.get(path)
         if job is not None:
+            if caller is not None and caller not in job.callers:
+                job.callers.append(caller)
             job.force = job.force or force
             job.again = job.again or job.running
             if not job.running and priority < job.priority:
@@ -146,7 +164,9 @@ class Pipeline:
         if self.stopping:
             _fail_future(future, Unavailable("clarityd is stopping"))
             return future
-        self._jobs[path] = Job(path, priority, force, future)
+        job = self._jobs[path] = Job(path, priority, force, future)
+        if caller is not None:
+            job.callers.append(caller)
         self._queue.put_nowait((priority, next(self._order), path))
         return future
 
@@ -160,7 +180,7 @@ class Pipeline:
             try:
                 while True:
                     job.again = False
-                    result = await self._process(path, job.force)
+                    result = await self._process(path, job.force, job.callers)
                     if not job.again or self.stopping:
                         break
                     job.force = False
@@ -178,7 +198,10 @@ class Pipeline:
                     # Writes came back before this job let go of the path, so the rescan on
                     # recovery may have found it still here: queue it again ourselves.
                     asyncio.get_running_loop().call_soon(self.submit, path, RETRY)
-            except Exception as e:  # a bug: say so, keep working
+            except DaemonError as e:  # refused for its caller (Forbidden): said to whoever waits
+                if not job.future.done():
+                    _fail_future(job.future, e)
+            except Exception as e:  # a bug, or the database went away: say so, keep working
                 log.exception("ingesting %s failed", path)
                 if not job.future.done():
                     _fail_future(job.future, e)
@@ -187,58 +210,88 @@ class Pipeline:
 
     # -- one file ----------------------------------------------------------------------
 
-    async def _process(self, path: str, force: bool) -> dict[str, Any]:
+    async def _process(self, path: str, force: bool, callers: Sequence[Caller] = ()) -> dict[str, Any]:
         loop = asyncio.get_running_loop()
         settings = self.settings
+        name = names.stored(path)  # the journal's form of the name
         try:
-            size, mtime_ns, sha = await loop.run_in_executor(self._pool, hash_file, path,
-                                                             settings.limits.max_file_bytes)
+            opened, sha = await loop.run_in_executor(self._pool, open_and_hash, path, self.rules, callers,
+                                                     settings.limits.max_file_bytes)
         except Vanished as e:
-            return await self.commits.write(path, self._vanished, path, str(e))
+            return await self.commits.write(name, self._vanished, name, str(e))
+        except Refused as e:
+            return await self.commits.write(name, self._refused, name, str(e), e.named.st_size, e.named.st_mtime_ns)
         except TooLarge as e:
-            return await self._fail_unread(path, str(e), e.size, e.mtime_ns)
+            return await self._fail_unread(name, str(e), e.size, e.mtime_ns)
         except OSError as e:
-            return await self._fail_unread(path, f"cannot read the file: {e.strerror or e}")
-        entry, action = await self.commits.write(path, self._seen, path, size, mtime_ns, sha, force)
+            return await self._fail_unread(name, f"cannot read the file: {e.strerror or e}")
+        try:
+            return await self._process_opened(opened, name, sha, force)
+        finally:
+            opened.close()
+
+    async def _process_opened(self, opened: Opened, name: str, sha: str, force: bool) -> dict[str, Any]:
+        loop = asyncio.get_running_loop()
+        settings = self.settings
+        size, mtime_ns = opened.identity
+        entry, action = await self.commits.write(name, self._seen, name, size, mtime_ns, sha, force)
         if action != "process":
             if action == "duplicate" or entry["state"] in j.DONE:
                 self._after_done(entry)
             return entry
         try:
-            extraction, inference, features = await asyncio.wait_for(
-                loop.run_in_executor(self._pool, self._read_and_infer, path, settings.limits),
+            extraction, inference, features, found = await asyncio.wait_for(
+                loop.run_in_executor(self._pool, self._read_and_infer, opened, name, settings.limits),
                 # extract() keeps its own deadline; this one only guards against a bug in it.
                 settings.limits.timeout_s * 2 + 10,
             )
         except asyncio.TimeoutError:
-            return await self._fail(path, entry["id"], sha, f"extraction took longer than {settings.limits.timeout_s:g} s")
+            took = f"extraction took longer than {settings.limits.timeout_s:g} s"
+            return await self._fail(name, entry["id"], sha, took)
         except ExtractionError as e:
-            return await self._fail(path, entry["id"], sha, str(e))
+            return await self._fail(name, entry["id"], sha, str(e))
         except Exception as e:
-            log.exception("extracting %s failed", path)
-            return await self._fail(path, entry["id"], sha, f"{type(e).__name__}: {e}")
+            log.exception("extracting %s failed", name)
+            return await self._fail(name, entry["id"], sha, f"{type(e).__name__}: {e}")
         if extraction.sha256 != sha:
             # It changed while we read it: note the new content and read it again.
-            self._jobs[path].again = True
+            self._jobs[opened.path].again = True
             return entry
         # No journal write of its own for "read": the state it reaches next commits with its
         # proposal, and a crash before that redoes the reading anyway.
         try:
-            entry, outcome = await self.commits.write(path, self._propose, entry["id"], sha, extraction, inference, features)
+            entry, outcome = await self.commits.write(name, self._propose, entry["id"], sha, extraction, inference,
+                                                      features, found)
         except Unavailable:
             raise  # not the proposal's fault: nothing is recorded, the file waits for the database
         except DaemonError as e:  # the proposal was refused (bad fields, unknown table...)
-            return await self._fail(path, entry["id"], sha, f"proposal refused: {e.message}")
+            return await self._fail(name, entry["id"], sha, f"proposal refused: {e.message}")
         if outcome in ("proposed", "applied", "duplicate"):
             self._after_done(entry)
         return entry
 
-    def _read_and_infer(self, path: str, limits: Any) -> tuple["Extraction", "Inference", dict[str, Any] | None]:
-        """On a worker thread: extraction, inference over the catalog, and the features the
-        learner keeps of the file (computed here, off the one writer thread)."""
-        extraction = extract(path, limits)
+    def _read_and_infer(self, opened: Opened, name: str,
+                        limits: Any) -> tuple["Extraction", "Inference", dict[str, Any] | None, Findings]:
+        """On a worker thread: extraction (of the open file, through its alias), inference
+        over the catalog, the features the learner keeps of the file, and the secrets in its
+        raw text and records (computed here, off the one writer thread)."""
+        with alias(opened, self.scratch) as link:
+            extraction = extract(link, limits)
+        # What the extractors took from the name, in the form the journal holds it.
+        extraction = msgspec.structs.replace(extraction, path=name)
+        if name != opened.path:
+            extraction = msgspec.structs.replace(extraction, title=names.printable(extraction.title),
+                                                 metadata=names.printable(extraction.metadata))
         inference = infer(extraction, self.store.catalog, self.learner)
-        return extraction, inference, learning.features(extraction) if self.learner is not None else None
+        features = learning.features(extraction) if self.learner is not None else None
+        evidence = {"title": extraction.title, "text": extraction.text, "records": extraction.records,
+                    "metadata": extraction.metadata}
+        found = find(None, self.daemon.governance.policy.rules, evidence)
+        if features is not None and found.secrets:  # the learner keeps telling words: never a secret
+            secrets = [secret.lower() for secret in found.secrets]
+            for key in ("words", "title"):
+                features[key] = [w for w in features[key] if not any(w in secret for secret in secrets)]
+        return extraction, inference, features, found
 
     # -- writes (on the writer thread) -------------------------------------------------
 
@@ -251,8 +304,8 @@ class Pipeline:
         return entry.__data__.copy(), action
 
     def _propose(self, entry_id: int, sha: str, extraction: "Extraction", inference: "Inference",
-                 features: dict[str, Any] | None) -> tuple[dict[str, Any], str]:
-        entry, outcome = self.proposer.propose(entry_id, sha, extraction, inference, features)
+                 features: dict[str, Any] | None, found: Findings) -> tuple[dict[str, Any], str]:
+        entry, outcome = self.proposer.propose(entry_id, sha, extraction, inference, features, found)
         return (entry.__data__.copy() if entry is not None else {}), outcome
 
     def _vanished(self, path: str, error: str) -> dict[str, Any]:
@@ -264,6 +317,13 @@ class Pipeline:
             entry.sha256 = None
             j.mark_failed(entry, error, None, also=("sha256",))
             self.events.emit("ingest.failed", j.subject(entry), {"path": path, "error": error})
+        return entry.__data__.copy()
+
+    def _refused(self, path: str, reason: str, size: int, mtime_ns: int) -> dict[str, Any]:
+        entry, news = j.mark_refused(path, reason, size, mtime_ns)
+        if news:
+            self.events.emit("ingest.refused", j.subject(entry), {"path": path, "error": reason})
+            log.warning("not reading %s: %s", path, reason)
         return entry.__data__.copy()
 
     async def _fail_unread(self, path: str, error: str, size: int | None = None,
@@ -305,17 +365,18 @@ class Pipeline:
     def _after_done(self, entry: dict[str, Any]) -> None:
         """Once the proposal (or the duplicate link) is committed, a folder that asks for it
         gets its source deleted. Never before: a crash would lose the file."""
-        folder = self.rules.folder_for(entry["path"])
+        path = names.on_disk(entry["path"])
+        folder = self.rules.folder_for(path)
         if folder is None or not folder.delete_after_ingest:
             return
         try:
-            st = os.stat(entry["path"])
+            st = os.lstat(path)  # a link is removed, never what it points to
         except FileNotFoundError:
             return
         if (st.st_size, st.st_mtime_ns) != (entry.get("size"), entry.get("mtime_ns")):
             return  # it changed since: it is a new arrival, not what was ingested
         try:
-            os.unlink(entry["path"])
+            os.unlink(path)
             log.info("deleted %s after ingesting it (delete_after_ingest)", entry["path"])
         except OSError as e:
             log.warning("could not delete %s after ingesting it: %s", entry["path"], e.strerror or e)
@@ -326,10 +387,11 @@ class Pipeline:
             entry = j.locked_entry(entry_id)
             if entry is None or entry.state != j.FAILED:
                 return entry.__data__.copy() if entry else {}
+            source = names.on_disk(entry.path)
             target = os.path.join(self.rules.quarantine_dir, f"{entry.id}-{os.path.basename(entry.path)}")
             try:
-                os.makedirs(self.rules.quarantine_dir, exist_ok=True)
-                shutil.move(entry.path, target)
+                os.makedirs(self.rules.quarantine_dir, mode=0o700, exist_ok=True)
+                shutil.move(source, target)
             except OSError as e:
                 log.warning("could not quarantine %s: %s", entry.path, e)
                 return entry.__data__.copy()
@@ -337,7 +399,7 @@ class Pipeline:
                 j.save(entry, state=j.QUARANTINED, quarantine_path=target)
                 self.events.emit("ingest.quarantined", j.subject(entry), {"path": entry.path, "quarantine_path": target})
             except Exception:
-                shutil.move(target, entry.path)  # not recorded: put it back where it was
+                shutil.move(target, source)  # not recorded: put it back where it was
                 raise
             return entry.__data__.copy()
 
@@ -350,13 +412,14 @@ class Pipeline:
         def write() -> list[str]:
             ready = []
             for entry in j.locked(j.JournalEntry.select().where(j.JournalEntry.path.in_(paths),
-                                                                j.JournalEntry.state.in_((j.FAILED, j.QUARANTINED)))):
+                                                                j.JournalEntry.state.in_(j.RETRYABLE))):
                 if entry.state == j.QUARANTINED and entry.quarantine_path:
-                    if os.path.exists(entry.path):
+                    source = names.on_disk(entry.path)
+                    if os.path.lexists(source):
                         log.warning("not restoring %s from quarantine: a file is there again", entry.path)
                     else:
-                        os.makedirs(os.path.dirname(entry.path), exist_ok=True)
-                        shutil.move(entry.quarantine_path, entry.path)
+                        os.makedirs(os.path.dirname(source), exist_ok=True)
+                        shutil.move(entry.quarantine_path, source)
                 j.save(entry, state=j.FAILED, attempts=0, next_attempt_at=None, quarantine_path=None)
                 self.events.emit("ingest.retried", j.subject(entry), {"path": entry.path})
                 ready.append(entry.path)
@@ -364,14 +427,14 @@ class Pipeline:
 
         ready = await self.store.write(write)
         for path in ready:
-            self.submit(path, URGENT, force=True)
+            self.submit(names.on_disk(path), URGENT, force=True)
         return ready
 
     async def retry_due(self) -> int:
         """Scheduled: queue the failed files whose backoff has run out."""
         paths = await self.store.read(j.due_retries, utcnow())
         for path in paths:
-            self.submit(path, RETRY, force=True)
+            self.submit(names.on_disk(path), RETRY, force=True)
         return len(paths)
 
     # -- stopping ----------------------------------------------------------------------

@@ -15,6 +15,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from ..governance import Draft, Proposal
+from ..governance.content import Findings
 from ..storage import compiled
 from . import journal as j
 
@@ -40,9 +41,11 @@ class Proposer:
         self.proposing = False  # inside propose(): applications then are its own (writer thread only)
 
     def propose(self, entry_id: int, sha256: str, extraction: "Extraction", inference: "Inference",
-                features: dict[str, Any] | None = None) -> tuple[j.JournalEntry | None, str]:
+                features: dict[str, Any] | None = None,
+                found: Findings | None = None) -> tuple[j.JournalEntry | None, str]:
         """Propose what ``inference`` says about the entry's current content (``features``:
-        the learner's features of the file, if computed already).
+        the learner's features of the file, if computed already; ``found``: the secrets a
+        scan of its raw text found, for every proposal made from it).
 
         Returns the entry and the outcome: "proposed", "applied", "failed" (no proposal
         could be applied), "duplicate" (another path proposed this content first) or
@@ -59,6 +62,8 @@ class Proposer:
             return entry, "duplicate"
         previous = self._previous_proposals(entry)
         drafts = self._drafts(entry, extraction, inference, previous)
+        for draft in drafts:
+            draft.found = found
         self.proposing = True
         try:
             proposals = [self.governance.propose(draft) for draft in drafts]

@@ -98,6 +98,8 @@ class Rules:
         ]
         self.state_dir = os.path.abspath(config.state_dir)
         self.quarantine_dir = os.path.join(self.state_dir, "quarantine")
+        # Each folder's root with its links resolved: where a link's target must lead.
+        self._real_roots = [(os.path.realpath(f.root), f.root) for f in self.folders]
 
     def folder_for(self, path: str) -> FolderRule | None:
         """The innermost watched folder holding ``path``, if any."""
@@ -113,6 +115,24 @@ class Rules:
             # Inside the state folder only watched folders that are themselves inside it count.
             return not any(f.root.startswith(self.state_dir + os.sep) and f.contains(path) for f in self.folders)
         return False
+
+    def accepts_resolved(self, real: str) -> bool:
+        """Does some folder take the file at ``real`` (a path with its links resolved)? It is
+        judged under the folder's own name for it, so patterns and excludes apply as written,
+        and the daemon's own files are never taken."""
+        if self.is_internal_resolved(real):
+            return False
+        for real_root, root in self._real_roots:
+            if real.startswith(real_root + os.sep) and self.accepts(root + real[len(real_root):]) is not None:
+                return True
+        return False
+
+    def is_internal_resolved(self, real: str) -> bool:
+        """:meth:`is_internal` for a path with its links resolved (the state folder's too)."""
+        state = os.path.realpath(self.state_dir)
+        if real.startswith(state + os.sep):
+            return self.is_internal(self.state_dir + real[len(state):])
+        return self.is_internal(real)
 
     def accepts(self, path: str) -> FolderRule | None:
         """The folder rule that takes ``path``, or None when no folder takes it."""

@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import Forbidden, InvalidParams, InvalidState, NotFound, Unavailable
 from . import journal as j
-from .access import caller_can_read, groups_of
+from . import names
+from .access import Caller
+from .opening import Refused, Vanished, open_file
 from .pipeline import ARRIVAL, RESCAN, URGENT, Pipeline
 from .proposing import mark_applied, reconcile_applied
 from .rules import Rules
@@ -84,7 +86,7 @@ class Ingest:
         if unfinished:
             log.info("resuming %d files left unfinished", len(unfinished))
         for path in unfinished:
-            self.pipeline.submit(path, RESCAN)
+            self.pipeline.submit(names.on_disk(path), RESCAN)
         await self.rescan()
 
     def _arrived(self, path: str) -> None:
@@ -112,7 +114,7 @@ class Ingest:
             now_ns = time.time_ns()
             queued = 0
             for path, size, mtime_ns in files:
-                entry = known.get(path)
+                entry = known.get(names.stored(path))
                 if entry is not None:
                     same = (entry[0], entry[1]) == (size, mtime_ns)
                     if same and entry[2] not in j.UNFINISHED:
@@ -131,7 +133,8 @@ class Ingest:
             self._rescanning = False
 
     def _walk(self) -> list[tuple[str, int, int]]:
-        """On a worker thread: (path, size, mtime_ns) of every file the folders take."""
+        """On a worker thread: (path, size, mtime_ns) of every file the folders take, with
+        links, FIFOs and the like as what they are (lstat), so each is accounted for."""
         found = []
         for folder in self.rules.folders:
             stack = [folder.root]
@@ -144,7 +147,7 @@ class Ingest:
                                 if item.is_dir(follow_symlinks=False):
                                     if folder.recursive and not item.name.startswith("."):
                                         stack.append(item.path)
-                                elif item.is_file(follow_symlinks=False) and self.rules.accepts(item.path):
+                                elif self.rules.accepts(item.path):
                                     st = item.stat(follow_symlinks=False)
                                     found.append((item.path, st.st_size, st.st_mtime_ns))
                             except OSError:
@@ -167,30 +170,32 @@ class Ingest:
     # -- RPC ---------------------------------------------------------------------------
 
     async def ingest_file(self, path: str, uid: int, gid: int, user: str, wait: bool) -> dict[str, Any]:
-        """Queue a file handed over by a caller; see the ingest.file handler."""
+        """Queue a file handed over by a caller; see the ingest.file handler.
+
+        The caller's right to read is checked now, for a quick answer, and again on the
+        descriptor when the file is read (:mod:`.opening`): re-pointing a link in between
+        gains nothing."""
         if not os.path.isabs(path):
             raise InvalidParams("path must be absolute (the daemon does not know your working folder)")
         path = os.path.normpath(path)
-        loop = asyncio.get_running_loop()
+        caller = Caller.of(uid, gid, user)
+        if self.rules.is_internal(path):
+            raise Forbidden(f"{path} belongs to clarityd itself")
 
         def check() -> None:
             try:
-                if not os.path.isfile(path):
-                    if os.path.exists(path):
-                        raise InvalidParams(f"{path} is not a regular file")
-                    raise NotFound(f"{path} does not exist")
-                # Through any symlink: it is the target's folders and mode that count.
-                if not caller_can_read(os.path.realpath(path), uid, groups_of(user, gid)):
-                    raise Forbidden(f"you may not read {path}, so clarityd will not read it for you")
+                open_file(path, self.rules, [caller]).close()
+            except Vanished:
+                raise NotFound(f"{path} does not exist") from None
+            except Refused as e:
+                raise InvalidParams(f"{path}: {e}") from None
             except OSError as e:
                 raise Forbidden(f"cannot check {path}: {e.strerror or e}") from None
 
-        await loop.run_in_executor(None, check)
-        if self.rules.is_internal(path) or self.rules.is_internal(os.path.realpath(path)):
-            raise Forbidden(f"{path} belongs to clarityd itself")
+        await asyncio.get_running_loop().run_in_executor(None, check)
         if self.pipeline.stopping:
             raise Unavailable("clarityd is stopping")
-        future = self.pipeline.submit(path, URGENT)
+        future = self.pipeline.submit(path, URGENT, caller=caller)
         if not wait:
             return {"path": path, "state": "queued"}
         return await asyncio.shield(future)
@@ -203,7 +208,7 @@ class Ingest:
             entry = await store.read(j.entry_by_path, os.path.normpath(path))
             if entry is None:
                 raise NotFound(f"{path} is not in the ingest journal")
-            if entry.state not in (j.FAILED, j.QUARANTINED):
+            if entry.state not in j.RETRYABLE:
                 raise InvalidState(f"{path} is {entry.state}, not failed: nothing to retry")
             paths = [entry.path]
         else:

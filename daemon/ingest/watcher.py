@@ -214,7 +214,8 @@ class Watcher:
     def _walk_new_dir(self, top: str) -> None:
         """On a worker thread: every file below a folder that just appeared."""
         for dirpath, dirnames, filenames in os.walk(top):
-            for name in filenames:
+            links = [name for name in dirnames if os.path.islink(os.path.join(dirpath, name))]
+            for name in [*filenames, *links]:  # a link to a folder is a file here (see opening)
                 self.loop.call_soon_threadsafe(self.touch, os.path.join(dirpath, name))
 
     def touch(self, path: str) -> None:
@@ -276,7 +277,7 @@ class Watcher:
 
 def _snap(path: str) -> tuple[int, int] | None:
     try:
-        st = os.stat(path)
+        st = os.lstat(path)  # a link as itself: never followed here (see opening)
     except OSError:
         return None
     return st.st_size, st.st_mtime_ns

@@ -25,7 +25,9 @@ class IngestRecord(msgspec.Struct):
     proposed (its proposal waits for a person), applied (a row holds it), duplicate (the
     same content came in under another path first: see ``duplicate_of``), failed
     (``last_error`` says why; retried by itself at ``next_attempt_at`` when set),
-    quarantined; "queued" only in the answer of ``ingest.file`` without ``wait``."""
+    quarantined, refused (not read on purpose, ``last_error`` says why: a FIFO, socket or
+    device, or a link leading outside the watched folders; never retried by itself);
+    "queued" only in the answer of ``ingest.file`` without ``wait``."""
 
     path: str
     state: str
@@ -84,7 +86,7 @@ class IngestStatus(msgspec.Struct):
 
 
 class RetryParams(msgspec.Struct, forbid_unknown_fields=True):
-    """Exactly one of ``path`` (a failed or quarantined file) and ``all_failed``."""
+    """Exactly one of ``path`` (a failed, quarantined or refused file) and ``all_failed``."""
 
     path: str | None = None
     all_failed: bool = False
