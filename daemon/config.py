@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Any, Annotated, Literal
 
 import msgspec
 import yaml
@@ -130,6 +130,14 @@ def _default_state_dir(env: dict[str, str]) -> str:
     return str(Path.home() / ".local" / "state" / "clarity")
 
 
+def _unquoted_on_keys(raw: dict[Any, Any]) -> None:
+    """An alert rule's ``on:`` written without quotes is the boolean True in YAML 1.1 (as in
+    GitHub workflows): take it for the key "on" the rule means."""
+    for rule in raw.get("alerts") or []:
+        if isinstance(rule, dict) and True in rule and "on" not in rule:
+            rule["on"] = rule.pop(True)
+
+
 def load_config(env: dict[str, str] | None = None) -> Config:
     """Build the configuration; raise ConfigError naming the file and field on bad input."""
     env = dict(os.environ if env is None else env)
@@ -147,6 +155,7 @@ def load_config(env: dict[str, str] | None = None) -> Config:
             raise ConfigError(f"{path}: {e}") from e
         if not isinstance(raw, dict):
             raise ConfigError(f"{path}: expected a mapping at the top level")
+    _unquoted_on_keys(raw)
     try:
         config = msgspec.convert(raw, Config)
     except msgspec.ValidationError as e:
