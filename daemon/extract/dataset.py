@@ -143,7 +143,7 @@ def parse_delimited(text: str, ext: str, deadline: float, max_columns: int = MAX
             if len(rows) < TYPE_SAMPLE:
                 rows.append(row)
             if count % 4096 == 0 and time.monotonic() > deadline:
-                raise ExtractionError("dataset extraction ran out of time")
+                raise ExtractionError("dataset extraction ran out of time", permanent=False)
     except csv.Error as e:
         raise ExtractionError(f"malformed CSV: {e}") from None
     if len(first) > max_columns:
@@ -248,7 +248,7 @@ def parse_jsonl(text: str, max_depth: int, deadline: float, strict: bool) -> dic
         if len(items) < TYPE_SAMPLE:
             items.append(item)
         if count % 4096 == 0 and time.monotonic() > deadline:
-            raise ExtractionError("dataset extraction ran out of time")
+            raise ExtractionError("dataset extraction ran out of time", permanent=False)
     if count == 0:
         return None if not strict else {"format": "jsonl", "row_count": 0, "columns": [], "column_types": {},
                                         "null_counts": {}, "sample_rows": [], "records": []}

@@ -30,6 +30,7 @@ DOMAIN_SURE_SCORE = 9.0
 DOMAIN_SURE_RATIO = 2.2
 DOMAIN_SURE_DISTINCT = 4  # different keywords or patterns behind a sure domain routing
 GENERAL_WEIGHT = 1.0  # how much general-document evidence a domain table must beat
+SUSPECT_MAX_CONFIDENCE = 0.8  # a file whose extraction is suspect (Extraction.suspect) never reaches 0.90
 
 
 def _fallback_table(kind: str, catalog: dict[str, TableSpec]) -> str:
@@ -147,6 +148,9 @@ def infer(extraction: Extraction, catalog: dict[str, TableSpec], learner: "Learn
         table, conf, learned = learner.adjust(extraction, table, conf, catalog)
         if learned:
             reasons.append(learned)
+    if extraction.suspect:  # not what it claims to be: a person looks before it goes in
+        conf = min(conf, SUSPECT_MAX_CONFIDENCE)
+        reasons.append("suspect: " + "; ".join(extraction.suspect))
     fields, rows, field_notes = build_fields(catalog[table], extraction)
     if field_notes:
         reasons.append("fields: " + ", ".join(field_notes[:12]))

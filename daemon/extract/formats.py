@@ -1,0 +1,160 @@
+"""Titles and facts of text formats with a structure of their own: JSON documents, XML,
+e-mail messages and Debian machine-readable copyright files."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import html
+import re
+from email.message import EmailMessage
+from typing import Any
+
+MAX_TITLE = 300
+# Keys that name a JSON document (a package manifest's name, an OpenAPI info.title...).
+_JSON_TITLE_KEYS = ("title", "name", "displayName", "display_name", "label")
+_XML_TITLE_RE = re.compile(r"<(?:[\w.-]+:)?title\b[^>]*>(.*?)</(?:[\w.-]+:)?title\s*>", re.I | re.S)
+_XML_ROOT_RE = re.compile(r"<([A-Za-z_][\w.:-]*)[\s/>]")
+_XML_SKIP_RE = re.compile(r"<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*(\[.*?\])?\s*>|<!\[CDATA\[", re.S | re.I)
+_TAG_RE = re.compile(r"<[^>]+>")
+# Header lines that open an RFC 5322 message (mbox "From " lines too).
+_MAIL_HEADER_RE = re.compile(r"^(From |(Return-Path|Received|From|To|Subject|Date|Message-ID|MIME-Version|"
+                             r"Delivered-To|X-[\w-]+):)", re.I)
+DEBIAN_COPYRIGHT_FORMAT = "copyright-format"
+
+
+def _short(value: Any) -> str | None:
+    if isinstance(value, str):
+        text = " ".join(value.split())
+        return text[:MAX_TITLE] if text else None
+    return None
+
+
+def json_title(value: dict[str, Any]) -> str | None:
+    """The name a JSON object gives itself: ``title``/``name``..., or ``info.title`` one level down."""
+    for key in _JSON_TITLE_KEYS:
+        found = _short(value.get(key))
+        if found:
+            return found
+    for outer in ("info", "metadata", "package"):
+        inner = value.get(outer)
+        if isinstance(inner, dict):
+            for key in _JSON_TITLE_KEYS:
+                found = _short(inner.get(key))
+                if found:
+                    return found
+    return None
+
+
+def looks_like_xml(head: str) -> bool:
+    """An XML declaration, or a root element after at most comments and a doctype."""
+    stripped = head.lstrip("\ufeff \t\r\n")
+    if stripped.startswith("<?xml"):
+        return True
+    rest = _XML_SKIP_RE.sub("", stripped[:4096]).lstrip()
+    return bool(re.match(r"<[A-Za-z_][\w.:-]*[\s/>]", rest)) and bool(re.search(r"</[\w.:-]+\s*>|/>", rest))
+
+
+def xml_structure(text: str) -> dict[str, Any]:
+    """Title (the first ``title`` element in any namespace), root element, visible text."""
+    m = _XML_TITLE_RE.search(text[:1_000_000])
+    title = _short(html.unescape(_TAG_RE.sub("", m.group(1)))) if m else None
+    body = _XML_SKIP_RE.sub(" ", text)
+    root = _XML_ROOT_RE.search(body)
+    visible = html.unescape(_TAG_RE.sub(" ", body.replace("]]>", " ")))
+    visible = "\n".join(" ".join(line.split()) for line in visible.splitlines() if line.strip())
+    return {"title": title, "root_element": root.group(1) if root else None, "text": visible}
+
+
+def looks_like_email(head: str) -> bool:
+    """Headers first (at least three known ones, Subject or From among them), then a blank line."""
+    lines = head.lstrip("\ufeff").splitlines()[:60]
+    known = 0
+    names = set()
+    for line in lines:
+        if not line.strip():
+            break
+        if line[:1] in (" ", "\t"):
+            continue  # a folded header's continuation
+        if _MAIL_HEADER_RE.match(line):
+            known += 1
+            names.add(line.split(":", 1)[0].lower())
+        elif not re.match(r"^[\w-]+:", line):
+            return False
+    return known >= 3 and bool(names & {"subject", "from"})
+
+
+def email_structure(text: str) -> dict[str, Any]:
+    """Subject (as the title), sender, recipients, date, and the body's readable text."""
+    msg = email.message_from_string(text, policy=email.policy.default)
+    facts: dict[str, Any] = {}
+    for key, name in (("from", "author"), ("to", "to"), ("date", "date"), ("message-id", "message_id")):
+        try:
+            value = msg.get(key)
+        except (ValueError, IndexError, TypeError):  # a malformed header: keep the others
+            value = None
+        if value:
+            facts[name] = " ".join(str(value).split())[:MAX_TITLE]
+    try:
+        subject = _short(str(msg.get("subject") or ""))
+    except (ValueError, IndexError, TypeError):
+        subject = None
+    body = ""
+    if isinstance(msg, EmailMessage):
+        try:
+            part = msg.get_body(preferencelist=("plain", "html"))
+            if part is not None:
+                body = part.get_content()
+                if part.get_content_type() == "text/html":
+                    from .text import html_to_text
+
+                    body = html_to_text(body)[0]
+        except (LookupError, ValueError, KeyError, AttributeError):
+            body = ""
+    if not body:
+        _, _, body = text.partition("\n\n")
+    attachments = [p.get_filename() for p in msg.walk() if p.get_filename()] if msg.is_multipart() else []
+    if attachments:
+        facts["attachments"] = attachments[:50]
+    return {"title": subject, "facts": facts, "text": body}
+
+
+def debian_copyright(text: str) -> dict[str, Any] | None:
+    """The header paragraph of a machine-readable Debian copyright file (``Format:`` naming
+    the copyright-format spec), or None when the text is not one."""
+    head = text.lstrip("\ufeff")
+    first = head.split("\n", 1)[0]
+    if not re.match(r"^Format:\s*\S*" + DEBIAN_COPYRIGHT_FORMAT, first, re.I) and not re.match(
+            r"^Format-Specification:\s*\S*(dep5|copyright-format)", first, re.I):
+        return None
+    paragraphs = re.split(r"\n[ \t]*\n", head)
+
+    def fields(paragraph: str) -> dict[str, str]:
+        out: dict[str, str] = {}
+        key = None
+        for line in paragraph.splitlines():
+            if line[:1] in (" ", "\t") and key:
+                out[key] += "\n" + line.strip()
+            elif ":" in line:
+                key, _, value = line.partition(":")
+                key = key.strip().lower()
+                out[key] = value.strip()
+        return out
+
+    header = fields(paragraphs[0])
+    facts: dict[str, Any] = {"format": "debian-copyright"}
+    for key, name in (("upstream-name", "upstream_name"), ("upstream-contact", "upstream_contact"),
+                      ("source", "source_url")):
+        if header.get(key):
+            facts[name] = header[key].split("\n")[0][:MAX_TITLE]
+    licences = []
+    for paragraph in paragraphs[1:]:
+        found = fields(paragraph)
+        if "files" in found and found.get("license"):
+            name = found["license"].split("\n")[0].strip()
+            if name and name not in licences:
+                licences.append(name)
+    if licences:
+        facts["licenses"] = licences[:30]
+        facts["license"] = licences[0]
+    return {"title": facts.get("upstream_name"), "facts": facts}
