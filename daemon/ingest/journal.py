@@ -29,7 +29,8 @@ from ..storage.models import utcnow
 SEEN, EXTRACTED, PROPOSED, APPLIED, FAILED, QUARANTINED, DUPLICATE = (
     "seen", "extracted", "proposed", "applied", "failed", "quarantined", "duplicate",
 )
-STATES = (SEEN, EXTRACTED, PROPOSED, APPLIED, FAILED, QUARANTINED, DUPLICATE)
+UNPACKED = "unpacked"  # an archive whose members went in as files of their own (see archives.py)
+STATES = (SEEN, EXTRACTED, PROPOSED, APPLIED, FAILED, QUARANTINED, DUPLICATE, UNPACKED)
 UNFINISHED = (SEEN, EXTRACTED)  # resumed at start-up
 DONE = (PROPOSED, APPLIED, DUPLICATE)  # the content reached governance (or was linked to what did)
 

@@ -29,6 +29,7 @@ from ..extract import ExtractionError, extract
 from ..inference import infer
 from ..inference import learning
 from ..storage.models import utcnow
+from . import archives
 from . import journal as j
 from .commits import GroupCommit
 from .proposing import Proposer
@@ -132,6 +133,7 @@ class Pipeline:
 
         A path already queued or running is not queued twice; if it is running, it is
         looked at once more afterwards (the file may have changed while it was read)."""
+        path = archives.archive_of(path) or path  # a file inside an archive is redone with its archive
         job = self._jobs.get(path)
         if job is not None:
             job.force = job.force or force
@@ -188,7 +190,7 @@ class Pipeline:
         except Vanished as e:
             return await self.commits.write(path, self._vanished, path, str(e))
         except TooLarge as e:
-            return await self._fail_unread(path, str(e), e.size, e.mtime_ns)
+            return await self._fail_unread(path, str(e), e.size, e.mtime_ns, permanent=True)
         except OSError as e:
             return await self._fail_unread(path, f"cannot read the file: {e.strerror or e}")
         entry, action = await self.commits.write(path, self._seen, path, size, mtime_ns, sha, force)
@@ -196,6 +198,9 @@ class Pipeline:
             if action == "duplicate" or entry["state"] in j.DONE:
                 self._after_done(entry)
             return entry
+        fmt = await loop.run_in_executor(self._pool, archives.archive_format, path)
+        if fmt is not None:
+            return await archives.unpack(self, path, entry, sha, force, fmt)
         try:
             extraction, inference, features = await asyncio.wait_for(
                 loop.run_in_executor(self._pool, self._read_and_infer, path, settings.limits),
@@ -205,7 +210,7 @@ class Pipeline:
         except asyncio.TimeoutError:
             return await self._fail(path, entry["id"], sha, f"extraction took longer than {settings.limits.timeout_s:g} s")
         except ExtractionError as e:
-            return await self._fail(path, entry["id"], sha, str(e))
+            return await self._fail(path, entry["id"], sha, str(e), e.permanent)
         except Exception as e:
             log.exception("extracting %s failed", path)
             return await self._fail(path, entry["id"], sha, f"{type(e).__name__}: {e}")
@@ -226,7 +231,9 @@ class Pipeline:
     def _read_and_infer(self, path: str, limits: Any) -> tuple["Extraction", "Inference", dict[str, Any] | None]:
         """On a worker thread: extraction, inference over the catalog, and the features the
         learner keeps of the file (computed here, off the one writer thread)."""
-        extraction = extract(path, limits)
+        return self._infer(extract(path, limits))
+
+    def _infer(self, extraction: "Extraction") -> tuple["Extraction", "Inference", dict[str, Any] | None]:
         inference = infer(extraction, self.store.catalog, self.learner)
         return extraction, inference, learning.features(extraction) if self.learner is not None else None
 
@@ -257,31 +264,35 @@ class Pipeline:
         return entry.__data__.copy()
 
     async def _fail_unread(self, path: str, error: str, size: int | None = None,
-                           mtime_ns: int | None = None) -> dict[str, Any]:
+                           mtime_ns: int | None = None, permanent: bool = False) -> dict[str, Any]:
         def write() -> dict[str, Any]:
             entry = j.entry_for_failure(path)
             if (entry.size, entry.mtime_ns) != (size, mtime_ns):
                 # What it is now, with no hash: a rescan then sees it as known until it changes.
                 j.save(entry, size=size, mtime_ns=mtime_ns, sha256=None)
-            return self._record_failure(entry, error)
+            return self._record_failure(entry, error, permanent)
 
         return await self.commits.write(path, write)
 
-    async def _fail(self, path: str, entry_id: int, sha: str, error: str) -> dict[str, Any]:
+    async def _fail(self, path: str, entry_id: int, sha: str, error: str, permanent: bool = False) -> dict[str, Any]:
         def write() -> dict[str, Any]:
             entry = j.locked_entry(entry_id)
             if entry is None or entry.sha256 != sha or entry.state not in j.UNFINISHED:
                 return entry.__data__.copy() if entry else {}  # moved on: not this failure's to record
-            return self._record_failure(entry, error)
+            return self._record_failure(entry, error, permanent)
 
         result = await self.commits.write(path, write)
-        if result.get("state") == j.FAILED and result.get("next_attempt_at") is None and self.settings.quarantine:
+        if result.get("state") == j.FAILED and result.get("next_attempt_at") is None and self.settings.quarantine \
+                and archives.archive_of(path) is None:  # a file inside an archive cannot be moved away
             result = await self.quarantine(result["id"])
         return result
 
-    def _record_failure(self, entry: j.JournalEntry, error: str) -> dict[str, Any]:
+    def _record_failure(self, entry: j.JournalEntry, error: str, permanent: bool) -> dict[str, Any]:
+        """The one place a failure is judged: a permanent one (the same bytes would fail the
+        same way: corrupt, unsupported, over a limit) is recorded once with no retry; a
+        transient one is retried with backoff until the attempts are spent."""
         s = self.settings
-        retry_at = j.backoff(entry.attempts + 1, s.retry_base_s, s.retry_max_s, s.max_attempts)
+        retry_at = None if permanent else j.backoff(entry.attempts + 1, s.retry_base_s, s.retry_max_s, s.max_attempts)
         j.mark_failed(entry, error, retry_at)
         self.events.emit("ingest.failed", j.subject(entry), {
             "path": entry.path, "error": error, "attempts": entry.attempts,
