@@ -38,8 +38,8 @@ def suspect_reasons(ex: Extraction) -> list[str]:
     if ex.kind == "dataset":
         if not m.get("row_count"):
             reasons.append("a dataset with no data rows" + (" (only a header)" if m.get("has_header") else ""))
-        elif m.get("consistent_rows", 1.0) < 1.0:
-            reasons.append(f"ragged rows: only {m['consistent_rows']:.0%} have as many fields as the first")
+        elif m.get("ragged_rows"):
+            reasons.append(f"ragged rows: {m['ragged_rows']} have far fewer or more fields than the header")
         elif not m.get("columns"):
             reasons.append("records with no fields")
     if m.get("json_empty"):
