@@ -30,13 +30,14 @@ from .types import Extraction, ExtractionError, ExtractLimits, Kind
 __all__ = ["Extraction", "ExtractionError", "ExtractLimits", "extract"]
 
 EXCERPT_CHARS = 600
+VANISHED = "the file no longer exists (moved or deleted before it was read)"
 
 
 def _read(path: str, limits: ExtractLimits, deadline: float) -> tuple[bytes, os.stat_result]:
     try:
         st = os.stat(path)
     except FileNotFoundError:
-        raise ExtractionError("the file no longer exists (moved or deleted before it was read)", permanent=False) from None
+        raise ExtractionError(VANISHED, permanent=False) from None
     except PermissionError:
         raise ExtractionError("permission denied reading the file", permanent=False) from None
     except OSError as e:
@@ -57,12 +58,14 @@ def _read(path: str, limits: ExtractLimits, deadline: float) -> tuple[bytes, os.
                     break
                 total += len(chunk)
                 if total > limits.max_file_bytes:  # it grew while we read it
-                    raise ExtractionError(f"file grew past the limit of {limits.max_file_bytes} bytes while read", permanent=False)
+                    raise ExtractionError(f"file grew past the limit of {limits.max_file_bytes} bytes while read",
+                                          permanent=False)
                 chunks.append(chunk)
                 if time.monotonic() > deadline:
-                    raise ExtractionError(f"reading the file took longer than {limits.timeout_s:g} s", permanent=False)
+                    raise ExtractionError(f"reading the file took longer than {limits.timeout_s:g} s",
+                                          permanent=False)
     except FileNotFoundError:
-        raise ExtractionError("the file no longer exists (moved or deleted before it was read)", permanent=False) from None
+        raise ExtractionError(VANISHED, permanent=False) from None
     except IsADirectoryError:
         raise ExtractionError("is a directory, not a file") from None
     except PermissionError:

@@ -96,7 +96,8 @@ class PdfPool:
             reply = worker.call(request, deadline)
         except TimeoutError:
             worker.kill()
-            raise ExtractionError(f"PDF extraction took longer than {limits.timeout_s:g} s and was stopped", permanent=False) from None
+            raise ExtractionError(f"PDF extraction took longer than {limits.timeout_s:g} s and was stopped",
+                                  permanent=False) from None
         except (EOFError, BrokenPipeError, OSError, msgspec.DecodeError):
             worker.kill()
             code = worker.proc.returncode

@@ -156,7 +156,7 @@ class Archive:
             return self._check(self._zip_members(self._zip))
         if self.fmt == "gzip":
             return self._check(self._gzip_member())
-        self._tar = tarfile.open(self.path, "r:*")
+        self._tar = tarfile.open(self.path, "r:*")  # noqa: SIM115 - kept open for read(), closed by close()
         return self._check(self._tar_members(self._tar))
 
     def _check(self, found: Iterator[Member]) -> list[Member]:
@@ -247,7 +247,7 @@ class Archive:
                 handle.close()
         self._gzip_data = None
 
-    def __enter__(self) -> "Archive":
+    def __enter__(self) -> Archive:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -266,7 +266,7 @@ def _read_capped(f: BinaryIO | io.BufferedIOBase, limit: int, message: str) -> b
     return b"".join(chunks)
 
 
-def extract_member(data: bytes, member: Member, archive: str, limits: ExtractLimits) -> "Extraction":
+def extract_member(data: bytes, member: Member, archive: str, limits: ExtractLimits) -> Extraction:
     """Extract a member's bytes as the file it is, known by its member path."""
     safe = os.path.basename(member.name).replace(os.sep, "_")[:200] or "member"
     with tempfile.TemporaryDirectory(prefix="clarity-member-") as folder:
@@ -282,7 +282,8 @@ def extract_member(data: bytes, member: Member, archive: str, limits: ExtractLim
     return extraction
 
 
-def iter_extractions(path: str, fmt: str, limits: ExtractLimits) -> Iterator[tuple[str, "Extraction | ExtractionError"]]:
+def iter_extractions(path: str, fmt: str,
+                     limits: ExtractLimits) -> Iterator[tuple[str, Extraction | ExtractionError]]:
     """(member path, extraction or the error reading it) for every member, in order; the
     archive's own failure is raised (``clarity infer`` uses this, with no journal)."""
     with Archive(path, fmt, limits) as archive:
@@ -296,7 +297,7 @@ def iter_extractions(path: str, fmt: str, limits: ExtractLimits) -> Iterator[tup
 # -- the pipeline's part --------------------------------------------------------------------
 
 
-def _member_seen(events: "EventBus", path: str, size: int, mtime_ns: int, sha: str,
+def _member_seen(events: EventBus, path: str, size: int, mtime_ns: int, sha: str,
                  retry_failed: bool) -> tuple[dict[str, Any], str]:
     """record_seen for a member. A failed member is tried again only when its archive is
     retried; one already done is never proposed twice by a retry of its archive."""
@@ -310,7 +311,7 @@ def _member_seen(events: "EventBus", path: str, size: int, mtime_ns: int, sha: s
     return found.__data__.copy(), action
 
 
-def _unpacked(events: "EventBus", entry_id: int, sha: str, fmt: str, members: int, failed: int,
+def _unpacked(events: EventBus, entry_id: int, sha: str, fmt: str, members: int, failed: int,
               skipped: int) -> dict[str, Any]:
     entry = j.locked_entry(entry_id)
     if entry is None or entry.sha256 != sha or entry.state not in j.UNFINISHED:
@@ -322,7 +323,7 @@ def _unpacked(events: "EventBus", entry_id: int, sha: str, fmt: str, members: in
     return entry.__data__.copy()
 
 
-async def unpack(pipeline: "Pipeline", path: str, entry: dict[str, Any], sha: str, force: bool,
+async def unpack(pipeline: Pipeline, path: str, entry: dict[str, Any], sha: str, force: bool,
                  fmt: str) -> dict[str, Any]:
     """Ingest every member of the archive at ``path`` (its entry just recorded as seen),
     then mark the archive unpacked. Stopping midway leaves it seen: resumed at start-up."""
@@ -348,7 +349,7 @@ async def unpack(pipeline: "Pipeline", path: str, entry: dict[str, Any], sha: st
     return done
 
 
-async def _member(pipeline: "Pipeline", archive: Archive, member: Member, force: bool) -> dict[str, Any]:
+async def _member(pipeline: Pipeline, archive: Archive, member: Member, force: bool) -> dict[str, Any]:
     """One member through the journal, extraction, inference and proposal."""
     loop = asyncio.get_running_loop()
     path = member_path(archive.path, member.name)
@@ -363,14 +364,14 @@ async def _member(pipeline: "Pipeline", archive: Archive, member: Member, force:
     if action != "process":
         return entry
 
-    def read_and_infer() -> tuple["Extraction", Any, Any]:
+    def read_and_infer() -> tuple[Extraction, Any, Any]:
         extraction = extract_member(data, member, archive.path, limits)
         return pipeline._infer(extraction)
 
     try:
         extraction, inference, features = await asyncio.wait_for(
             loop.run_in_executor(pipeline._pool, read_and_infer), limits.timeout_s * 2 + 10)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return await pipeline._fail(path, entry["id"], sha, f"extraction took longer than {limits.timeout_s:g} s")
     except ExtractionError as e:
         return await pipeline._fail(path, entry["id"], sha, str(e), e.permanent)

@@ -25,7 +25,8 @@ class IngestRecord(msgspec.Struct):
     proposed (its proposal waits for a person), applied (a row holds it), duplicate (the
     same content came in under another path first: see ``duplicate_of``), failed
     (``last_error`` says why; retried by itself at ``next_attempt_at`` when set),
-    quarantined; "queued" only in the answer of ``ingest.file`` without ``wait``."""
+    quarantined, unpacked (an archive whose files are entries of their own, ``archive!member``);
+    "queued" only in the answer of ``ingest.file`` without ``wait``."""
 
     path: str
     state: str
