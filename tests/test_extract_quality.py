@@ -202,3 +202,21 @@ def test_clarity_infer_prints_a_line_per_archive_member_and_refuses_outside_syml
     assert results[0]["table"] == "documents" and results[1]["table"] == "datasets"
     assert set(results[2]) == {"path", "error"}  # leads outside the paths given: not followed
     assert "error" not in results[3] and "error" not in results[4]
+
+
+def test_word_count_splits_on_the_spaces_wc_splits_on(tmp_path: Path) -> None:
+    # Measured on GNU wc: no-break spaces separate words; zero-width and line separators do not.
+    path = tmp_path / "spaces.txt"
+    path.write_text("one\u00a0two\u2007three\u202ffour\u3000five\u200bstill-five\u2028six seven\n")
+    wc = subprocess.run(["wc", "-w", str(path)], capture_output=True, text=True,
+                        env={**os.environ, "LC_ALL": "C.UTF-8"}).stdout.split()[0]
+    assert extract(str(path)).metadata["word_count"] == int(wc) == 6
+
+
+def test_markup_without_text_is_not_suspect(tmp_path: Path) -> None:
+    path = tmp_path / "catalog.xml"  # like /usr/share/xml/schema/xml-core/catalog.xml: only elements
+    path.write_text('<?xml version="1.0"?>\n<catalog xmlns="urn:oasis:names:tc:entity:xmlns:xml:catalog">\n'
+                    '  <delegatePublic publicIdStartString="-//OASIS//DTD" catalog="file:///etc/xml/docbook.xml"/>\n'
+                    "</catalog>\n")
+    ex = extract(str(path))
+    assert ex.mime_type == "application/xml" and not ex.suspect

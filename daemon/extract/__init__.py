@@ -111,6 +111,8 @@ def _extract(path: str, limits: ExtractLimits) -> Extraction:
         raise ExtractionError(f"binary content in a file named {os.path.basename(path)!r}: not a format Clarity reads")
     text, encoding = decode(data)
     meta["encoding"] = encoding
+    if not text.strip().strip("\ufeff"):
+        meta["blank"] = True  # only whitespace: read, but suspect (see quality.py)
     kind, mime = text_kind(path, text[:HEAD_BYTES])
     meta["detected_by"] = "extension" if ext else "content"
     if kind == "media":  # SVG: text that is an image

@@ -22,9 +22,10 @@ def _single_byte(error: UnicodeDecodeError) -> tuple[str, int]:
 
 codecs.register_error("clarity-single-byte", _single_byte)
 
-# Characters GNU ``wc -w`` treats as word separators (glibc iswspace in a UTF-8 locale):
-# the ASCII spaces plus the Unicode spaces, except the non-breaking ones.
-_WORD_RE = re.compile(r"[^ \t\n\r\v\f\u1680\u2000-\u2006\u2008-\u200a\u2028\u2029\u205f\u3000\x85]+")
+# Characters GNU ``wc -w`` (coreutils 9.1, C.UTF-8) treats as word separators, measured one
+# by one: the ASCII spaces and the Unicode space separators, the non-breaking ones included
+# (U+00A0, U+2007, U+202F); not U+0085, U+2028, U+2029 or the zero-width ones.
+_WORD_RE = re.compile(r"[^ \t\n\r\v\f\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
 
 
 def decode(data: bytes) -> tuple[str, str]:

@@ -27,7 +27,7 @@ def suspect_reasons(ex: Extraction) -> list[str]:
     reasons: list[str] = []
     ext = m.get("extension", "")
     if ex.kind != "media" or m.get("format") == "svg":
-        if ex.kind != "pdf" and not ex.text.strip().strip("\ufeff"):  # a scanned PDF has no text layer
+        if m.get("blank"):
             reasons.append("no text: only whitespace")
         if ext in BINARY_EXTENSIONS and ex.kind != "pdf":
             reasons.append(f"named {ext} but holds text")
