@@ -55,6 +55,14 @@ ZIP_DOCUMENT_EXTENSIONS = {".docx", ".xlsx", ".pptx", ".docm", ".xlsm", ".odt", 
                            ".jar", ".war", ".apk", ".xpi", ".vsix", ".nupkg", ".kmz", ".3mf", ".whl", ".egg"}
 
 
+class IsArchive(Exception):
+    """Raised where a file is about to be extracted: it is an archive, to be unpacked."""
+
+    def __init__(self, fmt: str) -> None:
+        super().__init__(fmt)
+        self.format = fmt
+
+
 @dataclass(frozen=True)
 class Member:
     """One regular file inside an archive."""
@@ -136,15 +144,17 @@ class Archive:
 
     def __init__(self, path: str, fmt: str, limits: ExtractLimits) -> None:
         self.path, self.fmt, self.limits = path, fmt, limits
-        self.size = os.path.getsize(path)
         self.skipped = 0  # links, devices, folders, unsafe names: not files to read
         self._zip: zipfile.ZipFile | None = None
         self._tar: tarfile.TarFile | None = None
         self._gzip_data: bytes | None = None
         try:
+            self.size = os.path.getsize(path)
             self.members = self._open()
         except (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, lzma.LZMAError, OSError) as e:
             self.close()
+            if isinstance(e, OSError) and e.errno is not None:  # the disk or the file, not its bytes
+                raise ExtractionError(f"cannot read the archive: {e.strerror or e}", permanent=False) from None
             raise ExtractionError(f"corrupt {fmt} archive: {e}") from None
         except ExtractionError:
             self.close()
@@ -239,7 +249,8 @@ class Archive:
             return data
         except (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, lzma.LZMAError, OSError,
                 NotImplementedError, RuntimeError) as e:
-            raise ExtractionError(f"cannot unpack {member.name}: {e}") from None
+            transient = isinstance(e, OSError) and e.errno is not None  # the disk, not the bytes
+            raise ExtractionError(f"cannot unpack {member.name}: {e}", permanent=not transient) from None
 
     def close(self) -> None:
         for handle in (self._zip, self._tar):

@@ -198,9 +198,6 @@ class Pipeline:
             if action == "duplicate" or entry["state"] in j.DONE:
                 self._after_done(entry)
             return entry
-        fmt = await loop.run_in_executor(self._pool, archives.archive_format, path)
-        if fmt is not None:
-            return await archives.unpack(self, path, entry, sha, force, fmt)
         try:
             extraction, inference, features = await asyncio.wait_for(
                 loop.run_in_executor(self._pool, self._read_and_infer, path, settings.limits),
@@ -209,6 +206,8 @@ class Pipeline:
             )
         except asyncio.TimeoutError:
             return await self._fail(path, entry["id"], sha, f"extraction took longer than {settings.limits.timeout_s:g} s")
+        except archives.IsArchive as e:  # its files go in one by one instead
+            return await archives.unpack(self, path, entry, sha, force, e.format)
         except ExtractionError as e:
             return await self._fail(path, entry["id"], sha, str(e), e.permanent)
         except Exception as e:
@@ -231,6 +230,9 @@ class Pipeline:
     def _read_and_infer(self, path: str, limits: Any) -> tuple["Extraction", "Inference", dict[str, Any] | None]:
         """On a worker thread: extraction, inference over the catalog, and the features the
         learner keeps of the file (computed here, off the one writer thread)."""
+        fmt = archives.archive_format(path)
+        if fmt is not None:
+            raise archives.IsArchive(fmt)
         return self._infer(extract(path, limits))
 
     def _infer(self, extraction: "Extraction") -> tuple["Extraction", "Inference", dict[str, Any] | None]:
