@@ -55,6 +55,7 @@ def _png_claiming(width: int, height: int) -> bytes:
      + "D\u00e9j\u00e0 vu, na\u00efve fa\u00e7ade.\n".encode("latin-1") * 3),
     ("report.pdf", f"Quarterly report\n\n{PROSE}".encode()),  # text under a binary name
     ("empty.json", b"[]"),
+    ("empty.html", b"<!doctype html><html><head></head><body><div>  </div></body></html>"),
 ])
 def test_suspect_text_inputs_stay_below_auto_approval(tmp_path: Path, name: str, data: bytes) -> None:
     path = tmp_path / name
@@ -76,6 +77,21 @@ def test_truncated_images_and_sound_stay_below_auto_approval(tmp_path: Path) -> 
         ex = extract(str(cut))
         assert ex.metadata.get("truncated") and ex.suspect, name
         assert confidence(cut) < AUTO, name
+
+
+@pytest.mark.parametrize("fmt,ext", [("BMP", "bmp"), ("TIFF", "tiff"), ("WEBP", "webp"), ("GIF", "gif")])
+def test_truncated_images_of_other_formats(tmp_path: Path, fmt: str, ext: str) -> None:
+    from PIL import Image  # test-only: Pillow draws the images
+
+    out = io.BytesIO()
+    Image.effect_noise((120, 90), 40).convert("RGB").save(out, format=fmt)
+    whole = tmp_path / f"whole.{ext}"
+    whole.write_bytes(out.getvalue())
+    assert not extract(str(whole)).suspect
+    cut = tmp_path / f"cut.{ext}"
+    cut.write_bytes(out.getvalue()[: len(out.getvalue()) // 2])
+    ex = extract(str(cut))
+    assert ex.metadata["width"] == 120 and ex.suspect and confidence(cut) < AUTO
 
 
 def test_an_impossible_image_size_is_an_error(tmp_path: Path) -> None:

@@ -142,35 +142,67 @@ def _webp(f: IO[bytes]) -> dict[str, Any]:
 
 
 def _bmp(f: IO[bytes]) -> dict[str, Any]:
-    head = f.read(26)
-    size = struct.unpack("<I", head[14:18])[0]
+    head = f.read(34)
+    offset, size = struct.unpack("<I", head[10:14])[0], struct.unpack("<I", head[14:18])[0]
     if size == 12:
         w, h = struct.unpack("<HH", head[18:22])
+        bits, compression = struct.unpack("<H", head[24:26])[0], 0
     else:
         w, h = struct.unpack("<ii", head[18:26])
-    return {"width": abs(w), "height": abs(h)}
+        bits, compression = struct.unpack("<HI", head[28:34]) if len(head) >= 34 else (0, 1)
+    facts: dict[str, Any] = {"width": abs(w), "height": abs(h)}
+    if compression in (0, 3) and bits:  # uncompressed rows, each padded to 4 bytes: their size is known
+        rows = ((abs(w) * bits + 31) // 32) * 4 * abs(h)
+        if offset + rows > f.seek(0, 2):
+            facts["truncated"] = True
+    return facts
 
 
 def _tiff(f: IO[bytes]) -> dict[str, Any]:
     head = f.read(8)
     order = "<" if head[:2] == b"II" else ">"
     offset = struct.unpack(order + "I", head[4:8])[0]
+    end = f.seek(0, 2)
     f.seek(offset)
     raw = f.read(2)
     if len(raw) < 2:
         raise ExtractionError("truncated TIFF")
     facts: dict[str, Any] = {}
+    strips: dict[int, list[int]] = {}
     for _ in range(min(struct.unpack(order + "H", raw)[0], 500)):
         entry = f.read(12)
         if len(entry) < 12:
+            facts["truncated"] = True
             break
-        tag, typ = struct.unpack(order + "HH", entry[:4])
+        tag, typ, count = struct.unpack(order + "HHI", entry[:8])
         value = struct.unpack(order + ("H" if typ == 3 else "I"), entry[8:10] if typ == 3 else entry[8:12])[0]
         if tag == 256:
             facts["width"] = value
         elif tag == 257:
             facts["height"] = value
+        elif tag in (273, 279, 324, 325) and typ in (3, 4):  # strip or tile offsets and byte counts
+            strips[tag] = _tiff_values(f, order, typ, count, entry[8:12], value)
+    # The first image's data must lie inside the file.
+    for offsets, counts in ((273, 279), (324, 325)):
+        if strips.get(offsets) and strips.get(counts) and \
+                max(o + c for o, c in zip(strips[offsets], strips[counts])) > end:
+            facts["truncated"] = True
     return facts
+
+
+def _tiff_values(f: IO[bytes], order: str, typ: int, count: int, inline: bytes, first: int) -> list[int]:
+    """The values of a TIFF entry: inline when they fit in 4 bytes, else at the offset it holds."""
+    width = 2 if typ == 3 else 4
+    if count * width <= 4:
+        return list(struct.unpack(order + ("H" if typ == 3 else "I") * count, inline[: count * width]))
+    count = min(count, 100_000)
+    here = f.tell()
+    f.seek(struct.unpack(order + "I", inline)[0])
+    data = f.read(count * width)
+    f.seek(here)
+    if len(data) < count * width:
+        return [first, 1 << 62]  # the list itself runs past the end of the file
+    return list(struct.unpack(order + ("H" if typ == 3 else "I") * count, data))
 
 
 def svg_size(text: str) -> dict[str, Any]:

@@ -29,6 +29,8 @@ def suspect_reasons(ex: Extraction) -> list[str]:
     if ex.kind != "media" or m.get("format") == "svg":
         if m.get("blank"):
             reasons.append("no text: only whitespace")
+        elif ex.mime_type == "text/html" and not ex.text.strip():
+            reasons.append("a web page with no visible text")
         if ext in BINARY_EXTENSIONS and ex.kind != "pdf":
             reasons.append(f"named {ext} but holds text")
         if m.get("encoding") == MIXED:
