@@ -145,3 +145,29 @@ def test_an_archive_changed_later_only_proposes_what_changed(make_daemon):
         wait_until(lambda: c.ingest.status(path=str(inbox / "pair.zip")).file.state == "unpacked")
     sources = Counter(s for (s,) in _query(d.state_dir / "clarity.db", "SELECT source FROM clarity_proposals"))
     assert sources == Counter({f"{inbox}/pair.zip!a.md": 1, f"{inbox}/pair.zip!b.md": 2})
+
+
+def test_a_failed_member_is_retried_through_its_archive(make_daemon, tmp_path):
+    d = make_daemon(config={"ingest": {"settle_s": 0.2, "retry_base_s": 3600}})
+    inbox = d.state_dir / "inbox"
+    archive = inbox / "mixed.zip"
+    archive.write_bytes(_zip({"good.md": f"# Good\n\n{PROSE}".encode(), "bad.json": b'{"a": [1,'}))
+    bad, good = f"{archive}!bad.json", f"{archive}!good.md"
+    with d.client() as c:
+        wait_until(lambda: settled(c, 3))
+        record = c.ingest.status(path=bad).file
+        assert record.state == "failed" and record.next_attempt_at is None and record.attempts == 1
+        assert c.ingest.status(path=str(archive)).file.state == "unpacked"
+        assert c.ingest.retry(path=bad).paths == [bad]
+        wait_until(lambda: "ingest.retried" in [h.event for h in c.ingest.status(path=bad).history]
+                   and (r := c.ingest.status(path=bad).file).state == "failed" and r.attempts == 1)
+        wait_until(lambda: c.ingest.status(path=str(archive)).file.state == "unpacked")
+        assert c.ingest.status(path=good).file.state in ("applied", "proposed")
+        # Handed over by a caller, an archive answers with its own record once unpacked.
+        handed = tmp_path / "handed.tar.gz"
+        handed.write_bytes(_tgz({"readme.md": f"# Handed\n\n{PROSE} Over.".encode()}))
+        record = c.ingest.file(path=str(handed))
+        assert record.state == "unpacked" and record.kind == "archive"
+        assert c.ingest.status(path=f"{handed}!readme.md").file.state in ("applied", "proposed")
+    sources = Counter(s for (s,) in _query(d.state_dir / "clarity.db", "SELECT source FROM clarity_proposals"))
+    assert sources == Counter({good: 1, f"{handed}!readme.md": 1})  # the retry proposed nothing twice
