@@ -156,6 +156,12 @@ def test_email_subject_is_the_title(tmp_path: Path) -> None:
         assert ex.title == "Ppp digest, Vol 1 #2 - 5 msgs" and ex.metadata["author"] == "ppp-request@zzz.org"
 
 
+def test_a_memo_with_mail_like_headers_is_not_an_email(tmp_path: Path) -> None:
+    memo = tmp_path / "memo.txt"
+    memo.write_text(f"To: All staff\nFrom: People team\nSubject: Laptop policy\n\n{PROSE}\n")
+    assert extract(str(memo)).mime_type == "text/plain"
+
+
 def test_debian_copyright_title_is_the_upstream_name(tmp_path: Path) -> None:
     path = tmp_path / "copyright"  # as /usr/share/doc/adduser/copyright is named
     shutil.copy(DATA / "adduser-copyright", path)

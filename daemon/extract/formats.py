@@ -18,8 +18,10 @@ _XML_ROOT_RE = re.compile(r"<([A-Za-z_][\w.:-]*)[\s/>]")
 _XML_SKIP_RE = re.compile(r"<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*(\[.*?\])?\s*>|<!\[CDATA\[", re.S | re.I)
 _TAG_RE = re.compile(r"<[^>]+>")
 # Header lines that open an RFC 5322 message (mbox "From " lines too).
-_MAIL_HEADER_RE = re.compile(r"^(From |(Return-Path|Received|From|To|Subject|Date|Message-ID|MIME-Version|"
-                             r"Delivered-To|X-[\w-]+):)", re.I)
+_MAIL_HEADER_RE = re.compile(r"^(From |(Return-Path|Received|From|To|Cc|Subject|Date|Message-ID|MIME-Version|"
+                             r"Content-Type|Delivered-To|X-[\w-]+):)", re.I)
+# Headers only mail software writes: a memo that starts "To: / From: / Subject:" has none.
+_MAIL_TRANSPORT = {"return-path", "received", "message-id", "mime-version", "content-type", "delivered-to"}
 DEBIAN_COPYRIGHT_FORMAT = "copyright-format"
 
 
@@ -67,7 +69,8 @@ def xml_structure(text: str) -> dict[str, Any]:
 
 
 def looks_like_email(head: str) -> bool:
-    """Headers first (at least three known ones, Subject or From among them), then a blank line."""
+    """Headers first (at least three known ones: Subject or From, and one that only mail
+    software writes), then a blank line."""
     lines = head.lstrip("\ufeff").splitlines()[:60]
     known = 0
     names = set()
@@ -78,10 +81,11 @@ def looks_like_email(head: str) -> bool:
             continue  # a folded header's continuation
         if _MAIL_HEADER_RE.match(line):
             known += 1
-            names.add(line.split(":", 1)[0].lower())
+            names.add(line.split(":", 1)[0].lower() if ":" in line.split(" ", 1)[0] else "from ")
         elif not re.match(r"^[\w-]+:", line):
             return False
-    return known >= 3 and bool(names & {"subject", "from"})
+    transport = names & _MAIL_TRANSPORT or any(n.startswith("x-") or n == "from " for n in names)
+    return known >= 3 and bool(names & {"subject", "from"}) and bool(transport)
 
 
 def email_structure(text: str) -> dict[str, Any]:
