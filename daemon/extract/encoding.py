@@ -42,7 +42,7 @@ def decode(data: bytes) -> tuple[str, str]:
         # A file cut in the middle of a multi-byte character is still UTF-8.
         if e.start >= len(data) - 3 and e.reason == "unexpected end of data":
             return data[: e.start].decode("utf-8"), "utf-8"
-    if len(_UTF8_SEQ_RE.findall(data, 0, 1 << 20)) >= 2:
+    if _UTF8_SEQ_RE.search(data, 0, 1 << 20):
         return data.decode("utf-8", errors="clarity-single-byte"), MIXED
     sample = data[:4096]
     if sample and b"\x00" in sample:
