@@ -242,3 +242,29 @@ def test_markup_without_text_is_not_suspect(tmp_path: Path) -> None:
                     "</catalog>\n")
     ex = extract(str(path))
     assert ex.mime_type == "application/xml" and not ex.suspect
+
+
+@pytest.mark.parametrize("name,body", [
+    ("titles.html", "<title>" * 60_000),  # each took a minute or more with lazy regexes
+    ("comments.xml", '<?xml version="1.0"?><r>' + "<!--" * 60_000),
+    ("headings.html", "<html>" + "<h1>" * 60_000),
+    ("scripts.html", "<html>" + "<script>" * 40_000),
+    ("quotes.csv", '"a,' * 20_000 + "\n1,2\n"),  # the stdlib sniffer on 60 KB of this took 50 s
+])
+def test_hostile_markup_and_csv_take_time_in_proportion_to_their_size(tmp_path: Path, name: str, body: str) -> None:
+    import threading
+
+    path = tmp_path / name
+    path.write_text(body)
+    outcome: list[object] = []
+    worker = threading.Thread(target=lambda: outcome.append(_try_extract(path)), daemon=True)
+    worker.start()
+    worker.join(60)  # a generous bound: linear takes milliseconds, the old quadratic took minutes
+    assert outcome, f"{name} still extracting after 60 s"
+
+
+def _try_extract(path: Path) -> object:
+    try:
+        return extract(str(path))
+    except ExtractionError as e:
+        return e

@@ -10,13 +10,14 @@ import re
 from email.message import EmailMessage
 from typing import Any
 
+from .markup import TAG_RE, first_element, tag_text, xml_body
+from .text import html_to_text
+
 MAX_TITLE = 300
 # Keys that name a JSON document (a package manifest's name, an OpenAPI info.title...).
 _JSON_TITLE_KEYS = ("title", "name", "displayName", "display_name", "label")
-_XML_TITLE_RE = re.compile(r"<(?:[\w.-]+:)?title\b[^>]*>(.*?)</(?:[\w.-]+:)?title\s*>", re.I | re.S)
 _XML_ROOT_RE = re.compile(r"<([A-Za-z_][\w.:-]*)[\s/>]")
-_XML_SKIP_RE = re.compile(r"<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*(\[.*?\])?\s*>|<!\[CDATA\[", re.S | re.I)
-_TAG_RE = re.compile(r"<[^>]+>")
+_TAG_SCAN_RE = re.compile(r"<(/?)([A-Za-z_][\w.:-]*)[^<>]*?(/?)>")
 # Header lines that open an RFC 5322 message (mbox "From " lines too).
 _MAIL_HEADER_RE = re.compile(r"^(From |(Return-Path|Received|From|To|Cc|Subject|Date|Message-ID|MIME-Version|"
                              r"Content-Type|Delivered-To|X-[\w-]+):)", re.I)
@@ -53,19 +54,42 @@ def looks_like_xml(head: str) -> bool:
     stripped = head.lstrip("\ufeff \t\r\n")
     if stripped.startswith("<?xml"):
         return True
-    rest = _XML_SKIP_RE.sub("", stripped[:4096]).lstrip()
+    rest = xml_body(stripped[:4096]).lstrip()
     return bool(re.match(r"<[A-Za-z_][\w.:-]*[\s/>]", rest)) and bool(re.search(r"</[\w.:-]+\s*>|/>", rest))
 
 
 def xml_structure(text: str) -> dict[str, Any]:
-    """Title (the first ``title`` element in any namespace), root element, visible text."""
-    m = _XML_TITLE_RE.search(text[:1_000_000])
-    title = _short(html.unescape(_TAG_RE.sub("", m.group(1)))) if m else None
-    body = _XML_SKIP_RE.sub(" ", text)
+    """Title (a Maven POM's project name, else the first ``title`` element in any
+    namespace), root element, visible text."""
+    body = xml_body(text)
     root = _XML_ROOT_RE.search(body)
-    visible = html.unescape(_TAG_RE.sub(" ", body.replace("]]>", " ")))
+    title = None
+    if root and root.group(1) == "project":  # a Maven POM: the project's own name, else its artifactId
+        found = _children(body[:500_000], ("name", "artifactId"))
+        title = next((found[k] for k in ("name", "artifactId") if "${" not in found.get(k, "${")), None)
+    if title is None:
+        inner = first_element(body, "title")
+        title = _short(tag_text(inner)) if inner is not None else None
+    visible = html.unescape(TAG_RE.sub(" ", body))
     visible = "\n".join(" ".join(line.split()) for line in visible.splitlines() if line.strip())
     return {"title": title, "root_element": root.group(1) if root else None, "text": visible}
+
+
+def _children(body: str, wanted: tuple[str, ...]) -> dict[str, str]:
+    """The text of the root element's direct children named in ``wanted`` (the first of each)."""
+    found: dict[str, str] = {}
+    depth = 0
+    for m in _TAG_SCAN_RE.finditer(body):
+        closing, name, empty = m.group(1), m.group(2), m.group(3)
+        if closing:
+            depth -= 1
+        elif not empty:
+            if depth == 1 and name in wanted and name not in found:
+                end = body.find(f"</{name}>", m.end())
+                if end > 0:
+                    found[name] = _short(html.unescape(body[m.end():end])) or ""
+            depth += 1
+    return found
 
 
 def looks_like_email(head: str) -> bool:
@@ -110,8 +134,6 @@ def email_structure(text: str) -> dict[str, Any]:
             if part is not None:
                 body = part.get_content()
                 if part.get_content_type() == "text/html":
-                    from .text import html_to_text
-
                     body = html_to_text(body)[0]
         except (LookupError, ValueError, KeyError, AttributeError):
             body = ""

@@ -40,7 +40,7 @@ DATASET_EXTENSIONS = {".csv", ".tsv", ".tab", ".json", ".jsonl", ".ndjson", ".ge
 MARKDOWN_EXTENSIONS = {".md", ".markdown", ".mdown", ".mkd", ".rst"}
 HTML_EXTENSIONS = {".html", ".htm", ".xhtml"}
 XML_EXTENSIONS = {".xml", ".xsd", ".rss", ".atom", ".kml", ".gpx", ".plist", ".xlf", ".xliff", ".wsdl", ".rdf",
-                  ".opf", ".nuspec", ".csproj", ".vcxproj", ".resx", ".xul", ".glade", ".ui", ".metainfo"}
+                  ".opf", ".nuspec", ".pom", ".csproj", ".vcxproj", ".resx", ".xul", ".glade", ".ui", ".metainfo"}
 EMAIL_EXTENSIONS = {".eml"}
 
 _SVG_RE = re.compile(rb"<svg[\s>]", re.IGNORECASE)
