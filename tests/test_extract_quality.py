@@ -250,6 +250,9 @@ def test_markup_without_text_is_not_suspect(tmp_path: Path) -> None:
     ("headings.html", "<html>" + "<h1>" * 60_000),
     ("scripts.html", "<html>" + "<script>" * 40_000),
     ("quotes.csv", '"a,' * 20_000 + "\n1,2\n"),  # the stdlib sniffer on 60 KB of this took 50 s
+    ("blank.js", "\n" * 60_000),  # ^\s* in multi-line patterns crossed lines: 525 s
+    ("spaces.php", " \n" * 30_000),  # (?:public|...|\s)* likewise: 94 s
+    ("lines.c", "a\n" * 30_000),
 ])
 def test_hostile_markup_and_csv_take_time_in_proportion_to_their_size(tmp_path: Path, name: str, body: str) -> None:
     import threading
