@@ -253,7 +253,7 @@ def test_markup_without_text_is_not_suspect(tmp_path: Path) -> None:
     ("blank.js", "\n" * 60_000),  # ^\s* in multi-line patterns crossed lines: 525 s
     ("spaces.php", " \n" * 30_000),  # (?:public|...|\s)* likewise: 94 s
     ("lines.c", "a\n" * 30_000),
-])
+], ids=lambda value: value if len(value) < 40 else "body")
 def test_hostile_markup_and_csv_take_time_in_proportion_to_their_size(tmp_path: Path, name: str, body: str) -> None:
     import threading
 
