@@ -105,7 +105,11 @@ def archive_format(path: str) -> str | None:
     (zip-based documents like .docx and .odt included: they are not folders of files; a
     lone .bz2 or .xz is left to extraction, which names it)."""
     try:
-        with open(path, "rb") as f:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO put in its place must not block us
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            return None
+        with os.fdopen(fd, "rb") as f:
             head = f.read(512)
             if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
                 return None if os.path.splitext(path)[1].lower() in ZIP_DOCUMENT_EXTENSIONS else "zip"
