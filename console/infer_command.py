@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 import msgspec
@@ -29,10 +30,60 @@ def _row(result: dict[str, Any], width: int) -> str:
     return f"{path:<{width}}  {result['table']:<22} {result['confidence']:>5.2f}  {title[:60]}"
 
 
+def _outside(path: str, given: list[str]) -> str | None:
+    """Why a symlink among the given paths is not followed: its target is neither one of
+    the (non-link) paths given nor inside a folder given. None for anything else."""
+    if not os.path.islink(path):
+        return None
+    target = os.path.realpath(path)
+    for other in given:
+        if os.path.islink(other):
+            continue
+        real = os.path.realpath(other)
+        if target == real or (os.path.isdir(real) and target.startswith(real.rstrip(os.sep) + os.sep)):
+            return None
+    return f"a symlink to {target}, outside the paths given: not followed"
+
+
+def results(paths: list[str], schemas: str | None) -> Iterator[dict[str, Any]]:
+    """One result per path, in order, and one per member of an archive (its path
+    ``archive!member``); a bad file or member gives ``{"path", "error"}`` and the rest go on."""
+    from daemon.catalog import load_catalog
+    from daemon.config import REPO_SCHEMAS
+    from daemon.extract import ExtractionError, ExtractLimits
+    from daemon.inference import infer
+    from daemon.inference.batch import infer_path
+    from daemon.ingest.archives import archive_format, iter_extractions
+
+    catalog = load_catalog(schemas or REPO_SCHEMAS)
+    limits = ExtractLimits()
+    for path in paths:
+        try:
+            refusal = _outside(path, paths)
+            if refusal is not None:
+                yield {"path": path, "error": refusal}
+                continue
+            fmt = archive_format(path) if os.path.isfile(path) else None
+            if fmt is None:
+                yield infer_path(path, catalog, limits)
+                continue
+            try:
+                for member, found in iter_extractions(path, fmt, limits):
+                    if isinstance(found, ExtractionError):
+                        yield {"path": member, "error": str(found)}
+                        continue
+                    result = infer(found, catalog)
+                    yield {"path": member, "table": result.table, "confidence": result.confidence,
+                           "fields": result.fields, "reasoning": result.reasoning}
+            except ExtractionError as e:
+                yield {"path": path, "error": str(e)}
+        except Exception as e:  # a bug on one odd file must not lose the others' answers
+            yield {"path": path, "error": f"internal error: {type(e).__name__}: {e}"}
+
+
 def run(args: argparse.Namespace) -> int:
     """Print one result per path; exit 0 even when some files cannot be read."""
     from daemon.catalog import CatalogError
-    from daemon.inference.batch import infer_paths
 
     schemas = args.schemas or os.environ.get("CLARITY_SCHEMAS")
     encoder = msgspec.json.Encoder(enc_hook=str)
@@ -40,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.json:
         print(f"{'PATH':<{width}}  {'TABLE':<22} {'CONF':>5}  TITLE")
     try:
-        for result in infer_paths(args.paths, schemas):
+        for result in results(args.paths, schemas):
             if args.json:
                 sys.stdout.write(encoder.encode(result).decode() + "\n")
             else:

@@ -424,8 +424,10 @@ def test_badly_encoded_text_still_reads(tmp_path: Path) -> None:
     path = tmp_path / "mixed.txt"
     path.write_bytes("Caf\u00e9 menu\n".encode() + b"Prix: 5\xe9 \x93quoted\x94\n\xff\xfe\xfd end\n")
     ex = extract(str(path))
-    assert ex.kind == "text" and ex.metadata["encoding"] in ("cp1252", "latin-1")
-    assert ex.metadata["word_count"] == 7 and ex.title.startswith("Caf")
+    # UTF-8 in one line, cp1252 in the next: each part read as what it is, and flagged.
+    assert ex.kind == "text" and ex.metadata["encoding"] == "mixed" and ex.suspect
+    assert ex.title == "Caf\u00e9 menu" and "5\u00e9 \u201cquoted\u201d" in ex.text
+    assert ex.metadata["word_count"] == 7
 
 
 def test_deeply_nested_json_is_refused(tmp_path: Path) -> None:

@@ -80,7 +80,8 @@ def test_bad_files_are_recorded_and_the_daemon_carries_on(make_daemon):
         for name in bad:
             record = c.ingest.status(path=str(inbox / name)).file
             assert record.state == "failed" and record.last_error, (name, record)
-            assert record.attempts == 1 and record.next_attempt_at is not None  # retried by itself later
+            # Permanent: the same bytes would fail the same way, so recorded once and not retried.
+            assert record.attempts == 1 and record.next_attempt_at is None
         latin = c.ingest.status(path=str(inbox / "latin1.txt")).file
         assert latin.state in ("applied", "proposed")  # decoded by the Latin-1 fallback
         status = c.ingest.status(limit=3)
@@ -88,13 +89,13 @@ def test_bad_files_are_recorded_and_the_daemon_carries_on(make_daemon):
         assert c.system.health().status == "ok"
 
 
-def test_failures_are_retried_with_backoff_then_quarantined(make_daemon):
+def test_transient_failures_are_retried_with_backoff_then_quarantined(make_daemon):
+    # No time at all to read a file: a transient failure (a timeout), tried again each time.
     config = {"ingest": {"settle_s": 0.2, "retry_base_s": 0.2, "retry_max_s": 0.4, "retry_check_s": 0.2,
-                         "max_attempts": 3, "quarantine": True}}
+                         "max_attempts": 3, "quarantine": True, "limits": {"timeout_s": 0}}}
     d = make_daemon(config=config)
-    inbox = d.state_dir / "inbox"
-    path = inbox / "broken.json"
-    path.write_text('{"records": [1, 2,')  # invalid JSON: fails every time
+    path = d.state_dir / "inbox" / "slow.md"
+    path.write_text(f"# Slow\n\n{PROSE}")
     with d.client() as c:
         record = wait_until(lambda: (r := record_of(c, path)) and r.state == "quarantined" and r)
         assert record.attempts == 3 and record.last_error
@@ -102,6 +103,21 @@ def test_failures_are_retried_with_backoff_then_quarantined(make_daemon):
         assert record.quarantine_path.startswith(str(d.state_dir / "quarantine"))
         events = [h.event for h in c.ingest.status(path=str(path)).history]
         assert events.count("ingest.failed") == 3 and events[-1] == "ingest.quarantined"
+
+
+def test_permanent_failures_are_quarantined_at_once_and_come_back_when_fixed(make_daemon):
+    config = {"ingest": {"settle_s": 0.2, "retry_base_s": 0.2, "retry_max_s": 0.4, "retry_check_s": 0.2,
+                         "max_attempts": 3, "quarantine": True}}
+    d = make_daemon(config=config)
+    inbox = d.state_dir / "inbox"
+    path = inbox / "broken.json"
+    path.write_text('{"records": [1, 2,')  # invalid JSON: fails every time, so it is tried once
+    with d.client() as c:
+        record = wait_until(lambda: (r := record_of(c, path)) and r.state == "quarantined" and r)
+        assert record.attempts == 1 and record.last_error
+        assert not path.exists() and os.path.exists(record.quarantine_path)
+        events = [h.event for h in c.ingest.status(path=str(path)).history]
+        assert events.count("ingest.failed") == 1 and events[-1] == "ingest.quarantined"
 
         # The operator fixes the file and retries it: it goes back where it was, and in.
         with open(record.quarantine_path, "w") as f:

@@ -17,10 +17,12 @@ from typing import Any
 import msgspec
 
 from .code import code_facts
+from .formats import debian_copyright, email_structure, json_title, xml_structure
 from .dataset import parse_delimited, parse_json, parse_jsonl
 from .encoding import decode, line_count, word_count
 from .media import media_facts, svg_size
 from .pdf import extract_pdf
+from .quality import suspect_reasons
 from .sniff import HEAD_BYTES, looks_binary, sniff_bytes, text_kind
 from .text import html_to_text, markdown_structure, text_structure
 from .types import Extraction, ExtractionError, ExtractLimits, Kind
@@ -28,17 +30,18 @@ from .types import Extraction, ExtractionError, ExtractLimits, Kind
 __all__ = ["Extraction", "ExtractionError", "ExtractLimits", "extract"]
 
 EXCERPT_CHARS = 600
+VANISHED = "the file no longer exists (moved or deleted before it was read)"
 
 
 def _read(path: str, limits: ExtractLimits, deadline: float) -> tuple[bytes, os.stat_result]:
     try:
         st = os.stat(path)
     except FileNotFoundError:
-        raise ExtractionError("the file no longer exists (moved or deleted before it was read)") from None
+        raise ExtractionError(VANISHED, permanent=False) from None
     except PermissionError:
-        raise ExtractionError("permission denied reading the file") from None
+        raise ExtractionError("permission denied reading the file", permanent=False) from None
     except OSError as e:
-        raise ExtractionError(f"cannot stat the file: {e.strerror or e}") from None
+        raise ExtractionError(f"cannot stat the file: {e.strerror or e}", permanent=False) from None
     if stat.S_ISDIR(st.st_mode):
         raise ExtractionError("is a directory, not a file")
     if not stat.S_ISREG(st.st_mode):
@@ -55,18 +58,20 @@ def _read(path: str, limits: ExtractLimits, deadline: float) -> tuple[bytes, os.
                     break
                 total += len(chunk)
                 if total > limits.max_file_bytes:  # it grew while we read it
-                    raise ExtractionError(f"file grew past the limit of {limits.max_file_bytes} bytes while read")
+                    raise ExtractionError(f"file grew past the limit of {limits.max_file_bytes} bytes while read",
+                                          permanent=False)
                 chunks.append(chunk)
                 if time.monotonic() > deadline:
-                    raise ExtractionError(f"reading the file took longer than {limits.timeout_s:g} s")
+                    raise ExtractionError(f"reading the file took longer than {limits.timeout_s:g} s",
+                                          permanent=False)
     except FileNotFoundError:
-        raise ExtractionError("the file no longer exists (moved or deleted before it was read)") from None
+        raise ExtractionError(VANISHED, permanent=False) from None
     except IsADirectoryError:
         raise ExtractionError("is a directory, not a file") from None
     except PermissionError:
-        raise ExtractionError("permission denied reading the file") from None
+        raise ExtractionError("permission denied reading the file", permanent=False) from None
     except OSError as e:
-        raise ExtractionError(f"cannot read the file: {e.strerror or e}") from None
+        raise ExtractionError(f"cannot read the file: {e.strerror or e}", permanent=False) from None
     return b"".join(chunks), st
 
 
@@ -75,7 +80,14 @@ def _excerpt(text: str) -> str:
 
 
 def extract(path: str, limits: ExtractLimits = ExtractLimits()) -> Extraction:
-    """Read one file and say what it is and what it holds; ExtractionError when it cannot."""
+    """Read one file and say what it is and what it holds; ExtractionError when it cannot.
+    ``suspect`` on the result lists what makes it not quite what it claims to be."""
+    extraction = _extract(path, limits)
+    extraction.suspect = suspect_reasons(extraction)
+    return extraction
+
+
+def _extract(path: str, limits: ExtractLimits) -> Extraction:
     deadline = time.monotonic() + limits.timeout_s
     data, st = _read(path, limits, deadline)
     if not data:
@@ -99,6 +111,8 @@ def extract(path: str, limits: ExtractLimits = ExtractLimits()) -> Extraction:
         raise ExtractionError(f"binary content in a file named {os.path.basename(path)!r}: not a format Clarity reads")
     text, encoding = decode(data)
     meta["encoding"] = encoding
+    if not text.strip().strip("\ufeff"):
+        meta["blank"] = True  # only whitespace: read, but suspect (see quality.py)
     kind, mime = text_kind(path, text[:HEAD_BYTES])
     meta["detected_by"] = "extension" if ext else "content"
     if kind == "media":  # SVG: text that is an image
@@ -138,6 +152,13 @@ def _dataset(text: str, data: bytes, ext: str, meta: dict[str, Any], limits: Ext
             if facts is None:
                 meta["json_type"] = type(value).__name__
                 meta["is_json"] = True
+                if not value and value is not False and value != 0:
+                    meta["json_empty"] = True
+                if isinstance(value, dict):
+                    meta["json_keys"] = [str(k) for k in list(value)[:100]]
+                    title = json_title(value)
+                    if title:
+                        meta["json_title"] = title
                 return None
     if facts is not None:
         meta.update({k: v for k, v in facts.items() if k != "records"})
@@ -171,6 +192,17 @@ def _text(kind: Kind, mime: str, text: str, data: bytes, path: str, base: dict[s
         meta["word_count"] = word_count(text)  # of the raw text, as wc -w counts
         meta["excerpt"] = _excerpt(visible)
         body = visible
+    elif mime == "application/xml":
+        found = xml_structure(text)
+        title, body = found["title"], found["text"]
+        if found["root_element"]:
+            meta["root_element"] = found["root_element"]
+        meta["title_source"] = "title element" if title else "file name"
+    elif mime == "message/rfc822":
+        found = email_structure(text)
+        title, body = found["title"], found["text"]
+        meta.update(found["facts"])
+        meta["title_source"] = "subject" if title else "file name"
     elif kind == "markdown":
         found = markdown_structure(text)
         title, meta["headings"] = found["title"], found["headings"]
@@ -181,9 +213,18 @@ def _text(kind: Kind, mime: str, text: str, data: bytes, path: str, base: dict[s
         meta.update(code_facts(path, text[: limits.max_text_chars * 5]))
         title = os.path.basename(path)
         body = text
+    elif meta.get("is_json"):
+        title = meta.get("json_title")  # a JSON document names itself, or the file name does
+        meta["title_source"] = "json key" if title else "file name"
+        body = text
     else:
         found = text_structure(text)
         title, meta["headings"] = found["title"], found["headings"]
+        copyright_file = debian_copyright(text)
+        if copyright_file is not None:
+            meta.update(copyright_file["facts"])
+            title = copyright_file["title"] or title
+            meta["title_source"] = "Upstream-Name" if copyright_file["title"] else "first line"
         body = text
     if "excerpt" not in meta:
         meta["excerpt"] = _excerpt(body)

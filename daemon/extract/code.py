@@ -50,52 +50,54 @@ _CONTENT_HINTS: list[tuple[str, re.Pattern[str]]] = [
     ("c++", re.compile(r"^#include\s*<\w+>|\bstd::|\bnamespace\s+\w+\s*\{", re.M)),
     ("python", re.compile(r"^(from\s+[\w.]+\s+import\s|import\s+\w+\s*$|def\s+\w+\(.*\)\s*(->.*)?:\s*$|"
                           r"class\s+\w+(\(.*\))?:\s*$)", re.M)),
-    ("go", re.compile(r"^package\s+\w+\s*$[\s\S]*^func\s", re.M)),
-    ("rust", re.compile(r"^\s*(pub\s+)?fn\s+\w+|^use\s+\w+(::\w+)+;", re.M)),
+    ("go", re.compile(r"^package[ \t]+\w+[ \t]*$(?=[\s\S]{0,20000}?^func\s)", re.M)),
+    ("rust", re.compile(r"^[ \t]*(pub\s+)?fn\s+\w+|^use\s+\w+(::\w+)+;", re.M)),
     ("javascript", re.compile(r"\bfunction\s+\w+\s*\(|\bconst\s+\w+\s*=\s*require\(|^export\s+(default\s+)?", re.M)),
-    ("sql", re.compile(r"^\s*(CREATE\s+(TABLE|VIEW|INDEX)|SELECT\s.+\sFROM\s|INSERT\s+INTO)\s", re.M | re.I)),
-    ("shell", re.compile(r"^\s*(if\s+\[|fi$|esac$|export\s+\w+=|\w+\(\)\s*\{)", re.M)),
+    ("sql", re.compile(r"^[ \t]*(CREATE\s+(TABLE|VIEW|INDEX)|SELECT\s.+\sFROM\s|INSERT\s+INTO)\s", re.M | re.I)),
+    ("shell", re.compile(r"^[ \t]*(if\s+\[|fi$|esac$|export\s+\w+=|\w+\(\)\s*\{)", re.M)),
 ]
 
 _FUNCTION_PATTERNS = {
-    "javascript": re.compile(r"^\s*(?:export\s+)?(?:async\s+)?function\s*\*?\s*(\w+)|"
-                             r"^\s*(?:export\s+)?(?:const|let|var)\s+(\w+)\s*=\s*(?:async\s*)?(?:\([^)]*\)|\w+)\s*=>",
+    "javascript": re.compile(r"^[ \t]*(?:export\s+)?(?:async\s+)?function\s*\*?\s*(\w+)|"
+                             r"^[ \t]*(?:export\s+)?(?:const|let|var)\s+(\w+)\s*=\s*(?:async\s*)?(?:\([^)]*\)|\w+)\s*=>",
                              re.M),
-    "shell": re.compile(r"^\s*(?:function\s+)?([A-Za-z_][\w:-]*)\s*\(\)\s*\{?", re.M),
+    "shell": re.compile(r"^[ \t]*(?:function\s+)?([A-Za-z_][\w:-]*)\s*\(\)\s*\{?", re.M),
     "go": re.compile(r"^func\s+(?:\([^)]*\)\s*)?(\w+)", re.M),
-    "rust": re.compile(r"^\s*(?:pub(?:\([^)]*\))?\s+)?(?:async\s+)?(?:unsafe\s+)?fn\s+(\w+)", re.M),
-    "c": re.compile(r"^(?:static\s+|inline\s+|extern\s+)*[A-Za-z_][\w\s\*]*?\b(\w+)\s*\([^;{]*\)\s*\{", re.M),
-    "perl": re.compile(r"^\s*sub\s+(\w+)", re.M),
-    "ruby": re.compile(r"^\s*def\s+(?:self\.)?(\w+[?!]?)", re.M),
-    "php": re.compile(r"^\s*(?:public|private|protected|static|\s)*function\s+(\w+)", re.M),
-    "java": re.compile(r"^\s*(?:public|private|protected)\s+(?:static\s+)?[\w<>\[\]]+\s+(\w+)\s*\(", re.M),
+    "rust": re.compile(r"^[ \t]*(?:pub(?:\([^)]*\))?\s+)?(?:async\s+)?(?:unsafe\s+)?fn\s+(\w+)", re.M),
+    # Bounded spans: the return type may sit on the line above, but no match may scan the file.
+    "c": re.compile(r"^(?:static\s+|inline\s+|extern\s+)*[A-Za-z_][\w\s\*]{0,120}?\b(\w+)\s{0,20}\([^;{]{0,2000}\)"
+                    r"\s{0,20}\{", re.M),
+    "perl": re.compile(r"^[ \t]*sub\s+(\w+)", re.M),
+    "ruby": re.compile(r"^[ \t]*def\s+(?:self\.)?(\w+[?!]?)", re.M),
+    "php": re.compile(r"^[ \t]*(?:(?:public|private|protected|static|abstract|final)\s+)*function\s+(\w+)", re.M),
+    "java": re.compile(r"^[ \t]*(?:public|private|protected)\s+(?:static\s+)?[\w<>\[\]]+\s+(\w+)\s*\(", re.M),
 }
 _FUNCTION_PATTERNS["typescript"] = _FUNCTION_PATTERNS["javascript"]
 _FUNCTION_PATTERNS["c++"] = _FUNCTION_PATTERNS["c"]
 _CLASS_PATTERNS = {
-    "javascript": re.compile(r"^\s*(?:export\s+)?(?:default\s+)?class\s+(\w+)", re.M),
-    "c": re.compile(r"^\s*(?:typedef\s+)?struct\s+(\w+)\s*\{", re.M),
-    "c++": re.compile(r"^\s*(?:class|struct)\s+(\w+)\s*(?::[^{;]*)?\{", re.M),
+    "javascript": re.compile(r"^[ \t]*(?:export\s+)?(?:default\s+)?class\s+(\w+)", re.M),
+    "c": re.compile(r"^[ \t]*(?:typedef\s+)?struct\s+(\w+)\s*\{", re.M),
+    "c++": re.compile(r"^[ \t]*(?:class|struct)\s+(\w+)\s*(?::[^{;]*)?\{", re.M),
     "go": re.compile(r"^type\s+(\w+)\s+(?:struct|interface)", re.M),
-    "rust": re.compile(r"^\s*(?:pub(?:\([^)]*\))?\s+)?(?:struct|enum|trait)\s+(\w+)", re.M),
-    "ruby": re.compile(r"^\s*(?:class|module)\s+([\w:]+)", re.M),
-    "php": re.compile(r"^\s*(?:abstract\s+|final\s+)?class\s+(\w+)", re.M),
-    "java": re.compile(r"^\s*(?:public\s+|abstract\s+|final\s+)*(?:class|interface|enum)\s+(\w+)", re.M),
-    "perl": re.compile(r"^\s*package\s+([\w:]+)\s*;", re.M),
+    "rust": re.compile(r"^[ \t]*(?:pub(?:\([^)]*\))?\s+)?(?:struct|enum|trait)\s+(\w+)", re.M),
+    "ruby": re.compile(r"^[ \t]*(?:class|module)\s+([\w:]+)", re.M),
+    "php": re.compile(r"^[ \t]*(?:abstract\s+|final\s+)?class\s+(\w+)", re.M),
+    "java": re.compile(r"^[ \t]*(?:public\s+|abstract\s+|final\s+)*(?:class|interface|enum)\s+(\w+)", re.M),
+    "perl": re.compile(r"^[ \t]*package\s+([\w:]+)\s*;", re.M),
 }
-_CLASS_PATTERNS["typescript"] = re.compile(r"^\s*(?:export\s+)?(?:default\s+)?(?:abstract\s+)?"
+_CLASS_PATTERNS["typescript"] = re.compile(r"^[ \t]*(?:export\s+)?(?:default\s+)?(?:abstract\s+)?"
                                            r"(?:class|interface|type|enum)\s+(\w+)", re.M)
 _IMPORT_PATTERNS = {
-    "javascript": re.compile(r"^\s*import\s.*?from\s+['\"]([^'\"]+)['\"]|require\(\s*['\"]([^'\"]+)['\"]\s*\)|"
-                             r"^\s*import\s+['\"]([^'\"]+)['\"]", re.M),
-    "c": re.compile(r"^\s*#\s*include\s*[<\"]([^>\"]+)[>\"]", re.M),
-    "go": re.compile(r"^\s*(?:import\s+)?(?:\w+\s+)?\"([\w./-]+)\"\s*$", re.M),
-    "rust": re.compile(r"^\s*use\s+([\w:]+)|^\s*extern\s+crate\s+(\w+)", re.M),
-    "perl": re.compile(r"^\s*(?:use|require)\s+([A-Z][\w:]+)", re.M),
-    "ruby": re.compile(r"^\s*require(?:_relative)?\s+['\"]([^'\"]+)['\"]", re.M),
-    "shell": re.compile(r"^\s*(?:source|\.)\s+([^\s;]+)", re.M),
-    "php": re.compile(r"^\s*(?:use\s+([\w\\]+)|(?:require|include)(?:_once)?\s*\(?\s*['\"]([^'\"]+)['\"])", re.M),
-    "java": re.compile(r"^\s*import\s+(?:static\s+)?([\w.*]+)\s*;", re.M),
+    "javascript": re.compile(r"^[ \t]*import\s.*?from\s+['\"]([^'\"]+)['\"]|require\(\s*['\"]([^'\"]+)['\"]\s*\)|"
+                             r"^[ \t]*import\s+['\"]([^'\"]+)['\"]", re.M),
+    "c": re.compile(r"^[ \t]*#\s*include\s*[<\"]([^>\"]+)[>\"]", re.M),
+    "go": re.compile(r"^[ \t]*(?:import\s+)?(?:\w+\s+)?\"([\w./-]+)\"\s*$", re.M),
+    "rust": re.compile(r"^[ \t]*use\s+([\w:]+)|^[ \t]*extern\s+crate\s+(\w+)", re.M),
+    "perl": re.compile(r"^[ \t]*(?:use|require)\s+([A-Z][\w:]+)", re.M),
+    "ruby": re.compile(r"^[ \t]*require(?:_relative)?\s+['\"]([^'\"]+)['\"]", re.M),
+    "shell": re.compile(r"^[ \t]*(?:source|\.)\s+([^\s;]+)", re.M),
+    "php": re.compile(r"^[ \t]*(?:use\s+([\w\\]+)|(?:require|include)(?:_once)?\s*\(?\s*['\"]([^'\"]+)['\"])", re.M),
+    "java": re.compile(r"^[ \t]*import\s+(?:static\s+)?([\w.*]+)\s*;", re.M),
 }
 _IMPORT_PATTERNS["typescript"] = _IMPORT_PATTERNS["javascript"]
 _IMPORT_PATTERNS["c++"] = _IMPORT_PATTERNS["c"]
@@ -126,7 +128,7 @@ def detect_language(path: str, text: str) -> tuple[str | None, str]:
     by_shebang = shebang_language(text)
     if name in LANGUAGE_BY_NAME:
         return LANGUAGE_BY_NAME[name], "name"
-    if ext == ".h" and re.search(r"^\s*(class|namespace|template)\b|\bstd::", text[:20000], re.M):
+    if ext == ".h" and re.search(r"^[ \t]*(class|namespace|template)\b|\bstd::", text[:20000], re.M):
         return "c++", "content"  # a C++ header
     if ext in LANGUAGE_BY_EXTENSION:
         return LANGUAGE_BY_EXTENSION[ext], "extension"
@@ -203,9 +205,9 @@ def code_facts(path: str, text: str) -> dict[str, Any]:
     else:
         if language == "python":
             facts["syntax_ok"] = False
-            functions = re.findall(r"^\s*(?:async\s+)?def\s+(\w+)", text, re.M)
-            classes = re.findall(r"^\s*class\s+(\w+)", text, re.M)
-            imports = re.findall(r"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", text, re.M)
+            functions = re.findall(r"^[ \t]*(?:async\s+)?def\s+(\w+)", text, re.M)
+            classes = re.findall(r"^[ \t]*class\s+(\w+)", text, re.M)
+            imports = re.findall(r"^[ \t]*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", text, re.M)
             facts.update(functions=functions[:MAX_NAMES], classes=classes[:MAX_NAMES],
                          imports=list(dict.fromkeys(a or b for a, b in imports)))
         else:

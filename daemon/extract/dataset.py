@@ -17,6 +17,7 @@ import msgspec
 from .types import MAX_RECORDS, ExtractionError
 
 SAMPLE_ROWS = 5
+SNIFF_CHARS = 4096
 TYPE_SAMPLE = 2000  # rows looked at to infer a column's type
 MAX_COLUMNS = 2000
 
@@ -26,6 +27,8 @@ _MONEY_RE = re.compile(r"^[+-]?[$€£¥]?\s?\d{1,3}(,\d{3})*(\.\d+)?%?$|^[+-]?\
 _DECIMAL_COMMA_RE = re.compile(r"^[+-]?\d+,\d+$")  # 7,4 in a ;-delimited European file
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$|"
                       r"^\d{1,2}/\d{1,2}/\d{2,4}$")
+# A column name: short, no digit first, none of the marks of an address, e-mail or URL.
+_LABEL_RE = re.compile(r"^(?![\d+-])[^@,;\n]{1,60}$(?<!://)")
 _BOOL = {"true", "false", "yes", "no", "y", "n", "t", "f"}
 NULLS = {"", "null", "none", "nan", "n/a", "na", "-", "nil"}
 
@@ -96,15 +99,20 @@ def _has_header(first: list[str], rest: list[list[str]], sniffer_says: bool | No
         return bool(sniffer_says) and sum(1 for c in labels if c) > len(labels) / 2
     if any(value_type(c) in ("integer", "float", "datetime") for c in labels):
         return False
+    # A column whose name is a word while its values are numbers or dates: a header.
+    for i, label in enumerate(labels):
+        below = {value_type(r[i]) for r in rest[:50] if i < len(r)} - {None}
+        if below and below <= {"integer", "float", "datetime", "boolean"} and _LABEL_RE.match(label):
+            return True
+    if any(not _LABEL_RE.match(c) for c in labels):
+        return False  # an address, a sentence, an e-mail, a code: data, not a column name
+    for i, label in enumerate(labels):
+        if len(rest) >= 2 and label in {r[i].strip() for r in rest[:200] if i < len(r)}:
+            return False  # a column's name does not come back as one of its values
     if len(set(labels)) < len(labels):
         return bool(sniffer_says)
     if not rest:
         return True
-    # Some column whose first row is text while the others are numbers or dates: a header.
-    for i, label in enumerate(labels):
-        below = {value_type(r[i]) for r in rest[:50] if i < len(r)} - {None}
-        if below and below <= {"integer", "float", "datetime", "boolean"}:
-            return True
     if sniffer_says is not None:
         return sniffer_says
     return all(len(c) <= 40 for c in labels)
@@ -115,7 +123,9 @@ def parse_delimited(text: str, ext: str, deadline: float, max_columns: int = MAX
     text = text.lstrip("\ufeff")
     if not text.strip():
         raise ExtractionError("empty dataset: no rows")
-    sample = text[:64 * 1024]
+    # The stdlib sniffer's regexes take time growing with the square of the sample (60 KB of
+    # '"a,' took 50 s): a few KB tell the dialect of any real file.
+    sample = text[:SNIFF_CHARS]
     if "\n" in sample[:-1]:
         sample = sample[: sample.rfind("\n")]  # a cut last line confuses the sniffer
     delimiters = "\t" if ext in (".tsv", ".tab") else ",;\t|"
@@ -143,7 +153,7 @@ def parse_delimited(text: str, ext: str, deadline: float, max_columns: int = MAX
             if len(rows) < TYPE_SAMPLE:
                 rows.append(row)
             if count % 4096 == 0 and time.monotonic() > deadline:
-                raise ExtractionError("dataset extraction ran out of time")
+                raise ExtractionError("dataset extraction ran out of time", permanent=False)
     except csv.Error as e:
         raise ExtractionError(f"malformed CSV: {e}") from None
     if len(first) > max_columns:
@@ -158,12 +168,15 @@ def parse_delimited(text: str, ext: str, deadline: float, max_columns: int = MAX
     delimiter = dialect.delimiter
     fmt = "tsv" if delimiter == "\t" else "csv"
     consistent = sum(n for w, n in widths.items() if w == len(first)) / max(1, sum(widths.values()))
+    # Ragged: fields with no column, or rows missing most of theirs (a few empty trailing
+    # fields left out, as many exports do, is not ragged).
+    ragged = sum(n for w, n in widths.items() if w > len(first) or w * 2 < len(first))
     types, nulls = column_types(columns, rows)
     sample_rows = [dict(zip(columns, r)) for r in rows[:SAMPLE_ROWS]]
     return {
         "format": fmt, "delimiter": delimiter, "has_header": header, "row_count": count, "columns": columns,
         "column_types": types, "null_counts": nulls, "sample_rows": sample_rows,
-        "consistent_rows": round(consistent, 3),
+        "consistent_rows": round(consistent, 3), "ragged_rows": ragged,
         "records": [dict(zip(columns, r)) for r in rows[:MAX_RECORDS]],
     }
 
@@ -248,7 +261,7 @@ def parse_jsonl(text: str, max_depth: int, deadline: float, strict: bool) -> dic
         if len(items) < TYPE_SAMPLE:
             items.append(item)
         if count % 4096 == 0 and time.monotonic() > deadline:
-            raise ExtractionError("dataset extraction ran out of time")
+            raise ExtractionError("dataset extraction ran out of time", permanent=False)
     if count == 0:
         return None if not strict else {"format": "jsonl", "row_count": 0, "columns": [], "column_types": {},
                                         "null_counts": {}, "sample_rows": [], "records": []}

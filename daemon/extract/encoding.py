@@ -1,13 +1,31 @@
-"""Turning bytes into text: UTF-8, UTF-8 with a BOM, UTF-16 (BOM or not), else Latin-1."""
+"""Turning bytes into text: UTF-8, UTF-8 with a BOM, UTF-16 (BOM or not), else Latin-1.
+
+Text that is UTF-8 in places and a single-byte encoding in others (a file pasted together
+from two sources) is read as both, and called ``mixed`` so that extraction can flag it.
+"""
 
 from __future__ import annotations
 
 import codecs
 import re
 
-# Characters GNU ``wc -w`` treats as word separators (glibc iswspace in a UTF-8 locale):
-# the ASCII spaces plus the Unicode spaces, except the non-breaking ones.
-_WORD_RE = re.compile(r"[^ \t\n\r\v\f\u1680\u2000-\u2006\u2008-\u200a\u2028\u2029\u205f\u3000\x85]+")
+MIXED = "mixed"  # the encoding name of text that is partly UTF-8, partly cp1252/Latin-1
+# A well-formed UTF-8 multi-byte sequence: Latin-1 or cp1252 text rarely makes one by chance.
+_UTF8_SEQ_RE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _single_byte(error: UnicodeDecodeError) -> tuple[str, int]:
+    """Codec error handler: a byte that is not UTF-8 is read as cp1252 (Latin-1 where cp1252 has a hole)."""
+    raw = error.object[error.start:error.end]
+    return "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in raw), error.end
+
+
+codecs.register_error("clarity-single-byte", _single_byte)
+
+# Characters GNU ``wc -w`` (coreutils 9.1, C.UTF-8) treats as word separators, measured one
+# by one: the ASCII spaces and the Unicode space separators, the non-breaking ones included
+# (U+00A0, U+2007, U+202F); not U+0085, U+2028, U+2029 or the zero-width ones.
+_WORD_RE = re.compile(r"[^ \t\n\r\v\f\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -24,6 +42,8 @@ def decode(data: bytes) -> tuple[str, str]:
         # A file cut in the middle of a multi-byte character is still UTF-8.
         if e.start >= len(data) - 3 and e.reason == "unexpected end of data":
             return data[: e.start].decode("utf-8"), "utf-8"
+    if _UTF8_SEQ_RE.search(data, 0, 1 << 20):
+        return data.decode("utf-8", errors="clarity-single-byte"), MIXED
     sample = data[:4096]
     if sample and b"\x00" in sample:
         even, odd = sample[0::2], sample[1::2]

@@ -20,14 +20,26 @@ _SVG_LEN_RE = re.compile(r"^\s*([\d.]+)\s*(px|pt|mm|cm|in|em|ex|pc|%)?\s*$")
 _UNITS = {None: 1.0, "px": 1.0, "pt": 96 / 72, "pc": 16.0, "mm": 96 / 25.4, "cm": 96 / 2.54, "in": 96.0}
 
 
+# Channels per PNG colour type, for the smallest data a header's size needs.
+_PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
+# Deflate cannot compress better than about 1032:1, so image data smaller than the raw
+# pixels over this cannot hold the pixels the header claims.
+DEFLATE_MAX_RATIO = 1100
+
+
 def _png(f: IO[bytes]) -> dict[str, Any]:
     head = f.read(33)
     if len(head) < 24 or head[12:16] != b"IHDR":
         raise ExtractionError("truncated or corrupt PNG: no IHDR chunk")
     width, height = struct.unpack(">II", head[16:24])
+    if not 0 < width < 2**31 or not 0 < height < 2**31:
+        raise ExtractionError(f"corrupt PNG: impossible size {width}x{height}")
     facts: dict[str, Any] = {"width": width, "height": height}
+    size = f.seek(0, 2)
     f.seek(8)
-    while True:  # an acTL chunk before IDAT makes it an animated PNG; IHDR holds the first frame's size
+    idat = 0
+    ended = False
+    for _ in range(1_000_000):  # walk every chunk header: the data's size, the end, an animation
         chunk = f.read(8)
         if len(chunk) < 8:
             break
@@ -37,10 +49,23 @@ def _png(f: IO[bytes]) -> dict[str, Any]:
             facts["animated"] = True
             if len(frames) == 8:
                 facts["frame_count"] = struct.unpack(">I", frames[:4])[0]
+            length -= len(frames)
+        elif ctype == b"IDAT":
+            idat += length
+        elif ctype == b"IEND":
+            ended = True
             break
-        if ctype in (b"IDAT", b"IEND"):
-            break
+        if f.tell() + length + 4 > size:
+            break  # the chunk runs past the end of the file
         f.seek(length + 4, 1)
+    if len(head) >= 26:
+        bits = head[24] * _PNG_CHANNELS.get(head[25], 4)
+        raw = height * (1 + (width * bits + 7) // 8)
+        if raw > DEFLATE_MAX_RATIO * max(idat, 1):
+            raise ExtractionError(f"corrupt PNG: the header claims {width}x{height} pixels, more than its "
+                                  f"{idat} bytes of image data can hold")
+    if not ended:
+        facts["truncated"] = True
     return facts
 
 
@@ -68,7 +93,17 @@ def _jpeg(f: IO[bytes]) -> dict[str, Any]:
             if len(sof) < 5:
                 raise ExtractionError("truncated JPEG frame header")
             height, width = struct.unpack(">HH", sof[1:5])
-            return {"width": width, "height": height, "progressive": marker in (0xC2, 0xC6, 0xCA, 0xCE)}
+            facts: dict[str, Any] = {"width": width, "height": height,
+                                     "progressive": marker in (0xC2, 0xC6, 0xCA, 0xCE)}
+            # The scan after the frame header must be closed by an end-of-image marker
+            # (0xFF is stuffed inside scan data, so FFD9 there is that marker).
+            rest = f.read()
+            sos = rest.find(b"\xff\xda")
+            if sos < 0 or rest.find(b"\xff\xd9", sos) < 0:
+                facts["truncated"] = True
+            if not width or not height:
+                facts["impossible_size"] = True
+            return facts
         f.seek(length - 2, 1)
 
 
@@ -80,7 +115,13 @@ def _gif(f: IO[bytes]) -> dict[str, Any]:
     width, height = struct.unpack("<HH", head[6:10])
     rest = f.read(1 << 20)
     frames = rest.count(b"\x00\x21\xf9\x04") + (1 if rest.startswith(b"\x21\xf9\x04") else 0)
-    return {"width": width, "height": height, "animated": frames > 1}
+    facts: dict[str, Any] = {"width": width, "height": height, "animated": frames > 1}
+    f.seek(max(f.seek(0, 2) - 16, 0))
+    if not f.read().rstrip(b"\x00").endswith(b";"):  # every GIF ends with its trailer byte
+        facts["truncated"] = True
+    if not width or not height:
+        facts["impossible_size"] = True
+    return facts
 
 
 def _webp(f: IO[bytes]) -> dict[str, Any]:
@@ -101,35 +142,67 @@ def _webp(f: IO[bytes]) -> dict[str, Any]:
 
 
 def _bmp(f: IO[bytes]) -> dict[str, Any]:
-    head = f.read(26)
-    size = struct.unpack("<I", head[14:18])[0]
+    head = f.read(34)
+    offset, size = struct.unpack("<I", head[10:14])[0], struct.unpack("<I", head[14:18])[0]
     if size == 12:
         w, h = struct.unpack("<HH", head[18:22])
+        bits, compression = struct.unpack("<H", head[24:26])[0], 0
     else:
         w, h = struct.unpack("<ii", head[18:26])
-    return {"width": abs(w), "height": abs(h)}
+        bits, compression = struct.unpack("<HI", head[28:34]) if len(head) >= 34 else (0, 1)
+    facts: dict[str, Any] = {"width": abs(w), "height": abs(h)}
+    if compression in (0, 3) and bits:  # uncompressed rows, each padded to 4 bytes: their size is known
+        rows = ((abs(w) * bits + 31) // 32) * 4 * abs(h)
+        if offset + rows > f.seek(0, 2):
+            facts["truncated"] = True
+    return facts
 
 
 def _tiff(f: IO[bytes]) -> dict[str, Any]:
     head = f.read(8)
     order = "<" if head[:2] == b"II" else ">"
     offset = struct.unpack(order + "I", head[4:8])[0]
+    end = f.seek(0, 2)
     f.seek(offset)
     raw = f.read(2)
     if len(raw) < 2:
         raise ExtractionError("truncated TIFF")
     facts: dict[str, Any] = {}
+    strips: dict[int, list[int]] = {}
     for _ in range(min(struct.unpack(order + "H", raw)[0], 500)):
         entry = f.read(12)
         if len(entry) < 12:
+            facts["truncated"] = True
             break
-        tag, typ = struct.unpack(order + "HH", entry[:4])
+        tag, typ, count = struct.unpack(order + "HHI", entry[:8])
         value = struct.unpack(order + ("H" if typ == 3 else "I"), entry[8:10] if typ == 3 else entry[8:12])[0]
         if tag == 256:
             facts["width"] = value
         elif tag == 257:
             facts["height"] = value
+        elif tag in (273, 279, 324, 325) and typ in (3, 4):  # strip or tile offsets and byte counts
+            strips[tag] = _tiff_values(f, order, typ, count, entry[8:12], value)
+    # The first image's data must lie inside the file.
+    for offsets, counts in ((273, 279), (324, 325)):
+        if strips.get(offsets) and strips.get(counts) and \
+                max(o + c for o, c in zip(strips[offsets], strips[counts])) > end:
+            facts["truncated"] = True
     return facts
+
+
+def _tiff_values(f: IO[bytes], order: str, typ: int, count: int, inline: bytes, first: int) -> list[int]:
+    """The values of a TIFF entry: inline when they fit in 4 bytes, else at the offset it holds."""
+    width = 2 if typ == 3 else 4
+    if count * width <= 4:
+        return list(struct.unpack(order + ("H" if typ == 3 else "I") * count, inline[: count * width]))
+    count = min(count, 100_000)
+    here = f.tell()
+    f.seek(struct.unpack(order + "I", inline)[0])
+    data = f.read(count * width)
+    f.seek(here)
+    if len(data) < count * width:
+        return [first, 1 << 62]  # the list itself runs past the end of the file
+    return list(struct.unpack(order + ("H" if typ == 3 else "I") * count, data))
 
 
 def svg_size(text: str) -> dict[str, Any]:
@@ -294,6 +367,14 @@ def _mp4_has_video(path: str) -> bool:
     return re.search(rb"hdlr.{8}vide", data, re.S) is not None
 
 
+def _riff_truncated(path: str) -> bool:
+    """A RIFF file (WAV, WebP, AVI) whose declared size runs past the end of the file."""
+    with open(path, "rb") as f:
+        head = f.read(8)
+        size = f.seek(0, 2)
+    return len(head) == 8 and struct.unpack("<I", head[4:8])[0] + 8 > size
+
+
 IMAGE_READERS = {"png": _png, "jpeg": _jpeg, "gif": _gif, "webp": _webp, "bmp": _bmp, "tiff": _tiff}
 
 
@@ -320,6 +401,8 @@ def media_facts(path: str, fmt: str, media_type: str) -> dict[str, Any]:
             if fmt in ("mp4", "mov", "3gp") and not _mp4_has_video(path):
                 facts["media_type"] = "audio"
                 facts["format"] = "m4a" if fmt == "mp4" else fmt
+        if fmt in ("wav", "webp", "avi") and _riff_truncated(path):
+            facts["truncated"] = True
     except (struct.error, OSError, ValueError) as e:
         raise ExtractionError(f"corrupt or truncated {fmt.upper()}: {e}") from None
     return facts

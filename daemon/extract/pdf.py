@@ -96,11 +96,12 @@ class PdfPool:
             reply = worker.call(request, deadline)
         except TimeoutError:
             worker.kill()
-            raise ExtractionError(f"PDF extraction took longer than {limits.timeout_s:g} s and was stopped") from None
+            raise ExtractionError(f"PDF extraction took longer than {limits.timeout_s:g} s and was stopped",
+                                  permanent=False) from None
         except (EOFError, BrokenPipeError, OSError, msgspec.DecodeError):
             worker.kill()
             code = worker.proc.returncode
-            raise ExtractionError(f"the PDF parser died on this file (exit status {code})") from None
+            raise ExtractionError(f"the PDF parser died on this file (exit status {code})", permanent=False) from None
         with self._lock:
             if len(self._idle) < MAX_IDLE_WORKERS:
                 self._idle.append(worker)

@@ -10,6 +10,7 @@ import os
 import re
 from dataclasses import dataclass
 
+from .formats import looks_like_email, looks_like_xml
 from .types import Kind
 
 HEAD_BYTES = 8192  # how much of the file sniffing looks at
@@ -38,6 +39,9 @@ CODE_NAMES = {"makefile", "gnumakefile", "dockerfile", "cmakelists.txt", "rakefi
 DATASET_EXTENSIONS = {".csv", ".tsv", ".tab", ".json", ".jsonl", ".ndjson", ".geojson"}
 MARKDOWN_EXTENSIONS = {".md", ".markdown", ".mdown", ".mkd", ".rst"}
 HTML_EXTENSIONS = {".html", ".htm", ".xhtml"}
+XML_EXTENSIONS = {".xml", ".xsd", ".rss", ".atom", ".kml", ".gpx", ".plist", ".xlf", ".xliff", ".wsdl", ".rdf",
+                  ".opf", ".nuspec", ".pom", ".csproj", ".vcxproj", ".resx", ".xul", ".glade", ".ui", ".metainfo"}
+EMAIL_EXTENSIONS = {".eml"}
 
 _SVG_RE = re.compile(rb"<svg[\s>]", re.IGNORECASE)
 _HTML_RE = re.compile(rb"<!doctype html|<html[\s>]", re.IGNORECASE)
@@ -155,12 +159,20 @@ def text_kind(path: str, head_text: str) -> tuple[Kind, str]:
         return "media", "image/svg+xml"
     if ext in DATASET_EXTENSIONS:
         return "dataset", _dataset_mime(ext)
+    if ext in XML_EXTENSIONS:
+        return "text", "application/xml"
+    if ext in EMAIL_EXTENSIONS:
+        return "text", "message/rfc822"
     if ext in CODE_EXTENSIONS or name in CODE_NAMES:
         return "code", "text/x-source"
     if stripped.startswith("#!"):
         return "code", "text/x-script"
     if _HTML_RE.search(stripped[:512].encode("utf-8", "replace")):
         return "text", "text/html"
+    if ext in ("", ".txt", ".text", ".msg") and looks_like_email(head_text):
+        return "text", "message/rfc822"
+    if ext in ("", ".txt", ".text") and stripped.startswith("<") and looks_like_xml(head_text):
+        return "text", "application/xml"
     if ext in ("", ".txt", ".text", ".log", ".out"):
         # No telling name: JSON-shaped text is tried as a dataset, a markdown heading makes markdown.
         if stripped[:1] in ("[", "{") and ext != ".log":

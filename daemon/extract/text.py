@@ -6,15 +6,13 @@ import html
 import re
 from typing import Any
 
+from .markup import TAG_RE, first_element, headings, tag_text, without_scripts
+
 _ATX_RE = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$")
 _SETEXT_RE = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _RST_UNDERLINE_RE = re.compile(r"^([=\-~^\"'`#*+<>:._])\1{2,}[ \t]*$")
 _FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*\n", re.S)
 _FENCE_RE = re.compile(r"^ {0,3}(```|~~~)")
-_TITLE_TAG_RE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.I | re.S)
-_H_TAG_RE = re.compile(r"<h([1-3])[^>]*>(.*?)</h\1\s*>", re.I | re.S)
-_TAG_RE = re.compile(r"<[^>]+>")
-_SCRIPT_RE = re.compile(r"<(script|style)[^>]*>.*?</\1\s*>", re.I | re.S)
 _INLINE_MD_RE = re.compile(r"[*_`]+|\[([^\]]*)\]\([^)]*\)")
 
 MAX_TITLE = 300
@@ -22,6 +20,7 @@ MAX_HEADINGS = 60
 
 
 def _clean_inline(s: str) -> str:
+    s = s[: MAX_TITLE * 4]  # a title is short; a 60 MB line must not reach the regex whole
     s = _INLINE_MD_RE.sub(lambda m: m.group(1) or "", s)
     return " ".join(s.split())[:MAX_TITLE]
 
@@ -99,16 +98,15 @@ def text_structure(text: str) -> dict[str, Any]:
 
 
 def html_to_text(source: str) -> tuple[str, str | None, list[tuple[int, str]]]:
-    """Visible text, ``<title>`` and h1-h3 headings of an HTML page."""
-    m = _TITLE_TAG_RE.search(source)
-    title = " ".join(html.unescape(_TAG_RE.sub("", m.group(1))).split()) if m else None
-    headings = [(int(level), " ".join(html.unescape(_TAG_RE.sub("", h)).split()))
-                for level, h in _H_TAG_RE.findall(source)][:MAX_HEADINGS]
-    body = _SCRIPT_RE.sub(" ", source)
-    body = re.sub(r"<(br|p|div|li|tr|h[1-6])[^>]*>", "\n", body, flags=re.I)
-    text = html.unescape(_TAG_RE.sub(" ", body))
+    """Visible text, ``<title>`` and h1-h3 headings of an HTML page (in linear time: see markup.py)."""
+    inner = first_element(source, "title")
+    title = tag_text(inner)[:MAX_TITLE] if inner is not None else None
+    found = headings(source, MAX_HEADINGS)
+    body = without_scripts(source)
+    body = re.sub(r"<(br|p|div|li|tr|h[1-6])\b[^<>]*>", "\n", body, flags=re.I)
+    text = html.unescape(TAG_RE.sub(" ", body))
     text = "\n".join(" ".join(line.split()) for line in text.splitlines())
     text = re.sub(r"\n{3,}", "\n\n", text).strip()
     if not title:
-        title = next((h for _, h in headings if h), None)
-    return text, (title or None), headings
+        title = next((h for _, h in found if h), None)
+    return text, (title or None), found

@@ -10,7 +10,15 @@ Kind = Literal["text", "markdown", "pdf", "code", "dataset", "media"]
 
 
 class ExtractionError(Exception):
-    """The file cannot be read as its kind; the message says why in words."""
+    """The file cannot be read as its kind; the message says why in words.
+
+    ``permanent``: reading the same bytes again would fail the same way (an unsupported or
+    corrupt format, invalid JSON), so ingestion records it once and does not retry it by
+    itself. Transient failures (the file vanished, a timeout, an I/O error) are retried."""
+
+    def __init__(self, message: str, permanent: bool = True) -> None:
+        super().__init__(message)
+        self.permanent = permanent
 
 
 class ExtractLimits(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -37,6 +45,10 @@ class Extraction(msgspec.Struct, kw_only=True):
     # Datasets: the first records (up to MAX_RECORDS) as column -> value, so inference can map
     # a dataset whose columns fit a domain table row by row. None for other kinds.
     records: list[dict[str, Any]] | None = None
+    # Why the content is not quite what it claims to be (a CSV with no data rows or ragged
+    # rows, a truncated image, text in mixed encodings...). Readable, but not to be trusted
+    # blindly: inference keeps the confidence of a suspect file below auto-approval.
+    suspect: list[str] = []
 
 
 MAX_RECORDS = 1000

@@ -16,11 +16,16 @@ RAGGED_SHARE = 0.9  # rows of the header's width, below which a delimited file i
 MAX_SIDE = 65_535  # the largest side PNG/JPEG/GIF/WebP encoders write in practice
 MAX_PIXELS = 1_000_000_000  # a gigapixel: larger headers are forged or broken
 MIN_WORDS = 3  # a document of fewer words says nothing about where it belongs
+SUSPECT_CAP = 0.8  # extraction found the file is not quite what it claims (Extraction.suspect)
 
 
 def doubt(ex: Extraction) -> tuple[float, str] | None:
     """(cap, reason) when the file is not what it claims, else None."""
     m = ex.metadata
+    if ex.kind == "dataset" and not m.get("row_count"):
+        return EMPTY_CAP, "no records: only a header or an empty list"
+    if ex.suspect:
+        return SUSPECT_CAP, "suspect: " + "; ".join(ex.suspect)
     if ex.kind == "dataset":
         if not m.get("row_count"):
             return EMPTY_CAP, "no records: only a header or an empty list"

@@ -33,7 +33,8 @@ from ..storage.models import utcnow
 SEEN, EXTRACTED, PROPOSED, APPLIED, FAILED, QUARANTINED, DUPLICATE, REFUSED = (
     "seen", "extracted", "proposed", "applied", "failed", "quarantined", "duplicate", "refused",
 )
-STATES = (SEEN, EXTRACTED, PROPOSED, APPLIED, FAILED, QUARANTINED, DUPLICATE, REFUSED)
+UNPACKED = "unpacked"  # an archive whose members went in as files of their own (see archives.py)
+STATES = (SEEN, EXTRACTED, PROPOSED, APPLIED, FAILED, QUARANTINED, DUPLICATE, REFUSED, UNPACKED)
 RETRYABLE = (FAILED, QUARANTINED, REFUSED)  # what ingest.retry takes
 UNFINISHED = (SEEN, EXTRACTED)  # resumed at start-up
 DONE = (PROPOSED, APPLIED, DUPLICATE)  # the content reached governance (or was linked to what did)

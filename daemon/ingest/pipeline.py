@@ -36,6 +36,7 @@ from ..governance.content import Findings, find
 from ..inference import infer
 from ..inference import learning
 from ..storage.models import utcnow
+from . import archives
 from . import journal as j
 from . import names
 from .access import Caller
@@ -148,6 +149,7 @@ class Pipeline:
 
         A path already queued or running is not queued twice; if it is running, it is
         looked at once more afterwards (the file may have changed while it was read)."""
+        path = archives.archive_of(path) or path  # a file inside an archive is redone with its archive
         job = self._jobs.get(path)
         if job is not None:
             if caller is not None and caller not in job.callers:
@@ -222,7 +224,7 @@ class Pipeline:
         except Refused as e:
             return await self.commits.write(name, self._refused, name, str(e), e.named.st_size, e.named.st_mtime_ns)
         except TooLarge as e:
-            return await self._fail_unread(name, str(e), e.size, e.mtime_ns)
+            return await self._fail_unread(name, str(e), e.size, e.mtime_ns, permanent=True)
         except OSError as e:
             return await self._fail_unread(name, f"cannot read the file: {e.strerror or e}")
         try:
@@ -248,8 +250,10 @@ class Pipeline:
         except asyncio.TimeoutError:
             took = f"extraction took longer than {settings.limits.timeout_s:g} s"
             return await self._fail(name, entry["id"], sha, took)
+        except archives.IsArchive as e:  # its files go in one by one instead
+            return await archives.unpack(self, opened, name, entry, sha, force, e.format)
         except ExtractionError as e:
-            return await self._fail(name, entry["id"], sha, str(e))
+            return await self._fail(name, entry["id"], sha, str(e), e.permanent)
         except Exception as e:
             log.exception("extracting %s failed", name)
             return await self._fail(name, entry["id"], sha, f"{type(e).__name__}: {e}")
@@ -272,16 +276,24 @@ class Pipeline:
 
     def _read_and_infer(self, opened: Opened, name: str,
                         limits: Any) -> tuple["Extraction", "Inference", dict[str, Any] | None, Findings]:
-        """On a worker thread: extraction (of the open file, through its alias), inference
-        over the catalog, the features the learner keeps of the file, and the secrets in its
-        raw text and records (computed here, off the one writer thread)."""
+        """On a worker thread: extraction (of the open file, through its alias; an archive
+        raises IsArchive instead), then :meth:`_infer`."""
         with alias(opened, self.scratch) as link:
+            fmt = archives.archive_format(link)
+            if fmt is not None:
+                raise archives.IsArchive(fmt)
             extraction = extract(link, limits)
         # What the extractors took from the name, in the form the journal holds it.
         extraction = msgspec.structs.replace(extraction, path=name)
         if name != opened.path:
             extraction = msgspec.structs.replace(extraction, title=names.printable(extraction.title),
                                                  metadata=names.printable(extraction.metadata))
+        return self._infer(extraction)
+
+    def _infer(self, extraction: "Extraction") -> tuple["Extraction", "Inference", dict[str, Any] | None, Findings]:
+        """On a worker thread: inference over the catalog, the features the learner keeps of
+        the file, and the secrets in its raw text and records (found here, off the one writer
+        thread). Archive members come here straight from archives.py."""
         inference = infer(extraction, self.store.catalog, self.learner)
         features = learning.features(extraction) if self.learner is not None else None
         evidence = {"title": extraction.title, "text": extraction.text, "records": extraction.records,
@@ -327,31 +339,35 @@ class Pipeline:
         return entry.__data__.copy()
 
     async def _fail_unread(self, path: str, error: str, size: int | None = None,
-                           mtime_ns: int | None = None) -> dict[str, Any]:
+                           mtime_ns: int | None = None, permanent: bool = False) -> dict[str, Any]:
         def write() -> dict[str, Any]:
             entry = j.entry_for_failure(path)
             if (entry.size, entry.mtime_ns) != (size, mtime_ns):
                 # What it is now, with no hash: a rescan then sees it as known until it changes.
                 j.save(entry, size=size, mtime_ns=mtime_ns, sha256=None)
-            return self._record_failure(entry, error)
+            return self._record_failure(entry, error, permanent)
 
         return await self.commits.write(path, write)
 
-    async def _fail(self, path: str, entry_id: int, sha: str, error: str) -> dict[str, Any]:
+    async def _fail(self, path: str, entry_id: int, sha: str, error: str, permanent: bool = False) -> dict[str, Any]:
         def write() -> dict[str, Any]:
             entry = j.locked_entry(entry_id)
             if entry is None or entry.sha256 != sha or entry.state not in j.UNFINISHED:
                 return entry.__data__.copy() if entry else {}  # moved on: not this failure's to record
-            return self._record_failure(entry, error)
+            return self._record_failure(entry, error, permanent)
 
         result = await self.commits.write(path, write)
-        if result.get("state") == j.FAILED and result.get("next_attempt_at") is None and self.settings.quarantine:
+        if result.get("state") == j.FAILED and result.get("next_attempt_at") is None and self.settings.quarantine \
+                and archives.archive_of(path) is None:  # a file inside an archive cannot be moved away
             result = await self.quarantine(result["id"])
         return result
 
-    def _record_failure(self, entry: j.JournalEntry, error: str) -> dict[str, Any]:
+    def _record_failure(self, entry: j.JournalEntry, error: str, permanent: bool) -> dict[str, Any]:
+        """The one place a failure is judged: a permanent one (the same bytes would fail the
+        same way: corrupt, unsupported, over a limit) is recorded once with no retry; a
+        transient one is retried with backoff until the attempts are spent."""
         s = self.settings
-        retry_at = j.backoff(entry.attempts + 1, s.retry_base_s, s.retry_max_s, s.max_attempts)
+        retry_at = None if permanent else j.backoff(entry.attempts + 1, s.retry_base_s, s.retry_max_s, s.max_attempts)
         j.mark_failed(entry, error, retry_at)
         self.events.emit("ingest.failed", j.subject(entry), {
             "path": entry.path, "error": error, "attempts": entry.attempts,

@@ -26,7 +26,8 @@ class IngestRecord(msgspec.Struct):
     same content came in under another path first: see ``duplicate_of``), failed
     (``last_error`` says why; retried by itself at ``next_attempt_at`` when set),
     quarantined, refused (not read on purpose, ``last_error`` says why: a FIFO, socket or
-    device, or a link leading outside the watched folders; never retried by itself);
+    device, or a link leading outside the watched folders; never retried by itself),
+    unpacked (an archive whose files are entries of their own, ``archive!member``);
     "queued" only in the answer of ``ingest.file`` without ``wait``."""
 
     path: str

@@ -1,0 +1,53 @@
+"""Signs that a file is not quite what it claims to be.
+
+Such a file is still read (its facts may well be right), but an :class:`Extraction` that
+carries reasons in ``suspect`` is not trusted blindly: inference keeps its confidence
+below auto-approval, so a person looks at it. Impossible content (a PNG whose header
+claims more pixels than its data can hold) is an ExtractionError instead, raised where
+it is read.
+"""
+
+from __future__ import annotations
+
+from .encoding import MIXED
+from .types import Extraction
+
+# Extensions of binary formats: text under one of these names is not what the name says.
+BINARY_EXTENSIONS = {
+    ".pdf", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".tif", ".tiff", ".heic", ".avif", ".ico",
+    ".mp3", ".wav", ".flac", ".ogg", ".opus", ".m4a", ".aac", ".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm",
+    ".zip", ".gz", ".tgz", ".bz2", ".xz", ".7z", ".rar", ".tar", ".docx", ".xlsx", ".pptx", ".odt", ".ods",
+    ".doc", ".xls", ".ppt", ".exe", ".dll", ".so", ".sqlite", ".db", ".woff", ".woff2", ".ttf", ".otf",
+}
+
+
+def suspect_reasons(ex: Extraction) -> list[str]:
+    """Why ``ex`` should not be auto-approved whatever it looks like; empty when nothing is off."""
+    m = ex.metadata
+    reasons: list[str] = []
+    ext = m.get("extension", "")
+    if ex.kind != "media" or m.get("format") == "svg":
+        if m.get("blank"):
+            reasons.append("no text: only whitespace")
+        elif ex.mime_type == "text/html" and not ex.text.strip():
+            reasons.append("a web page with no visible text")
+        if ext in BINARY_EXTENSIONS and ex.kind != "pdf":
+            reasons.append(f"named {ext} but holds text")
+        if m.get("encoding") == MIXED:
+            reasons.append("text in mixed encodings (UTF-8 and a single-byte one)")
+        elif "\ufffd" in ex.text[:200_000] and ex.text.count("\ufffd") > 2:
+            reasons.append("bytes that are not valid in its encoding")
+    if ex.kind == "dataset":
+        if not m.get("row_count"):
+            reasons.append("a dataset with no data rows" + (" (only a header)" if m.get("has_header") else ""))
+        elif m.get("ragged_rows"):
+            reasons.append(f"ragged rows: {m['ragged_rows']} have far fewer or more fields than the header")
+        elif not m.get("columns"):
+            reasons.append("records with no fields")
+    if m.get("json_empty"):
+        reasons.append("an empty JSON value")
+    if m.get("truncated"):
+        reasons.append(f"truncated {m.get('format', ex.kind).upper()}: its data ends early")
+    if m.get("impossible_size"):
+        reasons.append(f"impossible size {m.get('width')}x{m.get('height')} in its header")
+    return reasons
