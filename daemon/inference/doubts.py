@@ -20,22 +20,29 @@ SUSPECT_CAP = 0.8  # extraction found the file is not quite what it claims (Extr
 
 
 def doubt(ex: Extraction) -> tuple[float, str] | None:
-    """(cap, reason) when the file is not what it claims, else None."""
+    """(cap, reasons) when the file is not what it claims, else None: the lowest cap of
+    every doubt that applies, with all their reasons."""
+    doubts = _doubts(ex)
+    if not doubts:
+        return None
+    return min(cap for cap, _ in doubts), "; ".join(reason for _, reason in doubts)
+
+
+def _doubts(ex: Extraction) -> list[tuple[float, str]]:
     m = ex.metadata
-    if ex.kind == "dataset" and not m.get("row_count"):
-        return EMPTY_CAP, "no records: only a header or an empty list"
-    if ex.suspect:
-        return SUSPECT_CAP, "suspect: " + "; ".join(ex.suspect)
+    found: list[tuple[float, str]] = []
+    if ex.suspect:  # what extraction noticed (truncated data, mixed encodings, ragged rows...)
+        found.append((SUSPECT_CAP, "suspect: " + "; ".join(ex.suspect)))
     if ex.kind == "dataset":
         if not m.get("row_count"):
-            return EMPTY_CAP, "no records: only a header or an empty list"
+            found.append((EMPTY_CAP, "no records: only a header or an empty list"))
         consistent = m.get("consistent_rows")
         if isinstance(consistent, (int, float)) and consistent < RAGGED_SHARE:
-            return RAGGED_CAP, f"ragged: only {consistent:.0%} of the rows have the header's width"
+            found.append((RAGGED_CAP, f"ragged: only {consistent:.0%} of the rows have the header's width"))
     elif ex.kind == "media":
         w, h = m.get("width"), m.get("height")
         if isinstance(w, int) and isinstance(h, int) and (max(w, h) > MAX_SIDE or w * h > MAX_PIXELS or min(w, h) <= 0):
-            return IMPOSSIBLE_CAP, f"the header claims {w}x{h} pixels, which no real image has"
+            found.append((IMPOSSIBLE_CAP, f"the header claims {w}x{h} pixels, which no real image has"))
     elif ex.kind in ("text", "markdown", "pdf") and len(ex.text.split(maxsplit=MIN_WORDS)) < MIN_WORDS:
-        return EMPTY_CAP, "no words to read"
-    return None
+        found.append((EMPTY_CAP, "no words to read"))
+    return found
