@@ -155,3 +155,24 @@ def test_a_file_that_vanished_before_it_was_read(make_daemon, tmp_path):
         assert record.sha256 is None
         ghost.write_text(f"# Back again\n\n{PROSE}")  # if it comes back, it is a new arrival
         wait_until(lambda: c.ingest.status(path=str(ghost)).file.state in ("applied", "proposed"))
+
+
+def test_a_permanent_failure_is_recorded_once_whatever_the_events(make_daemon):
+    """More watcher events for the same unchanged file (an editor's close, a touch that keeps
+    the times) do not count as new attempts of a failure that retrying cannot fix."""
+    d = make_daemon(config={"ingest": {"settle_s": 0.2, "limits": {"max_file_bytes": 4096}}})
+    huge = d.state_dir / "inbox" / "huge.txt"
+    huge.write_bytes(b"word " * 2000)
+    with d.client() as c:
+        wait_until(lambda: settled(c, 1))
+        first = c.ingest.status(path=str(huge)).file
+        assert first.state == "failed" and first.attempts == 1 and first.next_attempt_at is None
+        stat = huge.stat()
+        for _ in range(3):  # same bytes, same times: events, but no change
+            os.utime(huge, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+            with open(huge, "ab"):
+                pass
+        c.ingest.file(path=str(huge), wait=True)  # and a hand-over of the same file
+        wait_until(lambda: settled(c, 1))
+        again = c.ingest.status(path=str(huge)).file
+        assert again.state == "failed" and again.attempts == 1

@@ -342,6 +342,10 @@ class Pipeline:
                            mtime_ns: int | None = None, permanent: bool = False) -> dict[str, Any]:
         def write() -> dict[str, Any]:
             entry = j.entry_for_failure(path)
+            if permanent and entry.state == j.FAILED and entry.next_attempt_at is None \
+                    and (entry.size, entry.mtime_ns) == (size, mtime_ns) and entry.last_error == error:
+                # Another watcher event for the same unchanged file: its failure is recorded once.
+                return entry.__data__.copy()
             if (entry.size, entry.mtime_ns) != (size, mtime_ns):
                 # What it is now, with no hash: a rescan then sees it as known until it changes.
                 j.save(entry, size=size, mtime_ns=mtime_ns, sha256=None)
