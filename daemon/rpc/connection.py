@@ -19,6 +19,8 @@ class Connection:
         # Long-lived streams (events.subscribe) keep a connection open past the idle timeout.
         self.streams: int = 0
         self.on_close: list[Callable[[], None]] = []
+        # The uid this connection counts against in the per-uid cap (None: an operator's, not counted).
+        self.counted_uid: int | None = None
         self._write_lock = asyncio.Lock()
 
     async def send(self, data: bytes) -> None:
