@@ -70,7 +70,7 @@ class TopPlaybooks(msgspec.Struct, forbid_unknown_fields=True):
     by: Literal["runs", "success_rate", "trust"] = "runs"
     window_s: Annotated[float, msgspec.Meta(gt=0)] | None = None
     limit: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 10
-    min_runs: Annotated[int, msgspec.Meta(ge=1)] = 1
+    min_runs: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)] = 1
 
 
 LOG = Method(
