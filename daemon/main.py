@@ -11,6 +11,7 @@ from . import __version__
 from .catalog import CatalogError
 from .config import ConfigError, load_config
 from .logs import setup_logging
+from .protocol.paths import UnsafeSocketPath
 from .rpc.server import SocketInUse
 from .storage.database import DatabaseURLError
 
@@ -49,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         asyncio.run(Daemon(config).run())
-    except (CatalogError, DatabaseURLError, PolicyError) as e:
+    except (CatalogError, DatabaseURLError, PolicyError, UnsafeSocketPath) as e:
         log.error("%s", e)
         return 78
     except SocketInUse as e:

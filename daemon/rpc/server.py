@@ -31,6 +31,7 @@ from ..protocol.envelope import (
     request_decoder,
 )
 from ..protocol.errors import ErrorCode
+from ..protocol.paths import UnsafeSocketPath, socket_path_problem
 from ..protocol.registry import METHODS, Method, Role
 from ..protocol.system import Identity
 from .connection import Connection
@@ -72,7 +73,10 @@ class RpcServer:
     # -- lifecycle --------------------------------------------------------------------
 
     async def start(self, path: str, group: str = "") -> None:
+        """Listen at ``path``; UnsafeSocketPath if another user could replace the socket there."""
+        self._check_folder(path)  # before creating anything inside a folder that is not ours
         os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+        self._check_folder(path)
         if os.path.exists(path):
             probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             try:
@@ -90,6 +94,12 @@ class RpcServer:
         os.chmod(path, 0o660)
         if group:
             os.chown(path, -1, grp.getgrnam(group).gr_gid)
+
+    @staticmethod
+    def _check_folder(path: str) -> None:
+        problem = socket_path_problem(path, {0, os.geteuid()})
+        if problem is not None:
+            raise UnsafeSocketPath(f"refusing to listen at {path}: {problem}")
 
     async def drain(self, timeout: float) -> None:
         """Stop accepting and reading; let in-flight calls finish (up to ``timeout``); close."""
