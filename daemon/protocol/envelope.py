@@ -17,6 +17,8 @@ PROTOCOL_VERSION = "2.0"
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 Int64 = Annotated[int, msgspec.Meta(ge=INT64_MIN, le=INT64_MAX)]
 Id = Annotated[int, msgspec.Meta(ge=INT64_MIN, le=INT64_MAX, description="a row, proposal or event id")]
+# "Only what happened this recently": up to about 300 years, so now minus it is still a date.
+WindowSeconds = Annotated[float, msgspec.Meta(gt=0, le=1e10)]
 
 RequestId = int | str | None
 
@@ -66,6 +68,16 @@ def out_of_range_integer(text: bytes) -> bytes | None:
         if len(digits.lstrip(b"-")) > 19 or not INT64_MIN <= int(digits) <= INT64_MAX:
             return digits
     return None
+
+
+# \u0000 escaped in a JSON string (an odd run of backslashes before "u0000"): PostgreSQL text
+# and jsonb cannot hold NUL, so no backend may be handed one.
+_NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
+def has_nul(text: bytes) -> bool:
+    """True if a JSON string in ``text`` holds a NUL character (written ``\\u0000``)."""
+    return b"u0000" in text and _NUL_ESCAPE.search(text) is not None
 
 
 class Request(msgspec.Struct):

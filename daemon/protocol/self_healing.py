@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from .envelope import WindowSeconds
 from .registry import Method, Role
 
 PlaybookName = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -47,7 +48,7 @@ class PlaybookRun(msgspec.Struct):
 
 class PlaybookRef(msgspec.Struct, forbid_unknown_fields=True):
     playbook_name: PlaybookName
-    window_s: Annotated[float, msgspec.Meta(gt=0)] | None = None  # only runs executed this recently
+    window_s: WindowSeconds | None = None  # only runs executed this recently
 
 
 class PlaybookStats(msgspec.Struct):
@@ -68,7 +69,7 @@ class PlaybookStats(msgspec.Struct):
 
 class TopPlaybooks(msgspec.Struct, forbid_unknown_fields=True):
     by: Literal["runs", "success_rate", "trust"] = "runs"
-    window_s: Annotated[float, msgspec.Meta(gt=0)] | None = None
+    window_s: WindowSeconds | None = None
     limit: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 10
     min_runs: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)] = 1
 

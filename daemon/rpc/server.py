@@ -25,6 +25,7 @@ from ..protocol.envelope import (
     Request,
     Response,
     encoder,
+    has_nul,
     message_decoder,
     nesting_depth_exceeds,
     out_of_range_integer,
@@ -369,8 +370,12 @@ class RpcServer:
             body = b"{}"
         if (number := out_of_range_integer(body)) is not None:
             raise InvalidParams(f"Invalid params: {number.decode()} does not fit a 64-bit integer")
+        if has_nul(body):
+            raise InvalidParams("Invalid params: a string holds a NUL character (\\u0000)")
         try:
             return self._param_decoders[request.method].decode(body)
+        except msgspec.ValidationError:
+            raise  # -32602 with msgspec's own words, in call()
         except (msgspec.DecodeError, UnicodeDecodeError) as e:
             # The envelope parsed (msgspec does not look inside Raw params), the params did not:
             # most often a string that is not valid UTF-8.
