@@ -97,7 +97,8 @@ def test_ids_beyond_64_bits_are_invalid_params(daemon, params):
         assert reply["error"]["code"] == ErrorCode.NOT_FOUND
 
 
-def test_integers_beyond_64_bits_anywhere_in_params_are_invalid_params(daemon):
+def test_integers_beyond_64_bits_anywhere_in_params_are_invalid_params(daemon_on):
+    daemon = daemon_on
     calls = [
         ("rows.list", {"table": "documents", "filters": {"id": 2**64}}),
         ("rows.list", {"table": "documents", "filters": {"id": {"in": [1, -(2**70)]}}}),
@@ -114,6 +115,20 @@ def test_integers_beyond_64_bits_anywhere_in_params_are_invalid_params(daemon):
                                       "params": {"table": "documents", "search": str(2**70)}}))
         assert "result" in reply
     assert "Traceback" not in daemon.log()
+
+
+def test_nul_in_a_string_is_invalid_params_on_every_backend(daemon_on):
+    """PostgreSQL cannot hold NUL in text or jsonb: found by the fuzzer as -32603 there."""
+    with RawConnection(daemon_on.socket) as conn:
+        for method, params in (("query.search", {"text": "a\u0000b"}),
+                               ("proposals.create", {"table": "documents", "fields": {"title": "\u0000"},
+                                                     "confidence": 0.5})):
+            reply = conn.call(json.dumps({"jsonrpc": "2.0", "method": method, "params": params, "id": 2}))
+            assert reply["error"]["code"] == ErrorCode.INVALID_PARAMS, (method, reply)
+        # A backslash and "u0000" as text is not a NUL.
+        reply = conn.call(json.dumps({"jsonrpc": "2.0", "method": "query.search", "id": 3,
+                                      "params": {"text": "\\u0000"}}))
+        assert "result" in reply, reply
 
 
 def test_invalid_utf8_inside_params_is_invalid_params(daemon):

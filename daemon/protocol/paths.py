@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import stat
@@ -69,7 +70,8 @@ def socket_path_problem(path: str, trusted_uids: set[int], check_socket: bool = 
         if st.st_uid not in trusted_uids:
             return f"{d} is owned by uid {st.st_uid}, who could replace the socket"
         if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH) and not st.st_mode & stat.S_ISVTX:
-            return f"{d} is writable by {'others' if st.st_mode & stat.S_IWOTH else 'its group'} (mode {st.st_mode & 0o7777:04o})"
+            who = "others" if st.st_mode & stat.S_IWOTH else "its group"
+            return f"{d} is writable by {who} (mode {st.st_mode & 0o7777:04o})"
     if check_socket:
         try:
             st = os.stat(path)
@@ -89,8 +91,6 @@ def daemon_uids(env: dict[str, str] | None = None) -> set[int]:
     if name.isdigit():
         uids.add(int(name))
     else:
-        try:
+        with contextlib.suppress(KeyError):  # no such user here
             uids.add(pwd.getpwnam(name).pw_uid)
-        except KeyError:
-            pass
     return uids

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable
+import contextlib
+from typing import Any
+from collections.abc import Callable
 
 from ..protocol.envelope import Notification, encoder
 from ..protocol.system import Identity
@@ -44,7 +46,5 @@ class Connection:
         for hook in self.on_close:
             hook()
         self.on_close.clear()
-        try:
+        with contextlib.suppress(RuntimeError):  # loop already closing
             self.writer.close()
-        except RuntimeError:  # loop already closing
-            pass

@@ -56,7 +56,7 @@ class SocketInUse(Exception):
 
 
 class RpcServer:
-    def __init__(self, daemon: "Daemon") -> None:
+    def __init__(self, daemon: Daemon) -> None:
         self.daemon = daemon
         self.connections: set[Connection] = set()
         self._server: asyncio.AbstractServer | None = None
@@ -178,7 +178,7 @@ class RpcServer:
                 self._readers.pop(conn, None)
             if conn.tasks:
                 await asyncio.gather(*conn.tasks, return_exceptions=True)
-        except (ConnectionError, asyncio.TimeoutError):
+        except (TimeoutError, ConnectionError):
             writer.close()
         finally:
             if conn is not None:
@@ -221,7 +221,7 @@ class RpcServer:
                 timeout = None if conn.streams else limits.idle_timeout_s
             try:
                 chunk = await asyncio.wait_for(reader.read(READ_CHUNK), timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 if partial:
                     await self._reply(conn, error_response(ErrorCode.TIMEOUT, "message not finished in time; closing"))
                     return
