@@ -260,3 +260,12 @@ def test_every_integer_param_is_bounded():
     the database cannot hold is -32602 from the decoder, before any handler runs."""
     missing = [p for m in METHODS.values() for p in _unbounded_ints(m.params, m.name, set())]
     assert missing == []
+
+
+def test_answers_carrying_undecodable_file_names_are_still_sent():
+    """A file name that is not UTF-8 reaches Python as lone surrogates (os.fsdecode), which no
+    UTF-8 JSON can carry; the answer escapes them instead of never being sent."""
+    from daemon.protocol.envelope import Response, encode_message
+
+    wire = encode_message(Response(id=1, result={"path": "/in/bad\udcff.txt", "n": [1, "\ud800"]}))
+    assert json.loads(wire)["result"] == {"path": "/in/bad\\xff.txt", "n": [1, "\\xed\\xa0\\x80"]}

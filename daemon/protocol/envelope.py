@@ -146,6 +146,35 @@ def _enc_hook(obj: Any) -> Any:
 
 
 encoder = msgspec.json.Encoder(enc_hook=_enc_hook)
+
+
+def _readable(text: str) -> str:
+    """A string with lone surrogates (a file name's undecodable bytes, as os.fsdecode keeps them)
+    written as \\xNN escapes, so it can be sent as UTF-8."""
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", "surrogatepass")
+    return raw.decode("utf-8", "backslashreplace")
+
+
+def _without_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return _readable(value)
+    if isinstance(value, dict):
+        return {_without_surrogates(k): _without_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_surrogates(v) for v in value]
+    return value
+
+
+def encode_message(message: Any) -> bytes:
+    """``message`` as JSON for the wire. A string that UTF-8 cannot carry (a file name that is
+    not UTF-8) is escaped rather than losing the whole answer to an encoding error."""
+    try:
+        return encoder.encode(message)
+    except UnicodeEncodeError:
+        return encoder.encode(_without_surrogates(msgspec.to_builtins(message, enc_hook=_enc_hook)))
 # A message is an object (one request) or an array (a batch). Elements of a batch are
 # decoded one by one, so one bad element gets its own error (spec section 6).
 message_decoder = msgspec.json.Decoder(Request | list[msgspec.Raw])

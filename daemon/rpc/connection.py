@@ -7,7 +7,7 @@ import contextlib
 from typing import Any
 from collections.abc import Callable
 
-from ..protocol.envelope import Notification, encoder
+from ..protocol.envelope import Notification, encode_message
 from ..protocol.system import Identity
 
 
@@ -38,7 +38,7 @@ class Connection:
 
     async def notify(self, method: str, params: Any) -> None:
         """Send a server-to-client notification (no id)."""
-        await self.send(encoder.encode(Notification(method=method, params=params)))
+        await self.send(encode_message(Notification(method=method, params=params)))
 
     def close(self) -> None:
         if not self.closed:

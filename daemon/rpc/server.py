@@ -24,6 +24,7 @@ from ..protocol.envelope import (
     ErrorObject,
     Request,
     Response,
+    encode_message,
     encoder,
     has_nul,
     message_decoder,
@@ -315,10 +316,10 @@ class RpcServer:
             if response is not None:
                 responses.append(response)
         if responses:  # a batch of notifications gets nothing back
-            await conn.send(encoder.encode(responses))
+            await conn.send(encode_message(responses))
 
     async def _reply(self, conn: Connection, response: Response) -> None:
-        await conn.send(encoder.encode(response))
+        await conn.send(encode_message(response))
 
     # -- one call ---------------------------------------------------------------------
 
