@@ -269,3 +269,22 @@ def test_answers_carrying_undecodable_file_names_are_still_sent():
 
     wire = encode_message(Response(id=1, result={"path": "/in/bad\udcff.txt", "n": [1, "\ud800"]}))
     assert json.loads(wire)["result"] == {"path": "/in/bad\\xff.txt", "n": [1, "\\xed\\xa0\\x80"]}
+
+
+def test_a_caller_that_never_reads_answers_loses_its_connection(make_daemon):
+    """Calls sent, answers never read: once the socket's buffers are full the daemon waits on
+    the writes; after idle_timeout_s it drops the connection and frees the slot."""
+    daemon = make_daemon(config={"limits": {"idle_timeout_s": 1.0}})
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect(daemon.socket)
+    call = b'{"jsonrpc": "2.0", "method": "system.info", "id": 1}\n'
+    s.settimeout(0.5)
+    try:
+        for _ in range(2000):  # 2,000 answers of over 1 KB: far more than the socket buffers hold
+            s.sendall(call)
+    except (TimeoutError, BrokenPipeError, ConnectionResetError):
+        pass  # the daemon stopped reading (backpressure) or already hung up
+    assert connections_settle_at(daemon, 0)
+    s.close()
+    assert "read no answers" in daemon.log()

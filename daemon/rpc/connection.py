@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any
+import logging
 from collections.abc import Callable
+from typing import Any
 
 from ..protocol.envelope import Notification, encode_message
 from ..protocol.system import Identity
 
+log = logging.getLogger("clarityd.rpc")
+
 
 class Connection:
-    def __init__(self, writer: asyncio.StreamWriter, identity: Identity, max_inflight: int) -> None:
+    def __init__(self, writer: asyncio.StreamWriter, identity: Identity, max_inflight: int,
+                 write_timeout: float | None = None) -> None:
         self.writer = writer
+        # A peer that reads nothing for this long while answers wait is dropped: it would
+        # otherwise hold its slot (and its calls) forever.
+        self.write_timeout = write_timeout
         self.identity = identity
         self.inflight = asyncio.Semaphore(max_inflight)
         self.tasks: set[asyncio.Task[Any]] = set()
@@ -32,9 +39,14 @@ class Connection:
         async with self._write_lock:
             try:
                 self.writer.write(data + b"\n")
-                await self.writer.drain()
+                await asyncio.wait_for(self.writer.drain(), self.write_timeout)
             except (ConnectionError, RuntimeError):
                 self.closed = True
+            except TimeoutError:
+                log.warning("%s (uid %d) read no answers for %.0f s; closing its connection",
+                            self.identity.user, self.identity.uid, self.write_timeout)
+                self.closed = True
+                self.writer.transport.abort()  # unsent answers are dropped; the reader sees the end
 
     async def notify(self, method: str, params: Any) -> None:
         """Send a server-to-client notification (no id)."""

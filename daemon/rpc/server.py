@@ -187,7 +187,7 @@ class RpcServer:
             self._serving.discard(task)
 
     def _open(self, writer: asyncio.StreamWriter, identity: Identity) -> Connection:
-        conn = Connection(writer, identity, self.limits.max_inflight_per_connection)
+        conn = Connection(writer, identity, self.limits.max_inflight_per_connection, self.limits.idle_timeout_s)
         conn.counted_uid = None if identity.role == Role.operator.name else identity.uid
         self.connections.add(conn)
         if conn.counted_uid is not None:
