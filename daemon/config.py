@@ -42,7 +42,7 @@ class Roles(msgspec.Struct, forbid_unknown_fields=True):
 class Limits(msgspec.Struct, forbid_unknown_fields=True):
     """What one caller may take of the socket (see the README's "Security model")."""
 
-    max_message_bytes: Annotated[int, msgspec.Meta(ge=1024)] = 1024 * 1024
+    max_message_bytes: Annotated[int, msgspec.Meta(ge=1)] = 1024 * 1024
     max_connections: Annotated[int, msgspec.Meta(ge=1)] = 256
     # Of max_connections, these are only for operators (root, the daemon's user, roles.operators),
     # so no crowd of other callers can keep an operator out.

@@ -14,8 +14,8 @@ import json
 import os
 import socket
 import uuid
-from typing import Any
 from collections.abc import Iterator
+from typing import Any
 
 import msgspec.inspect as mi
 import pytest

@@ -357,7 +357,6 @@ class RpcServer:
         ctx = CallContext(identity=identity, daemon=self.daemon, connection=conn)
         return await handler(ctx, params)
 
-
     def _decode_params(self, request: Request) -> Any:
         """The request's params as its method's Struct; InvalidParams (or msgspec's
         ValidationError, also -32602) for anything else, never an internal error."""
