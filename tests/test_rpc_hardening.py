@@ -131,6 +131,15 @@ def test_nul_in_a_string_is_invalid_params_on_every_backend(daemon_on):
         assert "result" in reply, reply
 
 
+def test_sql_with_a_stray_percent_is_invalid_params(daemon_on):
+    """Found by the fuzzer: psycopg2 reads % as a placeholder, and failed with IndexError (-32603)."""
+    with daemon_on.client() as c:
+        for sql, params in (("%", []), ("SELECT 1 WHERE 1 = %s", []), ("SELECT 1 WHERE 1 = %d", [1])):
+            with pytest.raises(RpcError) as e:
+                c.call_raw("query.sql", {"sql": sql, "params": params})
+            assert e.value.code == ErrorCode.INVALID_PARAMS, (sql, e.value)
+
+
 def test_invalid_utf8_inside_params_is_invalid_params(daemon):
     with RawConnection(daemon.socket) as conn:
         conn.send(b'{"jsonrpc": "2.0", "method": "rows.get", "id": 9, "params": {"table": "doc\xff\xfe", "id": 1}}\n')

@@ -66,7 +66,8 @@ def run_readonly_sql(db: peewee.Database, sql: str, params: list[Any], max_rows:
                 cursor = db.execute_sql(sql, params)
                 columns = [d[0] for d in cursor.description or []]
                 rows = cursor.fetchmany(max_rows + 1)
-            except peewee.DatabaseError as e:
+            except (peewee.DatabaseError, IndexError, TypeError, ValueError) as e:
+                # The last three: psycopg2 filling %-placeholders ("%" with too few params, etc.).
                 raise InvalidParams(f"SQL refused: {e}") from None
             finally:
                 db.rollback()
