@@ -177,7 +177,7 @@ COLUMNS = ["id", "title", "created_at", "version", "mime_type", "page_count", "n
 SQL = ["SELECT 1", "SELECT * FROM memory_documents", "SELECT ?", "select", "DELETE FROM memory_documents",
        "SELECT 1; SELECT 2", "WITH x AS (SELECT 1) SELECT * FROM x", "PRAGMA table_info(memory_documents)",
        "SELECT 9223372036854775807 + 1", "SELECT x'ff'", "SELECT zeroblob(10)", "EXPLAIN SELECT 1",
-       "SELECT json('[1]')", "SELECT 1e999", "SELECT char(0)", ""]
+       "SELECT json('[1]')", "SELECT 1e999", "SELECT char(0)", "%", "SELECT '100%'", ""]
 NAMED: dict[str, st.SearchStrategy[Any]] = {
     "table": st.sampled_from(TABLES) | st.text(max_size=20),
     "sort": st.sampled_from(COLUMNS + ["-id", "title desc"]) | st.text(max_size=10),
