@@ -19,7 +19,7 @@ from typing import Any
 
 import msgspec
 
-from daemon.client import Client
+from daemon.client import Client, ConnectionLost, UnsafeSocket
 from daemon.protocol import RpcError
 
 from .commands import add_parsers as add_operations_parsers
@@ -37,6 +37,12 @@ def _rpc(args: argparse.Namespace) -> int:
     try:
         with Client(args.socket, timeout=args.timeout) as client:
             result = client.call_raw(args.method, params)
+    except UnsafeSocket as e:
+        print(f"clarity: {e}", file=sys.stderr)
+        return 78  # EX_CONFIG: the socket's place is unsafe, not the daemon down
+    except ConnectionLost as e:
+        print(f"clarity: {e}", file=sys.stderr)
+        return 69  # EX_UNAVAILABLE
     except RpcError as e:
         print(f"clarity: {e}", file=sys.stderr)
         return 1

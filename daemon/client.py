@@ -30,7 +30,7 @@ from msgspec import UNSET
 
 from .protocol import METHODS, ErrorCode, Method, RpcError
 from .protocol.envelope import ClientRequest, IncomingResponse, encoder, incoming_decoder
-from .protocol.paths import client_socket_path
+from .protocol.paths import client_socket_path, daemon_uids, socket_path_problem
 from .client_methods import AsyncClientMethods, ClientMethods
 from .client_streams import AsyncEventStream, EventStream, SubscriptionDropped, belongs  # noqa: F401  (re-exported)
 
@@ -43,6 +43,18 @@ class ConnectionLost(RpcError):
 
     def __init__(self, message: str) -> None:
         super().__init__(ErrorCode.UNAVAILABLE, message)
+
+
+class UnsafeSocket(ConnectionLost):
+    """Not connected: another user could have put their own socket there (a fake daemon).
+    See :func:`daemon.protocol.paths.socket_path_problem`; $CLARITY_DAEMON_USER names the
+    daemon's user when it is not root, you, or ``clarity``."""
+
+
+def _check_socket(path: str) -> None:
+    problem = socket_path_problem(path, daemon_uids(), check_socket=True)
+    if problem is not None:
+        raise UnsafeSocket(f"not connecting to {path}: {problem}")
 
 
 def resolve(name: str) -> Method[Any, Any]:
@@ -110,6 +122,7 @@ class Client(ClientMethods, _Base):
 
     def connect(self) -> None:
         if self._sock is None:
+            _check_socket(self.path)
             s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             s.settimeout(self.timeout)
             try:
@@ -247,6 +260,7 @@ class AsyncClient(AsyncClientMethods, _Base):
         async with self._connecting:
             if self._writer is not None and not self._writer.is_closing():
                 return
+            _check_socket(self.path)
             try:
                 self._reader, self._writer = await asyncio.open_unix_connection(self.path, limit=16 * 1024 * 1024)
             except OSError as e:

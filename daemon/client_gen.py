@@ -134,9 +134,10 @@ def _namespace_classes(asynchronous: bool, imports: _Imports) -> list[str]:
                             f"    {d} {verb}(self, params: {params} | dict[str, Any], /) -> {result}: ...",
                             "", "    @overload",
                             f"    {d} {verb}(self, *, {', '.join(keywords)}) -> {result}: ...", ""]
-                    # No "/" here: mypy (2.4) then rejects the keyword overload, and no Struct has a field "params".
-                    out.append(f"    {d} {verb}(self, params: Any = None, **kwargs: Any) -> {result}:")
-                    out += [doc, f"        return {aw}self._call({const}, params, kwargs)"]
+                    # No "/" here (mypy 2.4 then rejects the keyword overload), so the object is
+                    # named "_params": a field called "params" (query.sql's) goes to **kwargs.
+                    out.append(f"    {d} {verb}(self, _params: Any = None, **kwargs: Any) -> {result}:")
+                    out += [doc, f"        return {aw}self._call({const}, _params, kwargs)"]
                 else:
                     out.append(f"    {d} {verb}(self, params: {params} | dict[str, Any] | None = None, /) -> {result}:")
                     out += [doc, f"        return {aw}self._call({const}, params, {{}})"]

@@ -10,15 +10,15 @@ from collections.abc import Awaitable, Callable
 import msgspec
 
 from daemon.protocol.alerts import DELIVERIES, Delivery, ListDeliveries, RULES, Rules
-from daemon.protocol.coding_agent import CODE_CHANGES, CodeChanges, CodingStats, CodingStatsQuery, Count, CreateWorkOrder, DEPLOYED, Deployed, GET, MoveWorkOrder, STATS, STATUS, TEST_RESULTS, TestCounts, TestResults, WORK_ORDER, WorkOrder, WorkOrderId, WorkOrderRef, WorkOrderState
-from daemon.protocol.events import EventId, EventPage, LIST, ListEvents, Prefix, SUBSCRIBE, Subscribe, Subscribed, UNSUBSCRIBE, Unsubscribe, Unsubscribed
+from daemon.protocol.coding_agent import CODE_CHANGES, CodeChanges, CodingStats, CodingStatsQuery, Count, CreateWorkOrder, DEPLOYED, Deployed, GET, MoveWorkOrder, STATS, STATUS, TEST_RESULTS, TestCounts, TestResults, WORK_ORDER, WindowSeconds, WorkOrder, WorkOrderId, WorkOrderRef, WorkOrderState
+from daemon.protocol.events import EventId, EventPage, Int64, LIST, ListEvents, Prefix, SUBSCRIBE, Subscribe, Subscribed, UNSUBSCRIBE, Unsubscribe, Unsubscribed
 from daemon.protocol.ingest import FILE, IngestFile, IngestRecord, IngestStatus, IngestStatusParams, RETRY, Retried, RetryParams, STATUS as ingest_STATUS
 from daemon.protocol.ingest_batch import BATCH, BATCH_STATUS, BatchStatus, BatchStatusParams, IngestBatch, MAX_PATHS
-from daemon.protocol.proposals import APPROVE, AUDIT, Approve, AuditPage, CREATE, Confidence, CreateProposal, FieldDef, GET as proposals_GET, HISTORY, ListAudit, ListHistory, ListPending, PENDING, POLICY, PageSize, PolicyInfo, Proposal, ProposalPage, ProposalRef, REJECT, REVERT, Reject, Revert, SCHEMA_TWEAK, SchemaTweak
+from daemon.protocol.proposals import APPROVE, AUDIT, Approve, AuditPage, CREATE, Confidence, CreateProposal, FieldDef, GET as proposals_GET, HISTORY, Id, ListAudit, ListHistory, ListPending, PENDING, POLICY, PageSize, PolicyInfo, Proposal, ProposalPage, ProposalRef, REJECT, REVERT, Reject, Revert, SCHEMA_TWEAK, SchemaTweak
 from daemon.protocol.query import Hit, RELATED, RUN, Related, RelatedRow, RunSaved, SAVED, SEARCH, SQL, SavedQuery, Search, Sql, SqlResult
 from daemon.protocol.registry import Method, NoParams
-from daemon.protocol.rows import DELETE, DeleteRow, EXPORT, Export, ExportRows, GET as rows_GET, GetRow, LIST as rows_LIST, ListRows, RowPage, UPDATE, UpdateRow
-from daemon.protocol.self_healing import DurationMs, ExecutionResult, LOG, LogPlaybookRun, PlaybookName, PlaybookRef, PlaybookRun, PlaybookStats, RiskLevel, STATS as self_healing_STATS, TOP_PLAYBOOKS, TopPlaybooks
+from daemon.protocol.rows import DELETE, DeleteRow, EXPORT, Export, ExportRows, GET as rows_GET, GetRow, Id as rows_Id, Int64 as rows_Int64, LIST as rows_LIST, ListRows, RowPage, UPDATE, UpdateRow
+from daemon.protocol.self_healing import DurationMs, ExecutionResult, LOG, LogPlaybookRun, PlaybookName, PlaybookRef, PlaybookRun, PlaybookStats, RiskLevel, STATS as self_healing_STATS, TOP_PLAYBOOKS, TopPlaybooks, WindowSeconds as self_healing_WindowSeconds
 from daemon.protocol.sub_agents import ACTIVE, ActiveAgents, Agent, AgentId, AgentRef, AgentStats, AgentStatus, AgentType, Beat, FLEET_STATS, FleetStats, HEARTBEAT, Heartbeat, REGISTER, RETIRE, RegisterAgent, RetireAgent, STATS as sub_agents_STATS, STATUS as sub_agents_STATUS, SetAgentStatus, TASK_COMPLETION, TaskCompletion
 from daemon.protocol.system import BACKUP, Backup, BackupParams, DESCRIBE, DescribeMethods, HEALTH, Health, INFO, Info, MethodDoc, RELOAD, Reloaded
 from daemon.protocol.tables import DESCRIBE as tables_DESCRIBE, LIST as tables_LIST, TableDescription, TableRef, TableSummary
@@ -55,9 +55,9 @@ class AlertsMethods(_Namespace):
     @overload
     def deliveries(self, *, rule: str | None = ..., status: Literal['delivered', 'retrying', 'failed', 'dropped'] | None = ..., limit: Annotated[int, msgspec.Meta(ge=1, le=1000)] = ...) -> builtins.list[Delivery]: ...
 
-    def deliveries(self, params: Any = None, **kwargs: Any) -> builtins.list[Delivery]:
+    def deliveries(self, _params: Any = None, **kwargs: Any) -> builtins.list[Delivery]:
         """Recent alert deliveries (webhooks, commands), newest first. (``alerts.deliveries``, reader)"""
-        return self._call(DELIVERIES, params, kwargs)
+        return self._call(DELIVERIES, _params, kwargs)
 
     def rules(self, params: NoParams | dict[str, Any] | None = None, /) -> Rules:
         """The alert rules in force and their counts. (``alerts.rules``, reader)"""
@@ -73,9 +73,9 @@ class CodingAgentMethods(_Namespace):
     @overload
     def code_changes(self, *, work_order_id: WorkOrderId, files: builtins.list[str] = ..., lines_added: Count = ..., lines_removed: Count = ..., affected_files: builtins.list[str] | None = ...) -> WorkOrder: ...
 
-    def code_changes(self, params: Any = None, **kwargs: Any) -> WorkOrder:
+    def code_changes(self, _params: Any = None, **kwargs: Any) -> WorkOrder:
         """Report files and lines changed for a work order. (``coding_agent.code_changes``, agent)"""
-        return self._call(CODE_CHANGES, params, kwargs)
+        return self._call(CODE_CHANGES, _params, kwargs)
 
     @overload
     def log_code_changes(self, params: CodeChanges | dict[str, Any], /) -> WorkOrder: ...
@@ -83,9 +83,9 @@ class CodingAgentMethods(_Namespace):
     @overload
     def log_code_changes(self, *, work_order_id: WorkOrderId, files: builtins.list[str] = ..., lines_added: Count = ..., lines_removed: Count = ..., affected_files: builtins.list[str] | None = ...) -> WorkOrder: ...
 
-    def log_code_changes(self, params: Any = None, **kwargs: Any) -> WorkOrder:
+    def log_code_changes(self, _params: Any = None, **kwargs: Any) -> WorkOrder:
         """Report files and lines changed for a work order. (``coding_agent.code_changes``, agent)"""
-        return self._call(CODE_CHANGES, params, kwargs)
+        return self._call(CODE_CHANGES, _params, kwargs)
 
     @overload
     def deployed(self, params: Deployed | dict[str, Any], /) -> WorkOrder: ...
@@ -93,9 +93,9 @@ class CodingAgentMethods(_Namespace):
     @overload
     def deployed(self, *, work_order_id: WorkOrderId, impact: str | None = ...) -> WorkOrder: ...
 
-    def deployed(self, params: Any = None, **kwargs: Any) -> WorkOrder:
+    def deployed(self, _params: Any = None, **kwargs: Any) -> WorkOrder:
         """Mark a work order in review as deployed, with its impact. (``coding_agent.deployed``, agent)"""
-        return self._call(DEPLOYED, params, kwargs)
+        return self._call(DEPLOYED, _params, kwargs)
 
     @overload
     def mark_deployed(self, params: Deployed | dict[str, Any], /) -> WorkOrder: ...
@@ -103,9 +103,9 @@ class CodingAgentMethods(_Namespace):
     @overload
     def mark_deployed(self, *, work_order_id: WorkOrderId, impact: str | None = ...) -> WorkOrder: ...
 
-    def mark_deployed(self, params: Any = None, **kwargs: Any) -> WorkOrder:
+    def mark_deployed(self, _params: Any = None, **kwargs: Any) -> WorkOrder:
         """Mark a work order in review as deployed, with its impact. (``coding_agent.deployed``, agent)"""
-        return self._call(DEPLOYED, params, kwargs)
+        return self._call(DEPLOYED, _params, kwargs)
 
     @overload
     def log_deployment(self, params: Deployed | dict[str, Any], /) -> WorkOrder: ...
@@ -113,9 +113,9 @@ class CodingAgentMethods(_Namespace):
     @overload
     def log_deployment(self, *, work_order_id: WorkOrderId, impact: str | None = ...) -> WorkOrder: ...
 
-    def log_deployment(self, params: Any = None, **kwargs: Any) -> WorkOrder:
+    def log_deployment(self, _params: Any = None, **kwargs: Any) -> WorkOrder:
         """Mark a work order in review as deployed, with its impact. (``coding_agent.deployed``, agent)"""
-        return self._call(DEPLOYED, params, kwargs)
+        return self._call(DEPLOYED, _params, kwargs)
 
     @overload
     def get(self, params: WorkOrderRef | dict[str, Any], /) -> WorkOrder: ...
@@ -123,9 +123,9 @@ class CodingAgentMethods(_Namespace):
     @overload
     def get(self, *, work_order_id: WorkOrderId) -> WorkOrder: ...
 
-    def get(self, params: Any = None, **kwargs: Any) -> WorkOrder:
+    def get(self, _params: Any = None, **kwargs: Any) -> WorkOrder:
         """One work order. (``coding_agent.get``, reader)"""
-        return self._call(GET, params, kwargs)
+        return self._call(GET, _params, kwargs)
 
     @overload
     def get_work_order(self, params: WorkOrderRef | dict[str, Any], /) -> WorkOrder: ...
@@ -133,29 +133,29 @@ class CodingAgentMethods(_Namespace):
     @overload
     def get_work_order(self, *, work_order_id: WorkOrderId) -> WorkOrder: ...
 
-    def get_work_order(self, params: Any = None, **kwargs: Any) -> WorkOrder:
+    def get_work_order(self, _params: Any = None, **kwargs: Any) -> WorkOrder:
         """One work order. (``coding_agent.get``, reader)"""
-        return self._call(GET, params, kwargs)
+        return self._call(GET, _params, kwargs)
 
     @overload
     def stats(self, params: CodingStatsQuery | dict[str, Any], /) -> CodingStats: ...
 
     @overload
-    def stats(self, *, assigned_agent: str | None = ..., window_s: Annotated[float, msgspec.Meta(gt=0)] | None = ...) -> CodingStats: ...
+    def stats(self, *, assigned_agent: str | None = ..., window_s: WindowSeconds | None = ...) -> CodingStats: ...
 
-    def stats(self, params: Any = None, **kwargs: Any) -> CodingStats:
+    def stats(self, _params: Any = None, **kwargs: Any) -> CodingStats:
         """Work orders by state, lead and cycle times, test pass rates. (``coding_agent.stats``, reader)"""
-        return self._call(STATS, params, kwargs)
+        return self._call(STATS, _params, kwargs)
 
     @overload
     def get_stats(self, params: CodingStatsQuery | dict[str, Any], /) -> CodingStats: ...
 
     @overload
-    def get_stats(self, *, assigned_agent: str | None = ..., window_s: Annotated[float, msgspec.Meta(gt=0)] | None = ...) -> CodingStats: ...
+    def get_stats(self, *, assigned_agent: str | None = ..., window_s: WindowSeconds | None = ...) -> CodingStats: ...
 
-    def get_stats(self, params: Any = None, **kwargs: Any) -> CodingStats:
+    def get_stats(self, _params: Any = None, **kwargs: Any) -> CodingStats:
         """Work orders by state, lead and cycle times, test pass rates. (``coding_agent.stats``, reader)"""
-        return self._call(STATS, params, kwargs)
+        return self._call(STATS, _params, kwargs)
 
     @overload
     def status(self, params: MoveWorkOrder | dict[str, Any], /) -> WorkOrder: ...
@@ -163,9 +163,9 @@ class CodingAgentMethods(_Namespace):
     @overload
     def status(self, *, work_order_id: WorkOrderId, state: WorkOrderState, reason: str | None = ...) -> WorkOrder: ...
 
-    def status(self, params: Any = None, **kwargs: Any) -> WorkOrder:
+    def status(self, _params: Any = None, **kwargs: Any) -> WorkOrder:
         """Move a work order along pending -> in_progress -> review -> deployed (or failed/cancelled). (``coding_agent.status``, agent)"""
-        return self._call(STATUS, params, kwargs)
+        return self._call(STATUS, _params, kwargs)
 
     @overload
     def update_status(self, params: MoveWorkOrder | dict[str, Any], /) -> WorkOrder: ...
@@ -173,9 +173,9 @@ class CodingAgentMethods(_Namespace):
     @overload
     def update_status(self, *, work_order_id: WorkOrderId, state: WorkOrderState, reason: str | None = ...) -> WorkOrder: ...
 
-    def update_status(self, params: Any = None, **kwargs: Any) -> WorkOrder:
+    def update_status(self, _params: Any = None, **kwargs: Any) -> WorkOrder:
         """Move a work order along pending -> in_progress -> review -> deployed (or failed/cancelled). (``coding_agent.status``, agent)"""
-        return self._call(STATUS, params, kwargs)
+        return self._call(STATUS, _params, kwargs)
 
     @overload
     def update_work_order_status(self, params: MoveWorkOrder | dict[str, Any], /) -> WorkOrder: ...
@@ -183,9 +183,9 @@ class CodingAgentMethods(_Namespace):
     @overload
     def update_work_order_status(self, *, work_order_id: WorkOrderId, state: WorkOrderState, reason: str | None = ...) -> WorkOrder: ...
 
-    def update_work_order_status(self, params: Any = None, **kwargs: Any) -> WorkOrder:
+    def update_work_order_status(self, _params: Any = None, **kwargs: Any) -> WorkOrder:
         """Move a work order along pending -> in_progress -> review -> deployed (or failed/cancelled). (``coding_agent.status``, agent)"""
-        return self._call(STATUS, params, kwargs)
+        return self._call(STATUS, _params, kwargs)
 
     @overload
     def test_results(self, params: TestResults | dict[str, Any], /) -> WorkOrder: ...
@@ -193,9 +193,9 @@ class CodingAgentMethods(_Namespace):
     @overload
     def test_results(self, *, work_order_id: WorkOrderId, total: Count = ..., passed: Count = ..., failed: Count = ..., test_results: TestCounts | None = ...) -> WorkOrder: ...
 
-    def test_results(self, params: Any = None, **kwargs: Any) -> WorkOrder:
+    def test_results(self, _params: Any = None, **kwargs: Any) -> WorkOrder:
         """Report a test run; its pass rate sets the work order's trust. (``coding_agent.test_results``, agent)"""
-        return self._call(TEST_RESULTS, params, kwargs)
+        return self._call(TEST_RESULTS, _params, kwargs)
 
     @overload
     def log_test_results(self, params: TestResults | dict[str, Any], /) -> WorkOrder: ...
@@ -203,9 +203,9 @@ class CodingAgentMethods(_Namespace):
     @overload
     def log_test_results(self, *, work_order_id: WorkOrderId, total: Count = ..., passed: Count = ..., failed: Count = ..., test_results: TestCounts | None = ...) -> WorkOrder: ...
 
-    def log_test_results(self, params: Any = None, **kwargs: Any) -> WorkOrder:
+    def log_test_results(self, _params: Any = None, **kwargs: Any) -> WorkOrder:
         """Report a test run; its pass rate sets the work order's trust. (``coding_agent.test_results``, agent)"""
-        return self._call(TEST_RESULTS, params, kwargs)
+        return self._call(TEST_RESULTS, _params, kwargs)
 
     @overload
     def work_order(self, params: CreateWorkOrder | dict[str, Any], /) -> WorkOrder: ...
@@ -213,9 +213,9 @@ class CodingAgentMethods(_Namespace):
     @overload
     def work_order(self, *, title: Annotated[str, msgspec.Meta(min_length=1)], work_order_id: WorkOrderId | None = ..., description: str | None = ..., task_type: Literal['feature', 'bug_fix', 'refactor', 'test', 'docs', 'chore'] = ..., priority: Literal['low', 'medium', 'high', 'urgent'] = ..., assigned_agent: str | None = ...) -> WorkOrder: ...
 
-    def work_order(self, params: Any = None, **kwargs: Any) -> WorkOrder:
+    def work_order(self, _params: Any = None, **kwargs: Any) -> WorkOrder:
         """Create a work order (state pending). (``coding_agent.work_order``, agent)"""
-        return self._call(WORK_ORDER, params, kwargs)
+        return self._call(WORK_ORDER, _params, kwargs)
 
     @overload
     def create_work_order(self, params: CreateWorkOrder | dict[str, Any], /) -> WorkOrder: ...
@@ -223,9 +223,9 @@ class CodingAgentMethods(_Namespace):
     @overload
     def create_work_order(self, *, title: Annotated[str, msgspec.Meta(min_length=1)], work_order_id: WorkOrderId | None = ..., description: str | None = ..., task_type: Literal['feature', 'bug_fix', 'refactor', 'test', 'docs', 'chore'] = ..., priority: Literal['low', 'medium', 'high', 'urgent'] = ..., assigned_agent: str | None = ...) -> WorkOrder: ...
 
-    def create_work_order(self, params: Any = None, **kwargs: Any) -> WorkOrder:
+    def create_work_order(self, _params: Any = None, **kwargs: Any) -> WorkOrder:
         """Create a work order (state pending). (``coding_agent.work_order``, agent)"""
-        return self._call(WORK_ORDER, params, kwargs)
+        return self._call(WORK_ORDER, _params, kwargs)
 
 
 class EventsMethods(_Namespace):
@@ -237,9 +237,9 @@ class EventsMethods(_Namespace):
     @overload
     def list(self, *, type: Prefix | builtins.list[Prefix] | None = ..., subject: Prefix | None = ..., since: datetime | None = ..., order: Literal['desc', 'asc'] = ..., cursor: EventId | None = ..., limit: Annotated[int, msgspec.Meta(ge=1, le=1000)] = ...) -> EventPage: ...
 
-    def list(self, params: Any = None, **kwargs: Any) -> EventPage:
+    def list(self, _params: Any = None, **kwargs: Any) -> EventPage:
         """A page of events, filtered by type and subject. (``events.list``, reader)"""
-        return self._call(LIST, params, kwargs)
+        return self._call(LIST, _params, kwargs)
 
     @overload
     def subscribe(self, params: Subscribe | dict[str, Any], /) -> Subscribed: ...
@@ -247,19 +247,19 @@ class EventsMethods(_Namespace):
     @overload
     def subscribe(self, *, type: Prefix | builtins.list[Prefix] | None = ..., subject: Prefix | None = ..., after_id: EventId | None = ...) -> Subscribed: ...
 
-    def subscribe(self, params: Any = None, **kwargs: Any) -> Subscribed:
+    def subscribe(self, _params: Any = None, **kwargs: Any) -> Subscribed:
         """Stream events to this connection as events.event notifications. (``events.subscribe``, reader)"""
-        return self._call(SUBSCRIBE, params, kwargs)
+        return self._call(SUBSCRIBE, _params, kwargs)
 
     @overload
     def unsubscribe(self, params: Unsubscribe | dict[str, Any], /) -> Unsubscribed: ...
 
     @overload
-    def unsubscribe(self, *, subscription: int) -> Unsubscribed: ...
+    def unsubscribe(self, *, subscription: Int64) -> Unsubscribed: ...
 
-    def unsubscribe(self, params: Any = None, **kwargs: Any) -> Unsubscribed:
+    def unsubscribe(self, _params: Any = None, **kwargs: Any) -> Unsubscribed:
         """Stop one of this connection's subscriptions. (``events.unsubscribe``, reader)"""
-        return self._call(UNSUBSCRIBE, params, kwargs)
+        return self._call(UNSUBSCRIBE, _params, kwargs)
 
 
 class IngestMethods(_Namespace):
@@ -271,9 +271,9 @@ class IngestMethods(_Namespace):
     @overload
     def batch(self, *, paths: Annotated[builtins.list[str], msgspec.Meta(min_length=1, max_length=MAX_PATHS)], batch: int | None = ...) -> BatchStatus: ...
 
-    def batch(self, params: Any = None, **kwargs: Any) -> BatchStatus:
+    def batch(self, _params: Any = None, **kwargs: Any) -> BatchStatus:
         """Hand many files over at once (a batch). (``ingest.batch``, agent)"""
-        return self._call(BATCH, params, kwargs)
+        return self._call(BATCH, _params, kwargs)
 
     @overload
     def batch_status(self, params: BatchStatusParams | dict[str, Any], /) -> BatchStatus: ...
@@ -281,9 +281,9 @@ class IngestMethods(_Namespace):
     @overload
     def batch_status(self, *, batch: int, failures: Annotated[int, msgspec.Meta(ge=0, le=10000)] = ...) -> BatchStatus: ...
 
-    def batch_status(self, params: Any = None, **kwargs: Any) -> BatchStatus:
+    def batch_status(self, _params: Any = None, **kwargs: Any) -> BatchStatus:
         """How far a batch of files is: done, proposed, applied, failed. (``ingest.batch_status``, agent)"""
-        return self._call(BATCH_STATUS, params, kwargs)
+        return self._call(BATCH_STATUS, _params, kwargs)
 
     @overload
     def file(self, params: IngestFile | dict[str, Any], /) -> IngestRecord: ...
@@ -291,9 +291,9 @@ class IngestMethods(_Namespace):
     @overload
     def file(self, *, path: str, wait: bool = ...) -> IngestRecord: ...
 
-    def file(self, params: Any = None, **kwargs: Any) -> IngestRecord:
+    def file(self, _params: Any = None, **kwargs: Any) -> IngestRecord:
         """Hand a file over to be ingested. (``ingest.file``, agent)"""
-        return self._call(FILE, params, kwargs)
+        return self._call(FILE, _params, kwargs)
 
     @overload
     def retry(self, params: RetryParams | dict[str, Any], /) -> Retried: ...
@@ -301,9 +301,9 @@ class IngestMethods(_Namespace):
     @overload
     def retry(self, *, path: str | None = ..., all_failed: bool = ...) -> Retried: ...
 
-    def retry(self, params: Any = None, **kwargs: Any) -> Retried:
+    def retry(self, _params: Any = None, **kwargs: Any) -> Retried:
         """Try failed files again now. (``ingest.retry``, operator)"""
-        return self._call(RETRY, params, kwargs)
+        return self._call(RETRY, _params, kwargs)
 
     @overload
     def status(self, params: IngestStatusParams | dict[str, Any], /) -> IngestStatus: ...
@@ -311,9 +311,9 @@ class IngestMethods(_Namespace):
     @overload
     def status(self, *, path: str | None = ..., limit: Annotated[int, msgspec.Meta(ge=1, le=500)] = ...) -> IngestStatus: ...
 
-    def status(self, params: Any = None, **kwargs: Any) -> IngestStatus:
+    def status(self, _params: Any = None, **kwargs: Any) -> IngestStatus:
         """The ingest journal: counts by state, failures, one file's history. (``ingest.status``, reader)"""
-        return self._call(ingest_STATUS, params, kwargs)
+        return self._call(ingest_STATUS, _params, kwargs)
 
 
 class ProposalsMethods(_Namespace):
@@ -323,11 +323,11 @@ class ProposalsMethods(_Namespace):
     def approve(self, params: Approve | dict[str, Any], /) -> Proposal: ...
 
     @overload
-    def approve(self, *, id: int, fields: dict[str, Any] | None = ..., table: str | None = ..., note: str | None = ...) -> Proposal: ...
+    def approve(self, *, id: Id, fields: dict[str, Any] | None = ..., table: str | None = ..., note: str | None = ...) -> Proposal: ...
 
-    def approve(self, params: Any = None, **kwargs: Any) -> Proposal:
+    def approve(self, _params: Any = None, **kwargs: Any) -> Proposal:
         """Approve a proposal (optionally with corrections) and apply it. (``proposals.approve``, operator)"""
-        return self._call(APPROVE, params, kwargs)
+        return self._call(APPROVE, _params, kwargs)
 
     @overload
     def audit(self, params: ListAudit | dict[str, Any], /) -> AuditPage: ...
@@ -335,9 +335,9 @@ class ProposalsMethods(_Namespace):
     @overload
     def audit(self, *, proposal_id: int | None = ..., table: str | None = ..., actor: str | None = ..., action: str | None = ..., order: Literal['asc', 'desc'] = ..., limit: PageSize = ..., cursor: str | None = ...) -> AuditPage: ...
 
-    def audit(self, params: Any = None, **kwargs: Any) -> AuditPage:
+    def audit(self, _params: Any = None, **kwargs: Any) -> AuditPage:
         """The audit trail: every decision, newest first; filter by proposal, table, actor, action. (``proposals.audit``, reader)"""
-        return self._call(AUDIT, params, kwargs)
+        return self._call(AUDIT, _params, kwargs)
 
     @overload
     def create(self, params: CreateProposal | dict[str, Any], /) -> Proposal: ...
@@ -345,19 +345,19 @@ class ProposalsMethods(_Namespace):
     @overload
     def create(self, *, table: str, fields: dict[str, Any], confidence: Confidence, reasoning: str = ..., source: str | None = ...) -> Proposal: ...
 
-    def create(self, params: Any = None, **kwargs: Any) -> Proposal:
+    def create(self, _params: Any = None, **kwargs: Any) -> Proposal:
         """Propose a new row; the policy may auto-approve it. (``proposals.create``, agent)"""
-        return self._call(CREATE, params, kwargs)
+        return self._call(CREATE, _params, kwargs)
 
     @overload
     def get(self, params: ProposalRef | dict[str, Any], /) -> Proposal: ...
 
     @overload
-    def get(self, *, id: int) -> Proposal: ...
+    def get(self, *, id: Id) -> Proposal: ...
 
-    def get(self, params: Any = None, **kwargs: Any) -> Proposal:
+    def get(self, _params: Any = None, **kwargs: Any) -> Proposal:
         """One proposal by id. (``proposals.get``, reader)"""
-        return self._call(proposals_GET, params, kwargs)
+        return self._call(proposals_GET, _params, kwargs)
 
     @overload
     def history(self, params: ListHistory | dict[str, Any], /) -> ProposalPage: ...
@@ -365,9 +365,9 @@ class ProposalsMethods(_Namespace):
     @overload
     def history(self, *, table: str | None = ..., kind: str | None = ..., source: str | None = ..., status: Literal['approved', 'applied', 'rejected', 'failed', 'superseded'] | None = ..., decided_by: str | None = ..., limit: PageSize = ..., cursor: str | None = ..., count: bool = ...) -> ProposalPage: ...
 
-    def history(self, params: Any = None, **kwargs: Any) -> ProposalPage:
+    def history(self, _params: Any = None, **kwargs: Any) -> ProposalPage:
         """Decided proposals, most recent first. (``proposals.history``, reader)"""
-        return self._call(HISTORY, params, kwargs)
+        return self._call(HISTORY, _params, kwargs)
 
     @overload
     def pending(self, params: ListPending | dict[str, Any], /) -> ProposalPage: ...
@@ -375,9 +375,9 @@ class ProposalsMethods(_Namespace):
     @overload
     def pending(self, *, table: str | None = ..., kind: str | None = ..., source: str | None = ..., min_confidence: float | None = ..., max_confidence: float | None = ..., flagged: bool | None = ..., limit: PageSize = ..., cursor: str | None = ..., count: bool = ...) -> ProposalPage: ...
 
-    def pending(self, params: Any = None, **kwargs: Any) -> ProposalPage:
+    def pending(self, _params: Any = None, **kwargs: Any) -> ProposalPage:
         """Pending proposals, oldest first: filter by table, kind, source, confidence; paged. (``proposals.pending``, reader)"""
-        return self._call(PENDING, params, kwargs)
+        return self._call(PENDING, _params, kwargs)
 
     def policy(self, params: NoParams | dict[str, Any] | None = None, /) -> PolicyInfo:
         """The governance policy in force. (``proposals.policy``, reader)"""
@@ -387,21 +387,21 @@ class ProposalsMethods(_Namespace):
     def reject(self, params: Reject | dict[str, Any], /) -> Proposal: ...
 
     @overload
-    def reject(self, *, id: int, reason: Annotated[str, msgspec.Meta(min_length=1)]) -> Proposal: ...
+    def reject(self, *, id: Id, reason: Annotated[str, msgspec.Meta(min_length=1)]) -> Proposal: ...
 
-    def reject(self, params: Any = None, **kwargs: Any) -> Proposal:
+    def reject(self, _params: Any = None, **kwargs: Any) -> Proposal:
         """Reject a proposal; a reason is required. (``proposals.reject``, operator)"""
-        return self._call(REJECT, params, kwargs)
+        return self._call(REJECT, _params, kwargs)
 
     @overload
     def revert(self, params: Revert | dict[str, Any], /) -> Proposal: ...
 
     @overload
-    def revert(self, *, id: int, reason: str = ...) -> Proposal: ...
+    def revert(self, *, id: Id, reason: str = ...) -> Proposal: ...
 
-    def revert(self, params: Any = None, **kwargs: Any) -> Proposal:
+    def revert(self, _params: Any = None, **kwargs: Any) -> Proposal:
         """Propose undoing an applied proposal (decided like any other). (``proposals.revert``, operator)"""
-        return self._call(REVERT, params, kwargs)
+        return self._call(REVERT, _params, kwargs)
 
     @overload
     def schema_tweak(self, params: SchemaTweak | dict[str, Any], /) -> Proposal: ...
@@ -409,9 +409,9 @@ class ProposalsMethods(_Namespace):
     @overload
     def schema_tweak(self, *, action: Literal['create_table', 'add_column', 'alter_column', 'drop_column'], table: str, field: FieldDef | None = ..., column: str | None = ..., fields: builtins.list[FieldDef] = ..., description: str = ..., db_table: str | None = ..., hints: dict[str, Any] | None = ..., allow_data_loss: bool = ..., reasoning: str = ...) -> Proposal: ...
 
-    def schema_tweak(self, params: Any = None, **kwargs: Any) -> Proposal:
+    def schema_tweak(self, _params: Any = None, **kwargs: Any) -> Proposal:
         """Propose a schema change; the proposal shows its DDL and the rows it touches. (``proposals.schema_tweak``, operator)"""
-        return self._call(SCHEMA_TWEAK, params, kwargs)
+        return self._call(SCHEMA_TWEAK, _params, kwargs)
 
 
 class QueryMethods(_Namespace):
@@ -423,9 +423,9 @@ class QueryMethods(_Namespace):
     @overload
     def related(self, *, table: str, id: int, limit: Annotated[int, msgspec.Meta(ge=1, le=1000)] = ...) -> builtins.list[RelatedRow]: ...
 
-    def related(self, params: Any = None, **kwargs: Any) -> builtins.list[RelatedRow]:
+    def related(self, _params: Any = None, **kwargs: Any) -> builtins.list[RelatedRow]:
         """Rows of any table that share a file, hash, agent, work order, component or playbook with a row. (``query.related``, reader)"""
-        return self._call(RELATED, params, kwargs)
+        return self._call(RELATED, _params, kwargs)
 
     @overload
     def run(self, params: RunSaved | dict[str, Any], /) -> SqlResult: ...
@@ -433,9 +433,9 @@ class QueryMethods(_Namespace):
     @overload
     def run(self, *, name: str, args: dict[str, Any] = ..., max_rows: Annotated[int, msgspec.Meta(ge=1, le=10000)] = ..., max_bytes: Annotated[int, msgspec.Meta(ge=1024, le=64 * 1024 * 1024)] = ...) -> SqlResult: ...
 
-    def run(self, params: Any = None, **kwargs: Any) -> SqlResult:
+    def run(self, _params: Any = None, **kwargs: Any) -> SqlResult:
         """Run a saved query by name. (``query.run``, reader)"""
-        return self._call(RUN, params, kwargs)
+        return self._call(RUN, _params, kwargs)
 
     def saved(self, params: NoParams | dict[str, Any] | None = None, /) -> builtins.list[SavedQuery]:
         """The saved queries of the configuration. (``query.saved``, reader)"""
@@ -447,9 +447,9 @@ class QueryMethods(_Namespace):
     @overload
     def search(self, *, text: Annotated[str, msgspec.Meta(min_length=1)], tables: builtins.list[str] | None = ..., limit: Annotated[int, msgspec.Meta(ge=1, le=500)] = ..., since: datetime | None = ..., until: datetime | None = ...) -> builtins.list[Hit]: ...
 
-    def search(self, params: Any = None, **kwargs: Any) -> builtins.list[Hit]:
+    def search(self, _params: Any = None, **kwargs: Any) -> builtins.list[Hit]:
         """Find text in every memory table. (``query.search``, reader)"""
-        return self._call(SEARCH, params, kwargs)
+        return self._call(SEARCH, _params, kwargs)
 
     @overload
     def sql(self, params: Sql | dict[str, Any], /) -> SqlResult: ...
@@ -457,9 +457,9 @@ class QueryMethods(_Namespace):
     @overload
     def sql(self, *, sql: Annotated[str, msgspec.Meta(min_length=1)], params: builtins.list[Any] = ..., max_rows: Annotated[int, msgspec.Meta(ge=1, le=10000)] = ..., max_bytes: Annotated[int, msgspec.Meta(ge=1024, le=64 * 1024 * 1024)] = ...) -> SqlResult: ...
 
-    def sql(self, params: Any = None, **kwargs: Any) -> SqlResult:
+    def sql(self, _params: Any = None, **kwargs: Any) -> SqlResult:
         """Run one read-only SQL statement. (``query.sql``, operator)"""
-        return self._call(SQL, params, kwargs)
+        return self._call(SQL, _params, kwargs)
 
 
 class RowsMethods(_Namespace):
@@ -469,11 +469,11 @@ class RowsMethods(_Namespace):
     def delete(self, params: DeleteRow | dict[str, Any], /) -> Proposal: ...
 
     @overload
-    def delete(self, *, table: str, id: int, version: int | None = ..., reasoning: str = ...) -> Proposal: ...
+    def delete(self, *, table: str, id: rows_Id, version: rows_Int64 | None = ..., reasoning: str = ...) -> Proposal: ...
 
-    def delete(self, params: Any = None, **kwargs: Any) -> Proposal:
+    def delete(self, _params: Any = None, **kwargs: Any) -> Proposal:
         """Propose deleting a row (a proposal). (``rows.delete``, agent)"""
-        return self._call(DELETE, params, kwargs)
+        return self._call(DELETE, _params, kwargs)
 
     @overload
     def export(self, params: ExportRows | dict[str, Any], /) -> Export: ...
@@ -481,19 +481,19 @@ class RowsMethods(_Namespace):
     @overload
     def export(self, *, table: str, format: Literal['csv', 'json', 'jsonl'] = ..., filters: dict[str, Any] = ..., search: str | None = ..., sort: str = ..., descending: bool = ..., limit: Annotated[int, msgspec.Meta(ge=1)] | None = ..., stream: bool = ...) -> Export: ...
 
-    def export(self, params: Any = None, **kwargs: Any) -> Export:
+    def export(self, _params: Any = None, **kwargs: Any) -> Export:
         """A table's rows as CSV, JSON or JSON Lines. (``rows.export``, reader)"""
-        return self._call(EXPORT, params, kwargs)
+        return self._call(EXPORT, _params, kwargs)
 
     @overload
     def get(self, params: GetRow | dict[str, Any], /) -> dict[str, Any]: ...
 
     @overload
-    def get(self, *, table: str, id: int) -> dict[str, Any]: ...
+    def get(self, *, table: str, id: rows_Id) -> dict[str, Any]: ...
 
-    def get(self, params: Any = None, **kwargs: Any) -> dict[str, Any]:
+    def get(self, _params: Any = None, **kwargs: Any) -> dict[str, Any]:
         """One row by id. (``rows.get``, reader)"""
-        return self._call(rows_GET, params, kwargs)
+        return self._call(rows_GET, _params, kwargs)
 
     @overload
     def list(self, params: ListRows | dict[str, Any], /) -> RowPage: ...
@@ -501,19 +501,19 @@ class RowsMethods(_Namespace):
     @overload
     def list(self, *, table: str, filters: dict[str, Any] = ..., search: str | None = ..., sort: str = ..., descending: bool = ..., limit: Annotated[int, msgspec.Meta(ge=1, le=1000)] = ..., cursor: str | None = ..., count: bool = ...) -> RowPage: ...
 
-    def list(self, params: Any = None, **kwargs: Any) -> RowPage:
+    def list(self, _params: Any = None, **kwargs: Any) -> RowPage:
         """A page of a table's rows: filter, search, sort. (``rows.list``, reader)"""
-        return self._call(rows_LIST, params, kwargs)
+        return self._call(rows_LIST, _params, kwargs)
 
     @overload
     def update(self, params: UpdateRow | dict[str, Any], /) -> Proposal: ...
 
     @overload
-    def update(self, *, table: str, id: int, fields: dict[str, Any], version: int, reasoning: str = ...) -> Proposal: ...
+    def update(self, *, table: str, id: rows_Id, fields: dict[str, Any], version: rows_Int64, reasoning: str = ...) -> Proposal: ...
 
-    def update(self, params: Any = None, **kwargs: Any) -> Proposal:
+    def update(self, _params: Any = None, **kwargs: Any) -> Proposal:
         """Propose a change to a row (a proposal; the policy may let an operator's own edit apply). (``rows.update``, agent)"""
-        return self._call(UPDATE, params, kwargs)
+        return self._call(UPDATE, _params, kwargs)
 
 
 class SelfHealingMethods(_Namespace):
@@ -525,9 +525,9 @@ class SelfHealingMethods(_Namespace):
     @overload
     def log(self, *, playbook_name: PlaybookName, success: bool = ..., trigger_conditions: dict[str, Any] | builtins.list[Any] | str | None = ..., trigger_event: str | None = ..., actions: builtins.list[Any] = ..., target_components: builtins.list[str] = ..., duration_ms: DurationMs | None = ..., risk_level: RiskLevel = ..., error: str | None = ..., rolled_back: bool = ..., approved_by: str | None = ..., attempt: Annotated[int, msgspec.Meta(ge=1, le=2 ** 31 - 1)] | None = ..., health_before: dict[str, Any] | None = ..., health_after: dict[str, Any] | None = ..., executed_at: datetime | None = ..., execution_result: ExecutionResult | None = ...) -> PlaybookRun: ...
 
-    def log(self, params: Any = None, **kwargs: Any) -> PlaybookRun:
+    def log(self, _params: Any = None, **kwargs: Any) -> PlaybookRun:
         """Record a playbook run: triggers, actions, targets, outcome, duration, risk. (``self_healing.log``, agent)"""
-        return self._call(LOG, params, kwargs)
+        return self._call(LOG, _params, kwargs)
 
     @overload
     def log_playbook_execution(self, params: LogPlaybookRun | dict[str, Any], /) -> PlaybookRun: ...
@@ -535,49 +535,49 @@ class SelfHealingMethods(_Namespace):
     @overload
     def log_playbook_execution(self, *, playbook_name: PlaybookName, success: bool = ..., trigger_conditions: dict[str, Any] | builtins.list[Any] | str | None = ..., trigger_event: str | None = ..., actions: builtins.list[Any] = ..., target_components: builtins.list[str] = ..., duration_ms: DurationMs | None = ..., risk_level: RiskLevel = ..., error: str | None = ..., rolled_back: bool = ..., approved_by: str | None = ..., attempt: Annotated[int, msgspec.Meta(ge=1, le=2 ** 31 - 1)] | None = ..., health_before: dict[str, Any] | None = ..., health_after: dict[str, Any] | None = ..., executed_at: datetime | None = ..., execution_result: ExecutionResult | None = ...) -> PlaybookRun: ...
 
-    def log_playbook_execution(self, params: Any = None, **kwargs: Any) -> PlaybookRun:
+    def log_playbook_execution(self, _params: Any = None, **kwargs: Any) -> PlaybookRun:
         """Record a playbook run: triggers, actions, targets, outcome, duration, risk. (``self_healing.log``, agent)"""
-        return self._call(LOG, params, kwargs)
+        return self._call(LOG, _params, kwargs)
 
     @overload
     def stats(self, params: PlaybookRef | dict[str, Any], /) -> PlaybookStats: ...
 
     @overload
-    def stats(self, *, playbook_name: PlaybookName, window_s: Annotated[float, msgspec.Meta(gt=0)] | None = ...) -> PlaybookStats: ...
+    def stats(self, *, playbook_name: PlaybookName, window_s: self_healing_WindowSeconds | None = ...) -> PlaybookStats: ...
 
-    def stats(self, params: Any = None, **kwargs: Any) -> PlaybookStats:
+    def stats(self, _params: Any = None, **kwargs: Any) -> PlaybookStats:
         """One playbook: runs, success rate, mean and p95 duration, last run, trust. (``self_healing.stats``, reader)"""
-        return self._call(self_healing_STATS, params, kwargs)
+        return self._call(self_healing_STATS, _params, kwargs)
 
     @overload
     def get_playbook_stats(self, params: PlaybookRef | dict[str, Any], /) -> PlaybookStats: ...
 
     @overload
-    def get_playbook_stats(self, *, playbook_name: PlaybookName, window_s: Annotated[float, msgspec.Meta(gt=0)] | None = ...) -> PlaybookStats: ...
+    def get_playbook_stats(self, *, playbook_name: PlaybookName, window_s: self_healing_WindowSeconds | None = ...) -> PlaybookStats: ...
 
-    def get_playbook_stats(self, params: Any = None, **kwargs: Any) -> PlaybookStats:
+    def get_playbook_stats(self, _params: Any = None, **kwargs: Any) -> PlaybookStats:
         """One playbook: runs, success rate, mean and p95 duration, last run, trust. (``self_healing.stats``, reader)"""
-        return self._call(self_healing_STATS, params, kwargs)
+        return self._call(self_healing_STATS, _params, kwargs)
 
     @overload
     def top_playbooks(self, params: TopPlaybooks | dict[str, Any], /) -> builtins.list[PlaybookStats]: ...
 
     @overload
-    def top_playbooks(self, *, by: Literal['runs', 'success_rate', 'trust'] = ..., window_s: Annotated[float, msgspec.Meta(gt=0)] | None = ..., limit: Annotated[int, msgspec.Meta(ge=1, le=1000)] = ..., min_runs: Annotated[int, msgspec.Meta(ge=1)] = ...) -> builtins.list[PlaybookStats]: ...
+    def top_playbooks(self, *, by: Literal['runs', 'success_rate', 'trust'] = ..., window_s: self_healing_WindowSeconds | None = ..., limit: Annotated[int, msgspec.Meta(ge=1, le=1000)] = ..., min_runs: Annotated[int, msgspec.Meta(ge=1, le=2 ** 31 - 1)] = ...) -> builtins.list[PlaybookStats]: ...
 
-    def top_playbooks(self, params: Any = None, **kwargs: Any) -> builtins.list[PlaybookStats]:
+    def top_playbooks(self, _params: Any = None, **kwargs: Any) -> builtins.list[PlaybookStats]:
         """Playbooks ranked by runs, success rate or trust, within a window. (``self_healing.top_playbooks``, reader)"""
-        return self._call(TOP_PLAYBOOKS, params, kwargs)
+        return self._call(TOP_PLAYBOOKS, _params, kwargs)
 
     @overload
     def get_top_playbooks(self, params: TopPlaybooks | dict[str, Any], /) -> builtins.list[PlaybookStats]: ...
 
     @overload
-    def get_top_playbooks(self, *, by: Literal['runs', 'success_rate', 'trust'] = ..., window_s: Annotated[float, msgspec.Meta(gt=0)] | None = ..., limit: Annotated[int, msgspec.Meta(ge=1, le=1000)] = ..., min_runs: Annotated[int, msgspec.Meta(ge=1)] = ...) -> builtins.list[PlaybookStats]: ...
+    def get_top_playbooks(self, *, by: Literal['runs', 'success_rate', 'trust'] = ..., window_s: self_healing_WindowSeconds | None = ..., limit: Annotated[int, msgspec.Meta(ge=1, le=1000)] = ..., min_runs: Annotated[int, msgspec.Meta(ge=1, le=2 ** 31 - 1)] = ...) -> builtins.list[PlaybookStats]: ...
 
-    def get_top_playbooks(self, params: Any = None, **kwargs: Any) -> builtins.list[PlaybookStats]:
+    def get_top_playbooks(self, _params: Any = None, **kwargs: Any) -> builtins.list[PlaybookStats]:
         """Playbooks ranked by runs, success rate or trust, within a window. (``self_healing.top_playbooks``, reader)"""
-        return self._call(TOP_PLAYBOOKS, params, kwargs)
+        return self._call(TOP_PLAYBOOKS, _params, kwargs)
 
 
 class SubAgentsMethods(_Namespace):
@@ -589,9 +589,9 @@ class SubAgentsMethods(_Namespace):
     @overload
     def active(self, *, agent_type: AgentType | None = ..., status: builtins.list[Literal['idle', 'active', 'busy', 'error']] = ..., limit: Annotated[int, msgspec.Meta(ge=1, le=10000)] = ...) -> builtins.list[Agent]: ...
 
-    def active(self, params: Any = None, **kwargs: Any) -> builtins.list[Agent]:
+    def active(self, _params: Any = None, **kwargs: Any) -> builtins.list[Agent]:
         """Agents that are online now. (``sub_agents.active``, reader)"""
-        return self._call(ACTIVE, params, kwargs)
+        return self._call(ACTIVE, _params, kwargs)
 
     @overload
     def get_active_agents(self, params: ActiveAgents | dict[str, Any], /) -> builtins.list[Agent]: ...
@@ -599,9 +599,9 @@ class SubAgentsMethods(_Namespace):
     @overload
     def get_active_agents(self, *, agent_type: AgentType | None = ..., status: builtins.list[Literal['idle', 'active', 'busy', 'error']] = ..., limit: Annotated[int, msgspec.Meta(ge=1, le=10000)] = ...) -> builtins.list[Agent]: ...
 
-    def get_active_agents(self, params: Any = None, **kwargs: Any) -> builtins.list[Agent]:
+    def get_active_agents(self, _params: Any = None, **kwargs: Any) -> builtins.list[Agent]:
         """Agents that are online now. (``sub_agents.active``, reader)"""
-        return self._call(ACTIVE, params, kwargs)
+        return self._call(ACTIVE, _params, kwargs)
 
     def fleet_stats(self, params: NoParams | dict[str, Any] | None = None, /) -> FleetStats:
         """The fleet: counts by status and type, mean trust, tasks in the last hour, late heartbeats. (``sub_agents.fleet_stats``, reader)"""
@@ -617,9 +617,9 @@ class SubAgentsMethods(_Namespace):
     @overload
     def heartbeat(self, *, agent_id: AgentId, status: AgentStatus | UnsetType = ..., current_task: str | None | UnsetType = ...) -> Beat: ...
 
-    def heartbeat(self, params: Any = None, **kwargs: Any) -> Beat:
+    def heartbeat(self, _params: Any = None, **kwargs: Any) -> Beat:
         """An agent's sign of life; brings an offline agent back. (``sub_agents.heartbeat``, agent)"""
-        return self._call(HEARTBEAT, params, kwargs)
+        return self._call(HEARTBEAT, _params, kwargs)
 
     @overload
     def send_heartbeat(self, params: Heartbeat | dict[str, Any], /) -> Beat: ...
@@ -627,9 +627,9 @@ class SubAgentsMethods(_Namespace):
     @overload
     def send_heartbeat(self, *, agent_id: AgentId, status: AgentStatus | UnsetType = ..., current_task: str | None | UnsetType = ...) -> Beat: ...
 
-    def send_heartbeat(self, params: Any = None, **kwargs: Any) -> Beat:
+    def send_heartbeat(self, _params: Any = None, **kwargs: Any) -> Beat:
         """An agent's sign of life; brings an offline agent back. (``sub_agents.heartbeat``, agent)"""
-        return self._call(HEARTBEAT, params, kwargs)
+        return self._call(HEARTBEAT, _params, kwargs)
 
     @overload
     def register(self, params: RegisterAgent | dict[str, Any], /) -> Agent: ...
@@ -637,9 +637,9 @@ class SubAgentsMethods(_Namespace):
     @overload
     def register(self, *, agent_id: AgentId, agent_name: Annotated[str, msgspec.Meta(min_length=1)], agent_type: AgentType, mission: str | None | UnsetType = ..., capabilities: builtins.list[str] | UnsetType = ..., parent_agent: str | None | UnsetType = ..., model: str | None | UnsetType = ..., heartbeat_interval_s: Annotated[float, msgspec.Meta(gt=0, le=86400)] | None | UnsetType = ...) -> Agent: ...
 
-    def register(self, params: Any = None, **kwargs: Any) -> Agent:
+    def register(self, _params: Any = None, **kwargs: Any) -> Agent:
         """Register an agent (or update it: same agent_id, never a duplicate). (``sub_agents.register``, agent)"""
-        return self._call(REGISTER, params, kwargs)
+        return self._call(REGISTER, _params, kwargs)
 
     @overload
     def register_agent(self, params: RegisterAgent | dict[str, Any], /) -> Agent: ...
@@ -647,9 +647,9 @@ class SubAgentsMethods(_Namespace):
     @overload
     def register_agent(self, *, agent_id: AgentId, agent_name: Annotated[str, msgspec.Meta(min_length=1)], agent_type: AgentType, mission: str | None | UnsetType = ..., capabilities: builtins.list[str] | UnsetType = ..., parent_agent: str | None | UnsetType = ..., model: str | None | UnsetType = ..., heartbeat_interval_s: Annotated[float, msgspec.Meta(gt=0, le=86400)] | None | UnsetType = ...) -> Agent: ...
 
-    def register_agent(self, params: Any = None, **kwargs: Any) -> Agent:
+    def register_agent(self, _params: Any = None, **kwargs: Any) -> Agent:
         """Register an agent (or update it: same agent_id, never a duplicate). (``sub_agents.register``, agent)"""
-        return self._call(REGISTER, params, kwargs)
+        return self._call(REGISTER, _params, kwargs)
 
     @overload
     def retire(self, params: RetireAgent | dict[str, Any], /) -> Agent: ...
@@ -657,9 +657,9 @@ class SubAgentsMethods(_Namespace):
     @overload
     def retire(self, *, agent_id: AgentId, reason: str | None = ...) -> Agent: ...
 
-    def retire(self, params: Any = None, **kwargs: Any) -> Agent:
+    def retire(self, _params: Any = None, **kwargs: Any) -> Agent:
         """Take an agent out of the fleet for good, keeping its history. (``sub_agents.retire``, operator)"""
-        return self._call(RETIRE, params, kwargs)
+        return self._call(RETIRE, _params, kwargs)
 
     @overload
     def retire_agent(self, params: RetireAgent | dict[str, Any], /) -> Agent: ...
@@ -667,9 +667,9 @@ class SubAgentsMethods(_Namespace):
     @overload
     def retire_agent(self, *, agent_id: AgentId, reason: str | None = ...) -> Agent: ...
 
-    def retire_agent(self, params: Any = None, **kwargs: Any) -> Agent:
+    def retire_agent(self, _params: Any = None, **kwargs: Any) -> Agent:
         """Take an agent out of the fleet for good, keeping its history. (``sub_agents.retire``, operator)"""
-        return self._call(RETIRE, params, kwargs)
+        return self._call(RETIRE, _params, kwargs)
 
     @overload
     def stats(self, params: AgentRef | dict[str, Any], /) -> AgentStats: ...
@@ -677,9 +677,9 @@ class SubAgentsMethods(_Namespace):
     @overload
     def stats(self, *, agent_id: AgentId) -> AgentStats: ...
 
-    def stats(self, params: Any = None, **kwargs: Any) -> AgentStats:
+    def stats(self, _params: Any = None, **kwargs: Any) -> AgentStats:
         """One agent: counts, success rate, trust, heartbeat. (``sub_agents.stats``, reader)"""
-        return self._call(sub_agents_STATS, params, kwargs)
+        return self._call(sub_agents_STATS, _params, kwargs)
 
     @overload
     def get_agent_stats(self, params: AgentRef | dict[str, Any], /) -> AgentStats: ...
@@ -687,9 +687,9 @@ class SubAgentsMethods(_Namespace):
     @overload
     def get_agent_stats(self, *, agent_id: AgentId) -> AgentStats: ...
 
-    def get_agent_stats(self, params: Any = None, **kwargs: Any) -> AgentStats:
+    def get_agent_stats(self, _params: Any = None, **kwargs: Any) -> AgentStats:
         """One agent: counts, success rate, trust, heartbeat. (``sub_agents.stats``, reader)"""
-        return self._call(sub_agents_STATS, params, kwargs)
+        return self._call(sub_agents_STATS, _params, kwargs)
 
     @overload
     def status(self, params: SetAgentStatus | dict[str, Any], /) -> Agent: ...
@@ -697,9 +697,9 @@ class SubAgentsMethods(_Namespace):
     @overload
     def status(self, *, agent_id: AgentId, status: AgentStatus, current_task: str | None | UnsetType = ...) -> Agent: ...
 
-    def status(self, params: Any = None, **kwargs: Any) -> Agent:
+    def status(self, _params: Any = None, **kwargs: Any) -> Agent:
         """Report an agent's status and current task. (``sub_agents.status``, agent)"""
-        return self._call(sub_agents_STATUS, params, kwargs)
+        return self._call(sub_agents_STATUS, _params, kwargs)
 
     @overload
     def update_status(self, params: SetAgentStatus | dict[str, Any], /) -> Agent: ...
@@ -707,9 +707,9 @@ class SubAgentsMethods(_Namespace):
     @overload
     def update_status(self, *, agent_id: AgentId, status: AgentStatus, current_task: str | None | UnsetType = ...) -> Agent: ...
 
-    def update_status(self, params: Any = None, **kwargs: Any) -> Agent:
+    def update_status(self, _params: Any = None, **kwargs: Any) -> Agent:
         """Report an agent's status and current task. (``sub_agents.status``, agent)"""
-        return self._call(sub_agents_STATUS, params, kwargs)
+        return self._call(sub_agents_STATUS, _params, kwargs)
 
     @overload
     def update_agent_status(self, params: SetAgentStatus | dict[str, Any], /) -> Agent: ...
@@ -717,9 +717,9 @@ class SubAgentsMethods(_Namespace):
     @overload
     def update_agent_status(self, *, agent_id: AgentId, status: AgentStatus, current_task: str | None | UnsetType = ...) -> Agent: ...
 
-    def update_agent_status(self, params: Any = None, **kwargs: Any) -> Agent:
+    def update_agent_status(self, _params: Any = None, **kwargs: Any) -> Agent:
         """Report an agent's status and current task. (``sub_agents.status``, agent)"""
-        return self._call(sub_agents_STATUS, params, kwargs)
+        return self._call(sub_agents_STATUS, _params, kwargs)
 
     @overload
     def task_completion(self, params: TaskCompletion | dict[str, Any], /) -> Agent: ...
@@ -727,9 +727,9 @@ class SubAgentsMethods(_Namespace):
     @overload
     def task_completion(self, *, agent_id: AgentId, success: bool, task: str | None = ..., duration_ms: Annotated[float, msgspec.Meta(ge=0)] | None = ..., error: str | None = ...) -> Agent: ...
 
-    def task_completion(self, params: Any = None, **kwargs: Any) -> Agent:
+    def task_completion(self, _params: Any = None, **kwargs: Any) -> Agent:
         """Report a finished task; trust = 0.7 x success rate + 0.3 x previous trust. (``sub_agents.task_completion``, agent)"""
-        return self._call(TASK_COMPLETION, params, kwargs)
+        return self._call(TASK_COMPLETION, _params, kwargs)
 
     @overload
     def log_task_completion(self, params: TaskCompletion | dict[str, Any], /) -> Agent: ...
@@ -737,9 +737,9 @@ class SubAgentsMethods(_Namespace):
     @overload
     def log_task_completion(self, *, agent_id: AgentId, success: bool, task: str | None = ..., duration_ms: Annotated[float, msgspec.Meta(ge=0)] | None = ..., error: str | None = ...) -> Agent: ...
 
-    def log_task_completion(self, params: Any = None, **kwargs: Any) -> Agent:
+    def log_task_completion(self, _params: Any = None, **kwargs: Any) -> Agent:
         """Report a finished task; trust = 0.7 x success rate + 0.3 x previous trust. (``sub_agents.task_completion``, agent)"""
-        return self._call(TASK_COMPLETION, params, kwargs)
+        return self._call(TASK_COMPLETION, _params, kwargs)
 
     @overload
     def task_completed(self, params: TaskCompletion | dict[str, Any], /) -> Agent: ...
@@ -747,9 +747,9 @@ class SubAgentsMethods(_Namespace):
     @overload
     def task_completed(self, *, agent_id: AgentId, success: bool, task: str | None = ..., duration_ms: Annotated[float, msgspec.Meta(ge=0)] | None = ..., error: str | None = ...) -> Agent: ...
 
-    def task_completed(self, params: Any = None, **kwargs: Any) -> Agent:
+    def task_completed(self, _params: Any = None, **kwargs: Any) -> Agent:
         """Report a finished task; trust = 0.7 x success rate + 0.3 x previous trust. (``sub_agents.task_completion``, agent)"""
-        return self._call(TASK_COMPLETION, params, kwargs)
+        return self._call(TASK_COMPLETION, _params, kwargs)
 
 
 class SystemMethods(_Namespace):
@@ -761,9 +761,9 @@ class SystemMethods(_Namespace):
     @overload
     def backup(self, *, path: str) -> Backup: ...
 
-    def backup(self, params: Any = None, **kwargs: Any) -> Backup:
+    def backup(self, _params: Any = None, **kwargs: Any) -> Backup:
         """Back up the database into a new file while the daemon runs (clarity restore puts it back). (``system.backup``, operator)"""
-        return self._call(BACKUP, params, kwargs)
+        return self._call(BACKUP, _params, kwargs)
 
     @overload
     def describe(self, params: DescribeMethods | dict[str, Any], /) -> builtins.list[MethodDoc]: ...
@@ -771,9 +771,9 @@ class SystemMethods(_Namespace):
     @overload
     def describe(self, *, method: str | None = ...) -> builtins.list[MethodDoc]: ...
 
-    def describe(self, params: Any = None, **kwargs: Any) -> builtins.list[MethodDoc]:
+    def describe(self, _params: Any = None, **kwargs: Any) -> builtins.list[MethodDoc]:
         """Every method's params, result and help. (``system.describe``, reader)"""
-        return self._call(DESCRIBE, params, kwargs)
+        return self._call(DESCRIBE, _params, kwargs)
 
     def health(self, params: NoParams | dict[str, Any] | None = None, /) -> Health:
         """Is the daemon up and its database reachable. (``system.health``, reader)"""
@@ -797,9 +797,9 @@ class TablesMethods(_Namespace):
     @overload
     def describe(self, *, table: str) -> TableDescription: ...
 
-    def describe(self, params: Any = None, **kwargs: Any) -> TableDescription:
+    def describe(self, _params: Any = None, **kwargs: Any) -> TableDescription:
         """One table's fields and hints. (``tables.describe``, reader)"""
-        return self._call(tables_DESCRIBE, params, kwargs)
+        return self._call(tables_DESCRIBE, _params, kwargs)
 
     def list(self, params: NoParams | dict[str, Any] | None = None, /) -> builtins.list[TableSummary]:
         """All memory tables with row counts. (``tables.list``, reader)"""
@@ -815,9 +815,9 @@ class AsyncAlertsMethods(_AsyncNamespace):
     @overload
     async def deliveries(self, *, rule: str | None = ..., status: Literal['delivered', 'retrying', 'failed', 'dropped'] | None = ..., limit: Annotated[int, msgspec.Meta(ge=1, le=1000)] = ...) -> builtins.list[Delivery]: ...
 
-    async def deliveries(self, params: Any = None, **kwargs: Any) -> builtins.list[Delivery]:
+    async def deliveries(self, _params: Any = None, **kwargs: Any) -> builtins.list[Delivery]:
         """Recent alert deliveries (webhooks, commands), newest first. (``alerts.deliveries``, reader)"""
-        return await self._call(DELIVERIES, params, kwargs)
+        return await self._call(DELIVERIES, _params, kwargs)
 
     async def rules(self, params: NoParams | dict[str, Any] | None = None, /) -> Rules:
         """The alert rules in force and their counts. (``alerts.rules``, reader)"""
@@ -833,9 +833,9 @@ class AsyncCodingAgentMethods(_AsyncNamespace):
     @overload
     async def code_changes(self, *, work_order_id: WorkOrderId, files: builtins.list[str] = ..., lines_added: Count = ..., lines_removed: Count = ..., affected_files: builtins.list[str] | None = ...) -> WorkOrder: ...
 
-    async def code_changes(self, params: Any = None, **kwargs: Any) -> WorkOrder:
+    async def code_changes(self, _params: Any = None, **kwargs: Any) -> WorkOrder:
         """Report files and lines changed for a work order. (``coding_agent.code_changes``, agent)"""
-        return await self._call(CODE_CHANGES, params, kwargs)
+        return await self._call(CODE_CHANGES, _params, kwargs)
 
     @overload
     async def log_code_changes(self, params: CodeChanges | dict[str, Any], /) -> WorkOrder: ...
@@ -843,9 +843,9 @@ class AsyncCodingAgentMethods(_AsyncNamespace):
     @overload
     async def log_code_changes(self, *, work_order_id: WorkOrderId, files: builtins.list[str] = ..., lines_added: Count = ..., lines_removed: Count = ..., affected_files: builtins.list[str] | None = ...) -> WorkOrder: ...
 
-    async def log_code_changes(self, params: Any = None, **kwargs: Any) -> WorkOrder:
+    async def log_code_changes(self, _params: Any = None, **kwargs: Any) -> WorkOrder:
         """Report files and lines changed for a work order. (``coding_agent.code_changes``, agent)"""
-        return await self._call(CODE_CHANGES, params, kwargs)
+        return await self._call(CODE_CHANGES, _params, kwargs)
 
     @overload
     async def deployed(self, params: Deployed | dict[str, Any], /) -> WorkOrder: ...
@@ -853,9 +853,9 @@ class AsyncCodingAgentMethods(_AsyncNamespace):
     @overload
     async def deployed(self, *, work_order_id: WorkOrderId, impact: str | None = ...) -> WorkOrder: ...
 
-    async def deployed(self, params: Any = None, **kwargs: Any) -> WorkOrder:
+    async def deployed(self, _params: Any = None, **kwargs: Any) -> WorkOrder:
         """Mark a work order in review as deployed, with its impact. (``coding_agent.deployed``, agent)"""
-        return await self._call(DEPLOYED, params, kwargs)
+        return await self._call(DEPLOYED, _params, kwargs)
 
     @overload
     async def mark_deployed(self, params: Deployed | dict[str, Any], /) -> WorkOrder: ...
@@ -863,9 +863,9 @@ class AsyncCodingAgentMethods(_AsyncNamespace):
     @overload
     async def mark_deployed(self, *, work_order_id: WorkOrderId, impact: str | None = ...) -> WorkOrder: ...
 
-    async def mark_deployed(self, params: Any = None, **kwargs: Any) -> WorkOrder:
+    async def mark_deployed(self, _params: Any = None, **kwargs: Any) -> WorkOrder:
         """Mark a work order in review as deployed, with its impact. (``coding_agent.deployed``, agent)"""
-        return await self._call(DEPLOYED, params, kwargs)
+        return await self._call(DEPLOYED, _params, kwargs)
 
     @overload
     async def log_deployment(self, params: Deployed | dict[str, Any], /) -> WorkOrder: ...
@@ -873,9 +873,9 @@ class AsyncCodingAgentMethods(_AsyncNamespace):
     @overload
     async def log_deployment(self, *, work_order_id: WorkOrderId, impact: str | None = ...) -> WorkOrder: ...
 
-    async def log_deployment(self, params: Any = None, **kwargs: Any) -> WorkOrder:
+    async def log_deployment(self, _params: Any = None, **kwargs: Any) -> WorkOrder:
         """Mark a work order in review as deployed, with its impact. (``coding_agent.deployed``, agent)"""
-        return await self._call(DEPLOYED, params, kwargs)
+        return await self._call(DEPLOYED, _params, kwargs)
 
     @overload
     async def get(self, params: WorkOrderRef | dict[str, Any], /) -> WorkOrder: ...
@@ -883,9 +883,9 @@ class AsyncCodingAgentMethods(_AsyncNamespace):
     @overload
     async def get(self, *, work_order_id: WorkOrderId) -> WorkOrder: ...
 
-    async def get(self, params: Any = None, **kwargs: Any) -> WorkOrder:
+    async def get(self, _params: Any = None, **kwargs: Any) -> WorkOrder:
         """One work order. (``coding_agent.get``, reader)"""
-        return await self._call(GET, params, kwargs)
+        return await self._call(GET, _params, kwargs)
 
     @overload
     async def get_work_order(self, params: WorkOrderRef | dict[str, Any], /) -> WorkOrder: ...
@@ -893,29 +893,29 @@ class AsyncCodingAgentMethods(_AsyncNamespace):
     @overload
     async def get_work_order(self, *, work_order_id: WorkOrderId) -> WorkOrder: ...
 
-    async def get_work_order(self, params: Any = None, **kwargs: Any) -> WorkOrder:
+    async def get_work_order(self, _params: Any = None, **kwargs: Any) -> WorkOrder:
         """One work order. (``coding_agent.get``, reader)"""
-        return await self._call(GET, params, kwargs)
+        return await self._call(GET, _params, kwargs)
 
     @overload
     async def stats(self, params: CodingStatsQuery | dict[str, Any], /) -> CodingStats: ...
 
     @overload
-    async def stats(self, *, assigned_agent: str | None = ..., window_s: Annotated[float, msgspec.Meta(gt=0)] | None = ...) -> CodingStats: ...
+    async def stats(self, *, assigned_agent: str | None = ..., window_s: WindowSeconds | None = ...) -> CodingStats: ...
 
-    async def stats(self, params: Any = None, **kwargs: Any) -> CodingStats:
+    async def stats(self, _params: Any = None, **kwargs: Any) -> CodingStats:
         """Work orders by state, lead and cycle times, test pass rates. (``coding_agent.stats``, reader)"""
-        return await self._call(STATS, params, kwargs)
+        return await self._call(STATS, _params, kwargs)
 
     @overload
     async def get_stats(self, params: CodingStatsQuery | dict[str, Any], /) -> CodingStats: ...
 
     @overload
-    async def get_stats(self, *, assigned_agent: str | None = ..., window_s: Annotated[float, msgspec.Meta(gt=0)] | None = ...) -> CodingStats: ...
+    async def get_stats(self, *, assigned_agent: str | None = ..., window_s: WindowSeconds | None = ...) -> CodingStats: ...
 
-    async def get_stats(self, params: Any = None, **kwargs: Any) -> CodingStats:
+    async def get_stats(self, _params: Any = None, **kwargs: Any) -> CodingStats:
         """Work orders by state, lead and cycle times, test pass rates. (``coding_agent.stats``, reader)"""
-        return await self._call(STATS, params, kwargs)
+        return await self._call(STATS, _params, kwargs)
 
     @overload
     async def status(self, params: MoveWorkOrder | dict[str, Any], /) -> WorkOrder: ...
@@ -923,9 +923,9 @@ class AsyncCodingAgentMethods(_AsyncNamespace):
     @overload
     async def status(self, *, work_order_id: WorkOrderId, state: WorkOrderState, reason: str | None = ...) -> WorkOrder: ...
 
-    async def status(self, params: Any = None, **kwargs: Any) -> WorkOrder:
+    async def status(self, _params: Any = None, **kwargs: Any) -> WorkOrder:
         """Move a work order along pending -> in_progress -> review -> deployed (or failed/cancelled). (``coding_agent.status``, agent)"""
-        return await self._call(STATUS, params, kwargs)
+        return await self._call(STATUS, _params, kwargs)
 
     @overload
     async def update_status(self, params: MoveWorkOrder | dict[str, Any], /) -> WorkOrder: ...
@@ -933,9 +933,9 @@ class AsyncCodingAgentMethods(_AsyncNamespace):
     @overload
     async def update_status(self, *, work_order_id: WorkOrderId, state: WorkOrderState, reason: str | None = ...) -> WorkOrder: ...
 
-    async def update_status(self, params: Any = None, **kwargs: Any) -> WorkOrder:
+    async def update_status(self, _params: Any = None, **kwargs: Any) -> WorkOrder:
         """Move a work order along pending -> in_progress -> review -> deployed (or failed/cancelled). (``coding_agent.status``, agent)"""
-        return await self._call(STATUS, params, kwargs)
+        return await self._call(STATUS, _params, kwargs)
 
     @overload
     async def update_work_order_status(self, params: MoveWorkOrder | dict[str, Any], /) -> WorkOrder: ...
@@ -943,9 +943,9 @@ class AsyncCodingAgentMethods(_AsyncNamespace):
     @overload
     async def update_work_order_status(self, *, work_order_id: WorkOrderId, state: WorkOrderState, reason: str | None = ...) -> WorkOrder: ...
 
-    async def update_work_order_status(self, params: Any = None, **kwargs: Any) -> WorkOrder:
+    async def update_work_order_status(self, _params: Any = None, **kwargs: Any) -> WorkOrder:
         """Move a work order along pending -> in_progress -> review -> deployed (or failed/cancelled). (``coding_agent.status``, agent)"""
-        return await self._call(STATUS, params, kwargs)
+        return await self._call(STATUS, _params, kwargs)
 
     @overload
     async def test_results(self, params: TestResults | dict[str, Any], /) -> WorkOrder: ...
@@ -953,9 +953,9 @@ class AsyncCodingAgentMethods(_AsyncNamespace):
     @overload
     async def test_results(self, *, work_order_id: WorkOrderId, total: Count = ..., passed: Count = ..., failed: Count = ..., test_results: TestCounts | None = ...) -> WorkOrder: ...
 
-    async def test_results(self, params: Any = None, **kwargs: Any) -> WorkOrder:
+    async def test_results(self, _params: Any = None, **kwargs: Any) -> WorkOrder:
         """Report a test run; its pass rate sets the work order's trust. (``coding_agent.test_results``, agent)"""
-        return await self._call(TEST_RESULTS, params, kwargs)
+        return await self._call(TEST_RESULTS, _params, kwargs)
 
     @overload
     async def log_test_results(self, params: TestResults | dict[str, Any], /) -> WorkOrder: ...
@@ -963,9 +963,9 @@ class AsyncCodingAgentMethods(_AsyncNamespace):
     @overload
     async def log_test_results(self, *, work_order_id: WorkOrderId, total: Count = ..., passed: Count = ..., failed: Count = ..., test_results: TestCounts | None = ...) -> WorkOrder: ...
 
-    async def log_test_results(self, params: Any = None, **kwargs: Any) -> WorkOrder:
+    async def log_test_results(self, _params: Any = None, **kwargs: Any) -> WorkOrder:
         """Report a test run; its pass rate sets the work order's trust. (``coding_agent.test_results``, agent)"""
-        return await self._call(TEST_RESULTS, params, kwargs)
+        return await self._call(TEST_RESULTS, _params, kwargs)
 
     @overload
     async def work_order(self, params: CreateWorkOrder | dict[str, Any], /) -> WorkOrder: ...
@@ -973,9 +973,9 @@ class AsyncCodingAgentMethods(_AsyncNamespace):
     @overload
     async def work_order(self, *, title: Annotated[str, msgspec.Meta(min_length=1)], work_order_id: WorkOrderId | None = ..., description: str | None = ..., task_type: Literal['feature', 'bug_fix', 'refactor', 'test', 'docs', 'chore'] = ..., priority: Literal['low', 'medium', 'high', 'urgent'] = ..., assigned_agent: str | None = ...) -> WorkOrder: ...
 
-    async def work_order(self, params: Any = None, **kwargs: Any) -> WorkOrder:
+    async def work_order(self, _params: Any = None, **kwargs: Any) -> WorkOrder:
         """Create a work order (state pending). (``coding_agent.work_order``, agent)"""
-        return await self._call(WORK_ORDER, params, kwargs)
+        return await self._call(WORK_ORDER, _params, kwargs)
 
     @overload
     async def create_work_order(self, params: CreateWorkOrder | dict[str, Any], /) -> WorkOrder: ...
@@ -983,9 +983,9 @@ class AsyncCodingAgentMethods(_AsyncNamespace):
     @overload
     async def create_work_order(self, *, title: Annotated[str, msgspec.Meta(min_length=1)], work_order_id: WorkOrderId | None = ..., description: str | None = ..., task_type: Literal['feature', 'bug_fix', 'refactor', 'test', 'docs', 'chore'] = ..., priority: Literal['low', 'medium', 'high', 'urgent'] = ..., assigned_agent: str | None = ...) -> WorkOrder: ...
 
-    async def create_work_order(self, params: Any = None, **kwargs: Any) -> WorkOrder:
+    async def create_work_order(self, _params: Any = None, **kwargs: Any) -> WorkOrder:
         """Create a work order (state pending). (``coding_agent.work_order``, agent)"""
-        return await self._call(WORK_ORDER, params, kwargs)
+        return await self._call(WORK_ORDER, _params, kwargs)
 
 
 class AsyncEventsMethods(_AsyncNamespace):
@@ -997,9 +997,9 @@ class AsyncEventsMethods(_AsyncNamespace):
     @overload
     async def list(self, *, type: Prefix | builtins.list[Prefix] | None = ..., subject: Prefix | None = ..., since: datetime | None = ..., order: Literal['desc', 'asc'] = ..., cursor: EventId | None = ..., limit: Annotated[int, msgspec.Meta(ge=1, le=1000)] = ...) -> EventPage: ...
 
-    async def list(self, params: Any = None, **kwargs: Any) -> EventPage:
+    async def list(self, _params: Any = None, **kwargs: Any) -> EventPage:
         """A page of events, filtered by type and subject. (``events.list``, reader)"""
-        return await self._call(LIST, params, kwargs)
+        return await self._call(LIST, _params, kwargs)
 
     @overload
     async def subscribe(self, params: Subscribe | dict[str, Any], /) -> Subscribed: ...
@@ -1007,19 +1007,19 @@ class AsyncEventsMethods(_AsyncNamespace):
     @overload
     async def subscribe(self, *, type: Prefix | builtins.list[Prefix] | None = ..., subject: Prefix | None = ..., after_id: EventId | None = ...) -> Subscribed: ...
 
-    async def subscribe(self, params: Any = None, **kwargs: Any) -> Subscribed:
+    async def subscribe(self, _params: Any = None, **kwargs: Any) -> Subscribed:
         """Stream events to this connection as events.event notifications. (``events.subscribe``, reader)"""
-        return await self._call(SUBSCRIBE, params, kwargs)
+        return await self._call(SUBSCRIBE, _params, kwargs)
 
     @overload
     async def unsubscribe(self, params: Unsubscribe | dict[str, Any], /) -> Unsubscribed: ...
 
     @overload
-    async def unsubscribe(self, *, subscription: int) -> Unsubscribed: ...
+    async def unsubscribe(self, *, subscription: Int64) -> Unsubscribed: ...
 
-    async def unsubscribe(self, params: Any = None, **kwargs: Any) -> Unsubscribed:
+    async def unsubscribe(self, _params: Any = None, **kwargs: Any) -> Unsubscribed:
         """Stop one of this connection's subscriptions. (``events.unsubscribe``, reader)"""
-        return await self._call(UNSUBSCRIBE, params, kwargs)
+        return await self._call(UNSUBSCRIBE, _params, kwargs)
 
 
 class AsyncIngestMethods(_AsyncNamespace):
@@ -1031,9 +1031,9 @@ class AsyncIngestMethods(_AsyncNamespace):
     @overload
     async def batch(self, *, paths: Annotated[builtins.list[str], msgspec.Meta(min_length=1, max_length=MAX_PATHS)], batch: int | None = ...) -> BatchStatus: ...
 
-    async def batch(self, params: Any = None, **kwargs: Any) -> BatchStatus:
+    async def batch(self, _params: Any = None, **kwargs: Any) -> BatchStatus:
         """Hand many files over at once (a batch). (``ingest.batch``, agent)"""
-        return await self._call(BATCH, params, kwargs)
+        return await self._call(BATCH, _params, kwargs)
 
     @overload
     async def batch_status(self, params: BatchStatusParams | dict[str, Any], /) -> BatchStatus: ...
@@ -1041,9 +1041,9 @@ class AsyncIngestMethods(_AsyncNamespace):
     @overload
     async def batch_status(self, *, batch: int, failures: Annotated[int, msgspec.Meta(ge=0, le=10000)] = ...) -> BatchStatus: ...
 
-    async def batch_status(self, params: Any = None, **kwargs: Any) -> BatchStatus:
+    async def batch_status(self, _params: Any = None, **kwargs: Any) -> BatchStatus:
         """How far a batch of files is: done, proposed, applied, failed. (``ingest.batch_status``, agent)"""
-        return await self._call(BATCH_STATUS, params, kwargs)
+        return await self._call(BATCH_STATUS, _params, kwargs)
 
     @overload
     async def file(self, params: IngestFile | dict[str, Any], /) -> IngestRecord: ...
@@ -1051,9 +1051,9 @@ class AsyncIngestMethods(_AsyncNamespace):
     @overload
     async def file(self, *, path: str, wait: bool = ...) -> IngestRecord: ...
 
-    async def file(self, params: Any = None, **kwargs: Any) -> IngestRecord:
+    async def file(self, _params: Any = None, **kwargs: Any) -> IngestRecord:
         """Hand a file over to be ingested. (``ingest.file``, agent)"""
-        return await self._call(FILE, params, kwargs)
+        return await self._call(FILE, _params, kwargs)
 
     @overload
     async def retry(self, params: RetryParams | dict[str, Any], /) -> Retried: ...
@@ -1061,9 +1061,9 @@ class AsyncIngestMethods(_AsyncNamespace):
     @overload
     async def retry(self, *, path: str | None = ..., all_failed: bool = ...) -> Retried: ...
 
-    async def retry(self, params: Any = None, **kwargs: Any) -> Retried:
+    async def retry(self, _params: Any = None, **kwargs: Any) -> Retried:
         """Try failed files again now. (``ingest.retry``, operator)"""
-        return await self._call(RETRY, params, kwargs)
+        return await self._call(RETRY, _params, kwargs)
 
     @overload
     async def status(self, params: IngestStatusParams | dict[str, Any], /) -> IngestStatus: ...
@@ -1071,9 +1071,9 @@ class AsyncIngestMethods(_AsyncNamespace):
     @overload
     async def status(self, *, path: str | None = ..., limit: Annotated[int, msgspec.Meta(ge=1, le=500)] = ...) -> IngestStatus: ...
 
-    async def status(self, params: Any = None, **kwargs: Any) -> IngestStatus:
+    async def status(self, _params: Any = None, **kwargs: Any) -> IngestStatus:
         """The ingest journal: counts by state, failures, one file's history. (``ingest.status``, reader)"""
-        return await self._call(ingest_STATUS, params, kwargs)
+        return await self._call(ingest_STATUS, _params, kwargs)
 
 
 class AsyncProposalsMethods(_AsyncNamespace):
@@ -1083,11 +1083,11 @@ class AsyncProposalsMethods(_AsyncNamespace):
     async def approve(self, params: Approve | dict[str, Any], /) -> Proposal: ...
 
     @overload
-    async def approve(self, *, id: int, fields: dict[str, Any] | None = ..., table: str | None = ..., note: str | None = ...) -> Proposal: ...
+    async def approve(self, *, id: Id, fields: dict[str, Any] | None = ..., table: str | None = ..., note: str | None = ...) -> Proposal: ...
 
-    async def approve(self, params: Any = None, **kwargs: Any) -> Proposal:
+    async def approve(self, _params: Any = None, **kwargs: Any) -> Proposal:
         """Approve a proposal (optionally with corrections) and apply it. (``proposals.approve``, operator)"""
-        return await self._call(APPROVE, params, kwargs)
+        return await self._call(APPROVE, _params, kwargs)
 
     @overload
     async def audit(self, params: ListAudit | dict[str, Any], /) -> AuditPage: ...
@@ -1095,9 +1095,9 @@ class AsyncProposalsMethods(_AsyncNamespace):
     @overload
     async def audit(self, *, proposal_id: int | None = ..., table: str | None = ..., actor: str | None = ..., action: str | None = ..., order: Literal['asc', 'desc'] = ..., limit: PageSize = ..., cursor: str | None = ...) -> AuditPage: ...
 
-    async def audit(self, params: Any = None, **kwargs: Any) -> AuditPage:
+    async def audit(self, _params: Any = None, **kwargs: Any) -> AuditPage:
         """The audit trail: every decision, newest first; filter by proposal, table, actor, action. (``proposals.audit``, reader)"""
-        return await self._call(AUDIT, params, kwargs)
+        return await self._call(AUDIT, _params, kwargs)
 
     @overload
     async def create(self, params: CreateProposal | dict[str, Any], /) -> Proposal: ...
@@ -1105,19 +1105,19 @@ class AsyncProposalsMethods(_AsyncNamespace):
     @overload
     async def create(self, *, table: str, fields: dict[str, Any], confidence: Confidence, reasoning: str = ..., source: str | None = ...) -> Proposal: ...
 
-    async def create(self, params: Any = None, **kwargs: Any) -> Proposal:
+    async def create(self, _params: Any = None, **kwargs: Any) -> Proposal:
         """Propose a new row; the policy may auto-approve it. (``proposals.create``, agent)"""
-        return await self._call(CREATE, params, kwargs)
+        return await self._call(CREATE, _params, kwargs)
 
     @overload
     async def get(self, params: ProposalRef | dict[str, Any], /) -> Proposal: ...
 
     @overload
-    async def get(self, *, id: int) -> Proposal: ...
+    async def get(self, *, id: Id) -> Proposal: ...
 
-    async def get(self, params: Any = None, **kwargs: Any) -> Proposal:
+    async def get(self, _params: Any = None, **kwargs: Any) -> Proposal:
         """One proposal by id. (``proposals.get``, reader)"""
-        return await self._call(proposals_GET, params, kwargs)
+        return await self._call(proposals_GET, _params, kwargs)
 
     @overload
     async def history(self, params: ListHistory | dict[str, Any], /) -> ProposalPage: ...
@@ -1125,9 +1125,9 @@ class AsyncProposalsMethods(_AsyncNamespace):
     @overload
     async def history(self, *, table: str | None = ..., kind: str | None = ..., source: str | None = ..., status: Literal['approved', 'applied', 'rejected', 'failed', 'superseded'] | None = ..., decided_by: str | None = ..., limit: PageSize = ..., cursor: str | None = ..., count: bool = ...) -> ProposalPage: ...
 
-    async def history(self, params: Any = None, **kwargs: Any) -> ProposalPage:
+    async def history(self, _params: Any = None, **kwargs: Any) -> ProposalPage:
         """Decided proposals, most recent first. (``proposals.history``, reader)"""
-        return await self._call(HISTORY, params, kwargs)
+        return await self._call(HISTORY, _params, kwargs)
 
     @overload
     async def pending(self, params: ListPending | dict[str, Any], /) -> ProposalPage: ...
@@ -1135,9 +1135,9 @@ class AsyncProposalsMethods(_AsyncNamespace):
     @overload
     async def pending(self, *, table: str | None = ..., kind: str | None = ..., source: str | None = ..., min_confidence: float | None = ..., max_confidence: float | None = ..., flagged: bool | None = ..., limit: PageSize = ..., cursor: str | None = ..., count: bool = ...) -> ProposalPage: ...
 
-    async def pending(self, params: Any = None, **kwargs: Any) -> ProposalPage:
+    async def pending(self, _params: Any = None, **kwargs: Any) -> ProposalPage:
         """Pending proposals, oldest first: filter by table, kind, source, confidence; paged. (``proposals.pending``, reader)"""
-        return await self._call(PENDING, params, kwargs)
+        return await self._call(PENDING, _params, kwargs)
 
     async def policy(self, params: NoParams | dict[str, Any] | None = None, /) -> PolicyInfo:
         """The governance policy in force. (``proposals.policy``, reader)"""
@@ -1147,21 +1147,21 @@ class AsyncProposalsMethods(_AsyncNamespace):
     async def reject(self, params: Reject | dict[str, Any], /) -> Proposal: ...
 
     @overload
-    async def reject(self, *, id: int, reason: Annotated[str, msgspec.Meta(min_length=1)]) -> Proposal: ...
+    async def reject(self, *, id: Id, reason: Annotated[str, msgspec.Meta(min_length=1)]) -> Proposal: ...
 
-    async def reject(self, params: Any = None, **kwargs: Any) -> Proposal:
+    async def reject(self, _params: Any = None, **kwargs: Any) -> Proposal:
         """Reject a proposal; a reason is required. (``proposals.reject``, operator)"""
-        return await self._call(REJECT, params, kwargs)
+        return await self._call(REJECT, _params, kwargs)
 
     @overload
     async def revert(self, params: Revert | dict[str, Any], /) -> Proposal: ...
 
     @overload
-    async def revert(self, *, id: int, reason: str = ...) -> Proposal: ...
+    async def revert(self, *, id: Id, reason: str = ...) -> Proposal: ...
 
-    async def revert(self, params: Any = None, **kwargs: Any) -> Proposal:
+    async def revert(self, _params: Any = None, **kwargs: Any) -> Proposal:
         """Propose undoing an applied proposal (decided like any other). (``proposals.revert``, operator)"""
-        return await self._call(REVERT, params, kwargs)
+        return await self._call(REVERT, _params, kwargs)
 
     @overload
     async def schema_tweak(self, params: SchemaTweak | dict[str, Any], /) -> Proposal: ...
@@ -1169,9 +1169,9 @@ class AsyncProposalsMethods(_AsyncNamespace):
     @overload
     async def schema_tweak(self, *, action: Literal['create_table', 'add_column', 'alter_column', 'drop_column'], table: str, field: FieldDef | None = ..., column: str | None = ..., fields: builtins.list[FieldDef] = ..., description: str = ..., db_table: str | None = ..., hints: dict[str, Any] | None = ..., allow_data_loss: bool = ..., reasoning: str = ...) -> Proposal: ...
 
-    async def schema_tweak(self, params: Any = None, **kwargs: Any) -> Proposal:
+    async def schema_tweak(self, _params: Any = None, **kwargs: Any) -> Proposal:
         """Propose a schema change; the proposal shows its DDL and the rows it touches. (``proposals.schema_tweak``, operator)"""
-        return await self._call(SCHEMA_TWEAK, params, kwargs)
+        return await self._call(SCHEMA_TWEAK, _params, kwargs)
 
 
 class AsyncQueryMethods(_AsyncNamespace):
@@ -1183,9 +1183,9 @@ class AsyncQueryMethods(_AsyncNamespace):
     @overload
     async def related(self, *, table: str, id: int, limit: Annotated[int, msgspec.Meta(ge=1, le=1000)] = ...) -> builtins.list[RelatedRow]: ...
 
-    async def related(self, params: Any = None, **kwargs: Any) -> builtins.list[RelatedRow]:
+    async def related(self, _params: Any = None, **kwargs: Any) -> builtins.list[RelatedRow]:
         """Rows of any table that share a file, hash, agent, work order, component or playbook with a row. (``query.related``, reader)"""
-        return await self._call(RELATED, params, kwargs)
+        return await self._call(RELATED, _params, kwargs)
 
     @overload
     async def run(self, params: RunSaved | dict[str, Any], /) -> SqlResult: ...
@@ -1193,9 +1193,9 @@ class AsyncQueryMethods(_AsyncNamespace):
     @overload
     async def run(self, *, name: str, args: dict[str, Any] = ..., max_rows: Annotated[int, msgspec.Meta(ge=1, le=10000)] = ..., max_bytes: Annotated[int, msgspec.Meta(ge=1024, le=64 * 1024 * 1024)] = ...) -> SqlResult: ...
 
-    async def run(self, params: Any = None, **kwargs: Any) -> SqlResult:
+    async def run(self, _params: Any = None, **kwargs: Any) -> SqlResult:
         """Run a saved query by name. (``query.run``, reader)"""
-        return await self._call(RUN, params, kwargs)
+        return await self._call(RUN, _params, kwargs)
 
     async def saved(self, params: NoParams | dict[str, Any] | None = None, /) -> builtins.list[SavedQuery]:
         """The saved queries of the configuration. (``query.saved``, reader)"""
@@ -1207,9 +1207,9 @@ class AsyncQueryMethods(_AsyncNamespace):
     @overload
     async def search(self, *, text: Annotated[str, msgspec.Meta(min_length=1)], tables: builtins.list[str] | None = ..., limit: Annotated[int, msgspec.Meta(ge=1, le=500)] = ..., since: datetime | None = ..., until: datetime | None = ...) -> builtins.list[Hit]: ...
 
-    async def search(self, params: Any = None, **kwargs: Any) -> builtins.list[Hit]:
+    async def search(self, _params: Any = None, **kwargs: Any) -> builtins.list[Hit]:
         """Find text in every memory table. (``query.search``, reader)"""
-        return await self._call(SEARCH, params, kwargs)
+        return await self._call(SEARCH, _params, kwargs)
 
     @overload
     async def sql(self, params: Sql | dict[str, Any], /) -> SqlResult: ...
@@ -1217,9 +1217,9 @@ class AsyncQueryMethods(_AsyncNamespace):
     @overload
     async def sql(self, *, sql: Annotated[str, msgspec.Meta(min_length=1)], params: builtins.list[Any] = ..., max_rows: Annotated[int, msgspec.Meta(ge=1, le=10000)] = ..., max_bytes: Annotated[int, msgspec.Meta(ge=1024, le=64 * 1024 * 1024)] = ...) -> SqlResult: ...
 
-    async def sql(self, params: Any = None, **kwargs: Any) -> SqlResult:
+    async def sql(self, _params: Any = None, **kwargs: Any) -> SqlResult:
         """Run one read-only SQL statement. (``query.sql``, operator)"""
-        return await self._call(SQL, params, kwargs)
+        return await self._call(SQL, _params, kwargs)
 
 
 class AsyncRowsMethods(_AsyncNamespace):
@@ -1229,11 +1229,11 @@ class AsyncRowsMethods(_AsyncNamespace):
     async def delete(self, params: DeleteRow | dict[str, Any], /) -> Proposal: ...
 
     @overload
-    async def delete(self, *, table: str, id: int, version: int | None = ..., reasoning: str = ...) -> Proposal: ...
+    async def delete(self, *, table: str, id: rows_Id, version: rows_Int64 | None = ..., reasoning: str = ...) -> Proposal: ...
 
-    async def delete(self, params: Any = None, **kwargs: Any) -> Proposal:
+    async def delete(self, _params: Any = None, **kwargs: Any) -> Proposal:
         """Propose deleting a row (a proposal). (``rows.delete``, agent)"""
-        return await self._call(DELETE, params, kwargs)
+        return await self._call(DELETE, _params, kwargs)
 
     @overload
     async def export(self, params: ExportRows | dict[str, Any], /) -> Export: ...
@@ -1241,19 +1241,19 @@ class AsyncRowsMethods(_AsyncNamespace):
     @overload
     async def export(self, *, table: str, format: Literal['csv', 'json', 'jsonl'] = ..., filters: dict[str, Any] = ..., search: str | None = ..., sort: str = ..., descending: bool = ..., limit: Annotated[int, msgspec.Meta(ge=1)] | None = ..., stream: bool = ...) -> Export: ...
 
-    async def export(self, params: Any = None, **kwargs: Any) -> Export:
+    async def export(self, _params: Any = None, **kwargs: Any) -> Export:
         """A table's rows as CSV, JSON or JSON Lines. (``rows.export``, reader)"""
-        return await self._call(EXPORT, params, kwargs)
+        return await self._call(EXPORT, _params, kwargs)
 
     @overload
     async def get(self, params: GetRow | dict[str, Any], /) -> dict[str, Any]: ...
 
     @overload
-    async def get(self, *, table: str, id: int) -> dict[str, Any]: ...
+    async def get(self, *, table: str, id: rows_Id) -> dict[str, Any]: ...
 
-    async def get(self, params: Any = None, **kwargs: Any) -> dict[str, Any]:
+    async def get(self, _params: Any = None, **kwargs: Any) -> dict[str, Any]:
         """One row by id. (``rows.get``, reader)"""
-        return await self._call(rows_GET, params, kwargs)
+        return await self._call(rows_GET, _params, kwargs)
 
     @overload
     async def list(self, params: ListRows | dict[str, Any], /) -> RowPage: ...
@@ -1261,19 +1261,19 @@ class AsyncRowsMethods(_AsyncNamespace):
     @overload
     async def list(self, *, table: str, filters: dict[str, Any] = ..., search: str | None = ..., sort: str = ..., descending: bool = ..., limit: Annotated[int, msgspec.Meta(ge=1, le=1000)] = ..., cursor: str | None = ..., count: bool = ...) -> RowPage: ...
 
-    async def list(self, params: Any = None, **kwargs: Any) -> RowPage:
+    async def list(self, _params: Any = None, **kwargs: Any) -> RowPage:
         """A page of a table's rows: filter, search, sort. (``rows.list``, reader)"""
-        return await self._call(rows_LIST, params, kwargs)
+        return await self._call(rows_LIST, _params, kwargs)
 
     @overload
     async def update(self, params: UpdateRow | dict[str, Any], /) -> Proposal: ...
 
     @overload
-    async def update(self, *, table: str, id: int, fields: dict[str, Any], version: int, reasoning: str = ...) -> Proposal: ...
+    async def update(self, *, table: str, id: rows_Id, fields: dict[str, Any], version: rows_Int64, reasoning: str = ...) -> Proposal: ...
 
-    async def update(self, params: Any = None, **kwargs: Any) -> Proposal:
+    async def update(self, _params: Any = None, **kwargs: Any) -> Proposal:
         """Propose a change to a row (a proposal; the policy may let an operator's own edit apply). (``rows.update``, agent)"""
-        return await self._call(UPDATE, params, kwargs)
+        return await self._call(UPDATE, _params, kwargs)
 
 
 class AsyncSelfHealingMethods(_AsyncNamespace):
@@ -1285,9 +1285,9 @@ class AsyncSelfHealingMethods(_AsyncNamespace):
     @overload
     async def log(self, *, playbook_name: PlaybookName, success: bool = ..., trigger_conditions: dict[str, Any] | builtins.list[Any] | str | None = ..., trigger_event: str | None = ..., actions: builtins.list[Any] = ..., target_components: builtins.list[str] = ..., duration_ms: DurationMs | None = ..., risk_level: RiskLevel = ..., error: str | None = ..., rolled_back: bool = ..., approved_by: str | None = ..., attempt: Annotated[int, msgspec.Meta(ge=1, le=2 ** 31 - 1)] | None = ..., health_before: dict[str, Any] | None = ..., health_after: dict[str, Any] | None = ..., executed_at: datetime | None = ..., execution_result: ExecutionResult | None = ...) -> PlaybookRun: ...
 
-    async def log(self, params: Any = None, **kwargs: Any) -> PlaybookRun:
+    async def log(self, _params: Any = None, **kwargs: Any) -> PlaybookRun:
         """Record a playbook run: triggers, actions, targets, outcome, duration, risk. (``self_healing.log``, agent)"""
-        return await self._call(LOG, params, kwargs)
+        return await self._call(LOG, _params, kwargs)
 
     @overload
     async def log_playbook_execution(self, params: LogPlaybookRun | dict[str, Any], /) -> PlaybookRun: ...
@@ -1295,49 +1295,49 @@ class AsyncSelfHealingMethods(_AsyncNamespace):
     @overload
     async def log_playbook_execution(self, *, playbook_name: PlaybookName, success: bool = ..., trigger_conditions: dict[str, Any] | builtins.list[Any] | str | None = ..., trigger_event: str | None = ..., actions: builtins.list[Any] = ..., target_components: builtins.list[str] = ..., duration_ms: DurationMs | None = ..., risk_level: RiskLevel = ..., error: str | None = ..., rolled_back: bool = ..., approved_by: str | None = ..., attempt: Annotated[int, msgspec.Meta(ge=1, le=2 ** 31 - 1)] | None = ..., health_before: dict[str, Any] | None = ..., health_after: dict[str, Any] | None = ..., executed_at: datetime | None = ..., execution_result: ExecutionResult | None = ...) -> PlaybookRun: ...
 
-    async def log_playbook_execution(self, params: Any = None, **kwargs: Any) -> PlaybookRun:
+    async def log_playbook_execution(self, _params: Any = None, **kwargs: Any) -> PlaybookRun:
         """Record a playbook run: triggers, actions, targets, outcome, duration, risk. (``self_healing.log``, agent)"""
-        return await self._call(LOG, params, kwargs)
+        return await self._call(LOG, _params, kwargs)
 
     @overload
     async def stats(self, params: PlaybookRef | dict[str, Any], /) -> PlaybookStats: ...
 
     @overload
-    async def stats(self, *, playbook_name: PlaybookName, window_s: Annotated[float, msgspec.Meta(gt=0)] | None = ...) -> PlaybookStats: ...
+    async def stats(self, *, playbook_name: PlaybookName, window_s: self_healing_WindowSeconds | None = ...) -> PlaybookStats: ...
 
-    async def stats(self, params: Any = None, **kwargs: Any) -> PlaybookStats:
+    async def stats(self, _params: Any = None, **kwargs: Any) -> PlaybookStats:
         """One playbook: runs, success rate, mean and p95 duration, last run, trust. (``self_healing.stats``, reader)"""
-        return await self._call(self_healing_STATS, params, kwargs)
+        return await self._call(self_healing_STATS, _params, kwargs)
 
     @overload
     async def get_playbook_stats(self, params: PlaybookRef | dict[str, Any], /) -> PlaybookStats: ...
 
     @overload
-    async def get_playbook_stats(self, *, playbook_name: PlaybookName, window_s: Annotated[float, msgspec.Meta(gt=0)] | None = ...) -> PlaybookStats: ...
+    async def get_playbook_stats(self, *, playbook_name: PlaybookName, window_s: self_healing_WindowSeconds | None = ...) -> PlaybookStats: ...
 
-    async def get_playbook_stats(self, params: Any = None, **kwargs: Any) -> PlaybookStats:
+    async def get_playbook_stats(self, _params: Any = None, **kwargs: Any) -> PlaybookStats:
         """One playbook: runs, success rate, mean and p95 duration, last run, trust. (``self_healing.stats``, reader)"""
-        return await self._call(self_healing_STATS, params, kwargs)
+        return await self._call(self_healing_STATS, _params, kwargs)
 
     @overload
     async def top_playbooks(self, params: TopPlaybooks | dict[str, Any], /) -> builtins.list[PlaybookStats]: ...
 
     @overload
-    async def top_playbooks(self, *, by: Literal['runs', 'success_rate', 'trust'] = ..., window_s: Annotated[float, msgspec.Meta(gt=0)] | None = ..., limit: Annotated[int, msgspec.Meta(ge=1, le=1000)] = ..., min_runs: Annotated[int, msgspec.Meta(ge=1)] = ...) -> builtins.list[PlaybookStats]: ...
+    async def top_playbooks(self, *, by: Literal['runs', 'success_rate', 'trust'] = ..., window_s: self_healing_WindowSeconds | None = ..., limit: Annotated[int, msgspec.Meta(ge=1, le=1000)] = ..., min_runs: Annotated[int, msgspec.Meta(ge=1, le=2 ** 31 - 1)] = ...) -> builtins.list[PlaybookStats]: ...
 
-    async def top_playbooks(self, params: Any = None, **kwargs: Any) -> builtins.list[PlaybookStats]:
+    async def top_playbooks(self, _params: Any = None, **kwargs: Any) -> builtins.list[PlaybookStats]:
         """Playbooks ranked by runs, success rate or trust, within a window. (``self_healing.top_playbooks``, reader)"""
-        return await self._call(TOP_PLAYBOOKS, params, kwargs)
+        return await self._call(TOP_PLAYBOOKS, _params, kwargs)
 
     @overload
     async def get_top_playbooks(self, params: TopPlaybooks | dict[str, Any], /) -> builtins.list[PlaybookStats]: ...
 
     @overload
-    async def get_top_playbooks(self, *, by: Literal['runs', 'success_rate', 'trust'] = ..., window_s: Annotated[float, msgspec.Meta(gt=0)] | None = ..., limit: Annotated[int, msgspec.Meta(ge=1, le=1000)] = ..., min_runs: Annotated[int, msgspec.Meta(ge=1)] = ...) -> builtins.list[PlaybookStats]: ...
+    async def get_top_playbooks(self, *, by: Literal['runs', 'success_rate', 'trust'] = ..., window_s: self_healing_WindowSeconds | None = ..., limit: Annotated[int, msgspec.Meta(ge=1, le=1000)] = ..., min_runs: Annotated[int, msgspec.Meta(ge=1, le=2 ** 31 - 1)] = ...) -> builtins.list[PlaybookStats]: ...
 
-    async def get_top_playbooks(self, params: Any = None, **kwargs: Any) -> builtins.list[PlaybookStats]:
+    async def get_top_playbooks(self, _params: Any = None, **kwargs: Any) -> builtins.list[PlaybookStats]:
         """Playbooks ranked by runs, success rate or trust, within a window. (``self_healing.top_playbooks``, reader)"""
-        return await self._call(TOP_PLAYBOOKS, params, kwargs)
+        return await self._call(TOP_PLAYBOOKS, _params, kwargs)
 
 
 class AsyncSubAgentsMethods(_AsyncNamespace):
@@ -1349,9 +1349,9 @@ class AsyncSubAgentsMethods(_AsyncNamespace):
     @overload
     async def active(self, *, agent_type: AgentType | None = ..., status: builtins.list[Literal['idle', 'active', 'busy', 'error']] = ..., limit: Annotated[int, msgspec.Meta(ge=1, le=10000)] = ...) -> builtins.list[Agent]: ...
 
-    async def active(self, params: Any = None, **kwargs: Any) -> builtins.list[Agent]:
+    async def active(self, _params: Any = None, **kwargs: Any) -> builtins.list[Agent]:
         """Agents that are online now. (``sub_agents.active``, reader)"""
-        return await self._call(ACTIVE, params, kwargs)
+        return await self._call(ACTIVE, _params, kwargs)
 
     @overload
     async def get_active_agents(self, params: ActiveAgents | dict[str, Any], /) -> builtins.list[Agent]: ...
@@ -1359,9 +1359,9 @@ class AsyncSubAgentsMethods(_AsyncNamespace):
     @overload
     async def get_active_agents(self, *, agent_type: AgentType | None = ..., status: builtins.list[Literal['idle', 'active', 'busy', 'error']] = ..., limit: Annotated[int, msgspec.Meta(ge=1, le=10000)] = ...) -> builtins.list[Agent]: ...
 
-    async def get_active_agents(self, params: Any = None, **kwargs: Any) -> builtins.list[Agent]:
+    async def get_active_agents(self, _params: Any = None, **kwargs: Any) -> builtins.list[Agent]:
         """Agents that are online now. (``sub_agents.active``, reader)"""
-        return await self._call(ACTIVE, params, kwargs)
+        return await self._call(ACTIVE, _params, kwargs)
 
     async def fleet_stats(self, params: NoParams | dict[str, Any] | None = None, /) -> FleetStats:
         """The fleet: counts by status and type, mean trust, tasks in the last hour, late heartbeats. (``sub_agents.fleet_stats``, reader)"""
@@ -1377,9 +1377,9 @@ class AsyncSubAgentsMethods(_AsyncNamespace):
     @overload
     async def heartbeat(self, *, agent_id: AgentId, status: AgentStatus | UnsetType = ..., current_task: str | None | UnsetType = ...) -> Beat: ...
 
-    async def heartbeat(self, params: Any = None, **kwargs: Any) -> Beat:
+    async def heartbeat(self, _params: Any = None, **kwargs: Any) -> Beat:
         """An agent's sign of life; brings an offline agent back. (``sub_agents.heartbeat``, agent)"""
-        return await self._call(HEARTBEAT, params, kwargs)
+        return await self._call(HEARTBEAT, _params, kwargs)
 
     @overload
     async def send_heartbeat(self, params: Heartbeat | dict[str, Any], /) -> Beat: ...
@@ -1387,9 +1387,9 @@ class AsyncSubAgentsMethods(_AsyncNamespace):
     @overload
     async def send_heartbeat(self, *, agent_id: AgentId, status: AgentStatus | UnsetType = ..., current_task: str | None | UnsetType = ...) -> Beat: ...
 
-    async def send_heartbeat(self, params: Any = None, **kwargs: Any) -> Beat:
+    async def send_heartbeat(self, _params: Any = None, **kwargs: Any) -> Beat:
         """An agent's sign of life; brings an offline agent back. (``sub_agents.heartbeat``, agent)"""
-        return await self._call(HEARTBEAT, params, kwargs)
+        return await self._call(HEARTBEAT, _params, kwargs)
 
     @overload
     async def register(self, params: RegisterAgent | dict[str, Any], /) -> Agent: ...
@@ -1397,9 +1397,9 @@ class AsyncSubAgentsMethods(_AsyncNamespace):
     @overload
     async def register(self, *, agent_id: AgentId, agent_name: Annotated[str, msgspec.Meta(min_length=1)], agent_type: AgentType, mission: str | None | UnsetType = ..., capabilities: builtins.list[str] | UnsetType = ..., parent_agent: str | None | UnsetType = ..., model: str | None | UnsetType = ..., heartbeat_interval_s: Annotated[float, msgspec.Meta(gt=0, le=86400)] | None | UnsetType = ...) -> Agent: ...
 
-    async def register(self, params: Any = None, **kwargs: Any) -> Agent:
+    async def register(self, _params: Any = None, **kwargs: Any) -> Agent:
         """Register an agent (or update it: same agent_id, never a duplicate). (``sub_agents.register``, agent)"""
-        return await self._call(REGISTER, params, kwargs)
+        return await self._call(REGISTER, _params, kwargs)
 
     @overload
     async def register_agent(self, params: RegisterAgent | dict[str, Any], /) -> Agent: ...
@@ -1407,9 +1407,9 @@ class AsyncSubAgentsMethods(_AsyncNamespace):
     @overload
     async def register_agent(self, *, agent_id: AgentId, agent_name: Annotated[str, msgspec.Meta(min_length=1)], agent_type: AgentType, mission: str | None | UnsetType = ..., capabilities: builtins.list[str] | UnsetType = ..., parent_agent: str | None | UnsetType = ..., model: str | None | UnsetType = ..., heartbeat_interval_s: Annotated[float, msgspec.Meta(gt=0, le=86400)] | None | UnsetType = ...) -> Agent: ...
 
-    async def register_agent(self, params: Any = None, **kwargs: Any) -> Agent:
+    async def register_agent(self, _params: Any = None, **kwargs: Any) -> Agent:
         """Register an agent (or update it: same agent_id, never a duplicate). (``sub_agents.register``, agent)"""
-        return await self._call(REGISTER, params, kwargs)
+        return await self._call(REGISTER, _params, kwargs)
 
     @overload
     async def retire(self, params: RetireAgent | dict[str, Any], /) -> Agent: ...
@@ -1417,9 +1417,9 @@ class AsyncSubAgentsMethods(_AsyncNamespace):
     @overload
     async def retire(self, *, agent_id: AgentId, reason: str | None = ...) -> Agent: ...
 
-    async def retire(self, params: Any = None, **kwargs: Any) -> Agent:
+    async def retire(self, _params: Any = None, **kwargs: Any) -> Agent:
         """Take an agent out of the fleet for good, keeping its history. (``sub_agents.retire``, operator)"""
-        return await self._call(RETIRE, params, kwargs)
+        return await self._call(RETIRE, _params, kwargs)
 
     @overload
     async def retire_agent(self, params: RetireAgent | dict[str, Any], /) -> Agent: ...
@@ -1427,9 +1427,9 @@ class AsyncSubAgentsMethods(_AsyncNamespace):
     @overload
     async def retire_agent(self, *, agent_id: AgentId, reason: str | None = ...) -> Agent: ...
 
-    async def retire_agent(self, params: Any = None, **kwargs: Any) -> Agent:
+    async def retire_agent(self, _params: Any = None, **kwargs: Any) -> Agent:
         """Take an agent out of the fleet for good, keeping its history. (``sub_agents.retire``, operator)"""
-        return await self._call(RETIRE, params, kwargs)
+        return await self._call(RETIRE, _params, kwargs)
 
     @overload
     async def stats(self, params: AgentRef | dict[str, Any], /) -> AgentStats: ...
@@ -1437,9 +1437,9 @@ class AsyncSubAgentsMethods(_AsyncNamespace):
     @overload
     async def stats(self, *, agent_id: AgentId) -> AgentStats: ...
 
-    async def stats(self, params: Any = None, **kwargs: Any) -> AgentStats:
+    async def stats(self, _params: Any = None, **kwargs: Any) -> AgentStats:
         """One agent: counts, success rate, trust, heartbeat. (``sub_agents.stats``, reader)"""
-        return await self._call(sub_agents_STATS, params, kwargs)
+        return await self._call(sub_agents_STATS, _params, kwargs)
 
     @overload
     async def get_agent_stats(self, params: AgentRef | dict[str, Any], /) -> AgentStats: ...
@@ -1447,9 +1447,9 @@ class AsyncSubAgentsMethods(_AsyncNamespace):
     @overload
     async def get_agent_stats(self, *, agent_id: AgentId) -> AgentStats: ...
 
-    async def get_agent_stats(self, params: Any = None, **kwargs: Any) -> AgentStats:
+    async def get_agent_stats(self, _params: Any = None, **kwargs: Any) -> AgentStats:
         """One agent: counts, success rate, trust, heartbeat. (``sub_agents.stats``, reader)"""
-        return await self._call(sub_agents_STATS, params, kwargs)
+        return await self._call(sub_agents_STATS, _params, kwargs)
 
     @overload
     async def status(self, params: SetAgentStatus | dict[str, Any], /) -> Agent: ...
@@ -1457,9 +1457,9 @@ class AsyncSubAgentsMethods(_AsyncNamespace):
     @overload
     async def status(self, *, agent_id: AgentId, status: AgentStatus, current_task: str | None | UnsetType = ...) -> Agent: ...
 
-    async def status(self, params: Any = None, **kwargs: Any) -> Agent:
+    async def status(self, _params: Any = None, **kwargs: Any) -> Agent:
         """Report an agent's status and current task. (``sub_agents.status``, agent)"""
-        return await self._call(sub_agents_STATUS, params, kwargs)
+        return await self._call(sub_agents_STATUS, _params, kwargs)
 
     @overload
     async def update_status(self, params: SetAgentStatus | dict[str, Any], /) -> Agent: ...
@@ -1467,9 +1467,9 @@ class AsyncSubAgentsMethods(_AsyncNamespace):
     @overload
     async def update_status(self, *, agent_id: AgentId, status: AgentStatus, current_task: str | None | UnsetType = ...) -> Agent: ...
 
-    async def update_status(self, params: Any = None, **kwargs: Any) -> Agent:
+    async def update_status(self, _params: Any = None, **kwargs: Any) -> Agent:
         """Report an agent's status and current task. (``sub_agents.status``, agent)"""
-        return await self._call(sub_agents_STATUS, params, kwargs)
+        return await self._call(sub_agents_STATUS, _params, kwargs)
 
     @overload
     async def update_agent_status(self, params: SetAgentStatus | dict[str, Any], /) -> Agent: ...
@@ -1477,9 +1477,9 @@ class AsyncSubAgentsMethods(_AsyncNamespace):
     @overload
     async def update_agent_status(self, *, agent_id: AgentId, status: AgentStatus, current_task: str | None | UnsetType = ...) -> Agent: ...
 
-    async def update_agent_status(self, params: Any = None, **kwargs: Any) -> Agent:
+    async def update_agent_status(self, _params: Any = None, **kwargs: Any) -> Agent:
         """Report an agent's status and current task. (``sub_agents.status``, agent)"""
-        return await self._call(sub_agents_STATUS, params, kwargs)
+        return await self._call(sub_agents_STATUS, _params, kwargs)
 
     @overload
     async def task_completion(self, params: TaskCompletion | dict[str, Any], /) -> Agent: ...
@@ -1487,9 +1487,9 @@ class AsyncSubAgentsMethods(_AsyncNamespace):
     @overload
     async def task_completion(self, *, agent_id: AgentId, success: bool, task: str | None = ..., duration_ms: Annotated[float, msgspec.Meta(ge=0)] | None = ..., error: str | None = ...) -> Agent: ...
 
-    async def task_completion(self, params: Any = None, **kwargs: Any) -> Agent:
+    async def task_completion(self, _params: Any = None, **kwargs: Any) -> Agent:
         """Report a finished task; trust = 0.7 x success rate + 0.3 x previous trust. (``sub_agents.task_completion``, agent)"""
-        return await self._call(TASK_COMPLETION, params, kwargs)
+        return await self._call(TASK_COMPLETION, _params, kwargs)
 
     @overload
     async def log_task_completion(self, params: TaskCompletion | dict[str, Any], /) -> Agent: ...
@@ -1497,9 +1497,9 @@ class AsyncSubAgentsMethods(_AsyncNamespace):
     @overload
     async def log_task_completion(self, *, agent_id: AgentId, success: bool, task: str | None = ..., duration_ms: Annotated[float, msgspec.Meta(ge=0)] | None = ..., error: str | None = ...) -> Agent: ...
 
-    async def log_task_completion(self, params: Any = None, **kwargs: Any) -> Agent:
+    async def log_task_completion(self, _params: Any = None, **kwargs: Any) -> Agent:
         """Report a finished task; trust = 0.7 x success rate + 0.3 x previous trust. (``sub_agents.task_completion``, agent)"""
-        return await self._call(TASK_COMPLETION, params, kwargs)
+        return await self._call(TASK_COMPLETION, _params, kwargs)
 
     @overload
     async def task_completed(self, params: TaskCompletion | dict[str, Any], /) -> Agent: ...
@@ -1507,9 +1507,9 @@ class AsyncSubAgentsMethods(_AsyncNamespace):
     @overload
     async def task_completed(self, *, agent_id: AgentId, success: bool, task: str | None = ..., duration_ms: Annotated[float, msgspec.Meta(ge=0)] | None = ..., error: str | None = ...) -> Agent: ...
 
-    async def task_completed(self, params: Any = None, **kwargs: Any) -> Agent:
+    async def task_completed(self, _params: Any = None, **kwargs: Any) -> Agent:
         """Report a finished task; trust = 0.7 x success rate + 0.3 x previous trust. (``sub_agents.task_completion``, agent)"""
-        return await self._call(TASK_COMPLETION, params, kwargs)
+        return await self._call(TASK_COMPLETION, _params, kwargs)
 
 
 class AsyncSystemMethods(_AsyncNamespace):
@@ -1521,9 +1521,9 @@ class AsyncSystemMethods(_AsyncNamespace):
     @overload
     async def backup(self, *, path: str) -> Backup: ...
 
-    async def backup(self, params: Any = None, **kwargs: Any) -> Backup:
+    async def backup(self, _params: Any = None, **kwargs: Any) -> Backup:
         """Back up the database into a new file while the daemon runs (clarity restore puts it back). (``system.backup``, operator)"""
-        return await self._call(BACKUP, params, kwargs)
+        return await self._call(BACKUP, _params, kwargs)
 
     @overload
     async def describe(self, params: DescribeMethods | dict[str, Any], /) -> builtins.list[MethodDoc]: ...
@@ -1531,9 +1531,9 @@ class AsyncSystemMethods(_AsyncNamespace):
     @overload
     async def describe(self, *, method: str | None = ...) -> builtins.list[MethodDoc]: ...
 
-    async def describe(self, params: Any = None, **kwargs: Any) -> builtins.list[MethodDoc]:
+    async def describe(self, _params: Any = None, **kwargs: Any) -> builtins.list[MethodDoc]:
         """Every method's params, result and help. (``system.describe``, reader)"""
-        return await self._call(DESCRIBE, params, kwargs)
+        return await self._call(DESCRIBE, _params, kwargs)
 
     async def health(self, params: NoParams | dict[str, Any] | None = None, /) -> Health:
         """Is the daemon up and its database reachable. (``system.health``, reader)"""
@@ -1557,9 +1557,9 @@ class AsyncTablesMethods(_AsyncNamespace):
     @overload
     async def describe(self, *, table: str) -> TableDescription: ...
 
-    async def describe(self, params: Any = None, **kwargs: Any) -> TableDescription:
+    async def describe(self, _params: Any = None, **kwargs: Any) -> TableDescription:
         """One table's fields and hints. (``tables.describe``, reader)"""
-        return await self._call(tables_DESCRIBE, params, kwargs)
+        return await self._call(tables_DESCRIBE, _params, kwargs)
 
     async def list(self, params: NoParams | dict[str, Any] | None = None, /) -> builtins.list[TableSummary]:
         """All memory tables with row counts. (``tables.list``, reader)"""

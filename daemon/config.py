@@ -44,10 +44,17 @@ class Roles(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class Limits(msgspec.Struct, forbid_unknown_fields=True):
-    max_message_bytes: int = 1024 * 1024
-    max_connections: int = 256
-    max_inflight_per_connection: int = 64
-    message_timeout_s: float = 10.0  # a half-sent message older than this closes the connection
+    """What one caller may take of the socket (see the README's "Security model")."""
+
+    max_message_bytes: Annotated[int, msgspec.Meta(ge=1)] = 1024 * 1024
+    max_connections: Annotated[int, msgspec.Meta(ge=1)] = 256
+    # Of max_connections, these are only for operators (root, the daemon's user, roles.operators),
+    # so no crowd of other callers can keep an operator out.
+    reserved_for_operators: Annotated[int, msgspec.Meta(ge=0)] = 16
+    max_connections_per_uid: Annotated[int, msgspec.Meta(ge=1)] = 64  # operators are not counted
+    max_inflight_per_connection: Annotated[int, msgspec.Meta(ge=1)] = 64
+    # A message must be complete this long after its first byte, however slowly it trickles in.
+    message_timeout_s: Annotated[float, msgspec.Meta(gt=0)] = 10.0
     idle_timeout_s: float = 600.0  # a connection that says nothing for this long is closed
     drain_timeout_s: float = 10.0  # how long SIGTERM waits for in-flight requests
 

@@ -12,6 +12,7 @@ from . import __version__
 from .catalog import CatalogError
 from .config import ConfigError, load_config
 from .logs import setup_logging
+from .protocol.paths import UnsafeSocketPath
 from .rpc.server import SocketInUse
 from .state_dir import EX_TEMPFAIL, StateInUse, umask
 from .storage.database import DatabaseURLError
@@ -55,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     os.umask(umask(config.socket_group))  # what the daemon creates is its own (see state_dir)
     try:
         asyncio.run(Daemon(config).run())
-    except (CatalogError, DatabaseURLError, PolicyError) as e:
+    except (CatalogError, DatabaseURLError, PolicyError, UnsafeSocketPath) as e:
         log.error("%s", e)
         return 78
     except SocketInUse as e:

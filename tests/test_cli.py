@@ -45,4 +45,4 @@ def test_no_daemon_is_a_clear_error(tmp_path):
     env = {"CLARITY_SOCKET": str(tmp_path / "x.sock"), "PATH": "/usr/bin:/bin"}
     r = subprocess.run([sys.executable, "-m", "console.cli", "rpc", "system.health"], env=env, cwd=ROOT,
                        capture_output=True, text=True, timeout=60)
-    assert r.returncode == 1 and "cannot connect" in r.stderr
+    assert r.returncode == 69 and "cannot connect" in r.stderr  # EX_UNAVAILABLE, as DESIGN.md says

@@ -126,3 +126,11 @@ async def test_async_client_reconnects_after_restart(make_daemon):
     again.start()
     assert (await c.system.health()).status == "ok"
     await c.close()
+
+
+def test_a_field_named_params_is_a_keyword_like_any_other(daemon):
+    # query.sql's own "params" must not be taken for the client's params object.
+    with daemon.client() as c:
+        result = c.query.sql(sql="SELECT ? AS x", params=[7])
+        assert result.columns == ["x"] and result.rows == [[7]]
+        assert c.query.sql({"sql": "SELECT 1 AS one"}).rows == [[1]]

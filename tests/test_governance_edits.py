@@ -62,17 +62,35 @@ def test_update_delete_and_stale_versions(daemon_on):
         assert error_code(c.rows.delete, table="clarity_audit", id=1) == ErrorCode.NOT_FOUND
 
 
+def _refuse_title(database: str, title: str) -> None:
+    """Make the database itself refuse rows titled ``title`` (behind the daemon's back)."""
+    if database.startswith("sqlite"):
+        import sqlite3
+
+        with sqlite3.connect(database.removeprefix("sqlite:///")) as db:
+            db.execute(f"CREATE TRIGGER refuse BEFORE INSERT ON memory_documents WHEN NEW.title = '{title}' "
+                       "BEGIN SELECT RAISE(ABORT, 'refused'); END")
+    else:
+        import psycopg2
+
+        with psycopg2.connect(database) as db, db.cursor() as cur:
+            cur.execute(f"ALTER TABLE memory_documents ADD CONSTRAINT refuse CHECK (title <> '{title}')")
+
+
 def test_failed_apply_leaves_the_table_untouched(daemon_on):
     with daemon_on.client() as c:
         before = c.rows.list(table="documents", count=True).total
-        # Beyond a 64-bit integer: the database refuses it when applying.
-        p = c.proposals.create(table="documents", fields={"title": "Huge", "page_count": 10**19}, confidence=0.99)
+        # Values beyond 64 bits, which used to fail here, are now refused at the door (-32602).
+        assert error_code(c.proposals.create, table="documents", fields={"title": "Huge", "page_count": 10**19},
+                          confidence=0.99) == ErrorCode.INVALID_PARAMS
+        _refuse_title(daemon_on.env["CLARITY_DATABASE"], "Huge")  # the database refuses it when applying
+        p = c.proposals.create(table="documents", fields={"title": "Huge"}, confidence=0.99)
         assert p.status == "failed" and p.error and p.row_id is None
         assert c.rows.list(table="documents", count=True).total == before
         assert [a["decision"] for a in audit_rows(c, p.id)] == ["approved", "failed"]
         assert events(c, "proposal.failed", f"proposal/{p.id}")[0]["payload"]["table"] == "documents"
         # The same through a manual approval: the proposal fails, the answer says why.
-        q = c.proposals.create(table="documents", fields={"title": "Huge", "page_count": 10**19}, confidence=0.2)
+        q = c.proposals.create(table="documents", fields={"title": "Huge"}, confidence=0.2)
         done = c.proposals.approve(id=q.id)
         assert done.status == "failed" and done.error
         assert c.rows.list(table="documents", count=True).total == before

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from .envelope import WindowSeconds
 from .nesting import fold_alias, fold_nested, folded, require
 from .registry import Method, Role
 
@@ -112,7 +113,7 @@ class WorkOrderRef(msgspec.Struct, forbid_unknown_fields=True):
 
 class CodingStatsQuery(msgspec.Struct, forbid_unknown_fields=True):
     assigned_agent: str | None = None  # only this agent's work orders
-    window_s: Annotated[float, msgspec.Meta(gt=0)] | None = None  # only those created this recently
+    window_s: WindowSeconds | None = None  # only those created this recently
 
 
 class Durations(msgspec.Struct):

@@ -22,6 +22,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from .envelope import Int64
 from .registry import Method, Role
 
 EVENT_NOTIFICATION = "events.event"
@@ -69,7 +70,7 @@ class Subscribed(msgspec.Struct):
 
 
 class Unsubscribe(msgspec.Struct, forbid_unknown_fields=True):
-    subscription: int
+    subscription: Int64
 
 
 class Unsubscribed(msgspec.Struct):

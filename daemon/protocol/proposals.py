@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from .envelope import Id
 from .registry import Method, NoParams, Role
 
 Confidence = Annotated[float, msgspec.Meta(ge=0.0, le=1.0)]
@@ -86,26 +87,26 @@ class ListHistory(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class ProposalRef(msgspec.Struct, forbid_unknown_fields=True):
-    id: int
+    id: Id
 
 
 class Approve(msgspec.Struct, forbid_unknown_fields=True):
     """``fields``: corrected values (inserts and updates); ``table``: move an insert to
     another table; ``note``: why, for the audit trail."""
 
-    id: int
+    id: Id
     fields: dict[str, Any] | None = None
     table: str | None = None
     note: str | None = None
 
 
 class Reject(msgspec.Struct, forbid_unknown_fields=True):
-    id: int
+    id: Id
     reason: Annotated[str, msgspec.Meta(min_length=1)]
 
 
 class Revert(msgspec.Struct, forbid_unknown_fields=True):
-    id: int
+    id: Id
     reason: str = ""
 
 

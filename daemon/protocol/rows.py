@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from .envelope import Id, Int64
 from .proposals import Proposal
 from .registry import Method, Role
 
@@ -36,7 +37,7 @@ class RowPage(msgspec.Struct):
 
 class GetRow(msgspec.Struct, forbid_unknown_fields=True):
     table: str
-    id: int
+    id: Id
 
 
 LIST = Method("rows.list", ListRows, RowPage, Role.reader, "A page of a table's rows: filter, search, sort.")
@@ -47,16 +48,16 @@ class UpdateRow(msgspec.Struct, forbid_unknown_fields=True):
     """A change to a row, made against the ``version`` the caller read (rows.get)."""
 
     table: str
-    id: int
+    id: Id
     fields: dict[str, Any]
-    version: int
+    version: Int64
     reasoning: str = ""
 
 
 class DeleteRow(msgspec.Struct, forbid_unknown_fields=True):
     table: str
-    id: int
-    version: int | None = None  # the version the caller read; default: the row as it is now
+    id: Id
+    version: Int64 | None = None  # the version the caller read; default: the row as it is now
     reasoning: str = ""
 
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from .envelope import WindowSeconds
 from .nesting import fold_nested, folded, require
 from .registry import Method, Role
 
@@ -71,7 +72,7 @@ class PlaybookRun(msgspec.Struct):
 
 class PlaybookRef(msgspec.Struct, forbid_unknown_fields=True):
     playbook_name: PlaybookName
-    window_s: Annotated[float, msgspec.Meta(gt=0)] | None = None  # only runs executed this recently
+    window_s: WindowSeconds | None = None  # only runs executed this recently
 
 
 class PlaybookStats(msgspec.Struct):
@@ -92,9 +93,9 @@ class PlaybookStats(msgspec.Struct):
 
 class TopPlaybooks(msgspec.Struct, forbid_unknown_fields=True):
     by: Literal["runs", "success_rate", "trust"] = "runs"
-    window_s: Annotated[float, msgspec.Meta(gt=0)] | None = None
+    window_s: WindowSeconds | None = None
     limit: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 10
-    min_runs: Annotated[int, msgspec.Meta(ge=1)] = 1
+    min_runs: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)] = 1
 
 
 LOG = Method(

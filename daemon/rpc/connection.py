@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import Any
 
-from ..protocol.envelope import Notification, encoder
+from ..protocol.envelope import Notification, encode_message
 from ..protocol.system import Identity
+
+log = logging.getLogger("clarityd.rpc")
 
 
 class Connection:
-    def __init__(self, writer: asyncio.StreamWriter, identity: Identity, max_inflight: int) -> None:
+    def __init__(self, writer: asyncio.StreamWriter, identity: Identity, max_inflight: int,
+                 write_timeout: float | None = None) -> None:
         self.writer = writer
+        # A peer that reads nothing for this long while answers wait is dropped: it would
+        # otherwise hold its slot (and its calls) forever.
+        self.write_timeout = write_timeout
         self.identity = identity
         self.inflight = asyncio.Semaphore(max_inflight)
         self.tasks: set[asyncio.Task[Any]] = set()
@@ -19,6 +28,8 @@ class Connection:
         # Long-lived streams (events.subscribe) keep a connection open past the idle timeout.
         self.streams: int = 0
         self.on_close: list[Callable[[], None]] = []
+        # The uid this connection counts against in the per-uid cap (None: an operator's, not counted).
+        self.counted_uid: int | None = None
         self._write_lock = asyncio.Lock()
 
     async def send(self, data: bytes) -> None:
@@ -28,13 +39,18 @@ class Connection:
         async with self._write_lock:
             try:
                 self.writer.write(data + b"\n")
-                await self.writer.drain()
+                await asyncio.wait_for(self.writer.drain(), self.write_timeout)
             except (ConnectionError, RuntimeError):
                 self.closed = True
+            except TimeoutError:
+                log.warning("%s (uid %d) read no answers for %.0f s; closing its connection",
+                            self.identity.user, self.identity.uid, self.write_timeout)
+                self.closed = True
+                self.writer.transport.abort()  # unsent answers are dropped; the reader sees the end
 
     async def notify(self, method: str, params: Any) -> None:
         """Send a server-to-client notification (no id)."""
-        await self.send(encoder.encode(Notification(method=method, params=params)))
+        await self.send(encode_message(Notification(method=method, params=params)))
 
     def close(self) -> None:
         if not self.closed:
@@ -42,7 +58,5 @@ class Connection:
         for hook in self.on_close:
             hook()
         self.on_close.clear()
-        try:
+        with contextlib.suppress(RuntimeError):  # loop already closing
             self.writer.close()
-        except RuntimeError:  # loop already closing
-            pass

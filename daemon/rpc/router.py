@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Awaitable, Callable
 
 from ..protocol.registry import Method, Role
 from ..protocol.system import Identity
@@ -19,8 +20,8 @@ class CallContext:
     """What a handler knows of its call: who, the daemon's services, the connection."""
 
     identity: Identity
-    daemon: "Daemon"
-    connection: "Connection | None" = None
+    daemon: Daemon
+    connection: Connection | None = None
 
     @property
     def actor(self) -> str:

@@ -20,15 +20,22 @@ from msgspec import UNSET
 from ..auth import identify
 from ..errors import DaemonError, Forbidden, InvalidParams, MethodNotFound
 from ..protocol.envelope import (
+    MAX_NESTING,
     ErrorObject,
     Request,
     Response,
+    encode_message,
     encoder,
+    has_nul,
     message_decoder,
+    nesting_depth_exceeds,
+    out_of_range_integer,
     request_decoder,
 )
 from ..protocol.errors import ErrorCode
+from ..protocol.paths import UnsafeSocketPath, socket_path_problem
 from ..protocol.registry import METHODS, Method, Role
+from ..protocol.system import Identity
 from .connection import Connection
 from .router import HANDLERS, CallContext
 
@@ -50,12 +57,13 @@ class SocketInUse(Exception):
 
 
 class RpcServer:
-    def __init__(self, daemon: "Daemon") -> None:
+    def __init__(self, daemon: Daemon) -> None:
         self.daemon = daemon
         self.connections: set[Connection] = set()
         self._server: asyncio.AbstractServer | None = None
         self._serving: set[asyncio.Task[Any]] = set()
         self._readers: dict[Connection, asyncio.Task[Any]] = {}
+        self._per_uid: dict[int, int] = {}  # open connections of each non-operator uid
         self._param_decoders: dict[str, msgspec.json.Decoder[Any]] = {
             name: msgspec.json.Decoder(m.params) for name, m in METHODS.items()
         }
@@ -67,7 +75,10 @@ class RpcServer:
     # -- lifecycle --------------------------------------------------------------------
 
     async def start(self, path: str, group: str = "") -> None:
+        """Listen at ``path``; UnsafeSocketPath if another user could replace the socket there."""
+        self._check_folder(path)  # before creating anything inside a folder that is not ours
         os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+        self._check_folder(path)
         if os.path.exists(path):
             probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             try:
@@ -85,6 +96,12 @@ class RpcServer:
         os.chmod(path, 0o660)
         if group:
             os.chown(path, -1, grp.getgrnam(group).gr_gid)
+
+    @staticmethod
+    def _check_folder(path: str) -> None:
+        problem = socket_path_problem(path, {0, os.geteuid()})
+        if problem is not None:
+            raise UnsafeSocketPath(f"refusing to listen at {path}: {problem}")
 
     async def drain(self, timeout: float) -> None:
         """Stop accepting and reading; let in-flight calls finish (up to ``timeout``); close."""
@@ -110,25 +127,45 @@ class RpcServer:
 
     # -- one connection ---------------------------------------------------------------
 
+    def _refusal(self, identity: Identity) -> str | None:
+        """Why a new connection from ``identity`` is refused now, or None to let it in.
+
+        Operators may use every slot; everyone else shares those left after the operators'
+        reserve, at most ``max_connections_per_uid`` each, so one user cannot fill the table."""
+        limits = self.limits
+        if self.daemon.stopping:
+            return "shutting down"
+        if len(self.connections) >= limits.max_connections:
+            return "too many connections"
+        if identity.role == Role.operator.name:
+            return None
+        reserved = min(limits.reserved_for_operators, limits.max_connections // 2)
+        others = len(self.connections) - sum(c.identity.role == Role.operator.name for c in self.connections)
+        if others >= limits.max_connections - reserved:
+            return "too many connections (the rest are kept for operators)"
+        if self._per_uid.get(identity.uid, 0) >= limits.max_connections_per_uid:
+            return f"too many connections from uid {identity.uid}"
+        return None
+
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
         self._serving.add(task)
+        conn: Connection | None = None
         try:
-            if self.daemon.stopping or len(self.connections) >= self.limits.max_connections:
-                why = "shutting down" if self.daemon.stopping else "too many connections"
-                writer.write(encoder.encode(error_response(ErrorCode.UNAVAILABLE, f"server busy: {why}")) + b"\n")
-                await asyncio.wait_for(writer.drain(), 1.0)
-                writer.close()
-                return
             try:
                 identity = identify(writer.get_extra_info("socket"), self.daemon.config.roles)
             except OSError as e:
                 log.warning("cannot read peer credentials: %s", e)
                 writer.close()
                 return
-            conn = Connection(writer, identity, self.limits.max_inflight_per_connection)
-            self.connections.add(conn)
+            why = self._refusal(identity)
+            if why is not None:
+                writer.write(encoder.encode(error_response(ErrorCode.UNAVAILABLE, f"server busy: {why}")) + b"\n")
+                await asyncio.wait_for(writer.drain(), 1.0)
+                writer.close()
+                return
+            conn = self._open(writer, identity)
             read_task = asyncio.create_task(self._read_loop(reader, conn))
             self._readers[conn] = read_task
             try:
@@ -136,28 +173,56 @@ class RpcServer:
             except asyncio.CancelledError:
                 if not read_task.cancelled():
                     raise
+            except Exception:  # a bug in reading must cost this connection, never its slot
+                log.exception("error reading from %s (uid %d); closing", conn.identity.user, conn.identity.uid)
             finally:
                 self._readers.pop(conn, None)
             if conn.tasks:
                 await asyncio.gather(*conn.tasks, return_exceptions=True)
-            self.connections.discard(conn)
-            conn.close()
-        except (ConnectionError, asyncio.TimeoutError):
+        except (TimeoutError, ConnectionError):
             writer.close()
         finally:
+            if conn is not None:
+                self._close(conn)
             self._serving.discard(task)
+
+    def _open(self, writer: asyncio.StreamWriter, identity: Identity) -> Connection:
+        conn = Connection(writer, identity, self.limits.max_inflight_per_connection, self.limits.idle_timeout_s)
+        conn.counted_uid = None if identity.role == Role.operator.name else identity.uid
+        self.connections.add(conn)
+        if conn.counted_uid is not None:
+            self._per_uid[conn.counted_uid] = self._per_uid.get(conn.counted_uid, 0) + 1
+        return conn
+
+    def _close(self, conn: Connection) -> None:
+        """Free the connection's slot: every way out of ``_serve`` comes here."""
+        if conn in self.connections:
+            self.connections.discard(conn)
+            uid = conn.counted_uid  # as counted at open, whatever a reload made of its role since
+            if uid is not None:
+                self._per_uid[uid] -= 1
+                if not self._per_uid[uid]:
+                    del self._per_uid[uid]
+        conn.close()
 
     async def _read_loop(self, reader: asyncio.StreamReader, conn: Connection) -> None:
         limits = self.limits
+        loop = asyncio.get_running_loop()
         buffer = bytearray()
         discarding = False  # skipping the rest of an oversized message
         errors_in_a_row = 0
+        # When the message now arriving must be complete: set at its first byte, never moved by
+        # later bytes, so trickling a byte at a time does not hold a connection open.
+        deadline: float | None = None
         while not conn.closed:
             partial = bool(buffer) or discarding
-            timeout = limits.message_timeout_s if partial else (None if conn.streams else limits.idle_timeout_s)
+            if partial and deadline is not None:
+                timeout: float | None = max(0.0, deadline - loop.time())
+            else:
+                timeout = None if conn.streams else limits.idle_timeout_s
             try:
                 chunk = await asyncio.wait_for(reader.read(READ_CHUNK), timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 if partial:
                     await self._reply(conn, error_response(ErrorCode.TIMEOUT, "message not finished in time; closing"))
                     return
@@ -168,13 +233,16 @@ class RpcServer:
                 return
             if not chunk:
                 return  # EOF; in-flight calls still get their answers
+            completed = False  # did a message end in this chunk (so what follows is a new one)?
             if discarding:
                 cut = chunk.find(b"\n")
                 if cut < 0:
-                    continue
-                chunk, discarding = chunk[cut + 1 :], False
+                    chunk = b""
+                else:
+                    chunk, discarding, completed = chunk[cut + 1 :], False, True
             buffer += chunk
             while (cut := buffer.find(b"\n")) >= 0:
+                completed = True
                 line = bytes(buffer[:cut])
                 del buffer[: cut + 1]
                 if len(line) > limits.max_message_bytes:
@@ -189,6 +257,12 @@ class RpcServer:
                 buffer.clear()
                 discarding = True
                 await self._too_large(conn)
+            if not buffer and not discarding:
+                deadline = None
+            elif completed or deadline is None:
+                # Measured after handling what came before it: time spent waiting for this
+                # connection's own calls (backpressure) is not charged to the next message.
+                deadline = loop.time() + limits.message_timeout_s
 
     async def _too_large(self, conn: Connection) -> None:
         limit = self.limits.max_message_bytes
@@ -196,8 +270,15 @@ class RpcServer:
 
     async def _accept(self, conn: Connection, line: bytes) -> bool:
         """Start handling one message; False when it is not even valid JSON-RPC framing."""
+        if nesting_depth_exceeds(line, MAX_NESTING + 1):  # +1: a batch's own array
+            await self._reply(conn, error_response(
+                ErrorCode.INVALID_REQUEST, f"Invalid Request: nested deeper than {MAX_NESTING} levels"))
+            return False
         try:
             message = message_decoder.decode(line)
+        except RecursionError:  # the check above makes this unlikely; the stack is still the stack
+            await self._reply(conn, error_response(ErrorCode.INVALID_REQUEST, "Invalid Request: nested too deeply"))
+            return False
         except msgspec.ValidationError:
             # msgspec stops at the first value of the wrong type, before reading the rest: make
             # sure the line is JSON at all, or "7garbage" would be an invalid request, not a parse error.
@@ -228,17 +309,17 @@ class RpcServer:
         for raw in message:  # a batch: each element on its own
             try:
                 request = request_decoder.decode(raw)
-            except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError):
+            except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError, RecursionError):
                 responses.append(error_response(ErrorCode.INVALID_REQUEST, "Invalid Request"))
                 continue
             response = await self.call(conn, request)
             if response is not None:
                 responses.append(response)
         if responses:  # a batch of notifications gets nothing back
-            await conn.send(encoder.encode(responses))
+            await conn.send(encode_message(responses))
 
     async def _reply(self, conn: Connection, response: Response) -> None:
-        await conn.send(encoder.encode(response))
+        await conn.send(encode_message(response))
 
     # -- one call ---------------------------------------------------------------------
 
@@ -272,18 +353,35 @@ class RpcServer:
                 f"{request.method} needs the {method.role.name} role; "
                 f"{identity.user} (uid {identity.uid}) has {identity.role}"
             )
-        raw = request.params
-        if raw is UNSET:
-            body = b"{}"
-        else:
-            body = bytes(raw)  # type: ignore[arg-type]
-            if body.lstrip().startswith(b"["):
-                if msgspec.json.decode(body) != []:
-                    raise InvalidParams("Invalid params: pass params by name (a JSON object)")
-                body = b"{}"
-        params = self._param_decoders[request.method].decode(body)
+        params = self._decode_params(request)
         ctx = CallContext(identity=identity, daemon=self.daemon, connection=conn)
         return await handler(ctx, params)
+
+    def _decode_params(self, request: Request) -> Any:
+        """The request's params as its method's Struct; InvalidParams (or msgspec's
+        ValidationError, also -32602) for anything else, never an internal error."""
+        raw = request.params
+        if raw is UNSET:
+            return self._param_decoders[request.method].decode(b"{}")
+        body = bytes(raw)  # type: ignore[arg-type]
+        if body.lstrip().startswith(b"["):  # by position: only an empty list is accepted
+            if body.translate(None, b" \t\r\n") != b"[]":
+                raise InvalidParams("Invalid params: pass params by name (a JSON object)")
+            body = b"{}"
+        if (number := out_of_range_integer(body)) is not None:
+            raise InvalidParams(f"Invalid params: {number.decode()} does not fit a 64-bit integer")
+        if has_nul(body):
+            raise InvalidParams("Invalid params: a string holds a NUL character (\\u0000)")
+        try:
+            return self._param_decoders[request.method].decode(body)
+        except msgspec.ValidationError:
+            raise  # -32602 with msgspec's own words, in call()
+        except (msgspec.DecodeError, UnicodeDecodeError) as e:
+            # The envelope parsed (msgspec does not look inside Raw params), the params did not:
+            # most often a string that is not valid UTF-8.
+            raise InvalidParams(f"Invalid params: not valid JSON: {e}") from None
+        except RecursionError:
+            raise InvalidParams("Invalid params: nested too deeply") from None
 
 
 def _is_json(data: bytes) -> bool:
