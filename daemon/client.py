@@ -140,7 +140,7 @@ class Client(ClientMethods, _Base):
     def _call_method(self, method: Method[Any, Any], params: Any, kwargs: dict[str, Any]) -> Any:
         return self.call(method, params, **kwargs)
 
-    def call(self, method: Method[Any, R] | str, params: Any = None, **kwargs: Any) -> R:
+    def call(self, method: Method[Any, R] | str, params: Any = None, /, **kwargs: Any) -> R:
         """Call ``method`` (a protocol Method or its name) and return its typed result."""
         m = resolve(method) if isinstance(method, str) else method
         rid, data = self._frame(m.name, _params(m, params, kwargs))
@@ -283,7 +283,7 @@ class AsyncClient(AsyncClientMethods, _Base):
     def _call_method(self, method: Method[Any, Any], params: Any, kwargs: dict[str, Any]) -> Any:
         return self.call(method, params, **kwargs)  # a coroutine: the typed async methods await it
 
-    async def call(self, method: Method[Any, R] | str, params: Any = None, **kwargs: Any) -> R:
+    async def call(self, method: Method[Any, R] | str, params: Any = None, /, **kwargs: Any) -> R:
         """Call ``method`` (a protocol Method or its name) and return its typed result."""
         m = resolve(method) if isinstance(method, str) else method
         result: R = _result(m, await self._roundtrip(m.name, _params(m, params, kwargs)))
