@@ -33,7 +33,10 @@ def open_database(url: str) -> peewee.Database:
             raise DatabaseURLError(f"{url!r}: a SQLite URL is sqlite:///relative/path or sqlite:////absolute/path")
         if path != ":memory:":
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        return peewee.SqliteDatabase(path, pragmas=SQLITE_PRAGMAS)
+        # BEGIN IMMEDIATE: a write transaction takes the write lock first, waiting (busy_timeout)
+        # for another process's; one that began by reading cannot take it once another process
+        # has committed since (SQLite answers "locked" at once, without waiting).
+        return peewee.SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE")
     if scheme in ("postgres", "postgresql"):
         params = parse_url(url)
         # Names this daemon's connections in pg_stat_activity (an operator, or a test, can
