@@ -6,6 +6,7 @@ from typing import Annotated
 
 import msgspec
 
+from .envelope import Id
 from .registry import Method, Role
 
 MAX_PATHS = 5000  # per call; a bigger batch is several calls naming the same ``batch``
@@ -16,7 +17,7 @@ class IngestBatch(msgspec.Struct, forbid_unknown_fields=True):
     ``wait`` false). ``batch``: add them to a batch an earlier call started."""
 
     paths: Annotated[list[str], msgspec.Meta(min_length=1, max_length=MAX_PATHS)]
-    batch: int | None = None
+    batch: Id | None = None
 
 
 class BatchFailure(msgspec.Struct):
@@ -26,7 +27,7 @@ class BatchFailure(msgspec.Struct):
 
 
 class BatchStatusParams(msgspec.Struct, forbid_unknown_fields=True):
-    batch: int
+    batch: Id
     failures: Annotated[int, msgspec.Meta(ge=0, le=10_000)] = 100  # at most this many listed
 
 

@@ -148,7 +148,7 @@ class CreateProposal(msgspec.Struct, forbid_unknown_fields=True):
 class ListAudit(msgspec.Struct, forbid_unknown_fields=True):
     """Filters for the audit trail: one proposal, a target table, an actor or an action."""
 
-    proposal_id: int | None = None
+    proposal_id: Id | None = None
     table: str | None = None
     actor: str | None = None
     action: str | None = None  # auto-approve, self-approve, approve, endorse, reject, supersede, apply, migrate

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import msgspec
 
+from .envelope import Id
 from .registry import Method, NoParams, Role
 
 
@@ -70,7 +71,7 @@ class Related(msgspec.Struct, forbid_unknown_fields=True):
     source file, content hash, agent, work order, component or playbook."""
 
     table: str
-    id: int
+    id: Id
     limit: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 100  # rows in all
 
 

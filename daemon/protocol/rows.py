@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from .envelope import Id, Int64
+from .envelope import INT64_MAX, Id, Int64
 from .proposals import Proposal
 from .registry import Method, Role
 
@@ -79,7 +79,7 @@ class ExportRows(msgspec.Struct, forbid_unknown_fields=True):
     search: str | None = None
     sort: str = "id"
     descending: bool = False
-    limit: Annotated[int, msgspec.Meta(ge=1)] | None = None
+    limit: Annotated[int, msgspec.Meta(ge=1, le=INT64_MAX)] | None = None
     stream: bool = False
 
 
