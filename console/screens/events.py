@@ -29,6 +29,7 @@ def _matches(event: dict[str, Any], prefix: str) -> bool:
 
 
 class EventsScreen(ClarityScreen):
+    MODE = "events"
     TITLE = "Clarity · Events"
     EVENT_TYPES = ("",)
     BINDINGS = [

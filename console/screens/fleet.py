@@ -78,6 +78,7 @@ def ingest_summary(s: IngestStatus) -> Text:
 
 
 class FleetScreen(ClarityScreen):
+    MODE = "fleet"
     TITLE = "Clarity · Fleet"
     EVENT_TYPES = ("agent.", "work_order.", "playbook.", "ingest.")
     REFRESH_DELAY = 1.0

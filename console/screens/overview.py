@@ -16,6 +16,7 @@ from .base import ClarityScreen
 
 
 class OverviewScreen(ClarityScreen):
+    MODE = "overview"
     TITLE = "Clarity · Overview"
     EVENT_TYPES = ("proposal.", "row.", "table.")
     REFRESH_DELAY = 1.0

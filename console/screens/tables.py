@@ -29,6 +29,7 @@ MAX_COLUMNS = 8  # of a table's own fields, after id: the rest are in the row vi
 
 
 class TablesScreen(ClarityScreen):
+    MODE = "tables"
     TITLE = "Clarity · Tables"
     BINDINGS = [
         Binding("slash", "search", "Search", id="rows-search", key_display="/",

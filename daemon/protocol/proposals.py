@@ -61,7 +61,8 @@ class ProposalPage(msgspec.Struct):
 
 class ListPending(msgspec.Struct, forbid_unknown_fields=True):
     """Filters for the pending queue; ``kind`` may be "schema" for any schema change;
-    ``source`` matches a substring; ``flagged`` keeps (or leaves out) content flagged as a secret."""
+    ``source`` matches a substring; ``flagged`` keeps (or leaves out) content flagged as a secret;
+    ``created_before`` / ``created_after`` (UTC) keep proposals by age."""
 
     table: str | None = None
     kind: str | None = None
@@ -69,6 +70,8 @@ class ListPending(msgspec.Struct, forbid_unknown_fields=True):
     min_confidence: float | None = None
     max_confidence: float | None = None
     flagged: bool | None = None
+    created_before: datetime | None = None
+    created_after: datetime | None = None
     limit: PageSize = 50
     cursor: str | None = None
     count: bool = False
