@@ -1,6 +1,8 @@
 """Browse a table's rows a page at a time (keyset paging with ``rows.list``'s
-``next_cursor``: only the pages scrolled to are ever fetched), search, view a row in full,
-propose an edit (``rows.update`` against the row's version: a proposal) and export to a file."""
+``next_cursor``: only the pages scrolled to are ever fetched), search, filter by a column's
+value and sort by any column, choose the columns shown, view a row in full, propose an edit
+or a deletion (``rows.update`` / ``rows.delete`` against the row's version: proposals),
+propose a new field or table (``proposals.schema_tweak``) and export to a file."""
 
 from __future__ import annotations
 
@@ -16,16 +18,23 @@ from textual.widgets.option_list import Option
 
 from daemon.protocol.tables import TableDescription
 
+from ..dialogs.columns import ColumnsDialog
+from ..dialogs.confirm import ConfirmDialog
 from ..dialogs.edit_row import EditRowDialog, RowEdit
 from ..dialogs.export import ExportDialog, ExportRequest
-from ..dialogs.record import RowDialog
-from ..formatting import cell
-from ..messages import RowEditProposed, RowFetched, RowsExported, RowsLoaded, TablesListed
+from ..dialogs.record import RecordDialog, RowDialog
+from ..dialogs.row_filter import RowFilterDialog, RowQuery
+from ..dialogs.schema import SchemaDialog, SchemaRequest
+from ..formatting import COMMON_FIELDS, cell
+from ..messages import (RowDeleteProposed, RowEditProposed, RowFetched, RowsExported, RowsLoaded, SchemaProposed,
+                        TablesListed)
+from ..proposal_view import proposal_record
 from ..widgets.paged_table import PagedTable
 from .base import ClarityScreen
 
 PAGE_SIZE = 100
-MAX_COLUMNS = 8  # of a table's own fields, after id: the rest are in the row view
+MAX_COLUMNS = 8  # of a table's own fields, after id, as the original editor: the rest are in the row view
+NARROW = 100  # below this many columns the table list is narrower
 
 
 class TablesScreen(ClarityScreen):
@@ -36,9 +45,15 @@ class TablesScreen(ClarityScreen):
                 tooltip="Search every text column of this table"),
         Binding("v", "view", "View", id="row-view", key_display="v/⏎", tooltip="The selected row in full"),
         Binding("e", "edit", "Edit", id="row-edit", tooltip="Propose a change to the selected row"),
+        Binding("d", "delete", "Delete", id="row-delete", tooltip="Propose deleting the selected row (asks first)"),
+        Binding("f", "filter", "Filter", id="rows-filter",
+                tooltip="Only rows whose column has a value; sort by any column"),
+        Binding("c", "columns", "Columns", id="rows-columns", tooltip="Choose the columns shown"),
+        Binding("n", "schema", "New field", id="schema-propose",
+                tooltip="Propose a new field in this table, or a new table (with the DDL preview)"),
         Binding("x", "export", "Export", id="rows-export", tooltip="Write every row that matches the search to a file"),
-        Binding("o", "order", "Order", id="rows-order", tooltip="Oldest or newest first"),
-        Binding("r", "refresh", "Refresh", id="rows-refresh", tooltip="Ask the daemon again"),
+        Binding("o", "order", "Order", id="rows-order", show=False, tooltip="Reverse the order (oldest or newest first)"),
+        Binding("r", "refresh", "Refresh", id="rows-refresh", show=False, tooltip="Ask the daemon again"),
         Binding("escape", "leave_search", "Rows", id="rows-focus", show=False, tooltip="Back to the rows"),
     ]
 
@@ -52,7 +67,10 @@ class TablesScreen(ClarityScreen):
         self.next_cursor: str | None = None
         self.total: int | None = None
         self.wanted: str | None = None  # a table asked for before the catalog arrived
-        self.columns: list[str] = []  # the columns shown, chosen from the first page
+        self.columns: list[str] = []  # the columns shown
+        self.chosen_columns: dict[str, list[str]] = {}  # per table, once the operator chose
+        self.row_query = RowQuery()
+        """The column filter and the sort of the table shown."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -66,6 +84,9 @@ class TablesScreen(ClarityScreen):
 
     def on_mount(self) -> None:
         self.list_tables()
+
+    def on_resize(self) -> None:
+        self.query_one("#table-list", OptionList).styles.width = 30 if self.size.width < NARROW else 36
 
     # -- the catalog ---------------------------------------------------------------------
 
@@ -108,6 +129,7 @@ class TablesScreen(ClarityScreen):
             self.search = ""
             self.query_one("#search", Input).value = ""
             self.description = None
+            self.row_query = RowQuery()
         self.table = name
         self.reload()
 
@@ -127,15 +149,17 @@ class TablesScreen(ClarityScreen):
         if description is None:
             description = await client.tables.describe(table=table)
         page = await client.rows.list(table=table, search=search or None, descending=descending,
+                                      filters=self.row_query.filters, sort=self.row_query.sort,
                                       limit=PAGE_SIZE, cursor=cursor, count=cursor is None)
         self.post_message(RowsLoaded(description, page, search, append=cursor is not None))
 
-    def columns_of(self, description: TableDescription, rows: list[dict[str, Any]]) -> list[str]:
-        """id, then the table's own fields that have a value in the first page (all of them
-        when none has), at most MAX_COLUMNS, then version."""
-        own = [f.name for f in description.fields if not f.common]
-        filled = [name for name in own if any(r.get(name) not in (None, "", []) for r in rows)]
-        return ["id", *(filled or own)[:MAX_COLUMNS], "version"]
+    def columns_of(self, description: TableDescription) -> list[str]:
+        """id, then the columns the operator chose for this table, else its first MAX_COLUMNS
+        own fields (as the original editor)."""
+        chosen = self.chosen_columns.get(description.name)
+        if chosen is None:
+            chosen = [f.name for f in description.fields if not f.common][:MAX_COLUMNS]
+        return ["id", *[c for c in chosen if c != "id"]]
 
     def on_rows_loaded(self, message: RowsLoaded) -> None:
         if message.table.name != self.table or message.search != self.search:
@@ -144,7 +168,7 @@ class TablesScreen(ClarityScreen):
         if not message.append:
             self.description = message.table
             self.total = message.page.total
-            self.columns = self.columns_of(message.table, message.page.rows)
+            self.columns = self.columns_of(message.table)
             rows.has_more = False  # clearing moves the cursor: no page of the old listing is wanted
             rows.clear(columns=True)
             for name in self.columns:
@@ -170,7 +194,12 @@ class TablesScreen(ClarityScreen):
         text = f"{self.table}: {total} row(s)"
         if self.search:
             text += f" matching “{self.search}”"
-        text += " · newest first" if self.descending else " · oldest first"
+        if self.row_query.column:
+            text += f" where {self.row_query.describe()}"
+        if self.row_query.sort == "id":
+            text += " · newest first" if self.descending else " · oldest first"
+        else:
+            text += f" · by {self.row_query.sort}{' descending' if self.descending else ''}"
         if rows.row_count < total:
             text += f" · {rows.row_count} loaded, more as you scroll"
         self.query_one("#rows-status", Static).update(text)
@@ -182,6 +211,43 @@ class TablesScreen(ClarityScreen):
     def action_order(self) -> None:
         self.descending = not self.descending
         self.reload()
+
+    # -- filter, sort, columns -----------------------------------------------------------
+
+    def action_filter(self) -> None:
+        if self.description is None:
+            return
+
+        def chosen(query: RowQuery | None) -> None:
+            if query is not None:
+                self.row_query = query
+                self.descending = query.descending
+                self.reload()
+
+        current = RowQuery(self.row_query.column, self.row_query.text, self.row_query.sort, self.descending, self.row_query.filters)
+        self.app.push_screen(RowFilterDialog(self.description, current), chosen)
+
+    @on(DataTable.HeaderSelected, "#rows")
+    def header_selected(self, event: DataTable.HeaderSelected) -> None:
+        """A click on a column's header sorts by it (again: the other way)."""
+        column = str(event.column_key.value)
+        same = self.row_query.sort == column
+        self.descending = not self.descending if same else False
+        self.row_query = RowQuery(self.row_query.column, self.row_query.text, column, self.descending, self.row_query.filters)
+        self.reload()
+
+    def action_columns(self) -> None:
+        if self.description is None:
+            return
+        table = self.description
+        fields = [f.name for f in table.fields if f.name != "id"]
+
+        def chosen(columns: list[str] | None) -> None:
+            if columns is not None:
+                self.chosen_columns[table.name] = columns
+                self.reload()
+
+        self.app.push_screen(ColumnsDialog(table.name, fields, self.columns[1:]), chosen)
 
     # -- search --------------------------------------------------------------------------
 
@@ -213,6 +279,9 @@ class TablesScreen(ClarityScreen):
     def action_edit(self) -> None:
         self._fetch_selected("edit")
 
+    def action_delete(self) -> None:
+        self._fetch_selected("delete")
+
     def _fetch_selected(self, purpose: str) -> None:
         row_id = self.selected_id()
         if self.table is None or row_id is None:
@@ -241,6 +310,9 @@ class TablesScreen(ClarityScreen):
 
             self.app.push_screen(RowDialog(f"{table.name} row {row['id']}", ordered), after_view)
             return
+        if message.purpose == "delete":
+            self.confirm_delete(table, row)
+            return
 
         def after_edit(edit: RowEdit | None) -> None:
             if edit is not None:
@@ -263,6 +335,56 @@ class TablesScreen(ClarityScreen):
         else:
             self.notify(f"Your edit is proposal #{p.id} ({p.status}): the row changes once it is approved "
                         "in Proposals (key 2).", title="Edit proposed", timeout=8)
+
+    def confirm_delete(self, table: TableDescription, row: dict[str, Any]) -> None:
+        own = [(k, v) for k, v in row.items() if k not in COMMON_FIELDS and v not in (None, "", [])][:6]
+        shown = "\n".join(f"  {k}: {cell(v, 60)}" for k, v in own)
+
+        def answered(reason: str | None) -> None:
+            if reason is not None:
+                self.propose_delete(table.name, row["id"], row["version"], reason)
+
+        self.app.push_screen(ConfirmDialog(
+            f"Delete {table.name} row {row['id']} (version {row['version']})?",
+            f"{shown}\nDeleting is a proposal: the row goes once an operator approves it (undo from History).",
+            "Propose deletion", text_label="reason", placeholder="why (shown with the proposal)", variant="error",
+            dialog_id="delete-dialog"), answered)
+
+    @work(exclusive=True, group="edit", exit_on_error=False)
+    async def propose_delete(self, table: str, row_id: int, version: int, reasoning: str) -> None:
+        proposal = await self.app.client.rows.delete(  # type: ignore[attr-defined]
+            table=table, id=row_id, version=version, reasoning=reasoning)
+        self.post_message(RowDeleteProposed(proposal))
+
+    def on_row_delete_proposed(self, message: RowDeleteProposed) -> None:
+        p = message.proposal
+        if p.status == "applied":
+            self.notify(f"Row deleted at once by proposal #{p.id} (the policy lets your own deletions through).",
+                        title="Deleted")
+            self.reload()
+        else:
+            self.notify(f"The deletion is proposal #{p.id} ({p.status}): the row goes once it is approved "
+                        "in Proposals (key 2).", title="Deletion proposed", timeout=8)
+
+    # -- schema changes ------------------------------------------------------------------
+
+    def action_schema(self) -> None:
+        def chosen(request: SchemaRequest | None) -> None:
+            if request is not None:
+                self.propose_schema(request)
+
+        self.app.push_screen(SchemaDialog(self.table), chosen)
+
+    @work(exclusive=True, group="schema", exit_on_error=False)
+    async def propose_schema(self, request: SchemaRequest) -> None:
+        proposal = await self.app.client.proposals.schema_tweak(**request.params)  # type: ignore[attr-defined]
+        self.post_message(SchemaProposed(proposal))
+
+    def on_schema_proposed(self, message: SchemaProposed) -> None:
+        p = message.proposal
+        self.notify(f"Proposal #{p.id} ({p.kind} in {p.table}) waits for approval in Proposals (key 2).",
+                    title="Schema change proposed", timeout=8)
+        self.app.push_screen(RecordDialog(f"Proposal #{p.id}: {p.kind} {p.table}", proposal_record(p)))
 
     # -- export --------------------------------------------------------------------------
 
