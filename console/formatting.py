@@ -47,6 +47,11 @@ def duration(seconds: float) -> str:
     return f"{s // 86400}d {s % 86400 // 3600}h"
 
 
+def uptime(seconds: float) -> str:
+    """The daemon's uptime as shown (snapshot tests freeze it)."""
+    return duration(seconds)
+
+
 def ago(value: Any) -> str:
     """How long ago a time was, against :data:`now` ("5m ago"); empty when unknown."""
     at = as_datetime(value)
@@ -63,7 +68,7 @@ def cell_path(value: Any, width: int = 30) -> str:
 
 def looks_like_path(value: Any) -> bool:
     """Whether a cell holds a file path (absolute, home-relative or a URL-less relative path)."""
-    return isinstance(value, str) and "\n" not in value and " " not in value.strip() and (
+    return isinstance(value, str) and "\n" not in value and " " not in value.strip() and value[:1] not in "{[" and (
         value.startswith(("/", "~/", "./")) or (value.count("/") >= 2 and "://" not in value))
 
 
@@ -93,7 +98,7 @@ def cell(value: Any, width: int = 40) -> str:
     else:
         text = when(value) if isinstance(value, str) and _looks_like_time(value) else str(value)
     text = " ".join(text.split())  # newlines and runs of blanks would break the row
-    if looks_like_path(text):
+    if isinstance(value, str) and looks_like_path(text):
         return cell_path(text, width)
     return text if len(text) <= width else text[: width - 1] + "…"
 

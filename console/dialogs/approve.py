@@ -97,7 +97,7 @@ class ApproveDialog(ModalScreen[ApproveDecision | None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Approve", variant="success", id="approve-ok")
                 yield Button("Cancel", id="approve-no")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     @on(FormInput.Submitted)
     @on(Button.Pressed, "#approve-ok")

@@ -35,7 +35,7 @@ class ColumnsDialog(ModalScreen[list[str] | None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Show", variant="primary", id="columns-ok")
                 yield Button("Cancel", id="columns-no")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     @on(Button.Pressed, "#columns-ok")
     def action_submit(self) -> None:

@@ -56,7 +56,7 @@ class ConfirmDialog(ModalScreen[str | None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.action_label, variant=self.variant, id="confirm-ok")  # type: ignore[arg-type]
                 yield Button("Cancel", id="confirm-no")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     @on(FormInput.Submitted)
     @on(Button.Pressed, "#confirm-ok")

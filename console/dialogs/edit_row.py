@@ -64,7 +64,7 @@ class EditRowDialog(ModalScreen[RowEdit | None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Propose change", variant="primary", id="edit-ok")
                 yield Button("Cancel", id="edit-no")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     @on(FormInput.Submitted)
     @on(Button.Pressed, "#edit-ok")

@@ -59,7 +59,7 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Export", variant="primary", id="export-ok")
                 yield Button("Cancel", id="export-no")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     @on(Select.Changed, "#export-format")
     def format_changed(self, event: Select.Changed) -> None:

@@ -52,7 +52,7 @@ class KeysDialog(ModalScreen[None]):
                 table.add_row(*row)
             yield table
             yield Static("Esc closes this list.", classes="dialog-hint")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def action_close(self) -> None:
         self.dismiss(None)

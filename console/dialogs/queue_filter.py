@@ -59,7 +59,7 @@ class QueueFilterDialog(ModalScreen[QueueFilter | None]):
                 yield Button("Apply", variant="primary", id="filter-ok")
                 yield Button("Clear", id="filter-reset")
                 yield Button("Cancel", id="filter-no")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def _value(self, selector: str) -> str:
         value = self.query_one(selector, Select).value

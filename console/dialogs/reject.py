@@ -46,7 +46,7 @@ class RejectDialog(ModalScreen[str | None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Reject" if len(ps) == 1 else f"Reject {len(ps)}", variant="error", id="reject-ok")
                 yield Button("Cancel", id="reject-no")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     @on(FormInput.Submitted)
     @on(Button.Pressed, "#reject-ok")

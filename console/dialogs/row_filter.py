@@ -82,7 +82,7 @@ class RowFilterDialog(ModalScreen[RowQuery | None]):
                 yield Button("Apply", variant="primary", id="row-filter-ok")
                 yield Button("Clear", id="row-filter-reset")
                 yield Button("Cancel", id="row-filter-no")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     @on(FormInput.Submitted)
     @on(Button.Pressed, "#row-filter-ok")

@@ -109,7 +109,7 @@ class SchemaDialog(ModalScreen[SchemaRequest | None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Propose", variant="primary", id="schema-ok")
                 yield Button("Cancel", id="schema-no")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.show_action()

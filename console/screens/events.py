@@ -64,7 +64,7 @@ class EventsScreen(ClarityScreen):
         table.add_column("actor", key="actor")
         table.add_column("details", key="details")
         yield table
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.action_refresh()

@@ -57,7 +57,7 @@ class HistoryScreen(ClarityScreen):
         yield table
         with VerticalScroll(id="history-detail-pane"):
             yield RecordView(empty="No decision selected.", id="history-record")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.action_refresh()

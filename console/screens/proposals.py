@@ -90,7 +90,7 @@ class ProposalsScreen(ClarityScreen):
         yield PagedTable(id="proposals")
         with VerticalScroll(id="proposal-detail-pane"):
             yield RecordView(empty="No proposal selected.", id="proposal-detail")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.set_columns(self.size.width < NARROW)

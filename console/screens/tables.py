@@ -77,10 +77,10 @@ class TablesScreen(ClarityScreen):
         with Horizontal(id="tables-body"):
             yield OptionList(id="table-list")
             with Vertical(id="rows-pane"):
-                yield Input(placeholder="search (Enter applies, Esc back to the rows)", id="search")
+                yield Input(placeholder="/ search (Enter applies, Esc back to the rows)", id="search", compact=True)
                 yield Static("", id="rows-status", classes="status")
                 yield PagedTable(id="rows")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.list_tables()
@@ -98,7 +98,9 @@ class TablesScreen(ClarityScreen):
         options = self.query_one("#table-list", OptionList)
         names = [t.name for t in message.tables]
         options.clear_options()
-        options.add_options([Option(f"{t.name:<22} {t.row_count:>6}", id=t.name) for t in message.tables])
+        width = 16 if self.size.width < NARROW else 22
+        options.add_options([Option(f"{cell(t.name, width):<{width}} {t.row_count:>6}", id=t.name)
+                             for t in message.tables])
         target = self.wanted or self.table or (names[0] if names else None)
         self.wanted = None
         if target in names:

@@ -13,12 +13,16 @@ MODES = (("1", "overview", "Overview"), ("2", "proposals", "Proposals"), ("3", "
 
 
 def mode_line(current: str) -> Text:
+    """``1 Overview 2 Proposals …`` (78 columns with the tail, so it fits 80)."""
     text = Text()
     for key, mode, label in MODES:
-        style = "bold reverse" if mode == current else ""
-        text.append(f" {key} ", style="bold" if mode != current else style)
-        text.append(f"{label} ", style=style)
-    text.append("  ? keys  ^p commands  q quit", style="dim")
+        if mode == current:
+            text.append(f"{key} {label}", style="bold reverse")
+        else:
+            text.append(key, style="bold")
+            text.append(f" {label}")
+        text.append(" ")
+    text.append("│ ? keys ^p commands", style="dim")
     return text
 
 
