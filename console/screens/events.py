@@ -32,6 +32,7 @@ class EventsScreen(ClarityScreen):
     MODE = "events"
     TITLE = "Clarity · Events"
     EVENT_TYPES = ("",)
+    AUTO_FOCUS = "#events"  # the list, so that / (and every key of the screen) works at once
     BINDINGS = [
         Binding("slash", "filter", "Filter", id="events-filter", key_display="/",
                 tooltip="Show only events whose type or subject starts with some text"),
