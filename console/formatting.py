@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from typing import Any
 
 # Columns every memory table has; the daemon manages them, so they are never edited.
@@ -14,7 +14,7 @@ COMMON_FIELDS = ("id", "created_at", "updated_at", "source", "trust_score", "ver
 
 def utc_now() -> datetime:
     """The current time in UTC (naive, as the daemon stores times)."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 now: Callable[[], datetime] = utc_now
@@ -31,7 +31,7 @@ def as_datetime(value: Any) -> datetime | None:
     if not isinstance(value, datetime):
         return None
     if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        value = value.astimezone(UTC).replace(tzinfo=None)
     return value
 
 

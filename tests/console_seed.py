@@ -49,7 +49,8 @@ def _seed(c: Any, inbox: Path) -> None:
                                  "governance record, so it waits for a person to decide where it belongs.",
                        fields={"title": "Board minutes, 28 November", "word_count": 2210})
     c.proposals.create(table="datasets", confidence=0.88, source="/srv/share/inbox/exports/customers-2026-11.csv",
-                       reasoning="CSV with a header row and 1,204 data rows", fields={"format": "csv", "row_count": 1204})
+                       reasoning="CSV with a header row and 1,204 data rows",
+                       fields={"format": "csv", "row_count": 1204})
     c.proposals.create(table="incidents", confidence=0.45, source="agent:watcher",
                        reasoning="An alert text that mentions an outage; no severity given.",
                        fields={"title": "API latency above 2 s for 10 minutes"})

@@ -5,6 +5,8 @@ with its text, so nothing typed is lost."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,7 +17,7 @@ from textual.widgets import Button, Footer, Label, Static
 from ..widgets.form_input import FormInput
 
 
-def daemon_reachable(screen: ModalScreen[object]) -> bool:
+def daemon_reachable(screen: ModalScreen[Any]) -> bool:
     """Whether a dialog may hand its answer over; if not, it says why and keeps its text."""
     if getattr(screen.app, "reachable", True):
         return True

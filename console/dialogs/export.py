@@ -53,7 +53,8 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
             with Horizontal(classes="form-row"):
                 yield Label("file", classes="form-label")
                 yield FormInput(default_path(self.table), id="export-path", classes="form-input",
-                            tooltip="Written on this machine; ~ is your home folder; you are asked before a file is replaced")
+                            tooltip="Written on this machine; ~ is your home folder; "
+                                    "you are asked before a file is replaced")
             yield Static("A file ending in .csv, .json or .jsonl is written in that format.", classes="dialog-hint")
             yield Static("", id="export-error", classes="dialog-error")
             with Horizontal(classes="dialog-buttons"):

@@ -66,7 +66,8 @@ class SchemaDialog(ModalScreen[SchemaRequest | None]):
     AUTO_FOCUS = "#schema-action"
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="schema-cancel", tooltip="Close without proposing anything"),
-        Binding("ctrl+s", "submit", "Propose", id="schema-submit", tooltip="Propose the change (it waits for approval)"),
+        Binding("ctrl+s", "submit", "Propose", id="schema-submit",
+                tooltip="Propose the change (it waits for approval)"),
     ]
 
     def __init__(self, table: str | None) -> None:
@@ -102,8 +103,10 @@ class SchemaDialog(ModalScreen[SchemaRequest | None]):
                 yield FormInput(id="schema-description", classes="form-input", placeholder="what it holds")
             with Horizontal(classes="form-row"):
                 yield Label("reasoning", classes="form-label")
-                yield FormInput(id="schema-reasoning", classes="form-input", placeholder="why (shown with the proposal)")
-            yield Label("DDL preview (a sketch: the proposal shows the daemon's exact statements)", classes="dialog-hint")
+                yield FormInput(id="schema-reasoning", classes="form-input",
+                                placeholder="why (shown with the proposal)")
+            yield Label("DDL preview (a sketch: the proposal shows the daemon's exact statements)",
+                        classes="dialog-hint")
             yield Static("", id="schema-preview", classes="ddl")
             yield Static("", id="schema-error", classes="dialog-error")
             with Horizontal(classes="dialog-buttons"):
@@ -144,7 +147,8 @@ class SchemaDialog(ModalScreen[SchemaRequest | None]):
         table = value("#schema-table")
         if not NAME.match(table):
             raise ValueError("a table name: lowercase letters, digits and _")
-        params: dict[str, Any] = {"action": self.chosen_action(), "table": table, "reasoning": value("#schema-reasoning")}
+        params: dict[str, Any] = {"action": self.chosen_action(), "table": table,
+                                  "reasoning": value("#schema-reasoning")}
         description = value("#schema-description")
         if params["action"] == "add_column":
             name = value("#schema-field")

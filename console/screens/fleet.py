@@ -138,8 +138,9 @@ class FleetScreen(ClarityScreen):
         failures.clear()
         path_width = max(24, min(60, self.size.width // 2 - 4))
         for failure in message.ingest.failures:
+            reason_width = max(20, self.size.width - path_width - 6)
             failures.add_row(cell_path(failure.path, path_width),
-                             cell(failure.last_error or "(no reason recorded)", max(20, self.size.width - path_width - 6)))
+                             cell(failure.last_error or "(no reason recorded)", reason_width))
         playbooks = self.query_one("#playbooks", DataTable)
         playbooks.clear()
         for p in message.playbooks:

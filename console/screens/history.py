@@ -95,8 +95,8 @@ class HistoryScreen(ClarityScreen):
         if not message.append:
             table.keep_cursor_on(keep_key, keep_row)
         total = self.total if self.total is not None else len(self.order)
-        self.query_one("#history-status", Static).update(
-            f"{total} decided · most recent first" + (f" · {len(self.order)} loaded" if len(self.order) < total else ""))
+        loaded = f" · {len(self.order)} loaded" if len(self.order) < total else ""
+        self.query_one("#history-status", Static).update(f"{total} decided · most recent first{loaded}")
         self.show_detail()
         table.check_end()
 

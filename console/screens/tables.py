@@ -7,6 +7,7 @@ propose a new field or table (``proposals.schema_tweak``) and export to a file."
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import Any
 
 from textual import on, work
@@ -52,7 +53,8 @@ class TablesScreen(ClarityScreen):
         Binding("n", "schema", "New field", id="schema-propose",
                 tooltip="Propose a new field in this table, or a new table (with the DDL preview)"),
         Binding("x", "export", "Export", id="rows-export", tooltip="Write every row that matches the search to a file"),
-        Binding("o", "order", "Order", id="rows-order", show=False, tooltip="Reverse the order (oldest or newest first)"),
+        Binding("o", "order", "Order", id="rows-order", show=False,
+                tooltip="Reverse the order (oldest or newest first)"),
         Binding("r", "refresh", "Refresh", id="rows-refresh", show=False, tooltip="Ask the daemon again"),
         Binding("escape", "leave_search", "Rows", id="rows-focus", show=False, tooltip="Back to the rows"),
     ]
@@ -226,7 +228,7 @@ class TablesScreen(ClarityScreen):
                 self.descending = query.descending
                 self.reload()
 
-        current = RowQuery(self.row_query.column, self.row_query.text, self.row_query.sort, self.descending, self.row_query.filters)
+        current = replace(self.row_query, descending=self.descending)
         self.app.push_screen(RowFilterDialog(self.description, current), chosen)
 
     @on(DataTable.HeaderSelected, "#rows")
@@ -235,7 +237,7 @@ class TablesScreen(ClarityScreen):
         column = str(event.column_key.value)
         same = self.row_query.sort == column
         self.descending = not self.descending if same else False
-        self.row_query = RowQuery(self.row_query.column, self.row_query.text, column, self.descending, self.row_query.filters)
+        self.row_query = replace(self.row_query, sort=column, descending=self.descending)
         self.reload()
 
     def action_columns(self) -> None:
