@@ -82,7 +82,8 @@ class ClarityApp(App[None]):
         """The keys of the screen shown (not of a dialog: those are in its footer)."""
         if isinstance(self.screen, KeysDialog):
             return
-        self.push_screen(KeysDialog(self.screen.title or self.title, key_rows(self.screen.active_bindings)))
+        screen = self.screen
+        self.push_screen(KeysDialog(screen.title or self.title, key_rows(screen.active_bindings, screen)))
 
     def check_action(self, action: str, parameters: tuple[Any, ...]) -> bool | None:
         if action == "hide_keys_panel":

@@ -55,7 +55,7 @@ class EventFeed:
                 self._set_live(False, str(e), reachable=e.code != ErrorCode.UNAVAILABLE)
                 await asyncio.sleep(self.retry_s)
                 continue
-            self._set_live(True, f"subscription {stream.subscription}")
+            self._set_live(True, "following")
             try:
                 await self._follow(stream)
             except SubscriptionDropped as e:

@@ -106,9 +106,10 @@ def seeded_daemon(tmp: Path) -> Iterator[DaemonProcess]:
     shutil.rmtree(ROOT, ignore_errors=True)
     inbox = ROOT / "inbox"
     inbox.mkdir(parents=True)
-    (inbox / "broken-scan.pdf").write_bytes(b"%PDF-1.4 this is not really a PDF")
     env = {"CLARITY_WATCH": str(inbox)}
-    d = DaemonProcess(tmp, env=env)
+    # Agents never miss a heartbeat (their times are rewritten into the past): no sweep changes them.
+    config = {"sub_agents": {"missed_heartbeats": 1, "default_heartbeat_interval_s": 10.0**9}}
+    d = DaemonProcess(tmp, config=config, env=env)
     shutil.rmtree(d.dir, ignore_errors=True)
     d.dir = str(ROOT)
     d.socket = str(ROOT / "clarity.sock")
@@ -118,6 +119,8 @@ def seeded_daemon(tmp: Path) -> Iterator[DaemonProcess]:
         d.start()
         with d.client() as c:
             _seed(c, inbox)
+            # Only now a file that fails, so that its events come after the seeded ones (stable ids).
+            (inbox / "broken-scan.pdf").write_bytes(b"%PDF-1.4 this is not really a PDF")
             deadline = time.monotonic() + 20
             while time.monotonic() < deadline and not c.ingest.status(limit=5).failures:
                 time.sleep(0.1)  # the broken file's failure, for the Fleet screen
@@ -132,14 +135,18 @@ def seeded_daemon(tmp: Path) -> Iterator[DaemonProcess]:
 
 @contextmanager
 def frozen_console() -> Iterator[None]:
-    """The console's clock at FROZEN_NOW, and the daemon's uptime shown as FROZEN_UPTIME_S."""
+    """The console's clock at FROZEN_NOW, the daemon's uptime shown as FROZEN_UPTIME_S, and
+    the input cursor not blinking."""
+    from textual.widgets import Input
+
     from console import formatting
 
-    saved = formatting.now, formatting.uptime
+    saved = formatting.now, formatting.uptime, Input._toggle_cursor
     formatting.now = lambda: FROZEN_NOW
     formatting.uptime = lambda seconds: formatting.duration(FROZEN_UPTIME_S)
+    Input._toggle_cursor = lambda self: None  # type: ignore[method-assign]  # no blink: the cursor stays shown
     os.environ.pop("NO_COLOR", None)
     try:
         yield
     finally:
-        formatting.now, formatting.uptime = saved
+        formatting.now, formatting.uptime, Input._toggle_cursor = saved  # type: ignore[method-assign]

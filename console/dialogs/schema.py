@@ -21,7 +21,7 @@ from ..widgets.form_input import FormInput
 from .confirm import daemon_reachable
 
 TYPES = ("string", "text", "integer", "float", "boolean", "datetime", "json", "list")
-SQL_TYPES = {"string": "VARCHAR(255)", "text": "TEXT", "integer": "INTEGER", "float": "REAL", "boolean": "BOOLEAN",
+SQL_TYPES = {"string": "TEXT", "text": "TEXT", "integer": "INTEGER", "float": "REAL", "boolean": "BOOLEAN",
              "datetime": "DATETIME", "json": "JSON", "list": "JSON"}
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 

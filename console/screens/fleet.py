@@ -136,9 +136,9 @@ class FleetScreen(ClarityScreen):
                            _pct(a.success_rate), when(a.last_heartbeat), key=a.agent_id)
         failures = self.query_one("#ingest-failures", DataTable)
         failures.clear()
-        path_width = max(24, min(60, self.size.width // 2 - 4))
+        path_width = max(24, min(60, self.app.size.width // 2 - 4))
         for failure in message.ingest.failures:
-            reason_width = max(20, self.size.width - path_width - 6)
+            reason_width = max(20, self.app.size.width - path_width - 6)
             failures.add_row(cell_path(failure.path, path_width),
                              cell(failure.last_error or "(no reason recorded)", reason_width))
         playbooks = self.query_one("#playbooks", DataTable)

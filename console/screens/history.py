@@ -80,7 +80,7 @@ class HistoryScreen(ClarityScreen):
             self.proposals.clear()
             self.order.clear()
             self.total = message.page.total
-        why_width = max(16, self.size.width - 78)
+        why_width = max(16, self.app.size.width - 78)
         for p in message.page.proposals:
             if p.id in self.proposals:
                 continue

@@ -88,7 +88,7 @@ class OverviewScreen(ClarityScreen):
         table = self.query_one("#tables", DataTable)
         row = table.cursor_row
         table.clear()
-        width = max(20, self.size.width - 48)  # what is left beside name, rows and fields
+        width = max(20, self.app.size.width - 48)  # what is left beside name, rows and fields
         for t in message.tables:
             table.add_row(t.name, t.row_count, t.fields, cell(t.description, width), key=t.name)
         if table.row_count:

@@ -93,7 +93,7 @@ class ProposalsScreen(ClarityScreen):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        self.set_columns(self.size.width < NARROW)
+        self.set_columns(self.app.size.width < NARROW)
         self.action_refresh()
         self.list_tables()
 
@@ -114,7 +114,7 @@ class ProposalsScreen(ClarityScreen):
 
     def reasoning_width(self) -> int:
         fixed = 44 if self.narrow else 76  # the other columns, with their padding
-        return max(20, self.size.width - fixed)
+        return max(20, self.app.size.width - fixed)
 
     # -- the queue -----------------------------------------------------------------------
 

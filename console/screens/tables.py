@@ -36,6 +36,15 @@ from .base import ClarityScreen
 PAGE_SIZE = 100
 MAX_COLUMNS = 8  # of a table's own fields, after id, as the original editor: the rest are in the row view
 NARROW = 100  # below this many columns the table list is narrower
+CELL_WIDTH = 30  # a text cell's width; the row view shows it whole
+
+
+def column_width(name: str, field_type: str) -> int:
+    """A fixed width per column (by its type), so the table does not jump as pages arrive."""
+    if name == "id":
+        return 7
+    narrow = {"integer": 8, "float": 8, "boolean": 5, "datetime": 19}.get(field_type, CELL_WIDTH)
+    return max(narrow, min(len(name), CELL_WIDTH))
 
 
 class TablesScreen(ClarityScreen):
@@ -85,10 +94,11 @@ class TablesScreen(ClarityScreen):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
+        self.on_resize()
         self.list_tables()
 
     def on_resize(self) -> None:
-        self.query_one("#table-list", OptionList).styles.width = 30 if self.size.width < NARROW else 36
+        self.query_one("#table-list", OptionList).styles.width = 30 if self.app.size.width < NARROW else 36
 
     # -- the catalog ---------------------------------------------------------------------
 
@@ -100,7 +110,7 @@ class TablesScreen(ClarityScreen):
         options = self.query_one("#table-list", OptionList)
         names = [t.name for t in message.tables]
         options.clear_options()
-        width = 16 if self.size.width < NARROW else 22
+        width = 16 if self.app.size.width < NARROW else 22
         options.add_options([Option(f"{cell(t.name, width):<{width}} {t.row_count:>6}", id=t.name)
                              for t in message.tables])
         target = self.wanted or self.table or (names[0] if names else None)
@@ -175,13 +185,14 @@ class TablesScreen(ClarityScreen):
             self.columns = self.columns_of(message.table)
             rows.has_more = False  # clearing moves the cursor: no page of the old listing is wanted
             rows.clear(columns=True)
+            types = {f.name: f.type for f in message.table.fields}
             for name in self.columns:
-                rows.add_column(name, key=name)
+                rows.add_column(name, key=name, width=column_width(name, types.get(name, "string")))
         columns = self.columns
         for r in message.page.rows:
             if str(r["id"]) in rows.rows:  # a row moved under the cursor between two pages
                 continue
-            rows.add_row(*(cell(r.get(c), 30) for c in columns), key=str(r["id"]))
+            rows.add_row(*(cell(r.get(c), CELL_WIDTH) for c in columns), key=str(r["id"]))
         self.next_cursor = message.page.next_cursor
         rows.has_more = self.next_cursor is not None
         self.show_status()

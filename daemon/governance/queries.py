@@ -3,7 +3,7 @@ first), filtered and paged with keyset cursors. Run on reader threads."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from typing import Any
 
 import peewee
@@ -48,7 +48,7 @@ def _filters(table: str | None, kind: str | None, source: str | None, min_confid
 
 def _naive_utc(at: datetime) -> datetime:
     """Times are stored as naive UTC: compare like with like."""
-    return at.astimezone(timezone.utc).replace(tzinfo=None) if at.tzinfo else at
+    return at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo else at
 
 
 def _page(query: peewee.Select, where: list[peewee.Expression], limit: int, count: bool,
