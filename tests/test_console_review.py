@@ -115,7 +115,7 @@ async def test_schema_proposal_shows_its_ddl_and_history_reverts(daemon):
             history = app.screen.query_one("#history", PagedTable)
             assert await wait_for(pilot, lambda: done.id in cells(history, 0))
             row = cells(history, 0).index(done.id)
-            assert history.get_row_at(row)[6] == "real outage" and history.get_row_at(row)[2] == "applied"
+            assert cells(history, 6)[row] == "real outage" and cells(history, 2)[row] == "applied"
             history.focus()
             history.move_cursor(row=row)
             await pilot.press("u")

@@ -4,6 +4,7 @@ proposal, decided like any other (the policy may apply an operator's own at once
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -87,9 +88,9 @@ class HistoryScreen(ClarityScreen):
             self.proposals[p.id] = p
             self.order.append(p.id)
             status = p.status + (" ↶" if p.reverted_by else "")
-            table.add_row(p.id, formatting.ago(p.decided_at or p.updated_at), status, p.kind, cell(p.table, 16),
-                          cell(p.decided_by or "", 16), cell(p.note or p.error or p.policy_rule or "", why_width),
-                          key=str(p.id))
+            texts = (formatting.ago(p.decided_at or p.updated_at), status, p.kind, cell(p.table, 16),
+                     cell(p.decided_by or "", 16), cell(p.note or p.error or p.policy_rule or "", why_width))
+            table.add_row(p.id, *(Text(t, no_wrap=True) for t in texts), key=str(p.id))  # never markup
         self.next_cursor = message.page.next_cursor
         table.has_more = self.next_cursor is not None
         if not message.append:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -32,9 +33,22 @@ from ..dialogs.record import RecordDialog
 from ..dialogs.reject import RejectDialog
 from ..error_text import describe_error
 from ..formatting import cell
-from ..messages import (ApprovalPrepared, BatchDecided, CurrentRowFetched, EventReceived, ProposalDecided,
-                        ProposalsLoaded, TablesListed)
-from ..proposal_view import SORTS, QueueFilter, proposal_record, sort_proposals, source_of
+from ..messages import (
+    ApprovalPrepared,
+    BatchDecided,
+    CurrentRowFetched,
+    EventReceived,
+    ProposalDecided,
+    ProposalsLoaded,
+    TablesListed,
+)
+from ..proposal_view import (
+    SORTS,
+    QueueFilter,
+    proposal_record,
+    sort_proposals,
+    source_of,
+)
 from ..widgets.paged_table import PagedTable
 from ..widgets.record_view import RecordView
 from .base import ClarityScreen
@@ -161,7 +175,9 @@ class ProposalsScreen(ClarityScreen):
                 "table": cell(p.table, 16), "kind": p.kind + (" ⚠" if p.flags else ""),
                 "conf": f"{p.confidence:.2f}", "source": cell(source_of(p), 20), "reasoning": cell(p.reasoning, width),
             }
-            table.add_row(*(values[str(c.key.value)] for c in table.columns.values()), key=str(p.id))
+            # Text, not str: reasoning and sources are never read as Rich markup.
+            table.add_row(*(Text(v, no_wrap=True) if isinstance(v, str) else v
+                            for v in (values[str(c.key.value)] for c in table.columns.values())), key=str(p.id))
         table.has_more = has_more
         table.keep_cursor_on(keep_key, keep_row)
         self.show_status()

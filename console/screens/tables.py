@@ -10,6 +10,7 @@ import asyncio
 from dataclasses import replace
 from typing import Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -27,8 +28,15 @@ from ..dialogs.record import RecordDialog, RowDialog
 from ..dialogs.row_filter import RowFilterDialog, RowQuery
 from ..dialogs.schema import SchemaDialog, SchemaRequest
 from ..formatting import COMMON_FIELDS, cell
-from ..messages import (RowDeleteProposed, RowEditProposed, RowFetched, RowsExported, RowsLoaded, SchemaProposed,
-                        TablesListed)
+from ..messages import (
+    RowDeleteProposed,
+    RowEditProposed,
+    RowFetched,
+    RowsExported,
+    RowsLoaded,
+    SchemaProposed,
+    TablesListed,
+)
 from ..proposal_view import proposal_record
 from ..widgets.paged_table import PagedTable
 from .base import ClarityScreen
@@ -160,11 +168,14 @@ class TablesScreen(ClarityScreen):
     async def load_rows(self, table: str, search: str, descending: bool, cursor: str | None) -> None:
         client = self.app.client  # type: ignore[attr-defined]
         description = self.description if self.description and self.description.name == table else None
+        # A table just described comes with its row count: unfiltered, no second COUNT is needed
+        # (on a million rows that is most of the first page's time). Otherwise count again.
+        count = cursor is None and (description is not None or bool(search or self.row_query.filters))
         if description is None:
             description = await client.tables.describe(table=table)
         page = await client.rows.list(table=table, search=search or None, descending=descending,
                                       filters=self.row_query.filters, sort=self.row_query.sort,
-                                      limit=PAGE_SIZE, cursor=cursor, count=cursor is None)
+                                      limit=PAGE_SIZE, cursor=cursor, count=count)
         self.post_message(RowsLoaded(description, page, search, append=cursor is not None))
 
     def columns_of(self, description: TableDescription) -> list[str]:
@@ -181,7 +192,7 @@ class TablesScreen(ClarityScreen):
         rows = self.query_one("#rows", PagedTable)
         if not message.append:
             self.description = message.table
-            self.total = message.page.total
+            self.total = message.page.total if message.page.total is not None else message.table.row_count
             self.columns = self.columns_of(message.table)
             rows.has_more = False  # clearing moves the cursor: no page of the old listing is wanted
             rows.clear(columns=True)
@@ -192,7 +203,8 @@ class TablesScreen(ClarityScreen):
         for r in message.page.rows:
             if str(r["id"]) in rows.rows:  # a row moved under the cursor between two pages
                 continue
-            rows.add_row(*(cell(r.get(c), CELL_WIDTH) for c in columns), key=str(r["id"]))
+            # Text, not str: a value is never read as Rich markup ("[x]"), and needs no parsing.
+            rows.add_row(*(Text(cell(r.get(c), CELL_WIDTH), no_wrap=True) for c in columns), key=str(r["id"]))
         self.next_cursor = message.page.next_cursor
         rows.has_more = self.next_cursor is not None
         self.show_status()
