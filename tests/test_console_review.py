@@ -145,3 +145,18 @@ async def test_dialog_text_is_not_selected_and_long_fields_show_their_start(daem
         assert app.focused is not title
         assert title.cursor_position == 0 and title.scroll_x == 0  # scrolled back to its start
         await pilot.press("escape")
+
+
+def test_age_filter_keeps_proposals_older_than_the_span(daemon, monkeypatch):
+    from datetime import timedelta
+
+    from console import formatting
+    from console.proposal_view import QueueFilter
+
+    with daemon.client() as c:
+        fresh = c.proposals.create(table="documents", fields={"title": "Just now"}, confidence=0.5)
+        older = QueueFilter(older_than="1h")
+        assert c.proposals.pending(**older.params()).proposals == []
+        later = formatting.utc_now() + timedelta(hours=2)  # two hours on, it is older than an hour
+        monkeypatch.setattr(formatting, "now", lambda: later)
+        assert [p.id for p in c.proposals.pending(**older.params()).proposals] == [fresh.id]

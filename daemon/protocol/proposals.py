@@ -154,7 +154,7 @@ class PolicyInfo(msgspec.Struct):
 
 
 PENDING = Method("proposals.pending", ListPending, ProposalPage, Role.reader,
-                 "Pending proposals, oldest first: filter by table, kind, source, confidence; paged.")
+                 "Pending proposals, oldest first: filter by table, kind, source, confidence, age; paged.")
 GET = Method("proposals.get", ProposalRef, Proposal, Role.reader, "One proposal by id.")
 HISTORY = Method("proposals.history", ListHistory, ProposalPage, Role.reader,
                  "Decided proposals, most recent first.")
