@@ -1,22 +1,29 @@
 """The Textual console: wiring only. ``make_app()`` is used by ``clarity`` and the tests alike.
 
-Five modes, one screen each, switched with the keys 1–5 (shown in the footer). The app holds
+Six modes, one screen each, switched with the keys 1–6 (shown in the footer). The app holds
 the one client (``app.client``), the one live event subscription (``app.event_feed``, run by
-the ``follow_events`` worker) and the one place errors are shown (``report_error``).
+the ``follow_events`` worker) and the one place errors are shown (``report_error``). ``?``
+lists the keys of the screen shown; Ctrl+P finds every action by name (``commands.py``).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from textual import work
 from textual.app import App
 from textual.binding import Binding
 
 from daemon.client import AsyncClient
-from daemon.protocol import RpcError
 
+from .commands import ClarityCommands
+from .dialogs.keys import KeysDialog, key_rows
+from .error_text import describe_error
 from .event_feed import EventFeed
+from .messages import EventStreamChanged
 from .screens.events import EventsScreen
 from .screens.fleet import FleetScreen
+from .screens.history import HistoryScreen
 from .screens.overview import OverviewScreen
 from .screens.proposals import ProposalsScreen
 from .screens.tables import TablesScreen
@@ -25,35 +32,67 @@ from .screens.tables import TablesScreen
 class ClarityApp(App[None]):
     CSS_PATH = "console.tcss"
     TITLE = "Clarity"
+    COMMANDS = App.COMMANDS | {ClarityCommands}
     MODES = {
         "overview": OverviewScreen,
         "proposals": ProposalsScreen,
         "tables": TablesScreen,
         "fleet": FleetScreen,
         "events": EventsScreen,
+        "history": HistoryScreen,
     }
     DEFAULT_MODE = "overview"
+    # The footer shows the screen's own keys; these are in the mode bar under the header.
     BINDINGS = [
-        Binding("1", "switch_mode('overview')", "Overview", id="mode-overview",
+        Binding("1", "switch_mode('overview')", "Overview", id="mode-overview", show=False,
                 tooltip="Health and every table with its row count"),
-        Binding("2", "switch_mode('proposals')", "Proposals", id="mode-proposals",
+        Binding("2", "switch_mode('proposals')", "Proposals", id="mode-proposals", show=False,
                 tooltip="The pending queue: approve or reject"),
-        Binding("3", "switch_mode('tables')", "Tables", id="mode-tables",
+        Binding("3", "switch_mode('tables')", "Tables", id="mode-tables", show=False,
                 tooltip="Browse, search, edit and export a table's rows"),
-        Binding("4", "switch_mode('fleet')", "Fleet", id="mode-fleet",
+        Binding("4", "switch_mode('fleet')", "Fleet", id="mode-fleet", show=False,
                 tooltip="Sub-agents, coding agents, playbooks, ingest"),
-        Binding("5", "switch_mode('events')", "Events", id="mode-events", tooltip="Events as they happen"),
-        Binding("q", "quit", "Quit", id="quit", tooltip="Leave the console (the daemon keeps running)"),
+        Binding("5", "switch_mode('events')", "Events", id="mode-events", show=False,
+                tooltip="Events as they happen"),
+        Binding("6", "switch_mode('history')", "History", id="mode-history", show=False,
+                tooltip="Decided proposals: who, when, why; revert one"),
+        Binding("question_mark", "keys", "Keys", id="keys", key_display="?", show=False,
+                tooltip="The keys of this screen"),
+        Binding("q", "quit", "Quit", id="quit", show=False, tooltip="Leave the console (the daemon keeps running)"),
+        Binding("escape", "hide_keys_panel", "Hide keys", id="hide-keys-panel", show=False, priority=True,
+                tooltip="Close the Keys panel (opened from the command palette)"),
     ]
 
-    def __init__(self, client: AsyncClient) -> None:
+    def __init__(self, client: AsyncClient, retry_s: float = 2.0) -> None:
         super().__init__()
         self.client = client
-        self.event_feed = EventFeed(client)
+        self.event_feed = EventFeed(client, retry_s=retry_s)
+        self.reachable = True
+        """Whether the daemon answered last time the event stream asked (dialogs check it)."""
 
     def on_mount(self) -> None:
         self.sub_title = self.client.path
+        self.event_feed.listen(self, ())
         self.follow_events()
+
+    def on_event_stream_changed(self, message: EventStreamChanged) -> None:
+        self.reachable = message.reachable
+
+    def action_keys(self) -> None:
+        """The keys of the screen shown (not of a dialog: those are in its footer)."""
+        if isinstance(self.screen, KeysDialog):
+            return
+        screen = self.screen
+        self.push_screen(KeysDialog(screen.title or self.title, key_rows(screen.active_bindings, screen)))
+
+    def check_action(self, action: str, parameters: tuple[Any, ...]) -> bool | None:
+        if action == "hide_keys_panel":
+            # Only while the panel is open; otherwise Esc goes on to the screen and its widgets.
+            return bool(self.screen.query("HelpPanel"))
+        return True
+
+    def action_hide_keys_panel(self) -> None:
+        self.action_hide_help_panel()
 
     @work(exclusive=True, group="event-feed", exit_on_error=False)
     async def follow_events(self) -> None:
@@ -62,10 +101,8 @@ class ClarityApp(App[None]):
 
     def report_error(self, error: BaseException) -> None:
         """The one place failures are shown (screens forward their failed workers here)."""
-        if isinstance(error, RpcError):
-            self.notify(error.message, title=f"clarityd: {error.name}", severity="error", timeout=10)
-        else:
-            self.notify(f"{type(error).__name__}: {error}", title="clarity", severity="error", timeout=10)
+        title, message = describe_error(error)
+        self.notify(message, title=title, severity="error", timeout=10)
 
     async def on_overview_screen_table_chosen(self, message: OverviewScreen.TableChosen) -> None:
         await self.switch_mode("tables")
@@ -76,5 +113,6 @@ class ClarityApp(App[None]):
         await self.client.close()
 
 
-def make_app(socket_path: str | None = None) -> ClarityApp:
-    return ClarityApp(AsyncClient(socket_path, timeout=15.0))
+def make_app(socket_path: str | None = None, retry_s: float = 2.0) -> ClarityApp:
+    """The console on the daemon at ``socket_path``; it retries an unreachable daemon every ``retry_s``."""
+    return ClarityApp(AsyncClient(socket_path, timeout=15.0), retry_s=retry_s)

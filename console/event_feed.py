@@ -4,7 +4,9 @@ One long-lived worker (started by the app) runs :meth:`EventFeed.run`: it subscr
 ``events.subscribe`` and posts an :class:`EventReceived` message to each screen whose event
 type prefixes match. When the connection goes or the daemon drops a subscriber that fell
 behind, it subscribes again with ``after_id`` set to the last event it saw, so nothing is
-missed, and tells the listeners with :class:`EventStreamChanged`.
+missed, and tells the listeners with :class:`EventStreamChanged`. That message also says
+whether the daemon can be reached at all (``reachable``): the screens show a banner while it
+cannot, and ask again once it can.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 from textual.message_pump import MessagePump
 
 from daemon.client import AsyncClient, AsyncEventStream, SubscriptionDropped
-from daemon.protocol import RpcError
+from daemon.protocol import ErrorCode, RpcError
 
 from .messages import EventReceived, EventStreamChanged
 
@@ -27,13 +29,14 @@ class EventFeed:
         self.listeners: dict[MessagePump, tuple[str, ...]] = {}
         self.last_id: int | None = None
         self.live = False
+        self.reachable = True
         self.detail = "connecting…"
         self.received = 0
 
     def listen(self, node: MessagePump, prefixes: tuple[str, ...]) -> None:
         """Send ``node`` the events whose type starts with one of ``prefixes`` ("" for all)."""
         self.listeners[node] = prefixes
-        node.post_message(EventStreamChanged(self.live, self.detail))
+        node.post_message(EventStreamChanged(self.live, self.detail, self.reachable, self.retry_s))
 
     def unlisten(self, node: MessagePump) -> None:
         self.listeners.pop(node, None)
@@ -49,10 +52,10 @@ class EventFeed:
                     self.last_id = newest.events[0].id if newest.events else 0
                 stream = await self.client.subscribe_events(after_id=self.last_id)
             except RpcError as e:
-                self._set_live(False, str(e))
+                self._set_live(False, str(e), reachable=e.code != ErrorCode.UNAVAILABLE)
                 await asyncio.sleep(self.retry_s)
                 continue
-            self._set_live(True, f"subscription {stream.subscription}")
+            self._set_live(True, "following")
             try:
                 await self._follow(stream)
             except SubscriptionDropped as e:
@@ -61,7 +64,7 @@ class EventFeed:
                 self._set_live(False, str(e))
                 await stream.close()
             except RpcError as e:
-                self._set_live(False, str(e))
+                self._set_live(False, str(e), reachable=e.code != ErrorCode.UNAVAILABLE)
                 await stream.close()
                 await asyncio.sleep(self.retry_s)
 
@@ -78,9 +81,9 @@ class EventFeed:
             if any(kind.startswith(p) for p in prefixes):
                 node.post_message(EventReceived(event))
 
-    def _set_live(self, live: bool, detail: str) -> None:
-        if (live, detail) == (self.live, self.detail):
+    def _set_live(self, live: bool, detail: str, reachable: bool = True) -> None:
+        if (live, detail, reachable) == (self.live, self.detail, self.reachable):
             return
-        self.live, self.detail = live, detail
+        self.live, self.detail, self.reachable = live, detail, reachable
         for node in list(self.listeners):
-            node.post_message(EventStreamChanged(live, detail))
+            node.post_message(EventStreamChanged(live, detail, reachable, self.retry_s))

@@ -4,11 +4,72 @@ and how an operator's typed text becomes a value of a field's type again."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, UTC
 from typing import Any
 
 # Columns every memory table has; the daemon manages them, so they are never edited.
 COMMON_FIELDS = ("id", "created_at", "updated_at", "source", "trust_score", "version")
+
+
+def utc_now() -> datetime:
+    """The current time in UTC (naive, as the daemon stores times)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+now: Callable[[], datetime] = utc_now
+"""The clock the console reads "ago" and uptimes against; snapshot tests freeze it."""
+
+
+def as_datetime(value: Any) -> datetime | None:
+    """A time from the daemon (a datetime or ISO text) as a naive UTC datetime."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    if not isinstance(value, datetime):
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def duration(seconds: float) -> str:
+    """A span of time as an operator reads it: 42s, 7m, 3h 05m, 2d 4h."""
+    s = max(int(seconds), 0)
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m"
+    if s < 86400:
+        return f"{s // 3600}h {s % 3600 // 60:02d}m"
+    return f"{s // 86400}d {s % 86400 // 3600}h"
+
+
+def uptime(seconds: float) -> str:
+    """The daemon's uptime as shown (snapshot tests freeze it)."""
+    return duration(seconds)
+
+
+def ago(value: Any) -> str:
+    """How long ago a time was, against :data:`now` ("5m ago"); empty when unknown."""
+    at = as_datetime(value)
+    if at is None:
+        return ""
+    return duration((now() - at).total_seconds()) + " ago"
+
+
+def cell_path(value: Any, width: int = 30) -> str:
+    """A path for a table cell, cut from the left so that the file name stays visible."""
+    text = "" if value is None else " ".join(str(value).split())
+    return text if len(text) <= width else "…" + text[len(text) - width + 1:]
+
+
+def looks_like_path(value: Any) -> bool:
+    """Whether a cell holds a file path (absolute, home-relative or a URL-less relative path)."""
+    return isinstance(value, str) and "\n" not in value and " " not in value.strip() and value[:1] not in "{[" and (
+        value.startswith(("/", "~/", "./")) or (value.count("/") >= 2 and "://" not in value))
 
 
 def when(value: Any) -> str:
@@ -37,6 +98,8 @@ def cell(value: Any, width: int = 40) -> str:
     else:
         text = when(value) if isinstance(value, str) and _looks_like_time(value) else str(value)
     text = " ".join(text.split())  # newlines and runs of blanks would break the row
+    if isinstance(value, str) and looks_like_path(text):
+        return cell_path(text, width)
     return text if len(text) <= width else text[: width - 1] + "…"
 
 

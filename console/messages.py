@@ -11,6 +11,7 @@ from typing import Any
 
 from textual.message import Message
 
+from daemon.protocol import RpcError
 from daemon.protocol.coding_agent import CodingStats
 from daemon.protocol.ingest import IngestStatus
 from daemon.protocol.proposals import Proposal, ProposalPage
@@ -142,9 +143,65 @@ class EventReceived(Message):
 
 
 class EventStreamChanged(Message):
-    """The live stream went up (``live``) or down (``detail`` says why; it is retried)."""
+    """The live stream went up (``live``) or down (``detail`` says why; it is retried every
+    ``retry_s`` seconds); ``reachable`` is false while the daemon cannot be reached at all."""
 
-    def __init__(self, live: bool, detail: str = "") -> None:
+    def __init__(self, live: bool, detail: str = "", reachable: bool = True, retry_s: float = 2.0) -> None:
         super().__init__()
         self.live = live
         self.detail = detail
+        self.reachable = reachable
+        self.retry_s = retry_s
+
+
+class CurrentRowFetched(Message):
+    """The row a pending update or delete would change, as it is now (None: it is gone)."""
+
+    def __init__(self, proposal_id: int, row: dict[str, Any] | None) -> None:
+        super().__init__()
+        self.proposal_id = proposal_id
+        self.row = row
+
+
+class BatchDecided(Message):
+    """Several marked proposals were decided in turn: the daemon's answers and the refusals."""
+
+    def __init__(self, decision: str, done: list[Proposal], refused: list[tuple[int, RpcError]]) -> None:
+        super().__init__()
+        self.decision = decision  # "approved" or "rejected"
+        self.done = done
+        self.refused = refused
+
+
+class HistoryLoaded(Message):
+    """A page of decided proposals arrived; ``append`` when it follows the pages shown."""
+
+    def __init__(self, page: ProposalPage, append: bool) -> None:
+        super().__init__()
+        self.page = page
+        self.append = append
+
+
+class RevertProposed(Message):
+    """proposals.revert answered: the undo is a new proposal (pending, or applied)."""
+
+    def __init__(self, original: int, proposal: Proposal) -> None:
+        super().__init__()
+        self.original = original
+        self.proposal = proposal
+
+
+class RowDeleteProposed(Message):
+    """rows.delete answered: the deletion is a proposal."""
+
+    def __init__(self, proposal: Proposal) -> None:
+        super().__init__()
+        self.proposal = proposal
+
+
+class SchemaProposed(Message):
+    """proposals.schema_tweak answered: the change waits as a proposal, with its DDL preview."""
+
+    def __init__(self, proposal: Proposal) -> None:
+        super().__init__()
+        self.proposal = proposal

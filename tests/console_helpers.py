@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from rich.text import Text
 from textual import events
 
 
@@ -34,5 +35,6 @@ def notified(app: Any, title_part: str) -> bool:
 
 
 def cells(table: Any, column: int) -> list[Any]:
-    """One column of a DataTable, top to bottom."""
-    return [table.get_row_at(i)[column] for i in range(table.row_count)]
+    """One column of a DataTable, top to bottom (Rich Text cells as their plain text)."""
+    values = [table.get_row_at(i)[column] for i in range(table.row_count)]
+    return [v.plain if isinstance(v, Text) else v for v in values]

@@ -31,7 +31,7 @@ async def test_approve_with_correction_and_reject_with_reason(daemon):
             assert isinstance(app.screen, ProposalsScreen)
             queue = app.screen.query_one("#proposals", PagedTable)
             assert await wait_for(pilot, lambda: queue.row_count == 2)
-            assert cells(queue, 0) == [first.id, second.id]
+            assert cells(queue, 1) == [first.id, second.id]
             detail = app.screen.query_one("#proposal-detail", RecordView)
             assert detail.record and detail.record["source"] == "/inbox/q3.md"
 
@@ -40,7 +40,10 @@ async def test_approve_with_correction_and_reject_with_reason(daemon):
             assert await wait_for(pilot, lambda: isinstance(app.screen, ApproveDialog))
             title = app.screen.query_one("#field-title", Input)
             assert app.focused is title and title.value == "Quartrely report"
-            await type_text(pilot, "Quarterly report")  # the value is selected: typing replaces it
+            # Nothing is selected and the cursor is after the text: typing adds to it.
+            assert title.selection.is_empty and title.cursor_position == len(title.value)
+            await pilot.press("ctrl+u")  # clear to the start, as in a shell
+            await type_text(pilot, "Quarterly report")
             app.screen.query_one("#approve-note", Input).focus()  # many fields down: no tabbing through all
             await type_text(pilot, "typo in title")
             await pilot.press("enter")
@@ -49,7 +52,7 @@ async def test_approve_with_correction_and_reject_with_reason(daemon):
             assert c.rows.get(table="documents", id=done.row_id)["title"] == "Quarterly report"
             assert c.rows.get(table="documents", id=done.row_id)["author"] == "ann"
             assert done.note == "typo in title" and done.corrections
-            assert await wait_for(pilot, lambda: queue.row_count == 1 and cells(queue, 0) == [second.id])
+            assert await wait_for(pilot, lambda: queue.row_count == 1 and cells(queue, 1) == [second.id])
             assert notified(app, "Approved")
 
             # Reject the second: an empty reason is refused in the dialog, then a reason is given.
@@ -67,7 +70,7 @@ async def test_approve_with_correction_and_reject_with_reason(daemon):
             # A proposal created elsewhere shows up by itself (the live event stream).
             third = c.proposals.create(table="incidents", fields={"title": "Disk full"}, confidence=0.3,
                                        source="agent:watcher")
-            assert await wait_for(pilot, lambda: cells(queue, 0) == [third.id])
+            assert await wait_for(pilot, lambda: cells(queue, 1) == [third.id])
 
             # Someone else decides while the dialog is open: CONFLICT is shown, the queue refreshed.
             await pilot.press("a")

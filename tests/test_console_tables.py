@@ -72,6 +72,7 @@ async def test_browse_page_by_page_search_edit_and_export(daemon, tmp_path):
             await pilot.press("e")
             assert await wait_for(pilot, lambda: isinstance(app.screen, EditRowDialog))
             app.screen.query_one("#field-rating", Input).focus()
+            await pilot.press("ctrl+u")  # the cursor is after the old value, nothing selected
             await type_text(pilot, "5")
             await pilot.press("enter")
             assert await wait_for(pilot, lambda: notified(app, "Edit proposed"))
@@ -85,6 +86,7 @@ async def test_browse_page_by_page_search_edit_and_export(daemon, tmp_path):
             target.parent.mkdir()
             await pilot.press("x")
             assert await wait_for(pilot, lambda: isinstance(app.screen, ExportDialog))
+            await pilot.press("ctrl+u")
             await paste(pilot, str(target))
             await pilot.press("enter")
             assert await wait_for(pilot, lambda: target.exists() and notified(app, "Exported"))
@@ -97,6 +99,7 @@ async def test_browse_page_by_page_search_edit_and_export(daemon, tmp_path):
             target = tmp_path / "out" / "great.jsonl"
             await pilot.press("x")
             assert await wait_for(pilot, lambda: isinstance(app.screen, ExportDialog))
+            await pilot.press("ctrl+u")
             await paste(pilot, str(target))
             await pilot.press("enter")
             assert await wait_for(pilot, lambda: target.exists())
@@ -105,6 +108,7 @@ async def test_browse_page_by_page_search_edit_and_export(daemon, tmp_path):
 
             await pilot.press("x")
             assert await wait_for(pilot, lambda: isinstance(app.screen, ExportDialog))
+            await pilot.press("ctrl+u")
             await paste(pilot, str(tmp_path / "missing" / "x.csv"))
             await pilot.press("enter")
             assert await wait_for(pilot, lambda: any(n.title == "clarity" and n.severity == "error"

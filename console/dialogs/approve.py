@@ -11,13 +11,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Footer, Label, Static
 
 from daemon.protocol.proposals import Proposal
 from daemon.protocol.tables import TableDescription
 
 from ..formatting import COMMON_FIELDS, cell, guess_type
+from ..proposal_view import changes, ddl_text
 from ..widgets.fields_form import FieldsForm, FormError, FormField
+from ..widgets.form_input import FormInput
+from .confirm import daemon_reachable
 
 
 @dataclass
@@ -46,7 +49,7 @@ def form_fields(proposal: Proposal, table: TableDescription | None) -> list[Form
 
 
 class ApproveDialog(ModalScreen[ApproveDecision | None]):
-    AUTO_FOCUS = "Input"  # the first field, ready to type into
+    AUTO_FOCUS = "FormInput"  # the first field, ready to type into
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="approve-cancel", tooltip="Close without deciding"),
         Binding("ctrl+s", "submit", "Approve", id="approve-submit", tooltip="Approve with the values shown"),
@@ -66,8 +69,12 @@ class ApproveDialog(ModalScreen[ApproveDecision | None]):
                         classes="dialog-title")
             if p.reasoning:
                 yield Static(p.reasoning, classes="dialog-hint")
-            if self.current is not None:
-                now = p.payload if p.kind == "update" else self.current
+            if self.current is not None and p.kind == "update":
+                diff = "\n".join(f"  {k}: {v}" for k, v in changes(self.current, p.payload).items())
+                yield Static(f"Row {p.table}/{p.row_id} (version {self.current.get('version')}), before → after:\n"
+                             f"{diff}", classes="dialog-hint", id="approve-diff")
+            elif self.current is not None:
+                now = self.current
                 shown = ", ".join(f"{k}={cell(self.current.get(k), 40)}" for k in now if k not in COMMON_FIELDS)
                 yield Static(f"Row {p.table}/{p.row_id} now (version {self.current.get('version')}): {shown}",
                              classes="dialog-hint")
@@ -76,23 +83,23 @@ class ApproveDialog(ModalScreen[ApproveDecision | None]):
                              classes="dialog-hint")
                 yield FieldsForm(form_fields(p, self.table), id="approve-fields")
             elif p.preview:
-                yield Static("\n".join(p.preview.get("ddl", [])) or str(p.preview), classes="dialog-hint")
+                yield Static("DDL preview:\n" + ddl_text(p.preview), classes="dialog-hint", id="approve-ddl")
             if p.kind == "insert":
                 with Horizontal(classes="form-row"):
                     yield Label("table", classes="form-label")
-                    yield Input(p.table, id="approve-table", classes="form-input",
-                                tooltip="Move the row to another table (fields it lacks are dropped)", compact=True)
+                    yield FormInput(p.table, id="approve-table", classes="form-input",
+                                tooltip="Move the row to another table (fields it lacks are dropped)")
             with Horizontal(classes="form-row"):
                 yield Label("note", classes="form-label")
-                yield Input(placeholder="why (kept in the audit trail)", id="approve-note", classes="form-input",
+                yield FormInput(placeholder="why (kept in the audit trail)", id="approve-note", classes="form-input",
                             compact=True)
             yield Static("", id="approve-error", classes="dialog-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Approve", variant="success", id="approve-ok")
                 yield Button("Cancel", id="approve-no")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
-    @on(Input.Submitted)
+    @on(FormInput.Submitted)
     @on(Button.Pressed, "#approve-ok")
     def action_submit(self) -> None:
         error = self.query_one("#approve-error", Static)
@@ -101,8 +108,10 @@ class ApproveDialog(ModalScreen[ApproveDecision | None]):
         except FormError as e:
             error.update(str(e))
             return
-        table = self.query_one("#approve-table", Input).value.strip() if self.query("#approve-table") else ""
-        note = self.query_one("#approve-note", Input).value.strip()
+        table = self.query_one("#approve-table", FormInput).value.strip() if self.query("#approve-table") else ""
+        note = self.query_one("#approve-note", FormInput).value.strip()
+        if not daemon_reachable(self):
+            return
         self.dismiss(ApproveDecision(fields or None, table if table and table != self.proposal.table else None,
                                      note or None))
 

@@ -11,12 +11,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Footer, Label, Static
 
 from daemon.protocol.tables import TableDescription
 
 from ..formatting import guess_type
 from ..widgets.fields_form import FieldsForm, FormError, FormField
+from ..widgets.form_input import FormInput
+from .confirm import daemon_reachable
 
 
 @dataclass
@@ -35,7 +37,7 @@ def row_fields(table: TableDescription, row: dict[str, Any]) -> list[FormField]:
 
 
 class EditRowDialog(ModalScreen[RowEdit | None]):
-    AUTO_FOCUS = "Input"  # the first field, ready to type into
+    AUTO_FOCUS = "FormInput"  # the first field, ready to type into
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="edit-cancel", tooltip="Close without proposing anything"),
         Binding("ctrl+s", "submit", "Propose", id="edit-submit", tooltip="Propose the changed values"),
@@ -56,15 +58,15 @@ class EditRowDialog(ModalScreen[RowEdit | None]):
             yield FieldsForm(row_fields(self.table, self.row), id="edit-fields")
             with Horizontal(classes="form-row"):
                 yield Label("reasoning", classes="form-label")
-                yield Input(placeholder="why (shown with the proposal)", id="edit-reasoning", classes="form-input",
+                yield FormInput(placeholder="why (shown with the proposal)", id="edit-reasoning", classes="form-input",
                             compact=True)
             yield Static("", id="edit-error", classes="dialog-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Propose change", variant="primary", id="edit-ok")
                 yield Button("Cancel", id="edit-no")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
-    @on(Input.Submitted)
+    @on(FormInput.Submitted)
     @on(Button.Pressed, "#edit-ok")
     def action_submit(self) -> None:
         error = self.query_one("#edit-error", Static)
@@ -76,7 +78,9 @@ class EditRowDialog(ModalScreen[RowEdit | None]):
         if not fields:
             error.update("Nothing changed.")
             return
-        self.dismiss(RowEdit(fields, self.query_one("#edit-reasoning", Input).value.strip()))
+        if not daemon_reachable(self):
+            return
+        self.dismiss(RowEdit(fields, self.query_one("#edit-reasoning", FormInput).value.strip()))
 
     @on(Button.Pressed, "#edit-no")
     def action_cancel(self) -> None:

@@ -1,4 +1,5 @@
-"""Export a table (the rows that match the current search) to a file the operator names."""
+"""Export a table (the rows that match the current search) to a file the operator names: in
+the home folder unless another is named, and never over an existing file without asking."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Footer, Label, Select, Static
+
+from ..widgets.form_input import FormInput
+from .confirm import ConfirmDialog
 
 FORMATS = ("csv", "json", "jsonl")
 
@@ -23,11 +27,12 @@ class ExportRequest:
 
 
 def default_path(table: str, fmt: str = "csv") -> str:
-    return os.path.join(os.getcwd(), f"{table}.{fmt}")
+    """``~/<table>.<fmt>``, shown with ``~`` (the file is written on the console's machine)."""
+    return f"~/{table}.{fmt}"
 
 
 class ExportDialog(ModalScreen[ExportRequest | None]):
-    AUTO_FOCUS = "Input"  # the first field, ready to type into
+    AUTO_FOCUS = "FormInput"  # the first field, ready to type into
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="export-cancel", tooltip="Close without exporting"),
     ]
@@ -47,27 +52,28 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
                              compact=True)
             with Horizontal(classes="form-row"):
                 yield Label("file", classes="form-label")
-                yield Input(default_path(self.table), id="export-path", classes="form-input", compact=True,
-                            tooltip="Written on this machine; ~ is your home folder; an existing file is replaced")
+                yield FormInput(default_path(self.table), id="export-path", classes="form-input",
+                            tooltip="Written on this machine; ~ is your home folder; "
+                                    "you are asked before a file is replaced")
             yield Static("A file ending in .csv, .json or .jsonl is written in that format.", classes="dialog-hint")
             yield Static("", id="export-error", classes="dialog-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Export", variant="primary", id="export-ok")
                 yield Button("Cancel", id="export-no")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     @on(Select.Changed, "#export-format")
     def format_changed(self, event: Select.Changed) -> None:
         # Keep the extension in step with the format while the operator has not chosen a name.
-        path_input = self.query_one("#export-path", Input)
+        path_input = self.query_one("#export-path", FormInput)
         stem, ext = os.path.splitext(path_input.value)
         if ext.lstrip(".") in FORMATS:
             path_input.value = f"{stem}.{event.value}"
 
-    @on(Input.Submitted)
+    @on(FormInput.Submitted)
     @on(Button.Pressed, "#export-ok")
     def submit(self) -> None:
-        text = self.query_one("#export-path", Input).value.strip()
+        text = self.query_one("#export-path", FormInput).value.strip()
         if not text:
             self.query_one("#export-error", Static).update("A file name is required.")
             return
@@ -78,7 +84,17 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
         # A file named .csv, .json or .jsonl gets that format, whatever the selector says.
         ext = path.suffix.lstrip(".").lower()
         fmt = ext if ext in FORMATS else str(self.query_one("#export-format", Select).value)
-        self.dismiss(ExportRequest(path.resolve(), fmt))
+        request = ExportRequest(path.resolve(), fmt)
+        if not path.exists():
+            self.dismiss(request)
+            return
+
+        def answered(answer: str | None) -> None:
+            if answer is not None:
+                self.dismiss(request)  # else the dialog stays, to name another file
+
+        self.app.push_screen(ConfirmDialog(f"Replace {request.path}?", "The file exists; exporting replaces it.",
+                                           "Replace", variant="warning", dialog_id="overwrite-dialog"), answered)
 
     @on(Button.Pressed, "#export-no")
     def action_cancel(self) -> None:

@@ -30,7 +30,7 @@ class RecordDialog(ModalScreen[str | None]):
             yield Label(self.title_text, classes="dialog-title")
             with VerticalScroll(id="record-scroll"):
                 yield RecordView(self.record)
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -1,7 +1,8 @@
 """What every console screen shares: failed workers are reported in one place, the app's;
 screens that follow live events say which (``EVENT_TYPES``) and refresh soon after one,
 at most once per ``REFRESH_DELAY`` — and only when shown (a hidden screen refreshes when
-it comes back)."""
+it comes back). Every screen shows the banner while the daemon is unreachable, and asks
+again once it answers."""
 
 from __future__ import annotations
 
@@ -11,8 +12,15 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
+from ..messages import EventStreamChanged
+from ..widgets.banner import ConnectionBanner
+from ..widgets.mode_bar import ModeBar
+
 
 class ClarityScreen(Screen[None]):
+    MODE: ClassVar[str] = ""
+    """The app's mode that shows this screen (highlighted in the mode bar)."""
+
     EVENT_TYPES: ClassVar[tuple[str, ...]] = ()
     """Prefixes of the event types this screen hears about (EventReceived); "" for all."""
 
@@ -23,10 +31,25 @@ class ClarityScreen(Screen[None]):
         super().__init__()
         self._refresh_timer: Timer | None = None
         self._stale = False
+        self._was_unreachable = False
 
     def on_mount(self) -> None:
-        if self.EVENT_TYPES:
-            self.app.event_feed.listen(self, self.EVENT_TYPES)  # type: ignore[attr-defined]
+        self.mount(ConnectionBanner(id="banner", classes="banner"), before=0)
+        self.mount(ModeBar(self.MODE, id="mode-bar"), before=0)
+        # Every screen listens, if only to hear whether the daemon can be reached ("()": no events).
+        self.app.event_feed.listen(self, self.EVENT_TYPES)  # type: ignore[attr-defined]
+
+    def on_event_stream_changed(self, message: EventStreamChanged) -> None:
+        self.query_one("#banner", ConnectionBanner).show_state(message.reachable, message.detail, message.retry_s)
+        if not message.reachable:
+            self._was_unreachable = True
+            self.daemon_unreachable(message.detail)
+        elif message.live and self._was_unreachable:
+            self._was_unreachable = False
+            self.refresh_soon()  # it is back: what is shown may be out of date
+
+    def daemon_unreachable(self, detail: str) -> None:
+        """Override to show, on the screen itself, that what it shows may be stale."""
 
     def on_unmount(self) -> None:
         self.app.event_feed.unlisten(self)  # type: ignore[attr-defined]

@@ -29,8 +29,10 @@ def _matches(event: dict[str, Any], prefix: str) -> bool:
 
 
 class EventsScreen(ClarityScreen):
+    MODE = "events"
     TITLE = "Clarity · Events"
     EVENT_TYPES = ("",)
+    AUTO_FOCUS = "#events"  # the list, so that / (and every key of the screen) works at once
     BINDINGS = [
         Binding("slash", "filter", "Filter", id="events-filter", key_display="/",
                 tooltip="Show only events whose type or subject starts with some text"),
@@ -63,7 +65,7 @@ class EventsScreen(ClarityScreen):
         table.add_column("actor", key="actor")
         table.add_column("details", key="details")
         yield table
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.action_refresh()

@@ -17,7 +17,7 @@ from daemon.protocol.coding_agent import CodingStats
 from daemon.protocol.ingest import IngestStatus
 from daemon.protocol.sub_agents import FleetStats
 
-from ..formatting import cell, when
+from ..formatting import cell, cell_path, when
 from ..messages import EventReceived, FleetLoaded
 from .base import ClarityScreen
 
@@ -72,12 +72,13 @@ def ingest_summary(s: IngestStatus) -> Text:
     for folder in s.folders:
         style = "red" if folder.mode == "missing" else ""
         lines.append(Text(f"{folder.path} ({folder.mode})", style=style))
-    for failure in s.failures[:3]:
-        lines.append(Text(f"✗ {cell(failure.path, 40)}: {cell(failure.last_error, 50)}", style="red"))
+    if s.failures:
+        lines.append(Text(f"{len(s.failures)} failed: listed below", style="red"))
     return Text("\n").join(lines)
 
 
 class FleetScreen(ClarityScreen):
+    MODE = "fleet"
     TITLE = "Clarity · Fleet"
     EVENT_TYPES = ("agent.", "work_order.", "playbook.", "ingest.")
     REFRESH_DELAY = 1.0
@@ -92,6 +93,11 @@ class FleetScreen(ClarityScreen):
             yield Static("", id="coding-summary", classes="panel")
             yield Static("", id="ingest-summary", classes="panel")
         with Vertical(id="fleet-tables"):
+            yield Label("Ingest failures (most recent; the file name kept, the reason beside it)", classes="section")
+            failures: DataTable[str] = DataTable(id="ingest-failures", cursor_type="row", zebra_stripes=True)
+            failures.add_column("file", key="file")
+            failures.add_column("reason", key="reason")
+            yield failures
             yield Label("Agents online", classes="section")
             agents: DataTable[str] = DataTable(id="agents", cursor_type="row", zebra_stripes=True)
             agents.add_columns("agent", "name", "type", "status", "task", "trust", "tasks", "success",
@@ -102,7 +108,7 @@ class FleetScreen(ClarityScreen):
             playbooks.add_columns("playbook", "runs", "success", "failures", "p95 ms", "rolled back", "trust",
                                   "last run")
             yield playbooks
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.action_refresh()
@@ -128,6 +134,13 @@ class FleetScreen(ClarityScreen):
             agents.add_row(a.agent_id, cell(a.agent_name, 24), a.agent_type or "", a.status or "",
                            cell(a.current_task, 30), f"{a.trust_score:.2f}", str(a.tasks_completed),
                            _pct(a.success_rate), when(a.last_heartbeat), key=a.agent_id)
+        failures = self.query_one("#ingest-failures", DataTable)
+        failures.clear()
+        path_width = max(24, min(60, self.app.size.width // 2 - 4))
+        for failure in message.ingest.failures:
+            reason_width = max(20, self.app.size.width - path_width - 6)
+            failures.add_row(cell_path(failure.path, path_width),
+                             cell(failure.last_error or "(no reason recorded)", reason_width))
         playbooks = self.query_one("#playbooks", DataTable)
         playbooks.clear()
         for p in message.playbooks:

@@ -1,5 +1,6 @@
 """The first screen: the daemon's health, the pending queue's size and every table with its
-row count. It refreshes itself when proposals are decided or rows change."""
+row count. It refreshes itself when proposals are decided or rows change, says so at once
+when the daemon stops answering (no stale "ok"), and asks again when it is back."""
 
 from __future__ import annotations
 
@@ -11,11 +12,14 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
+from .. import formatting
+from ..formatting import cell
 from ..messages import EventReceived, OverviewLoaded
 from .base import ClarityScreen
 
 
 class OverviewScreen(ClarityScreen):
+    MODE = "overview"
     TITLE = "Clarity · Overview"
     EVENT_TYPES = ("proposal.", "row.", "table.")
     REFRESH_DELAY = 1.0
@@ -32,13 +36,15 @@ class OverviewScreen(ClarityScreen):
             super().__init__()
             self.table = table
 
+    loaded: OverviewLoaded | None = None
+
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("connecting…", id="health", classes="status")
         table: DataTable[str | int] = DataTable(id="tables", cursor_type="row", zebra_stripes=True)
         table.add_columns("table", "rows", "fields", "description")
         yield table
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.action_refresh()
@@ -56,9 +62,19 @@ class OverviewScreen(ClarityScreen):
     def worker_failed(self, error: BaseException, group: str) -> None:
         status = self.query_one("#health", Static)
         status.set_class(True, "degraded")
-        status.update(f"not connected: {error} — press r to retry")
+        status.update(f"not connected: {error} — retried on its own (r: now)")
+
+    def daemon_unreachable(self, detail: str) -> None:
+        status = self.query_one("#health", Static)
+        status.set_class(True, "degraded")
+        status.update(f"clarityd unreachable: {detail}. The figures below are from before.")
+
+    def on_resize(self) -> None:
+        if self.loaded is not None:
+            self.on_overview_loaded(self.loaded)  # descriptions are cut to the width
 
     def on_overview_loaded(self, message: OverviewLoaded) -> None:
+        self.loaded = message
         h = message.health
         status = self.query_one("#health", Static)
         status.set_class(h.status != "ok", "degraded")
@@ -66,14 +82,15 @@ class OverviewScreen(ClarityScreen):
         pending = "" if message.pending is None else f" · {message.pending} pending proposal(s)"
         status.update(
             f"clarityd {h.version} · {h.status} · {h.database} {'reachable' if h.database_ok else 'UNREACHABLE'}"
-            f" · up {h.uptime_s:.0f}s · {len(message.tables)} tables · {total} rows{pending}"
+            f" · up {formatting.uptime(h.uptime_s)} · {len(message.tables)} tables · {total} rows{pending}"
             f" · {h.connections} connection(s)"
         )
         table = self.query_one("#tables", DataTable)
         row = table.cursor_row
         table.clear()
+        width = max(20, self.app.size.width - 48)  # what is left beside name, rows and fields
         for t in message.tables:
-            table.add_row(t.name, t.row_count, t.fields, t.description, key=t.name)
+            table.add_row(t.name, t.row_count, t.fields, cell(t.description, width), key=t.name)
         if table.row_count:
             table.move_cursor(row=min(row, table.row_count - 1))
 

@@ -11,9 +11,10 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Input, Label
+from textual.widgets import Label
 
 from ..formatting import as_text, parse_value
+from .form_input import FormInput
 
 
 @dataclass
@@ -44,8 +45,8 @@ class FieldsForm(Vertical):
         for f in self.fields:
             with Horizontal(classes="form-row"):
                 yield Label(f"{f.name}{' *' if f.required else ''}", classes="form-label")
-                field_input = Input(as_text(f.value), id=f"field-{f.name}", classes="form-input",
-                                    placeholder=f"({f.type})", compact=True)
+                field_input = FormInput(as_text(f.value), id=f"field-{f.name}", classes="form-input",
+                                    placeholder=f"({f.type})")
                 field_input.tooltip = f"{f.type}{' (required)' if f.required else ''}: {f.description}".rstrip(": ")
                 yield field_input
 
@@ -54,7 +55,7 @@ class FieldsForm(Vertical):
         does not parse; that input is marked and focused)."""
         changed: dict[str, Any] = {}
         for f in self.fields:
-            field_input = self.query_one(f"#field-{f.name}", Input)
+            field_input = self.query_one(f"#field-{f.name}", FormInput)
             field_input.remove_class("invalid")
             if field_input.value == as_text(f.value):
                 continue

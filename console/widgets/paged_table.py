@@ -17,12 +17,12 @@ class PagedTable(DataTable[Any]):
     class EndApproached(Message):
         """The cursor came near the last row fetched and more rows exist."""
 
-        def __init__(self, table: "PagedTable") -> None:
+        def __init__(self, table: PagedTable) -> None:
             super().__init__()
             self.table = table
 
         @property
-        def control(self) -> "PagedTable":
+        def control(self) -> PagedTable:
             return self.table
 
     def __init__(self, margin: int = 10, **kwargs: Any) -> None:

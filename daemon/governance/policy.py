@@ -46,8 +46,9 @@ class ContentRules(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class Approvals(msgspec.Struct, forbid_unknown_fields=True):
-    # Kinds that need two different operators: the first approval waits for a second.
-    second_operator: list[Literal["delete", "schema"]] = []
+    # Kinds that need two different operators: the first approval waits for a second
+    # ("update": an operator's own edit needs someone else's approval too).
+    second_operator: list[Literal["update", "delete", "schema"]] = []
     # Tables whose proposals only these users (by name) may approve or reject.
     tables: dict[str, list[str]] = {}
 

@@ -3,6 +3,7 @@ first), filtered and paged with keyset cursors. Run on reader threads."""
 
 from __future__ import annotations
 
+from datetime import datetime, UTC
 from typing import Any
 
 import peewee
@@ -45,6 +46,11 @@ def _filters(table: str | None, kind: str | None, source: str | None, min_confid
     return where
 
 
+def _naive_utc(at: datetime) -> datetime:
+    """Times are stored as naive UTC: compare like with like."""
+    return at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo else at
+
+
 def _page(query: peewee.Select, where: list[peewee.Expression], limit: int, count: bool,
           cursor_of: Any) -> tuple[list[dict[str, Any]], str | None, int | None]:
     rows = list(query.limit(limit + 1).dicts())
@@ -59,9 +65,14 @@ def _page(query: peewee.Select, where: list[peewee.Expression], limit: int, coun
 def list_pending(*, table: str | None = None, kind: str | None = None, source: str | None = None,
                  min_confidence: float | None = None, max_confidence: float | None = None,
                  flagged: bool | None = None, limit: int = 50, cursor: str | None = None,
-                 count: bool = False) -> tuple[list[dict[str, Any]], str | None, int | None]:
+                 count: bool = False, created_before: datetime | None = None,
+                 created_after: datetime | None = None) -> tuple[list[dict[str, Any]], str | None, int | None]:
     """Pending proposals, oldest first (the order they should be decided in)."""
     where = [Proposal.status == "pending", *_filters(table, kind, source, min_confidence, max_confidence, flagged)]
+    if created_before is not None:
+        where.append(Proposal.created_at < _naive_utc(created_before))
+    if created_after is not None:
+        where.append(Proposal.created_at >= _naive_utc(created_after))
     query = Proposal.select().order_by(Proposal.id)
     if cursor:
         _, last_id = decode_cursor(cursor)

@@ -30,8 +30,8 @@ async def pending(ctx: CallContext, params: p.ListPending) -> p.ProposalPage:
     create_table, add_column, alter_column, drop_column, or "schema" for any schema change);
     ``source`` (a substring of the file path, agent or operator); ``min_confidence`` and
     ``max_confidence`` (inclusive); ``flagged`` (true: only proposals whose content looks like
-    a secret). Pass ``next_cursor`` back as ``cursor`` for the next page; ``count`` adds the
-    total."""
+    a secret); ``created_before`` / ``created_after`` (UTC times) by age. Pass ``next_cursor``
+    back as ``cursor`` for the next page; ``count`` adds the total."""
     kwargs = msgspec.structs.asdict(params)
     return _page(await ctx.daemon.store.read(lambda: queries.list_pending(**kwargs)))
 

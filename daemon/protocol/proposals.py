@@ -62,7 +62,8 @@ class ProposalPage(msgspec.Struct):
 
 class ListPending(msgspec.Struct, forbid_unknown_fields=True):
     """Filters for the pending queue; ``kind`` may be "schema" for any schema change;
-    ``source`` matches a substring; ``flagged`` keeps (or leaves out) content flagged as a secret."""
+    ``source`` matches a substring; ``flagged`` keeps (or leaves out) content flagged as a secret;
+    ``created_before`` / ``created_after`` (UTC) keep proposals by age."""
 
     table: str | None = None
     kind: str | None = None
@@ -70,6 +71,8 @@ class ListPending(msgspec.Struct, forbid_unknown_fields=True):
     min_confidence: float | None = None
     max_confidence: float | None = None
     flagged: bool | None = None
+    created_before: datetime | None = None
+    created_after: datetime | None = None
     limit: PageSize = 50
     cursor: str | None = None
     count: bool = False
@@ -190,7 +193,7 @@ class PolicyInfo(msgspec.Struct):
 
 
 PENDING = Method("proposals.pending", ListPending, ProposalPage, Role.reader,
-                 "Pending proposals, oldest first: filter by table, kind, source, confidence; paged.")
+                 "Pending proposals, oldest first: filter by table, kind, source, confidence, age; paged.")
 GET = Method("proposals.get", ProposalRef, Proposal, Role.reader, "One proposal by id.")
 HISTORY = Method("proposals.history", ListHistory, ProposalPage, Role.reader,
                  "Decided proposals, most recent first.")

@@ -1,0 +1,44 @@
+"""Errors as an operator reads them: a title and a sentence, from the daemon's error code.
+
+The daemon refuses a method the caller's role may not call with FORBIDDEN and the words
+"<method> needs the <role> role; <user> (uid N) has <role>"; that becomes "your role (reader)
+may not approve: operators only". Other refusals keep the daemon's own words (they already
+say what happened), under a title naming the code in plain language.
+"""
+
+from __future__ import annotations
+
+import re
+
+from daemon.protocol import ErrorCode, RpcError
+
+_ROLE_REFUSAL = re.compile(r"^(?P<method>[\w.]+) needs the (?P<needs>\w+) role; .* has (?P<has>\w+)$")
+
+TITLES = {
+    ErrorCode.FORBIDDEN: "Not allowed",
+    ErrorCode.CONFLICT: "Conflict",
+    ErrorCode.NOT_FOUND: "Not found",
+    ErrorCode.INVALID_STATE: "Not possible now",
+    ErrorCode.INVALID_PARAMS: "Refused",
+    ErrorCode.UNAVAILABLE: "Daemon unreachable",
+    ErrorCode.TIMEOUT: "No answer",
+}
+
+
+def _verb(method: str) -> str:
+    """``proposals.approve`` -> "approve"; ``rows.delete`` -> "delete rows"."""
+    noun, _, verb = method.partition(".")
+    if noun == "proposals":
+        return {"schema_tweak": "propose schema changes", "revert": "revert proposals"}.get(verb, verb)
+    return f"{verb.replace('_', ' ')} {noun.replace('_', ' ')}"
+
+
+def describe_error(error: BaseException) -> tuple[str, str]:
+    """(title, message) for a notification about ``error``."""
+    if not isinstance(error, RpcError):
+        return "clarity", f"{type(error).__name__}: {error}"
+    title = f"{TITLES.get(error.code, 'clarityd')} ({error.name})"  # type: ignore[call-overload]
+    if error.code == ErrorCode.FORBIDDEN and (m := _ROLE_REFUSAL.match(error.message)):
+        needs = m["needs"]
+        return title, f"your role ({m['has']}) may not {_verb(m['method'])}: {needs}s only"
+    return title, error.message

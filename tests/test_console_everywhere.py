@@ -1,0 +1,108 @@
+"""What every screen has, driven by Pilot against a real daemon: ? lists the keys, Esc closes
+them (and the Keys panel), the command palette finds every action by name, a banner while
+the daemon is unreachable with nothing typed lost, and permission errors in words."""
+
+from __future__ import annotations
+
+from textual.command import CommandPalette
+from textual.widgets import DataTable, Static
+
+from console.app import make_app
+from console.commands import console_commands
+from console.dialogs.keys import KeysDialog
+from console.dialogs.reject import RejectDialog
+from console.error_text import describe_error
+from console.screens.overview import OverviewScreen
+from console.screens.proposals import ProposalsScreen
+from console.widgets.banner import ConnectionBanner
+from console.widgets.form_input import FormInput
+from console.widgets.paged_table import PagedTable
+from daemon.protocol import ErrorCode, RpcError
+
+from console_helpers import cells, notified, type_text, wait_for
+
+
+async def test_keys_help_and_the_command_palette(daemon):
+    app = make_app(socket_path=daemon.socket)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("2")
+        assert await wait_for(pilot, lambda: isinstance(app.screen, ProposalsScreen))
+        await pilot.press("question_mark")
+        assert await wait_for(pilot, lambda: isinstance(app.screen, KeysDialog))
+        keys = app.screen.query_one("#keys", DataTable)
+        actions = cells(keys, 1)
+        assert {"Approve", "Reject", "Mark", "Filter", "Sort", "History", "Overview", "Quit"} <= set(actions)
+        assert actions.index("Approve") < actions.index("Overview")  # the screen's own keys first
+        await pilot.press("escape")
+        assert await wait_for(pilot, lambda: isinstance(app.screen, ProposalsScreen))
+
+        # The Keys panel (Textual's, from the palette) closes with Esc too.
+        app.action_show_help_panel()
+        await pilot.pause()
+        assert app.screen.query("HelpPanel")
+        await pilot.press("escape")
+        assert await wait_for(pilot, lambda: not app.screen.query("HelpPanel"))
+
+        # The palette: "prop" finds Proposals; running a screen's command switches to it first.
+        names = [c.name for c in console_commands(app)]
+        wanted = {"Proposals", "Proposals: Approve", "Proposals: Reject", "Tables: Delete", "History: Revert"}
+        assert wanted <= set(names)
+        await pilot.press("1")
+        await pilot.press("ctrl+p")
+        assert await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await type_text(pilot, "tables: filt")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        assert await wait_for(pilot, lambda: app.current_mode == "tables")
+
+
+async def test_banner_while_unreachable_and_dialogs_keep_their_text(daemon):
+    with daemon.client() as c:
+        p = c.proposals.create(table="documents", fields={"title": "Memo"}, confidence=0.5)
+    app = make_app(socket_path=daemon.socket, retry_s=0.2)
+    async with app.run_test(size=(120, 40)) as pilot:
+        overview = app.screen
+        assert isinstance(overview, OverviewScreen)
+        health = overview.query_one("#health", Static)
+        assert await wait_for(pilot, lambda: " · ok · " in str(health.render()))
+        banner = app.screen.query_one("#banner", ConnectionBanner)
+        assert not banner.display
+
+        await pilot.press("2")
+        queue = app.screen.query_one("#proposals", PagedTable)
+        assert await wait_for(pilot, lambda: cells(queue, 1) == [p.id])
+        await pilot.press("x")
+        assert await wait_for(pilot, lambda: isinstance(app.screen, RejectDialog))
+        await type_text(pilot, "duplicate")
+
+        daemon.stop()
+        proposals_banner = app.screen_stack[0].query_one("#banner", ConnectionBanner)
+        assert await wait_for(pilot, lambda: proposals_banner.display and not app.reachable)
+        assert "Retrying every 0.2s" in str(proposals_banner.render())
+        await pilot.press("enter")  # refused while unreachable: the dialog and its text stay
+        assert isinstance(app.screen, RejectDialog)
+        assert notified(app, "Not sent")
+        assert app.screen.query_one("#reject-reason", FormInput).value == "duplicate"
+        # The overview (hidden) no longer claims the daemon is ok.
+        assert await wait_for(pilot, lambda: "unreachable" in str(health.render()))
+
+        daemon.start()
+        assert await wait_for(pilot, lambda: app.reachable and not proposals_banner.display, tries=200)
+        await pilot.press("enter")
+        with daemon.client() as c:
+            assert await wait_for(pilot, lambda: c.proposals.get(id=p.id).status == "rejected")
+            assert c.proposals.get(id=p.id).note == "duplicate"
+        await pilot.press("1")
+        health = app.screen.query_one("#health", Static)
+        assert await wait_for(pilot, lambda: " · ok · " in str(health.render()))
+
+
+def test_permission_errors_in_words():
+    refused = RpcError(ErrorCode.FORBIDDEN, "proposals.approve needs the operator role; bob (uid 1001) has reader")
+    title, message = describe_error(refused)
+    assert "FORBIDDEN" in title
+    assert message == "your role (reader) may not approve: operators only"
+    _, message = describe_error(RpcError(ErrorCode.FORBIDDEN, "rows.delete needs the agent role; x (uid 1) has reader"))
+    assert message == "your role (reader) may not delete rows: agents only"
+    policy = RpcError(ErrorCode.FORBIDDEN, "proposals for hr_playbooks are decided by alice only (approvals.tables)")
+    assert describe_error(policy)[1] == policy.message  # the policy's own words are kept
