@@ -16,7 +16,7 @@ from textual.binding import Binding
 
 from daemon.client import AsyncClient
 
-from .commands import ClarityCommands
+from .palette import ClarityCommands
 from .dialogs.keys import KeysDialog, key_rows
 from .error_text import describe_error
 from .event_feed import EventFeed

@@ -373,10 +373,10 @@ class ProposalsMethods(_Namespace):
     def pending(self, params: ListPending | dict[str, Any], /) -> ProposalPage: ...
 
     @overload
-    def pending(self, *, table: str | None = ..., kind: str | None = ..., source: str | None = ..., min_confidence: float | None = ..., max_confidence: float | None = ..., flagged: bool | None = ..., limit: PageSize = ..., cursor: str | None = ..., count: bool = ...) -> ProposalPage: ...
+    def pending(self, *, table: str | None = ..., kind: str | None = ..., source: str | None = ..., min_confidence: float | None = ..., max_confidence: float | None = ..., flagged: bool | None = ..., created_before: datetime | None = ..., created_after: datetime | None = ..., limit: PageSize = ..., cursor: str | None = ..., count: bool = ...) -> ProposalPage: ...
 
     def pending(self, _params: Any = None, **kwargs: Any) -> ProposalPage:
-        """Pending proposals, oldest first: filter by table, kind, source, confidence; paged. (``proposals.pending``, reader)"""
+        """Pending proposals, oldest first: filter by table, kind, source, confidence, age; paged. (``proposals.pending``, reader)"""
         return self._call(PENDING, _params, kwargs)
 
     def policy(self, params: NoParams | dict[str, Any] | None = None, /) -> PolicyInfo:
@@ -1133,10 +1133,10 @@ class AsyncProposalsMethods(_AsyncNamespace):
     async def pending(self, params: ListPending | dict[str, Any], /) -> ProposalPage: ...
 
     @overload
-    async def pending(self, *, table: str | None = ..., kind: str | None = ..., source: str | None = ..., min_confidence: float | None = ..., max_confidence: float | None = ..., flagged: bool | None = ..., limit: PageSize = ..., cursor: str | None = ..., count: bool = ...) -> ProposalPage: ...
+    async def pending(self, *, table: str | None = ..., kind: str | None = ..., source: str | None = ..., min_confidence: float | None = ..., max_confidence: float | None = ..., flagged: bool | None = ..., created_before: datetime | None = ..., created_after: datetime | None = ..., limit: PageSize = ..., cursor: str | None = ..., count: bool = ...) -> ProposalPage: ...
 
     async def pending(self, _params: Any = None, **kwargs: Any) -> ProposalPage:
-        """Pending proposals, oldest first: filter by table, kind, source, confidence; paged. (``proposals.pending``, reader)"""
+        """Pending proposals, oldest first: filter by table, kind, source, confidence, age; paged. (``proposals.pending``, reader)"""
         return await self._call(PENDING, _params, kwargs)
 
     async def policy(self, params: NoParams | dict[str, Any] | None = None, /) -> PolicyInfo:

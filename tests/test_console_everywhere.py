@@ -8,7 +8,7 @@ from textual.command import CommandPalette
 from textual.widgets import DataTable, Static
 
 from console.app import make_app
-from console.commands import console_commands
+from console.palette import console_commands
 from console.dialogs.keys import KeysDialog
 from console.dialogs.reject import RejectDialog
 from console.error_text import describe_error
