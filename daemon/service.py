@@ -69,13 +69,14 @@ class Daemon:
             await self.store.write(self.governance.prepare)
             await loop.run_in_executor(None, self.store.create_tables)
             await self.store.operator_sql.prepare()  # query.sql's read-only role (PostgreSQL)
+        await self.subsystems.prepare()  # indexes and the PostgreSQL event relay, before any call
         self.rpc = RpcServer(self)
         await self.rpc.start(c.socket, c.socket_group)
         self.jobs = Jobs(self)
         self.jobs.start()
         self.governance.schedule(self.jobs, c.governance.schema_sync_s)
         await self.ingest.start()
-        await self.subsystems.start()  # indexes, the PostgreSQL event relay, sweep and retention jobs
+        await self.subsystems.start()  # sweep and retention jobs
         self.started = True
         log.info(
             "serving %d tables from %s on %s; watching %s",
