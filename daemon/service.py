@@ -123,6 +123,7 @@ class Daemon:
         self.subsystems.stop()  # ends event streams
         await self.ingest.stop(self.config.limits.drain_timeout_s)
         await self.rpc.drain(self.config.limits.drain_timeout_s)
+        await self.store.settle()  # what waits in memory (agents' heartbeats) is written before closing
         await loop.run_in_executor(None, self.store.close)
         try:
             os.unlink(self.config.socket)

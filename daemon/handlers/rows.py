@@ -27,6 +27,7 @@ async def list_(ctx: CallContext, params: p.ListRows) -> p.RowPage:
     INVALID_PARAMS."""
     store = ctx.daemon.store
     model, spec = store.model(params.table), store.spec(params.table)
+    await store.settle(params.table)  # e.g. agents' heartbeats waiting in memory
     rows, cursor, total = await store.read(
         lambda: list_rows(
             model,
@@ -48,6 +49,7 @@ async def get(ctx: CallContext, params: p.GetRow) -> dict[str, Any]:
     """One row of ``table`` by ``id``, with every column."""
     store = ctx.daemon.store
     model = store.model(params.table)
+    await store.settle(params.table)
     return await store.read(get_row, model, params.table, params.id)
 
 
@@ -86,6 +88,7 @@ async def export(ctx: CallContext, params: p.ExportRows) -> p.Export:
     jsonl (one object per line). ``truncated`` says whether more rows matched."""
     store = ctx.daemon.store
     model, spec = store.model(params.table), store.spec(params.table)
+    await store.settle(params.table)
 
     def run() -> p.Export:
         rows, truncated = iter_rows(model, spec, params.limit, filters=params.filters, search=params.search,

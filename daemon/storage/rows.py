@@ -115,7 +115,7 @@ def fetch_dicts(query: peewee.Select, model: type[MemoryModel], sql: tuple[str, 
         values = list(raw)
         for i, convert in converters:
             values[i] = convert(values[i])
-        out.append(dict(zip(names, values)))
+        out.append(dict(zip(names, values, strict=True)))
     return out
 
 

@@ -22,7 +22,7 @@ import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
 import peewee
@@ -74,6 +74,8 @@ class Store:
         self.last_failure = 0.0
         self._ping: tuple[float, bool, str] | None = None  # (monotonic time, ok, why not)
         self._pinging: asyncio.Future[tuple[bool, str]] | None = None
+        # Tables whose recent changes may wait in memory (agents' heartbeats): how to write them.
+        self._deferred: dict[str, Callable[[], Awaitable[None]]] = {}
         self.register(WriteProbe)
         # Operator SQL (query.sql) has threads and connections of its own: slow or huge
         # queries cannot take the readers every other call needs.
@@ -181,6 +183,17 @@ class Store:
         if hooks is None:
             raise RuntimeError("after_commit() outside Store.write()")
         hooks.append(hook)
+
+    def defer_writes(self, table: str, flush: Callable[[], Awaitable[None]]) -> None:
+        """Say that changes to catalog table ``table`` may wait in memory, and how to write
+        them (``flush``, on the loop): :meth:`settle` calls it before reads that need them."""
+        self._deferred[table] = flush
+
+    async def settle(self, table: str | None = None) -> None:
+        """Write what waits in memory for ``table`` (every table: None) before reading it."""
+        for name, flush in list(self._deferred.items()):
+            if table is None or name == table:
+                await flush()
 
     def on_recovered(self, hook: Callable[[], object]) -> None:
         """Call ``hook`` (from the probe's thread: make it thread-safe) whenever writes work
