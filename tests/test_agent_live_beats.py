@@ -7,11 +7,14 @@ never answer for long from a status another daemon changed."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
+from typing import Any
 
 import pytest
 
 from daemon.protocol import ErrorCode, RpcError
+from daemon.subsystems.live_beats import LiveBeats
 
 
 def beat_of(c, row_id: int) -> datetime:
@@ -98,3 +101,32 @@ def test_two_daemons_on_postgresql_see_each_others_beats_and_changes(make_daemon
         with pytest.raises(RpcError) as e:
             c1.sub_agents.heartbeat(agent_id="a")
         assert e.value.code == ErrorCode.INVALID_STATE
+
+
+@pytest.mark.timeout(20)
+async def test_a_flush_right_after_a_finished_batch_does_not_spin():
+    """A batch that has finished but is still recorded as in flight (its clean-up not run
+    yet) must not be waited for: awaiting a finished future never yields, so such a wait
+    spun the event loop forever (seen on PostgreSQL under the agents benchmark)."""
+
+    class Store:
+        _closing = False
+        written: list[Any] = []
+
+        async def write(self, fn: Any, *args: Any) -> dict[int, str]:
+            self.written.append(args[-1])
+            return {1: "idle"}
+
+    store = Store()
+    beats = LiveBeats(store, lambda: None)  # type: ignore[arg-type]
+    finished = asyncio.get_running_loop().create_future()
+    finished.set_result(None)
+    beats._flushing = finished
+    beats.note("a", 1, "idle")
+    assert beats.beat("a") == "idle"
+    await beats.flush()
+    assert beats.pending == {} and list(store.written[0]) == ["a"]
+    assert beats.beat("a") == "idle"  # still known online after its batch
+    await beats.flush()
+    assert beats._timer is not None
+    beats._timer.cancel()

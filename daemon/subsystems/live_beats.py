@@ -80,13 +80,14 @@ class LiveBeats:
     async def flush(self) -> None:
         """Write every beat remembered so far (waiting for a batch already on its way). A
         batch the database refuses is kept for the next one; the caller reads on regardless."""
-        while self._flushing is not None:
+        # done() checked here, not cleared by a callback: awaiting a finished future does not
+        # yield, so a loop waiting for such a callback would spin forever.
+        while self._flushing is not None and not self._flushing.done():
             await asyncio.shield(self._flushing)
         if not self.pending:
             return
         batch, self.pending = self.pending, {}
         self._flushing = asyncio.ensure_future(self._write(batch))
-        self._flushing.add_done_callback(lambda _: setattr(self, "_flushing", None))
         await asyncio.shield(self._flushing)
 
     async def _write(self, batch: dict[str, tuple[int, datetime]]) -> None:
