@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import peewee
 
 from ..errors import InvalidParams, NotFound
+from ..ingest.commits import GroupCommit
 
 if TYPE_CHECKING:
     from ..events import EventBus
@@ -30,6 +31,9 @@ class TableService:
     def __init__(self, store: "Store", events: "EventBus") -> None:
         self.store = store
         self.events = events
+        # Reports are durable before their reply, and the ones that queue up while the writer
+        # is busy share one transaction (each in a savepoint; keyed by record, for lock order).
+        self.commits = GroupCommit(store)
 
     @property
     def model(self) -> Any:

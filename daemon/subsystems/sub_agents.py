@@ -22,7 +22,6 @@ from msgspec import UNSET
 
 from ..errors import InvalidState
 from ..governance import SYSTEM_ACTOR
-from ..ingest.commits import GroupCommit
 from ..protocol import sub_agents as p
 from ..storage import compiled
 from ..storage.models import utcnow
@@ -91,7 +90,6 @@ class SubAgents(TableService):
     def __init__(self, store: "Store", events: "EventBus", settings: Callable[[], "SubAgentsConfig"]) -> None:
         super().__init__(store, events)
         self.settings = settings  # read at use: SIGHUP may change them
-        self.commits = GroupCommit(store)
         self.live = LiveBeats(store, lambda: self.model)
         store.defer_writes(TABLE, self.live.flush)
         store.register(AgentTask)
