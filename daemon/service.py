@@ -84,6 +84,7 @@ class Daemon:
             if isinstance(self.store.db, peewee.SqliteDatabase):
                 state_dir.narrow_sqlite_files(self.store.db.database)
             await self.store.operator_sql.prepare()  # query.sql's read-only role (PostgreSQL)
+        await self.subsystems.prepare()  # indexes and the PostgreSQL event relay, before any call
         self.search_index = SearchIndexer(self.store)  # full-text indexes, built in the background once started
         self.rpc = RpcServer(self)
         await self.rpc.start(c.socket, c.socket_group)
@@ -91,7 +92,7 @@ class Daemon:
         self.jobs.start()
         self.governance.schedule(self.jobs, c.governance.schema_sync_s)
         await self.ingest.start()
-        await self.subsystems.start()  # indexes, the PostgreSQL event relay, sweep and retention jobs
+        await self.subsystems.start()  # sweep and retention jobs
         self.alerts.start()
         self.started = True
         self.search_index.start()
@@ -145,6 +146,7 @@ class Daemon:
         self.subsystems.stop()  # ends event streams
         await self.ingest.stop(self.config.limits.drain_timeout_s)
         await self.rpc.drain(self.config.limits.drain_timeout_s)
+        await self.store.settle()  # what waits in memory (agents' heartbeats) is written before closing
         await loop.run_in_executor(None, self.search_index.stop)
         await loop.run_in_executor(None, self.store.close)
         try:

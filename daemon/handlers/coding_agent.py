@@ -17,7 +17,7 @@ async def work_order(ctx: CallContext, params: p.CreateWorkOrder) -> p.WorkOrder
     ``task_type`` (feature, bug_fix, refactor, test, docs, chore), ``priority`` (low, medium,
     high, urgent) and ``assigned_agent``. Emits work_order.created."""
     svc = _service(ctx)
-    return await ctx.daemon.store.write(svc.create, params, ctx.actor)
+    return await svc.commits.write(params.work_order_id or "", svc.create, params, ctx.actor)
 
 
 @handles(p.CODE_CHANGES)
@@ -27,7 +27,7 @@ async def code_changes(ctx: CallContext, params: p.CodeChanges) -> p.WorkOrder:
     integration's name) may stand for ``files``. A closed work order is INVALID_STATE. Emits
     work_order.code_changes."""
     svc = _service(ctx)
-    return await ctx.daemon.store.write(svc.code_changes, params, ctx.actor)
+    return await svc.commits.write(params.work_order_id, svc.code_changes, params, ctx.actor)
 
 
 @handles(p.TEST_RESULTS)
@@ -38,7 +38,7 @@ async def test_results(ctx: CallContext, params: p.TestResults) -> p.WorkOrder:
     integration sends them: ``test_results={total, passed, failed}``; a count given both ways
     with different values is INVALID_PARAMS. Emits work_order.test_results."""
     svc = _service(ctx)
-    return await ctx.daemon.store.write(svc.test_results, params, ctx.actor)
+    return await svc.commits.write(params.work_order_id, svc.test_results, params, ctx.actor)
 
 
 @handles(p.DEPLOYED)
@@ -46,7 +46,8 @@ async def deployed(ctx: CallContext, params: p.Deployed) -> p.WorkOrder:
     """Moves a work order from review to deployed, with its ``impact``; sets deployed_at and
     completed_at. From any other state: INVALID_STATE. Emits work_order.deployed."""
     svc = _service(ctx)
-    return await ctx.daemon.store.write(svc.move, params.work_order_id, "deployed", ctx.actor, None, params.impact)
+    return await svc.commits.write(params.work_order_id, svc.move, params.work_order_id, "deployed", ctx.actor,
+                                   None, params.impact)
 
 
 @handles(p.STATUS)
@@ -60,7 +61,8 @@ async def status(ctx: CallContext, params: p.MoveWorkOrder) -> p.WorkOrder:
     started_at; a closing state sets completed_at. Emits work_order.status (work_order.deployed
     for deployed), with ``reason`` in the payload."""
     svc = _service(ctx)
-    return await ctx.daemon.store.write(svc.move, params.work_order_id, params.state, ctx.actor, params.reason)
+    return await svc.commits.write(params.work_order_id, svc.move, params.work_order_id, params.state, ctx.actor,
+                                   params.reason)
 
 
 @handles(p.GET)

@@ -39,6 +39,7 @@ async def list_(ctx: CallContext, params: p.ListRows) -> p.RowPage:
     INVALID_PARAMS."""
     store = ctx.daemon.store
     model, spec = store.model(params.table), store.spec(params.table)
+    await store.settle(params.table)  # e.g. agents' heartbeats waiting in memory
     match = search_condition(ctx, params.table, params.search)
     rows, cursor, total = await store.read(
         lambda: list_rows(
@@ -62,6 +63,7 @@ async def get(ctx: CallContext, params: p.GetRow) -> dict[str, Any]:
     """One row of ``table`` by ``id``, with every column."""
     store = ctx.daemon.store
     model = store.model(params.table)
+    await store.settle(params.table)
     return await store.read(get_row, model, params.table, params.id)
 
 
@@ -104,6 +106,7 @@ async def export(ctx: CallContext, params: p.ExportRows) -> p.Export:
     ``error: {code, message}`` if it failed); any number of rows, in flat memory."""
     store = ctx.daemon.store
     model, spec = store.model(params.table), store.spec(params.table)
+    await store.settle(params.table)
     query = {"filters": params.filters, "search": params.search, "sort": params.sort, "descending": params.descending,
              "search_match": search_condition(ctx, params.table, params.search)}
     if params.stream:

@@ -25,7 +25,7 @@ async def log_run(ctx: CallContext, params: p.LogPlaybookRun) -> p.PlaybookRun:
 
     Emits playbook.run."""
     svc = _service(ctx)
-    return await ctx.daemon.store.write(svc.log, params, ctx.actor)
+    return await svc.commits.write(params.playbook_name, svc.log, params, ctx.actor)
 
 
 @handles(p.STATS)

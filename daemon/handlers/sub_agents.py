@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from msgspec import UNSET
+
 from ..protocol import sub_agents as p
 from ..protocol.registry import NoParams
 from ..rpc.router import CallContext, handles
@@ -23,7 +25,7 @@ async def register(ctx: CallContext, params: p.RegisterAgent) -> p.Agent:
     idle: fields you leave out keep their value. A retired agent cannot come back:
     INVALID_STATE. New agents start with trust 0.5. Emits agent.registered or agent.updated."""
     svc = _service(ctx)
-    return await ctx.daemon.store.write(svc.register, params, ctx.actor)
+    return await svc.write(svc.register, params, ctx.actor)
 
 
 @handles(p.STATUS)
@@ -33,7 +35,7 @@ async def status(ctx: CallContext, params: p.SetAgentStatus) -> p.Agent:
     agent.offline / agent.online when it goes or comes back). Unknown agent: NOT_FOUND;
     retired: INVALID_STATE."""
     svc = _service(ctx)
-    return await ctx.daemon.store.write(svc.set_status, params, ctx.actor)
+    return await svc.write(svc.set_status, params, ctx.actor)
 
 
 @handles(p.TASK_COMPLETION)
@@ -45,7 +47,7 @@ async def task_completion(ctx: CallContext, params: p.TaskCompletion) -> p.Agent
 
     An offline agent that reports is back online. Emits agent.task_completed."""
     svc = _service(ctx)
-    return await ctx.daemon.store.write(svc.task_completion, params, ctx.actor)
+    return await svc.write(svc.task_completion, params, ctx.actor)
 
 
 @handles(p.HEARTBEAT)
@@ -55,7 +57,13 @@ async def heartbeat(ctx: CallContext, params: p.Heartbeat) -> p.Beat:
     periodic sweep (event agent.offline); its next heartbeat brings it back with the status it
     had (event agent.online, ``back_online`` true). A bare beat emits no event."""
     svc = _service(ctx)
-    return await ctx.daemon.store.write(svc.heartbeat, params, ctx.actor)
+    if params.status is UNSET and params.current_task is UNSET:
+        # An agent known online: answered from memory, written with the next batch (within a
+        # second, and before anything reads it).
+        status = svc.live.beat(params.agent_id)
+        if status is not None:
+            return p.Beat(agent_id=params.agent_id, status=status, back_online=False)
+    return await svc.write(svc.heartbeat, params, ctx.actor)
 
 
 @handles(p.RETIRE)
@@ -64,7 +72,7 @@ async def retire(ctx: CallContext, params: p.RetireAgent) -> p.Agent:
     kept. It can no longer report or register again. Already retired: INVALID_STATE.
     Emits agent.retired."""
     svc = _service(ctx)
-    return await ctx.daemon.store.write(svc.retire, params, ctx.actor)
+    return await svc.write(svc.retire, params, ctx.actor)
 
 
 @handles(p.STATS)
@@ -74,6 +82,7 @@ async def stats(ctx: CallContext, params: p.AgentRef) -> p.AgentStats:
     more than one interval ago)."""
     svc = _service(ctx)
     interval = ctx.daemon.config.sub_agents.default_heartbeat_interval_s
+    await svc.live.flush()
     return await ctx.daemon.store.read(fleet.agent_stats, svc.model, params.agent_id, interval)
 
 
@@ -83,6 +92,7 @@ async def active(ctx: CallContext, params: p.ActiveAgents) -> list[p.Agent]:
     and ``status`` (a list)."""
     svc = _service(ctx)
     interval = ctx.daemon.config.sub_agents.default_heartbeat_interval_s
+    await svc.live.flush()
     return await ctx.daemon.store.read(fleet.active_agents, svc.model, params, interval)
 
 
@@ -94,4 +104,5 @@ async def fleet_stats(ctx: CallContext, params: NoParams) -> p.FleetStats:
     heartbeat interval past their last beat, latest first."""
     svc = _service(ctx)
     interval = ctx.daemon.config.sub_agents.default_heartbeat_interval_s
+    await svc.live.flush()
     return await ctx.daemon.store.read(fleet.fleet_stats, svc.model, interval)

@@ -22,7 +22,7 @@ import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
 import peewee
@@ -39,6 +39,8 @@ T = TypeVar("T")
 PROBE_FIRST_S = 0.1  # the write probe's first wait; it doubles up to PROBE_MAX_S
 PROBE_MAX_S = 2.0
 PRE_PING_IDLE_S = 1.0  # a PostgreSQL connection idle this long is checked before a write uses it
+HEALTH_MAX_AGE_S = 1.0  # health trusts a read or write (or its own ping) this recent; else it pings
+HEALTH_PING_TIMEOUT_S = 2.0
 
 
 class WriteProbe(peewee.Model):
@@ -66,6 +68,14 @@ class Store:
         self._state_lock = threading.Lock()
         self._recovery_hooks: list[Callable[[], object]] = []
         self._closing = False
+        # What health answers from: when a read or write last reached the database, when one
+        # last failed to, and the ping health ran itself (shared by callers while in flight).
+        self.last_ok = 0.0
+        self.last_failure = 0.0
+        self._ping: tuple[float, bool, str] | None = None  # (monotonic time, ok, why not)
+        self._pinging: asyncio.Future[tuple[bool, str]] | None = None
+        # Tables whose recent changes may wait in memory (agents' heartbeats): how to write them.
+        self._deferred: dict[str, Callable[[], Awaitable[None]]] = {}
         self.register(WriteProbe)
         # Operator SQL (query.sql) has threads and connections of its own: slow or huge
         # queries cannot take the readers every other call needs.
@@ -173,6 +183,17 @@ class Store:
         if hooks is None:
             raise RuntimeError("after_commit() outside Store.write()")
         hooks.append(hook)
+
+    def defer_writes(self, table: str, flush: Callable[[], Awaitable[None]]) -> None:
+        """Say that changes to catalog table ``table`` may wait in memory, and how to write
+        them (``flush``, on the loop): :meth:`settle` calls it before reads that need them."""
+        self._deferred[table] = flush
+
+    async def settle(self, table: str | None = None) -> None:
+        """Write what waits in memory for ``table`` (every table: None) before reading it."""
+        for name, flush in list(self._deferred.items()):
+            if table is None or name == table:
+                await flush()
 
     def on_recovered(self, hook: Callable[[], object]) -> None:
         """Call ``hook`` (from the probe's thread: make it thread-safe) whenever writes work
@@ -287,11 +308,14 @@ class Store:
         for attempt in (1, 2):
             try:
                 self._ensure_connection()
-                return fn(*args)
+                result = fn(*args)
+                self.last_ok = time.monotonic()
+                return result
             except Exception as e:
                 reason = unavailable_reason(e)
                 if reason is None:
                     raise
+                self.last_failure = time.monotonic()
                 self._drop_connection()
                 if attempt == 2 or self.backend != "postgresql":
                     raise Unavailable(f"the database cannot be read now: {reason}") from e
@@ -305,6 +329,7 @@ class Store:
             self._ensure_connection(pre_ping=True)
             with self.db.atomic():
                 result = fn(*args)
+            self.last_ok = time.monotonic()
             return result, self._local.hooks
         except Unavailable:
             raise
@@ -313,6 +338,7 @@ class Store:
             reason = unavailable_reason(e)
             if reason is None:
                 raise
+            self.last_failure = time.monotonic()
             if self.backend == "postgresql":
                 self._drop_connection()
             self._writes_failed(reason)
@@ -323,6 +349,31 @@ class Store:
     def ping(self) -> bool:
         self.db.execute_sql("SELECT 1").fetchone()
         return True
+
+    async def reachable(self) -> tuple[bool, str]:
+        """Whether the database answers reads, and why not: from the last read or write if
+        one reached it within HEALTH_MAX_AGE_S (and none failed since), else from a ping run
+        at most once per HEALTH_MAX_AGE_S, within HEALTH_PING_TIMEOUT_S. Health asks this on
+        every call: a round trip to a reader thread and the database each time cost more
+        than the rest of the call."""
+        now = time.monotonic()
+        if self.last_ok > self.last_failure and now - self.last_ok < HEALTH_MAX_AGE_S:
+            return True, ""
+        if self._ping is not None and now - self._ping[0] < HEALTH_MAX_AGE_S:
+            return self._ping[1], self._ping[2]
+        if self._pinging is None:
+            self._pinging = asyncio.ensure_future(self._ping_once())
+        return await asyncio.shield(self._pinging)
+
+    async def _ping_once(self) -> tuple[bool, str]:
+        try:
+            await asyncio.wait_for(self.read(self.ping), HEALTH_PING_TIMEOUT_S)
+            ok, why = True, ""
+        except Exception as e:
+            ok, why = False, getattr(e, "message", None) or f"the database did not answer: {type(e).__name__}"
+        self._ping = (time.monotonic(), ok, why)
+        self._pinging = None
+        return ok, why
 
     def close(self) -> None:
         """Finish queued work and close the connections (SQLite checkpoints its WAL here)."""

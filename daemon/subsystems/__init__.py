@@ -34,13 +34,18 @@ class Subsystems:
         self.streams = EventStreams(events, store, lambda: daemon.config.events.subscriber_queue)
         self.relay: PgEventRelay | None = None
 
-    async def start(self) -> None:
-        """After the tables exist and the scheduler runs: indexes, the relay, the jobs."""
+    async def prepare(self) -> None:
+        """After the tables exist, before the socket answers: indexes, and the relay (an event
+        written by a call that came before the relay names its channel would reach no other daemon)."""
         d = self.daemon
         await d.store.write(ensure_indexes, d.store)
         if d.store.backend == "postgresql":
             self.relay = PgEventRelay(d.events, d.store)
             await self.relay.start()
+
+    async def start(self) -> None:
+        """Once the scheduler runs: the sweep and retention jobs."""
+        d = self.daemon
         d.jobs.every(d.config.sub_agents.sweep_interval_s, self.sub_agents.sweep, "heartbeat-sweep")
         d.jobs.every(d.config.events.retention_check_s, self.prune_events, "event-retention")
         d.jobs.every(d.config.sub_agents.task_history_check_s, self.prune_tasks, "task-history-retention")

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import peewee
 
 from ..errors import InvalidParams, NotFound
+from ..ingest.commits import GroupCommit
 
 if TYPE_CHECKING:
     from ..events import EventBus
@@ -30,6 +31,9 @@ class TableService:
     def __init__(self, store: "Store", events: "EventBus") -> None:
         self.store = store
         self.events = events
+        # Reports are durable before their reply, and the ones that queue up while the writer
+        # is busy share one transaction (each in a savepoint; keyed by record, for lock order).
+        self.commits = GroupCommit(store)
 
     @property
     def model(self) -> Any:
@@ -47,6 +51,7 @@ def lock(store: "Store", key: str) -> None:
 
 
 _FIND_SQL: dict[tuple[type, str], tuple[str, list[Any]]] = {}
+_FIND_READERS: dict[type, tuple[Any, Any, Any, Any]] = {}
 
 
 def find(model: type["MemoryModel"], column: str, value: str) -> Any:
@@ -59,8 +64,25 @@ def find(model: type["MemoryModel"], column: str, value: str) -> Any:
         sql, params = model.select().where(getattr(model, column) == "\0").order_by(model.id).limit(1).sql()
         _FIND_SQL[key] = (sql, params)
     sql, params = _FIND_SQL[key]
-    rows = list(model.raw(sql, *[value if v == "\0" else v for v in params]))
-    return rows[0] if rows else None
+    cursor = model._meta.database.execute_sql(sql, [value if v == "\0" else v for v in params])
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    # The instance built as Peewee's cursor wrapper would, with its naming and converters
+    # worked out once per model (model.raw() did that per call: most of a lookup's time).
+    reader = _FIND_READERS.get(model)
+    if reader is None:
+        wrapper = peewee.ModelObjectCursorWrapper(cursor, model, model._meta.sorted_fields, model)
+        wrapper.initialize()
+        reader = _FIND_READERS[model] = (wrapper.unique_columns, wrapper.converters, wrapper.no_convert,
+                                         wrapper.convert)
+    names, converters, no_convert, convert = reader
+    data = {names[i]: row[i] for i in no_convert}
+    for i in convert:
+        data[names[i]] = converters[i](row[i])
+    instance = model(__no_default__=1, **data)
+    instance._dirty.clear()
+    return instance
 
 
 def need(model: type["MemoryModel"], column: str, value: str, what: str) -> Any:

@@ -1,0 +1,132 @@
+"""Agents' heartbeats answered from memory and written in batches; reports group-committed.
+
+What must hold (issue 13): a beat answered from memory is what every read sees right after;
+a task completion answered is on disk (SIGKILL loses nothing); a clean stop writes the beats
+still in memory; daemons sharing a PostgreSQL see each other's agents' beats after a flush and
+never answer for long from a status another daemon changed."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from daemon.protocol import ErrorCode, RpcError
+from daemon.subsystems.live_beats import LiveBeats
+
+
+def beat_of(c, row_id: int) -> datetime:
+    return datetime.fromisoformat(c.rows.get(table="sub_agents", id=row_id)["last_heartbeat"])
+
+
+def test_a_beat_from_memory_is_seen_by_every_read_right_after(daemon_on):
+    with daemon_on.client() as c:
+        a = c.sub_agents.register(agent_id="w1", agent_name="W1", agent_type="worker")
+        before = beat_of(c, a.id)
+        beat = c.sub_agents.heartbeat(agent_id="w1")
+        assert (beat.status, beat.back_online) == ("idle", False)
+        after = beat_of(c, a.id)  # rows.get
+        assert after > before
+        [active] = c.sub_agents.active()
+        assert active.last_heartbeat == after
+        c.sub_agents.heartbeat(agent_id="w1")
+        page = c.rows.list(table="sub_agents")
+        listed = datetime.fromisoformat(page.rows[0]["last_heartbeat"])
+        assert listed > after
+        assert c.sub_agents.stats(agent_id="w1").agent.last_heartbeat == listed
+        # A status set after beats from memory is not undone by them, and the next bare beat answers it.
+        c.sub_agents.status(agent_id="w1", status="busy", current_task="job")
+        assert c.sub_agents.heartbeat(agent_id="w1").status == "busy"
+        assert c.sub_agents.fleet_stats().by_status == {"busy": 1}
+
+
+def test_sigkill_right_after_task_completions_loses_nothing(daemon_on):
+    d = daemon_on
+    with d.client() as c:
+        c.sub_agents.register(agent_id="w1", agent_name="W1", agent_type="worker")
+        for ok in (True, False, True):
+            c.sub_agents.heartbeat(agent_id="w1")
+            last = c.sub_agents.task_completion(agent_id="w1", success=ok, duration_ms=5.0)
+        c.sub_agents.status(agent_id="w1", status="busy", current_task="next")
+    d.kill()
+    d.start()
+    with d.client() as c:
+        s = c.sub_agents.stats(agent_id="w1")
+        assert (s.agent.tasks_completed, s.agent.tasks_succeeded, s.agent.tasks_failed) == (3, 2, 1)
+        assert s.agent.trust_score == pytest.approx(last.trust_score)
+        assert (s.agent.status, s.agent.current_task) == ("busy", "next")
+        assert s.tasks_last_hour == 3
+        page = c.call_raw("events.list", {"type": "agent.task_completed", "limit": 100})
+        assert len(page["events"]) == 3
+    assert d.stop() == 0
+
+
+def test_beats_in_memory_are_written_by_a_clean_stop(daemon_on):
+    d = daemon_on
+    with d.client() as c:
+        a = c.sub_agents.register(agent_id="w1", agent_name="W1", agent_type="worker")
+        registered = beat_of(c, a.id)
+        c.sub_agents.heartbeat(agent_id="w1")
+    assert d.stop() == 0  # SIGTERM
+    d.start()
+    with d.client() as c:
+        assert beat_of(c, a.id) > registered
+        assert c.sub_agents.heartbeat(agent_id="w1").status == "idle"  # known again after a restart
+
+
+def test_two_daemons_on_postgresql_see_each_others_beats_and_changes(make_daemon, pg_url):
+    one, two = make_daemon(database=pg_url), make_daemon(database=pg_url)
+    with one.client() as c1, two.client() as c2:
+        a = c1.sub_agents.register(agent_id="a", agent_name="A", agent_type="worker")
+        b = c2.sub_agents.register(agent_id="b", agent_name="B", agent_type="worker")
+        a0, b0 = beat_of(c2, a.id), beat_of(c1, b.id)
+        c1.sub_agents.heartbeat(agent_id="a")
+        c2.sub_agents.heartbeat(agent_id="b")
+        c1.sub_agents.active()  # reads flush: each daemon writes its own agents' beats
+        c2.sub_agents.active()
+        assert beat_of(c2, a.id) > a0 and beat_of(c1, b.id) > b0
+        assert c2.sub_agents.fleet_stats().online == 2
+
+        # Another daemon's change wins over this one's memory: "a" busy, then retired, through two.
+        c2.sub_agents.status(agent_id="a", status="busy")
+        c1.sub_agents.heartbeat(agent_id="a")  # may answer from memory (idle) until the next batch
+        c1.sub_agents.active()
+        assert c1.sub_agents.heartbeat(agent_id="a").status == "busy"
+        assert c2.rows.get(table="sub_agents", id=a.id)["status"] == "busy"  # the batch wrote no status
+        c2.sub_agents.retire(agent_id="a")
+        c1.sub_agents.heartbeat(agent_id="a")
+        c1.sub_agents.fleet_stats()
+        with pytest.raises(RpcError) as e:
+            c1.sub_agents.heartbeat(agent_id="a")
+        assert e.value.code == ErrorCode.INVALID_STATE
+
+
+@pytest.mark.timeout(20)
+async def test_a_flush_right_after_a_finished_batch_does_not_spin():
+    """A batch that has finished but is still recorded as in flight (its clean-up not run
+    yet) must not be waited for: awaiting a finished future never yields, so such a wait
+    spun the event loop forever (seen on PostgreSQL under the agents benchmark)."""
+
+    class Store:
+        _closing = False
+        written: list[Any] = []
+
+        async def write(self, fn: Any, *args: Any) -> dict[int, str]:
+            self.written.append(args[-1])
+            return {1: "idle"}
+
+    store = Store()
+    beats = LiveBeats(store, lambda: None)  # type: ignore[arg-type]
+    finished = asyncio.get_running_loop().create_future()
+    finished.set_result(None)
+    beats._flushing = finished
+    beats.note("a", 1, "idle")
+    assert beats.beat("a") == "idle"
+    await beats.flush()
+    assert beats.pending == {} and list(store.written[0]) == ["a"]
+    assert beats.beat("a") == "idle"  # still known online after its batch
+    await beats.flush()
+    assert beats._timer is not None
+    beats._timer.cancel()
