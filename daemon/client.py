@@ -23,7 +23,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import socket
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
+from collections.abc import Callable
 
 import msgspec
 from msgspec import UNSET
@@ -113,7 +114,7 @@ class Client(ClientMethods, _Base):
         self.on_notification = on_notification
         self.notifications: list[tuple[str, Any]] = []
 
-    def __enter__(self) -> "Client":
+    def __enter__(self) -> Client:
         self.connect()
         return self
 
@@ -249,7 +250,7 @@ class AsyncClient(AsyncClientMethods, _Base):
         self._subscribing = 0
         self._unclaimed: list[tuple[str, Any]] = []
 
-    async def __aenter__(self) -> "AsyncClient":
+    async def __aenter__(self) -> AsyncClient:
         await self.connect()
         return self
 
@@ -302,7 +303,7 @@ class AsyncClient(AsyncClientMethods, _Base):
             self._writer.write(data)  # type: ignore[union-attr]
             await self._writer.drain()  # type: ignore[union-attr]
             return await asyncio.wait_for(future, self.timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise RpcError(ErrorCode.TIMEOUT, f"no answer from clarityd within {self.timeout}s") from None
         except (ConnectionError, BrokenPipeError) as e:
             raise ConnectionLost(f"clarityd connection lost: {e}") from e

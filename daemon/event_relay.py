@@ -32,7 +32,7 @@ RETRY_S = 5.0
 
 
 class PgEventRelay:
-    def __init__(self, bus: "EventBus", store: "Store") -> None:
+    def __init__(self, bus: EventBus, store: Store) -> None:
         self.bus = bus
         self.store = store
         self.loop = asyncio.get_running_loop()

@@ -11,8 +11,9 @@ import functools
 import logging
 import operator
 import uuid
-from datetime import datetime, timezone
-from typing import Any, Callable
+from datetime import datetime, UTC
+from typing import Any
+from collections.abc import Callable
 
 import msgspec
 import peewee
@@ -58,7 +59,7 @@ class EventBus:
         created_at = utcnow()
         event_id = compiled.insert(Event, {"created_at": created_at, "type": type, "subject": subject,
                                            "payload": payload, "actor": actor}, returning_id=True)
-        data = {"created_at": created_at.replace(tzinfo=timezone.utc), "type": type, "subject": subject,
+        data = {"created_at": created_at.replace(tzinfo=UTC), "type": type, "subject": subject,
                 "payload": payload, "actor": actor, "id": event_id}
         if self.notify_channel:
             # Delivered by PostgreSQL at commit, to every daemon listening: consoles of all hosts see it.

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 import peewee
 
@@ -32,7 +33,7 @@ def prune_older(model: type[peewee.Model], max_age: timedelta, batch: int = PRUN
     return model.delete().where(model.id.in_(oldest)).execute()
 
 
-async def prune_all(store: "Store", model: type[peewee.Model], max_age: timedelta,
+async def prune_all(store: Store, model: type[peewee.Model], max_age: timedelta,
                     stopping: Callable[[], bool] = lambda: False, batch: int = PRUNE_BATCH) -> int:
     """Delete every row of ``model`` older than ``max_age``, one batch per write, until none is
     left or the daemon stops; how many went."""

@@ -10,7 +10,7 @@ import logging
 import os
 import signal
 import time
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 import peewee
 
@@ -41,7 +41,7 @@ class Daemon:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.pid = os.getpid()
-        self.started_at = datetime.now(timezone.utc)
+        self.started_at = datetime.now(UTC)
         self.started_monotonic = time.monotonic()
         self.stopping = False
         self.started = False

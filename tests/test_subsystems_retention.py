@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 
 import pytest
 
 
 def naive_utc(ago: timedelta) -> str:
     # What Peewee stores in a SQLite DateTimeField: naive UTC, str(datetime).
-    return str(datetime.now(timezone.utc).replace(tzinfo=None) - ago)
+    return str(datetime.now(UTC).replace(tzinfo=None) - ago)
 
 
 def task_ids(db_path) -> list[int]:

@@ -12,7 +12,7 @@ import logging
 import os
 import struct
 import sys
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from typing import Any
 
 import msgspec
@@ -21,7 +21,7 @@ import msgspec
 def _date(value: Any) -> str | None:
     """A PDF date ("D:20240301120000+01'00'") as ISO 8601, or None."""
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat() if value.tzinfo else value.isoformat()
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat() if value.tzinfo else value.isoformat()
     if not isinstance(value, str):
         return None
     s = value.strip()

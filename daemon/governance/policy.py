@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Pattern
+from typing import TYPE_CHECKING, Any, Literal
+from re import Pattern
 
 import msgspec
 import yaml
@@ -120,7 +121,7 @@ class LoadedPolicy:
         return msgspec.to_builtins(self.policy)
 
 
-def policy_path(config: "Config") -> str:
+def policy_path(config: Config) -> str:
     """The policy file: ``governance.policy`` in the configuration, else schemas/policy.yaml.
     Raises PolicyError when the configuration names a file that is not there: a typo or a lost
     mount must not quietly put the built-in defaults in force (a missing schemas/policy.yaml

@@ -14,7 +14,8 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
 
 import msgspec
 import peewee
@@ -68,7 +69,7 @@ class Outcome:
 
 
 class Governance:
-    def __init__(self, store: "Store", events: "EventBus", policy: LoadedPolicy | None = None) -> None:
+    def __init__(self, store: Store, events: EventBus, policy: LoadedPolicy | None = None) -> None:
         self.store = store
         self.events = events
         self.policy = policy or LoadedPolicy(Policy(), "(built-in defaults)", exists=False)
@@ -394,7 +395,7 @@ class Governance:
         """Which of these proposals are still pending (reader thread)."""
         return [r.id for r in Proposal.select(Proposal.id).where(Proposal.id.in_(ids), Proposal.status == "pending")]
 
-    def _upgrade(self, change: "upgrade.Change") -> dict[str, Any]:
+    def _upgrade(self, change: upgrade.Change) -> dict[str, Any]:
         """Propose one schema-file change; an additive one is approved by the daemon and applied."""
         diff = change.diff
         what = diff.get("column") or (diff.get("field") or {}).get("name") or ""

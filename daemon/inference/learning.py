@@ -138,7 +138,7 @@ def similarity(a: dict[str, Any], b: dict[str, Any]) -> float:
 
 
 class Learner:
-    def __init__(self, store: "Store", events: "EventBus") -> None:
+    def __init__(self, store: Store, events: EventBus) -> None:
         self.store = store
         self.events = events
         self._lessons: list[tuple[str, int, dict[str, Any]]] = []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..catalog import TableSpec
 
@@ -36,10 +36,10 @@ GENERIC = {
     "outage", "downtime", "exception", "traceback", "worker", "pid", "duration", "execution", "stdout",
     "stderr", "alignment", "hallucination", "toxicity", "refusal", "misuse", "accuracy", "gradient",
     "optimizer", "checkpoint", "epoch", "references", "glossary", "appendix", "chapter", "introduction",
-    "conclusion", "abstract", "memo", "article", "sla", "commit", "feature", "deploy", "merge", "validity", "consistency", "freshness", "completeness",
+    "conclusion", "abstract", "memo", "article", "sla", "validity", "consistency", "freshness", "completeness",
     "uniqueness", "outlier", "liquidity", "hedge", "alliance", "reseller", "referral", "orchestrator",
     "heartbeat", "agent", "interview", "hypothesis", "invalidated", "jailbreak", "containment", "eradication",
-    "forensics", "malware", "phishing", "ransomware", "escalate", "runbook", "play", "plays", "expansion",
+    "forensics", "malware", "phishing", "ransomware", "escalate", "runbook", "plays", "expansion",
     "upsell", "renewal", "funnel", "cohort", "dashboard", "metric", "kpi", "headcount", "recruiter",
 }
 

@@ -23,7 +23,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Callable
 
 if TYPE_CHECKING:
     from ..storage import Store
@@ -61,7 +62,7 @@ def lost_to_concurrency(error: BaseException) -> bool:
 
 
 class GroupCommit:
-    def __init__(self, store: "Store", max_batch: int = MAX_BATCH) -> None:
+    def __init__(self, store: Store, max_batch: int = MAX_BATCH) -> None:
         self.store = store
         self.max_batch = max_batch
         self._waiting: deque[_Write] = deque()

@@ -89,7 +89,7 @@ def _fail_future(future: asyncio.Future[Any], error: BaseException) -> None:
     future.exception()
 
 
-def open_and_hash(path: str, rules: "Rules", callers: Sequence[Caller], max_bytes: int) -> tuple[Opened, str]:
+def open_and_hash(path: str, rules: Rules, callers: Sequence[Caller], max_bytes: int) -> tuple[Opened, str]:
     """The file opened under the rules of :mod:`.opening`, and the sha256 of what was opened.
     Raises what :func:`.opening.open_file` raises, and TooLarge over ``max_bytes``."""
     opened = open_file(path, rules, callers)
@@ -108,7 +108,7 @@ def open_and_hash(path: str, rules: "Rules", callers: Sequence[Caller], max_byte
 
 
 class Pipeline:
-    def __init__(self, daemon: "Daemon", rules: "Rules") -> None:
+    def __init__(self, daemon: Daemon, rules: Rules) -> None:
         self.daemon = daemon
         self.store = daemon.store
         self.events = daemon.events
@@ -132,7 +132,7 @@ class Pipeline:
         self.stopping = False
 
     @property
-    def settings(self) -> "IngestConfig":
+    def settings(self) -> IngestConfig:
         return self.daemon.config.ingest  # read at use: SIGHUP may change limits and backoff
 
     @property
@@ -247,7 +247,7 @@ class Pipeline:
                 # extract() keeps its own deadline; this one only guards against a bug in it.
                 settings.limits.timeout_s * 2 + 10,
             )
-        except asyncio.TimeoutError:
+        except TimeoutError:
             took = f"extraction took longer than {settings.limits.timeout_s:g} s"
             return await self._fail(name, entry["id"], sha, took)
         except archives.IsArchive as e:  # its files go in one by one instead
@@ -275,7 +275,7 @@ class Pipeline:
         return entry
 
     def _read_and_infer(self, opened: Opened, name: str,
-                        limits: Any) -> tuple["Extraction", "Inference", dict[str, Any] | None, Findings]:
+                        limits: Any) -> tuple[Extraction, Inference, dict[str, Any] | None, Findings]:
         """On a worker thread: extraction (of the open file, through its alias; an archive
         raises IsArchive instead), then :meth:`_infer`."""
         with alias(opened, self.scratch) as link:
@@ -290,7 +290,7 @@ class Pipeline:
                                                  metadata=names.printable(extraction.metadata))
         return self._infer(extraction)
 
-    def _infer(self, extraction: "Extraction") -> tuple["Extraction", "Inference", dict[str, Any] | None, Findings]:
+    def _infer(self, extraction: Extraction) -> tuple[Extraction, Inference, dict[str, Any] | None, Findings]:
         """On a worker thread: inference over the catalog, the features the learner keeps of
         the file, and the secrets in its raw text and records (found here, off the one writer
         thread). Archive members come here straight from archives.py."""
@@ -315,7 +315,7 @@ class Pipeline:
             self.events.emit("ingest.duplicate", j.subject(entry), {"path": path, "duplicate_of": entry.duplicate_of})
         return entry.__data__.copy(), action
 
-    def _propose(self, entry_id: int, sha: str, extraction: "Extraction", inference: "Inference",
+    def _propose(self, entry_id: int, sha: str, extraction: Extraction, inference: Inference,
                  features: dict[str, Any] | None, found: Findings) -> tuple[dict[str, Any], str]:
         entry, outcome = self.proposer.propose(entry_id, sha, extraction, inference, features, found)
         return (entry.__data__.copy() if entry is not None else {}), outcome

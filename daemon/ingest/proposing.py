@@ -33,14 +33,14 @@ CHUNK = 500
 
 
 class Proposer:
-    def __init__(self, store: "Store", governance: "Governance", events: "EventBus", learner: Any) -> None:
+    def __init__(self, store: Store, governance: Governance, events: EventBus, learner: Any) -> None:
         self.store = store
         self.governance = governance
         self.events = events
         self.learner = learner
         self.proposing = False  # inside propose(): applications then are its own (writer thread only)
 
-    def propose(self, entry_id: int, sha256: str, extraction: "Extraction", inference: "Inference",
+    def propose(self, entry_id: int, sha256: str, extraction: Extraction, inference: Inference,
                 features: dict[str, Any] | None = None,
                 found: Findings | None = None) -> tuple[j.JournalEntry | None, str]:
         """Propose what ``inference`` says about the entry's current content (``features``:
@@ -102,7 +102,7 @@ class Proposer:
 
     # -- drafts ------------------------------------------------------------------------
 
-    def _drafts(self, entry: j.JournalEntry, extraction: "Extraction", inference: "Inference",
+    def _drafts(self, entry: j.JournalEntry, extraction: Extraction, inference: Inference,
                 previous: list[Proposal]) -> list[Draft]:
         records = inference.rows or [inference.fields]
         drafts = []
@@ -112,7 +112,7 @@ class Proposer:
             drafts.append(self._draft(entry, inference, dict(record), target, source, len(records) > 1))
         return drafts
 
-    def _draft(self, entry: j.JournalEntry, inference: "Inference", fields: dict[str, Any],
+    def _draft(self, entry: j.JournalEntry, inference: Inference, fields: dict[str, Any],
                target: Target | None, source: str, one_of_many: bool) -> Draft:
         reasoning = inference.reasoning
         if target is None:
@@ -166,7 +166,7 @@ class Proposer:
 # -- following decisions made later (inside Store.write) -----------------------------------
 
 
-def _settle_versions(versions: dict[int, int], events: "EventBus") -> int:
+def _settle_versions(versions: dict[int, int], events: EventBus) -> int:
     """Entries (id → version) still 'proposed' whose every proposal is now applied become 'applied'."""
     changed = 0
     ids = list(versions)
@@ -191,7 +191,7 @@ def _settle_versions(versions: dict[int, int], events: "EventBus") -> int:
     return changed
 
 
-def mark_applied(proposal_id: int, events: "EventBus") -> int:
+def mark_applied(proposal_id: int, events: EventBus) -> int:
     """A proposal made from a file was applied later (an operator approved it): the file's
     entry follows, in the same transaction, once all of its content's proposals are applied."""
     versions = dict(j.EntryProposal.select(j.EntryProposal.entry_id, j.EntryProposal.version)
@@ -199,7 +199,7 @@ def mark_applied(proposal_id: int, events: "EventBus") -> int:
     return _settle_versions(versions, events)
 
 
-def reconcile_applied(events: "EventBus") -> int:
+def reconcile_applied(events: EventBus) -> int:
     """Entries still 'proposed' whose proposals are all applied catch up (at start-up: a
     journal written before governance told ingestion of each application)."""
     versions = dict(j.JournalEntry.select(j.JournalEntry.id, j.JournalEntry.proposal_id)

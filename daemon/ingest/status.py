@@ -5,7 +5,7 @@ Runs inside ``Store.read``.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from typing import Any
 
 from ..events import Event
@@ -14,7 +14,7 @@ from . import journal as j
 
 
 def _iso(value: datetime | None) -> str | None:
-    return value.replace(tzinfo=timezone.utc).isoformat() if value is not None else None
+    return value.replace(tzinfo=UTC).isoformat() if value is not None else None
 
 
 def records(entries: list[j.JournalEntry]) -> list[dict[str, Any]]:

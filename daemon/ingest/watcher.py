@@ -15,7 +15,7 @@ import logging
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from collections.abc import Callable
 
 from watchdog.events import (
     DirCreatedEvent,
@@ -83,7 +83,7 @@ class _Pending:
 
 
 class _Handler(FileSystemEventHandler):
-    def __init__(self, watcher: "Watcher", rule: FolderRule) -> None:
+    def __init__(self, watcher: Watcher, rule: FolderRule) -> None:
         self.watcher, self.rule = watcher, rule
 
     def on_any_event(self, event: FileSystemEvent) -> None:

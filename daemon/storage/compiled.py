@@ -19,7 +19,8 @@ Peewee builds it every time, as before. So this can only be faster, never differ
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
+from collections.abc import Callable
 
 import peewee
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from typing import Any
 
 import msgspec
@@ -14,7 +14,7 @@ from ..catalog import TableSpec
 
 def utcnow() -> datetime:
     """Naive UTC: what every DateTimeField stores."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _json_dumps(value: Any) -> str:

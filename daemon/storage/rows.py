@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import functools
 import operator
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from typing import Any
 
 import msgspec
@@ -41,7 +41,7 @@ def coerce(value: Any, ftype: str, column: str) -> Any:
     except msgspec.ValidationError as e:
         raise InvalidParams(f"column {column!r} is {ftype}: {e}") from None
     if isinstance(out, datetime) and out.tzinfo is not None:
-        out = out.astimezone(timezone.utc).replace(tzinfo=None)
+        out = out.astimezone(UTC).replace(tzinfo=None)
     return out
 
 
@@ -50,7 +50,7 @@ def row_to_dict(row: MemoryModel | dict[str, Any]) -> dict[str, Any]:
     out = {}
     for key, value in data.items():
         if isinstance(value, datetime) and value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
+            value = value.replace(tzinfo=UTC)
         out[key] = value
     return out
 

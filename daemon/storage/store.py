@@ -84,9 +84,8 @@ class Store:
         """Create every missing table (idempotent). Several daemons starting at once on one
         PostgreSQL database: hold :meth:`schema_lock` around this (CREATE TABLE IF NOT
         EXISTS is not safe against a concurrent one)."""
-        with self.db.connection_context():
-            with self.db.atomic():
-                self.db.create_tables([*self.internal_models, *self.models.values()], safe=True)
+        with self.db.connection_context(), self.db.atomic():
+            self.db.create_tables([*self.internal_models, *self.models.values()], safe=True)
 
     @contextlib.asynccontextmanager
     async def schema_lock(self) -> AsyncIterator[None]:

@@ -4,7 +4,7 @@ hosts, times in and out, and the indexes their lookups need."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from typing import TYPE_CHECKING, Any
 
 import peewee
@@ -27,7 +27,7 @@ class TableService:
 
     table: str
 
-    def __init__(self, store: "Store", events: "EventBus") -> None:
+    def __init__(self, store: Store, events: EventBus) -> None:
         self.store = store
         self.events = events
 
@@ -37,7 +37,7 @@ class TableService:
         return self.store.model(self.table)
 
 
-def lock(store: "Store", key: str) -> None:
+def lock(store: Store, key: str) -> None:
     """Inside a write: serialize changes to one record across daemons sharing a PostgreSQL.
 
     A transaction-scoped advisory lock also covers records that do not exist yet (two hosts
@@ -49,7 +49,7 @@ def lock(store: "Store", key: str) -> None:
 _FIND_SQL: dict[tuple[type, str], tuple[str, list[Any]]] = {}
 
 
-def find(model: type["MemoryModel"], column: str, value: str) -> Any:
+def find(model: type[MemoryModel], column: str, value: str) -> Any:
     """The row whose ``column`` is ``value`` (the oldest, should ingestion have added another), or None.
 
     The SQL is built once per model and column: Peewee spends far longer writing a query of
@@ -63,7 +63,7 @@ def find(model: type["MemoryModel"], column: str, value: str) -> Any:
     return rows[0] if rows else None
 
 
-def need(model: type["MemoryModel"], column: str, value: str, what: str) -> Any:
+def need(model: type[MemoryModel], column: str, value: str, what: str) -> Any:
     row = find(model, column, value)
     if row is None:
         raise NotFound(f"no {what} {value!r}")
@@ -74,7 +74,7 @@ def aware(value: datetime | None) -> datetime | None:
     """A stored (naive UTC) time as an aware one, for results."""
     if value is None or value.tzinfo is not None:
         return value
-    return value.replace(tzinfo=timezone.utc)
+    return value.replace(tzinfo=UTC)
 
 
 def naive_utc(value: datetime | None) -> datetime | None:
@@ -82,12 +82,12 @@ def naive_utc(value: datetime | None) -> datetime | None:
     if value is None or value.tzinfo is None:
         return value
     try:
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.astimezone(UTC).replace(tzinfo=None)
     except OverflowError:  # 0001-01-01 with a positive offset is before the first UTC time
         raise InvalidParams(f"time {value.isoformat()} is out of range") from None
 
 
-def ensure_indexes(store: "Store") -> None:
+def ensure_indexes(store: Store) -> None:
     """Index the natural keys (call inside a write). Memory tables are built from YAML without
     them; every agent call looks a row up by one. Safe to repeat, and to race another host."""
     for table, column in NATURAL_KEYS:

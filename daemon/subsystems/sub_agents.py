@@ -13,7 +13,8 @@ from __future__ import annotations
 import logging
 import sqlite3
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
 
 import peewee
 from msgspec import UNSET
@@ -82,7 +83,7 @@ def to_agent(row: Any, default_interval: float) -> p.Agent:
 class SubAgents(TableService):
     table = TABLE
 
-    def __init__(self, store: "Store", events: "EventBus", settings: Callable[[], "SubAgentsConfig"]) -> None:
+    def __init__(self, store: Store, events: EventBus, settings: Callable[[], SubAgentsConfig]) -> None:
         super().__init__(store, events)
         self.settings = settings  # read at use: SIGHUP may change them
         self._beat_sql: tuple[Any, str, str | None] | None = None  # (model, UPDATE, SELECT) of a bare heartbeat

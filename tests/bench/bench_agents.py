@@ -118,7 +118,7 @@ async def subscriber(path: str, counter: list[int], stop: asyncio.Event) -> None
     while not stop.is_set():
         try:
             msg = await asyncio.wait_for(reader.readline(), 0.5)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             continue
         if not msg:
             break
