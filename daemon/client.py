@@ -14,7 +14,8 @@ daemon's internals. Two clients with the same surface::
 
 ``client.<noun>.<verb>(**params)`` calls method ``noun.verb`` (or a declared alias) and
 returns its typed result (the methods and their signatures are generated from the protocol into
-:mod:`daemon.client_methods`, so editors and mypy know them); errors raise :class:`RpcError` with a code from :class:`ErrorCode`.
+:mod:`daemon.client_methods`, so editors and mypy know them); errors raise :class:`RpcError` with a
+code from :class:`ErrorCode`.
 A dropped connection is re-opened on the next call.
 """
 
@@ -161,10 +162,10 @@ class Client(ClientMethods, _Base):
             try:
                 self._sock.sendall(data)  # type: ignore[union-attr]
                 return
-            except (BrokenPipeError, ConnectionResetError):
+            except (BrokenPipeError, ConnectionResetError) as e:
                 self.close()  # the daemon restarted since the last call: dial again once
                 if attempt == 2:
-                    raise ConnectionLost(f"clarityd at {self.path} closed the connection")
+                    raise ConnectionLost(f"clarityd at {self.path} closed the connection") from e
 
     def read_message(self) -> IncomingResponse:
         """The next message from the daemon (blocking, up to ``timeout``)."""

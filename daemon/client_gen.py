@@ -120,7 +120,8 @@ def _namespace_classes(asynchronous: bool, imports: _Imports) -> list[str]:
     d, aw = ("async def", "await ") if asynchronous else ("def", "")
     for noun in nouns:
         cls = f"{prefix}{''.join(p.title() for p in noun.split('_'))}Methods"
-        out += ["", "", f"class {cls}({'_AsyncNamespace' if asynchronous else '_Namespace'}):", f'    """``{noun}.*`` methods."""']
+        base = "_AsyncNamespace" if asynchronous else "_Namespace"
+        out += ["", "", f"class {cls}({base}):", f'    """``{noun}.*`` methods."""']
         for method in sorted((m for m in METHODS.values() if m.noun == noun), key=lambda m: m.name):
             params = imports.local(method.params.__module__, method.params.__name__)
             result = _result(method, imports)

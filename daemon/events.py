@@ -63,7 +63,8 @@ class EventBus:
                 "payload": payload, "actor": actor, "id": event_id}
         if self.notify_channel:
             # Delivered by PostgreSQL at commit, to every daemon listening: consoles of all hosts see it.
-            self.store.db.execute_sql("SELECT pg_notify(%s, %s)", (self.notify_channel, relay_payload(self.origin, data)))
+            self.store.db.execute_sql("SELECT pg_notify(%s, %s)",
+                                      (self.notify_channel, relay_payload(self.origin, data)))
         self.store.after_commit(lambda: self.loop.call_soon_threadsafe(self._publish, data))
         return data
 

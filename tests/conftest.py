@@ -112,7 +112,7 @@ class DaemonProcess:
         self.config_path.write_text(yaml.safe_dump(config))
 
     def start(self, timeout: float = 30.0) -> DaemonProcess:
-        self._log = open(self.log_path, "ab")
+        self._log = open(self.log_path, "ab")  # noqa: SIM115  (the daemon writes to it until stop())
         self.proc = subprocess.Popen([sys.executable, "-m", "daemon.main"], env=self.env, cwd=ROOT,
                                      stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout

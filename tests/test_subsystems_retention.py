@@ -35,7 +35,7 @@ def test_old_task_history_goes_and_the_last_hour_stays(make_daemon):
     assert len(ids) == 6
     ages = [timedelta(days=40), timedelta(days=2), timedelta(hours=2), timedelta(minutes=30)]
     with sqlite3.connect(db_path) as db:
-        for row_id, ago in zip(ids, ages):
+        for row_id, ago in zip(ids, ages, strict=False):
             db.execute("UPDATE clarity_agent_tasks SET created_at = ? WHERE id = ?", (naive_utc(ago), row_id))
 
     # About 0.9 s of history: far below the one-hour floor, so only rows older than an hour may go.

@@ -155,10 +155,12 @@ def load_policy(path: str) -> LoadedPolicy:
 def _check(policy: Policy) -> None:
     a = policy.auto_approve
     if not 0.0 <= a.insert_above <= 1.0:
-        raise PolicyError(f"insert_above must be between 0 and 1, got {a.insert_above} - at $.auto_approve.insert_above")
+        raise PolicyError(f"insert_above must be between 0 and 1, got {a.insert_above}"
+                          " - at $.auto_approve.insert_above")
     for table, value in a.tables.items():
         if value != "never" and not 0.0 <= float(value) <= 1.0:
-            raise PolicyError(f"threshold of {table} must be between 0 and 1 or never - at $.auto_approve.tables.{table}")
+            raise PolicyError(f"threshold of {table} must be between 0 and 1 or never"
+                              f" - at $.auto_approve.tables.{table}")
     for table, users in policy.approvals.tables.items():
         if not users:
             raise PolicyError(f"no one could decide {table}: list at least one user - at $.approvals.tables.{table}")

@@ -119,7 +119,8 @@ class Governance:
         if draft.reverts is not None and draft.kind == "insert" and verdict.approve:
             verdict.approve, verdict.rule = False, "pending: a restore (the undo of a delete) needs a person"
         p = compiled.create(  # Proposal.create, its SQL built once: ingestion proposes per file
-            Proposal, kind=draft.kind, table=draft.table, row_id=draft.row_id, payload=fields, confidence=draft.confidence,
+            Proposal, kind=draft.kind, table=draft.table, row_id=draft.row_id, payload=fields,
+            confidence=draft.confidence,
             reasoning=draft.reasoning, source=draft.source, created_by=draft.actor, policy_rule=verdict.rule,
             flags=flags or None, expected_version=expected, reverts=draft.reverts,
         )
@@ -140,7 +141,8 @@ class Governance:
         schema.check_current(diff, self.store.catalog)  # an undo's diff may be older than the table
         plan = schema.plan(self.store.db, diff, self.store.catalog, self.store.models)
         schema.refuse_data_loss(diff, plan)
-        db_table = diff["spec"]["db_table"] if diff["action"] == "create_table" else self.store.catalog[diff["table"]].db_table
+        db_table = (diff["spec"]["db_table"] if diff["action"] == "create_table"
+                    else self.store.catalog[diff["table"]].db_table)
         verdict = self.policy.evaluate(diff["action"], diff["table"], 1.0, [], [], True)
         p = Proposal.create(
             kind=diff["action"], table=diff["table"], payload=diff, confidence=1.0, reasoning=reasoning,
@@ -241,7 +243,8 @@ class Governance:
         if p is None:
             raise NotFound(f"no proposal {proposal_id}")
         if p.status != "pending":
-            raise Conflict(f"proposal {p.id} already decided: {p.status}" + (f" by {p.decided_by}" if p.decided_by else ""),
+            raise Conflict(f"proposal {p.id} already decided: {p.status}"
+                           + (f" by {p.decided_by}" if p.decided_by else ""),
                            {"status": p.status, "decided_by": p.decided_by})
         self._check_approver(p.table, user)
         return p
@@ -474,7 +477,8 @@ class Governance:
             base = {k: v for k, v in base.items() if k not in dropped}
         cleaned = self._clean(new_table, {**base, **fields})
         corrections: dict[str, Any] = {
-            "fields": {k: {"from": p.payload.get(k), "to": cleaned.get(k)} for k in fields if p.payload.get(k) != cleaned.get(k)}
+            "fields": {k: {"from": p.payload.get(k), "to": cleaned.get(k)}
+                       for k in fields if p.payload.get(k) != cleaned.get(k)}
         }
         if new_table != p.table:
             corrections.update(table=p.table, dropped=dropped)

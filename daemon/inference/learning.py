@@ -224,7 +224,8 @@ class Learner:
     # -- consulted by inference ---------------------------------------------------------------
 
     def _load_rows(self) -> list[tuple[str, int, dict[str, Any]]]:
-        rows = Lesson.select(Lesson.table, Lesson.verdict, Lesson.features).order_by(Lesson.id.desc()).limit(MAX_LESSONS)
+        rows = (Lesson.select(Lesson.table, Lesson.verdict, Lesson.features)
+                .order_by(Lesson.id.desc()).limit(MAX_LESSONS))
         return [(r.table, r.verdict, r.features) for r in rows][::-1]
 
     def _ensure_loaded(self) -> None:

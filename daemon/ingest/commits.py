@@ -106,7 +106,7 @@ class GroupCommit:
                     raise
                 continue
             again = []
-            for w, (ok, value) in zip(batch, outcomes):
+            for w, (ok, value) in zip(batch, outcomes, strict=True):
                 if not ok and len(batch) > 1 and lost_to_concurrency(value):
                     w.alone = True
                     again.append(w)

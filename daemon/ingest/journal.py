@@ -220,7 +220,8 @@ def mark_refused(path: str, reason: str, size: int, mtime_ns: int) -> tuple[Jour
     return entry, True
 
 
-def backoff(attempts: int, base_s: float, max_s: float, max_attempts: int, now: datetime | None = None) -> datetime | None:
+def backoff(attempts: int, base_s: float, max_s: float, max_attempts: int,
+            now: datetime | None = None) -> datetime | None:
     """When the next automatic try is due after ``attempts`` failures: base, 4×base,
     16×base..., capped; None once the attempts are spent."""
     if attempts >= max_attempts:

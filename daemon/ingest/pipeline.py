@@ -417,7 +417,8 @@ class Pipeline:
                 return entry.__data__.copy()
             try:
                 j.save(entry, state=j.QUARANTINED, quarantine_path=target)
-                self.events.emit("ingest.quarantined", j.subject(entry), {"path": entry.path, "quarantine_path": target})
+                self.events.emit("ingest.quarantined", j.subject(entry),
+                                 {"path": entry.path, "quarantine_path": target})
             except Exception:
                 shutil.move(target, source)  # not recorded: put it back where it was
                 raise

@@ -59,7 +59,7 @@ def _same(a: list[Any], b: list[Any]) -> bool:
     """Peewee's parameters equal ours (psycopg2's Json adapters compare by what they wrap)."""
     if len(a) != len(b):
         return False
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=True):
         if type(x) is not type(y):
             return False
         if x != y and getattr(x, "adapted", x) != getattr(y, "adapted", y):
@@ -140,7 +140,8 @@ def insert(model: type[peewee.Model], values: dict[str, Any], *, returning_id: b
         compiled = None
     else:
         conflict = ("ignore",) if ignore_conflict else (conflict_target, preserve) if conflict_target else None
-        key = (db, model, "insert", tuple((f.name, how) for f, (how, _) in zip(fields, bound)), conflict, want_id)
+        shape = tuple((f.name, how) for f, (how, _) in zip(fields, bound, strict=True))
+        key = (db, model, "insert", shape, conflict, want_id)
         params = [p for _, p in bound]
         compiled = _compiled(key, params, lambda: build(want_id))
     if compiled is None:
@@ -190,7 +191,7 @@ def update(model: type[peewee.Model], values: dict[str, Any], **where: Any) -> i
     except _NotBindable:
         compiled = None
     else:
-        key = (_db(model), model, "update", tuple((n, how) for n, (how, _) in zip(names, bound)), conds)
+        key = (_db(model), model, "update", tuple((n, how) for n, (how, _) in zip(names, bound, strict=True)), conds)
         params = [p for _, p in bound] + [p for _, p in bound_where]
         compiled = _compiled(key, params, build)
     if compiled is None:

@@ -144,7 +144,8 @@ class SubAgents(TableService):
         if old_status == "offline" and row.status != "offline":
             self.events.emit("agent.online", subject(row.agent_id), payload, actor)
         elif row.status == "offline" and old_status != "offline":
-            self.events.emit("agent.offline", subject(row.agent_id), {**payload, "reason": "reported by the agent"}, actor)
+            self.events.emit("agent.offline", subject(row.agent_id),
+                             {**payload, "reason": "reported by the agent"}, actor)
         elif old_status != row.status or old_task != row.current_task:
             self.events.emit("agent.status", subject(row.agent_id), payload, actor)
         return self.result(row)
