@@ -65,7 +65,11 @@ class EventBus:
             # Delivered by PostgreSQL at commit, to every daemon listening: consoles of all hosts see it.
             self.store.db.execute_sql("SELECT pg_notify(%s, %s)",
                                       (self.notify_channel, relay_payload(self.origin, data)))
-        self.store.after_commit(lambda: self.loop.call_soon_threadsafe(self._publish, data))
+
+        def publish() -> None:
+            self.loop.call_soon_threadsafe(self._publish, data)
+
+        self.store.after_commit(publish)
         return data
 
     def publish(self, data: dict[str, Any]) -> None:

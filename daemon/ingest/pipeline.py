@@ -313,7 +313,7 @@ class Pipeline:
             self.events.emit("ingest.seen", j.subject(entry), {"path": path, "sha256": sha, "size": size})
         elif action == "duplicate":
             self.events.emit("ingest.duplicate", j.subject(entry), {"path": path, "duplicate_of": entry.duplicate_of})
-        return entry.__data__.copy(), action
+        return dict(entry.__data__), action
 
     def _propose(self, entry_id: int, sha: str, extraction: Extraction, inference: Inference,
                  features: dict[str, Any] | None, found: Findings) -> tuple[dict[str, Any], str]:
@@ -329,14 +329,14 @@ class Pipeline:
             entry.sha256 = None
             j.mark_failed(entry, error, None, also=("sha256",))
             self.events.emit("ingest.failed", j.subject(entry), {"path": path, "error": error})
-        return entry.__data__.copy()
+        return dict(entry.__data__)
 
     def _refused(self, path: str, reason: str, size: int, mtime_ns: int) -> dict[str, Any]:
         entry, news = j.mark_refused(path, reason, size, mtime_ns)
         if news:
             self.events.emit("ingest.refused", j.subject(entry), {"path": path, "error": reason})
             log.warning("not reading %s: %s", path, reason)
-        return entry.__data__.copy()
+        return dict(entry.__data__)
 
     async def _fail_unread(self, path: str, error: str, size: int | None = None,
                            mtime_ns: int | None = None, permanent: bool = False) -> dict[str, Any]:
@@ -345,7 +345,7 @@ class Pipeline:
             if permanent and entry.state == j.FAILED and entry.next_attempt_at is None \
                     and (entry.size, entry.mtime_ns) == (size, mtime_ns) and entry.last_error == error:
                 # Another watcher event for the same unchanged file: its failure is recorded once.
-                return entry.__data__.copy()
+                return dict(entry.__data__)
             if (entry.size, entry.mtime_ns) != (size, mtime_ns):
                 # What it is now, with no hash: a rescan then sees it as known until it changes.
                 j.save(entry, size=size, mtime_ns=mtime_ns, sha256=None)
@@ -357,7 +357,7 @@ class Pipeline:
         def write() -> dict[str, Any]:
             entry = j.locked_entry(entry_id)
             if entry is None or entry.sha256 != sha or entry.state not in j.UNFINISHED:
-                return entry.__data__.copy() if entry else {}  # moved on: not this failure's to record
+                return dict(entry.__data__) if entry else {}  # moved on: not this failure's to record
             return self._record_failure(entry, error, permanent)
 
         result = await self.commits.write(path, write)
@@ -378,7 +378,7 @@ class Pipeline:
             "next_attempt_at": retry_at.isoformat() if retry_at else None,
         })
         log.warning("ingest failed (attempt %d): %s: %s", entry.attempts, entry.path, error)
-        return entry.__data__.copy()
+        return dict(entry.__data__)
 
     # -- after commit ------------------------------------------------------------------
 
@@ -406,7 +406,7 @@ class Pipeline:
         def write() -> dict[str, Any]:
             entry = j.locked_entry(entry_id)
             if entry is None or entry.state != j.FAILED:
-                return entry.__data__.copy() if entry else {}
+                return dict(entry.__data__) if entry else {}
             source = names.on_disk(entry.path)
             target = os.path.join(self.rules.quarantine_dir, f"{entry.id}-{os.path.basename(entry.path)}")
             try:
@@ -414,7 +414,7 @@ class Pipeline:
                 shutil.move(source, target)
             except OSError as e:
                 log.warning("could not quarantine %s: %s", entry.path, e)
-                return entry.__data__.copy()
+                return dict(entry.__data__)
             try:
                 j.save(entry, state=j.QUARANTINED, quarantine_path=target)
                 self.events.emit("ingest.quarantined", j.subject(entry),
@@ -422,7 +422,7 @@ class Pipeline:
             except Exception:
                 shutil.move(target, source)  # not recorded: put it back where it was
                 raise
-            return entry.__data__.copy()
+            return dict(entry.__data__)
 
         return await self.store.write(write)
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ..governance import Draft, Proposal
 from ..governance.content import Findings
 from ..storage import compiled
+from ..storage.rows import tuple_rows
 from . import journal as j
 
 if TYPE_CHECKING:
@@ -131,7 +132,7 @@ class Proposer:
             reasoning = f"now reads as {inference.table}, kept in {table}; {reasoning}"
         return Draft(kind="update", table=table, row_id=row_id, fields=fields, confidence=inference.confidence,
                      source=source,
-                     reasoning=f"content of {entry.path} changed (sha256 {entry.sha256[:12]}); {reasoning}")
+                     reasoning=f"content of {entry.path} changed (sha256 {(entry.sha256 or '')[:12]}); {reasoning}")
 
     def _with_file_facts(self, table: str, fields: dict[str, Any], entry: j.JournalEntry) -> dict[str, Any]:
         """Where the table keeps a file's path, hash and size, fill them from the journal."""
@@ -145,8 +146,8 @@ class Proposer:
         """The proposals of the file's previous content, by record position."""
         if entry.proposal_id is None:
             return []
-        ids = [pid for (pid,) in j.EntryProposal.select(j.EntryProposal.proposal_id)
-               .where(j.EntryProposal.version == entry.proposal_id).order_by(j.EntryProposal.position).tuples()]
+        ids = [pid for (pid,) in tuple_rows(j.EntryProposal.select(j.EntryProposal.proposal_id)
+               .where(j.EntryProposal.version == entry.proposal_id).order_by(j.EntryProposal.position))]
         found = {p.id: p for p in Proposal.select().where(Proposal.id.in_(ids))}
         return [found[pid] for pid in ids if pid in found]
 
@@ -172,10 +173,10 @@ def _settle_versions(versions: dict[int, int], events: EventBus) -> int:
     ids = list(versions)
     for start in range(0, len(ids), CHUNK):  # IN lists stay well under SQLite's variable limit
         chunk = ids[start:start + CHUNK]
-        links = (j.EntryProposal.select(j.EntryProposal.version, j.EntryProposal.position, Proposal.status,
-                                        Proposal.row_id)
-                 .join(Proposal, on=(Proposal.id == j.EntryProposal.proposal_id))
-                 .where(j.EntryProposal.version.in_(list({versions[i] for i in chunk}))).tuples())
+        links = tuple_rows(j.EntryProposal.select(j.EntryProposal.version, j.EntryProposal.position, Proposal.status,
+                                                  Proposal.row_id)
+                           .join(Proposal, on=(Proposal.id == j.EntryProposal.proposal_id))
+                           .where(j.EntryProposal.version.in_(list({versions[i] for i in chunk}))))
         by_version: dict[int, list[tuple[int, str, int | None]]] = {}
         for version, position, status, row_id in links:
             by_version.setdefault(version, []).append((position, status, row_id))
@@ -194,14 +195,15 @@ def _settle_versions(versions: dict[int, int], events: EventBus) -> int:
 def mark_applied(proposal_id: int, events: EventBus) -> int:
     """A proposal made from a file was applied later (an operator approved it): the file's
     entry follows, in the same transaction, once all of its content's proposals are applied."""
-    versions = dict(j.EntryProposal.select(j.EntryProposal.entry_id, j.EntryProposal.version)
-                    .where(j.EntryProposal.proposal_id == proposal_id).tuples())
+    versions: dict[int, int] = dict(tuple_rows(j.EntryProposal.select(j.EntryProposal.entry_id, j.EntryProposal.version)
+                                               .where(j.EntryProposal.proposal_id == proposal_id)))
     return _settle_versions(versions, events)
 
 
 def reconcile_applied(events: EventBus) -> int:
     """Entries still 'proposed' whose proposals are all applied catch up (at start-up: a
     journal written before governance told ingestion of each application)."""
-    versions = dict(j.JournalEntry.select(j.JournalEntry.id, j.JournalEntry.proposal_id)
-                    .where(j.JournalEntry.state == j.PROPOSED, j.JournalEntry.proposal_id.is_null(False)).tuples())
+    versions: dict[int, int] = dict(tuple_rows(
+        j.JournalEntry.select(j.JournalEntry.id, j.JournalEntry.proposal_id)
+        .where(j.JournalEntry.state == j.PROPOSED, j.JournalEntry.proposal_id.is_null(False))))
     return _settle_versions(versions, events)

@@ -95,7 +95,7 @@ class _OverflowAlarm(logging.Handler):
     """watchdog says when the kernel's event queue overflowed only in its log: listen there
     and rescan, since events were lost."""
 
-    def __init__(self, on_overflow: Callable[[], None]) -> None:
+    def __init__(self, on_overflow: Callable[[], object]) -> None:
         super().__init__(logging.WARNING)
         self.on_overflow = on_overflow
 

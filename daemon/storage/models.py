@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, UTC
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -25,7 +26,7 @@ def json_field(**kwargs: Any) -> peewee.Field:
     return peewee.JSONField(dumps=_json_dumps, loads=msgspec.json.decode, **kwargs)
 
 
-FIELD_FACTORIES = {
+FIELD_FACTORIES: dict[str, Callable[..., peewee.Field[Any]]] = {
     "string": peewee.TextField,
     "text": peewee.TextField,
     "integer": peewee.BigIntegerField,

@@ -6,7 +6,7 @@ import base64
 import functools
 import operator
 from datetime import datetime, UTC
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 import peewee
@@ -27,7 +27,7 @@ OPS = {
 
 def field_types(spec: TableSpec) -> dict[str, str]:
     """Every column of the table (common ones first) with its catalog type."""
-    types = {name: t for name, (t, _) in COMMON_FIELDS.items()}
+    types: dict[str, str] = {name: t for name, (t, _) in COMMON_FIELDS.items()}
     types.update((f.name, f.type) for f in spec.fields)
     return types
 
@@ -45,7 +45,17 @@ def coerce(value: Any, ftype: str, column: str) -> Any:
     return out
 
 
-def row_to_dict(row: MemoryModel | dict[str, Any]) -> dict[str, Any]:
+def dict_rows(query: peewee.BaseQuery) -> list[dict[str, Any]]:
+    """``list(query.dicts())``, typed: Peewee's stubs have ``.dicts()`` still yield model instances."""
+    return cast("list[dict[str, Any]]", list(query.dicts()))
+
+
+def tuple_rows(query: peewee.BaseQuery) -> list[tuple[Any, ...]]:
+    """``list(query.tuples())``, typed: Peewee's stubs have ``.tuples()`` still yield model instances."""
+    return cast("list[tuple[Any, ...]]", list(query.tuples()))
+
+
+def row_to_dict(row: peewee.Model | dict[str, Any]) -> dict[str, Any]:
     data = row if isinstance(row, dict) else row.__data__
     out = {}
     for key, value in data.items():
@@ -58,10 +68,11 @@ def row_to_dict(row: MemoryModel | dict[str, Any]) -> dict[str, Any]:
 def _column(model: type[MemoryModel], types: dict[str, str], name: str) -> peewee.Field:
     if name not in types:
         raise InvalidParams(f"unknown column {name!r}; tables.describe lists them")
-    return getattr(model, name)
+    col: peewee.Field[Any] = getattr(model, name)
+    return col
 
 
-def _filter(model: type[MemoryModel], types: dict[str, str], name: str, cond: Any) -> peewee.Expression:
+def _filter(model: type[MemoryModel], types: dict[str, str], name: str, cond: Any) -> peewee.ColumnBase:
     col = _column(model, types, name)
     ftype = types[name]
     if not isinstance(cond, dict):
@@ -116,7 +127,7 @@ def list_rows(
     substring scan of ``search``."""
     types = field_types(spec)
     sort_col = _column(model, types, sort)
-    where: list[peewee.Expression] = [_filter(model, types, k, v) for k, v in filters.items()]
+    where: list[peewee.ColumnBase] = [_filter(model, types, k, v) for k, v in filters.items()]
     if search_match is not None:
         where.append(search_match)
     elif search:
@@ -143,7 +154,7 @@ def list_rows(
     query = model.select().order_by(*order).limit(limit + 1)
     if where:
         query = query.where(*where)
-    rows = list(query.dicts())
+    rows = dict_rows(query)
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
