@@ -34,7 +34,10 @@ from .protocol import METHODS, ErrorCode, Method, RpcError
 from .protocol.envelope import ClientRequest, IncomingResponse, encoder, incoming_decoder
 from .protocol.paths import client_socket_path, daemon_uids, socket_path_problem
 from .client_methods import AsyncClientMethods, ClientMethods
-from .client_streams import AsyncEventStream, EventStream, SubscriptionDropped, belongs  # noqa: F401  (re-exported)
+from .client_streams import AsyncEventStream as AsyncEventStream  # re-exported for the console and agents
+from .client_streams import EventStream as EventStream
+from .client_streams import SubscriptionDropped as SubscriptionDropped
+from .client_streams import belongs as belongs
 
 R = TypeVar("R")
 NotificationHandler = Callable[[str, Any], None]
