@@ -79,7 +79,7 @@ class PgEventRelay:
         log.debug("event relay listening on %s", self.channel)
 
     def _open(self) -> Any:
-        conn = self.store.db._connect()  # a new connection with the daemon's own parameters (autocommit)
+        conn = self.store.db._connect()  # type: ignore[attr-defined]  # a new connection with the daemon's own parameters (autocommit)
         if not hasattr(conn, "poll"):
             conn.close()
             raise RuntimeError("events across hosts need psycopg2")

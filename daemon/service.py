@@ -10,6 +10,7 @@ import logging
 import os
 import signal
 import time
+from collections.abc import Callable
 from datetime import datetime, UTC
 
 import peewee
@@ -103,7 +104,7 @@ class Daemon:
         )
         sdnotify.notify("READY=1", f"STATUS=serving on {c.socket}")
 
-    def _signal_map(self) -> dict[signal.Signals, object]:
+    def _signal_map(self) -> dict[signal.Signals, Callable[[], object]]:
         return {
             signal.SIGTERM: self.request_stop,
             signal.SIGINT: self.request_stop,

@@ -13,6 +13,7 @@ import os
 import struct
 import sys
 from datetime import datetime, UTC
+from collections.abc import Mapping
 from typing import Any
 
 import msgspec
@@ -53,7 +54,7 @@ def parse(path: str, max_pages: int, max_chars: int) -> dict[str, Any]:
                 return {"ok": False, "error": "encrypted PDF: a password is needed to read it"}
         pages = reader.pages
         page_count = len(pages)
-        meta = reader.metadata or {}
+        meta: Mapping[str, Any] = reader.metadata or {}
         parts: list[str] = []
         total = 0
         for i in range(min(page_count, max_pages)):

@@ -36,12 +36,13 @@ def plain(row: dict[str, Any] | None) -> dict[str, Any] | None:
     return None if row is None else msgspec.to_builtins(row_to_dict(row))
 
 
-def locked_row(store: Store, model: type[MemoryModel], row_id: int) -> dict[str, Any] | None:
+def locked_row(store: Store, model: type[MemoryModel], row_id: int | None) -> dict[str, Any] | None:
     """The row, locked against other daemons until this transaction ends (PostgreSQL)."""
     query = model.select().where(model.id == row_id)
     if store.backend == "postgresql":
         query = query.for_update()
-    return query.dicts().first()
+    row: dict[str, Any] | None = query.dicts().first()
+    return row
 
 
 def _values(store: Store, table: str, fields: dict[str, Any]) -> dict[str, Any]:

@@ -118,7 +118,8 @@ class LoadedPolicy:
         return self.policy.approvals.tables.get(table)
 
     def describe(self) -> dict[str, Any]:
-        return msgspec.to_builtins(self.policy)
+        described: dict[str, Any] = msgspec.to_builtins(self.policy)
+        return described
 
 
 def policy_path(config: Config) -> str:

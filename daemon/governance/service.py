@@ -239,7 +239,7 @@ class Governance:
         query = Proposal.select().where(Proposal.id == proposal_id)
         if self.store.backend == "postgresql":
             query = query.for_update()  # the other daemon waits here, then sees the decision
-        p = query.first()
+        p: Proposal | None = query.first()
         if p is None:
             raise NotFound(f"no proposal {proposal_id}")
         if p.status != "pending":
@@ -439,7 +439,8 @@ class Governance:
                    else "it changed since you read it; read it again")
             raise Conflict(f"{draft.table} row {draft.row_id} is at version {row.version}, not {draft.version}: {why}",
                            {"current_version": row.version, "expected_version": draft.version})
-        return row.version
+        version: int = row.version
+        return version
 
     def _clean(self, table: str, fields: dict[str, Any], restore: bool = False) -> dict[str, Any]:
         """The fields as the table's types, JSON-ready; unknown and store-owned columns refused."""

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 def _service(ctx: CallContext) -> Ingest:
-    ingest = getattr(ctx.daemon, "ingest", None)
+    ingest: Ingest | None = getattr(ctx.daemon, "ingest", None)
     if ingest is None or not hasattr(ingest, "pipeline"):
         raise Unavailable("ingestion is not running yet")
     return ingest

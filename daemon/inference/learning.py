@@ -170,7 +170,9 @@ class Learner:
         kind = event.get("type")
         if kind not in ("proposal.approved", "proposal.rejected"):
             return
-        payload = event.get("payload") if isinstance(event.get("payload"), dict) else {}
+        payload = event.get("payload")
+        if not isinstance(payload, dict):
+            payload = {}
         if (event.get("actor") or SYSTEM_ACTOR) == SYSTEM_ACTOR or payload.get("auto"):
             return  # the policy agreeing with inference teaches nothing
         m = re.fullmatch(r"proposal/(\d+)", str(event.get("subject", "")))

@@ -31,10 +31,11 @@ def parse_date(text: str) -> str | None:
     if not text:
         return None
     candidates: list[tuple[int, datetime]] = []
-    for m in _ISO_RE.finditer(text):
-        y, mo, d, hh, mm, ss = m.groups()
+    for iso in _ISO_RE.finditer(text):
+        y, mo, d, hh, mm, ss = iso.groups()
         try:
-            candidates.append((m.start(), datetime(int(y), int(mo), int(d), int(hh or 0), int(mm or 0), int(ss or 0))))
+            when = datetime(int(y), int(mo), int(d), int(hh or 0), int(mm or 0), int(ss or 0))
+            candidates.append((iso.start(), when))
         except ValueError:
             pass
         break

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, UTC
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import peewee
 
@@ -68,6 +68,18 @@ def need(model: type[MemoryModel], column: str, value: str, what: str) -> Any:
     if row is None:
         raise NotFound(f"no {what} {value!r}")
     return row
+
+
+@overload
+def aware(value: datetime) -> datetime: ...
+
+
+@overload
+def aware(value: None) -> None: ...
+
+
+@overload
+def aware(value: datetime | None) -> datetime | None: ...
 
 
 def aware(value: datetime | None) -> datetime | None:

@@ -234,7 +234,8 @@ class SubAgents(TableService):
             return found[0] if found else None
         if cursor.rowcount != 1:
             return None
-        return db.execute_sql(select, (agent_id,)).fetchone()[0]
+        status: str | None = db.execute_sql(select, (agent_id,)).fetchone()[0]
+        return status
 
     def _bare_beat_sql(self, m: Any) -> tuple[str, str | None]:
         table, ph = f'"{m._meta.table_name}"', self.store.db.param
