@@ -14,7 +14,8 @@ daemon's internals. Two clients with the same surface::
 
 ``client.<noun>.<verb>(**params)`` calls method ``noun.verb`` (or a declared alias) and
 returns its typed result (the methods and their signatures are generated from the protocol into
-:mod:`daemon.client_methods`, so editors and mypy know them); errors raise :class:`RpcError` with a code from :class:`ErrorCode`.
+:mod:`daemon.client_methods`, so editors and mypy know them); errors raise :class:`RpcError` with a
+code from :class:`ErrorCode`.
 A dropped connection is re-opened on the next call.
 """
 
@@ -23,7 +24,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import socket
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
+from collections.abc import Callable
 
 import msgspec
 from msgspec import UNSET
@@ -32,7 +34,10 @@ from .protocol import METHODS, ErrorCode, Method, RpcError
 from .protocol.envelope import ClientRequest, IncomingResponse, encoder, incoming_decoder
 from .protocol.paths import client_socket_path, daemon_uids, socket_path_problem
 from .client_methods import AsyncClientMethods, ClientMethods
-from .client_streams import AsyncEventStream, EventStream, SubscriptionDropped, belongs  # noqa: F401  (re-exported)
+from .client_streams import AsyncEventStream as AsyncEventStream  # re-exported for the console and agents
+from .client_streams import EventStream as EventStream
+from .client_streams import SubscriptionDropped as SubscriptionDropped
+from .client_streams import belongs as belongs
 
 R = TypeVar("R")
 NotificationHandler = Callable[[str, Any], None]
@@ -113,7 +118,7 @@ class Client(ClientMethods, _Base):
         self.on_notification = on_notification
         self.notifications: list[tuple[str, Any]] = []
 
-    def __enter__(self) -> "Client":
+    def __enter__(self) -> Client:
         self.connect()
         return self
 
@@ -160,10 +165,10 @@ class Client(ClientMethods, _Base):
             try:
                 self._sock.sendall(data)  # type: ignore[union-attr]
                 return
-            except (BrokenPipeError, ConnectionResetError):
+            except (BrokenPipeError, ConnectionResetError) as e:
                 self.close()  # the daemon restarted since the last call: dial again once
                 if attempt == 2:
-                    raise ConnectionLost(f"clarityd at {self.path} closed the connection")
+                    raise ConnectionLost(f"clarityd at {self.path} closed the connection") from e
 
     def read_message(self) -> IncomingResponse:
         """The next message from the daemon (blocking, up to ``timeout``)."""
@@ -249,7 +254,7 @@ class AsyncClient(AsyncClientMethods, _Base):
         self._subscribing = 0
         self._unclaimed: list[tuple[str, Any]] = []
 
-    async def __aenter__(self) -> "AsyncClient":
+    async def __aenter__(self) -> AsyncClient:
         await self.connect()
         return self
 
@@ -302,7 +307,7 @@ class AsyncClient(AsyncClientMethods, _Base):
             self._writer.write(data)  # type: ignore[union-attr]
             await self._writer.drain()  # type: ignore[union-attr]
             return await asyncio.wait_for(future, self.timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise RpcError(ErrorCode.TIMEOUT, f"no answer from clarityd within {self.timeout}s") from None
         except (ConnectionError, BrokenPipeError) as e:
             raise ConnectionLost(f"clarityd connection lost: {e}") from e

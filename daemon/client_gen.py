@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
+import importlib.util
+import inspect
 import re
 import sys
 import typing
@@ -53,14 +56,31 @@ class _Imports:
         return [f"from {m} import {', '.join(sorted(names))}" for m, names in sorted(grouped.items())]
 
 
+@functools.cache
+def _imported_names(module_name: str) -> dict[str, str]:
+    """The names ``module_name`` takes from another module (``from .envelope import Id``) -> that module."""
+    module = sys.modules[module_name]
+    out: dict[str, str] = {}
+    for node in ast.parse(inspect.getsource(module)).body:
+        if isinstance(node, ast.ImportFrom):
+            source = importlib.util.resolve_name("." * node.level + (node.module or ""), module.__package__)
+            out.update((a.name, source) for a in node.names if a.asname in (None, a.name))
+    return out
+
+
 def _origin(module_name: str, name: str) -> str:
-    """The module a protocol module's name comes from (``UnsetType`` → ``msgspec``)."""
+    """The module a protocol module's name comes from (``UnsetType`` → ``msgspec``; an alias such
+    as ``Id`` that a module imports → the protocol module that defines it, since strict mypy wants
+    each name imported from where it is defined)."""
     value = getattr(sys.modules[module_name], name)
-    home = getattr(value, "__module__", None)
+    home: str | None = getattr(value, "__module__", None)
     if home and hasattr(sys.modules.get(home), name) and home.startswith(("daemon.protocol", "msgspec", "datetime")):
         return home
     if name in typing.__all__:
         return "typing"
+    source = _imported_names(module_name).get(name)
+    if source is not None and source.startswith("daemon.protocol") and source in sys.modules:
+        return _origin(source, name)
     return module_name
 
 
@@ -99,7 +119,7 @@ def _result(method: Method[Any, Any], imports: _Imports) -> str:
             rendered.append(imports.local(a.__module__, a.__name__))
         else:
             rendered.append(getattr(a, "__name__", repr(a)))
-    return f"{origin.__name__}[{', '.join(rendered)}]"  # type: ignore[union-attr]
+    return f"{origin.__name__}[{', '.join(rendered)}]"
 
 
 def _keywords(method: Method[Any, Any], imports: _Imports) -> list[str]:
@@ -120,7 +140,8 @@ def _namespace_classes(asynchronous: bool, imports: _Imports) -> list[str]:
     d, aw = ("async def", "await ") if asynchronous else ("def", "")
     for noun in nouns:
         cls = f"{prefix}{''.join(p.title() for p in noun.split('_'))}Methods"
-        out += ["", "", f"class {cls}({'_AsyncNamespace' if asynchronous else '_Namespace'}):", f'    """``{noun}.*`` methods."""']
+        base = "_AsyncNamespace" if asynchronous else "_Namespace"
+        out += ["", "", f"class {cls}({base}):", f'    """``{noun}.*`` methods."""']
         for method in sorted((m for m in METHODS.values() if m.noun == noun), key=lambda m: m.name):
             params = imports.local(method.params.__module__, method.params.__name__)
             result = _result(method, imports)

@@ -42,13 +42,13 @@ class EventStream:
     ``timeout`` bounds the wait for each event (RpcError TIMEOUT); calls made on the same
     client meanwhile are fine. ``close()`` (or leaving a ``with`` block) unsubscribes."""
 
-    def __init__(self, client: "Client", subscription: int, timeout: float | None) -> None:
+    def __init__(self, client: Client, subscription: int, timeout: float | None) -> None:
         self.client = client
         self.subscription = subscription
         self.timeout = timeout
         self.closed = False
 
-    def __iter__(self) -> "EventStream":
+    def __iter__(self) -> EventStream:
         return self
 
     def __next__(self) -> dict[str, Any]:
@@ -75,7 +75,7 @@ class EventStream:
             pass
         self.client.notifications[:] = [n for n in self.client.notifications if not belongs(n[1], self.subscription)]
 
-    def __enter__(self) -> "EventStream":
+    def __enter__(self) -> EventStream:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -88,14 +88,14 @@ class AsyncEventStream:
     Raises :class:`SubscriptionDropped` when the daemon drops it, ConnectionLost when the
     connection goes. ``await close()`` (or leaving ``async with``) unsubscribes."""
 
-    def __init__(self, client: "AsyncClient", subscription: int,
+    def __init__(self, client: AsyncClient, subscription: int,
                  queue: asyncio.Queue[tuple[str | None, Any]]) -> None:
         self.client = client
         self.subscription = subscription
         self.queue = queue
         self.closed = False
 
-    def __aiter__(self) -> "AsyncEventStream":
+    def __aiter__(self) -> AsyncEventStream:
         return self
 
     async def __anext__(self) -> dict[str, Any]:
@@ -116,7 +116,7 @@ class AsyncEventStream:
         except RpcError:
             pass
 
-    async def __aenter__(self) -> "AsyncEventStream":
+    async def __aenter__(self) -> AsyncEventStream:
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -148,7 +148,7 @@ def _unquoted_on_keys(raw: dict[Any, Any]) -> None:
 def load_config(env: dict[str, str] | None = None) -> Config:
     """Build the configuration; raise ConfigError naming the file and field on bad input."""
     env = dict(os.environ if env is None else env)
-    raw: dict = {}
+    raw: dict[str, Any] = {}
     path = env.get("CLARITY_CONFIG")
     if path:
         try:

@@ -32,7 +32,7 @@ RETRY_S = 5.0
 
 
 class PgEventRelay:
-    def __init__(self, bus: "EventBus", store: "Store") -> None:
+    def __init__(self, bus: EventBus, store: Store) -> None:
         self.bus = bus
         self.store = store
         self.loop = asyncio.get_running_loop()
@@ -79,7 +79,7 @@ class PgEventRelay:
         log.debug("event relay listening on %s", self.channel)
 
     def _open(self) -> Any:
-        conn = self.store.db._connect()  # a new connection with the daemon's own parameters (autocommit)
+        conn = self.store.db._connect()  # type: ignore[attr-defined]  # a new connection with the daemon's own parameters (autocommit)
         if not hasattr(conn, "poll"):
             conn.close()
             raise RuntimeError("events across hosts need psycopg2")

@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
 
 from .events import event_filter, list_events
 from .protocol.events import DROPPED_NOTIFICATION, EVENT_NOTIFICATION
@@ -34,7 +35,7 @@ class _Dropped:
 
 
 class Subscription:
-    def __init__(self, sid: int, conn: "Connection", matches: Callable[[dict[str, Any]], bool],
+    def __init__(self, sid: int, conn: Connection, matches: Callable[[dict[str, Any]], bool],
                  queue_size: int, after_id: int | None) -> None:
         self.id = sid
         self.conn = conn
@@ -70,7 +71,7 @@ class Subscription:
 class EventStreams:
     """Every subscription of every connection, fed by the event bus."""
 
-    def __init__(self, bus: "EventBus", store: "Store", queue_size: Callable[[], int]) -> None:
+    def __init__(self, bus: EventBus, store: Store, queue_size: Callable[[], int]) -> None:
         self.bus = bus
         self.store = store
         self.queue_size = queue_size  # read at subscribe time: SIGHUP may change it
@@ -78,7 +79,7 @@ class EventStreams:
         self._ids = itertools.count(1)
         bus.listeners.add(self._on_event)
 
-    def subscribe(self, conn: "Connection", types: str | list[str] | None, subject: str | None,
+    def subscribe(self, conn: Connection, types: str | list[str] | None, subject: str | None,
                   after_id: int | None) -> Subscription:
         """Start streaming to ``conn``. Call from the handler, which must not await after it:
         the reply is then written before the first notification."""
@@ -89,7 +90,7 @@ class EventStreams:
         sub.task = asyncio.create_task(self._pump(sub, types, subject))
         return sub
 
-    def unsubscribe(self, conn: "Connection", sid: int) -> Subscription | None:
+    def unsubscribe(self, conn: Connection, sid: int) -> Subscription | None:
         sub = self.subscriptions.get(sid)
         if sub is None or sub.conn is not conn:
             return None

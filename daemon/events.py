@@ -11,8 +11,9 @@ import functools
 import logging
 import operator
 import uuid
-from datetime import datetime, timezone
-from typing import Any, Callable
+from datetime import datetime, UTC
+from typing import Any
+from collections.abc import Callable
 
 import msgspec
 import peewee
@@ -58,12 +59,17 @@ class EventBus:
         created_at = utcnow()
         event_id = compiled.insert(Event, {"created_at": created_at, "type": type, "subject": subject,
                                            "payload": payload, "actor": actor}, returning_id=True)
-        data = {"created_at": created_at.replace(tzinfo=timezone.utc), "type": type, "subject": subject,
+        data = {"created_at": created_at.replace(tzinfo=UTC), "type": type, "subject": subject,
                 "payload": payload, "actor": actor, "id": event_id}
         if self.notify_channel:
             # Delivered by PostgreSQL at commit, to every daemon listening: consoles of all hosts see it.
-            self.store.db.execute_sql("SELECT pg_notify(%s, %s)", (self.notify_channel, relay_payload(self.origin, data)))
-        self.store.after_commit(lambda: self.loop.call_soon_threadsafe(self._publish, data))
+            self.store.db.execute_sql("SELECT pg_notify(%s, %s)",
+                                      (self.notify_channel, relay_payload(self.origin, data)))
+
+        def publish() -> None:
+            self.loop.call_soon_threadsafe(self._publish, data)
+
+        self.store.after_commit(publish)
         return data
 
     def publish(self, data: dict[str, Any]) -> None:

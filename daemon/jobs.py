@@ -7,7 +7,8 @@ idempotent or guarded in the database), so no cross-host lock is needed.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -18,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 class Jobs:
-    def __init__(self, daemon: "Daemon") -> None:
+    def __init__(self, daemon: Daemon) -> None:
         self.daemon = daemon
         # coalesce: a job that missed runs (host asleep) runs once, not once per miss.
         self.scheduler = AsyncIOScheduler(job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60})

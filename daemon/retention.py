@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 import peewee
 
@@ -28,11 +29,13 @@ def prune_older(model: type[peewee.Model], max_age: timedelta, batch: int = PRUN
 
     Batches keep each transaction short, so the one writer is never held for long."""
     cutoff = utcnow() - max_age
-    oldest = model.select(model.id).where(model.created_at < cutoff).order_by(model.id).limit(batch)
-    return model.delete().where(model.id.in_(oldest)).execute()
+    fields = model._meta.fields  # every model pruned here has an id and a created_at
+    oldest = model.select(fields["id"]).where(fields["created_at"] < cutoff).order_by(fields["id"]).limit(batch)
+    deleted: int = model.delete().where(fields["id"].in_(oldest)).execute()
+    return deleted
 
 
-async def prune_all(store: "Store", model: type[peewee.Model], max_age: timedelta,
+async def prune_all(store: Store, model: type[peewee.Model], max_age: timedelta,
                     stopping: Callable[[], bool] = lambda: False, batch: int = PRUNE_BATCH) -> int:
     """Delete every row of ``model`` older than ``max_age``, one batch per write, until none is
     left or the daemon stops; how many went."""

@@ -10,7 +10,8 @@ import logging
 import os
 import signal
 import time
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import datetime, UTC
 
 import peewee
 
@@ -41,7 +42,7 @@ class Daemon:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.pid = os.getpid()
-        self.started_at = datetime.now(timezone.utc)
+        self.started_at = datetime.now(UTC)
         self.started_monotonic = time.monotonic()
         self.stopping = False
         self.started = False
@@ -104,7 +105,7 @@ class Daemon:
         )
         sdnotify.notify("READY=1", f"STATUS=serving on {c.socket}")
 
-    def _signal_map(self) -> dict[signal.Signals, object]:
+    def _signal_map(self) -> dict[signal.Signals, Callable[[], object]]:
         return {
             signal.SIGTERM: self.request_stop,
             signal.SIGINT: self.request_stop,

@@ -16,7 +16,8 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 import pytest
 import yaml
@@ -110,8 +111,8 @@ class DaemonProcess:
     def write_config(self, config: dict[str, Any]) -> None:
         self.config_path.write_text(yaml.safe_dump(config))
 
-    def start(self, timeout: float = 30.0) -> "DaemonProcess":
-        self._log = open(self.log_path, "ab")
+    def start(self, timeout: float = 30.0) -> DaemonProcess:
+        self._log = open(self.log_path, "ab")  # noqa: SIM115  (the daemon writes to it until stop())
         self.proc = subprocess.Popen([sys.executable, "-m", "daemon.main"], env=self.env, cwd=ROOT,
                                      stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout

@@ -13,7 +13,8 @@ import time
 import wave
 import zlib
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -85,11 +86,16 @@ def mixed_files(seed: int = 0) -> dict[str, tuple[bytes, str]]:
     return {
         "garden-report.pdf": (pdf_bytes(f"Garden notes {s}", [PROSE * 3]), "documents"),
         "garden.md": (f"# Garden notes {s}\n\n{PROSE}\n\n## Later\n\n{PROSE}\n".encode(), "documents"),
-        "tool.py": (f'"""Tool {s}."""\nimport os\n\n\ndef main():\n    return os.getcwd()\n\n\nclass Thing:\n    pass\n'.encode(), "codebases"),
-        "app.js": (f"// app {s}\nfunction add(a, b) {{\n  return a + b;\n}}\nmodule.exports = {{ add }};\n".encode(), "codebases"),
+        "tool.py": (f'"""Tool {s}."""\nimport os\n\n\ndef main():\n    return os.getcwd()\n\n\n'
+                    "class Thing:\n    pass\n".encode(), "codebases"),
+        "app.js": (f"// app {s}\nfunction add(a, b) {{\n  return a + b;\n}}\n"
+                   "module.exports = { add };\n".encode(), "codebases"),
         "deploy.sh": (f"#!/bin/sh\n# deploy {s}\nset -e\necho deploying\n".encode(), "codebases"),
-        "measurements.csv": (("sample,temperature,humidity\n" + "".join(f"s{i},{20 + i % 7}.{s % 10},{40 + i % 13}\n" for i in range(30))).encode(), "datasets"),
-        "readings.json": (json.dumps([{"sensor": f"t{i}", "value": i * 1.5 + s} for i in range(12)]).encode(), "datasets"),
+        "measurements.csv": (("sample,temperature,humidity\n"
+                              + "".join(f"s{i},{20 + i % 7}.{s % 10},{40 + i % 13}\n" for i in range(30))).encode(),
+                             "datasets"),
+        "readings.json": (json.dumps([{"sensor": f"t{i}", "value": i * 1.5 + s} for i in range(12)]).encode(),
+                          "datasets"),
         "pixel.png": (png_bytes(16, 9, s), "media"),
         "photo.jpg": (jpeg_bytes(40, 30, s), "media"),
         "tone.wav": (wav_bytes(0.25, 300 + s), "media"),

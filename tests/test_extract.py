@@ -113,7 +113,8 @@ def test_fenced_code_is_not_a_heading(tmp_path: Path) -> None:
 
 def test_html_title_and_raw_word_count(tmp_path: Path) -> None:
     path = tmp_path / "page.html"
-    path.write_text("<html><head><title>Release &amp; Notes</title></head><body><h1>Big</h1><p>one two</p></body></html>\n")
+    path.write_text("<html><head><title>Release &amp; Notes</title></head>"
+                    "<body><h1>Big</h1><p>one two</p></body></html>\n")
     ex = extract(str(path))
     assert ex.mime_type == "text/html"
     assert ex.title == "Release & Notes"

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from daemon.protocol import ErrorCode, RpcError
 
@@ -55,10 +56,10 @@ def _check_exactly_once(clients: list[Any], rounds: int = ROUNDS) -> None:
     for i in range(rounds):
         p = c0.proposals.create(table="documents", fields={"title": f"race {i}"}, confidence=0.5)
         calls: list[Callable[[], Any]] = [
-            (lambda c=c: c.proposals.approve(id=p.id, note="mine")) for c in clients
+            (lambda c=c, p=p: c.proposals.approve(id=p.id, note="mine")) for c in clients
         ]
         if i % 2:
-            calls[-1] = lambda c=clients[-1]: c.proposals.reject(id=p.id, reason="no, mine")
+            calls[-1] = lambda c=clients[-1], p=p: c.proposals.reject(id=p.id, reason="no, mine")
         results = _race(calls)
         wins = [r for r in results if not isinstance(r, RpcError)]
         losses = [r for r in results if isinstance(r, RpcError)]
@@ -97,7 +98,7 @@ def test_two_daemons_one_postgresql(make_daemon, pg_url):
         assert [r.status for r in rows] == ["applied", "applied"]
         # Reads catch up when the other daemon's table.created event arrives (or the periodic sync).
         for c in (ca, cb):
-            _eventually(lambda: c.rows.list(table="contracts", count=True).total == 2)
+            _eventually(lambda c=c: c.rows.list(table="contracts", count=True).total == 2)
             assert [v.action for v in c.tables.describe(table="contracts").versions] == ["create_table"]
     finally:
         for c in clients:

@@ -31,7 +31,8 @@ def test_update_delete_and_stale_versions(daemon_on):
         assert audit["before_value"]["author"] == "ann" and audit["after_value"]["author"] == "bob"
 
         # An edit made against an old version is refused at once...
-        assert error_code(c.rows.update, table="documents", id=rid, fields={"author": "x"}, version=1) == ErrorCode.CONFLICT
+        assert error_code(c.rows.update, table="documents", id=rid, fields={"author": "x"},
+                          version=1) == ErrorCode.CONFLICT
         # ...and one that goes stale while waiting is a conflict at approval, never an overwrite.
         first = c.rows.update(table="documents", id=rid, fields={"author": "carol"}, version=2)
         second = c.rows.update(table="documents", id=rid, fields={"language": "en"}, version=2)
@@ -44,8 +45,10 @@ def test_update_delete_and_stale_versions(daemon_on):
         assert [a["decision"] for a in audit_rows(c, first.id)] == ["approved", "failed"]
 
         assert error_code(c.rows.update, table="documents", id=rid, fields={}, version=3) == ErrorCode.INVALID_PARAMS
-        assert error_code(c.rows.update, table="documents", id=rid, fields={"version": 9}, version=3) == ErrorCode.INVALID_PARAMS
-        assert error_code(c.rows.update, table="documents", id=999, fields={"author": "x"}, version=1) == ErrorCode.NOT_FOUND
+        assert error_code(c.rows.update, table="documents", id=rid, fields={"version": 9},
+                          version=3) == ErrorCode.INVALID_PARAMS
+        assert error_code(c.rows.update, table="documents", id=999, fields={"author": "x"},
+                          version=1) == ErrorCode.NOT_FOUND
 
         # Deletes are never auto-approved.
         dele = c.rows.delete(table="documents", id=rid, version=3)

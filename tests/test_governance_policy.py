@@ -56,7 +56,8 @@ def test_policy_rules_from_the_file(make_daemon, tmp_path):
         assert c.proposals.get(id=sop.id).status == "pending"
 
         # Content rules: only the configured ones; the extra pattern flags too.
-        assert c.proposals.create(table="sops", fields={"title": "AKIAIOSFODNN7EXAMPLE"}, confidence=0.9).status == "applied"
+        aws = c.proposals.create(table="sops", fields={"title": "AKIAIOSFODNN7EXAMPLE"}, confidence=0.9)
+        assert aws.status == "applied"
         t = c.proposals.create(table="sops", fields={"title": "see TKT-123456"}, confidence=0.9)
         assert t.status == "pending" and t.flags == ["secret:ticket"]
 

@@ -51,7 +51,8 @@ def test_pending_queue_approve_with_corrections_and_reject(daemon_on):
         page = c.proposals.pending(count=True)
         assert [p.id for p in page.proposals] == [low.id, mid.id, other.id] and page.total == 3
         assert [p.id for p in c.proposals.pending(table="sops").proposals] == [other.id]
-        assert [p.id for p in c.proposals.pending(min_confidence=0.5, max_confidence=0.7).proposals] == [mid.id, other.id]
+        middle = c.proposals.pending(min_confidence=0.5, max_confidence=0.7).proposals
+        assert [p.id for p in middle] == [mid.id, other.id]
         assert [p.id for p in c.proposals.pending(source="/inbox/").proposals] == [low.id, mid.id]
         assert c.proposals.pending(kind="schema").proposals == []
         first = c.proposals.pending(limit=2)
@@ -70,7 +71,7 @@ def test_pending_queue_approve_with_corrections_and_reject(daemon_on):
         assert audit["actor"] == done.decided_by and audit["action"] == "approve" and audit["reason"] == "it is an SOP"
         assert audit["details"]["corrections"]["table"] == "documents"
         approved = events(c, "proposal.approved", f"proposal/{low.id}")[0]["payload"]
-        assert approved["table"] == "sops" and approved["original_table"] == "documents" and approved["kind"] == "insert"
+        assert (approved["table"], approved["original_table"], approved["kind"]) == ("sops", "documents", "insert")
 
         # A decided proposal cannot be decided again, by anyone.
         assert error_code(c.proposals.approve, id=low.id) == ErrorCode.CONFLICT

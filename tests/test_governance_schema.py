@@ -114,7 +114,8 @@ def test_refused_and_lossy_schema_changes(daemon_on):
             ({"action": "create_table", "table": "evts", "db_table": "clarity_events", "fields": CONTRACTS},
              ErrorCode.CONFLICT),  # a database table that is not a memory table
             ({"action": "create_table", "table": "empty"}, ErrorCode.INVALID_PARAMS),
-            ({"action": "add_column", "table": "documents", "field": {"name": "title", "type": "text"}}, ErrorCode.CONFLICT),
+            ({"action": "add_column", "table": "documents", "field": {"name": "title", "type": "text"}},
+             ErrorCode.CONFLICT),
             ({"action": "add_column", "table": "documents", "field": {"name": "version", "type": "text"}},
              ErrorCode.INVALID_PARAMS),
             ({"action": "add_column", "table": "documents", "field": {"name": "y", "type": "blob"}},

@@ -153,9 +153,12 @@ def test_ini_configs_are_read_by_their_keys(tmp_path: Path) -> None:
 def test_a_yaml_list_of_domain_records_becomes_one_row_each_through_the_daemon(daemon, tmp_path: Path) -> None:
     path = tmp_path / "roadmap.yaml"
     path.write_text("items:\n"
-                    "  - {feature: Bulk export, area: billing, quarter: 2025-Q2, status: planned, effort: M, pm: Dana}\n"
-                    "  - {feature: SSO for partners, area: identity, quarter: 2025-Q3, status: planned, effort: L, pm: Omar}\n"
-                    "  - {feature: Usage alerts, area: notifications, quarter: 2025-Q3, status: idea, effort: S, pm: Dana}\n")
+                    "  - {feature: Bulk export, area: billing, quarter: 2025-Q2,"
+                    " status: planned, effort: M, pm: Dana}\n"
+                    "  - {feature: SSO for partners, area: identity, quarter: 2025-Q3,"
+                    " status: planned, effort: L, pm: Omar}\n"
+                    "  - {feature: Usage alerts, area: notifications, quarter: 2025-Q3,"
+                    " status: idea, effort: S, pm: Dana}\n")
     with daemon.client() as c:
         record = c.ingest.file(path=str(path))
         assert record.table == "product_roadmaps"

@@ -42,7 +42,8 @@ def test_patterns_mean_what_people_expect():
 
 
 def test_temporary_and_hidden_names_are_never_read():
-    for name in ("a.part", "a.PART", "a.tmp", "a~", "a.swp", "a.crdownload", ".hidden", "#a#", ".~lock.a.odt#", "~$a.docx"):
+    for name in ("a.part", "a.PART", "a.tmp", "a~", "a.swp", "a.crdownload", ".hidden", "#a#", ".~lock.a.odt#",
+                 "~$a.docx"):
         assert is_temporary_name(name), name
     for name in ("a.md", "partial-results.csv", "tmp.py", "a.pdf"):
         assert not is_temporary_name(name), name
@@ -178,7 +179,8 @@ async def test_a_folder_that_cannot_be_created_is_reported_not_fatal(tmp_path):
 
 
 def test_the_client_does_not_pull_in_the_ingest_machinery():
-    code = "import sys, daemon.client, daemon.protocol.ingest; print(sorted(m for m in sys.modules if m.split('.')[0] in ('watchdog', 'peewee') or m.startswith('daemon.ingest')))"
+    code = ("import sys, daemon.client, daemon.protocol.ingest; print(sorted(m for m in sys.modules"
+            " if m.split('.')[0] in ('watchdog', 'peewee') or m.startswith('daemon.ingest')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 

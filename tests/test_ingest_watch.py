@@ -290,7 +290,7 @@ def test_an_idle_daemon_uses_next_to_no_cpu(make_daemon):
         wait_until(lambda: settled(c, 1))
 
     def cpu_ticks() -> int:  # user + system time of the daemon, in clock ticks
-        fields = open(f"/proc/{d.proc.pid}/stat").read().rsplit(")", 1)[1].split()
+        fields = Path(f"/proc/{d.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return int(fields[11]) + int(fields[12])
 
     time.sleep(0.5)

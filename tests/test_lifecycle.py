@@ -113,7 +113,8 @@ def test_bad_config_file_exits_78_naming_the_field(tmp_path):
 def test_broken_schema_exits_78_naming_file_and_field(tmp_path):
     schemas = tmp_path / "schemas"
     shutil.copytree(ROOT / "schemas", schemas)
-    (schemas / "media.yaml").write_text((schemas / "media.yaml").read_text().replace("type: integer", "type: number", 1))
+    media = schemas / "media.yaml"
+    media.write_text(media.read_text().replace("type: integer", "type: number", 1))
     env = {"CLARITY_SCHEMAS": str(schemas), "CLARITY_STATE_DIR": str(tmp_path / "s"),
            "CLARITY_SOCKET": f"/tmp/cl-bad-{os.getpid()}.sock"}
     r = run_clarityd(env)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 
 import pytest
 
@@ -50,7 +50,7 @@ def test_runs_stats_and_trust_by_hand_on_both_backends(daemon_on):
 
 def test_top_playbooks_and_windows(daemon):
     with daemon.client() as c:
-        long_ago = datetime.now(timezone.utc) - timedelta(days=3)
+        long_ago = datetime.now(UTC) - timedelta(days=3)
         for _ in range(4):
             c.self_healing.log(playbook_name="clear-disk", success=True, duration_ms=50)
         c.self_healing.log(playbook_name="flaky", success=True)

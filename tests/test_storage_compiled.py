@@ -40,7 +40,8 @@ PROPOSALS = [
     dict(kind="update", table="documents", row_id=7, payload={"nested": {"deep": [1, {"x": None}]}}, confidence=0.5,
          reasoning="", source=None, created_by="op", flags=["secret:jwt"], expected_version=3, created_at=T0,
          updated_at=T0),
-    dict(kind="insert", table="incidents", payload={}, confidence=0.0, created_by="agent", created_at=T0, updated_at=T0),
+    dict(kind="insert", table="incidents", payload={}, confidence=0.0, created_by="agent",
+         created_at=T0, updated_at=T0),
 ]
 
 

@@ -37,7 +37,7 @@ def test_register_trust_and_stats_on_both_backends(daemon_on):
         #   success  rate 3/4: 0.7*0.75  + 0.3*0.6481666 = 0.71945
         expected = [0.85, 0.605, 0.7 * 2 / 3 + 0.3 * 0.605, 0.7 * 0.75 + 0.3 * (0.7 * 2 / 3 + 0.3 * 0.605)]
         outcomes = [(True, 10.0), (False, 30.0), (True, None), (True, 20.0)]
-        for (ok, ms), trust in zip(outcomes, expected):
+        for (ok, ms), trust in zip(outcomes, expected, strict=True):
             a = c.sub_agents.task_completion(agent_id="shard-1", success=ok, task="t", duration_ms=ms)
             assert a.trust_score == pytest.approx(trust)
         assert (a.tasks_completed, a.tasks_succeeded, a.tasks_failed) == (4, 3, 1)

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 
 import pytest
 
 
 def naive_utc(ago: timedelta) -> str:
     # What Peewee stores in a SQLite DateTimeField: naive UTC, str(datetime).
-    return str(datetime.now(timezone.utc).replace(tzinfo=None) - ago)
+    return str(datetime.now(UTC).replace(tzinfo=None) - ago)
 
 
 def task_ids(db_path) -> list[int]:
@@ -35,7 +35,7 @@ def test_old_task_history_goes_and_the_last_hour_stays(make_daemon):
     assert len(ids) == 6
     ages = [timedelta(days=40), timedelta(days=2), timedelta(hours=2), timedelta(minutes=30)]
     with sqlite3.connect(db_path) as db:
-        for row_id, ago in zip(ids, ages):
+        for row_id, ago in zip(ids, ages, strict=False):
             db.execute("UPDATE clarity_agent_tasks SET created_at = ? WHERE id = ?", (naive_utc(ago), row_id))
 
     # About 0.9 s of history: far below the one-hour floor, so only rows older than an hour may go.

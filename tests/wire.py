@@ -41,7 +41,7 @@ class RawConnection:
         self.sock.settimeout(seconds)
         try:
             return self.line() is None and False
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             return True
         finally:
             self.sock.settimeout(10.0)
@@ -55,7 +55,7 @@ class RawConnection:
     def close(self) -> None:
         self.sock.close()
 
-    def __enter__(self) -> "RawConnection":
+    def __enter__(self) -> RawConnection:
         return self
 
     def __exit__(self, *exc: object) -> None:

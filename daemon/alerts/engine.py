@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 from ..governance.models import Proposal
 from ..storage.models import utcnow
-from ..storage.rows import row_to_dict
+from ..storage.rows import dict_rows, row_to_dict
 from .claims import AlertClaim, claim
 from .delivery import Deliveries
 from .rules import AlertRule
@@ -112,9 +112,9 @@ class Alerts:
             return
 
         def pending() -> list[dict[str, Any]]:
-            return list(Proposal.select(Proposal.id, Proposal.table, Proposal.kind, Proposal.confidence,
-                                        Proposal.source, Proposal.created_at)
-                        .where(Proposal.status == "pending").order_by(Proposal.id).limit(10_000).dicts())
+            return dict_rows(Proposal.select(Proposal.id, Proposal.table, Proposal.kind, Proposal.confidence,
+                                             Proposal.source, Proposal.created_at)
+                             .where(Proposal.status == "pending").order_by(Proposal.id).limit(10_000))
 
         now = utcnow()
         waiting = await self.daemon.store.read(pending)

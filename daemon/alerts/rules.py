@@ -76,7 +76,9 @@ class AlertRule(msgspec.Struct, forbid_unknown_fields=True, rename={"on_": "on"}
 
     def needs_row(self, event: dict[str, Any]) -> bool:
         """A row.* event whose payload lacks a field ``where`` asks about (trust_score...)."""
-        payload = event.get("payload") if isinstance(event.get("payload"), dict) else {}
+        payload = event.get("payload")
+        if not isinstance(payload, dict):
+            payload = {}
         return (event["type"] in ("row.inserted", "row.updated") and self.wants(event["type"])
                 and any(f.split(".")[0] not in payload for f in self.where))
 

@@ -59,7 +59,8 @@ _CONTENT_HINTS: list[tuple[str, re.Pattern[str]]] = [
 
 _FUNCTION_PATTERNS = {
     "javascript": re.compile(r"^[ \t]*(?:export\s+)?(?:async\s+)?function\s*\*?\s*(\w+)|"
-                             r"^[ \t]*(?:export\s+)?(?:const|let|var)\s+(\w+)\s*=\s*(?:async\s*)?(?:\([^)]*\)|\w+)\s*=>",
+                             r"^[ \t]*(?:export\s+)?(?:const|let|var)\s+(\w+)\s*=\s*"
+                             r"(?:async\s*)?(?:\([^)]*\)|\w+)\s*=>",
                              re.M),
     "shell": re.compile(r"^[ \t]*(?:function\s+)?([A-Za-z_][\w:-]*)\s*\(\)\s*\{?", re.M),
     "go": re.compile(r"^func\s+(?:\([^)]*\)\s*)?(\w+)", re.M),

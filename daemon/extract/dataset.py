@@ -172,12 +172,12 @@ def parse_delimited(text: str, ext: str, deadline: float, max_columns: int = MAX
     # fields left out, as many exports do, is not ragged).
     ragged = sum(n for w, n in widths.items() if w > len(first) or w * 2 < len(first))
     types, nulls = column_types(columns, rows)
-    sample_rows = [dict(zip(columns, r)) for r in rows[:SAMPLE_ROWS]]
+    sample_rows = [dict(zip(columns, r, strict=False)) for r in rows[:SAMPLE_ROWS]]
     return {
         "format": fmt, "delimiter": delimiter, "has_header": header, "row_count": count, "columns": columns,
         "column_types": types, "null_counts": nulls, "sample_rows": sample_rows,
         "consistent_rows": round(consistent, 3), "ragged_rows": ragged,
-        "records": [dict(zip(columns, r)) for r in rows[:MAX_RECORDS]],
+        "records": [dict(zip(columns, r, strict=False)) for r in rows[:MAX_RECORDS]],
     }
 
 

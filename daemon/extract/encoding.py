@@ -14,8 +14,10 @@ MIXED = "mixed"  # the encoding name of text that is partly UTF-8, partly cp1252
 _UTF8_SEQ_RE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 
 
-def _single_byte(error: UnicodeDecodeError) -> tuple[str, int]:
+def _single_byte(error: UnicodeError) -> tuple[str, int]:
     """Codec error handler: a byte that is not UTF-8 is read as cp1252 (Latin-1 where cp1252 has a hole)."""
+    if not isinstance(error, UnicodeDecodeError):  # registered for decoding only
+        raise error
     raw = error.object[error.start:error.end]
     return "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in raw), error.end
 

@@ -185,7 +185,7 @@ def _tiff(f: IO[bytes]) -> dict[str, Any]:
     # The first image's data must lie inside the file.
     for offsets, counts in ((273, 279), (324, 325)):
         if strips.get(offsets) and strips.get(counts) and \
-                max(o + c for o, c in zip(strips[offsets], strips[counts])) > end:
+                max(o + c for o, c in zip(strips[offsets], strips[counts], strict=False)) > end:
             facts["truncated"] = True
     return facts
 
@@ -213,7 +213,8 @@ def svg_size(text: str) -> dict[str, Any]:
     attrs = dict(re.findall(r"([\w:-]+)\s*=\s*[\"']([^\"']*)[\"']", m.group(1)))
     facts: dict[str, Any] = {}
     box = attrs.get("viewBox") or attrs.get("viewbox")
-    vb = [float(x) for x in re.split(r"[\s,]+", box.strip())] if box and re.fullmatch(r"[\d.\s,+-]+", box.strip()) else []
+    vb = ([float(x) for x in re.split(r"[\s,]+", box.strip())]
+          if box and re.fullmatch(r"[\d.\s,+-]+", box.strip()) else [])
     for key in ("width", "height"):
         lm = _SVG_LEN_RE.match(attrs.get(key, ""))
         if lm and lm.group(2) in _UNITS:

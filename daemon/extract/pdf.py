@@ -46,7 +46,8 @@ class _Worker:
         self.proc.stdin.flush()
         fd = self.proc.stdout.fileno()
         head = self._read(fd, 4, deadline)
-        return msgspec.msgpack.decode(self._read(fd, struct.unpack(">I", head)[0], deadline))
+        reply: dict[str, Any] = msgspec.msgpack.decode(self._read(fd, struct.unpack(">I", head)[0], deadline))
+        return reply
 
     def _read(self, fd: int, n: int, deadline: float) -> bytes:
         buf = b""

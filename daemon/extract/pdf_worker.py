@@ -12,7 +12,8 @@ import logging
 import os
 import struct
 import sys
-from datetime import datetime, timezone
+from datetime import datetime, UTC
+from collections.abc import Mapping
 from typing import Any
 
 import msgspec
@@ -21,7 +22,7 @@ import msgspec
 def _date(value: Any) -> str | None:
     """A PDF date ("D:20240301120000+01'00'") as ISO 8601, or None."""
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat() if value.tzinfo else value.isoformat()
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat() if value.tzinfo else value.isoformat()
     if not isinstance(value, str):
         return None
     s = value.strip()
@@ -53,7 +54,7 @@ def parse(path: str, max_pages: int, max_chars: int) -> dict[str, Any]:
                 return {"ok": False, "error": "encrypted PDF: a password is needed to read it"}
         pages = reader.pages
         page_count = len(pages)
-        meta = reader.metadata or {}
+        meta: Mapping[str, Any] = reader.metadata or {}
         parts: list[str] = []
         total = 0
         for i in range(min(page_count, max_pages)):

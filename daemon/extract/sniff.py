@@ -139,9 +139,7 @@ def looks_binary(head: bytes) -> bool:
         even, odd = head[0::2], head[1::2]
         if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
             return False
-        if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
-            return False
-        return True
+        return not (even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd))
     controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 27))
     return controls > 0.1 * len(head)
 

@@ -52,12 +52,13 @@ def markdown_structure(text: str) -> dict[str, Any]:
             continue
         if i + 1 < len(lines) and line.strip() and not line.startswith((" ", "\t")):
             under = lines[i + 1]
-            if _SETEXT_RE.match(under) and len(under.strip()) >= 2:
-                # A lone "---" under a line of text is a setext H2 only when it is not a list item.
-                if not re.match(r"^\s*([-*+]|\d+\.)\s", line):
-                    headings.append((1 if under.strip()[0] == "=" else 2, _clean_inline(line)))
-                    continue
-            if _RST_UNDERLINE_RE.match(under) and len(under.rstrip()) >= len(line.rstrip()) and under.strip()[0] not in "=-":
+            # A lone "---" under a line of text is a setext H2 only when it is not a list item.
+            if (_SETEXT_RE.match(under) and len(under.strip()) >= 2
+                    and not re.match(r"^\s*([-*+]|\d+\.)\s", line)):
+                headings.append((1 if under.strip()[0] == "=" else 2, _clean_inline(line)))
+                continue
+            if (_RST_UNDERLINE_RE.match(under) and len(under.rstrip()) >= len(line.rstrip())
+                    and under.strip()[0] not in "=-"):
                 headings.append((2, _clean_inline(line)))
     title = front.get("title") or None
     if not title:

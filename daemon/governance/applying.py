@@ -36,15 +36,16 @@ def plain(row: dict[str, Any] | None) -> dict[str, Any] | None:
     return None if row is None else msgspec.to_builtins(row_to_dict(row))
 
 
-def locked_row(store: "Store", model: type[MemoryModel], row_id: int) -> dict[str, Any] | None:
+def locked_row(store: Store, model: type[MemoryModel], row_id: int | None) -> dict[str, Any] | None:
     """The row, locked against other daemons until this transaction ends (PostgreSQL)."""
     query = model.select().where(model.id == row_id)
     if store.backend == "postgresql":
         query = query.for_update()
-    return query.dicts().first()
+    row: dict[str, Any] | None = query.dicts().first()
+    return row
 
 
-def _values(store: "Store", table: str, fields: dict[str, Any]) -> dict[str, Any]:
+def _values(store: Store, table: str, fields: dict[str, Any]) -> dict[str, Any]:
     types = field_types(store.spec(table))
     gone = sorted(set(fields) - set(types))
     if gone:  # dropped by a schema change approved after this proposal was made
@@ -53,7 +54,7 @@ def _values(store: "Store", table: str, fields: dict[str, Any]) -> dict[str, Any
     return {k: coerce(v, types[k], k) for k, v in fields.items()}
 
 
-def apply_insert(store: "Store", p: Proposal) -> dict[str, Any]:
+def apply_insert(store: Store, p: Proposal) -> dict[str, Any]:
     """Insert the row; a restore (undo of a delete) brings back its old id and created_at."""
     model = store.model(p.table)
     values = _values(store, p.table, p.payload)
@@ -77,7 +78,7 @@ def _check_version(p: Proposal, before: dict[str, Any] | None) -> dict[str, Any]
     return before
 
 
-def apply_update(store: "Store", p: Proposal) -> tuple[dict[str, Any], dict[str, Any]]:
+def apply_update(store: Store, p: Proposal) -> tuple[dict[str, Any], dict[str, Any]]:
     model = store.model(p.table)
     before = _check_version(p, locked_row(store, model, p.row_id))
     values = _values(store, p.table, p.payload)
@@ -90,7 +91,7 @@ def apply_update(store: "Store", p: Proposal) -> tuple[dict[str, Any], dict[str,
     return plain(before), plain(after)  # type: ignore[return-value]
 
 
-def apply_delete(store: "Store", p: Proposal) -> dict[str, Any]:
+def apply_delete(store: Store, p: Proposal) -> dict[str, Any]:
     model = store.model(p.table)
     before = _check_version(p, locked_row(store, model, p.row_id))
     deleted = model.delete().where(model.id == p.row_id, model.version == before["version"]).execute()
@@ -99,13 +100,13 @@ def apply_delete(store: "Store", p: Proposal) -> dict[str, Any]:
     return plain(before)  # type: ignore[return-value]
 
 
-def lock_schema(store: "Store") -> None:
+def lock_schema(store: Store) -> None:
     """Serialize schema changes across daemons sharing one PostgreSQL (held until commit)."""
     if store.backend == "postgresql":
         store.db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
 
 
-def apply_schema(store: "Store", p: Proposal, actor: str) -> tuple[dict[str, Any], SchemaVersion]:
+def apply_schema(store: Store, p: Proposal, actor: str) -> tuple[dict[str, Any], SchemaVersion]:
     """Alter the database as ``p.payload`` says, record the new version and update the live
     catalog. The caller has taken the schema lock and brought the catalog up to date."""
     diff = p.payload

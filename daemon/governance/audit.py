@@ -36,7 +36,7 @@ def risk_of(proposal: Proposal) -> str:
     return "medium" if proposal.kind == "update" else "low"
 
 
-def write_audit(store: "Store", proposal: Proposal, *, actor: str, action: str, decision: str, rule: str | None,
+def write_audit(store: Store, proposal: Proposal, *, actor: str, action: str, decision: str, rule: str | None,
                 reason: str | None = None, reviewer: str | None = None, before: Any = None, after: Any = None,
                 details: dict[str, Any] | None = None) -> None:
     """Record who decided what about ``proposal``, when, why, and under which policy rule."""
@@ -94,7 +94,7 @@ def list_audit(*, proposal_id: int | None = None, table: str | None = None, acto
     return [row_to_dict(r) for r in rows], next_cursor
 
 
-def migrate_from_governance(store: "Store") -> int:
+def migrate_from_governance(store: Store) -> int:
     """Move the audit rows older versions wrote into the ``governance`` memory table to
     ``clarity_audit``, exactly once (writer thread, at start; the caller holds the schema lock
     on PostgreSQL). The move and an entry recording it commit together: after it,

@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 
 class SchemaCatalog:
-    def __init__(self, store: "Store") -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
         self.baseline = dict(store.catalog)  # the tables as schemas/*.yaml define them
         self.versions: dict[str, int] = {}  # current version of tables changed since their YAML

@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Pattern
+from typing import TYPE_CHECKING, Any, Literal
+from re import Pattern
 
 import msgspec
 import yaml
@@ -118,10 +119,11 @@ class LoadedPolicy:
         return self.policy.approvals.tables.get(table)
 
     def describe(self) -> dict[str, Any]:
-        return msgspec.to_builtins(self.policy)
+        described: dict[str, Any] = msgspec.to_builtins(self.policy)
+        return described
 
 
-def policy_path(config: "Config") -> str:
+def policy_path(config: Config) -> str:
     """The policy file: ``governance.policy`` in the configuration, else schemas/policy.yaml.
     Raises PolicyError when the configuration names a file that is not there: a typo or a lost
     mount must not quietly put the built-in defaults in force (a missing schemas/policy.yaml
@@ -155,10 +157,12 @@ def load_policy(path: str) -> LoadedPolicy:
 def _check(policy: Policy) -> None:
     a = policy.auto_approve
     if not 0.0 <= a.insert_above <= 1.0:
-        raise PolicyError(f"insert_above must be between 0 and 1, got {a.insert_above} - at $.auto_approve.insert_above")
+        raise PolicyError(f"insert_above must be between 0 and 1, got {a.insert_above}"
+                          " - at $.auto_approve.insert_above")
     for table, value in a.tables.items():
         if value != "never" and not 0.0 <= float(value) <= 1.0:
-            raise PolicyError(f"threshold of {table} must be between 0 and 1 or never - at $.auto_approve.tables.{table}")
+            raise PolicyError(f"threshold of {table} must be between 0 and 1 or never"
+                              f" - at $.auto_approve.tables.{table}")
     for table, users in policy.approvals.tables.items():
         if not users:
             raise PolicyError(f"no one could decide {table}: list at least one user - at $.approvals.tables.{table}")

@@ -83,7 +83,8 @@ def _check_field(f: FieldSpec) -> None:
 
 
 def field_dict(f: FieldSpec) -> dict[str, Any]:
-    return msgspec.to_builtins(f)
+    out: dict[str, Any] = msgspec.to_builtins(f)
+    return out
 
 
 def make_diff(action: str, table: str, catalog: dict[str, TableSpec], *, field_spec: FieldSpec | None,
@@ -219,8 +220,9 @@ def plan(db: peewee.Database, diff: dict[str, Any], catalog: dict[str, TableSpec
         if _table_exists(db, spec.db_table):
             raise Conflict(f"a database table {spec.db_table!r} already exists")
         model = build_model(spec, db)
-        _render(db, model._schema._create_table(safe=False), p.statements)
-        for index in model._schema._create_indexes(safe=False):
+        schema = model._schema  # type: ignore[attr-defined]  # Peewee's SchemaManager, not in its stubs
+        _render(db, schema._create_table(safe=False), p.statements)
+        for index in schema._create_indexes(safe=False):
             _render(db, index, p.statements)
         return p
 
@@ -294,7 +296,7 @@ def execute(db: peewee.Database, diff: dict[str, Any], p: Plan, models: dict[str
     db_table = catalog[diff["table"]].db_table
     old_model = models[diff["table"]]
     # A throwaway model that knows only id and the new column, to write converted values.
-    target = type("Convert", (peewee.Model,), {
+    target: type[peewee.Model] = type("Convert", (peewee.Model,), {
         "id": peewee.BigAutoField(), tmp: _field(new_type),
         "Meta": type("Meta", (), {"database": db, "table_name": db_table}),
     })
@@ -307,7 +309,7 @@ def execute(db: peewee.Database, diff: dict[str, Any], p: Plan, models: dict[str
         except InvalidParams:
             value = None  # allowed: the plan was checked with refuse_data_loss
         if value is not None:
-            target.update({getattr(target, tmp): value}).where(target.id == row.id).execute()
+            target.update({getattr(target, tmp): value}).where(target._meta.fields["id"] == row.id).execute()
     for sql, params in rest:
         db.execute_sql(sql, params)
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
 
 import msgspec
 import peewee
@@ -68,7 +69,7 @@ class Outcome:
 
 
 class Governance:
-    def __init__(self, store: "Store", events: "EventBus", policy: LoadedPolicy | None = None) -> None:
+    def __init__(self, store: Store, events: EventBus, policy: LoadedPolicy | None = None) -> None:
         self.store = store
         self.events = events
         self.policy = policy or LoadedPolicy(Policy(), "(built-in defaults)", exists=False)
@@ -118,7 +119,8 @@ class Governance:
         if draft.reverts is not None and draft.kind == "insert" and verdict.approve:
             verdict.approve, verdict.rule = False, "pending: a restore (the undo of a delete) needs a person"
         p = compiled.create(  # Proposal.create, its SQL built once: ingestion proposes per file
-            Proposal, kind=draft.kind, table=draft.table, row_id=draft.row_id, payload=fields, confidence=draft.confidence,
+            Proposal, kind=draft.kind, table=draft.table, row_id=draft.row_id, payload=fields,
+            confidence=draft.confidence,
             reasoning=draft.reasoning, source=draft.source, created_by=draft.actor, policy_rule=verdict.rule,
             flags=flags or None, expected_version=expected, reverts=draft.reverts,
         )
@@ -139,7 +141,8 @@ class Governance:
         schema.check_current(diff, self.store.catalog)  # an undo's diff may be older than the table
         plan = schema.plan(self.store.db, diff, self.store.catalog, self.store.models)
         schema.refuse_data_loss(diff, plan)
-        db_table = diff["spec"]["db_table"] if diff["action"] == "create_table" else self.store.catalog[diff["table"]].db_table
+        db_table = (diff["spec"]["db_table"] if diff["action"] == "create_table"
+                    else self.store.catalog[diff["table"]].db_table)
         verdict = self.policy.evaluate(diff["action"], diff["table"], 1.0, [], [], True)
         p = Proposal.create(
             kind=diff["action"], table=diff["table"], payload=diff, confidence=1.0, reasoning=reasoning,
@@ -236,11 +239,12 @@ class Governance:
         query = Proposal.select().where(Proposal.id == proposal_id)
         if self.store.backend == "postgresql":
             query = query.for_update()  # the other daemon waits here, then sees the decision
-        p = query.first()
+        p: Proposal | None = query.first()
         if p is None:
             raise NotFound(f"no proposal {proposal_id}")
         if p.status != "pending":
-            raise Conflict(f"proposal {p.id} already decided: {p.status}" + (f" by {p.decided_by}" if p.decided_by else ""),
+            raise Conflict(f"proposal {p.id} already decided: {p.status}"
+                           + (f" by {p.decided_by}" if p.decided_by else ""),
                            {"status": p.status, "decided_by": p.decided_by})
         self._check_approver(p.table, user)
         return p
@@ -394,7 +398,7 @@ class Governance:
         """Which of these proposals are still pending (reader thread)."""
         return [r.id for r in Proposal.select(Proposal.id).where(Proposal.id.in_(ids), Proposal.status == "pending")]
 
-    def _upgrade(self, change: "upgrade.Change") -> dict[str, Any]:
+    def _upgrade(self, change: upgrade.Change) -> dict[str, Any]:
         """Propose one schema-file change; an additive one is approved by the daemon and applied."""
         diff = change.diff
         what = diff.get("column") or (diff.get("field") or {}).get("name") or ""
@@ -435,7 +439,8 @@ class Governance:
                    else "it changed since you read it; read it again")
             raise Conflict(f"{draft.table} row {draft.row_id} is at version {row.version}, not {draft.version}: {why}",
                            {"current_version": row.version, "expected_version": draft.version})
-        return row.version
+        version: int = row.version
+        return version
 
     def _clean(self, table: str, fields: dict[str, Any], restore: bool = False) -> dict[str, Any]:
         """The fields as the table's types, JSON-ready; unknown and store-owned columns refused."""
@@ -473,7 +478,8 @@ class Governance:
             base = {k: v for k, v in base.items() if k not in dropped}
         cleaned = self._clean(new_table, {**base, **fields})
         corrections: dict[str, Any] = {
-            "fields": {k: {"from": p.payload.get(k), "to": cleaned.get(k)} for k in fields if p.payload.get(k) != cleaned.get(k)}
+            "fields": {k: {"from": p.payload.get(k), "to": cleaned.get(k)}
+                       for k in fields if p.payload.get(k) != cleaned.get(k)}
         }
         if new_table != p.table:
             corrections.update(table=p.table, dropped=dropped)

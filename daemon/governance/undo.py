@@ -42,7 +42,7 @@ def schema_undo(orig: Proposal) -> dict[str, Any]:
     return inverse
 
 
-def row_undo(store: "Store", orig: Proposal, draft_type: type["Draft"]) -> "Draft":
+def row_undo(store: Store, orig: Proposal, draft_type: type[Draft]) -> Draft:
     """The row proposal that undoes ``orig``, made against the version it left the row at
     (so a change made since is a conflict, not something undo silently erases)."""
     assert orig.kind not in SCHEMA_KINDS

@@ -83,7 +83,7 @@ def _columns(db: peewee.Database, db_table: str) -> set[str]:
     return {d[0] for d in cursor.description}
 
 
-def read_baseline(store: "Store", files: dict[str, TableSpec]) -> tuple[dict[str, TableSpec | None], bool]:
+def read_baseline(store: Store, files: dict[str, TableSpec]) -> tuple[dict[str, TableSpec | None], bool]:
     """The table specs the database was built from, by table (None: not in the database), and
     whether the database is new. Read only."""
     db = store.db
@@ -175,7 +175,7 @@ def save_baseline(files: dict[str, TableSpec], old: dict[str, TableSpec | None],
         SchemaFile.insert_many(rows[start:start + 100]).execute()
 
 
-def check(store: "Store") -> list[str]:
+def check(store: Store) -> list[str]:
     """What the next start would change, in words (``clarityd --check``; writes nothing)."""
     from .catalog_sync import SchemaCatalog
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from ..protocol import coding_agent as p
 from ..rpc.router import CallContext, handles
+from ..subsystems.coding_agent import CodingAgent
 
 
-def _service(ctx: CallContext):  # type: ignore[no-untyped-def]
+def _service(ctx: CallContext) -> CodingAgent:
     return ctx.daemon.subsystems.coding_agent
 
 

@@ -16,8 +16,8 @@ if TYPE_CHECKING:
     from ..ingest import Ingest
 
 
-def _service(ctx: CallContext) -> "Ingest":
-    ingest = getattr(ctx.daemon, "ingest", None)
+def _service(ctx: CallContext) -> Ingest:
+    ingest: Ingest | None = getattr(ctx.daemon, "ingest", None)
     if ingest is None or not hasattr(ingest, "pipeline"):
         raise Unavailable("ingestion is not running yet")
     return ingest

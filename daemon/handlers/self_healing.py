@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from ..protocol import self_healing as p
 from ..rpc.router import CallContext, handles
+from ..subsystems.self_healing import SelfHealing
 
 
-def _service(ctx: CallContext):  # type: ignore[no-untyped-def]
+def _service(ctx: CallContext) -> SelfHealing:
     return ctx.daemon.subsystems.self_healing
 
 

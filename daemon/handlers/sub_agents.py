@@ -8,9 +8,10 @@ from ..protocol import sub_agents as p
 from ..protocol.registry import NoParams
 from ..rpc.router import CallContext, handles
 from ..subsystems import fleet
+from ..subsystems.sub_agents import SubAgents
 
 
-def _service(ctx: CallContext):  # type: ignore[no-untyped-def]
+def _service(ctx: CallContext) -> SubAgents:
     return ctx.daemon.subsystems.sub_agents
 
 

@@ -60,7 +60,7 @@ async def health(ctx: CallContext, params: p.NoParams) -> p.Health:
     )
 
 
-def _search_index(d: "Daemon") -> p.SearchIndexHealth | None:
+def _search_index(d: Daemon) -> p.SearchIndexHealth | None:
     indexer = getattr(d, "search_index", None)  # None while the daemon is starting
     if indexer is None:
         return None

@@ -134,7 +134,7 @@ def _media_choice(ex: Extraction, catalog: dict[str, TableSpec]) -> tuple[str, f
     return table, (0.98 if known else 0.85), reasons, {}
 
 
-def infer(extraction: Extraction, catalog: dict[str, TableSpec], learner: "Learner | None" = None) -> Inference:
+def infer(extraction: Extraction, catalog: dict[str, TableSpec], learner: Learner | None = None) -> Inference:
     """Choose the table for ``extraction``, fill its fields and say how sure and why."""
     kind = extraction.kind
     structured = structured_choice(extraction, catalog) if kind != "media" else None

@@ -30,7 +30,8 @@ _STOPWORDS = {
     "dutch": {"de", "het", "een", "en", "van", "ik", "niet", "dat", "op", "te", "zijn", "met"},
 }
 _DOC_TYPES = [
-    ("readme", r"\breadme\b"), ("license", r"\b(licen[cs]e|copying)\b"), ("changelog", r"\b(changelog|changes|news|history)\b"),
+    ("readme", r"\breadme\b"), ("license", r"\b(licen[cs]e|copying)\b"),
+    ("changelog", r"\b(changelog|changes|news|history)\b"),
     ("manual", r"\b(manual|guide|handbook|documentation|reference|howto|how-to)\b"),
     ("specification", r"\b(spec|specification|rfc|standard)\b"), ("whitepaper", r"\bwhite ?paper\b"),
     ("memo", r"\bmemo(randum)?\b"), ("report", r"\breport\b"), ("article", r"\barticle\b"),

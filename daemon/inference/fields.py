@@ -227,7 +227,8 @@ SECTIONS: dict[str, list[str]] = {
 }
 
 # A label may follow bullets, quote marks, table pipes or list numbering ("1. **Motion:** ...").
-_LABEL_LINE_RE = re.compile(r"^[ \t>*\-+|]*(?:\d{1,3}[.)]\s+)?\**\s*([A-Za-z][A-Za-z0-9 /()&'._-]{0,40}?)\s*\**\s*(?::|\|)\s*\**\s*(.+?)\s*\|?\s*$",
+_LABEL_LINE_RE = re.compile(r"^[ \t>*\-+|]*(?:\d{1,3}[.)]\s+)?\**\s*([A-Za-z][A-Za-z0-9 /()&'._-]{0,40}?)"
+                            r"\s*\**\s*(?::|\|)\s*\**\s*(.+?)\s*\|?\s*$",
                             re.M)
 _SEGMENT_SPLIT_RE = re.compile(r"\s+[·•]\s+|\s{3,}(?=\**[A-Z][\w ]{1,30}\**:)")
 _LIST_ITEM_RE = re.compile(r"^\s*(?:[-*+•]|\d+[.)]|[a-z][.)]|step\s+\d+[:.)]?)\s+(.*\S)", re.I)

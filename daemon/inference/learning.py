@@ -138,7 +138,7 @@ def similarity(a: dict[str, Any], b: dict[str, Any]) -> float:
 
 
 class Learner:
-    def __init__(self, store: "Store", events: "EventBus") -> None:
+    def __init__(self, store: Store, events: EventBus) -> None:
         self.store = store
         self.events = events
         self._lessons: list[tuple[str, int, dict[str, Any]]] = []
@@ -170,7 +170,9 @@ class Learner:
         kind = event.get("type")
         if kind not in ("proposal.approved", "proposal.rejected"):
             return
-        payload = event.get("payload") if isinstance(event.get("payload"), dict) else {}
+        payload = event.get("payload")
+        if not isinstance(payload, dict):
+            payload = {}
         if (event.get("actor") or SYSTEM_ACTOR) == SYSTEM_ACTOR or payload.get("auto"):
             return  # the policy agreeing with inference teaches nothing
         m = re.fullmatch(r"proposal/(\d+)", str(event.get("subject", "")))
@@ -224,7 +226,8 @@ class Learner:
     # -- consulted by inference ---------------------------------------------------------------
 
     def _load_rows(self) -> list[tuple[str, int, dict[str, Any]]]:
-        rows = Lesson.select(Lesson.table, Lesson.verdict, Lesson.features).order_by(Lesson.id.desc()).limit(MAX_LESSONS)
+        rows = (Lesson.select(Lesson.table, Lesson.verdict, Lesson.features)
+                .order_by(Lesson.id.desc()).limit(MAX_LESSONS))
         return [(r.table, r.verdict, r.features) for r in rows][::-1]
 
     def _ensure_loaded(self) -> None:

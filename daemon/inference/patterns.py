@@ -107,7 +107,7 @@ def pattern_hits(table: str, text: str) -> list[tuple[str, float, int]]:
     """(what, weight, count) for each of the table's patterns found in ``text``."""
     out = []
     for pattern, weight, what in TEXT_PATTERNS.get(table, ()):
-        count = sum(1 for _ in zip(range(50), pattern.finditer(text)))
+        count = sum(1 for _ in zip(range(50), pattern.finditer(text), strict=False))
         if count:
             out.append((what, weight, count))
     return out

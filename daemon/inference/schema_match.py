@@ -156,8 +156,8 @@ def build_index(catalog: dict[str, TableSpec]) -> SchemaIndex:
             for term in [f.name, *f.aliases, *LABELS.get(f.name, [])]:
                 index.add(term, target)
         for hint in spec.hints.columns:
-            f = by_tokens.get(name_tokens(hint))
-            index.add(hint, Target(spec.name, f.name, f.type) if f else Target(spec.name, "", None))
+            hinted = by_tokens.get(name_tokens(hint))
+            index.add(hint, Target(spec.name, hinted.name, hinted.type) if hinted else Target(spec.name, "", None))
     return index
 
 

@@ -88,8 +88,8 @@ def _object_shape(fmt: str, value: Any) -> Shape | None:
     if not isinstance(value, dict) or not value:
         return None
     # {"incidents": [{...}, {...}]} or {"data": [...]}: the only big list of objects is the content.
-    lists = [(k, _record_list(v)) for k, v in value.items() if isinstance(v, list)]
-    lists = [(k, r) for k, r in lists if r is not None]
+    maybe_lists = [(k, _record_list(v)) for k, v in value.items() if isinstance(v, list)]
+    lists = [(k, r) for k, r in maybe_lists if r is not None]
     scalars = sum(1 for v in value.values() if not isinstance(v, (list, dict)))
     if len(lists) == 1 and scalars <= 3 and len(value) <= 4:
         shape = _records_shape(fmt, lists[0][1])

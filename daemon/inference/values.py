@@ -9,9 +9,11 @@ from typing import Any
 _MONTHS = {m: i + 1 for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}
 _ISO_RE = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
-_DMY_RE = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?,?\s+(\d{4})",
+_DMY_RE = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+"
+                     r"(jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?,?\s+(\d{4})",
                      re.I)
-_MDY_RE = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})",
+_MDY_RE = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?\s+"
+                     r"(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})",
                      re.I)
 _SLASH_RE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
 _MONTH_YEAR_RE = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?\s+(\d{4})\b", re.I)
@@ -29,10 +31,11 @@ def parse_date(text: str) -> str | None:
     if not text:
         return None
     candidates: list[tuple[int, datetime]] = []
-    for m in _ISO_RE.finditer(text):
-        y, mo, d, hh, mm, ss = m.groups()
+    for iso in _ISO_RE.finditer(text):
+        y, mo, d, hh, mm, ss = iso.groups()
         try:
-            candidates.append((m.start(), datetime(int(y), int(mo), int(d), int(hh or 0), int(mm or 0), int(ss or 0))))
+            when = datetime(int(y), int(mo), int(d), int(hh or 0), int(mm or 0), int(ss or 0))
+            candidates.append((iso.start(), when))
         except ValueError:
             pass
         break

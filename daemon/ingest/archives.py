@@ -32,7 +32,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import IO, TYPE_CHECKING, Any
 
 from ..errors import DaemonError
 from ..extract import ExtractionError, ExtractLimits, extract
@@ -248,11 +248,11 @@ class Archive:
                 with self._zip.open(member.handle) as f:
                     return _read_capped(f, self.limits.max_file_bytes, too_big)
             assert self._tar is not None
-            f = self._tar.extractfile(member.handle)
-            if f is None:
+            packed = self._tar.extractfile(member.handle)
+            if packed is None:
                 raise ExtractionError("not a regular file in the archive")
-            with f:
-                data = _read_capped(f, self.limits.max_file_bytes, too_big)
+            with packed:
+                data = _read_capped(packed, self.limits.max_file_bytes, too_big)
             if len(data) != member.size:  # tar has no checksum of the data: its size is the check
                 raise ExtractionError(f"{member.name} is cut short in the archive ({len(data)} of {member.size} bytes)")
             return data
@@ -274,7 +274,7 @@ class Archive:
         self.close()
 
 
-def _read_capped(f: BinaryIO | io.BufferedIOBase, limit: int, message: str) -> bytes:
+def _read_capped(f: IO[bytes] | io.BufferedIOBase, limit: int, message: str) -> bytes:
     """Read to the end, but never more than ``limit`` bytes (declared sizes may lie)."""
     chunks = []
     total = 0
@@ -335,12 +335,12 @@ def _unpacked(events: EventBus, entry_id: int, sha: str, fmt: str, members: int,
               skipped: int) -> dict[str, Any]:
     entry = j.locked_entry(entry_id)
     if entry is None or entry.sha256 != sha or entry.state not in j.UNFINISHED:
-        return entry.__data__.copy() if entry else {}
+        return dict(entry.__data__) if entry else {}
     note = f"{failed} of the {members} files in it failed" if failed else None
     j.save(entry, state=j.UNPACKED, kind="archive", last_error=note, next_attempt_at=None, attempts=0)
     events.emit("ingest.unpacked", j.subject(entry), {"path": entry.path, "format": fmt, "files": members,
                                                        "failed": failed, "skipped": skipped})
-    return entry.__data__.copy()
+    return dict(entry.__data__)
 
 
 async def unpack(pipeline: Pipeline, opened: Opened, path: str, entry: dict[str, Any], sha: str, force: bool,

@@ -23,7 +23,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Callable
 
 if TYPE_CHECKING:
     from ..storage import Store
@@ -61,7 +62,7 @@ def lost_to_concurrency(error: BaseException) -> bool:
 
 
 class GroupCommit:
-    def __init__(self, store: "Store", max_batch: int = MAX_BATCH) -> None:
+    def __init__(self, store: Store, max_batch: int = MAX_BATCH) -> None:
         self.store = store
         self.max_batch = max_batch
         self._waiting: deque[_Write] = deque()
@@ -105,7 +106,7 @@ class GroupCommit:
                     raise
                 continue
             again = []
-            for w, (ok, value) in zip(batch, outcomes):
+            for w, (ok, value) in zip(batch, outcomes, strict=True):
                 if not ok and len(batch) > 1 and lost_to_concurrency(value):
                     w.alone = True
                     again.append(w)

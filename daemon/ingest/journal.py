@@ -29,6 +29,7 @@ import peewee
 
 from ..storage import compiled
 from ..storage.models import utcnow
+from ..storage.rows import tuple_rows
 
 SEEN, EXTRACTED, PROPOSED, APPLIED, FAILED, QUARANTINED, DUPLICATE, REFUSED = (
     "seen", "extracted", "proposed", "applied", "failed", "quarantined", "duplicate", "refused",
@@ -110,7 +111,7 @@ def save(entry: JournalEntry, **changes: Any) -> JournalEntry:
         setattr(entry, name, value)
     entry.updated_at = utcnow()
     compiled.update(JournalEntry, {**changes, "updated_at": entry.updated_at}, id=entry.id)
-    entry._dirty.clear()
+    entry._dirty.clear()  # type: ignore[attr-defined]  # Peewee's change set, not in its stubs
     return entry
 
 
@@ -220,7 +221,8 @@ def mark_refused(path: str, reason: str, size: int, mtime_ns: int) -> tuple[Jour
     return entry, True
 
 
-def backoff(attempts: int, base_s: float, max_s: float, max_attempts: int, now: datetime | None = None) -> datetime | None:
+def backoff(attempts: int, base_s: float, max_s: float, max_attempts: int,
+            now: datetime | None = None) -> datetime | None:
     """When the next automatic try is due after ``attempts`` failures: base, 4×base,
     16×base..., capped; None once the attempts are spent."""
     if attempts >= max_attempts:
@@ -244,19 +246,19 @@ def snapshot() -> dict[str, tuple[int | None, int | None, str]]:
 
 def unfinished_paths() -> list[str]:
     query = JournalEntry.select(JournalEntry.path).where(JournalEntry.state.in_(UNFINISHED))
-    return [path for (path,) in query.tuples()]
+    return [path for (path,) in tuple_rows(query)]
 
 
 def due_retries(now: datetime, limit: int = 500) -> list[str]:
     query = (JournalEntry.select(JournalEntry.path)
              .where(JournalEntry.state == FAILED, JournalEntry.next_attempt_at <= now)
              .order_by(JournalEntry.next_attempt_at).limit(limit))
-    return [path for (path,) in query.tuples()]
+    return [path for (path,) in tuple_rows(query)]
 
 
 def counts() -> dict[str, int]:
     query = JournalEntry.select(JournalEntry.state, peewee.fn.COUNT(JournalEntry.id)).group_by(JournalEntry.state)
-    found = dict(query.tuples())
+    found: dict[str, int] = dict(tuple_rows(query))
     return {state: int(found.get(state, 0)) for state in STATES}
 
 
@@ -268,4 +270,4 @@ def recent_failures(limit: int) -> list[JournalEntry]:
 
 def failed_paths() -> list[str]:
     query = JournalEntry.select(JournalEntry.path).where(JournalEntry.state.in_(RETRYABLE))
-    return [path for (path,) in query.tuples()]
+    return [path for (path,) in tuple_rows(query)]

@@ -89,7 +89,7 @@ def _fail_future(future: asyncio.Future[Any], error: BaseException) -> None:
     future.exception()
 
 
-def open_and_hash(path: str, rules: "Rules", callers: Sequence[Caller], max_bytes: int) -> tuple[Opened, str]:
+def open_and_hash(path: str, rules: Rules, callers: Sequence[Caller], max_bytes: int) -> tuple[Opened, str]:
     """The file opened under the rules of :mod:`.opening`, and the sha256 of what was opened.
     Raises what :func:`.opening.open_file` raises, and TooLarge over ``max_bytes``."""
     opened = open_file(path, rules, callers)
@@ -108,7 +108,7 @@ def open_and_hash(path: str, rules: "Rules", callers: Sequence[Caller], max_byte
 
 
 class Pipeline:
-    def __init__(self, daemon: "Daemon", rules: "Rules") -> None:
+    def __init__(self, daemon: Daemon, rules: Rules) -> None:
         self.daemon = daemon
         self.store = daemon.store
         self.events = daemon.events
@@ -132,7 +132,7 @@ class Pipeline:
         self.stopping = False
 
     @property
-    def settings(self) -> "IngestConfig":
+    def settings(self) -> IngestConfig:
         return self.daemon.config.ingest  # read at use: SIGHUP may change limits and backoff
 
     @property
@@ -247,7 +247,7 @@ class Pipeline:
                 # extract() keeps its own deadline; this one only guards against a bug in it.
                 settings.limits.timeout_s * 2 + 10,
             )
-        except asyncio.TimeoutError:
+        except TimeoutError:
             took = f"extraction took longer than {settings.limits.timeout_s:g} s"
             return await self._fail(name, entry["id"], sha, took)
         except archives.IsArchive as e:  # its files go in one by one instead
@@ -275,7 +275,7 @@ class Pipeline:
         return entry
 
     def _read_and_infer(self, opened: Opened, name: str,
-                        limits: Any) -> tuple["Extraction", "Inference", dict[str, Any] | None, Findings]:
+                        limits: Any) -> tuple[Extraction, Inference, dict[str, Any] | None, Findings]:
         """On a worker thread: extraction (of the open file, through its alias; an archive
         raises IsArchive instead), then :meth:`_infer`."""
         with alias(opened, self.scratch) as link:
@@ -290,7 +290,7 @@ class Pipeline:
                                                  metadata=names.printable(extraction.metadata))
         return self._infer(extraction)
 
-    def _infer(self, extraction: "Extraction") -> tuple["Extraction", "Inference", dict[str, Any] | None, Findings]:
+    def _infer(self, extraction: Extraction) -> tuple[Extraction, Inference, dict[str, Any] | None, Findings]:
         """On a worker thread: inference over the catalog, the features the learner keeps of
         the file, and the secrets in its raw text and records (found here, off the one writer
         thread). Archive members come here straight from archives.py."""
@@ -313,9 +313,9 @@ class Pipeline:
             self.events.emit("ingest.seen", j.subject(entry), {"path": path, "sha256": sha, "size": size})
         elif action == "duplicate":
             self.events.emit("ingest.duplicate", j.subject(entry), {"path": path, "duplicate_of": entry.duplicate_of})
-        return entry.__data__.copy(), action
+        return dict(entry.__data__), action
 
-    def _propose(self, entry_id: int, sha: str, extraction: "Extraction", inference: "Inference",
+    def _propose(self, entry_id: int, sha: str, extraction: Extraction, inference: Inference,
                  features: dict[str, Any] | None, found: Findings) -> tuple[dict[str, Any], str]:
         entry, outcome = self.proposer.propose(entry_id, sha, extraction, inference, features, found)
         return (entry.__data__.copy() if entry is not None else {}), outcome
@@ -329,14 +329,14 @@ class Pipeline:
             entry.sha256 = None
             j.mark_failed(entry, error, None, also=("sha256",))
             self.events.emit("ingest.failed", j.subject(entry), {"path": path, "error": error})
-        return entry.__data__.copy()
+        return dict(entry.__data__)
 
     def _refused(self, path: str, reason: str, size: int, mtime_ns: int) -> dict[str, Any]:
         entry, news = j.mark_refused(path, reason, size, mtime_ns)
         if news:
             self.events.emit("ingest.refused", j.subject(entry), {"path": path, "error": reason})
             log.warning("not reading %s: %s", path, reason)
-        return entry.__data__.copy()
+        return dict(entry.__data__)
 
     async def _fail_unread(self, path: str, error: str, size: int | None = None,
                            mtime_ns: int | None = None, permanent: bool = False) -> dict[str, Any]:
@@ -345,7 +345,7 @@ class Pipeline:
             if permanent and entry.state == j.FAILED and entry.next_attempt_at is None \
                     and (entry.size, entry.mtime_ns) == (size, mtime_ns) and entry.last_error == error:
                 # Another watcher event for the same unchanged file: its failure is recorded once.
-                return entry.__data__.copy()
+                return dict(entry.__data__)
             if (entry.size, entry.mtime_ns) != (size, mtime_ns):
                 # What it is now, with no hash: a rescan then sees it as known until it changes.
                 j.save(entry, size=size, mtime_ns=mtime_ns, sha256=None)
@@ -357,7 +357,7 @@ class Pipeline:
         def write() -> dict[str, Any]:
             entry = j.locked_entry(entry_id)
             if entry is None or entry.sha256 != sha or entry.state not in j.UNFINISHED:
-                return entry.__data__.copy() if entry else {}  # moved on: not this failure's to record
+                return dict(entry.__data__) if entry else {}  # moved on: not this failure's to record
             return self._record_failure(entry, error, permanent)
 
         result = await self.commits.write(path, write)
@@ -378,7 +378,7 @@ class Pipeline:
             "next_attempt_at": retry_at.isoformat() if retry_at else None,
         })
         log.warning("ingest failed (attempt %d): %s: %s", entry.attempts, entry.path, error)
-        return entry.__data__.copy()
+        return dict(entry.__data__)
 
     # -- after commit ------------------------------------------------------------------
 
@@ -406,7 +406,7 @@ class Pipeline:
         def write() -> dict[str, Any]:
             entry = j.locked_entry(entry_id)
             if entry is None or entry.state != j.FAILED:
-                return entry.__data__.copy() if entry else {}
+                return dict(entry.__data__) if entry else {}
             source = names.on_disk(entry.path)
             target = os.path.join(self.rules.quarantine_dir, f"{entry.id}-{os.path.basename(entry.path)}")
             try:
@@ -414,14 +414,15 @@ class Pipeline:
                 shutil.move(source, target)
             except OSError as e:
                 log.warning("could not quarantine %s: %s", entry.path, e)
-                return entry.__data__.copy()
+                return dict(entry.__data__)
             try:
                 j.save(entry, state=j.QUARANTINED, quarantine_path=target)
-                self.events.emit("ingest.quarantined", j.subject(entry), {"path": entry.path, "quarantine_path": target})
+                self.events.emit("ingest.quarantined", j.subject(entry),
+                                 {"path": entry.path, "quarantine_path": target})
             except Exception:
                 shutil.move(target, source)  # not recorded: put it back where it was
                 raise
-            return entry.__data__.copy()
+            return dict(entry.__data__)
 
         return await self.store.write(write)
 

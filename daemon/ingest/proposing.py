@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ..governance import Draft, Proposal
 from ..governance.content import Findings
 from ..storage import compiled
+from ..storage.rows import tuple_rows
 from . import journal as j
 
 if TYPE_CHECKING:
@@ -33,14 +34,14 @@ CHUNK = 500
 
 
 class Proposer:
-    def __init__(self, store: "Store", governance: "Governance", events: "EventBus", learner: Any) -> None:
+    def __init__(self, store: Store, governance: Governance, events: EventBus, learner: Any) -> None:
         self.store = store
         self.governance = governance
         self.events = events
         self.learner = learner
         self.proposing = False  # inside propose(): applications then are its own (writer thread only)
 
-    def propose(self, entry_id: int, sha256: str, extraction: "Extraction", inference: "Inference",
+    def propose(self, entry_id: int, sha256: str, extraction: Extraction, inference: Inference,
                 features: dict[str, Any] | None = None,
                 found: Findings | None = None) -> tuple[j.JournalEntry | None, str]:
         """Propose what ``inference`` says about the entry's current content (``features``:
@@ -102,7 +103,7 @@ class Proposer:
 
     # -- drafts ------------------------------------------------------------------------
 
-    def _drafts(self, entry: j.JournalEntry, extraction: "Extraction", inference: "Inference",
+    def _drafts(self, entry: j.JournalEntry, extraction: Extraction, inference: Inference,
                 previous: list[Proposal]) -> list[Draft]:
         records = inference.rows or [inference.fields]
         drafts = []
@@ -112,7 +113,7 @@ class Proposer:
             drafts.append(self._draft(entry, inference, dict(record), target, source, len(records) > 1))
         return drafts
 
-    def _draft(self, entry: j.JournalEntry, inference: "Inference", fields: dict[str, Any],
+    def _draft(self, entry: j.JournalEntry, inference: Inference, fields: dict[str, Any],
                target: Target | None, source: str, one_of_many: bool) -> Draft:
         reasoning = inference.reasoning
         if target is None:
@@ -131,7 +132,7 @@ class Proposer:
             reasoning = f"now reads as {inference.table}, kept in {table}; {reasoning}"
         return Draft(kind="update", table=table, row_id=row_id, fields=fields, confidence=inference.confidence,
                      source=source,
-                     reasoning=f"content of {entry.path} changed (sha256 {entry.sha256[:12]}); {reasoning}")
+                     reasoning=f"content of {entry.path} changed (sha256 {(entry.sha256 or '')[:12]}); {reasoning}")
 
     def _with_file_facts(self, table: str, fields: dict[str, Any], entry: j.JournalEntry) -> dict[str, Any]:
         """Where the table keeps a file's path, hash and size, fill them from the journal."""
@@ -145,8 +146,8 @@ class Proposer:
         """The proposals of the file's previous content, by record position."""
         if entry.proposal_id is None:
             return []
-        ids = [pid for (pid,) in j.EntryProposal.select(j.EntryProposal.proposal_id)
-               .where(j.EntryProposal.version == entry.proposal_id).order_by(j.EntryProposal.position).tuples()]
+        ids = [pid for (pid,) in tuple_rows(j.EntryProposal.select(j.EntryProposal.proposal_id)
+               .where(j.EntryProposal.version == entry.proposal_id).order_by(j.EntryProposal.position))]
         found = {p.id: p for p in Proposal.select().where(Proposal.id.in_(ids))}
         return [found[pid] for pid in ids if pid in found]
 
@@ -166,16 +167,16 @@ class Proposer:
 # -- following decisions made later (inside Store.write) -----------------------------------
 
 
-def _settle_versions(versions: dict[int, int], events: "EventBus") -> int:
+def _settle_versions(versions: dict[int, int], events: EventBus) -> int:
     """Entries (id → version) still 'proposed' whose every proposal is now applied become 'applied'."""
     changed = 0
     ids = list(versions)
     for start in range(0, len(ids), CHUNK):  # IN lists stay well under SQLite's variable limit
         chunk = ids[start:start + CHUNK]
-        links = (j.EntryProposal.select(j.EntryProposal.version, j.EntryProposal.position, Proposal.status,
-                                        Proposal.row_id)
-                 .join(Proposal, on=(Proposal.id == j.EntryProposal.proposal_id))
-                 .where(j.EntryProposal.version.in_(list({versions[i] for i in chunk}))).tuples())
+        links = tuple_rows(j.EntryProposal.select(j.EntryProposal.version, j.EntryProposal.position, Proposal.status,
+                                                  Proposal.row_id)
+                           .join(Proposal, on=(Proposal.id == j.EntryProposal.proposal_id))
+                           .where(j.EntryProposal.version.in_(list({versions[i] for i in chunk}))))
         by_version: dict[int, list[tuple[int, str, int | None]]] = {}
         for version, position, status, row_id in links:
             by_version.setdefault(version, []).append((position, status, row_id))
@@ -191,17 +192,18 @@ def _settle_versions(versions: dict[int, int], events: "EventBus") -> int:
     return changed
 
 
-def mark_applied(proposal_id: int, events: "EventBus") -> int:
+def mark_applied(proposal_id: int, events: EventBus) -> int:
     """A proposal made from a file was applied later (an operator approved it): the file's
     entry follows, in the same transaction, once all of its content's proposals are applied."""
-    versions = dict(j.EntryProposal.select(j.EntryProposal.entry_id, j.EntryProposal.version)
-                    .where(j.EntryProposal.proposal_id == proposal_id).tuples())
+    versions: dict[int, int] = dict(tuple_rows(j.EntryProposal.select(j.EntryProposal.entry_id, j.EntryProposal.version)
+                                               .where(j.EntryProposal.proposal_id == proposal_id)))
     return _settle_versions(versions, events)
 
 
-def reconcile_applied(events: "EventBus") -> int:
+def reconcile_applied(events: EventBus) -> int:
     """Entries still 'proposed' whose proposals are all applied catch up (at start-up: a
     journal written before governance told ingestion of each application)."""
-    versions = dict(j.JournalEntry.select(j.JournalEntry.id, j.JournalEntry.proposal_id)
-                    .where(j.JournalEntry.state == j.PROPOSED, j.JournalEntry.proposal_id.is_null(False)).tuples())
+    versions: dict[int, int] = dict(tuple_rows(
+        j.JournalEntry.select(j.JournalEntry.id, j.JournalEntry.proposal_id)
+        .where(j.JournalEntry.state == j.PROPOSED, j.JournalEntry.proposal_id.is_null(False))))
     return _settle_versions(versions, events)

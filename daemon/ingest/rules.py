@@ -58,7 +58,7 @@ class FolderRule:
         object.__setattr__(self, "_exclude", tuple(compile_pattern(self.root, p) for p in self.exclude))
 
     @classmethod
-    def from_config(cls, folder: WatchFolder) -> "FolderRule":
+    def from_config(cls, folder: WatchFolder) -> FolderRule:
         return cls(
             root=os.path.abspath(folder.path),
             patterns=tuple(folder.patterns) or ("**",),

@@ -30,7 +30,7 @@ log = logging.getLogger("clarityd.ingest")
 
 
 class Ingest:
-    def __init__(self, daemon: "Daemon") -> None:
+    def __init__(self, daemon: Daemon) -> None:
         """Register the journal's tables; call before the store creates its tables."""
         self.daemon = daemon
         daemon.store.register(*j.MODELS)

@@ -5,34 +5,38 @@ Runs inside ``Store.read``.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from typing import Any
 
 from ..events import Event
 from ..governance import Proposal
+from ..storage.rows import tuple_rows
 from . import journal as j
 
 
 def _iso(value: datetime | None) -> str | None:
-    return value.replace(tzinfo=timezone.utc).isoformat() if value is not None else None
+    return value.replace(tzinfo=UTC).isoformat() if value is not None else None
 
 
 def records(entries: list[j.JournalEntry]) -> list[dict[str, Any]]:
     """Entries as ``IngestRecord``-shaped dicts, with their proposals and originals looked up
     in a few queries whatever their number."""
     proposal_ids = {e.proposal_id for e in entries if e.proposal_id is not None}
-    proposals = {p.id: p for p in Proposal.select(Proposal.id, Proposal.status, Proposal.confidence,
-                                                  Proposal.row_id, Proposal.kind)
-                 .where(Proposal.id.in_(proposal_ids))} if proposal_ids else {}
-    links: dict[int, list[int]] = {}
+    # Keyed by int | None: entries without a proposal look theirs up and find nothing.
+    proposals: dict[int | None, Proposal] = {
+        p.id: p
+        for p in Proposal.select(Proposal.id, Proposal.status, Proposal.confidence, Proposal.row_id, Proposal.kind)
+        .where(Proposal.id.in_(proposal_ids))} if proposal_ids else {}
+    links: dict[int | None, list[int]] = {}
     if proposal_ids:
-        for version, pid in (j.EntryProposal.select(j.EntryProposal.version, j.EntryProposal.proposal_id)
-                             .where(j.EntryProposal.version.in_(proposal_ids))
-                             .order_by(j.EntryProposal.position).tuples()):
+        for version, pid in tuple_rows(j.EntryProposal.select(j.EntryProposal.version, j.EntryProposal.proposal_id)
+                                       .where(j.EntryProposal.version.in_(proposal_ids))
+                                       .order_by(j.EntryProposal.position)):
             links.setdefault(version, []).append(pid)
     original_ids = {e.duplicate_of for e in entries if e.duplicate_of is not None}
-    originals = dict(j.JournalEntry.select(j.JournalEntry.id, j.JournalEntry.path)
-                     .where(j.JournalEntry.id.in_(original_ids)).tuples()) if original_ids else {}
+    originals: dict[int | None, str] = dict(tuple_rows(
+        j.JournalEntry.select(j.JournalEntry.id, j.JournalEntry.path).where(j.JournalEntry.id.in_(original_ids))
+    )) if original_ids else {}
     out = []
     for e in entries:
         p = proposals.get(e.proposal_id)

@@ -15,7 +15,7 @@ import logging
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from collections.abc import Callable
 
 from watchdog.events import (
     DirCreatedEvent,
@@ -83,7 +83,7 @@ class _Pending:
 
 
 class _Handler(FileSystemEventHandler):
-    def __init__(self, watcher: "Watcher", rule: FolderRule) -> None:
+    def __init__(self, watcher: Watcher, rule: FolderRule) -> None:
         self.watcher, self.rule = watcher, rule
 
     def on_any_event(self, event: FileSystemEvent) -> None:
@@ -95,7 +95,7 @@ class _OverflowAlarm(logging.Handler):
     """watchdog says when the kernel's event queue overflowed only in its log: listen there
     and rescan, since events were lost."""
 
-    def __init__(self, on_overflow: Callable[[], None]) -> None:
+    def __init__(self, on_overflow: Callable[[], object]) -> None:
         super().__init__(logging.WARNING)
         self.on_overflow = on_overflow
 

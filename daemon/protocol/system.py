@@ -6,7 +6,8 @@ from typing import Any
 
 import msgspec
 
-from .registry import Method, NoParams, Role
+from .registry import Method, Role
+from .registry import NoParams as NoParams  # re-exported: the system.* handlers take it
 
 
 class Identity(msgspec.Struct):

@@ -27,7 +27,7 @@ class Connection:
         self.closed = False
         # Long-lived streams (events.subscribe) keep a connection open past the idle timeout.
         self.streams: int = 0
-        self.on_close: list[Callable[[], None]] = []
+        self.on_close: list[Callable[[], object]] = []
         # The uid this connection counts against in the per-uid cap (None: an operator's, not counted).
         self.counted_uid: int | None = None
         self._write_lock = asyncio.Lock()

@@ -44,7 +44,8 @@ def handles(method: Method[Any, Any]) -> Callable[[F], F]:
     def bind(fn: F) -> F:
         if method.name in HANDLERS:
             raise ValueError(f"{method.name} has two handlers")
-        if not inspect.iscoroutinefunction(fn):
+        is_async = inspect.iscoroutinefunction(fn)  # a variable: narrowing fn would lose its type F
+        if not is_async:
             raise TypeError(f"handler of {method.name} must be async")
         HANDLERS[method.name] = fn
         return fn

@@ -15,7 +15,7 @@ import socket
 from typing import TYPE_CHECKING, Any
 
 import msgspec
-from msgspec import UNSET
+from msgspec import UNSET, UnsetType
 
 from ..auth import identify
 from ..errors import DaemonError, Forbidden, InvalidParams, MethodNotFound
@@ -40,6 +40,7 @@ from .connection import Connection
 from .router import HANDLERS, CallContext
 
 if TYPE_CHECKING:
+    from ..config import Limits
     from ..service import Daemon
 
 log = logging.getLogger("clarityd.rpc")
@@ -69,7 +70,7 @@ class RpcServer:
         }
 
     @property
-    def limits(self):  # read at use: SIGHUP may change them
+    def limits(self) -> Limits:  # read at use: SIGHUP may change them
         return self.daemon.config.limits
 
     # -- lifecycle --------------------------------------------------------------------
@@ -296,7 +297,12 @@ class RpcServer:
         await conn.inflight.acquire()  # backpressure: stop reading while too much is in flight
         task = asyncio.create_task(self._handle_message(conn, message))
         conn.tasks.add(task)
-        task.add_done_callback(lambda t: (conn.tasks.discard(t), conn.inflight.release()))
+
+        def done(t: asyncio.Task[Any]) -> None:
+            conn.tasks.discard(t)
+            conn.inflight.release()
+
+        task.add_done_callback(done)
         return True
 
     async def _handle_message(self, conn: Connection, message: Request | list[msgspec.Raw]) -> None:
@@ -325,7 +331,7 @@ class RpcServer:
 
     async def call(self, conn: Connection | None, request: Request, identity: Any = None) -> Response | None:
         """Run one request; None for a notification (whose errors are only logged)."""
-        rid = None if request.is_notification else request.id
+        rid = None if isinstance(request.id, UnsetType) else request.id  # UNSET: a notification
         try:
             result = await self._invoke(conn, request, identity or conn.identity)  # type: ignore[union-attr]
             response = Response(id=rid, result=result)
@@ -338,7 +344,7 @@ class RpcServer:
             response = error_response(ErrorCode.INTERNAL_ERROR, "Internal error (see the daemon's log)", rid)
         if request.is_notification:
             if response.error is not UNSET:
-                log.info("notification %s failed: %s", request.method, response.error.message)  # type: ignore[union-attr]
+                log.info("notification %s failed: %s", request.method, response.error.message)
             return None
         return response
 
@@ -363,7 +369,7 @@ class RpcServer:
         raw = request.params
         if raw is UNSET:
             return self._param_decoders[request.method].decode(b"{}")
-        body = bytes(raw)  # type: ignore[arg-type]
+        body = bytes(raw)
         if body.lstrip().startswith(b"["):  # by position: only an empty list is accepted
             if body.translate(None, b" \t\r\n") != b"[]":
                 raise InvalidParams("Invalid params: pass params by name (a JSON object)")

@@ -19,7 +19,8 @@ Peewee builds it every time, as before. So this can only be faster, never differ
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, TypeVar
+from typing import Any, Literal, TypeVar, overload
+from collections.abc import Callable
 
 import peewee
 
@@ -45,9 +46,10 @@ def _bind(field: peewee.Field, value: Any, in_where: bool = False) -> tuple[int,
     converted = field.db_value(value)
     if isinstance(converted, peewee.Node):
         # SQLite's JSONField stores json(?) so the value is JSON-typed.
+        args = converted.arguments if isinstance(converted, peewee.Function) else None
         if (isinstance(converted, peewee.Function) and converted.name == "json"
-                and len(converted.arguments) == 1 and isinstance(converted.arguments[0], str)):
-            return _JSON, converted.arguments[0]
+                and args is not None and len(args) == 1 and isinstance(args[0], str)):
+            return _JSON, args[0]
         raise _NotBindable
     if in_where and isinstance(converted, (list, tuple, set, frozenset)):
         raise _NotBindable
@@ -58,7 +60,7 @@ def _same(a: list[Any], b: list[Any]) -> bool:
     """Peewee's parameters equal ours (psycopg2's Json adapters compare by what they wrap)."""
     if len(a) != len(b):
         return False
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=True):
         if type(x) is not type(y):
             return False
         if x != y and getattr(x, "adapted", x) != getattr(y, "adapted", y):
@@ -89,7 +91,7 @@ def _compiled(key: tuple[Any, ...], params: list[Any], build: Callable[[], peewe
 
 def _order(field: peewee.Field) -> Any:
     """Where Peewee puts a column in an INSERT or an UPDATE's SET: the model's field order."""
-    return field._sort_key
+    return field._sort_key  # type: ignore[attr-defined]  # set by Peewee's ModelBase, not in its stubs
 
 
 def cached(model: type[peewee.Model]) -> tuple[int, int]:
@@ -100,7 +102,8 @@ def cached(model: type[peewee.Model]) -> tuple[int, int]:
 
 
 def _db(model: type[peewee.Model]) -> peewee.Database:
-    return model._meta.database
+    db: peewee.Database = model._meta.database
+    return db
 
 
 # -- INSERT ---------------------------------------------------------------------------------
@@ -139,7 +142,8 @@ def insert(model: type[peewee.Model], values: dict[str, Any], *, returning_id: b
         compiled = None
     else:
         conflict = ("ignore",) if ignore_conflict else (conflict_target, preserve) if conflict_target else None
-        key = (db, model, "insert", tuple((f.name, how) for f, (how, _) in zip(fields, bound)), conflict, want_id)
+        shape = tuple((f.name, how) for f, (how, _) in zip(fields, bound, strict=True))
+        key = (db, model, "insert", shape, conflict, want_id)
         params = [p for _, p in bound]
         compiled = _compiled(key, params, lambda: build(want_id))
     if compiled is None:
@@ -158,12 +162,13 @@ def create(model: type[M], **values: Any) -> M:
     data = dict(instance.__data__)
     pk = meta.primary_key
     auto = meta.auto_increment and pk is not False
-    if auto and data.get(pk.name) is None:
-        data.pop(pk.name, None)
+    pk_name = pk.name if pk is not False else ""
+    if auto and data.get(pk_name) is None:
+        data.pop(pk_name, None)
     new_id = insert(model, data, returning_id=auto)
     if auto and new_id is not None:
-        instance.__data__[pk.name] = new_id
-    instance._dirty.clear()
+        instance.__data__[pk_name] = new_id
+    instance._dirty.clear()  # type: ignore[attr-defined]  # Peewee's change set, not in its stubs
     return instance
 
 
@@ -189,15 +194,25 @@ def update(model: type[peewee.Model], values: dict[str, Any], **where: Any) -> i
     except _NotBindable:
         compiled = None
     else:
-        key = (_db(model), model, "update", tuple((n, how) for n, (how, _) in zip(names, bound)), conds)
+        key = (_db(model), model, "update", tuple((n, how) for n, (how, _) in zip(names, bound, strict=True)), conds)
         params = [p for _, p in bound] + [p for _, p in bound_where]
         compiled = _compiled(key, params, build)
     if compiled is None:
-        return build().execute()
-    return _db(model).execute_sql(compiled[0], params).rowcount
+        changed: int = build().execute()
+        return changed
+    changed = _db(model).execute_sql(compiled[0], params).rowcount
+    return changed
 
 
 # -- SELECT ---------------------------------------------------------------------------------
+
+
+@overload
+def get(model: type[M], *, for_update: bool = False, as_dict: Literal[False] = False, **where: Any) -> M | None: ...
+
+
+@overload
+def get(model: type[M], *, for_update: bool = False, as_dict: Literal[True], **where: Any) -> dict[str, Any] | None: ...
 
 
 def get(model: type[M], *, for_update: bool = False, as_dict: bool = False, **where: Any) -> Any:
@@ -207,7 +222,7 @@ def get(model: type[M], *, for_update: bool = False, as_dict: bool = False, **wh
     conds = tuple(where)
     columns = meta.sorted_fields
 
-    def build() -> peewee.ModelSelect:
+    def build() -> peewee.ModelSelect[M]:
         query = model.select().where(*[meta.fields[n] == where[n] for n in conds]).limit(1)
         return query.for_update() if for_update else query
 
@@ -243,7 +258,7 @@ def get(model: type[M], *, for_update: bool = False, as_dict: bool = False, **wh
     if as_dict:
         return data
     instance = model(__no_default__=1, **data)
-    instance._dirty.clear()
+    instance._dirty.clear()  # type: ignore[attr-defined]  # Peewee's change set, not in its stubs
     return instance
 
 
@@ -262,5 +277,7 @@ def rows(model: type[peewee.Model], shape: Any, params: list[Any],
     else:
         compiled = _compiled(key, list(params), build)
     if compiled is None:
-        return list(build().tuples())
-    return _db(model).execute_sql(compiled[0], list(params)).fetchall()
+        found: list[tuple[Any, ...]] = list(build().tuples())
+        return found
+    found = _db(model).execute_sql(compiled[0], list(params)).fetchall()
+    return found

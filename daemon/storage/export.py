@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 import msgspec
 

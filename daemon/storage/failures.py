@@ -52,7 +52,7 @@ def unavailable_reason(error: BaseException) -> str | None:
     try:
         import psycopg2
     except ImportError:  # SQLite-only installs
-        psycopg2 = None  # type: ignore[assignment]
+        psycopg2 = None
     for e in _chain(error):
         if isinstance(e, sqlite3.Error):
             code = getattr(e, "sqlite_errorcode", None)

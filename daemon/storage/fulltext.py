@@ -27,7 +27,7 @@ import peewee
 
 from ..catalog import TableSpec
 from .models import TEXT_TYPES, MemoryModel
-from .rows import field_types, row_to_dict
+from .rows import dict_rows, field_types, row_to_dict
 
 SNIPPET = 60  # characters either side of the first match
 MARK = ("<mark>", "</mark>")
@@ -296,7 +296,7 @@ def search(db: peewee.Database, tables: list[tuple[str, type[MemoryModel], Table
     specs = {name: (model, spec) for name, model, spec in tables}
     for name, ids in by_table.items():
         model = specs[name][0]
-        for r in model.select().where(model.id.in_(ids)).dicts():
+        for r in dict_rows(model.select().where(model.id.in_(ids))):
             rows[(name, r["id"])] = row_to_dict(r)
     hits = [describe_hit(name, rows[(name, row_id)], text_columns(specs[name][1]), terms, score)
             for score, name, row_id in found if (name, row_id) in rows]

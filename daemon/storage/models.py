@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, UTC
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -14,7 +15,7 @@ from ..catalog import TableSpec
 
 def utcnow() -> datetime:
     """Naive UTC: what every DateTimeField stores."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _json_dumps(value: Any) -> str:
@@ -25,7 +26,7 @@ def json_field(**kwargs: Any) -> peewee.Field:
     return peewee.JSONField(dumps=_json_dumps, loads=msgspec.json.decode, **kwargs)
 
 
-FIELD_FACTORIES = {
+FIELD_FACTORIES: dict[str, Callable[..., peewee.Field[Any]]] = {
     "string": peewee.TextField,
     "text": peewee.TextField,
     "integer": peewee.BigIntegerField,

@@ -289,7 +289,7 @@ class OperatorSql:
     def _open(self) -> Any:
         db = self.store.db
         if self.postgres:
-            conn = db._connect()  # the daemon's parameters (search_path, application_name)
+            conn = db._connect()  # type: ignore[attr-defined]  # the daemon's parameters (search_path, application_name)
             conn.autocommit = False
             conn.set_session(readonly=True)
             return conn

@@ -16,7 +16,7 @@ import peewee
 
 from ..catalog import TableSpec
 from .models import MemoryModel
-from .rows import field_types, get_row
+from .rows import dict_rows, field_types, get_row
 
 # link kind -> the columns that hold it (scalar text, or a JSON list of text). Most specific
 # first: a row related in two ways is reported once, by the first.
@@ -80,18 +80,19 @@ def related_rows(db: peewee.Database, tables: list[tuple[str, type[MemoryModel],
                     continue
                 col = getattr(other, column)
                 cond = _list_has(db, col, value) if types[column] in LIST_TYPES else col == value
-                for found in other.select().where(cond).order_by(other.id).limit(limit).dicts():
+                for found in dict_rows(other.select().where(cond).order_by(other.id).limit(limit)):
                     add(kind, name, column, value, found)
     for name, other, other_spec in tables:  # audit and verification rows about this row
         types = field_types(other_spec)
         if "target_table" in types and "target_row" in types and len(out) < limit:
-            for found in (other.select().where((other.target_table == table) & (other.target_row == row_id))
-                          .order_by(other.id).limit(limit).dicts()):
+            target_table, target_row = other._meta.fields["target_table"], other._meta.fields["target_row"]
+            for found in dict_rows(other.select().where((target_table == table) & (target_row == row_id))
+                                   .order_by(other.id).limit(limit)):
                 add("target", name, "target_row", str(row_id), found)
     return out
 
 
-def _list_has(db: peewee.Database, col: peewee.Field, value: str) -> peewee.Expression:
+def _list_has(db: peewee.Database, col: peewee.Field[Any], value: str) -> peewee.ColumnBase:
     """A JSON list column holds ``value`` (SQLite: json_each; PostgreSQL: jsonb containment)."""
     if isinstance(db, peewee.PostgresqlDatabase):
         return peewee.NodeList((peewee.Cast(col, "jsonb"), peewee.SQL("@>"),

@@ -7,8 +7,8 @@ import functools
 import operator
 import weakref
 from collections.abc import Callable
-from datetime import datetime, timezone
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, cast
 
 import msgspec
 import peewee
@@ -29,7 +29,7 @@ OPS = {
 
 def field_types(spec: TableSpec) -> dict[str, str]:
     """Every column of the table (common ones first) with its catalog type."""
-    types = {name: t for name, (t, _) in COMMON_FIELDS.items()}
+    types: dict[str, str] = {name: t for name, (t, _) in COMMON_FIELDS.items()}
     types.update((f.name, f.type) for f in spec.fields)
     return types
 
@@ -43,16 +43,26 @@ def coerce(value: Any, ftype: str, column: str) -> Any:
     except msgspec.ValidationError as e:
         raise InvalidParams(f"column {column!r} is {ftype}: {e}") from None
     if isinstance(out, datetime) and out.tzinfo is not None:
-        out = out.astimezone(timezone.utc).replace(tzinfo=None)
+        out = out.astimezone(UTC).replace(tzinfo=None)
     return out
 
 
-def row_to_dict(row: MemoryModel | dict[str, Any]) -> dict[str, Any]:
+def dict_rows(query: peewee.BaseQuery) -> list[dict[str, Any]]:
+    """``list(query.dicts())``, typed: Peewee's stubs have ``.dicts()`` still yield model instances."""
+    return cast("list[dict[str, Any]]", list(query.dicts()))
+
+
+def tuple_rows(query: peewee.BaseQuery) -> list[tuple[Any, ...]]:
+    """``list(query.tuples())``, typed: Peewee's stubs have ``.tuples()`` still yield model instances."""
+    return cast("list[tuple[Any, ...]]", list(query.tuples()))
+
+
+def row_to_dict(row: peewee.Model | dict[str, Any]) -> dict[str, Any]:
     data = row if isinstance(row, dict) else row.__data__
     out = {}
     for key, value in data.items():
         if isinstance(value, datetime) and value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
+            value = value.replace(tzinfo=UTC)
         out[key] = value
     return out
 
@@ -61,7 +71,7 @@ def row_to_dict(row: MemoryModel | dict[str, Any]) -> dict[str, Any]:
 # through its field's python_value and its own row machinery, and row_to_dict then walked
 # each dict again to mark times as UTC; together about half of a rows.list call.
 _IDENTITY = (peewee.TextField, peewee.IntegerField, peewee.FloatField, peewee.AutoField)
-_UTC = timezone.utc
+_UTC = UTC
 
 
 def _to_aware(field: peewee.Field) -> Callable[[Any], Any]:
@@ -122,10 +132,11 @@ def fetch_dicts(query: peewee.Select, model: type[MemoryModel], sql: tuple[str, 
 def _column(model: type[MemoryModel], types: dict[str, str], name: str) -> peewee.Field:
     if name not in types:
         raise InvalidParams(f"unknown column {name!r}; tables.describe lists them")
-    return getattr(model, name)
+    col: peewee.Field[Any] = getattr(model, name)
+    return col
 
 
-def _filter(model: type[MemoryModel], types: dict[str, str], name: str, cond: Any) -> peewee.Expression:
+def _filter(model: type[MemoryModel], types: dict[str, str], name: str, cond: Any) -> peewee.ColumnBase:
     col = _column(model, types, name)
     ftype = types[name]
     if not isinstance(cond, dict):
@@ -180,7 +191,7 @@ def list_rows(
     substring scan of ``search``."""
     types = field_types(spec)
     sort_col = _column(model, types, sort)
-    where: list[peewee.Expression] = [_filter(model, types, k, v) for k, v in filters.items()]
+    where: list[peewee.ColumnBase] = [_filter(model, types, k, v) for k, v in filters.items()]
     if search_match is not None:
         where.append(search_match)
     elif search:

@@ -94,9 +94,8 @@ class Store:
         """Create every missing table (idempotent). Several daemons starting at once on one
         PostgreSQL database: hold :meth:`schema_lock` around this (CREATE TABLE IF NOT
         EXISTS is not safe against a concurrent one)."""
-        with self.db.connection_context():
-            with self.db.atomic():
-                self.db.create_tables([*self.internal_models, *self.models.values()], safe=True)
+        with self.db.connection_context(), self.db.atomic():
+            self.db.create_tables([*self.internal_models, *self.models.values()], safe=True)
 
     @contextlib.asynccontextmanager
     async def schema_lock(self) -> AsyncIterator[None]:
@@ -110,7 +109,7 @@ class Store:
         loop = asyncio.get_running_loop()
 
         def acquire() -> Any:
-            conn = self.db._connect()  # autocommit; closed (which also unlocks) below
+            conn = self.db._connect()  # type: ignore[attr-defined]  # autocommit; closed (which also unlocks) below
             with conn.cursor() as cur:
                 cur.execute("SELECT current_database(), current_schema()")
                 database, schema = cur.fetchone()
@@ -245,7 +244,7 @@ class Store:
 
     def _drop_connection(self) -> None:
         """Forget this thread's connection, closing it if it will let us."""
-        conn = None if self.db.is_closed() else self.db._state.conn
+        conn = None if self.db.is_closed() else self.db._state.conn  # type: ignore[attr-defined]  # Peewee internal
         self.db.dispose()
         if conn is not None:
             with contextlib.suppress(Exception):
@@ -304,7 +303,7 @@ class Store:
         finally:
             self._local.probing = False
 
-    def _run_read(self, fn: Callable[..., T], args: tuple) -> T:
+    def _run_read(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
         for attempt in (1, 2):
             try:
                 self._ensure_connection()
@@ -322,7 +321,7 @@ class Store:
                 log.info("database connection lost (%s); reading again on a new one", reason)
         raise AssertionError("unreachable")
 
-    def _run_write(self, fn: Callable[..., T], args: tuple) -> tuple[T, list[Callable[[], None]]]:
+    def _run_write(self, fn: Callable[..., T], args: tuple[Any, ...]) -> tuple[T, list[Callable[[], None]]]:
         self._refuse_if_unwritable()
         self._local.hooks = []
         try:

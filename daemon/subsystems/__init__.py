@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 
 class Subsystems:
-    def __init__(self, daemon: "Daemon") -> None:
+    def __init__(self, daemon: Daemon) -> None:
         """Build the services; call before the store creates its tables (they register theirs)."""
         self.daemon = daemon
         store, events = daemon.store, daemon.events

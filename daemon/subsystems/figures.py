@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 TRUST_WEIGHT_RATE = 0.7  # the original system's rule: 0.7 x success rate + 0.3 x previous trust
 TRUST_WEIGHT_PREVIOUS = 0.3

@@ -12,6 +12,7 @@ import peewee
 
 from ..protocol import sub_agents as p
 from ..storage.models import utcnow
+from ..storage.rows import tuple_rows
 from .figures import mean
 from .records import aware, need
 from .sub_agents import AgentTask, to_agent
@@ -33,7 +34,8 @@ def agent_stats(model: Any, agent_id: str, default_interval: float) -> p.AgentSt
     agent = to_agent(row, default_interval)
     tasks = AgentTask.select().where(AgentTask.agent_id == agent_id)
     recent = tasks.where(AgentTask.created_at >= now - HOUR).count()
-    durations = [d for (d,) in tasks.select(AgentTask.duration_ms).where(AgentTask.duration_ms.is_null(False)).tuples()]
+    timed = tasks.select(AgentTask.duration_ms).where(AgentTask.duration_ms.is_null(False))
+    durations = [d for (d,) in tuple_rows(timed)]
     last = tasks.select(peewee.fn.MAX(AgentTask.created_at)).scalar()
     since = _since_beat(row.last_heartbeat, now)
     return p.AgentStats(
@@ -47,7 +49,7 @@ def agent_stats(model: Any, agent_id: str, default_interval: float) -> p.AgentSt
 
 
 def active_agents(model: Any, params: p.ActiveAgents, default_interval: float) -> list[p.Agent]:
-    statuses = params.status or list(p.ONLINE_STATUSES)
+    statuses = list(params.status or p.ONLINE_STATUSES)
     query = model.select().where(model.status.in_(statuses))
     if params.agent_type is not None:
         query = query.where(model.agent_type == params.agent_type)
@@ -71,8 +73,8 @@ def fleet_stats(model: Any, default_interval: float) -> p.FleetStats:
         if _late(status, since, interval):
             late.append(p.LateAgent(agent_id=agent_id, status=status, last_heartbeat=aware(beat),
                                     seconds_since_heartbeat=since, heartbeat_interval_s=interval))
-    recent = (AgentTask.select(AgentTask.success, peewee.fn.COUNT(AgentTask.id))
-              .where(AgentTask.created_at >= now - HOUR).group_by(AgentTask.success).tuples())
+    recent = tuple_rows(AgentTask.select(AgentTask.success, peewee.fn.COUNT(AgentTask.id))
+                        .where(AgentTask.created_at >= now - HOUR).group_by(AgentTask.success))
     outcomes = {bool(success): n for success, n in recent}
     late.sort(key=lambda a: -(a.seconds_since_heartbeat or 0))
     return p.FleetStats(

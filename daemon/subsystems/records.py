@@ -4,8 +4,8 @@ hosts, times in and out, and the indexes their lookups need."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from datetime import datetime, UTC
+from typing import TYPE_CHECKING, Any, overload
 
 import peewee
 
@@ -28,7 +28,7 @@ class TableService:
 
     table: str
 
-    def __init__(self, store: "Store", events: "EventBus") -> None:
+    def __init__(self, store: Store, events: EventBus) -> None:
         self.store = store
         self.events = events
         # Reports are durable before their reply, and the ones that queue up while the writer
@@ -41,7 +41,7 @@ class TableService:
         return self.store.model(self.table)
 
 
-def lock(store: "Store", key: str) -> None:
+def lock(store: Store, key: str) -> None:
     """Inside a write: serialize changes to one record across daemons sharing a PostgreSQL.
 
     A transaction-scoped advisory lock also covers records that do not exist yet (two hosts
@@ -54,7 +54,7 @@ _FIND_SQL: dict[tuple[type, str], tuple[str, list[Any]]] = {}
 _FIND_READERS: dict[type, tuple[Any, Any, Any, Any]] = {}
 
 
-def find(model: type["MemoryModel"], column: str, value: str) -> Any:
+def find(model: type[MemoryModel], column: str, value: str) -> Any:
     """The row whose ``column`` is ``value`` (the oldest, should ingestion have added another), or None.
 
     The SQL is built once per model and column: Peewee spends far longer writing a query of
@@ -81,22 +81,34 @@ def find(model: type["MemoryModel"], column: str, value: str) -> Any:
     for i in convert:
         data[names[i]] = converters[i](row[i])
     instance = model(__no_default__=1, **data)
-    instance._dirty.clear()
+    instance._dirty.clear()  # type: ignore[attr-defined]  # Peewee internals, absent from its stubs
     return instance
 
 
-def need(model: type["MemoryModel"], column: str, value: str, what: str) -> Any:
+def need(model: type[MemoryModel], column: str, value: str, what: str) -> Any:
     row = find(model, column, value)
     if row is None:
         raise NotFound(f"no {what} {value!r}")
     return row
 
 
+@overload
+def aware(value: datetime) -> datetime: ...
+
+
+@overload
+def aware(value: None) -> None: ...
+
+
+@overload
+def aware(value: datetime | None) -> datetime | None: ...
+
+
 def aware(value: datetime | None) -> datetime | None:
     """A stored (naive UTC) time as an aware one, for results."""
     if value is None or value.tzinfo is not None:
         return value
-    return value.replace(tzinfo=timezone.utc)
+    return value.replace(tzinfo=UTC)
 
 
 def naive_utc(value: datetime | None) -> datetime | None:
@@ -104,12 +116,12 @@ def naive_utc(value: datetime | None) -> datetime | None:
     if value is None or value.tzinfo is None:
         return value
     try:
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.astimezone(UTC).replace(tzinfo=None)
     except OverflowError:  # 0001-01-01 with a positive offset is before the first UTC time
         raise InvalidParams(f"time {value.isoformat()} is out of range") from None
 
 
-def ensure_indexes(store: "Store") -> None:
+def ensure_indexes(store: Store) -> None:
     """Index the natural keys (call inside a write). Memory tables are built from YAML without
     them; every agent call looks a row up by one. Safe to repeat, and to race another host."""
     for table, column in NATURAL_KEYS:

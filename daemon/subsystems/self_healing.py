@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import timedelta
+from typing import Any
 
 import msgspec
 import peewee
@@ -82,7 +83,7 @@ class SelfHealing(TableService):
         }[params.by]
         return sorted(stats, key=key)[: params.limit]
 
-    def _collect(self, window_s: float | None, name: str | None) -> dict[str, list[tuple]]:
+    def _collect(self, window_s: float | None, name: str | None) -> dict[str, list[tuple[Any, ...]]]:
         """Runs by playbook, oldest first: (id, success, duration_ms, rolled_back, executed_at).
 
         A run row that arrived without ``executed_at`` (from an ingested file, through a
@@ -94,7 +95,7 @@ class SelfHealing(TableService):
         if window_s is not None:
             cutoff = utcnow() - timedelta(seconds=window_s)
             query = query.where((m.executed_at >= cutoff) | (m.executed_at.is_null() & (m.created_at >= cutoff)))
-        found: dict[str, list[tuple]] = defaultdict(list)
+        found: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
         rows = query.where(m.playbook_name.is_null(False)).order_by(m.id).tuples()
         for playbook, *run, executed_at, created_at in rows:
             found[playbook].append((*run, executed_at or created_at))
@@ -111,7 +112,7 @@ class SelfHealing(TableService):
         return {name: trust for name, trust in rows.tuples()}
 
 
-def _figures(name: str, runs: list[tuple], trusts: dict[str, float]) -> p.PlaybookStats:
+def _figures(name: str, runs: list[tuple[Any, ...]], trusts: dict[str, float]) -> p.PlaybookStats:
     successes = sum(1 for _, ok, *_ in runs if ok)
     durations = [d for _, _, d, *_ in runs if d is not None]
     last = max(runs, key=lambda r: (r[4], r[0])) if runs else None

@@ -13,9 +13,11 @@ reply); bare heartbeats of agents known online are answered from memory (:mod:`.
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import peewee
 from msgspec import UNSET
@@ -87,7 +89,7 @@ def to_agent(row: Any, default_interval: float) -> p.Agent:
 class SubAgents(TableService):
     table = TABLE
 
-    def __init__(self, store: "Store", events: "EventBus", settings: Callable[[], "SubAgentsConfig"]) -> None:
+    def __init__(self, store: Store, events: EventBus, settings: Callable[[], SubAgentsConfig]) -> None:
         super().__init__(store, events)
         self.settings = settings  # read at use: SIGHUP may change them
         self.live = LiveBeats(store, lambda: self.model)
@@ -159,7 +161,8 @@ class SubAgents(TableService):
         if old_status == "offline" and row.status != "offline":
             self.events.emit("agent.online", subject(row.agent_id), payload, actor)
         elif row.status == "offline" and old_status != "offline":
-            self.events.emit("agent.offline", subject(row.agent_id), {**payload, "reason": "reported by the agent"}, actor)
+            self.events.emit("agent.offline", subject(row.agent_id),
+                             {**payload, "reason": "reported by the agent"}, actor)
         elif old_status != row.status or old_task != row.current_task:
             self.events.emit("agent.status", subject(row.agent_id), payload, actor)
         return self.result(row)
@@ -262,7 +265,7 @@ class SubAgents(TableService):
                      .where(model.id == rid, model.status == status, model.last_heartbeat == beat).execute())
                 if n:
                     marked += 1
-                    self.store.after_commit(lambda agent_id=agent_id: self.live.forget(agent_id))
+                    self.store.after_commit(functools.partial(self.live.forget, agent_id))
                     self.events.emit("agent.offline", subject(agent_id), {
                         "from": status, "reason": f"missed {cfg.missed_heartbeats} heartbeats",
                         "last_heartbeat": aware(beat), "heartbeat_interval_s": interval,

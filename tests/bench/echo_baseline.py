@@ -9,7 +9,8 @@ import os
 import statistics
 import tempfile
 import time
-from typing import Any, Awaitable, Callable
+from typing import Any
+from collections.abc import Awaitable, Callable
 
 import msgspec
 
