@@ -25,7 +25,7 @@ from .pdf import extract_pdf
 from .quality import suspect_reasons
 from .sniff import HEAD_BYTES, looks_binary, sniff_bytes, text_kind
 from .text import html_to_text, markdown_structure, text_structure
-from .types import Extraction, ExtractionError, ExtractLimits, Kind
+from .types import Extraction, ExtractionError, ExtractLimits, Kind, file_stem
 
 __all__ = ["Extraction", "ExtractionError", "ExtractLimits", "extract"]
 
@@ -106,7 +106,7 @@ def _extract(path: str, limits: ExtractLimits) -> Extraction:
         if sniffed.kind == "pdf":
             return _pdf(path, base, meta, limits, deadline)
         meta.update(media_facts(path, sniffed.format, sniffed.media_type or "image"))
-        return Extraction(kind="media", mime_type=sniffed.mime_type, title=_stem(path), metadata=meta, **base)
+        return Extraction(kind="media", mime_type=sniffed.mime_type, title=file_stem(path), metadata=meta, **base)
     if looks_binary(head):
         raise ExtractionError(f"binary content in a file named {os.path.basename(path)!r}: not a format Clarity reads")
     text, encoding = decode(data)
@@ -117,18 +117,14 @@ def _extract(path: str, limits: ExtractLimits) -> Extraction:
     meta["detected_by"] = "extension" if ext else "content"
     if kind == "media":  # SVG: text that is an image
         meta.update(media_type="image", format="svg", **svg_size(text))
-        return Extraction(kind="media", mime_type=mime, title=_stem(path), metadata=meta, **base)
+        return Extraction(kind="media", mime_type=mime, title=file_stem(path), metadata=meta, **base)
     if kind == "dataset":
         found = _dataset(text, data, ext, meta, limits, deadline)
         if found is not None:
             return Extraction(kind="dataset", mime_type=mime, text=text[: limits.max_text_chars],
-                              title=_stem(path), metadata=meta, records=found.pop("records", None), **base)
+                              title=file_stem(path), metadata=meta, records=found.pop("records", None), **base)
         kind = "text"  # JSON that is not records: a document
     return _text(kind, mime, text, data, path, base, meta, limits)
-
-
-def _stem(path: str) -> str:
-    return os.path.splitext(os.path.basename(path))[0]
 
 
 def _dataset(text: str, data: bytes, ext: str, meta: dict[str, Any], limits: ExtractLimits,
@@ -170,7 +166,7 @@ def _pdf(path: str, base: dict[str, Any], meta: dict[str, Any], limits: ExtractL
     reply = extract_pdf(path, limits, deadline)
     text = reply["text"]
     info = reply.get("info", {})
-    title = info.get("title") or text_structure(text)["title"] or _stem(path)
+    title = info.get("title") or text_structure(text)["title"] or file_stem(path)
     meta.update(page_count=reply["page_count"], pages_read=reply.get("pages_read"), word_count=word_count(text),
                 excerpt=_excerpt(text), headings=text_structure(text)["headings"])
     for key in ("author", "subject", "keywords", "creator", "producer", "created_at", "modified_at"):
@@ -228,5 +224,5 @@ def _text(kind: Kind, mime: str, text: str, data: bytes, path: str, base: dict[s
         body = text
     if "excerpt" not in meta:
         meta["excerpt"] = _excerpt(body)
-    return Extraction(kind=kind, mime_type=mime, text=body[: limits.max_text_chars], title=title or _stem(path),
+    return Extraction(kind=kind, mime_type=mime, text=body[: limits.max_text_chars], title=title or file_stem(path),
                       metadata=meta, **base)

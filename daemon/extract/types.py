@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any, Literal
 
 import msgspec
 
 Kind = Literal["text", "markdown", "pdf", "code", "dataset", "media"]
+
+
+def file_stem(path: str) -> str:
+    """The file's name without its folder or extension: the title of last resort."""
+    return os.path.splitext(os.path.basename(path))[0]
 
 
 class ExtractionError(Exception):
