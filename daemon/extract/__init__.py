@@ -37,17 +37,18 @@ def _read(path: str, limits: ExtractLimits, deadline: float) -> tuple[bytes, os.
     try:
         st = os.stat(path)
     except FileNotFoundError:
-        raise ExtractionError(VANISHED, permanent=False) from None
+        raise ExtractionError(VANISHED, "vanished", permanent=False) from None
     except PermissionError:
-        raise ExtractionError("permission denied reading the file", permanent=False) from None
+        raise ExtractionError("permission denied reading the file", "unreadable", permanent=False) from None
     except OSError as e:
-        raise ExtractionError(f"cannot stat the file: {e.strerror or e}", permanent=False) from None
+        raise ExtractionError(f"cannot stat the file: {e.strerror or e}", "unreadable", permanent=False) from None
     if stat.S_ISDIR(st.st_mode):
-        raise ExtractionError("is a directory, not a file")
+        raise ExtractionError("is a directory, not a file", "not_a_file")
     if not stat.S_ISREG(st.st_mode):
-        raise ExtractionError("not a regular file (a device, socket or pipe)")
+        raise ExtractionError("not a regular file (a device, socket or pipe)", "not_a_file")
     if st.st_size > limits.max_file_bytes:
-        raise ExtractionError(f"file is {st.st_size} bytes, over the limit of {limits.max_file_bytes} bytes")
+        raise ExtractionError(f"file is {st.st_size} bytes, over the limit of {limits.max_file_bytes} bytes",
+                              "too_large")
     chunks = []
     total = 0
     try:
@@ -59,19 +60,19 @@ def _read(path: str, limits: ExtractLimits, deadline: float) -> tuple[bytes, os.
                 total += len(chunk)
                 if total > limits.max_file_bytes:  # it grew while we read it
                     raise ExtractionError(f"file grew past the limit of {limits.max_file_bytes} bytes while read",
-                                          permanent=False)
+                                          "too_large",                                           permanent=False)
                 chunks.append(chunk)
                 if time.monotonic() > deadline:
-                    raise ExtractionError(f"reading the file took longer than {limits.timeout_s:g} s",
+                    raise ExtractionError(f"reading the file took longer than {limits.timeout_s:g} s", "timeout",
                                           permanent=False)
     except FileNotFoundError:
-        raise ExtractionError(VANISHED, permanent=False) from None
+        raise ExtractionError(VANISHED, "vanished", permanent=False) from None
     except IsADirectoryError:
-        raise ExtractionError("is a directory, not a file") from None
+        raise ExtractionError("is a directory, not a file", "not_a_file") from None
     except PermissionError:
-        raise ExtractionError("permission denied reading the file", permanent=False) from None
+        raise ExtractionError("permission denied reading the file", "unreadable", permanent=False) from None
     except OSError as e:
-        raise ExtractionError(f"cannot read the file: {e.strerror or e}", permanent=False) from None
+        raise ExtractionError(f"cannot read the file: {e.strerror or e}", "unreadable", permanent=False) from None
     return b"".join(chunks), st
 
 
@@ -91,7 +92,7 @@ def _extract(path: str, limits: ExtractLimits) -> Extraction:
     deadline = time.monotonic() + limits.timeout_s
     data, st = _read(path, limits, deadline)
     if not data:
-        raise ExtractionError("empty file: there is nothing to extract")
+        raise ExtractionError("empty file: there is nothing to extract", "empty")
     sha = hashlib.sha256(data).hexdigest()
     ext = os.path.splitext(path)[1].lower()
     base: dict[str, Any] = {"path": path, "size_bytes": len(data), "sha256": sha}
@@ -102,13 +103,15 @@ def _extract(path: str, limits: ExtractLimits) -> Extraction:
     if sniffed is not None:
         meta["detected_by"] = "content"
         if sniffed.kind is None:
-            raise ExtractionError(f"unsupported binary format: {sniffed.format} ({sniffed.mime_type})")
+            raise ExtractionError(f"unsupported binary format: {sniffed.format} ({sniffed.mime_type})",
+                                  "unsupported")
         if sniffed.kind == "pdf":
             return _pdf(path, base, meta, limits, deadline)
         meta.update(media_facts(path, sniffed.format, sniffed.media_type or "image"))
         return Extraction(kind="media", mime_type=sniffed.mime_type, title=file_stem(path), metadata=meta, **base)
     if looks_binary(head):
-        raise ExtractionError(f"binary content in a file named {os.path.basename(path)!r}: not a format Clarity reads")
+        raise ExtractionError(f"binary content in a file named {os.path.basename(path)!r}: not a format Clarity reads",
+                              "unsupported")
     text, encoding = decode(data)
     meta["encoding"] = encoding
     if not text.strip().strip("\ufeff"):
@@ -142,7 +145,7 @@ def _dataset(text: str, data: bytes, ext: str, meta: dict[str, Any], limits: Ext
             facts = parse_jsonl(text, limits.max_json_depth, deadline, strict=False)
             if facts is None:
                 if ext in (".json", ".geojson"):
-                    raise ExtractionError(f"invalid JSON: {e}") from None
+                    raise ExtractionError(f"invalid JSON: {e}", "corrupt") from None
                 return None  # text that merely starts with a bracket
         else:
             if facts is None:
