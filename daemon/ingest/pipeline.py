@@ -45,7 +45,7 @@ from .opening import Opened, Refused, Vanished, alias, open_file
 from .proposing import Proposer
 
 if TYPE_CHECKING:
-    from ..config import Ingest as IngestConfig
+    from ..config import IngestConfig
     from ..events import EventBus
     from ..extract.types import Extraction
     from ..governance import Governance
@@ -70,8 +70,9 @@ class TooLarge(Exception):
         self.size, self.mtime_ns = size, mtime_ns
 
 
-class Job:
-    """One path waiting or running, and everyone waiting for its outcome."""
+class QueuedFile:
+    """One path waiting or running, and everyone waiting for its outcome. (Not a periodic
+    job: those are daemon.jobs.Jobs.)"""
 
     __slots__ = ("path", "priority", "force", "future", "again", "running", "callers")
 
@@ -126,7 +127,7 @@ class Pipeline:
         workers = self.settings.workers
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="ingest")
         self._queue: asyncio.PriorityQueue[tuple[int, int, str]] = asyncio.PriorityQueue()
-        self._jobs: dict[str, Job] = {}  # queued or running, by path
+        self._jobs: dict[str, QueuedFile] = {}  # queued or running, by path
         self._order = itertools.count()
         # More tasks than threads, so files' database writes overlap other files' reading,
         # and the writes waiting meanwhile share one transaction.
@@ -169,7 +170,7 @@ class Pipeline:
         if self.stopping:
             _fail_future(future, Unavailable("clarityd is stopping"))
             return future
-        job = self._jobs[path] = Job(path, priority, force, future)
+        job = self._jobs[path] = QueuedFile(path, priority, force, future)
         if caller is not None:
             job.callers.append(caller)
         self._queue.put_nowait((priority, next(self._order), path))
