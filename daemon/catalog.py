@@ -9,7 +9,8 @@ from typing import Literal
 import msgspec
 import yaml
 
-FieldType = Literal["string", "text", "integer", "float", "boolean", "datetime", "json", "list"]
+from .protocol.proposals import FieldDef, FieldType
+
 FileKind = Literal["text", "markdown", "pdf", "code", "dataset", "media"]
 
 # Columns every memory table has, for governance and trust. A schema may not redefine them.
@@ -39,13 +40,17 @@ class CatalogError(Exception):
     """A schema file is unreadable or invalid; the message names the file and the field."""
 
 
-class FieldSpec(msgspec.Struct, forbid_unknown_fields=True):
-    name: str
-    type: FieldType
-    required: bool = False
-    description: str = ""
+class FieldSpec(FieldDef):
+    """A column of a memory table: the protocol's :class:`FieldDef` (what ``proposals.schema_tweak``
+    takes), and the names files may give it."""
+
     # Other names a file may give this field (a column, a key, a label): "rpo" for rpo_minutes.
     aliases: list[str] = []
+
+    @classmethod
+    def of(cls, field: FieldDef) -> FieldSpec:
+        """The column as the protocol gave it, with no aliases yet."""
+        return cls(**msgspec.structs.asdict(field))
 
 
 class Hints(msgspec.Struct, forbid_unknown_fields=True):

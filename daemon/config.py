@@ -71,7 +71,9 @@ class WatchFolder(msgspec.Struct, forbid_unknown_fields=True):
     delete_after_ingest: bool = False  # remove the source once its proposal (or duplicate link) is committed
 
 
-class Ingest(msgspec.Struct, forbid_unknown_fields=True):
+class IngestConfig(msgspec.Struct, forbid_unknown_fields=True):
+    """The ``ingest`` settings (the service that ingests is daemon.ingest.Ingest)."""
+
     # Folders with their own rules; a folder named only in `watch`/$CLARITY_WATCH gets the defaults.
     folders: list[WatchFolder] = []
     # A file without close-write is read once its size/mtime held this long.
@@ -120,7 +122,7 @@ class Config(msgspec.Struct, forbid_unknown_fields=True):
     roles: Roles = msgspec.field(default_factory=Roles)
     limits: Limits = msgspec.field(default_factory=Limits)
     governance: GovernanceConfig = msgspec.field(default_factory=GovernanceConfig)
-    ingest: Ingest = msgspec.field(default_factory=Ingest)
+    ingest: IngestConfig = msgspec.field(default_factory=IngestConfig)
     events: EventsConfig = msgspec.field(default_factory=EventsConfig)
     sub_agents: SubAgentsConfig = msgspec.field(default_factory=SubAgentsConfig)
     queries: dict[QueryName, SavedQueryConfig] = {}  # saved read-only SQL that readers run by name (query.run)

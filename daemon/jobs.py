@@ -13,14 +13,14 @@ from collections.abc import Callable
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 if TYPE_CHECKING:
-    from .service import Daemon
+    from .storage import Store
 
 log = logging.getLogger(__name__)
 
 
 class Jobs:
-    def __init__(self, daemon: Daemon) -> None:
-        self.daemon = daemon
+    def __init__(self, store: Store) -> None:
+        self.store = store
         # coalesce: a job that missed runs (host asleep) runs once, not once per miss.
         self.scheduler = AsyncIOScheduler(job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60})
 
@@ -37,7 +37,7 @@ class Jobs:
 
     async def maintenance(self) -> None:
         """Hourly: let SQLite fold its WAL back and refresh planner statistics."""
-        store = self.daemon.store
+        store = self.store
         if store.backend != "sqlite":
             return
 

@@ -39,6 +39,21 @@ log = logging.getLogger("clarityd")
 
 
 class Daemon:
+    """The daemon's parts, built and started in order by :meth:`start`; handlers reach them here.
+    The services exist from the moment the RPC server answers."""
+
+    store: Store
+    events: EventBus
+    governance: Governance
+    learner: Learner
+    jobs: Jobs
+    ingest: Ingest
+    ingest_batches: Batches
+    subsystems: Subsystems
+    alerts: Alerts
+    search_index: SearchIndexer
+    rpc: RpcServer
+
     def __init__(self, config: Config) -> None:
         self.config = config
         self.pid = os.getpid()
@@ -67,16 +82,22 @@ class Daemon:
             except OSError as e:  # the watcher reports the folder as missing and tries again
                 log.error("inbox %s: %s", c.inbox, e.strerror or e)
         # Watched folders are created (or reported missing) by the ingest watcher.
-        # The live catalog is store.catalog: schema changes replace it at run time.
+        # The services, built once here in dependency order, each given only what it uses. Those
+        # keeping tables register them as they are built, so before create_tables; none does any
+        # work before its start below. The live catalog is store.catalog: schema changes replace it.
         self.store = Store(open_database(c.database), load_catalog(c.schemas_dir))
         self.events = EventBus(self.store, loop)
         self.governance = Governance(self.store, self.events, load_policy(policy_path(c)))
         self.learner = Learner(self.store, self.events)  # learns routing from operators' decisions
-        self.ingest = Ingest(self)  # registers the journal's tables, so before create_tables
+        self.jobs = Jobs(self.store)
+        self.ingest = Ingest(self.store, self.events, self.governance, self.learner, self.jobs,
+                             self._current_config)  # read at use: SIGHUP replaces the configuration
         self.ingest_batches = Batches(self.ingest)  # ingest.batch: many files in one call
-        self.subsystems = Subsystems(self)  # agents, work orders, playbooks, event stream: before create_tables too
-        self.alerts = Alerts(self, lambda: self.config.alerts)  # registers its table: before create_tables too
+        self.subsystems = Subsystems(self)  # agents, work orders, playbooks, event stream
+        self.alerts = Alerts(self.store, self.events, lambda: self.config.alerts)
         self.store.register(SearchIndexState)
+        self.search_index = SearchIndexer(self.store)  # full-text indexes, built in the background once started
+        self.rpc = RpcServer(self)
         async with self.store.schema_lock():  # daemons starting together on one PostgreSQL take turns
             # Before the memory tables are created: an upgrade's new tables come through proposals
             # (prepare also replays schema changes made at run time).
@@ -86,10 +107,7 @@ class Daemon:
                 state_dir.narrow_sqlite_files(self.store.db.database)
             await self.store.operator_sql.prepare()  # query.sql's read-only role (PostgreSQL)
         await self.subsystems.prepare()  # indexes and the PostgreSQL event relay, before any call
-        self.search_index = SearchIndexer(self.store)  # full-text indexes, built in the background once started
-        self.rpc = RpcServer(self)
         await self.rpc.start(c.socket, c.socket_group)
-        self.jobs = Jobs(self)
         self.jobs.start()
         self.governance.schedule(self.jobs, c.governance.schema_sync_s)
         await self.ingest.start()
@@ -122,6 +140,9 @@ class Daemon:
             await self.reload()
         except InvalidState:
             pass  # already logged; the running configuration stays
+
+    def _current_config(self) -> Config:
+        return self.config
 
     # -- run and stop -----------------------------------------------------------------
 

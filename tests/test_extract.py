@@ -6,6 +6,7 @@ for counts, Pillow for image sizes, the bytes for formats.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -14,13 +15,23 @@ import subprocess
 import threading
 import time
 import wave
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from daemon.extract import Extraction, ExtractionError, ExtractLimits, extract
+from daemon.extract.types import ErrorKind
 
 CORPUS = Path(__file__).parent / "corpus"
+
+
+@contextlib.contextmanager
+def refused(kind: ErrorKind) -> Iterator[None]:
+    """The block raises ExtractionError of this kind (the message is for people)."""
+    with pytest.raises(ExtractionError) as e:
+        yield
+    assert e.value.kind == kind, e.value
 
 
 def wc(path: Path, flag: str) -> int:
@@ -149,7 +160,7 @@ def test_real_pdfs() -> None:
 
 def test_encrypted_pdf_is_a_clear_error(tmp_path: Path) -> None:
     path = make_pdf(tmp_path / "locked.pdf", user_password="s3cret")
-    with pytest.raises(ExtractionError, match="password"):
+    with refused("encrypted"):
         extract(str(path))
 
 
@@ -158,13 +169,13 @@ def test_corrupt_pdf_is_a_clear_error(tmp_path: Path, mangle: str) -> None:
     good = make_pdf(tmp_path / "good.pdf").read_bytes()
     bad = tmp_path / "bad.pdf"
     bad.write_bytes(good[: len(good) // 2] if mangle == "truncated" else b"%PDF-1.7\n" + os.urandom(4000))
-    with pytest.raises(ExtractionError, match="corrupt or truncated PDF"):
+    with refused("corrupt"):
         extract(str(bad))
 
 
 def test_pdf_over_its_time_limit_is_stopped_and_the_next_one_works(tmp_path: Path) -> None:
     start = time.monotonic()
-    with pytest.raises(ExtractionError, match="longer than"):
+    with refused("timeout"):
         extract(str(CORPUS / "real" / "docs" / "libtasn1.pdf"), ExtractLimits(timeout_s=0.05))
     assert time.monotonic() - start < 5  # returned at the deadline, not after parsing
     assert extract(str(make_pdf(tmp_path / "after.pdf"))).metadata["page_count"] == 3
@@ -302,7 +313,7 @@ def test_json_records_jsonl_and_json_that_is_not_records(tmp_path: Path) -> None
 def test_bad_json_lines_are_named(tmp_path: Path) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_text('{"a": 1}\nnot json\n')
-    with pytest.raises(ExtractionError, match="line 2"):
+    with refused("corrupt"):
         extract(str(path))
 
 
@@ -383,21 +394,21 @@ def test_format_comes_from_the_bytes_not_the_name(tmp_path: Path) -> None:
 def test_empty_file(tmp_path: Path) -> None:
     path = tmp_path / "empty.md"
     path.write_bytes(b"")
-    with pytest.raises(ExtractionError, match="empty"):
+    with refused("empty"):
         extract(str(path))
 
 
 def test_vanished_file_and_directory(tmp_path: Path) -> None:
-    with pytest.raises(ExtractionError, match="no longer exists"):
+    with refused("vanished"):
         extract(str(tmp_path / "gone.txt"))
-    with pytest.raises(ExtractionError, match="directory"):
+    with refused("not_a_file"):
         extract(str(tmp_path))
 
 
 def test_huge_file_is_refused_by_the_limit(tmp_path: Path) -> None:
     path = tmp_path / "big.txt"
     path.write_bytes(b"word " * 50_000)
-    with pytest.raises(ExtractionError, match="over the limit"):
+    with refused("too_large"):
         extract(str(path), ExtractLimits(max_file_bytes=100_000))
     ex = extract(str(path), ExtractLimits(max_text_chars=1000))
     assert len(ex.text) == 1000 and ex.metadata["word_count"] == 50_000  # counted in full, kept in part
@@ -407,7 +418,7 @@ def test_huge_file_is_refused_by_the_limit(tmp_path: Path) -> None:
 def test_binary_with_a_wrong_extension(tmp_path: Path, name: str) -> None:
     path = tmp_path / name
     path.write_bytes(bytes(range(256)) * 40)
-    with pytest.raises(ExtractionError, match="binary"):
+    with refused("unsupported"):
         extract(str(path))
 
 
@@ -417,7 +428,7 @@ def test_known_binary_formats_are_named(tmp_path: Path) -> None:
     path = tmp_path / "report.txt"
     with zipfile.ZipFile(path, "w") as z:
         z.writestr("a.txt", "hello")
-    with pytest.raises(ExtractionError, match="zip"):
+    with refused("unsupported"):
         extract(str(path))
 
 
@@ -434,25 +445,25 @@ def test_badly_encoded_text_still_reads(tmp_path: Path) -> None:
 def test_deeply_nested_json_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "deep.json"
     path.write_text("[" * 5000 + "]" * 5000)
-    with pytest.raises(ExtractionError, match="nested deeper"):
+    with refused("too_large"):
         extract(str(path))
     shallow = tmp_path / "ok.json"
     shallow.write_text("[" * 10 + "]" * 10)
-    with pytest.raises(ExtractionError, match="nested deeper"):
+    with refused("too_large"):
         extract(str(shallow), ExtractLimits(max_json_depth=5))
 
 
 def test_invalid_json_and_truncated_image(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text('{"a": ')
-    with pytest.raises(ExtractionError, match="invalid JSON"):
+    with refused("corrupt"):
         extract(str(bad))
     from PIL import Image
 
     png = tmp_path / "cut.png"
     Image.new("RGB", (5, 5)).save(png)
     png.write_bytes(png.read_bytes()[:20])
-    with pytest.raises(ExtractionError, match="PNG"):
+    with refused("corrupt"):
         extract(str(png))
 
 

@@ -26,7 +26,8 @@ from .delivery import Deliveries
 from .rules import AlertRule
 
 if TYPE_CHECKING:
-    from ..service import Daemon
+    from ..events import EventBus
+    from ..storage import Store
 
 log = logging.getLogger("clarityd.alerts")
 INBOX = 10_000  # events waiting to be matched; more are dropped (and logged)
@@ -35,9 +36,9 @@ WAITING = "proposal.waiting"
 
 
 class Alerts:
-    def __init__(self, daemon: Daemon, rules: Callable[[], list[AlertRule]]) -> None:
-        self.daemon = daemon
-        daemon.store.register(AlertClaim)  # before create_tables
+    def __init__(self, store: Store, events: EventBus, rules: Callable[[], list[AlertRule]]) -> None:
+        self.store, self.events = store, events
+        store.register(AlertClaim)  # before create_tables
         self.rules = rules  # read afresh each time: a reload changes them
         self.deliveries = Deliveries()
         self.inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue(INBOX)
@@ -47,12 +48,12 @@ class Alerts:
         self._tasks: list[asyncio.Task[None]] = []
 
     def start(self) -> None:
-        self.daemon.events.listeners.add(self.on_event)
+        self.events.listeners.add(self.on_event)
         self.deliveries.start()
         self._tasks = [asyncio.create_task(self._match()), asyncio.create_task(self._watch_waiting())]
 
     def stop(self) -> None:
-        self.daemon.events.listeners.discard(self.on_event)
+        self.events.listeners.discard(self.on_event)
         for t in self._tasks:
             t.cancel()
         self.deliveries.stop()
@@ -86,12 +87,12 @@ class Alerts:
 
     async def _send_once(self, rule: AlertRule, event: dict[str, Any], key: str) -> None:
         """Send unless another daemon (or this one, before a restart) already did."""
-        if await self.daemon.store.write(claim, key):
+        if await self.store.write(claim, key):
             self.deliveries.send(rule, event)
 
     async def _row_of(self, event: dict[str, Any]) -> dict[str, Any] | None:
         table, _, row_id = str(event.get("subject", "")).partition("/")
-        store = self.daemon.store
+        store = self.store
         model = store.models.get(table)
         if model is None or not row_id.isdigit():
             return None
@@ -117,7 +118,7 @@ class Alerts:
                              .where(Proposal.status == "pending").order_by(Proposal.id).limit(10_000))
 
         now = utcnow()
-        waiting = await self.daemon.store.read(pending)
+        waiting = await self.store.read(pending)
         still = {p["id"] for p in waiting}
         self._waiting_sent = {k for k in self._waiting_sent if k[1] in still}  # decided ones are forgotten
         for p in waiting:

@@ -25,7 +25,7 @@ from .pdf import extract_pdf
 from .quality import suspect_reasons
 from .sniff import HEAD_BYTES, looks_binary, sniff_bytes, text_kind
 from .text import html_to_text, markdown_structure, text_structure
-from .types import Extraction, ExtractionError, ExtractLimits, Kind
+from .types import Extraction, ExtractionError, ExtractLimits, Kind, file_stem
 
 __all__ = ["Extraction", "ExtractionError", "ExtractLimits", "extract"]
 
@@ -37,17 +37,18 @@ def _read(path: str, limits: ExtractLimits, deadline: float) -> tuple[bytes, os.
     try:
         st = os.stat(path)
     except FileNotFoundError:
-        raise ExtractionError(VANISHED, permanent=False) from None
+        raise ExtractionError(VANISHED, "vanished", permanent=False) from None
     except PermissionError:
-        raise ExtractionError("permission denied reading the file", permanent=False) from None
+        raise ExtractionError("permission denied reading the file", "unreadable", permanent=False) from None
     except OSError as e:
-        raise ExtractionError(f"cannot stat the file: {e.strerror or e}", permanent=False) from None
+        raise ExtractionError(f"cannot stat the file: {e.strerror or e}", "unreadable", permanent=False) from None
     if stat.S_ISDIR(st.st_mode):
-        raise ExtractionError("is a directory, not a file")
+        raise ExtractionError("is a directory, not a file", "not_a_file")
     if not stat.S_ISREG(st.st_mode):
-        raise ExtractionError("not a regular file (a device, socket or pipe)")
+        raise ExtractionError("not a regular file (a device, socket or pipe)", "not_a_file")
     if st.st_size > limits.max_file_bytes:
-        raise ExtractionError(f"file is {st.st_size} bytes, over the limit of {limits.max_file_bytes} bytes")
+        raise ExtractionError(f"file is {st.st_size} bytes, over the limit of {limits.max_file_bytes} bytes",
+                              "too_large")
     chunks = []
     total = 0
     try:
@@ -59,19 +60,19 @@ def _read(path: str, limits: ExtractLimits, deadline: float) -> tuple[bytes, os.
                 total += len(chunk)
                 if total > limits.max_file_bytes:  # it grew while we read it
                     raise ExtractionError(f"file grew past the limit of {limits.max_file_bytes} bytes while read",
-                                          permanent=False)
+                                          "too_large",                                           permanent=False)
                 chunks.append(chunk)
                 if time.monotonic() > deadline:
-                    raise ExtractionError(f"reading the file took longer than {limits.timeout_s:g} s",
+                    raise ExtractionError(f"reading the file took longer than {limits.timeout_s:g} s", "timeout",
                                           permanent=False)
     except FileNotFoundError:
-        raise ExtractionError(VANISHED, permanent=False) from None
+        raise ExtractionError(VANISHED, "vanished", permanent=False) from None
     except IsADirectoryError:
-        raise ExtractionError("is a directory, not a file") from None
+        raise ExtractionError("is a directory, not a file", "not_a_file") from None
     except PermissionError:
-        raise ExtractionError("permission denied reading the file", permanent=False) from None
+        raise ExtractionError("permission denied reading the file", "unreadable", permanent=False) from None
     except OSError as e:
-        raise ExtractionError(f"cannot read the file: {e.strerror or e}", permanent=False) from None
+        raise ExtractionError(f"cannot read the file: {e.strerror or e}", "unreadable", permanent=False) from None
     return b"".join(chunks), st
 
 
@@ -91,7 +92,7 @@ def _extract(path: str, limits: ExtractLimits) -> Extraction:
     deadline = time.monotonic() + limits.timeout_s
     data, st = _read(path, limits, deadline)
     if not data:
-        raise ExtractionError("empty file: there is nothing to extract")
+        raise ExtractionError("empty file: there is nothing to extract", "empty")
     sha = hashlib.sha256(data).hexdigest()
     ext = os.path.splitext(path)[1].lower()
     base: dict[str, Any] = {"path": path, "size_bytes": len(data), "sha256": sha}
@@ -102,13 +103,15 @@ def _extract(path: str, limits: ExtractLimits) -> Extraction:
     if sniffed is not None:
         meta["detected_by"] = "content"
         if sniffed.kind is None:
-            raise ExtractionError(f"unsupported binary format: {sniffed.format} ({sniffed.mime_type})")
+            raise ExtractionError(f"unsupported binary format: {sniffed.format} ({sniffed.mime_type})",
+                                  "unsupported")
         if sniffed.kind == "pdf":
             return _pdf(path, base, meta, limits, deadline)
         meta.update(media_facts(path, sniffed.format, sniffed.media_type or "image"))
-        return Extraction(kind="media", mime_type=sniffed.mime_type, title=_stem(path), metadata=meta, **base)
+        return Extraction(kind="media", mime_type=sniffed.mime_type, title=file_stem(path), metadata=meta, **base)
     if looks_binary(head):
-        raise ExtractionError(f"binary content in a file named {os.path.basename(path)!r}: not a format Clarity reads")
+        raise ExtractionError(f"binary content in a file named {os.path.basename(path)!r}: not a format Clarity reads",
+                              "unsupported")
     text, encoding = decode(data)
     meta["encoding"] = encoding
     if not text.strip().strip("\ufeff"):
@@ -117,18 +120,14 @@ def _extract(path: str, limits: ExtractLimits) -> Extraction:
     meta["detected_by"] = "extension" if ext else "content"
     if kind == "media":  # SVG: text that is an image
         meta.update(media_type="image", format="svg", **svg_size(text))
-        return Extraction(kind="media", mime_type=mime, title=_stem(path), metadata=meta, **base)
+        return Extraction(kind="media", mime_type=mime, title=file_stem(path), metadata=meta, **base)
     if kind == "dataset":
         found = _dataset(text, data, ext, meta, limits, deadline)
         if found is not None:
             return Extraction(kind="dataset", mime_type=mime, text=text[: limits.max_text_chars],
-                              title=_stem(path), metadata=meta, records=found.pop("records", None), **base)
+                              title=file_stem(path), metadata=meta, records=found.pop("records", None), **base)
         kind = "text"  # JSON that is not records: a document
     return _text(kind, mime, text, data, path, base, meta, limits)
-
-
-def _stem(path: str) -> str:
-    return os.path.splitext(os.path.basename(path))[0]
 
 
 def _dataset(text: str, data: bytes, ext: str, meta: dict[str, Any], limits: ExtractLimits,
@@ -146,7 +145,7 @@ def _dataset(text: str, data: bytes, ext: str, meta: dict[str, Any], limits: Ext
             facts = parse_jsonl(text, limits.max_json_depth, deadline, strict=False)
             if facts is None:
                 if ext in (".json", ".geojson"):
-                    raise ExtractionError(f"invalid JSON: {e}") from None
+                    raise ExtractionError(f"invalid JSON: {e}", "corrupt") from None
                 return None  # text that merely starts with a bracket
         else:
             if facts is None:
@@ -170,7 +169,7 @@ def _pdf(path: str, base: dict[str, Any], meta: dict[str, Any], limits: ExtractL
     reply = extract_pdf(path, limits, deadline)
     text = reply["text"]
     info = reply.get("info", {})
-    title = info.get("title") or text_structure(text)["title"] or _stem(path)
+    title = info.get("title") or text_structure(text)["title"] or file_stem(path)
     meta.update(page_count=reply["page_count"], pages_read=reply.get("pages_read"), word_count=word_count(text),
                 excerpt=_excerpt(text), headings=text_structure(text)["headings"])
     for key in ("author", "subject", "keywords", "creator", "producer", "created_at", "modified_at"):
@@ -228,5 +227,5 @@ def _text(kind: Kind, mime: str, text: str, data: bytes, path: str, base: dict[s
         body = text
     if "excerpt" not in meta:
         meta["excerpt"] = _excerpt(body)
-    return Extraction(kind=kind, mime_type=mime, text=body[: limits.max_text_chars], title=title or _stem(path),
+    return Extraction(kind=kind, mime_type=mime, text=body[: limits.max_text_chars], title=title or file_stem(path),
                       metadata=meta, **base)

@@ -122,7 +122,7 @@ def parse_delimited(text: str, ext: str, deadline: float, max_columns: int = MAX
     """Format, delimiter, columns, row count, types and a sample of a CSV or TSV text."""
     text = text.lstrip("\ufeff")
     if not text.strip():
-        raise ExtractionError("empty dataset: no rows")
+        raise ExtractionError("empty dataset: no rows", "empty")
     # The stdlib sniffer's regexes take time growing with the square of the sample (60 KB of
     # '"a,' took 50 s): a few KB tell the dialect of any real file.
     sample = text[:SNIFF_CHARS]
@@ -144,7 +144,7 @@ def parse_delimited(text: str, ext: str, deadline: float, max_columns: int = MAX
     try:
         first = next(reader, None)
         if first is None:
-            raise ExtractionError("empty dataset: no rows")
+            raise ExtractionError("empty dataset: no rows", "empty")
         for row in reader:
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue  # blank lines are not records
@@ -153,11 +153,11 @@ def parse_delimited(text: str, ext: str, deadline: float, max_columns: int = MAX
             if len(rows) < TYPE_SAMPLE:
                 rows.append(row)
             if count % 4096 == 0 and time.monotonic() > deadline:
-                raise ExtractionError("dataset extraction ran out of time", permanent=False)
+                raise ExtractionError("dataset extraction ran out of time", "timeout", permanent=False)
     except csv.Error as e:
-        raise ExtractionError(f"malformed CSV: {e}") from None
+        raise ExtractionError(f"malformed CSV: {e}", "corrupt") from None
     if len(first) > max_columns:
-        raise ExtractionError(f"{len(first)} columns is more than the limit of {max_columns}")
+        raise ExtractionError(f"{len(first)} columns is more than the limit of {max_columns}", "too_large")
     header = _has_header(first, rows, sniffed_header)
     if header:
         columns = _clean_header(first)
@@ -201,12 +201,12 @@ def decode_json(data: bytes | str, max_depth: int) -> Any:
         value = msgspec.json.decode(data)
     except msgspec.DecodeError as e:
         if "depth" in str(e).lower() or "recursion" in str(e).lower():
-            raise ExtractionError(f"JSON nested deeper than the limit of {max_depth} levels") from None
+            raise ExtractionError(f"JSON nested deeper than the limit of {max_depth} levels", "too_large") from None
         raise
     except RecursionError:
-        raise ExtractionError(f"JSON nested deeper than the limit of {max_depth} levels") from None
+        raise ExtractionError(f"JSON nested deeper than the limit of {max_depth} levels", "too_large") from None
     if _depth(value, max_depth) > max_depth:
-        raise ExtractionError(f"JSON nested deeper than the limit of {max_depth} levels")
+        raise ExtractionError(f"JSON nested deeper than the limit of {max_depth} levels", "too_large")
     return value
 
 
@@ -251,17 +251,17 @@ def parse_jsonl(text: str, max_depth: int, deadline: float, strict: bool) -> dic
             item = decode_json(line, max_depth)
         except msgspec.DecodeError as e:
             if strict:
-                raise ExtractionError(f"line {n} is not JSON: {e}") from None
+                raise ExtractionError(f"line {n} is not JSON: {e}", "corrupt") from None
             return None
         if not isinstance(item, dict):
             if strict:
-                raise ExtractionError(f"line {n} is not a JSON object")
+                raise ExtractionError(f"line {n} is not a JSON object", "corrupt")
             return None
         count += 1
         if len(items) < TYPE_SAMPLE:
             items.append(item)
         if count % 4096 == 0 and time.monotonic() > deadline:
-            raise ExtractionError("dataset extraction ran out of time", permanent=False)
+            raise ExtractionError("dataset extraction ran out of time", "timeout", permanent=False)
     if count == 0:
         return None if not strict else {"format": "jsonl", "row_count": 0, "columns": [], "column_types": {},
                                         "null_counts": {}, "sample_rows": [], "records": []}

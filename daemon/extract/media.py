@@ -30,10 +30,10 @@ DEFLATE_MAX_RATIO = 1100
 def _png(f: IO[bytes]) -> dict[str, Any]:
     head = f.read(33)
     if len(head) < 24 or head[12:16] != b"IHDR":
-        raise ExtractionError("truncated or corrupt PNG: no IHDR chunk")
+        raise ExtractionError("truncated or corrupt PNG: no IHDR chunk", "corrupt")
     width, height = struct.unpack(">II", head[16:24])
     if not 0 < width < 2**31 or not 0 < height < 2**31:
-        raise ExtractionError(f"corrupt PNG: impossible size {width}x{height}")
+        raise ExtractionError(f"corrupt PNG: impossible size {width}x{height}", "corrupt")
     facts: dict[str, Any] = {"width": width, "height": height}
     size = f.seek(0, 2)
     f.seek(8)
@@ -63,7 +63,7 @@ def _png(f: IO[bytes]) -> dict[str, Any]:
         raw = height * (1 + (width * bits + 7) // 8)
         if raw > DEFLATE_MAX_RATIO * max(idat, 1):
             raise ExtractionError(f"corrupt PNG: the header claims {width}x{height} pixels, more than its "
-                                  f"{idat} bytes of image data can hold")
+                                  f"{idat} bytes of image data can hold", "corrupt")
     if not ended:
         facts["truncated"] = True
     return facts
@@ -78,20 +78,20 @@ def _jpeg(f: IO[bytes]) -> dict[str, Any]:
         while byte == b"\xff":
             byte = f.read(1)
         if not byte:
-            raise ExtractionError("truncated or corrupt JPEG: no frame header")
+            raise ExtractionError("truncated or corrupt JPEG: no frame header", "corrupt")
         marker = byte[0]
         if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
             continue
         if marker == 0xD9:
-            raise ExtractionError("corrupt JPEG: image ends before a frame header")
+            raise ExtractionError("corrupt JPEG: image ends before a frame header", "corrupt")
         seg = f.read(2)
         if len(seg) < 2:
-            raise ExtractionError("truncated JPEG")
+            raise ExtractionError("truncated JPEG", "corrupt")
         length = struct.unpack(">H", seg)[0]
         if marker in (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF):
             sof = f.read(5)
             if len(sof) < 5:
-                raise ExtractionError("truncated JPEG frame header")
+                raise ExtractionError("truncated JPEG frame header", "corrupt")
             height, width = struct.unpack(">HH", sof[1:5])
             facts: dict[str, Any] = {"width": width, "height": height,
                                      "progressive": marker in (0xC2, 0xC6, 0xCA, 0xCE)}
@@ -110,7 +110,7 @@ def _jpeg(f: IO[bytes]) -> dict[str, Any]:
 def _gif(f: IO[bytes]) -> dict[str, Any]:
     head = f.read(13)
     if len(head) < 10:
-        raise ExtractionError("truncated GIF")
+        raise ExtractionError("truncated GIF", "corrupt")
     # The logical screen is the canvas every frame, the first included, is drawn on.
     width, height = struct.unpack("<HH", head[6:10])
     rest = f.read(1 << 20)
@@ -138,7 +138,7 @@ def _webp(f: IO[bytes]) -> dict[str, Any]:
         w = int.from_bytes(head[24:27], "little") + 1
         h = int.from_bytes(head[27:30], "little") + 1
         return {"width": w, "height": h, "animated": bool(head[20] & 0x02)}
-    raise ExtractionError("corrupt WebP: unknown or truncated first chunk")
+    raise ExtractionError("corrupt WebP: unknown or truncated first chunk", "corrupt")
 
 
 def _bmp(f: IO[bytes]) -> dict[str, Any]:
@@ -166,7 +166,7 @@ def _tiff(f: IO[bytes]) -> dict[str, Any]:
     f.seek(offset)
     raw = f.read(2)
     if len(raw) < 2:
-        raise ExtractionError("truncated TIFF")
+        raise ExtractionError("truncated TIFF", "corrupt")
     facts: dict[str, Any] = {}
     strips: dict[int, list[int]] = {}
     for _ in range(min(struct.unpack(order + "H", raw)[0], 500)):
@@ -209,7 +209,7 @@ def svg_size(text: str) -> dict[str, Any]:
     """Width and height of an SVG in CSS pixels: the attributes, else the viewBox."""
     m = re.search(r"<svg\b([^>]*)>", text[:65536], re.S | re.I)
     if not m:
-        raise ExtractionError("not an SVG: no <svg> element")
+        raise ExtractionError("not an SVG: no <svg> element", "unsupported")
     attrs = dict(re.findall(r"([\w:-]+)\s*=\s*[\"']([^\"']*)[\"']", m.group(1)))
     facts: dict[str, Any] = {}
     box = attrs.get("viewBox") or attrs.get("viewbox")
@@ -233,7 +233,7 @@ def _wav(path: str) -> dict[str, Any]:
     except (wave.Error, EOFError, struct.error, RuntimeError) as e:  # RuntimeError: a chunk size past the end
         facts = _riff_wav(path)  # float or extensible WAV, which this Python's wave refuses
         if facts is None:
-            raise ExtractionError(f"corrupt WAV: {e}") from None
+            raise ExtractionError(f"corrupt WAV: {e}", "corrupt") from None
         return facts
 
 
@@ -266,9 +266,9 @@ def _mutagen(path: str, fmt: str) -> dict[str, Any]:
     try:
         info_file = mutagen.File(path)
     except Exception as e:  # mutagen raises its own error per format; all mean "unreadable"
-        raise ExtractionError(f"corrupt or truncated {fmt.upper()}: {e}") from None
+        raise ExtractionError(f"corrupt or truncated {fmt.upper()}: {e}", "corrupt") from None
     if info_file is None or info_file.info is None:
-        raise ExtractionError(f"unreadable {fmt.upper()}: no stream information")
+        raise ExtractionError(f"unreadable {fmt.upper()}: no stream information", "corrupt")
     info = info_file.info
     facts: dict[str, Any] = {}
     length = getattr(info, "length", None)
@@ -405,5 +405,5 @@ def media_facts(path: str, fmt: str, media_type: str) -> dict[str, Any]:
         if fmt in ("wav", "webp", "avi") and _riff_truncated(path):
             facts["truncated"] = True
     except (struct.error, OSError, ValueError) as e:
-        raise ExtractionError(f"corrupt or truncated {fmt.upper()}: {e}") from None
+        raise ExtractionError(f"corrupt or truncated {fmt.upper()}: {e}", "corrupt") from None
     return facts

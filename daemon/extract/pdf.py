@@ -98,11 +98,12 @@ class PdfPool:
         except TimeoutError:
             worker.kill()
             raise ExtractionError(f"PDF extraction took longer than {limits.timeout_s:g} s and was stopped",
-                                  permanent=False) from None
+                                  "timeout",                                   permanent=False) from None
         except (EOFError, BrokenPipeError, OSError, msgspec.DecodeError):
             worker.kill()
             code = worker.proc.returncode
-            raise ExtractionError(f"the PDF parser died on this file (exit status {code})", permanent=False) from None
+            raise ExtractionError(f"the PDF parser died on this file (exit status {code})", "crashed",
+                                  permanent=False) from None
         with self._lock:
             if len(self._idle) < MAX_IDLE_WORKERS:
                 self._idle.append(worker)
@@ -125,5 +126,5 @@ def extract_pdf(path: str, limits: ExtractLimits, deadline: float) -> dict[str, 
     """Page count, text of the first pages and metadata; ExtractionError when unreadable."""
     reply = _pool.parse(path, limits, deadline)
     if not reply.get("ok"):
-        raise ExtractionError(reply.get("error") or "unreadable PDF")
+        raise ExtractionError(reply.get("error") or "unreadable PDF", reply.get("kind") or "corrupt")
     return reply

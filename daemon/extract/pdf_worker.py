@@ -49,9 +49,9 @@ def parse(path: str, max_pages: int, max_chars: int) -> dict[str, Any]:
             try:
                 ok = reader.decrypt("")  # many PDFs are encrypted with an empty user password
             except (DependencyError, NotImplementedError) as e:
-                return {"ok": False, "error": f"encrypted PDF that cannot be opened here: {e}"}
+                return {"ok": False, "kind": "encrypted", "error": f"encrypted PDF that cannot be opened here: {e}"}
             if not ok:
-                return {"ok": False, "error": "encrypted PDF: a password is needed to read it"}
+                return {"ok": False, "kind": "encrypted", "error": "encrypted PDF: a password is needed to read it"}
         pages = reader.pages
         page_count = len(pages)
         meta: Mapping[str, Any] = reader.metadata or {}
@@ -79,13 +79,13 @@ def parse(path: str, max_pages: int, max_chars: int) -> dict[str, Any]:
                 info[name] = iso
         return {"ok": True, "page_count": page_count, "text": text, "pages_read": len(parts), "info": info}
     except FileNotDecryptedError:
-        return {"ok": False, "error": "encrypted PDF: a password is needed to read it"}
+        return {"ok": False, "kind": "encrypted", "error": "encrypted PDF: a password is needed to read it"}
     except MemoryError:
-        return {"ok": False, "error": "PDF needs more memory than the extraction limit allows"}
+        return {"ok": False, "kind": "too_large", "error": "PDF needs more memory than the extraction limit allows"}
     except RecursionError:
-        return {"ok": False, "error": "PDF structure is nested too deeply"}
+        return {"ok": False, "kind": "too_large", "error": "PDF structure is nested too deeply"}
     except Exception as e:  # pypdf raises many kinds on broken files; all mean "unreadable"
-        return {"ok": False, "error": f"corrupt or truncated PDF: {type(e).__name__}: {e}"[:500]}
+        return {"ok": False, "kind": "corrupt", "error": f"corrupt or truncated PDF: {type(e).__name__}: {e}"[:500]}
 
 
 def _read_exact(fd: int, n: int) -> bytes | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any, Literal
 
 import msgspec
@@ -9,15 +10,30 @@ import msgspec
 Kind = Literal["text", "markdown", "pdf", "code", "dataset", "media"]
 
 
+def file_stem(path: str) -> str:
+    """The file's name without its folder or extension: the title of last resort."""
+    return os.path.splitext(os.path.basename(path))[0]
+
+
+# Why a file could not be read, for code to tell apart (the message says it in words):
+# vanished (gone before it was read), unreadable (the disk or the rights, not the bytes),
+# not_a_file (a folder, device, socket), too_large (over a limit: bytes, columns, nesting,
+# members, memory), empty, corrupt (malformed or truncated), unsupported (not a format
+# Clarity reads), encrypted (needs a password), timeout, crashed (the parser process died).
+ErrorKind = Literal["vanished", "unreadable", "not_a_file", "too_large", "empty", "corrupt", "unsupported",
+                    "encrypted", "timeout", "crashed"]
+
+
 class ExtractionError(Exception):
-    """The file cannot be read as its kind; the message says why in words.
+    """The file cannot be read as its kind; the message says why in words, ``kind`` in a word.
 
     ``permanent``: reading the same bytes again would fail the same way (an unsupported or
     corrupt format, invalid JSON), so ingestion records it once and does not retry it by
     itself. Transient failures (the file vanished, a timeout, an I/O error) are retried."""
 
-    def __init__(self, message: str, permanent: bool = True) -> None:
+    def __init__(self, message: str, kind: ErrorKind, permanent: bool = True) -> None:
         super().__init__(message)
+        self.kind: ErrorKind = kind
         self.permanent = permanent
 
 

@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 
 
 def _service(ctx: CallContext) -> Ingest:
-    ingest: Ingest | None = getattr(ctx.daemon, "ingest", None)
-    if ingest is None or not hasattr(ingest, "pipeline"):
+    ingest = ctx.daemon.ingest
+    if not ingest.running:  # the socket answers before ingestion starts
         raise Unavailable("ingestion is not running yet")
     return ingest
 

@@ -11,8 +11,7 @@ from ..rpc.router import CallContext, handles
 
 
 def _batches(ctx: CallContext) -> Batches:
-    ingest = getattr(ctx.daemon, "ingest", None)
-    if ingest is None or not hasattr(ingest, "pipeline"):
+    if not ctx.daemon.ingest.running:  # the socket answers before ingestion starts
         raise Unavailable("ingestion is not running yet")
     return ctx.daemon.ingest_batches
 

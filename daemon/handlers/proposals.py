@@ -95,8 +95,8 @@ async def schema_tweak(ctx: CallContext, params: p.SchemaTweak) -> p.Proposal:
     usable at once, without a restart."""
     gov = ctx.daemon.governance
     store = ctx.daemon.store
-    field = msgspec.convert(msgspec.to_builtins(params.field), FieldSpec) if params.field else None
-    fields = [msgspec.convert(msgspec.to_builtins(f), FieldSpec) for f in params.fields]
+    field = FieldSpec.of(params.field) if params.field else None
+    fields = [FieldSpec.of(f) for f in params.fields]
 
     def propose() -> dict[str, Any]:
         gov.schemas.sync_if_shared()  # validate against the catalog as every daemon left it

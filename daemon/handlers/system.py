@@ -60,11 +60,8 @@ async def health(ctx: CallContext, params: p.NoParams) -> p.Health:
     )
 
 
-def _search_index(d: Daemon) -> p.SearchIndexHealth | None:
-    indexer = getattr(d, "search_index", None)  # None while the daemon is starting
-    if indexer is None:
-        return None
-    s = indexer.progress
+def _search_index(d: Daemon) -> p.SearchIndexHealth:
+    s = d.search_index.progress
     return p.SearchIndexHealth(state=s.state, tables_pending=s.tables_pending, rows_done=s.rows_done,
                                rows_total=s.rows_total, error=s.error)
 

@@ -44,6 +44,24 @@ GENERAL_CONTESTED = 0.72  # some domain table has a claim, too weak to route on
 # A JSON or XML document whose keys no table's fields explain: its words alone route it,
 # and words of a config are no evidence to file it unseen.
 UNEXPLAINED_KEYS_CAP = 0.86
+# A domain routing's confidence is a logistic in its evidence over DOMAIN_MIN_SCORE and its
+# margin over the runner-up (log of the ratio): 0.5 at the bar with no margin, rising towards 0.95.
+DOMAIN_EVIDENCE_SLOPE = 0.35
+DOMAIN_MARGIN_SLOPE = 1.4
+DOMAIN_BASE = 0.5
+DOMAIN_SPAN = 0.45
+DOMAIN_SURE_FLOOR = 0.91  # sure (the bars above): over the default policy's 0.90, applied unseen
+DOMAIN_UNSURE_CAP = 0.88  # not sure: kept under 0.90, so a person looks whatever the logistic says
+# Source code: the language and how it was told. An extension or name is rarely wrong about
+# the kind; content sniffing is, so it stays under 0.90.
+CODE_BY_EVIDENCE = {"extension": 0.97, "name": 0.96, "shebang": 0.96, "content": 0.82}
+CODE_OTHER_EVIDENCE = 0.8
+CODE_UNKNOWN_LANGUAGE = 0.7  # code by its kind, but in no language we know: a person looks
+CODE_UNPARSABLE = 0.9  # Python that does not parse: code still, but not above 0.90 (not unseen)
+# Media are told by their bytes: with dimensions or a duration read from them, nearly certain.
+MEDIA_READ = 0.98
+MEDIA_UNREAD = 0.85
+MAX_CONFIDENCE = 0.99  # nothing inferred is certain
 
 
 def _fallback_table(kind: str, catalog: dict[str, TableSpec]) -> str:
@@ -102,10 +120,10 @@ def _document_choice(ex: Extraction, catalog: dict[str, TableSpec], front: Struc
     ratio = top.score / max(second, 1.0, GENERAL_WEIGHT * general.score)
     # A logistic in the evidence and the margin over the runner-up, capped below 0.90
     # unless the evidence is strong, varied and well ahead (the bars that held on the corpus).
-    z = 0.35 * (top.score - DOMAIN_MIN_SCORE) + 1.4 * math.log(ratio)
-    conf = 0.5 + 0.45 * (1 - math.exp(-max(z, 0.0)))
+    z = DOMAIN_EVIDENCE_SLOPE * (top.score - DOMAIN_MIN_SCORE) + DOMAIN_MARGIN_SLOPE * math.log(ratio)
+    conf = DOMAIN_BASE + DOMAIN_SPAN * (1 - math.exp(-max(z, 0.0)))
     sure = top.score >= DOMAIN_SURE_SCORE and ratio >= DOMAIN_SURE_RATIO and len(top.distinct) >= DOMAIN_SURE_DISTINCT
-    conf = max(conf, 0.91) if sure else min(conf, 0.88)
+    conf = max(conf, DOMAIN_SURE_FLOOR) if sure else min(conf, DOMAIN_UNSURE_CAP)
     reasons.append(f"{top.table} scored {top.score:.1f} ({describe(top)})")
     if len(domain) > 1 and domain[1].score > 0:
         reasons.append(f"runner-up {domain[1].table} {domain[1].score:.1f}")
@@ -118,11 +136,11 @@ def _code_choice(ex: Extraction, catalog: dict[str, TableSpec]) -> tuple[str, fl
     how = ex.metadata.get("language_evidence", "unknown")
     reasons = [f"source code: {lang or 'unknown language'} (from the {how})"]
     if lang is None:
-        return table, 0.7, reasons, {}
+        return table, CODE_UNKNOWN_LANGUAGE, reasons, {}
     if ex.metadata.get("syntax_ok") is False:
         reasons.append("Python that does not parse")
-        return table, 0.9, reasons, {}
-    conf = {"extension": 0.97, "name": 0.96, "shebang": 0.96, "content": 0.82}.get(how, 0.8)
+        return table, CODE_UNPARSABLE, reasons, {}
+    conf = CODE_BY_EVIDENCE.get(how, CODE_OTHER_EVIDENCE)
     return table, conf, reasons, {}
 
 
@@ -131,7 +149,7 @@ def _media_choice(ex: Extraction, catalog: dict[str, TableSpec]) -> tuple[str, f
     m = ex.metadata
     reasons = [f"{m.get('media_type', 'media')} in {m.get('format', '?')} format, told by its bytes"]
     known = (m.get("width") and m.get("height")) or m.get("duration_seconds")
-    return table, (0.98 if known else 0.85), reasons, {}
+    return table, (MEDIA_READ if known else MEDIA_UNREAD), reasons, {}
 
 
 def infer(extraction: Extraction, catalog: dict[str, TableSpec], learner: Learner | None = None) -> Inference:
@@ -166,6 +184,6 @@ def infer(extraction: Extraction, catalog: dict[str, TableSpec], learner: Learne
     built = build_fields(catalog[table], extraction, match, structured.shape if structured else None)
     if built.notes:
         reasons.append("fields: " + ", ".join(built.notes[:12]))
-    return Inference(table=table, confidence=round(min(max(conf, 0.0), 0.99), 3), fields=built.fields,
+    return Inference(table=table, confidence=round(min(max(conf, 0.0), MAX_CONFIDENCE), 3), fields=built.fields,
                      reasoning="; ".join(reasons), rows=built.rows, field_confidence=built.confidence,
                      mapping=built.mapping)

@@ -10,8 +10,8 @@ from typing import Any
 import msgspec
 
 from ..catalog import TableSpec
-from ..extract.types import Extraction
-from .fields import PATTERN, SECTION, file_stem, fill_from_text, pattern_fields, title_like
+from ..extract.types import Extraction, file_stem
+from .fields import PATTERN, SECTION, fill_from_text, pattern_fields, title_like
 from .schema_match import TableMatch, row_of
 from .shapes import Shape
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import functools
-import os
 import re
 from typing import Any
 
@@ -379,7 +378,3 @@ def pattern_fields(spec: TableSpec, ex: Extraction, fields: dict[str, Any]) -> N
     for key in ("owner", "author"):
         if key in fields and isinstance(fields[key], str):
             fields[key] = re.split(r"\s+[(<]", fields[key])[0].strip()[:200]
-
-
-def file_stem(path: str) -> str:
-    return os.path.splitext(os.path.basename(path))[0]

@@ -163,8 +163,9 @@ class Archive:
         except (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, lzma.LZMAError, OSError) as e:
             self.close()
             if isinstance(e, OSError) and e.errno is not None:  # the disk or the file, not its bytes
-                raise ExtractionError(f"cannot read the archive: {e.strerror or e}", permanent=False) from None
-            raise ExtractionError(f"corrupt {fmt} archive: {e}") from None
+                raise ExtractionError(f"cannot read the archive: {e.strerror or e}", "unreadable",
+                                      permanent=False) from None
+            raise ExtractionError(f"corrupt {fmt} archive: {e}", "corrupt") from None
         except ExtractionError:
             self.close()
             raise
@@ -190,13 +191,13 @@ class Archive:
             members.append(m)
             total += m.size
             if len(members) > MAX_MEMBERS:
-                raise ExtractionError(f"archive has more than {MAX_MEMBERS} files: not unpacked")
+                raise ExtractionError(f"archive has more than {MAX_MEMBERS} files: not unpacked", "too_large")
             if total > self.limits.max_decompressed_bytes:
                 raise ExtractionError(f"archive unpacks to more than {self.limits.max_decompressed_bytes} bytes: "
-                                      "not unpacked")
+                                      "not unpacked", "too_large")
             if total > RATIO_FLOOR and total > MAX_RATIO * max(self.size, 1):
                 raise ExtractionError(f"archive unpacks to over {MAX_RATIO} times its size (a zip bomb?): "
-                                      "not unpacked")
+                                      "not unpacked", "too_large")
         return members
 
     def _zip_members(self, zf: zipfile.ZipFile) -> Iterator[Member]:
@@ -237,29 +238,32 @@ class Archive:
     def read(self, member: Member) -> bytes:
         """A member's bytes; ExtractionError when it is over the size limit or unreadable."""
         if member.size > self.limits.max_file_bytes:
-            raise ExtractionError(f"file is {member.size} bytes, over the limit of {self.limits.max_file_bytes} bytes")
+            raise ExtractionError(f"file is {member.size} bytes, over the limit of {self.limits.max_file_bytes} bytes",
+                                  "too_large")
         too_big = f"{member.name} unpacks to more than {self.limits.max_file_bytes} bytes"
         try:
             if self._gzip_data is not None:
                 return self._gzip_data
             if self._zip is not None:
                 if member.handle.flag_bits & 0x1:
-                    raise ExtractionError("the file is encrypted in the archive")
+                    raise ExtractionError("the file is encrypted in the archive", "encrypted")
                 with self._zip.open(member.handle) as f:
                     return _read_capped(f, self.limits.max_file_bytes, too_big)
             assert self._tar is not None
             packed = self._tar.extractfile(member.handle)
             if packed is None:
-                raise ExtractionError("not a regular file in the archive")
+                raise ExtractionError("not a regular file in the archive", "not_a_file")
             with packed:
                 data = _read_capped(packed, self.limits.max_file_bytes, too_big)
             if len(data) != member.size:  # tar has no checksum of the data: its size is the check
-                raise ExtractionError(f"{member.name} is cut short in the archive ({len(data)} of {member.size} bytes)")
+                raise ExtractionError(f"{member.name} is cut short in the archive ({len(data)} of {member.size} bytes)",
+                                      "corrupt")
             return data
         except (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, lzma.LZMAError, OSError,
                 NotImplementedError, RuntimeError) as e:
             transient = isinstance(e, OSError) and e.errno is not None  # the disk, not the bytes
-            raise ExtractionError(f"cannot unpack {member.name}: {e}", permanent=not transient) from None
+            raise ExtractionError(f"cannot unpack {member.name}: {e}", "unreadable" if transient else "corrupt",
+                                  permanent=not transient) from None
 
     def close(self) -> None:
         for handle in (self._zip, self._tar):
@@ -281,7 +285,7 @@ def _read_capped(f: IO[bytes] | io.BufferedIOBase, limit: int, message: str) -> 
     while chunk := f.read(COPY_CHUNK):
         total += len(chunk)
         if total > limit:
-            raise ExtractionError(message)
+            raise ExtractionError(message, "too_large")
         chunks.append(chunk)
     return b"".join(chunks)
 

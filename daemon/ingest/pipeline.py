@@ -24,7 +24,7 @@ import itertools
 import logging
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -45,10 +45,12 @@ from .opening import Opened, Refused, Vanished, alias, open_file
 from .proposing import Proposer
 
 if TYPE_CHECKING:
-    from ..config import Ingest as IngestConfig
+    from ..config import IngestConfig
+    from ..events import EventBus
     from ..extract.types import Extraction
+    from ..governance import Governance
     from ..inference.types import Inference
-    from ..service import Daemon
+    from ..storage import Store
     from .rules import Rules
 
 log = logging.getLogger("clarityd.ingest")
@@ -68,8 +70,9 @@ class TooLarge(Exception):
         self.size, self.mtime_ns = size, mtime_ns
 
 
-class Job:
-    """One path waiting or running, and everyone waiting for its outcome."""
+class QueuedFile:
+    """One path waiting or running, and everyone waiting for its outcome. (Not a periodic
+    job: those are daemon.jobs.Jobs.)"""
 
     __slots__ = ("path", "priority", "force", "future", "again", "running", "callers")
 
@@ -108,14 +111,15 @@ def open_and_hash(path: str, rules: Rules, callers: Sequence[Caller], max_bytes:
 
 
 class Pipeline:
-    def __init__(self, daemon: Daemon, rules: Rules) -> None:
-        self.daemon = daemon
-        self.store = daemon.store
-        self.events = daemon.events
+    def __init__(self, store: Store, events: EventBus, governance: Governance,
+                 learner: learning.Learner | None, rules: Rules, settings: Callable[[], IngestConfig]) -> None:
+        """``settings`` gives the ingest settings in force; without a ``learner`` nothing is learned."""
+        self.store, self.events, self.governance = store, events, governance
         self.rules = rules
-        self.learner = getattr(daemon, "learner", None)
-        self.proposer = Proposer(daemon.store, daemon.governance, daemon.events, self.learner)
-        self.commits = GroupCommit(daemon.store)
+        self.learner = learner
+        self._settings = settings
+        self.proposer = Proposer(store, governance, events, learner)
+        self.commits = GroupCommit(store)
         # Private folder of the links through which extractors read open files (opening.alias).
         self.scratch = os.path.join(rules.state_dir, "reading")
         shutil.rmtree(self.scratch, ignore_errors=True)  # what a killed daemon left
@@ -123,7 +127,7 @@ class Pipeline:
         workers = self.settings.workers
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="ingest")
         self._queue: asyncio.PriorityQueue[tuple[int, int, str]] = asyncio.PriorityQueue()
-        self._jobs: dict[str, Job] = {}  # queued or running, by path
+        self._jobs: dict[str, QueuedFile] = {}  # queued or running, by path
         self._order = itertools.count()
         # More tasks than threads, so files' database writes overlap other files' reading,
         # and the writes waiting meanwhile share one transaction.
@@ -133,7 +137,7 @@ class Pipeline:
 
     @property
     def settings(self) -> IngestConfig:
-        return self.daemon.config.ingest  # read at use: SIGHUP may change limits and backoff
+        return self._settings()  # read at use: SIGHUP may change limits and backoff
 
     @property
     def in_flight(self) -> int:
@@ -166,7 +170,7 @@ class Pipeline:
         if self.stopping:
             _fail_future(future, Unavailable("clarityd is stopping"))
             return future
-        job = self._jobs[path] = Job(path, priority, force, future)
+        job = self._jobs[path] = QueuedFile(path, priority, force, future)
         if caller is not None:
             job.callers.append(caller)
         self._queue.put_nowait((priority, next(self._order), path))
@@ -298,7 +302,7 @@ class Pipeline:
         features = learning.features(extraction) if self.learner is not None else None
         evidence = {"title": extraction.title, "text": extraction.text, "records": extraction.records,
                     "metadata": extraction.metadata}
-        found = find(None, self.daemon.governance.policy.rules, evidence)
+        found = find(None, self.governance.policy.rules, evidence)
         if features is not None and found.secrets:  # the learner keeps telling words: never a secret
             secrets = [secret.lower() for secret in found.secrets]
             for key in ("words", "title"):

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import os
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Forbidden, InvalidParams, InvalidState, NotFound, Unavailable
@@ -24,42 +25,58 @@ from .rules import Rules
 from .watcher import Watcher
 
 if TYPE_CHECKING:
-    from ..service import Daemon
+    from ..config import Config
+    from ..events import EventBus
+    from ..governance import Governance
+    from ..inference.learning import Learner
+    from ..jobs import Jobs
+    from ..storage import Store
 
 log = logging.getLogger("clarityd.ingest")
 
 
 class Ingest:
-    def __init__(self, daemon: Daemon) -> None:
-        """Register the journal's tables; call before the store creates its tables."""
-        self.daemon = daemon
-        daemon.store.register(*j.MODELS)
-        self.rules = Rules(daemon.config)
+    """Built with the other services, started once the tables exist and the jobs run;
+    :attr:`running` from then on (the pipeline and watcher exist only then)."""
+
+    pipeline: Pipeline
+    watcher: Watcher
+
+    def __init__(self, store: Store, events: EventBus, governance: Governance, learner: Learner,
+                 jobs: Jobs, config: Callable[[], Config]) -> None:
+        """Register the journal's tables; call before the store creates its tables.
+        ``config`` gives the configuration in force (a SIGHUP reload replaces it)."""
+        self.store, self.events, self.governance, self.learner, self.jobs = store, events, governance, learner, jobs
+        self.config = config
+        store.register(*j.MODELS)
+        self.rules = Rules(config())
+        self.running = False
         self._tasks: set[asyncio.Task[Any]] = set()
         self._rescanning = False
 
     # -- life --------------------------------------------------------------------------
 
     async def start(self) -> None:
-        d = self.daemon
-        settings = d.config.ingest
-        self.pipeline = Pipeline(d, self.rules)
-        self.watcher = Watcher(self.rules, self._arrived, lambda: d.config.ingest.settle_s,
+        settings = self.config().ingest
+        self.pipeline = Pipeline(self.store, self.events, self.governance, self.learner, self.rules,
+                                 lambda: self.config().ingest)
+        self.watcher = Watcher(self.rules, self._arrived, lambda: self.config().ingest.settle_s,
                                settings.poll_interval_s, self.request_rescan)
+        self.running = True
         # Adding inotify watches walks the folders: off the loop.
         await asyncio.get_running_loop().run_in_executor(None, self.watcher.start)
-        d.governance.on_applied.append(self._on_applied)
+        self.governance.on_applied.append(self._on_applied)
         # Once the database takes writes again after refusing them, do what start-up does
         # (catch up, resume, rescan): files that arrived meanwhile are taken at once.
         loop = asyncio.get_running_loop()
-        d.store.on_recovered(lambda: loop.call_soon_threadsafe(self._spawn, self._start_up()))
+        self.store.on_recovered(lambda: loop.call_soon_threadsafe(self._spawn, self._start_up()))
         self._spawn(self._start_up())
-        d.jobs.every(settings.rescan_interval_s, self.rescan, "ingest.rescan")
-        d.jobs.every(settings.retry_check_s, self.pipeline.retry_due, "ingest.retry")
+        self.jobs.every(settings.rescan_interval_s, self.rescan, "ingest.rescan")
+        self.jobs.every(settings.retry_check_s, self.pipeline.retry_due, "ingest.retry")
 
     async def stop(self, timeout: float) -> None:
-        if self._on_applied in self.daemon.governance.on_applied:
-            self.daemon.governance.on_applied.remove(self._on_applied)
+        if self._on_applied in self.governance.on_applied:
+            self.governance.on_applied.remove(self._on_applied)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -78,8 +95,8 @@ class Ingest:
             log.warning("start-up catch-up postponed: %s", e.message)
 
     async def _catch_up(self) -> None:
-        store = self.daemon.store
-        caught_up = await store.write(reconcile_applied, self.daemon.events)
+        store = self.store
+        caught_up = await store.write(reconcile_applied, self.events)
         if caught_up:
             log.info("%d ingested files had their proposals applied while clarityd was down", caught_up)
         unfinished = await store.read(j.unfinished_paths)
@@ -109,8 +126,8 @@ class Ingest:
             loop = asyncio.get_running_loop()
             await loop.run_in_executor(None, self.watcher.check)
             files = await loop.run_in_executor(None, self._walk)
-            known = await self.daemon.store.read(j.snapshot)
-            settle_ns = int(self.daemon.config.ingest.settle_s * 1e9)
+            known = await self.store.read(j.snapshot)
+            settle_ns = int(self.config().ingest.settle_s * 1e9)
             now_ns = time.time_ns()
             queued = 0
             for path, size, mtime_ns in files:
@@ -165,7 +182,7 @@ class Ingest:
             return  # applied as the pipeline proposed it: the pipeline records that itself
         source = proposal.get("source") or ""
         if source.startswith("/"):  # proposals from files name them; agents' and people's do not
-            mark_applied(proposal["id"], self.daemon.events)
+            mark_applied(proposal["id"], self.events)
 
     # -- RPC ---------------------------------------------------------------------------
 
@@ -203,7 +220,7 @@ class Ingest:
     async def retry(self, path: str | None, all_failed: bool) -> list[str]:
         if (path is None) == (not all_failed):
             raise InvalidParams("give either path or all_failed=true")
-        store = self.daemon.store
+        store = self.store
         if path is not None:
             entry = await store.read(j.entry_by_path, os.path.normpath(path))
             if entry is None:

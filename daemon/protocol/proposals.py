@@ -114,6 +114,9 @@ class Revert(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class FieldDef(msgspec.Struct, forbid_unknown_fields=True):
+    """A column: its name, type, whether a row must give it, and what it holds. The catalog's
+    ``FieldSpec`` (daemon/catalog.py) is this and the aliases files may use for it."""
+
     name: str
     type: FieldType
     required: bool = False

@@ -30,6 +30,7 @@ class CallContext:
 
     @property
     def role(self) -> Role | None:
+        """The caller's role, or None for a caller with none (or one this daemon does not know)."""
         return Role[self.identity.role] if self.identity.role in Role.__members__ else None
 
 

@@ -353,14 +353,14 @@ class RpcServer:
         handler = HANDLERS.get(request.method)
         if method is None or handler is None:
             raise MethodNotFound(f"Method not found: {request.method}")
-        role = Role[identity.role] if identity.role in Role.__members__ else None
+        ctx = CallContext(identity=identity, daemon=self.daemon, connection=conn)
+        role = ctx.role
         if role is None or role < method.role:
             raise Forbidden(
                 f"{request.method} needs the {method.role.name} role; "
                 f"{identity.user} (uid {identity.uid}) has {identity.role}"
             )
         params = self._decode_params(request)
-        ctx = CallContext(identity=identity, daemon=self.daemon, connection=conn)
         return await handler(ctx, params)
 
     def _decode_params(self, request: Request) -> Any:
