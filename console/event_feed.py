@@ -16,7 +16,8 @@ from typing import Any
 
 from textual.message_pump import MessagePump
 
-from daemon.client import AsyncClient, AsyncEventStream, SubscriptionDropped
+from daemon.client import AsyncClient
+from daemon.client_streams import AsyncEventStream, SubscriptionDropped
 from daemon.protocol import ErrorCode, RpcError
 
 from .messages import EventReceived, EventStreamChanged

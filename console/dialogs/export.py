@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, get_args
 
 from textual import on
 from textual.app import ComposeResult
@@ -17,13 +18,19 @@ from textual.widgets import Button, Footer, Label, Select, Static
 from ..widgets.form_input import FormInput
 from .confirm import ConfirmDialog
 
-FORMATS = ("csv", "json", "jsonl")
+ExportFormat = Literal["csv", "json", "jsonl"]
+FORMATS: tuple[ExportFormat, ...] = get_args(ExportFormat)
 
 
 @dataclass
 class ExportRequest:
     path: Path
-    format: str
+    format: ExportFormat
+
+
+def as_format(text: str) -> ExportFormat | None:
+    """``text`` as one of the export formats, or None when it names none."""
+    return next((f for f in FORMATS if f == text), None)
 
 
 def default_path(table: str, fmt: str = "csv") -> str:
@@ -83,7 +90,7 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
             return
         # A file named .csv, .json or .jsonl gets that format, whatever the selector says.
         ext = path.suffix.lstrip(".").lower()
-        fmt = ext if ext in FORMATS else str(self.query_one("#export-format", Select).value)
+        fmt = as_format(ext) or as_format(str(self.query_one("#export-format", Select).value)) or "csv"
         request = ExportRequest(path.resolve(), fmt)
         if not path.exists():
             self.dismiss(request)
