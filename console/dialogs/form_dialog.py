@@ -33,12 +33,14 @@ def daemon_reachable(screen: ModalScreen[Any]) -> bool:
     return False
 
 
-def dialog_bindings(prefix: str, cancel_tooltip: str, submit: tuple[str, str] | None = None) -> list[BindingType]:
-    """Escape cancels (``{prefix}-cancel``); with ``submit`` = (label, tooltip), Ctrl+S submits."""
+def dialog_bindings(prefix: str, cancel_tooltip: str, submit: tuple[str, str] | None = None,
+                    submit_id: str = "submit") -> list[BindingType]:
+    """Escape cancels (``{prefix}-cancel``); with ``submit`` = (label, tooltip), Ctrl+S submits
+    (``{prefix}-{submit_id}``)."""
     bindings: list[BindingType] = [Binding("escape", "cancel", "Cancel", id=f"{prefix}-cancel", tooltip=cancel_tooltip)]
     if submit is not None:
         label, tooltip = submit
-        bindings.append(Binding("ctrl+s", "submit", label, id=f"{prefix}-submit", tooltip=tooltip))
+        bindings.append(Binding("ctrl+s", "submit", label, id=f"{prefix}-{submit_id}", tooltip=tooltip))
     return bindings
 
 
@@ -82,12 +84,17 @@ class FormDialog(ModalScreen[ResultT]):
             yield Static("", id=f"{self.PREFIX}-error", classes="dialog-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.submit_label(), variant=self.submit_variant(), id=f"{self.PREFIX}-ok")
+                yield from self.compose_more_buttons()
                 yield Button("Cancel", id=f"{self.PREFIX}-no")
         yield Footer(compact=True, show_command_palette=False)
 
     def compose_form(self) -> ComposeResult:
         """The dialog's own content: title, hints and inputs."""
         raise NotImplementedError
+
+    def compose_more_buttons(self) -> ComposeResult:
+        """Buttons between submit and Cancel (none by default)."""
+        yield from ()
 
     def show_error(self, text: str) -> None:
         """Say, in the dialog, why it cannot be submitted yet."""
