@@ -30,6 +30,11 @@ from .screens.tables import TablesScreen
 
 
 class ClarityApp(App[None]):
+    client: AsyncClient
+    """The one client to the daemon; screens reach it as ``ClarityScreen.client``."""
+    event_feed: EventFeed
+    """The one live event subscription, which screens listen to."""
+
     CSS_PATH = "console.tcss"
     TITLE = "Clarity"
     COMMANDS = App.COMMANDS | {ClarityCommands}

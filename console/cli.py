@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -79,8 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    code: int = args.func(args)
-    return code
+    func: Callable[[argparse.Namespace], int] = args.func  # every sub-command sets one
+    return func(args)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from daemon.protocol import ErrorCode, RpcError
 
 _ROLE_REFUSAL = re.compile(r"^(?P<method>[\w.]+) needs the (?P<needs>\w+) role; .* has (?P<has>\w+)$")
 
-TITLES = {
+TITLES: dict[int, str] = {  # int keys: RpcError.code may be one no ErrorCode names
     ErrorCode.FORBIDDEN: "Not allowed",
     ErrorCode.CONFLICT: "Conflict",
     ErrorCode.NOT_FOUND: "Not found",
@@ -37,7 +37,7 @@ def describe_error(error: BaseException) -> tuple[str, str]:
     """(title, message) for a notification about ``error``."""
     if not isinstance(error, RpcError):
         return "clarity", f"{type(error).__name__}: {error}"
-    title = f"{TITLES.get(error.code, 'clarityd')} ({error.name})"  # type: ignore[call-overload]
+    title = f"{TITLES.get(error.code, 'clarityd')} ({error.name})"
     if error.code == ErrorCode.FORBIDDEN and (m := _ROLE_REFUSAL.match(error.message)):
         needs = m["needs"]
         return title, f"your role ({m['has']}) may not {_verb(m['method'])}: {needs}s only"

@@ -16,7 +16,10 @@ from typing import Any
 
 from textual.message_pump import MessagePump
 
-from daemon.client import AsyncClient, AsyncEventStream, SubscriptionDropped
+# The module, not its names: the import contract allows daemon.client_streams, and daemon.client
+# re-exports these two only implicitly (mypy strict will not see them there).
+import daemon.client_streams as streams
+from daemon.client import AsyncClient
 from daemon.protocol import ErrorCode, RpcError
 
 from .messages import EventReceived, EventStreamChanged
@@ -58,7 +61,7 @@ class EventFeed:
             self._set_live(True, "following")
             try:
                 await self._follow(stream)
-            except SubscriptionDropped as e:
+            except streams.SubscriptionDropped as e:
                 # The console fell behind: subscribe again at once, replaying what was missed.
                 self.last_id = e.last_event_id if e.last_event_id is not None else self.last_id
                 self._set_live(False, str(e))
@@ -68,7 +71,7 @@ class EventFeed:
                 await stream.close()
                 await asyncio.sleep(self.retry_s)
 
-    async def _follow(self, stream: AsyncEventStream) -> None:
+    async def _follow(self, stream: streams.AsyncEventStream) -> None:
         async for event in stream:
             self.received += 1
             if isinstance(event.get("id"), int):

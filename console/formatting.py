@@ -30,9 +30,10 @@ def as_datetime(value: Any) -> datetime | None:
             return None
     if not isinstance(value, datetime):
         return None
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
-    return value
+    when: datetime = value
+    if when.tzinfo is not None:
+        when = when.astimezone(UTC).replace(tzinfo=None)
+    return when
 
 
 def duration(seconds: float) -> str:

@@ -97,7 +97,7 @@ async def test_cancelled_dialogs_change_nothing(daemon):
             assert await wait_for(pilot, lambda: queue.row_count == 1)
             for key, dialog in (("a", ApproveDialog), ("x", RejectDialog)):
                 await pilot.press(key)
-                assert await wait_for(pilot, lambda: isinstance(app.screen, dialog))
+                assert await wait_for(pilot, lambda dialog=dialog: isinstance(app.screen, dialog))
                 await type_text(pilot, "zz")
                 await pilot.press("escape")
                 assert await wait_for(pilot, lambda: isinstance(app.screen, ProposalsScreen))

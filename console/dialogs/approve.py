@@ -6,12 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Label, Static
+from textual.widgets import Label, Static
 
 from daemon.protocol.proposals import Proposal
 from daemon.protocol.tables import TableDescription
@@ -20,7 +16,7 @@ from ..formatting import COMMON_FIELDS, cell, guess_type
 from ..proposal_view import changes, ddl_text
 from ..widgets.fields_form import FieldsForm, FormError, FormField
 from ..widgets.form_input import FormInput
-from .confirm import daemon_reachable
+from .form_dialog import FormDialog, dialog_bindings, text_row
 
 
 @dataclass
@@ -48,12 +44,12 @@ def form_fields(proposal: Proposal, table: TableDescription | None) -> list[Form
     return fields
 
 
-class ApproveDialog(ModalScreen[ApproveDecision | None]):
+class ApproveDialog(FormDialog[ApproveDecision | None]):
     AUTO_FOCUS = "FormInput"  # the first field, ready to type into
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="approve-cancel", tooltip="Close without deciding"),
-        Binding("ctrl+s", "submit", "Approve", id="approve-submit", tooltip="Approve with the values shown"),
-    ]
+    BINDINGS = dialog_bindings("approve", "Close without deciding", ("Approve", "Approve with the values shown"))
+    PREFIX = "approve"
+    SUBMIT_LABEL = "Approve"
+    SUBMIT_VARIANT = "success"
 
     def __init__(self, proposal: Proposal, table: TableDescription | None,
                  current: dict[str, Any] | None = None) -> None:
@@ -62,59 +58,39 @@ class ApproveDialog(ModalScreen[ApproveDecision | None]):
         self.table = table
         self.current = current
 
-    def compose(self) -> ComposeResult:
+    def compose_form(self) -> ComposeResult:
         p = self.proposal
-        with VerticalScroll(classes="dialog", id="approve-dialog"):
-            yield Label(f"Approve proposal #{p.id}: {p.kind} in {p.table} (confidence {p.confidence:.2f})",
-                        classes="dialog-title")
-            if p.reasoning:
-                yield Static(p.reasoning, classes="dialog-hint")
-            if self.current is not None and p.kind == "update":
-                diff = "\n".join(f"  {k}: {v}" for k, v in changes(self.current, p.payload).items())
-                yield Static(f"Row {p.table}/{p.row_id} (version {self.current.get('version')}), before → after:\n"
-                             f"{diff}", classes="dialog-hint", id="approve-diff")
-            elif self.current is not None:
-                now = self.current
-                shown = ", ".join(f"{k}={cell(self.current.get(k), 40)}" for k in now if k not in COMMON_FIELDS)
-                yield Static(f"Row {p.table}/{p.row_id} now (version {self.current.get('version')}): {shown}",
-                             classes="dialog-hint")
-            if p.kind in ("insert", "update"):
-                yield Static("Correct any value before approving (empty = null; lists and objects as JSON).",
-                             classes="dialog-hint")
-                yield FieldsForm(form_fields(p, self.table), id="approve-fields")
-            elif p.preview:
-                yield Static("DDL preview:\n" + ddl_text(p.preview), classes="dialog-hint", id="approve-ddl")
-            if p.kind == "insert":
-                with Horizontal(classes="form-row"):
-                    yield Label("table", classes="form-label")
-                    yield FormInput(p.table, id="approve-table", classes="form-input",
+        yield Label(f"Approve proposal #{p.id}: {p.kind} in {p.table} (confidence {p.confidence:.2f})",
+                    classes="dialog-title")
+        if p.reasoning:
+            yield Static(p.reasoning, classes="dialog-hint")
+        if self.current is not None and p.kind == "update":
+            diff = "\n".join(f"  {k}: {v}" for k, v in changes(self.current, p.payload).items())
+            yield Static(f"Row {p.table}/{p.row_id} (version {self.current.get('version')}), before → after:\n"
+                         f"{diff}", classes="dialog-hint", id="approve-diff")
+        elif self.current is not None:
+            now = self.current
+            shown = ", ".join(f"{k}={cell(self.current.get(k), 40)}" for k in now if k not in COMMON_FIELDS)
+            yield Static(f"Row {p.table}/{p.row_id} now (version {self.current.get('version')}): {shown}",
+                         classes="dialog-hint")
+        if p.kind in ("insert", "update"):
+            yield Static("Correct any value before approving (empty = null; lists and objects as JSON).",
+                         classes="dialog-hint")
+            yield FieldsForm(form_fields(p, self.table), id="approve-fields")
+        elif p.preview:
+            yield Static("DDL preview:\n" + ddl_text(p.preview), classes="dialog-hint", id="approve-ddl")
+        if p.kind == "insert":
+            yield from text_row("table", "approve-table", p.table,
                                 tooltip="Move the row to another table (fields it lacks are dropped)")
-            with Horizontal(classes="form-row"):
-                yield Label("note", classes="form-label")
-                yield FormInput(placeholder="why (kept in the audit trail)", id="approve-note", classes="form-input",
-                            compact=True)
-            yield Static("", id="approve-error", classes="dialog-error")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Approve", variant="success", id="approve-ok")
-                yield Button("Cancel", id="approve-no")
-        yield Footer(compact=True, show_command_palette=False)
+        yield from text_row("note", "approve-note", placeholder="why (kept in the audit trail)")
 
-    @on(FormInput.Submitted)
-    @on(Button.Pressed, "#approve-ok")
     def action_submit(self) -> None:
-        error = self.query_one("#approve-error", Static)
         try:
             fields = self.query_one(FieldsForm).changes() if self.query(FieldsForm) else {}
         except FormError as e:
-            error.update(str(e))
+            self.show_error(str(e))
             return
         table = self.query_one("#approve-table", FormInput).value.strip() if self.query("#approve-table") else ""
         note = self.query_one("#approve-note", FormInput).value.strip()
-        if not daemon_reachable(self):
-            return
-        self.dismiss(ApproveDecision(fields or None, table if table and table != self.proposal.table else None,
-                                     note or None))
-
-    @on(Button.Pressed, "#approve-no")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.finish(ApproveDecision(fields or None, table if table and table != self.proposal.table else None,
+                                    note or None))

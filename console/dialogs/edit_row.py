@@ -6,19 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Label, Static
+from textual.widgets import Label, Static
 
 from daemon.protocol.tables import TableDescription
 
 from ..formatting import guess_type
 from ..widgets.fields_form import FieldsForm, FormError, FormField
 from ..widgets.form_input import FormInput
-from .confirm import daemon_reachable
+from .form_dialog import FormDialog, dialog_bindings, text_row
 
 
 @dataclass
@@ -36,52 +32,33 @@ def row_fields(table: TableDescription, row: dict[str, Any]) -> list[FormField]:
     return described + extra
 
 
-class EditRowDialog(ModalScreen[RowEdit | None]):
+class EditRowDialog(FormDialog[RowEdit | None]):
     AUTO_FOCUS = "FormInput"  # the first field, ready to type into
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="edit-cancel", tooltip="Close without proposing anything"),
-        Binding("ctrl+s", "submit", "Propose", id="edit-submit", tooltip="Propose the changed values"),
-    ]
+    BINDINGS = dialog_bindings("edit", "Close without proposing anything", ("Propose", "Propose the changed values"))
+    PREFIX = "edit"
+    SUBMIT_LABEL = "Propose change"
 
     def __init__(self, table: TableDescription, row: dict[str, Any]) -> None:
         super().__init__()
         self.table = table
         self.row = row
 
-    def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog", id="edit-dialog"):
-            yield Label(f"Edit {self.table.name} row {self.row.get('id')} (version {self.row.get('version')})",
-                        classes="dialog-title")
-            yield Static("Saving creates an update proposal against this version: it waits in Proposals for "
-                         "an operator's approval (unless the policy lets your own edits through).",
-                         classes="dialog-hint")
-            yield FieldsForm(row_fields(self.table, self.row), id="edit-fields")
-            with Horizontal(classes="form-row"):
-                yield Label("reasoning", classes="form-label")
-                yield FormInput(placeholder="why (shown with the proposal)", id="edit-reasoning", classes="form-input",
-                            compact=True)
-            yield Static("", id="edit-error", classes="dialog-error")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Propose change", variant="primary", id="edit-ok")
-                yield Button("Cancel", id="edit-no")
-        yield Footer(compact=True, show_command_palette=False)
+    def compose_form(self) -> ComposeResult:
+        yield Label(f"Edit {self.table.name} row {self.row.get('id')} (version {self.row.get('version')})",
+                    classes="dialog-title")
+        yield Static("Saving creates an update proposal against this version: it waits in Proposals for "
+                     "an operator's approval (unless the policy lets your own edits through).",
+                     classes="dialog-hint")
+        yield FieldsForm(row_fields(self.table, self.row), id="edit-fields")
+        yield from text_row("reasoning", "edit-reasoning", placeholder="why (shown with the proposal)")
 
-    @on(FormInput.Submitted)
-    @on(Button.Pressed, "#edit-ok")
     def action_submit(self) -> None:
-        error = self.query_one("#edit-error", Static)
         try:
             fields = self.query_one(FieldsForm).changes()
         except FormError as e:
-            error.update(str(e))
+            self.show_error(str(e))
             return
         if not fields:
-            error.update("Nothing changed.")
+            self.show_error("Nothing changed.")
             return
-        if not daemon_reachable(self):
-            return
-        self.dismiss(RowEdit(fields, self.query_one("#edit-reasoning", FormInput).value.strip()))
-
-    @on(Button.Pressed, "#edit-no")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.finish(RowEdit(fields, self.query_one("#edit-reasoning", FormInput).value.strip()))

@@ -6,24 +6,30 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, get_args
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Label, Select, Static
+from textual.containers import Horizontal
+from textual.widgets import Label, Select, Static
 
 from ..widgets.form_input import FormInput
 from .confirm import ConfirmDialog
+from .form_dialog import FormDialog, dialog_bindings, text_row
 
-FORMATS = ("csv", "json", "jsonl")
+ExportFormat = Literal["csv", "json", "jsonl"]
+FORMATS: tuple[ExportFormat, ...] = get_args(ExportFormat)
 
 
 @dataclass
 class ExportRequest:
     path: Path
-    format: str
+    format: ExportFormat
+
+
+def as_format(text: str) -> ExportFormat | None:
+    """``text`` as one of the export formats, or None when it names none."""
+    return next((f for f in FORMATS if f == text), None)
 
 
 def default_path(table: str, fmt: str = "csv") -> str:
@@ -31,36 +37,29 @@ def default_path(table: str, fmt: str = "csv") -> str:
     return f"~/{table}.{fmt}"
 
 
-class ExportDialog(ModalScreen[ExportRequest | None]):
+class ExportDialog(FormDialog[ExportRequest | None]):
     AUTO_FOCUS = "FormInput"  # the first field, ready to type into
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="export-cancel", tooltip="Close without exporting"),
-    ]
+    BINDINGS = dialog_bindings("export", "Close without exporting")
+    PREFIX = "export"
+    SCROLLS = False
+    SUBMIT_LABEL = "Export"
 
     def __init__(self, table: str, search: str = "") -> None:
         super().__init__()
         self.table = table
         self.search = search
 
-    def compose(self) -> ComposeResult:
+    def compose_form(self) -> ComposeResult:
         scope = f"rows matching “{self.search}”" if self.search else "every row"
-        with Vertical(classes="dialog", id="export-dialog"):
-            yield Label(f"Export {self.table}: {scope}", classes="dialog-title")
-            with Horizontal(classes="form-row"):
-                yield Label("format", classes="form-label")
-                yield Select([(f, f) for f in FORMATS], value="csv", allow_blank=False, id="export-format",
-                             compact=True)
-            with Horizontal(classes="form-row"):
-                yield Label("file", classes="form-label")
-                yield FormInput(default_path(self.table), id="export-path", classes="form-input",
+        yield Label(f"Export {self.table}: {scope}", classes="dialog-title")
+        with Horizontal(classes="form-row"):
+            yield Label("format", classes="form-label")
+            yield Select([(f, f) for f in FORMATS], value="csv", allow_blank=False, id="export-format",
+                         compact=True)
+        yield from text_row("file", "export-path", default_path(self.table),
                             tooltip="Written on this machine; ~ is your home folder; "
                                     "you are asked before a file is replaced")
-            yield Static("A file ending in .csv, .json or .jsonl is written in that format.", classes="dialog-hint")
-            yield Static("", id="export-error", classes="dialog-error")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Export", variant="primary", id="export-ok")
-                yield Button("Cancel", id="export-no")
-        yield Footer(compact=True, show_command_palette=False)
+        yield Static("A file ending in .csv, .json or .jsonl is written in that format.", classes="dialog-hint")
 
     @on(Select.Changed, "#export-format")
     def format_changed(self, event: Select.Changed) -> None:
@@ -70,20 +69,19 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
         if ext.lstrip(".") in FORMATS:
             path_input.value = f"{stem}.{event.value}"
 
-    @on(FormInput.Submitted)
-    @on(Button.Pressed, "#export-ok")
-    def submit(self) -> None:
+    def action_submit(self) -> None:
+        # Not finish(): the file is written on this machine, after the dialog, by the screen's worker.
         text = self.query_one("#export-path", FormInput).value.strip()
         if not text:
-            self.query_one("#export-error", Static).update("A file name is required.")
+            self.show_error("A file name is required.")
             return
         path = Path(os.path.expanduser(text))
         if path.is_dir():
-            self.query_one("#export-error", Static).update(f"{path} is a folder: name a file.")
+            self.show_error(f"{path} is a folder: name a file.")
             return
         # A file named .csv, .json or .jsonl gets that format, whatever the selector says.
         ext = path.suffix.lstrip(".").lower()
-        fmt = ext if ext in FORMATS else str(self.query_one("#export-format", Select).value)
+        fmt = as_format(ext) or as_format(str(self.query_one("#export-format", Select).value)) or "csv"
         request = ExportRequest(path.resolve(), fmt)
         if not path.exists():
             self.dismiss(request)
@@ -95,7 +93,3 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
 
         self.app.push_screen(ConfirmDialog(f"Replace {request.path}?", "The file exists; exporting replaces it.",
                                            "Replace", variant="warning", dialog_id="overwrite-dialog"), answered)
-
-    @on(Button.Pressed, "#export-no")
-    def action_cancel(self) -> None:
-        self.dismiss(None)

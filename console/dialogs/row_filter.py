@@ -8,14 +8,14 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Footer, Label, Select, Static
+from textual.containers import Horizontal
+from textual.widgets import Button, Checkbox, Label, Select
 
 from daemon.protocol.tables import TableDescription
 
 from ..formatting import parse_value
 from ..widgets.form_input import FormInput
+from .form_dialog import FormDialog, dialog_bindings, text_row
 
 
 @dataclass(frozen=True)
@@ -43,13 +43,15 @@ def filters_for(column: str, text: str, field_type: str) -> dict[str, Any]:
     return {column: parse_value(text, field_type)}
 
 
-class RowFilterDialog(ModalScreen[RowQuery | None]):
+class RowFilterDialog(FormDialog[RowQuery | None]):
     AUTO_FOCUS = "#row-filter-column"
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="row-filter-cancel", tooltip="Keep the rows as they are"),
-        Binding("ctrl+s", "submit", "Apply", id="row-filter-apply", tooltip="Filter and sort"),
+        *dialog_bindings("row-filter", "Keep the rows as they are", ("Apply", "Filter and sort"), submit_id="apply"),
         Binding("ctrl+r", "clear", "Clear", id="row-filter-clear", tooltip="Every row, by id"),
     ]
+    PREFIX = "row-filter"
+    SCROLLS = False
+    SUBMIT_LABEL = "Apply"
 
     def __init__(self, table: TableDescription, current: RowQuery) -> None:
         super().__init__()
@@ -57,35 +59,27 @@ class RowFilterDialog(ModalScreen[RowQuery | None]):
         self.current = current
         self.types = {f.name: f.type for f in table.fields}
 
-    def compose(self) -> ComposeResult:
+    def compose_form(self) -> ComposeResult:
         names = [f.name for f in self.table.fields]
         q = self.current
-        with Vertical(classes="dialog", id="row-filter-dialog"):
-            yield Label(f"Filter and sort {self.table.name}", classes="dialog-title")
-            with Horizontal(classes="form-row"):
-                yield Label("column", classes="form-label")
-                yield Select([("(no filter)", ""), *[(n, n) for n in names]], value=q.column, allow_blank=False,
-                             id="row-filter-column", compact=True)
-            with Horizontal(classes="form-row"):
-                yield Label("equals", classes="form-label")
-                yield FormInput(q.text, placeholder="a value (% for any text; empty: no value)",
-                                id="row-filter-value", classes="form-input")
-            with Horizontal(classes="form-row"):
-                yield Label("sort by", classes="form-label")
-                yield Select([(n, n) for n in names], value=q.sort if q.sort in names else "id", allow_blank=False,
-                             id="row-filter-sort", compact=True)
-            with Horizontal(classes="form-row"):
-                yield Label("", classes="form-label")
-                yield Checkbox("descending", q.descending, id="row-filter-descending", compact=True)
-            yield Static("", id="row-filter-error", classes="dialog-error")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Apply", variant="primary", id="row-filter-ok")
-                yield Button("Clear", id="row-filter-reset")
-                yield Button("Cancel", id="row-filter-no")
-        yield Footer(compact=True, show_command_palette=False)
+        yield Label(f"Filter and sort {self.table.name}", classes="dialog-title")
+        with Horizontal(classes="form-row"):
+            yield Label("column", classes="form-label")
+            yield Select([("(no filter)", ""), *[(n, n) for n in names]], value=q.column, allow_blank=False,
+                         id="row-filter-column", compact=True)
+        yield from text_row("equals", "row-filter-value", q.text,
+                            placeholder="a value (% for any text; empty: no value)")
+        with Horizontal(classes="form-row"):
+            yield Label("sort by", classes="form-label")
+            yield Select([(n, n) for n in names], value=q.sort if q.sort in names else "id", allow_blank=False,
+                         id="row-filter-sort", compact=True)
+        with Horizontal(classes="form-row"):
+            yield Label("", classes="form-label")
+            yield Checkbox("descending", q.descending, id="row-filter-descending", compact=True)
 
-    @on(FormInput.Submitted)
-    @on(Button.Pressed, "#row-filter-ok")
+    def compose_more_buttons(self) -> ComposeResult:
+        yield Button("Clear", id="row-filter-reset")
+
     def action_submit(self) -> None:
         column = self.query_one("#row-filter-column", Select).value
         column = column if isinstance(column, str) else ""
@@ -94,7 +88,7 @@ class RowFilterDialog(ModalScreen[RowQuery | None]):
         try:
             filters = filters_for(column, text, self.types.get(column, "string"))
         except ValueError as e:
-            self.query_one("#row-filter-error", Static).update(f"{column}: {e}")
+            self.show_error(f"{column}: {e}")
             return
         self.dismiss(RowQuery(column, text.strip() if column else "", sort if isinstance(sort, str) else "id",
                               self.query_one("#row-filter-descending", Checkbox).value, filters))
@@ -102,7 +96,3 @@ class RowFilterDialog(ModalScreen[RowQuery | None]):
     @on(Button.Pressed, "#row-filter-reset")
     def action_clear(self) -> None:
         self.dismiss(RowQuery())
-
-    @on(Button.Pressed, "#row-filter-no")
-    def action_cancel(self) -> None:
-        self.dismiss(None)

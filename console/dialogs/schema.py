@@ -12,13 +12,11 @@ from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Footer, Label, Select, Static
+from textual.containers import Horizontal
+from textual.widgets import Checkbox, Label, Select, Static
 
 from ..widgets.form_input import FormInput
-from .confirm import daemon_reachable
+from .form_dialog import FormDialog, dialog_bindings, text_row
 
 TYPES = ("string", "text", "integer", "float", "boolean", "datetime", "json", "list")
 SQL_TYPES = {"string": "TEXT", "text": "TEXT", "integer": "INTEGER", "float": "REAL", "boolean": "BOOLEAN",
@@ -62,57 +60,40 @@ def sketch(params: dict[str, Any]) -> str:
     return ""
 
 
-class SchemaDialog(ModalScreen[SchemaRequest | None]):
+class SchemaDialog(FormDialog[SchemaRequest | None]):
     AUTO_FOCUS = "#schema-action"
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="schema-cancel", tooltip="Close without proposing anything"),
-        Binding("ctrl+s", "submit", "Propose", id="schema-submit",
-                tooltip="Propose the change (it waits for approval)"),
-    ]
+    BINDINGS = dialog_bindings("schema", "Close without proposing anything",
+                               ("Propose", "Propose the change (it waits for approval)"))
+    PREFIX = "schema"
+    SUBMIT_LABEL = "Propose"
 
     def __init__(self, table: str | None) -> None:
         super().__init__()
         self.table = table or ""
 
-    def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog", id="schema-dialog"):
-            yield Label("Propose a schema change", classes="dialog-title")
-            with Horizontal(classes="form-row"):
-                yield Label("change", classes="form-label")
-                yield Select([("a new field in a table", "add_column"), ("a new table", "create_table")],
-                             value="add_column", allow_blank=False, id="schema-action", compact=True)
-            with Horizontal(classes="form-row"):
-                yield Label("table *", classes="form-label")
-                yield FormInput(self.table, id="schema-table", classes="form-input",
-                                placeholder="the table (a new one: lowercase, digits, _)")
-            with Horizontal(classes="form-row", id="schema-field-row"):
-                yield Label("field *", classes="form-label")
-                yield FormInput(id="schema-field", classes="form-input", placeholder="the new field's name")
-            with Horizontal(classes="form-row", id="schema-type-row"):
-                yield Label("type", classes="form-label")
-                yield Select([(t, t) for t in TYPES], value="string", allow_blank=False, id="schema-type",
-                             compact=True)
-            with Horizontal(classes="form-row", id="schema-required-row"):
-                yield Label("", classes="form-label")
-                yield Checkbox("required", False, id="schema-required", compact=True)
-            with Horizontal(classes="form-row", id="schema-fields-row"):
-                yield Label("fields *", classes="form-label")
-                yield FormInput(id="schema-fields", classes="form-input", placeholder="name:type, name:type, …")
-            with Horizontal(classes="form-row"):
-                yield Label("description", classes="form-label")
-                yield FormInput(id="schema-description", classes="form-input", placeholder="what it holds")
-            with Horizontal(classes="form-row"):
-                yield Label("reasoning", classes="form-label")
-                yield FormInput(id="schema-reasoning", classes="form-input",
-                                placeholder="why (shown with the proposal)")
-            yield Label("DDL preview (a sketch: the proposal shows the daemon's exact statements)",
-                        classes="dialog-hint")
-            yield Static("", id="schema-preview", classes="ddl")
-            yield Static("", id="schema-error", classes="dialog-error")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Propose", variant="primary", id="schema-ok")
-                yield Button("Cancel", id="schema-no")
-        yield Footer(compact=True, show_command_palette=False)
+    def compose_form(self) -> ComposeResult:
+        yield Label("Propose a schema change", classes="dialog-title")
+        with Horizontal(classes="form-row"):
+            yield Label("change", classes="form-label")
+            yield Select([("a new field in a table", "add_column"), ("a new table", "create_table")],
+                         value="add_column", allow_blank=False, id="schema-action", compact=True)
+        yield from text_row("table *", "schema-table", self.table,
+                            placeholder="the table (a new one: lowercase, digits, _)")
+        yield from text_row("field *", "schema-field", row_id="schema-field-row", placeholder="the new field's name")
+        with Horizontal(classes="form-row", id="schema-type-row"):
+            yield Label("type", classes="form-label")
+            yield Select([(t, t) for t in TYPES], value="string", allow_blank=False, id="schema-type",
+                         compact=True)
+        with Horizontal(classes="form-row", id="schema-required-row"):
+            yield Label("", classes="form-label")
+            yield Checkbox("required", False, id="schema-required", compact=True)
+        yield from text_row("fields *", "schema-fields", row_id="schema-fields-row",
+                            placeholder="name:type, name:type, …")
+        yield from text_row("description", "schema-description", placeholder="what it holds")
+        yield from text_row("reasoning", "schema-reasoning", placeholder="why (shown with the proposal)")
+        yield Label("DDL preview (a sketch: the proposal shows the daemon's exact statements)",
+                    classes="dialog-hint")
+        yield Static("", id="schema-preview", classes="ddl")
 
     def on_mount(self) -> None:
         self.show_action()
@@ -166,17 +147,10 @@ class SchemaDialog(ModalScreen[SchemaRequest | None]):
             params["description"] = description
         return params
 
-    @on(FormInput.Submitted)
-    @on(Button.Pressed, "#schema-ok")
     def action_submit(self) -> None:
         try:
             params = self.params()
         except ValueError as e:
-            self.query_one("#schema-error", Static).update(str(e))
+            self.show_error(str(e))
             return
-        if daemon_reachable(self):
-            self.dismiss(SchemaRequest(params))
-
-    @on(Button.Pressed, "#schema-no")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.finish(SchemaRequest(params))

@@ -6,7 +6,7 @@ again once it answers."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual.screen import Screen
 from textual.timer import Timer
@@ -15,6 +15,11 @@ from textual.worker import Worker, WorkerState
 from ..messages import EventStreamChanged
 from ..widgets.banner import ConnectionBanner
 from ..widgets.mode_bar import ModeBar
+
+if TYPE_CHECKING:  # the app imports every screen: a runtime import here would be circular
+    from daemon.client import AsyncClient
+
+    from ..app import ClarityApp
 
 
 class ClarityScreen(Screen[None]):
@@ -33,11 +38,21 @@ class ClarityScreen(Screen[None]):
         self._stale = False
         self._was_unreachable = False
 
+    @property
+    def clarity(self) -> ClarityApp:
+        """The app, typed as the ClarityApp it is (Textual types ``self.app`` as any App)."""
+        return cast("ClarityApp", self.app)
+
+    @property
+    def client(self) -> AsyncClient:
+        """The console's one client to the daemon (the app's); every RPC goes through it."""
+        return self.clarity.client
+
     def on_mount(self) -> None:
         self.mount(ConnectionBanner(id="banner", classes="banner"), before=0)
         self.mount(ModeBar(self.MODE, id="mode-bar"), before=0)
         # Every screen listens, if only to hear whether the daemon can be reached ("()": no events).
-        self.app.event_feed.listen(self, self.EVENT_TYPES)  # type: ignore[attr-defined]
+        self.clarity.event_feed.listen(self, self.EVENT_TYPES)
 
     def on_event_stream_changed(self, message: EventStreamChanged) -> None:
         self.query_one("#banner", ConnectionBanner).show_state(message.reachable, message.detail, message.retry_s)
@@ -52,7 +67,7 @@ class ClarityScreen(Screen[None]):
         """Override to show, on the screen itself, that what it shows may be stale."""
 
     def on_unmount(self) -> None:
-        self.app.event_feed.unlisten(self)  # type: ignore[attr-defined]
+        self.clarity.event_feed.unlisten(self)
 
     def on_screen_resume(self) -> None:
         if self._stale:
@@ -62,7 +77,7 @@ class ClarityScreen(Screen[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # Worker state messages go to the worker's node (this screen) and do not bubble.
         if event.state is WorkerState.ERROR and event.worker.error is not None:
-            self.app.report_error(event.worker.error)  # type: ignore[attr-defined]
+            self.clarity.report_error(event.worker.error)
             self.worker_failed(event.worker.error, event.worker.group)
 
     def worker_failed(self, error: BaseException, group: str) -> None:

@@ -76,7 +76,7 @@ class EventsScreen(ClarityScreen):
 
     @work(exclusive=True, group="events", exit_on_error=False)
     async def load(self, prefix: str) -> None:
-        client = self.app.client  # type: ignore[attr-defined]
+        client = self.client
         params: dict[str, Any] = {"limit": BACKFILL}
         if prefix:
             params["type"] = prefix

@@ -118,7 +118,7 @@ class FleetScreen(ClarityScreen):
 
     @work(exclusive=True, group="fleet", exit_on_error=False)
     async def load(self) -> None:
-        client = self.app.client  # type: ignore[attr-defined]
+        client = self.client
         fleet, agents, coding, playbooks, ingest = await asyncio.gather(
             client.sub_agents.fleet_stats(), client.sub_agents.active(limit=500), client.coding_agent.stats(),
             client.self_healing.top_playbooks(limit=20), client.ingest.status(limit=5))

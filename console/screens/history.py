@@ -68,7 +68,7 @@ class HistoryScreen(ClarityScreen):
 
     @work(exclusive=True, group="history", exit_on_error=False)
     async def load(self, cursor: str | None, limit: int = PAGE_SIZE) -> None:
-        page = await self.app.client.proposals.history(  # type: ignore[attr-defined]
+        page = await self.client.proposals.history(
             limit=limit, cursor=cursor, count=cursor is None)
         self.post_message(HistoryLoaded(page, append=cursor is not None))
 
@@ -151,7 +151,7 @@ class HistoryScreen(ClarityScreen):
 
     @work(exclusive=True, group="revert", exit_on_error=False)
     async def revert(self, proposal_id: int, reason: str) -> None:
-        result = await self.app.client.proposals.revert(id=proposal_id, reason=reason)  # type: ignore[attr-defined]
+        result = await self.client.proposals.revert(id=proposal_id, reason=reason)
         self.post_message(RevertProposed(proposal_id, result))
 
     def on_revert_proposed(self, message: RevertProposed) -> None:

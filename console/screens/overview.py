@@ -54,7 +54,7 @@ class OverviewScreen(ClarityScreen):
 
     @work(exclusive=True, group="overview", exit_on_error=False)
     async def load(self) -> None:
-        client = self.app.client  # type: ignore[attr-defined]
+        client = self.client
         health, tables, pending = await asyncio.gather(
             client.system.health(), client.tables.list(), client.proposals.pending(limit=1, count=True))
         self.post_message(OverviewLoaded(health, tables, pending.total))

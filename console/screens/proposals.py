@@ -138,13 +138,13 @@ class ProposalsScreen(ClarityScreen):
 
     @work(exclusive=True, group="proposals", exit_on_error=False)
     async def load_queue(self, cursor: str | None, limit: int = PAGE_SIZE) -> None:
-        page = await self.app.client.proposals.pending(  # type: ignore[attr-defined]
+        page = await self.client.proposals.pending(
             limit=limit, cursor=cursor, count=cursor is None, **self.filter.params())
         self.post_message(ProposalsLoaded(page, append=cursor is not None))
 
     @work(exclusive=True, group="proposal-tables", exit_on_error=False)
     async def list_tables(self) -> None:
-        self.post_message(TablesListed(await self.app.client.tables.list()))  # type: ignore[attr-defined]
+        self.post_message(TablesListed(await self.client.tables.list()))
 
     def on_tables_listed(self, message: TablesListed) -> None:
         self.table_names = [t.name for t in message.tables]
@@ -221,12 +221,12 @@ class ProposalsScreen(ClarityScreen):
             return
         view.record = proposal_record(p, self.current_rows.get(p.id))
         if p.kind in ("update", "delete") and p.row_id is not None and p.id not in self.current_rows:
-            self.fetch_current_row(p)
+            self.fetch_current_row(p, p.row_id)
 
     @work(exclusive=True, group="proposal-row", exit_on_error=False)
-    async def fetch_current_row(self, p: Proposal) -> None:
+    async def fetch_current_row(self, p: Proposal, row_id: int) -> None:
         try:
-            row = await self.app.client.rows.get(table=p.table, id=p.row_id)  # type: ignore[attr-defined]
+            row = await self.client.rows.get(table=p.table, id=row_id)
         except RpcError as e:
             if e.code == ErrorCode.NOT_FOUND:  # gone since; approving will say so
                 row = None
@@ -312,7 +312,7 @@ class ProposalsScreen(ClarityScreen):
     @work(exclusive=True, group="proposal-decision", exit_on_error=False)
     async def decide_batch(self, ids: list[int], decision: str, text: str) -> None:
         """Decide each in turn; one refused (CONFLICT, FORBIDDEN…) does not stop the others."""
-        client = self.app.client  # type: ignore[attr-defined]
+        client = self.client
         done: list[Proposal] = []
         refused: list[tuple[int, RpcError]] = []
         for proposal_id in ids:
@@ -343,7 +343,7 @@ class ProposalsScreen(ClarityScreen):
 
     @work(exclusive=True, group="proposal-decision", exit_on_error=False)
     async def prepare_approval(self, proposal_id: int) -> None:
-        client = self.app.client  # type: ignore[attr-defined]
+        client = self.client
         proposal = await client.proposals.get(id=proposal_id)  # as it is now, not as listed
         table = self.descriptions.get(proposal.table)
         if table is None and proposal.kind in ("insert", "update"):
@@ -374,7 +374,7 @@ class ProposalsScreen(ClarityScreen):
 
     @work(exclusive=True, group="proposal-decision", exit_on_error=False)
     async def approve(self, proposal_id: int, decision: ApproveDecision) -> None:
-        result = await self.app.client.proposals.approve(  # type: ignore[attr-defined]
+        result = await self.client.proposals.approve(
             id=proposal_id, fields=decision.fields, table=decision.table, note=decision.note)
         self.post_message(ProposalDecided(result, "approved"))
 
@@ -397,7 +397,7 @@ class ProposalsScreen(ClarityScreen):
 
     @work(exclusive=True, group="proposal-decision", exit_on_error=False)
     async def reject(self, proposal_id: int, reason: str) -> None:
-        result = await self.app.client.proposals.reject(id=proposal_id, reason=reason)  # type: ignore[attr-defined]
+        result = await self.client.proposals.reject(id=proposal_id, reason=reason)
         self.post_message(ProposalDecided(result, "rejected"))
 
     def on_proposal_decided(self, message: ProposalDecided) -> None:

@@ -112,7 +112,7 @@ class TablesScreen(ClarityScreen):
 
     @work(exclusive=True, group="tables-list", exit_on_error=False)
     async def list_tables(self) -> None:
-        self.post_message(TablesListed(await self.app.client.tables.list()))  # type: ignore[attr-defined]
+        self.post_message(TablesListed(await self.client.tables.list()))
 
     def on_tables_listed(self, message: TablesListed) -> None:
         options = self.query_one("#table-list", OptionList)
@@ -166,7 +166,7 @@ class TablesScreen(ClarityScreen):
 
     @work(exclusive=True, group="rows", exit_on_error=False)
     async def load_rows(self, table: str, search: str, descending: bool, cursor: str | None) -> None:
-        client = self.app.client  # type: ignore[attr-defined]
+        client = self.client
         description = self.description if self.description and self.description.name == table else None
         # A table just described comes with its row count: unfiltered, no second COUNT is needed
         # (on a million rows that is most of the first page's time). Otherwise count again.
@@ -318,7 +318,7 @@ class TablesScreen(ClarityScreen):
 
     @work(exclusive=True, group="row", exit_on_error=False)
     async def fetch_row(self, table: str, row_id: int, purpose: str) -> None:
-        client = self.app.client  # type: ignore[attr-defined]
+        client = self.client
         description = self.description if self.description and self.description.name == table else None
         if description is None:
             description = await client.tables.describe(table=table)
@@ -349,7 +349,7 @@ class TablesScreen(ClarityScreen):
 
     @work(exclusive=True, group="edit", exit_on_error=False)
     async def propose_edit(self, table: str, row_id: int, version: int, edit: RowEdit) -> None:
-        proposal = await self.app.client.rows.update(  # type: ignore[attr-defined]
+        proposal = await self.client.rows.update(
             table=table, id=row_id, fields=edit.fields, version=version, reasoning=edit.reasoning)
         self.post_message(RowEditProposed(proposal))
 
@@ -379,7 +379,7 @@ class TablesScreen(ClarityScreen):
 
     @work(exclusive=True, group="edit", exit_on_error=False)
     async def propose_delete(self, table: str, row_id: int, version: int, reasoning: str) -> None:
-        proposal = await self.app.client.rows.delete(  # type: ignore[attr-defined]
+        proposal = await self.client.rows.delete(
             table=table, id=row_id, version=version, reasoning=reasoning)
         self.post_message(RowDeleteProposed(proposal))
 
@@ -404,7 +404,7 @@ class TablesScreen(ClarityScreen):
 
     @work(exclusive=True, group="schema", exit_on_error=False)
     async def propose_schema(self, request: SchemaRequest) -> None:
-        proposal = await self.app.client.proposals.schema_tweak(**request.params)  # type: ignore[attr-defined]
+        proposal = await self.client.proposals.schema_tweak(**request.params)
         self.post_message(SchemaProposed(proposal))
 
     def on_schema_proposed(self, message: SchemaProposed) -> None:
@@ -428,7 +428,7 @@ class TablesScreen(ClarityScreen):
 
     @work(exclusive=True, group="export", exit_on_error=False)
     async def export(self, table: str, search: str, descending: bool, request: ExportRequest) -> None:
-        result = await self.app.client.rows.export(  # type: ignore[attr-defined]
+        result = await self.client.rows.export(
             table=table, format=request.format, search=search or None, descending=descending)
         # Written off the event loop: an export can be large.
         await asyncio.to_thread(request.path.write_text, result.content, encoding="utf-8")
