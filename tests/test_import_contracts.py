@@ -75,8 +75,9 @@ def test_client_imports_only_the_protocol() -> None:
 def test_console_uses_only_the_client_and_the_protocol() -> None:
     files = [p for p in sorted((ROOT / "console").rglob("*.py"))
              if str(p.relative_to(ROOT)) not in CONSOLE_EXCEPTIONS]
-    bad = _violations(files, lambda m: _top(m) != "daemon" or _within(
-        m, "daemon.client", "daemon.protocol", "daemon.client_streams", "daemon.client_methods", "daemon.client_export"))
+    client = ("daemon.client", "daemon.protocol", "daemon.client_streams", "daemon.client_methods",
+              "daemon.client_export")
+    bad = _violations(files, lambda m: _top(m) != "daemon" or _within(m, *client))
     assert bad == [], "console/ may reach the daemon only through daemon.client and daemon.protocol"
 
 
