@@ -9,6 +9,7 @@ and "up" read the same on every run. Paths are fixed too (the socket appears in 
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import sqlite3
@@ -102,7 +103,20 @@ def _freeze_times(db: Path) -> None:
 
 @contextmanager
 def seeded_daemon(tmp: Path) -> Iterator[DaemonProcess]:
-    """The daemon on the fixed state, at ROOT (one at a time on this machine)."""
+    """The daemon on the fixed state, at ROOT (its path shows in the snapshots, so it cannot vary).
+    One run at a time on this machine: a second waits for the first's lock instead of taking
+    its folder and socket from under it."""
+    lock = os.open(f"{ROOT}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    try:
+        with _seeded_daemon(tmp) as d:
+            yield d
+    finally:
+        os.close(lock)  # releases the lock
+
+
+@contextmanager
+def _seeded_daemon(tmp: Path) -> Iterator[DaemonProcess]:
     shutil.rmtree(ROOT, ignore_errors=True)
     inbox = ROOT / "inbox"
     inbox.mkdir(parents=True)
