@@ -9,6 +9,7 @@ and "up" read the same on every run. Paths are fixed too (the socket appears in 
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import sqlite3
@@ -102,7 +103,15 @@ def _freeze_times(db: Path) -> None:
 
 @contextmanager
 def seeded_daemon(tmp: Path) -> Iterator[DaemonProcess]:
-    """The daemon on the fixed state, at ROOT (one at a time on this machine)."""
+    """The daemon on the fixed state, at ROOT: one at a time on this machine, so a second
+    run (another checkout's suite) waits for the first rather than removing its daemon's
+    folder from under it, which showed as "unreachable" banners in the first's snapshots."""
+    with open(f"{ROOT}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, after the clean-up
+        yield from _seeded_daemon(tmp)
+
+
+def _seeded_daemon(tmp: Path) -> Iterator[DaemonProcess]:
     shutil.rmtree(ROOT, ignore_errors=True)
     inbox = ROOT / "inbox"
     inbox.mkdir(parents=True)
