@@ -144,9 +144,10 @@ async def test_rows_changed_while_another_screen_was_shown_are_fresh_on_coming_b
             screen = app.screen
             options = screen.query_one("#table-list", OptionList)
             assert await wait_for(pilot, lambda: options.option_count == len(names))
-            await pilot.press(*["down"] * names.index("incidents"))
+            await pilot.press(*["down"] * names.index("incidents"), "enter")
             rows = screen.query_one("#rows", PagedTable)
             assert await wait_for(pilot, lambda: screen.table == "incidents" and cells(rows, 1) == ["Disk full"])
+            assert app.focused is rows  # Enter in the list goes on to the rows
 
             await pilot.press("2")
             edit = c.rows.update(table="incidents", id=first.row_id, fields={"title": "Disk full on db-1"}, version=1)

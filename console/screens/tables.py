@@ -135,6 +135,11 @@ class TablesScreen(ClarityScreen):
         if event.option_id and event.option_id != self.table:
             self.show_table(event.option_id)
 
+    @on(OptionList.OptionSelected, "#table-list")
+    def table_selected(self) -> None:
+        """Enter on a table in the list: on to its rows, where the row keys act."""
+        self.query_one("#rows", PagedTable).focus()
+
     def choose_table(self, name: str) -> None:
         """Show ``name`` (from another screen): highlight it in the list and load it."""
         options = self.query_one("#table-list", OptionList)
