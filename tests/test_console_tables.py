@@ -130,3 +130,30 @@ async def test_overview_enter_opens_the_table(daemon):
         rows = app.screen.query_one("#rows", PagedTable)
         assert await wait_for(pilot, lambda: app.screen.table == "incidents" and rows.row_count == 1)
         assert app.screen.query_one("#table-list", OptionList).highlighted == names.index("incidents")
+
+
+async def test_rows_changed_while_another_screen_was_shown_are_fresh_on_coming_back(daemon):
+    """An approval made while Proposals is shown (here: by another client) changes the rows
+    the Tables screen shows once it is shown again, with no `r`."""
+    with daemon.client() as c:
+        first = c.proposals.create(table="incidents", fields={"title": "Disk full"}, confidence=0.99)
+        names = [t.name for t in c.tables.list()]
+        app = make_app(socket_path=daemon.socket)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("3")
+            screen = app.screen
+            options = screen.query_one("#table-list", OptionList)
+            assert await wait_for(pilot, lambda: options.option_count == len(names))
+            await pilot.press(*["down"] * names.index("incidents"), "enter")
+            rows = screen.query_one("#rows", PagedTable)
+            assert await wait_for(pilot, lambda: screen.table == "incidents" and cells(rows, 1) == ["Disk full"])
+            assert app.focused is rows  # Enter in the list goes on to the rows
+
+            await pilot.press("2")
+            edit = c.rows.update(table="incidents", id=first.row_id, fields={"title": "Disk full on db-1"}, version=1)
+            c.proposals.approve(id=edit.id)
+            c.proposals.create(table="incidents", fields={"title": "Fan failure"}, confidence=0.99)
+            await pilot.pause(0.5)  # the events reach the hidden screen
+            await pilot.press("3")
+            assert app.screen is screen
+            assert await wait_for(pilot, lambda: cells(rows, 1) == ["Disk full on db-1", "Fan failure"])

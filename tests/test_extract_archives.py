@@ -77,6 +77,25 @@ def test_members_of_zip_tar_gz_and_gz_are_ingested_as_files(make_daemon):
     assert set(sources) == expected and max(sources.values()) == 1
 
 
+def test_entries_not_read_are_said_on_the_archive(make_daemon):
+    """A member whose name leads outside the archive is not read, and the archive's journal
+    entry says an entry was left out (it used to end unpacked with nothing said)."""
+    d = make_daemon(config=FAST)
+    inbox = d.state_dir / "inbox"
+    (inbox / "mixed.zip").write_bytes(_zip({"notes.md": f"# Notes\n\n{PROSE}\n".encode(),
+                                            "../escape.md": b"# Escape\n"}))
+    (inbox / "clean.zip").write_bytes(_zip({"more.md": f"# More\n\n{PROSE} more\n".encode()}))
+    with d.client() as c:
+        wait_until(lambda: settled(c, 4))
+        mixed = c.ingest.status(path=str(inbox / "mixed.zip"))
+        assert mixed.file.state == "unpacked" and mixed.file.last_error
+        (unpacked,) = [h for h in mixed.history if h.event == "ingest.unpacked"]
+        assert unpacked.detail["files"] == 1 and unpacked.detail["skipped"] == 1
+        assert c.ingest.status(path=str(inbox / "clean.zip")).file.last_error is None
+    paths = {p for (p,) in _query(d.state_dir / "clarity.db", "SELECT path FROM clarity_ingest_journal")}
+    assert not any("escape" in p for p in paths)
+
+
 def test_corrupt_archives_and_bombs_fail_once_and_are_not_retried(make_daemon):
     d = make_daemon(config=FAST)
     inbox = d.state_dir / "inbox"

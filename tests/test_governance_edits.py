@@ -65,6 +65,22 @@ def test_update_delete_and_stale_versions(daemon_on):
         assert error_code(c.rows.delete, table="clarity_audit", id=1) == ErrorCode.NOT_FOUND
 
 
+def test_an_edit_cannot_empty_a_required_field(daemon_on):
+    """Clearing a required field (the console's empty value is null) is refused, in an edit
+    and in an approver's correction of one; the row keeps its value."""
+    with daemon_on.client() as c:
+        rid = _row(c).row_id
+        for empty in (None, ""):
+            assert error_code(c.rows.update, table="documents", id=rid, fields={"title": empty},
+                              version=1) == ErrorCode.INVALID_PARAMS
+        upd = c.rows.update(table="documents", id=rid, fields={"title": "Renamed"}, version=1)
+        assert error_code(c.proposals.approve, id=upd.id, fields={"title": None}) == ErrorCode.INVALID_PARAMS
+        assert c.proposals.get(id=upd.id).status == "pending"
+        assert c.rows.get(table="documents", id=rid)["title"] == "Doc"
+        assert c.proposals.approve(id=upd.id, fields={"author": "ann"}).status == "applied"
+        assert c.rows.get(table="documents", id=rid)["title"] == "Renamed"
+
+
 def _refuse_title(database: str, title: str) -> None:
     """Make the database itself refuse rows titled ``title`` (behind the daemon's back)."""
     if database.startswith("sqlite"):

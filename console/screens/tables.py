@@ -29,6 +29,7 @@ from ..dialogs.row_filter import RowFilterDialog, RowQuery
 from ..dialogs.schema import SchemaDialog, SchemaRequest
 from ..formatting import COMMON_FIELDS, cell
 from ..messages import (
+    EventReceived,
     RowDeleteProposed,
     RowEditProposed,
     RowFetched,
@@ -58,6 +59,7 @@ def column_width(name: str, field_type: str) -> int:
 class TablesScreen(ClarityScreen):
     MODE = "tables"
     TITLE = "Clarity · Tables"
+    EVENT_TYPES = ("row.", "table.")
     BINDINGS = [
         Binding("slash", "search", "Search", id="rows-search", key_display="/",
                 tooltip="Search every text column of this table"),
@@ -132,6 +134,11 @@ class TablesScreen(ClarityScreen):
     def table_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if event.option_id and event.option_id != self.table:
             self.show_table(event.option_id)
+
+    @on(OptionList.OptionSelected, "#table-list")
+    def table_selected(self) -> None:
+        """Enter on a table in the list: on to its rows, where the row keys act."""
+        self.query_one("#rows", PagedTable).focus()
 
     def choose_table(self, name: str) -> None:
         """Show ``name`` (from another screen): highlight it in the list and load it."""
@@ -234,6 +241,13 @@ class TablesScreen(ClarityScreen):
     def action_refresh(self) -> None:
         self.list_tables()
         self.reload()
+
+    def on_event_received(self, message: EventReceived) -> None:
+        # Rows changed while another screen was shown (an approval in Proposals, an undo in
+        # History): ask again on coming back. While shown, the rows stay put under the cursor
+        # until `r`: reloading them at every ingested file would move it.
+        if not self.is_current:
+            self._stale = True
 
     def action_order(self) -> None:
         self.descending = not self.descending

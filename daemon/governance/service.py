@@ -41,6 +41,15 @@ AUTO_APPROVE_THRESHOLD = DEFAULT_THRESHOLD  # the default; schemas/policy.yaml m
 SYSTEM_ACTOR = "clarityd"
 
 
+def refuse_emptied(spec: Any, fields: dict[str, Any]) -> None:
+    """INVALID_PARAMS when a change by a person empties a required field: approved, it
+    would leave the row without a value the table requires (an insert missing one waits
+    instead, for an approver to give it)."""
+    emptied = [f.name for f in spec.fields if f.required and f.name in fields and fields[f.name] in (None, "")]
+    if emptied:
+        raise InvalidParams(f"required field(s) cannot be emptied: {', '.join(emptied)}")
+
+
 class Draft(msgspec.Struct, kw_only=True):
     """What a producer (ingestion, an agent, an operator) proposes."""
 
@@ -203,6 +212,8 @@ class Governance:
         if fields or table:
             self._correct(p, fields or {}, table)
             self._check_approver(p.table, user)  # moving a row into a table does not bypass its approvers
+            if p.kind == "update":
+                refuse_emptied(self.store.spec(p.table), fields or {})
         if p.kind == "insert" and p.row_id is None:  # a restore brings back the row as it was
             missing = self._missing(self.store.spec(p.table), p.payload)
             if missing:

@@ -9,6 +9,7 @@ import msgspec
 from ..errors import InvalidParams
 from ..export_stream import start_export
 from ..governance import Draft
+from ..governance.service import refuse_emptied
 from ..protocol import rows as p
 from ..protocol.proposals import Proposal
 from ..protocol.registry import Role
@@ -81,7 +82,9 @@ async def update(ctx: CallContext, params: p.UpdateRow) -> Proposal:
     rows.get). Returns the proposal: "pending" until an operator approves it, or "applied"
     at once when the policy lets an operator's own edit through (auto_approve.self_approve;
     audited as self-approved). CONFLICT when the row is no longer at ``version``; approving
-    later after someone else changed the row is a CONFLICT too, never an overwrite."""
+    later after someone else changed the row is a CONFLICT too, never an overwrite.
+    INVALID_PARAMS when a required field is set to null or ""."""
+    refuse_emptied(ctx.daemon.store.spec(params.table), params.fields)
     return await _propose_edit(ctx, Draft(kind="update", table=params.table, row_id=params.id, fields=params.fields,
                                           version=params.version, confidence=1.0, reasoning=params.reasoning))
 

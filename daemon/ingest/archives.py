@@ -340,7 +340,12 @@ def _unpacked(events: EventBus, entry_id: int, sha: str, fmt: str, members: int,
     entry = j.locked_entry(entry_id)
     if entry is None or entry.sha256 != sha or entry.state not in j.UNFINISHED:
         return dict(entry.__data__) if entry else {}
-    note = f"{failed} of the {members} files in it failed" if failed else None
+    # Entries not read are said too: a member named ../x is otherwise simply nowhere.
+    notes = [f"{failed} of the {members} files in it failed"] if failed else []
+    if skipped:
+        notes.append(f"{skipped} entr{'y' if skipped == 1 else 'ies'} not read (a link, a device, a name "
+                     "leading outside the archive, or a name repeated)")
+    note = "; ".join(notes) or None
     j.save(entry, state=j.UNPACKED, kind="archive", last_error=note, next_attempt_at=None, attempts=0)
     events.emit("ingest.unpacked", j.subject(entry), {"path": entry.path, "format": fmt, "files": members,
                                                        "failed": failed, "skipped": skipped})
