@@ -121,6 +121,10 @@ def _has_header(first: list[str], rest: list[list[str]], sniffer_says: bool | No
 def parse_delimited(text: str, ext: str, deadline: float, max_columns: int = MAX_COLUMNS) -> dict[str, Any]:
     """Format, delimiter, columns, row count, types and a sample of a CSV or TSV text."""
     text = text.lstrip("\ufeff")
+    if text.startswith("#"):
+        # A file that opens with a '#' comment (zone.tab, many exports) comments with '#'
+        # throughout: those lines are notes, not rows.
+        text = "".join(ln for ln in text.splitlines(keepends=True) if not ln.startswith("#"))
     if not text.strip():
         raise ExtractionError("empty dataset: no rows")
     # The stdlib sniffer's regexes take time growing with the square of the sample (60 KB of

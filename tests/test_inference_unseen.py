@@ -1,0 +1,76 @@
+"""General rules for files nobody on the team wrote: well-known code and build files with no
+telling extension, configs whose keys name nothing, generic tables only sure on positive
+evidence, and the one-line-per-path contract for archives that yield nothing.
+
+Every file here is small and synthetic, written to show the rule, not taken from an evaluation set.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from daemon.catalog import load_catalog
+from daemon.config import REPO_SCHEMAS
+from daemon.extract import extract
+from daemon.inference import infer
+
+CATALOG = load_catalog(REPO_SCHEMAS)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(path: Path):
+    return infer(extract(str(path)), CATALOG)
+
+
+@pytest.mark.parametrize("name,body", [
+    ("Makefile.am", "SUBDIRS = src doc\n\nall:\n\t$(MAKE) -C src\n"),
+    ("docs-Makefile", "# Minimal makefile for the documentation\nhelp:\n\t@echo help\n\nhtml:\n\tbuild html\n"),
+    ("Dockerfile.dev", "FROM python:3.12-slim\nWORKDIR /app\nRUN pip install .\nCMD [\"app\"]\n"),
+    ("requirements-test.txt", "# test tools\npytest>=8.0\ncoverage[toml]==7.4.1\n-r requirements.txt\n"),
+    ("entry_points.txt", "[console_scripts]\nfrob = frob.cli:main\n\n[frob.plugins]\nzip = frob.zip:Plugin\n"),
+    ("Procfile", "web: gunicorn app:wsgi\nworker: celery -A app worker\n"),
+    (".gitignore", "*.pyc\n__pycache__/\nbuild/\ndist/\n"),
+    ("index.theme", "[Icon Theme]\nName=Frob\nComment=A documentation theme\nInherits=hicolor\n"),
+])
+def test_well_known_code_and_build_files_are_code(tmp_path: Path, name: str, body: str) -> None:
+    p = tmp_path / name
+    p.write_text(body)
+    got = run(p)
+    assert got.table == "codebases", (name, got.reasoning)
+
+
+def test_a_headerless_record_file_with_no_name_is_a_dataset(tmp_path: Path) -> None:
+    p = tmp_path / "RECORD"
+    p.write_text("".join(f"pkg/mod{i}.py,sha256=abc{i}def,{1000 + i}\n" for i in range(8)) + "pkg/RECORD,,\n")
+    ex = extract(str(p))
+    assert ex.kind == "dataset"
+    assert infer(ex, CATALOG).table == "datasets"
+
+
+def test_comment_lines_of_a_table_file_are_not_rows(tmp_path: Path) -> None:
+    p = tmp_path / "places.tab"
+    p.write_text("# places of the world\n#\n# code\tcoordinates\tname\n"
+                 + "".join(f"X{i}\t+{i}0-0{i}\tPlace{i}\n" for i in range(5)))
+    ex = extract(str(p))
+    assert ex.metadata["row_count"] == 5
+
+
+def test_an_archive_whose_only_member_is_refused_still_gets_its_line(tmp_path: Path) -> None:
+    p = tmp_path / "evil.tar.gz"
+    with tarfile.open(p, "w:gz") as tar:
+        data = b"climbing out\n"
+        info = tarfile.TarInfo("../../../tmp/evil.txt")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    out = subprocess.run([sys.executable, "-m", "console.cli", "infer", "--json", str(p)], cwd=ROOT,
+                         capture_output=True, text=True, timeout=60)
+    lines = [json.loads(ln) for ln in out.stdout.splitlines() if ln.strip()]
+    assert out.returncode == 0
+    assert len(lines) == 1 and lines[0]["path"] == str(p) and "error" in lines[0]
