@@ -74,3 +74,53 @@ def test_an_archive_whose_only_member_is_refused_still_gets_its_line(tmp_path: P
     lines = [json.loads(ln) for ln in out.stdout.splitlines() if ln.strip()]
     assert out.returncode == 0
     assert len(lines) == 1 and lines[0]["path"] == str(p) and "error" in lines[0]
+
+
+def test_a_headerless_table_with_an_optional_last_column_is_not_ragged(tmp_path: Path) -> None:
+    p = tmp_path / "zones.tab"
+    rows = [f"X{i}\t+{i}0-0{i}\tArea/Place{i}" + ("\tnote" if i % 2 else "") for i in range(12)]
+    p.write_text("# comments first\n" + "\n".join(rows) + "\n")
+    ex = extract(str(p))
+    assert ex.metadata["row_count"] == 12 and ex.metadata["ragged_rows"] == 0
+    assert infer(ex, CATALOG).confidence >= 0.9
+
+
+@pytest.mark.parametrize("name,body", [
+    # keys that name no manifest and no table: a config of something, which only a person can say
+    ("plan.yaml", "cycle: H2\nwho: everyone\ntimeline:\n  first: Dec 1\n  second: Dec 9\ncontact: someone\n"),
+    # an alias bomb parses into four keys that say nothing
+    ("bomb.yaml", 'a: &a ["x","x","x"]\nb: &b [*a,*a,*a]\nc: &c [*b,*b,*b]\nd: [*c,*c,*c]\n'),
+    # YAML that does not parse gives no keys at all
+    ("broken.yaml", 'rules:\n  - "quoted" then more words\n  - ok\nkey: [unclosed\n'),
+])
+def test_a_config_whose_keys_name_nothing_waits(tmp_path: Path, name: str, body: str) -> None:
+    p = tmp_path / name
+    p.write_text(body)
+    got = run(p)
+    assert got.confidence < 0.9, got.reasoning
+
+
+def test_a_manifest_is_still_sure(tmp_path: Path) -> None:
+    p = tmp_path / "package.json"
+    p.write_text(json.dumps({"name": "frob", "version": "1.0.0", "main": "index.js", "scripts": {"test": "jest"},
+                             "dependencies": {"left-pad": "^1.0.0"}, "license": "MIT"}))
+    got = run(p)
+    assert got.table == "codebases" and got.confidence >= 0.9, got.reasoning
+    q = tmp_path / "setup.cfg"
+    q.write_text("[metadata]\nname = frob\nversion = 1.0\n\n[options]\npackages = find:\n")
+    got = run(q)
+    assert got.table == "codebases" and got.confidence >= 0.9, got.reasoning
+
+
+def test_records_whose_column_names_use_a_domain_tables_words_are_not_surely_generic(tmp_path: Path) -> None:
+    # No column is a field's name, but the words (control, audit, evidence) are compliance's.
+    p = tmp_path / "register.csv"
+    p.write_text("Ref,Control title,Evidence location,Audit result\nA.1,Access,share/a,pass\n"
+                 "A.2,Backups,share/b,pass\nA.3,Logging,share/c,fail\n")
+    got = run(p)
+    assert got.confidence < 0.9, got.reasoning
+    # A plain measurement table stays sure.
+    q = tmp_path / "flowers.csv"
+    q.write_text("sepal_length,sepal_width,species\n" + "".join(f"5.{i},3.{i},setosa\n" for i in range(9)))
+    got = run(q)
+    assert got.table == "datasets" and got.confidence >= 0.9, got.reasoning

@@ -165,16 +165,23 @@ def parse_delimited(text: str, ext: str, deadline: float, max_columns: int = MAX
     header = _has_header(first, rows, sniffed_header)
     if header:
         columns = _clean_header(first)
-    else:
-        columns = [f"column_{i + 1}" for i in range(len(first))]
+    width = len(first)
+    if not header:
+        # No header to say how many columns there are: the widest row does (zone.tab's optional
+        # last column is a column, not fields with no column).
+        widths[len(first)] = widths.get(len(first), 0) + 1
+        width = min(max(widths), max_columns)
+        columns = [f"column_{i + 1}" for i in range(width)]
         rows.insert(0, first)
         count += 1
     delimiter = dialect.delimiter
     fmt = "tsv" if delimiter == "\t" else "csv"
-    consistent = sum(n for w, n in widths.items() if w == len(first)) / max(1, sum(widths.values()))
     # Ragged: fields with no column, or rows missing most of theirs (a few empty trailing
     # fields left out, as many exports do, is not ragged).
-    ragged = sum(n for w, n in widths.items() if w > len(first) or w * 2 < len(first))
+    ragged = sum(n for w, n in widths.items() if w > width or w * 2 < width)
+    total = max(1, sum(widths.values()))
+    # With a header, rows of its width; with none, rows that are not ragged against the widest.
+    consistent = (widths.get(width, 0) if header else total - ragged) / total
     types, nulls = column_types(columns, rows)
     sample_rows = [dict(zip(columns, r)) for r in rows[:SAMPLE_ROWS]]
     return {

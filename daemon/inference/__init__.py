@@ -44,6 +44,10 @@ GENERAL_CONTESTED = 0.72  # some domain table has a claim, too weak to route on
 # A JSON or XML document whose keys no table's fields explain: its words alone route it,
 # and words of a config are no evidence to file it unseen.
 UNEXPLAINED_KEYS_CAP = 0.86
+# Data languages whose files are routed by their keys (daemon/inference/structured.py); one
+# that reaches the code routing gave no keys.
+DATA_LANGUAGES = frozenset({"yaml", "toml", "json"})
+UNREAD_CONFIG = 0.75
 
 
 def _fallback_table(kind: str, catalog: dict[str, TableSpec]) -> str:
@@ -119,6 +123,11 @@ def _code_choice(ex: Extraction, catalog: dict[str, TableSpec]) -> tuple[str, fl
     reasons = [f"source code: {lang or 'unknown language'} (from the {how})"]
     if lang is None:
         return table, 0.7, reasons, {}
+    if lang in DATA_LANGUAGES:
+        # A YAML/TOML/JSON file that gave no keys to read (it does not parse, or holds a bare
+        # value): which config it is - or whether it is one - only a person can say.
+        reasons.append(f"{lang} that gives no keys to read")
+        return table, UNREAD_CONFIG, reasons, {}
     if ex.metadata.get("syntax_ok") is False:
         reasons.append("Python that does not parse")
         return table, 0.9, reasons, {}
