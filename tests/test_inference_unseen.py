@@ -124,3 +124,24 @@ def test_records_whose_column_names_use_a_domain_tables_words_are_not_surely_gen
     q.write_text("sepal_length,sepal_width,species\n" + "".join(f"5.{i},3.{i},setosa\n" for i in range(9)))
     got = run(q)
     assert got.table == "datasets" and got.confidence >= 0.9, got.reasoning
+
+
+def test_one_phrase_repeated_does_not_outrank_several_distinct_signals(tmp_path: Path) -> None:
+    # "QBR" in the name, title and a heading is one signal for business_playbooks; the body's
+    # reseller, co-selling, deal registration and partner tier are four for partner_relations.
+    p = tmp_path / "qbr-acme.md"
+    p.write_text("# QBR: Acme\n\n## QBR agenda\n\nAcme is our reseller in the north. Co-selling went well this "
+                 "quarter; deal registration opened for two accounts, and they move up a partner tier in spring. "
+                 "We talked about the weather and the office move as well.\n")
+    got = run(p)
+    assert got.table == "partner_relations", got.reasoning
+    assert got.confidence < 0.9
+
+
+def test_a_general_document_is_sure_only_when_its_evidence_outweighs_any_domain_claim(tmp_path: Path) -> None:
+    # "manual" and "conclusion" against a statement of applicability: not sure it is generic.
+    p = tmp_path / "notes.md"
+    p.write_text("# Notes\n\nWe read the manual and its appendix again. The statement of applicability came up once.\n\n"
+                 "## Conclusion\n\nMore next time.\n")
+    got = run(p)
+    assert got.confidence < 0.9, got.reasoning

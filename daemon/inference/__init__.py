@@ -39,6 +39,7 @@ GENERAL_WEIGHT = 1.0  # how much general-document evidence a domain table must b
 GENERAL_SURE = 0.93
 GENERAL_SURE_SCORE = 6.0
 GENERAL_DOMINANCE = 4.0
+GENERAL_OVER_DOMAIN = 2.0
 GENERAL_LIKELY = 0.86  # little domain evidence, but nothing says what the document is either
 GENERAL_CONTESTED = 0.72  # some domain table has a claim, too weak to route on
 # A JSON or XML document whose keys no table's fields explain: its words alone route it,
@@ -78,9 +79,13 @@ def _document_choice(ex: Extraction, catalog: dict[str, TableSpec], front: Struc
             s.evidence.append("stated fields: " + ", ".join(f"{k}->{f or '(hint)'}" for k, f in m.mapping.items()))
             s.distinct.update(f"field {f or k}" for k, f in m.mapping.items())
     general = scored.scores.get(DOCUMENTS, Score(DOCUMENTS))
-    domain = [s for s in scored.ranked() if s.table != DOCUMENTS]
+    # One phrase, however often it recurs (title, headings, file name, text), is one signal: a
+    # table backed by several distinct signals outranks it ("qbr" alone does not make a partner
+    # review a playbook). The single-signal table still counts as the runner-up.
+    domain = sorted((s for s in scored.ranked() if s.table != DOCUMENTS),
+                    key=lambda s: (len(s.distinct) < 2 or s.score < DOMAIN_MIN_SCORE, -s.score, s.table))
     top = domain[0] if domain else Score(DOCUMENTS)
-    second = domain[1].score if len(domain) > 1 else 0.0
+    second = max((s.score for s in domain[1:]), default=0.0)
     scores = {s.table: s.score for s in domain[:5]}
     reasons: list[str] = []
     # A domain table must beat the evidence that this is a general document (a licence, a
@@ -89,7 +94,10 @@ def _document_choice(ex: Extraction, catalog: dict[str, TableSpec], front: Struc
     if top.score < bar or top.table == DOCUMENTS or len(top.distinct) < 2:
         table = _fallback_table(ex.kind, catalog)
         # Sure it is a general document when no domain table has a real claim on it.
-        says_little_else = (top.score < 1.0 and general.score >= 1.0) or (top.score < 2.0 and general.score >= 2.0)
+        # No domain table has even one signal, or the general evidence outweighs the best domain
+        # claim two to one: 2.1 of "manual" against a domain table's 1.5 is no proof of a generic file.
+        says_little_else = (top.score < 1.0 and general.score >= 1.0) or \
+            (general.score >= 2.0 and general.score >= GENERAL_OVER_DOMAIN * top.score)
         dominated = general.score >= GENERAL_SURE_SCORE and general.score >= GENERAL_DOMINANCE * top.score
         if says_little_else or dominated:
             conf = GENERAL_SURE  # it says what it is (a README, a licence, a manual) and nothing else does
