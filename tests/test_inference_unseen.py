@@ -154,3 +154,12 @@ def test_a_configs_keys_are_its_tools_options_not_a_subject(tmp_path: Path) -> N
                  "      interval: weekly\n")
     got = run(p)
     assert got.table == "codebases", got.reasoning
+
+
+def test_several_light_signals_of_one_table_make_a_proposal(tmp_path: Path) -> None:
+    # No single strong phrase, but three distinct business-intelligence words: proposed there, not sure.
+    p = tmp_path / "note.txt"
+    p.write_text("Hi all,\n\nQuick one before Friday. The new dashboard in Looker is live; MRR came in flat for "
+                 "the month and we will look at why next week.\n\nThanks\n")
+    got = run(p)
+    assert got.table == "business_intelligence" and got.confidence < 0.9, got.reasoning

@@ -27,6 +27,7 @@ __all__ = ["Inference", "infer"]
 
 # Document routing: a domain table needs this much evidence to beat `documents`...
 DOMAIN_MIN_SCORE = 3.0
+VARIED_MIN_SCORE, VARIED_DISTINCT = 2.0, 3
 # ...and to be auto-approved, this much, with the runner-up this far behind.
 DOMAIN_SURE_SCORE = 9.0
 DOMAIN_SURE_RATIO = 2.2
@@ -83,14 +84,17 @@ def _document_choice(ex: Extraction, catalog: dict[str, TableSpec], front: Struc
     # table backed by several distinct signals outranks it ("qbr" alone does not make a partner
     # review a playbook). The single-signal table still counts as the runner-up.
     domain = sorted((s for s in scored.ranked() if s.table != DOCUMENTS),
-                    key=lambda s: (len(s.distinct) < 2 or s.score < DOMAIN_MIN_SCORE, -s.score, s.table))
+                    key=lambda s: (len(s.distinct) < 2 or s.score < VARIED_MIN_SCORE, -s.score, s.table))
     top = domain[0] if domain else Score(DOCUMENTS)
     second = max((s.score for s in domain[1:]), default=0.0)
     scores = {s.table: s.score for s in domain[:5]}
     reasons: list[str] = []
     # A domain table must beat the evidence that this is a general document (a licence, a
     # README, a manual) as well as the bar every domain table has to clear.
-    bar = max(DOMAIN_MIN_SCORE, GENERAL_WEIGHT * general.score)
+    # Three or more distinct signals of one table are a claim even when each is light (an e-mail
+    # about a dashboard, Looker and MRR): a lower bar, for a proposal a person confirms.
+    floor = VARIED_MIN_SCORE if len(top.distinct) >= VARIED_DISTINCT else DOMAIN_MIN_SCORE
+    bar = max(floor, GENERAL_WEIGHT * general.score)
     if top.score < bar or top.table == DOCUMENTS or len(top.distinct) < 2:
         table = _fallback_table(ex.kind, catalog)
         # Sure it is a general document when no domain table has a real claim on it.
