@@ -163,3 +163,12 @@ def test_several_light_signals_of_one_table_make_a_proposal(tmp_path: Path) -> N
                  "the month and we will look at why next week.\n\nThanks\n")
     got = run(p)
     assert got.table == "business_intelligence" and got.confidence < 0.9, got.reasoning
+
+
+def test_many_different_signals_with_nothing_near_are_sure(tmp_path: Path) -> None:
+    p = tmp_path / "activation.md"
+    p.write_text("# Weekly active teams\n\nDefinition: teams with three or more members active in a week.\n"
+                 "Owner: the analytics group\nDashboard: Growth overview in Looker\n\nWe track it as a cohort "
+                 "metric beside the signup funnel and MRR.\n")
+    got = run(p)
+    assert got.table == "business_intelligence" and got.confidence >= 0.9, got.reasoning

@@ -32,6 +32,7 @@ VARIED_MIN_SCORE, VARIED_DISTINCT = 2.0, 3
 DOMAIN_SURE_SCORE = 9.0
 DOMAIN_SURE_RATIO = 2.2
 DOMAIN_SURE_DISTINCT = 4  # different keywords or patterns behind a sure domain routing
+VARIED_SURE_SCORE, VARIED_SURE_DISTINCT, VARIED_SURE_RATIO = 6.0, 6, 4.0
 GENERAL_WEIGHT = 1.0  # how much general-document evidence a domain table must beat
 # A general document: sure when it says what it is and no domain table has a claim, or when
 # its general-document evidence (licence, README, manual, changelog words in its name, title
@@ -121,6 +122,9 @@ def _document_choice(ex: Extraction, catalog: dict[str, TableSpec], front: Struc
     z = 0.35 * (top.score - DOMAIN_MIN_SCORE) + 1.4 * math.log(ratio)
     conf = 0.5 + 0.45 * (1 - math.exp(-max(z, 0.0)))
     sure = top.score >= DOMAIN_SURE_SCORE and ratio >= DOMAIN_SURE_RATIO and len(top.distinct) >= DOMAIN_SURE_DISTINCT
+    # Or many different signals (keywords, stated fields, patterns) with nothing else near.
+    sure = sure or (top.score >= VARIED_SURE_SCORE and len(top.distinct) >= VARIED_SURE_DISTINCT
+                    and ratio >= VARIED_SURE_RATIO)
     conf = max(conf, 0.91) if sure else min(conf, 0.88)
     reasons.append(f"{top.table} scored {top.score:.1f} ({describe(top)})")
     if len(domain) > 1 and domain[1].score > 0:
