@@ -172,3 +172,15 @@ def test_many_different_signals_with_nothing_near_are_sure(tmp_path: Path) -> No
                  "metric beside the signup funnel and MRR.\n")
     got = run(p)
     assert got.table == "business_intelligence" and got.confidence >= 0.9, got.reasoning
+
+
+def test_a_page_template_is_code(tmp_path: Path) -> None:
+    p = tmp_path / "index.html"
+    p.write_text("{% extends 'base.html' %}\n{% block content %}\n  {% for post in posts %}\n    <h2>{{ post.title }}</h2>\n"
+                 "  {% endfor %}\n{% endblock %}\n")
+    got = run(p)
+    assert got.table == "codebases", got.reasoning
+    plain = tmp_path / "about.html"
+    plain.write_text("<html><head><title>About us</title></head><body><p>We make tea. Use {% raw %} in docs."
+                     "</p></body></html>")
+    assert run(plain).table == "documents"

@@ -12,7 +12,7 @@ import re
 import sys
 from typing import Any
 
-from .known_files import code_by_lines, known_code_language
+from .known_files import code_by_lines, known_code_language, template_language
 
 LANGUAGE_BY_EXTENSION = {
     ".py": "python", ".pyw": "python", ".pyi": "python",
@@ -139,7 +139,7 @@ def detect_language(path: str, text: str) -> tuple[str | None, str]:
     known = known_code_language(name)
     if known:
         return known, "name"
-    by_lines = code_by_lines(text)
+    by_lines = code_by_lines(text) or template_language(text)
     if by_lines:
         return by_lines, "content"
     head = text[:20000]

@@ -81,3 +81,13 @@ def headerless_records(text: str) -> bool:
         return False
     fields = [f for ln in lines for f in ln.split(",")]
     return sum(len(f.split()) for f in fields) / len(fields) < 2.0
+
+
+_TEMPLATE_TAG = re.compile(r"\{%-?\s*(extends|block|endblock|for|endfor|if|endif|include|macro|load|set)\b")
+TEMPLATE_TAGS = 3  # statement tags that make a page a template (one could be an example in prose)
+
+
+def template_language(text: str) -> str | None:
+    """"jinja" when the text is a Jinja/Django template (``{% block %}``, ``{% for %}`` statements):
+    a page of the code that renders it, not a document."""
+    return "jinja" if len(_TEMPLATE_TAG.findall(text[:20000])) >= TEMPLATE_TAGS else None

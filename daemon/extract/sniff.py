@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from .formats import looks_like_email, looks_like_xml
-from .known_files import code_by_lines, headerless_records, known_code_language
+from .known_files import code_by_lines, headerless_records, known_code_language, template_language
 from .types import Kind
 
 HEAD_BYTES = 8192  # how much of the file sniffing looks at
@@ -155,6 +155,8 @@ def text_kind(path: str, head_text: str) -> tuple[Kind, str]:
     if ext in MARKDOWN_EXTENSIONS:
         return "markdown", "text/markdown" if ext != ".rst" else "text/x-rst"
     if ext in HTML_EXTENSIONS:
+        if template_language(head_text):
+            return "code", "text/x-source"  # a Jinja/Django page template
         return "text", "text/html"
     if ext == ".svg" or (stripped.startswith(("<?xml", "<svg")) and _SVG_RE.search(head_text[:4096].encode())):
         return "media", "image/svg+xml"
