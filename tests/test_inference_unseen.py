@@ -184,3 +184,18 @@ def test_a_page_template_is_code(tmp_path: Path) -> None:
     plain.write_text("<html><head><title>About us</title></head><body><p>We make tea. Use {% raw %} in docs."
                      "</p></body></html>")
     assert run(plain).table == "documents"
+
+
+def test_yaml_with_a_tools_own_tags_is_not_broken_yaml(tmp_path: Path) -> None:
+    p = tmp_path / "command.yaml"
+    p.write_text("- release_tracks: [GA]\n  help_text:\n    brief: Delete a thing.\n  request: !REF api.things\n")
+    got = run(p)
+    assert got.table == "codebases" and "not valid" not in got.reasoning, got.reasoning
+
+
+def test_two_common_words_in_column_names_doubt_but_do_not_propose(tmp_path: Path) -> None:
+    # input/output are words of prompts, but a table of test vectors is data: not sure, still datasets.
+    p = tmp_path / "vectors.csv"
+    p.write_text("dtype,input,output,ulperrortol\n" + "".join(f"float,0x{i:04x},0x{i * 3:04x},2\n" for i in range(9)))
+    got = run(p)
+    assert got.table == "datasets" and got.confidence < 0.9, got.reasoning

@@ -17,6 +17,7 @@ from .build import build_fields
 from .doubts import doubt
 from .lexicon import lexicon_for
 from .scoring import DOCUMENTS, GENERIC_KIND_TABLES, Score, describe, score_text
+from .shapes import did_not_parse
 from .structured import FRONT_MATTER_WEIGHT, LABEL_WEIGHT, StructuredChoice, stated_fields, structured_choice
 from .types import Inference
 
@@ -47,8 +48,7 @@ GENERAL_CONTESTED = 0.72  # some domain table has a claim, too weak to route on
 # A JSON or XML document whose keys no table's fields explain: its words alone route it,
 # and words of a config are no evidence to file it unseen.
 UNEXPLAINED_KEYS_CAP = 0.86
-# Data languages whose files are routed by their keys (daemon/inference/structured.py); one
-# that reaches the code routing gave no keys.
+# Data languages whose files are routed by their keys (daemon/inference/structured.py).
 DATA_LANGUAGES = frozenset({"yaml", "toml", "json"})
 UNREAD_CONFIG = 0.75
 
@@ -139,10 +139,10 @@ def _code_choice(ex: Extraction, catalog: dict[str, TableSpec]) -> tuple[str, fl
     reasons = [f"source code: {lang or 'unknown language'} (from the {how})"]
     if lang is None:
         return table, 0.7, reasons, {}
-    if lang in DATA_LANGUAGES:
-        # A YAML/TOML/JSON file that gave no keys to read (it does not parse, or holds a bare
-        # value): which config it is - or whether it is one - only a person can say.
-        reasons.append(f"{lang} that gives no keys to read")
+    if lang in DATA_LANGUAGES and did_not_parse(ex):
+        # A YAML/TOML/JSON file that does not parse: which config it is - or whether it is one
+        # (a plan typed as loose YAML) - only a person can say.
+        reasons.append(f"not valid {lang}")
         return table, UNREAD_CONFIG, reasons, {}
     if ex.metadata.get("syntax_ok") is False:
         reasons.append("Python that does not parse")

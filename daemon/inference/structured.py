@@ -51,7 +51,10 @@ UNKNOWN_JSON = 0.8
 UNKNOWN_CONFIG = 0.8
 # A domain table guessed from the words of the key names alone (no field matched).
 NAMED_GUESS = 0.66
-CONFIG_NAMED_WORDS = 3
+# Two words (condition + rule, input + output) doubt a generic routing but are common in real
+# data files (endpoint rule sets, test vectors); a proposal asks three, and in a config more than
+# half of its keys.
+NAMED_WORDS = 3
 CONFIG_NAMED_SHARE = 0.5
 # A domain routing that is not sure stays below the auto-approval bar, between these.
 LIKELY_LOW, LIKELY_HIGH = 0.62, 0.88
@@ -150,12 +153,12 @@ def structured_choice(ex: Extraction, catalog: dict[str, TableSpec]) -> Structur
     else:
         table = None  # XML, front matter: the text decides, capped below sure
     records = ex.kind == "dataset" or shape.records is not None
-    if table is not None and named is not None and named[0] in catalog and not _real(top) and (
-            records or (len(named[1]) >= CONFIG_NAMED_WORDS and len(named[1]) >= CONFIG_NAMED_SHARE * len(shape.keys))):
+    if table is not None and named is not None and named[0] in catalog and not _real(top) \
+            and len(named[1]) >= NAMED_WORDS and (records or len(named[1]) > CONFIG_NAMED_SHARE * len(shape.keys)):
         # Nothing else speaks for the generic table, and the key names speak for one domain table:
         # propose that table for a person to confirm - the better guess, and never auto-approved.
         # A register's columns are its subject; a config's keys are mostly its tool's options, so
-        # there the words must be several and a fair share of the keys.
+        # there the words must be most of the keys.
         table, conf = named[0], NAMED_GUESS
         reasons.append(f"proposed to {table} on its key names' words, for a person to confirm")
     if table is not None and table not in catalog:
