@@ -199,3 +199,12 @@ def test_two_common_words_in_column_names_doubt_but_do_not_propose(tmp_path: Pat
     p.write_text("dtype,input,output,ulperrortol\n" + "".join(f"float,0x{i:04x},0x{i * 3:04x},2\n" for i in range(9)))
     got = run(p)
     assert got.table == "datasets" and got.confidence < 0.9, got.reasoning
+
+
+def test_one_strong_lead_is_proposed_not_filed_as_a_document(tmp_path: Path) -> None:
+    # Only "GDPR", in name, title and text, and nothing else near: proposed to compliance, for a person.
+    p = tmp_path / "gdpr-notes.md"
+    p.write_text("# GDPR notes\n\nWe went through what GDPR asks of the new sign-up form and wrote down what "
+                 "to change before launch.\n")
+    got = run(p)
+    assert got.table == "compliance" and got.confidence < 0.9, got.reasoning

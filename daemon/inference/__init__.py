@@ -110,6 +110,12 @@ def _document_choice(ex: Extraction, catalog: dict[str, TableSpec], front: Struc
             conf = GENERAL_LIKELY
         else:
             conf = GENERAL_CONTESTED
+        if top.table != DOCUMENTS and top.score >= 2 * max(DOMAIN_MIN_SCORE, general.score, second):
+            # One phrase in the name or title and nothing else near: that table is the better guess for
+            # a person to confirm, never sure.
+            reasons.append(f"one signal leads: {top.table} {top.score:.1f} ({describe(top)}); proposed there "
+                           "for a person to confirm")
+            return top.table, GENERAL_CONTESTED, reasons, scores
         claim = f" - {describe(top)}" if top.score >= 1.0 else ""
         reasons.append(f"a general document: no domain table has enough evidence (best: {top.table} "
                        f"{top.score:.1f}{claim})")
