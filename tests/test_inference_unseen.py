@@ -141,7 +141,8 @@ def test_one_phrase_repeated_does_not_outrank_several_distinct_signals(tmp_path:
 def test_a_general_document_is_sure_only_when_its_evidence_outweighs_any_domain_claim(tmp_path: Path) -> None:
     # "manual" and "conclusion" against a statement of applicability: not sure it is generic.
     p = tmp_path / "notes.md"
-    p.write_text("# Notes\n\nWe read the manual and its appendix again. The statement of applicability came up once.\n\n"
+    p.write_text("# Notes\n\nWe read the manual and its appendix again. "
+                 "The statement of applicability came up once.\n\n"
                  "## Conclusion\n\nMore next time.\n")
     got = run(p)
     assert got.confidence < 0.9, got.reasoning
@@ -176,7 +177,8 @@ def test_many_different_signals_with_nothing_near_are_sure(tmp_path: Path) -> No
 
 def test_a_page_template_is_code(tmp_path: Path) -> None:
     p = tmp_path / "index.html"
-    p.write_text("{% extends 'base.html' %}\n{% block content %}\n  {% for post in posts %}\n    <h2>{{ post.title }}</h2>\n"
+    p.write_text("{% extends 'base.html' %}\n{% block content %}\n  {% for post in posts %}\n"
+                 "    <h2>{{ post.title }}</h2>\n"
                  "  {% endfor %}\n{% endblock %}\n")
     got = run(p)
     assert got.table == "codebases", got.reasoning
@@ -208,3 +210,10 @@ def test_one_strong_lead_is_proposed_not_filed_as_a_document(tmp_path: Path) -> 
                  "to change before launch.\n")
     got = run(p)
     assert got.table == "compliance" and got.confidence < 0.9, got.reasoning
+
+
+def test_notes_named_after_a_build_file_are_still_notes(tmp_path: Path) -> None:
+    p = tmp_path / "makefile-notes.txt"
+    p.write_text("Notes from the build meeting. We agreed the Makefile is too long and that the docs target "
+                 "should move to its own file. Nobody volunteered yet.\n")
+    assert run(p).table == "documents"

@@ -26,6 +26,7 @@ KNOWN_CODE_NAMES: dict[str, str] = {
     "cargo.lock": "toml", "poetry.lock": "toml", "yarn.lock": "config", "pnpm-lock.yaml": "yaml",
 }
 # Names that keep their meaning with a variant suffix or prefix (Dockerfile.dev, docs-Makefile).
+_DOCUMENT_ENDINGS = (".txt", ".md", ".rst", ".html", ".htm", ".pdf", ".doc", ".docx", ".odt")
 _VARIANT_STEMS = {"makefile", "dockerfile", "containerfile", "jenkinsfile", "procfile", "vagrantfile",
                   "requirements", "constraints", "gemfile"}
 
@@ -38,10 +39,12 @@ def known_code_language(name: str) -> str | None:
     if not parts:
         return None
     for stem in _VARIANT_STEMS:
-        if stem in (parts[0], parts[-1]) or (stem in parts and parts[-1] in ("txt", "in", "am", "dev", "prod")):
+        if stem in (parts[0], parts[-1]) or (stem in parts and parts[-1] in ("in", "am", "dev", "prod")):
             if stem in ("requirements", "constraints"):
                 return "requirements" if name.endswith((".txt", ".in")) else None
-            return KNOWN_CODE_NAMES.get(stem, "make" if stem == "makefile" else "config")
+            if name.endswith(_DOCUMENT_ENDINGS):
+                return None  # "makefile-notes.txt" is notes about a Makefile
+            return KNOWN_CODE_NAMES.get(stem, "config")
     return None
 
 
