@@ -33,7 +33,7 @@ def run(path: Path):
     ("Makefile.am", "SUBDIRS = src doc\n\nall:\n\t$(MAKE) -C src\n"),
     ("docs-Makefile", "# Minimal makefile for the documentation\nhelp:\n\t@echo help\n\nhtml:\n\tbuild html\n"),
     ("Dockerfile.dev", "FROM python:3.12-slim\nWORKDIR /app\nRUN pip install .\nCMD [\"app\"]\n"),
-    ("requirements-test.txt", "# test tools\npytest>=8.0\ncoverage[toml]==7.4.1\n-r requirements.txt\n"),
+    ("dev-requirements.txt", "# test tools\npytest>=8.0\ncoverage[toml]==7.4.1\n-r requirements.txt\n"),
     ("entry_points.txt", "[console_scripts]\nfrob = frob.cli:main\n\n[frob.plugins]\nzip = frob.zip:Plugin\n"),
     ("Procfile", "web: gunicorn app:wsgi\nworker: celery -A app worker\n"),
     (".gitignore", "*.pyc\n__pycache__/\nbuild/\ndist/\n"),

@@ -27,8 +27,7 @@ KNOWN_CODE_NAMES: dict[str, str] = {
 }
 # Names that keep their meaning with a variant suffix or prefix (Dockerfile.dev, docs-Makefile).
 _DOCUMENT_ENDINGS = (".txt", ".md", ".rst", ".html", ".htm", ".pdf", ".doc", ".docx", ".odt")
-_VARIANT_STEMS = {"makefile", "dockerfile", "containerfile", "jenkinsfile", "procfile", "vagrantfile",
-                  "requirements", "constraints", "gemfile"}
+_VARIANT_STEMS = {"makefile", "dockerfile", "containerfile", "jenkinsfile", "procfile", "vagrantfile", "gemfile"}
 
 
 def known_code_language(name: str) -> str | None:
@@ -38,10 +37,10 @@ def known_code_language(name: str) -> str | None:
     parts = [p for p in re.split(r"[.\-_]", name) if p]
     if not parts:
         return None
+    if name.endswith((".txt", ".in")) and ("requirements" in parts or "constraints" in parts):
+        return "requirements"  # pip's conventions: requirements-dev.txt, test-requirements.txt, constraints.in
     for stem in _VARIANT_STEMS:
         if stem in (parts[0], parts[-1]) or (stem in parts and parts[-1] in ("in", "am", "dev", "prod")):
-            if stem in ("requirements", "constraints"):
-                return "requirements" if name.endswith((".txt", ".in")) else None
             if name.endswith(_DOCUMENT_ENDINGS):
                 return None  # "makefile-notes.txt" is notes about a Makefile
             return KNOWN_CODE_NAMES.get(stem, "config")
