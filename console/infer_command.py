@@ -68,13 +68,20 @@ def results(paths: list[str], schemas: str | None) -> Iterator[dict[str, Any]]:
                 yield infer_path(path, catalog, limits)
                 continue
             try:
+                members = 0
                 for member, found in iter_extractions(path, fmt, limits):
+                    members += 1
                     if isinstance(found, ExtractionError):
                         yield {"path": member, "error": str(found)}
                         continue
                     result = infer(found, catalog)
                     yield {"path": member, "table": result.table, "confidence": result.confidence,
                            "fields": result.fields, "reasoning": result.reasoning}
+                if not members:
+                    # One line per path given (DESIGN.md): an archive whose members were all refused
+                    # (a name that climbs out, a link) or that holds none still says so.
+                    yield {"path": path, "error": "archive: no member could be read (empty, or every "
+                                                  "member refused: unsafe name, link or over a limit)"}
             except ExtractionError as e:
                 yield {"path": path, "error": str(e)}
         except Exception as e:  # a bug on one odd file must not lose the others' answers

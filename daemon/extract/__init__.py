@@ -20,6 +20,7 @@ from .code import code_facts
 from .formats import debian_copyright, email_structure, json_title, xml_structure
 from .dataset import parse_delimited, parse_json, parse_jsonl
 from .encoding import decode, line_count, word_count
+from .known_files import headerless_records
 from .media import media_facts, svg_size
 from .pdf import extract_pdf
 from .quality import suspect_reasons
@@ -135,7 +136,7 @@ def _dataset(text: str, data: bytes, ext: str, meta: dict[str, Any], limits: Ext
     facts: dict[str, Any] | None
     if ext in (".jsonl", ".ndjson"):
         facts = parse_jsonl(text, limits.max_json_depth, deadline, strict=True)
-    elif ext in (".csv", ".tsv", ".tab"):
+    elif ext in (".csv", ".tsv", ".tab") or (ext == "" and headerless_records(text)):
         facts = parse_delimited(text, ext, deadline)
     else:  # .json, .geojson, or JSON-shaped text without a telling name
         body = text.lstrip("\ufeff").encode() if meta.get("encoding") != "utf-8" else data.lstrip(b"\xef\xbb\xbf")

@@ -12,6 +12,8 @@ import re
 import sys
 from typing import Any
 
+from .known_files import code_by_lines, known_code_language, template_language
+
 LANGUAGE_BY_EXTENSION = {
     ".py": "python", ".pyw": "python", ".pyi": "python",
     ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript", ".jsx": "javascript",
@@ -135,6 +137,12 @@ def detect_language(path: str, text: str) -> tuple[str | None, str]:
         return LANGUAGE_BY_EXTENSION[ext], "extension"
     if by_shebang:
         return by_shebang, "shebang"
+    known = known_code_language(name)
+    if known:
+        return known, "name"
+    by_lines = code_by_lines(text) or template_language(text)
+    if by_lines:
+        return by_lines, "content"
     head = text[:20000]
     for language, pattern in _CONTENT_HINTS:
         if pattern.search(head):

@@ -121,6 +121,10 @@ def _has_header(first: list[str], rest: list[list[str]], sniffer_says: bool | No
 def parse_delimited(text: str, ext: str, deadline: float, max_columns: int = MAX_COLUMNS) -> dict[str, Any]:
     """Format, delimiter, columns, row count, types and a sample of a CSV or TSV text."""
     text = text.lstrip("\ufeff")
+    if text.startswith("#"):
+        # A file that opens with a '#' comment (zone.tab, many exports) comments with '#'
+        # throughout: those lines are notes, not rows.
+        text = "".join(ln for ln in text.splitlines(keepends=True) if not ln.startswith("#"))
     if not text.strip():
         raise ExtractionError("empty dataset: no rows", "empty")
     # The stdlib sniffer's regexes take time growing with the square of the sample (60 KB of
@@ -161,16 +165,23 @@ def parse_delimited(text: str, ext: str, deadline: float, max_columns: int = MAX
     header = _has_header(first, rows, sniffed_header)
     if header:
         columns = _clean_header(first)
-    else:
-        columns = [f"column_{i + 1}" for i in range(len(first))]
+    width = len(first)
+    if not header:
+        # No header to say how many columns there are: the widest row does (zone.tab's optional
+        # last column is a column, not fields with no column).
+        widths[len(first)] = widths.get(len(first), 0) + 1
+        width = min(max(widths), max_columns)
+        columns = [f"column_{i + 1}" for i in range(width)]
         rows.insert(0, first)
         count += 1
     delimiter = dialect.delimiter
     fmt = "tsv" if delimiter == "\t" else "csv"
-    consistent = sum(n for w, n in widths.items() if w == len(first)) / max(1, sum(widths.values()))
     # Ragged: fields with no column, or rows missing most of theirs (a few empty trailing
     # fields left out, as many exports do, is not ragged).
-    ragged = sum(n for w, n in widths.items() if w > len(first) or w * 2 < len(first))
+    ragged = sum(n for w, n in widths.items() if w > width or w * 2 < width)
+    total = max(1, sum(widths.values()))
+    # With a header, rows of its width; with none, rows that are not ragged against the widest.
+    consistent = (widths.get(width, 0) if header else total - ragged) / total
     types, nulls = column_types(columns, rows)
     sample_rows = [dict(zip(columns, r, strict=False)) for r in rows[:SAMPLE_ROWS]]
     return {

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from .formats import looks_like_email, looks_like_xml
+from .known_files import code_by_lines, headerless_records, known_code_language, template_language
 from .types import Kind
 
 HEAD_BYTES = 8192  # how much of the file sniffing looks at
@@ -152,6 +153,8 @@ def text_kind(path: str, head_text: str) -> tuple[Kind, str]:
     if ext in MARKDOWN_EXTENSIONS:
         return "markdown", "text/markdown" if ext != ".rst" else "text/x-rst"
     if ext in HTML_EXTENSIONS:
+        if template_language(head_text):
+            return "code", "text/x-source"  # a Jinja/Django page template
         return "text", "text/html"
     if ext == ".svg" or (stripped.startswith(("<?xml", "<svg")) and _SVG_RE.search(head_text[:4096].encode())):
         return "media", "image/svg+xml"
@@ -161,7 +164,7 @@ def text_kind(path: str, head_text: str) -> tuple[Kind, str]:
         return "text", "application/xml"
     if ext in EMAIL_EXTENSIONS:
         return "text", "message/rfc822"
-    if ext in CODE_EXTENSIONS or name in CODE_NAMES:
+    if ext in CODE_EXTENSIONS or name in CODE_NAMES or known_code_language(name):
         return "code", "text/x-source"
     if stripped.startswith("#!"):
         return "code", "text/x-script"
@@ -171,6 +174,10 @@ def text_kind(path: str, head_text: str) -> tuple[Kind, str]:
         return "text", "message/rfc822"
     if ext in ("", ".txt", ".text") and stripped.startswith("<") and looks_like_xml(head_text):
         return "text", "application/xml"
+    if ext not in (".md", ".log", ".out") and code_by_lines(head_text):
+        return "code", "text/x-source"  # an INI, requirements list or Dockerfile under any name
+    if ext == "" and headerless_records(head_text):
+        return "dataset", "text/csv"  # a wheel's RECORD, an export with no name
     if ext in ("", ".txt", ".text", ".log", ".out"):
         # No telling name: JSON-shaped text is tried as a dataset, a markdown heading makes markdown.
         if stripped[:1] in ("[", "{") and ext != ".log":

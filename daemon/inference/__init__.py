@@ -17,6 +17,7 @@ from .build import build_fields
 from .doubts import doubt
 from .lexicon import lexicon_for
 from .scoring import DOCUMENTS, GENERIC_KIND_TABLES, Score, describe, score_text
+from .shapes import did_not_parse
 from .structured import FRONT_MATTER_WEIGHT, LABEL_WEIGHT, StructuredChoice, stated_fields, structured_choice
 from .types import Inference
 
@@ -27,10 +28,12 @@ __all__ = ["Inference", "infer"]
 
 # Document routing: a domain table needs this much evidence to beat `documents`...
 DOMAIN_MIN_SCORE = 3.0
+VARIED_MIN_SCORE, VARIED_DISTINCT = 2.0, 3
 # ...and to be auto-approved, this much, with the runner-up this far behind.
 DOMAIN_SURE_SCORE = 9.0
 DOMAIN_SURE_RATIO = 2.2
 DOMAIN_SURE_DISTINCT = 4  # different keywords or patterns behind a sure domain routing
+VARIED_SURE_SCORE, VARIED_SURE_DISTINCT, VARIED_SURE_RATIO = 6.0, 6, 4.0
 GENERAL_WEIGHT = 1.0  # how much general-document evidence a domain table must beat
 # A general document: sure when it says what it is and no domain table has a claim, or when
 # its general-document evidence (licence, README, manual, changelog words in its name, title
@@ -39,6 +42,7 @@ GENERAL_WEIGHT = 1.0  # how much general-document evidence a domain table must b
 GENERAL_SURE = 0.93
 GENERAL_SURE_SCORE = 6.0
 GENERAL_DOMINANCE = 4.0
+GENERAL_OVER_DOMAIN = 2.0
 GENERAL_LIKELY = 0.86  # little domain evidence, but nothing says what the document is either
 GENERAL_CONTESTED = 0.72  # some domain table has a claim, too weak to route on
 # A JSON or XML document whose keys no table's fields explain: its words alone route it,
@@ -62,6 +66,9 @@ CODE_UNPARSABLE = 0.9  # Python that does not parse: code still, but not above 0
 MEDIA_READ = 0.98
 MEDIA_UNREAD = 0.85
 MAX_CONFIDENCE = 0.99  # nothing inferred is certain
+# Data languages whose files are routed by their keys (daemon/inference/structured.py).
+DATA_LANGUAGES = frozenset({"yaml", "toml", "json"})
+UNREAD_CONFIG = 0.75  # a data file that does not parse: which config it is, only a person can say
 
 
 def _fallback_table(kind: str, catalog: dict[str, TableSpec]) -> str:
@@ -92,18 +99,28 @@ def _document_choice(ex: Extraction, catalog: dict[str, TableSpec], front: Struc
             s.evidence.append("stated fields: " + ", ".join(f"{k}->{f or '(hint)'}" for k, f in m.mapping.items()))
             s.distinct.update(f"field {f or k}" for k, f in m.mapping.items())
     general = scored.scores.get(DOCUMENTS, Score(DOCUMENTS))
-    domain = [s for s in scored.ranked() if s.table != DOCUMENTS]
+    # One phrase, however often it recurs (title, headings, file name, text), is one signal: a
+    # table backed by several distinct signals outranks it ("qbr" alone does not make a partner
+    # review a playbook). The single-signal table still counts as the runner-up.
+    domain = sorted((s for s in scored.ranked() if s.table != DOCUMENTS),
+                    key=lambda s: (len(s.distinct) < 2 or s.score < VARIED_MIN_SCORE, -s.score, s.table))
     top = domain[0] if domain else Score(DOCUMENTS)
-    second = domain[1].score if len(domain) > 1 else 0.0
+    second = max((s.score for s in domain[1:]), default=0.0)
     scores = {s.table: s.score for s in domain[:5]}
     reasons: list[str] = []
     # A domain table must beat the evidence that this is a general document (a licence, a
     # README, a manual) as well as the bar every domain table has to clear.
-    bar = max(DOMAIN_MIN_SCORE, GENERAL_WEIGHT * general.score)
+    # Three or more distinct signals of one table are a claim even when each is light (an e-mail
+    # about a dashboard, Looker and MRR): a lower bar, for a proposal a person confirms.
+    floor = VARIED_MIN_SCORE if len(top.distinct) >= VARIED_DISTINCT else DOMAIN_MIN_SCORE
+    bar = max(floor, GENERAL_WEIGHT * general.score)
     if top.score < bar or top.table == DOCUMENTS or len(top.distinct) < 2:
         table = _fallback_table(ex.kind, catalog)
         # Sure it is a general document when no domain table has a real claim on it.
-        says_little_else = (top.score < 1.0 and general.score >= 1.0) or (top.score < 2.0 and general.score >= 2.0)
+        # No domain table has even one signal, or the general evidence outweighs the best domain
+        # claim two to one: 2.1 of "manual" against a domain table's 1.5 is no proof of a generic file.
+        says_little_else = (top.score < 1.0 and general.score >= 1.0) or \
+            (general.score >= 2.0 and general.score >= GENERAL_OVER_DOMAIN * top.score)
         dominated = general.score >= GENERAL_SURE_SCORE and general.score >= GENERAL_DOMINANCE * top.score
         if says_little_else or dominated:
             conf = GENERAL_SURE  # it says what it is (a README, a licence, a manual) and nothing else does
@@ -111,6 +128,12 @@ def _document_choice(ex: Extraction, catalog: dict[str, TableSpec], front: Struc
             conf = GENERAL_LIKELY
         else:
             conf = GENERAL_CONTESTED
+        if top.table != DOCUMENTS and top.score >= 2 * max(DOMAIN_MIN_SCORE, general.score, second):
+            # One phrase in the name or title and nothing else near: that table is the better guess for
+            # a person to confirm, never sure.
+            reasons.append(f"one signal leads: {top.table} {top.score:.1f} ({describe(top)}); proposed there "
+                           "for a person to confirm")
+            return top.table, GENERAL_CONTESTED, reasons, scores
         claim = f" - {describe(top)}" if top.score >= 1.0 else ""
         reasons.append(f"a general document: no domain table has enough evidence (best: {top.table} "
                        f"{top.score:.1f}{claim})")
@@ -123,6 +146,9 @@ def _document_choice(ex: Extraction, catalog: dict[str, TableSpec], front: Struc
     z = DOMAIN_EVIDENCE_SLOPE * (top.score - DOMAIN_MIN_SCORE) + DOMAIN_MARGIN_SLOPE * math.log(ratio)
     conf = DOMAIN_BASE + DOMAIN_SPAN * (1 - math.exp(-max(z, 0.0)))
     sure = top.score >= DOMAIN_SURE_SCORE and ratio >= DOMAIN_SURE_RATIO and len(top.distinct) >= DOMAIN_SURE_DISTINCT
+    # Or many different signals (keywords, stated fields, patterns) with nothing else near.
+    sure = sure or (top.score >= VARIED_SURE_SCORE and len(top.distinct) >= VARIED_SURE_DISTINCT
+                    and ratio >= VARIED_SURE_RATIO)
     conf = max(conf, DOMAIN_SURE_FLOOR) if sure else min(conf, DOMAIN_UNSURE_CAP)
     reasons.append(f"{top.table} scored {top.score:.1f} ({describe(top)})")
     if len(domain) > 1 and domain[1].score > 0:
@@ -137,6 +163,11 @@ def _code_choice(ex: Extraction, catalog: dict[str, TableSpec]) -> tuple[str, fl
     reasons = [f"source code: {lang or 'unknown language'} (from the {how})"]
     if lang is None:
         return table, CODE_UNKNOWN_LANGUAGE, reasons, {}
+    if lang in DATA_LANGUAGES and did_not_parse(ex):
+        # A YAML/TOML/JSON file that does not parse: which config it is - or whether it is one
+        # (a plan typed as loose YAML) - only a person can say.
+        reasons.append(f"not valid {lang}")
+        return table, UNREAD_CONFIG, reasons, {}
     if ex.metadata.get("syntax_ok") is False:
         reasons.append("Python that does not parse")
         return table, CODE_UNPARSABLE, reasons, {}

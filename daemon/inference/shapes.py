@@ -195,6 +195,7 @@ def looks_like_xml(ex: Extraction) -> bool:
 
 _recent: dict[tuple[str, str, int], Shape | None] = {}
 RECENT = 16  # routing and the learner's features read the same file's shape: parse it once
+_unparsed: set[tuple[str, str, int]] = set()  # of the recent files, those that did not parse
 
 
 def shape_of(ex: Extraction) -> Shape | None:
@@ -202,11 +203,28 @@ def shape_of(ex: Extraction) -> Shape | None:
     key = (ex.sha256, ex.kind, len(ex.text))
     if key in _recent:
         return _recent[key]
-    shape = _shape_of(ex)
+    unparsed = False
+    try:
+        shape = _shape_of(ex)
+    except _Unparsed:
+        shape, unparsed = None, True
     if len(_recent) >= RECENT:
         _recent.clear()
+        _unparsed.clear()
     _recent[key] = shape
+    if unparsed:
+        _unparsed.add(key)
     return shape
+
+
+def did_not_parse(ex: Extraction) -> bool:
+    """Whether the file is written in a data language (YAML, TOML, JSON, XML) and does not parse."""
+    shape_of(ex)
+    return (ex.sha256, ex.kind, len(ex.text)) in _unparsed
+
+
+class _Unparsed(Exception):
+    """The text is not valid in the data language its name or content claims."""
 
 
 def _shape_of(ex: Extraction) -> Shape | None:
@@ -228,9 +246,11 @@ def _shape_of(ex: Extraction) -> Shape | None:
             return _object_shape("json", msgspec.json.decode(text.lstrip("\ufeff")))
         if ex.kind == "text" and looks_like_xml(ex):
             return _xml(text)
+    except yaml.constructor.ConstructorError:
+        return None  # well-formed YAML with a tool's own tags (!Ref, !REF): a config, read no further
     except (yaml.YAMLError, tomllib.TOMLDecodeError, msgspec.DecodeError, ET.ParseError, ValueError,
             RecursionError, TypeError):
-        return None
+        raise _Unparsed from None
     front = m.get("front_matter")
     if ex.kind == "markdown" and isinstance(front, dict) and front:
         shape = Shape("front matter")

@@ -9,11 +9,14 @@ the keys; a manifest is code when its keys are a manifest's (codebases' column h
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 from ..catalog import TableSpec
+from ..extract.known_files import known_code_language
 from ..extract.types import Extraction
 from .fields import labelled_values
+from .name_words import domain_words_in_names
 from .schema_match import TableMatch, match_tables
 from .shapes import Shape, shape_of
 
@@ -41,8 +44,18 @@ NO_CLAIM = 1.2
 GENERIC_SURE = 0.95
 GENERIC_WEAK_CLAIM = 0.84
 GENERIC_CONTESTED = 0.7
-# A JSON object no table's fields explain and no manifest's keys either.
+# A JSON object no table's fields explain and no manifest's keys either; a YAML/TOML/INI whose
+# keys are no manifest's: a config of something, but of what only a person can say (a review
+# plan, a scan definition, an anchor bomb all look like "a YAML" by format alone).
 UNKNOWN_JSON = 0.8
+UNKNOWN_CONFIG = 0.8
+# A domain table guessed from the words of the key names alone (no field matched).
+NAMED_GUESS = 0.66
+# Two words (condition + rule, input + output) doubt a generic routing but are common in real
+# data files (endpoint rule sets, test vectors); a proposal asks three, and in a config more than
+# half of its keys.
+NAMED_WORDS = 3
+CONFIG_NAMED_SHARE = 0.5
 # A domain routing that is not sure stays below the auto-approval bar, between these.
 LIKELY_LOW, LIKELY_HIGH = 0.62, 0.88
 SURE_LOW, SURE_HIGH = 0.92, 0.97
@@ -101,12 +114,21 @@ def structured_choice(ex: Extraction, catalog: dict[str, TableSpec]) -> Structur
             reasons.append("not sure enough to file unseen: too few specific keys, too little of the file "
                            "explained or a close runner-up")
         return StructuredChoice(top.table, conf, reasons, shape, top, scores)
+    if ex.kind == "code" and known_code_language(os.path.basename(ex.path).lower()) and CODE in catalog \
+            and not _real(top):
+        # tox.ini, setup.cfg, entry_points.txt: the file's name is a build tool's, its keys are its options.
+        reasons.append("a config under a build or packaging tool's well-known name")
+        return StructuredChoice(CODE, GENERIC_SURE, reasons, shape, None, scores)
     if code is not None and _real(code) and CODE in catalog:
         reasons.append(f"a manifest or config: {code.describe(shape.keys)}")
         # Its keys are a manifest's and no domain table has a real claim: as sure as a generic gets.
         conf = GENERIC_SURE if not _real(top) else GENERIC_CONTESTED
         return StructuredChoice(CODE, conf, reasons, shape, None, scores)
-    if best < NO_CLAIM or (top is not None and top.distinct < CLAIM_DISTINCT):
+    named = domain_words_in_names(shape.keys, catalog)
+    if named is not None:
+        conf = GENERIC_WEAK_CLAIM
+        reasons.append(f"its key names use {named[0]}'s words ({', '.join(named[1][:5])})")
+    elif best < NO_CLAIM or (top is not None and top.distinct < CLAIM_DISTINCT):
         conf = GENERIC_SURE
         reasons.append("no domain table's fields among its keys")
     elif _real(top):
@@ -120,7 +142,9 @@ def structured_choice(ex: Extraction, catalog: dict[str, TableSpec]) -> Structur
     if ex.kind == "dataset" or (shape.format == "json" and shape.records is not None):
         table = "datasets"  # records, bare or wrapped ({"data": [...]})
     elif ex.kind == "code":
-        table = CODE
+        # A config whose keys are no manifest's: a generic table is sure only on positive evidence.
+        table, conf = CODE, min(conf, UNKNOWN_CONFIG)
+        reasons.append("a config whose keys are no known manifest's")
     elif shape.format == "json":
         # A JSON object that is neither a table's row nor a known manifest: a config, a schema or
         # an API description far more often than prose - but which, only a person can say.
@@ -128,6 +152,15 @@ def structured_choice(ex: Extraction, catalog: dict[str, TableSpec]) -> Structur
         reasons.append("a JSON object, not records: most likely a config or a specification")
     else:
         table = None  # XML, front matter: the text decides, capped below sure
+    records = ex.kind == "dataset" or shape.records is not None
+    if table is not None and named is not None and named[0] in catalog and not _real(top) \
+            and len(named[1]) >= NAMED_WORDS and (records or len(named[1]) > CONFIG_NAMED_SHARE * len(shape.keys)):
+        # Nothing else speaks for the generic table, and the key names speak for one domain table:
+        # propose that table for a person to confirm - the better guess, and never auto-approved.
+        # A register's columns are its subject; a config's keys are mostly its tool's options, so
+        # there the words must be most of the keys.
+        table, conf = named[0], NAMED_GUESS
+        reasons.append(f"proposed to {table} on its key names' words, for a person to confirm")
     if table is not None and table not in catalog:
         table = None
     return StructuredChoice(table, conf, reasons, shape, None, scores)

@@ -1,0 +1,95 @@
+"""Code, build and config files told by a well-known name or by the shape of their lines.
+
+Many of them carry no telling extension (``Makefile``, ``Dockerfile``, ``requirements.txt``,
+``entry_points.txt``, ``.gitignore``) and, read as prose, look like short documents. The
+names are the conventions of build tools and package formats, not of any one project; a
+variant keeps its tool's name as one part (``Makefile.am``, ``Dockerfile.dev``,
+``dev.Dockerfile``, ``requirements-test.txt``).
+"""
+
+from __future__ import annotations
+
+import re
+
+# name (lower case) -> language
+KNOWN_CODE_NAMES: dict[str, str] = {
+    "makefile": "make", "gnumakefile": "make", "dockerfile": "dockerfile", "containerfile": "dockerfile",
+    "cmakelists.txt": "cmake", "rakefile": "ruby", "gemfile": "ruby", "vagrantfile": "ruby", "brewfile": "ruby",
+    "podfile": "ruby", "meson.build": "meson", "configure.ac": "m4", "kconfig": "kconfig",
+    "jenkinsfile": "groovy", "sconstruct": "python", "sconscript": "python", "justfile": "just",
+    "procfile": "config", "pipfile": "toml", "requirements.txt": "requirements", "constraints.txt": "requirements",
+    "entry_points.txt": "ini", "top_level.txt": "config", "setup.cfg": "ini", "tox.ini": "ini",
+    "manifest.in": "config", ".gitignore": "gitignore", ".dockerignore": "gitignore", ".npmignore": "gitignore",
+    ".hgignore": "gitignore", ".gitattributes": "config", ".gitmodules": "ini", ".editorconfig": "ini",
+    ".npmrc": "ini", ".env.example": "config", "codeowners": "config", "build": "starlark",
+    "workspace": "starlark", "build.bazel": "starlark", "go.mod": "go-module", "go.sum": "go-module",
+    "cargo.lock": "toml", "poetry.lock": "toml", "yarn.lock": "config", "pnpm-lock.yaml": "yaml",
+}
+# Names that keep their meaning with a variant suffix or prefix (Dockerfile.dev, docs-Makefile).
+_DOCUMENT_ENDINGS = (".txt", ".md", ".rst", ".html", ".htm", ".pdf", ".doc", ".docx", ".odt")
+_VARIANT_STEMS = {"makefile", "dockerfile", "containerfile", "jenkinsfile", "procfile", "vagrantfile", "gemfile"}
+
+
+def known_code_language(name: str) -> str | None:
+    """The language of a file by its well-known name (lower-cased base name), or None."""
+    if name in KNOWN_CODE_NAMES:
+        return KNOWN_CODE_NAMES[name]
+    parts = [p for p in re.split(r"[.\-_]", name) if p]
+    if not parts:
+        return None
+    if name.endswith((".txt", ".in")) and ("requirements" in parts or "constraints" in parts):
+        return "requirements"  # pip's conventions: requirements-dev.txt, test-requirements.txt, constraints.in
+    for stem in _VARIANT_STEMS:
+        if stem in (parts[0], parts[-1]) or (stem in parts and parts[-1] in ("in", "am", "dev", "prod")):
+            if name.endswith(_DOCUMENT_ENDINGS):
+                return None  # "makefile-notes.txt" is notes about a Makefile
+            return KNOWN_CODE_NAMES.get(stem, "config")
+    return None
+
+
+_INI_SECTION = re.compile(r"^\[[^\]\n]{1,80}\]$")
+_INI_ENTRY = re.compile(r"^[\w.\-/ ]{1,80}\s*[=:]\s*\S")
+_REQUIREMENT = re.compile(r"^(-[rcef]\s+\S+|--[\w-]+(=\S+)?|[A-Za-z0-9][\w.\-]*(\[[\w,\s.\-]+\])?\s*"
+                          r"((===?|~=|!=|>=|<=|<|>)\s*[\w.*+!\-]+\s*,?\s*)*(;.*)?)$")
+_DOCKER = re.compile(r"^(FROM|ARG)\s+\S+", re.I)
+
+
+def code_by_lines(text: str) -> str | None:
+    """The language told by the shape of every line: an INI file (``[section]`` then only
+    ``key = value`` lines), a pip requirements list, a Dockerfile (first instruction FROM)."""
+    lines = [ln.strip() for ln in text[:20000].splitlines()]
+    body = [ln for ln in lines if ln and not ln.startswith(("#", ";"))]
+    if len(body) < 2:
+        return None
+    if _INI_SECTION.match(body[0]) and all(_INI_SECTION.match(ln) or _INI_ENTRY.match(ln) for ln in body):
+        return "ini"
+    if _DOCKER.match(body[0]) and any(re.match(r"^(RUN|COPY|ADD|CMD|ENTRYPOINT|WORKDIR|ENV)\s", ln) for ln in body):
+        return "dockerfile"
+    # A requirements list: every line a package name with an optional version spec, and at least one spec
+    # (a bare column of words is a list, not a requirements file).
+    if all(_REQUIREMENT.match(ln) for ln in body) and any(re.search(r"[<>=~!]=|^-[rce]\s|[<>]", ln) for ln in body):
+        return "requirements"
+    return None
+
+
+def headerless_records(text: str) -> bool:
+    """Comma-separated records with no telling name: at least three lines, every one with the
+    same number (one or more) of commas, and short fields - prose lines rarely agree so."""
+    lines = [ln for ln in text[:20000].splitlines() if ln.strip()][:200]
+    if len(lines) < 3:
+        return False
+    counts = {ln.count(",") for ln in lines}
+    if len(counts) != 1 or 0 in counts:
+        return False
+    fields = [f for ln in lines for f in ln.split(",")]
+    return sum(len(f.split()) for f in fields) / len(fields) < 2.0
+
+
+_TEMPLATE_TAG = re.compile(r"\{%-?\s*(extends|block|endblock|for|endfor|if|endif|include|macro|load|set)\b")
+TEMPLATE_TAGS = 3  # statement tags that make a page a template (one could be an example in prose)
+
+
+def template_language(text: str) -> str | None:
+    """"jinja" when the text is a Jinja/Django template (``{% block %}``, ``{% for %}`` statements):
+    a page of the code that renders it, not a document."""
+    return "jinja" if len(_TEMPLATE_TAG.findall(text[:20000])) >= TEMPLATE_TAGS else None
