@@ -49,23 +49,60 @@ class ClarityApp(App[None]):
     DEFAULT_MODE = "overview"
     # The footer shows the screen's own keys; these are in the mode bar under the header.
     BINDINGS = [
-        Binding("1", "switch_mode('overview')", "Overview", id="mode-overview", show=False,
-                tooltip="Health and every table with its row count"),
-        Binding("2", "switch_mode('proposals')", "Proposals", id="mode-proposals", show=False,
-                tooltip="The pending queue: approve or reject"),
-        Binding("3", "switch_mode('tables')", "Tables", id="mode-tables", show=False,
-                tooltip="Browse, search, edit and export a table's rows"),
-        Binding("4", "switch_mode('fleet')", "Fleet", id="mode-fleet", show=False,
-                tooltip="Sub-agents, coding agents, playbooks, ingest"),
-        Binding("5", "switch_mode('events')", "Events", id="mode-events", show=False,
-                tooltip="Events as they happen"),
-        Binding("6", "switch_mode('history')", "History", id="mode-history", show=False,
-                tooltip="Decided proposals: who, when, why; revert one"),
-        Binding("question_mark", "keys", "Keys", id="keys", key_display="?", show=False,
-                tooltip="The keys of this screen"),
+        Binding(
+            "1",
+            "switch_mode('overview')",
+            "Overview",
+            id="mode-overview",
+            show=False,
+            tooltip="Health and every table with its row count",
+        ),
+        Binding(
+            "2",
+            "switch_mode('proposals')",
+            "Proposals",
+            id="mode-proposals",
+            show=False,
+            tooltip="The pending queue: approve or reject",
+        ),
+        Binding(
+            "3",
+            "switch_mode('tables')",
+            "Tables",
+            id="mode-tables",
+            show=False,
+            tooltip="Browse, search, edit and export a table's rows",
+        ),
+        Binding(
+            "4",
+            "switch_mode('fleet')",
+            "Fleet",
+            id="mode-fleet",
+            show=False,
+            tooltip="Sub-agents, coding agents, playbooks, ingest",
+        ),
+        Binding("5", "switch_mode('events')", "Events", id="mode-events", show=False, tooltip="Events as they happen"),
+        Binding(
+            "6",
+            "switch_mode('history')",
+            "History",
+            id="mode-history",
+            show=False,
+            tooltip="Decided proposals: who, when, why; revert one",
+        ),
+        Binding(
+            "question_mark", "keys", "Keys", id="keys", key_display="?", show=False, tooltip="The keys of this screen"
+        ),
         Binding("q", "quit", "Quit", id="quit", show=False, tooltip="Leave the console (the daemon keeps running)"),
-        Binding("escape", "hide_keys_panel", "Hide keys", id="hide-keys-panel", show=False, priority=True,
-                tooltip="Close the Keys panel (opened from the command palette)"),
+        Binding(
+            "escape",
+            "hide_keys_panel",
+            "Hide keys",
+            id="hide-keys-panel",
+            show=False,
+            priority=True,
+            tooltip="Close the Keys panel (opened from the command palette)",
+        ),
     ]
 
     def __init__(self, client: AsyncClient, retry_s: float = 2.0) -> None:

@@ -1,13 +1,13 @@
 """``clarity``: the console (no arguments) and the command line.
 
-    clarity                          open the console
-    clarity rpc METHOD [JSON]        call any RPC method, print the result as JSON
-    clarity infer PATH... [--json]   which table files would go to (no daemon, writes nothing)
-    clarity status [--json]          socket, database, watched folders, pending count, last errors
-    clarity backup PATH              back up the database while the daemon runs
-    clarity restore PATH [--force]   put a backup in place (the daemon stopped)
-    clarity export TABLE [--format]  a table's rows to stdout, streamed
-    clarity ingest PATH... [--json]  hand files and folders to the daemon, with progress
+clarity                          open the console
+clarity rpc METHOD [JSON]        call any RPC method, print the result as JSON
+clarity infer PATH... [--json]   which table files would go to (no daemon, writes nothing)
+clarity status [--json]          socket, database, watched folders, pending count, last errors
+clarity backup PATH              back up the database while the daemon runs
+clarity restore PATH [--force]   put a backup in place (the daemon stopped)
+clarity export TABLE [--format]  a table's rows to stdout, streamed
+clarity ingest PATH... [--json]  hand files and folders to the daemon, with progress
 """
 
 from __future__ import annotations
@@ -60,14 +60,16 @@ def _console(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="clarity", description="Clarity console and command line.")
-    parser.add_argument("--socket", help="clarityd socket (default: $CLARITY_SOCKET, the one $CLARITY_CONFIG names, "
-                                         "or the standard place)")
+    parser.add_argument(
+        "--socket",
+        help="clarityd socket (default: $CLARITY_SOCKET, the one $CLARITY_CONFIG names, or the standard place)",
+    )
     parser.set_defaults(func=_console)
     sub = parser.add_subparsers(dest="command")
 
     rpc = sub.add_parser("rpc", help="call an RPC method and print the result as JSON")
     rpc.add_argument("method", help="dotted method name, e.g. tables.list (system.describe lists them)")
-    rpc.add_argument("params", nargs="?", help="params as a JSON object, e.g. '{\"table\": \"documents\"}'")
+    rpc.add_argument("params", nargs="?", help='params as a JSON object, e.g. \'{"table": "documents"}\'')
     rpc.add_argument("--socket", default=argparse.SUPPRESS, help="clarityd socket")
     rpc.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for the answer")
     rpc.set_defaults(func=_rpc)

@@ -64,13 +64,18 @@ def ago(value: Any) -> str:
 def cell_path(value: Any, width: int = 30) -> str:
     """A path for a table cell, cut from the left so that the file name stays visible."""
     text = "" if value is None else " ".join(str(value).split())
-    return text if len(text) <= width else "…" + text[len(text) - width + 1:]
+    return text if len(text) <= width else "…" + text[len(text) - width + 1 :]
 
 
 def looks_like_path(value: Any) -> bool:
     """Whether a cell holds a file path (absolute, home-relative or a URL-less relative path)."""
-    return isinstance(value, str) and "\n" not in value and " " not in value.strip() and value[:1] not in "{[" and (
-        value.startswith(("/", "~/", "./")) or (value.count("/") >= 2 and "://" not in value))
+    return (
+        isinstance(value, str)
+        and "\n" not in value
+        and " " not in value.strip()
+        and value[:1] not in "{["
+        and (value.startswith(("/", "~/", "./")) or (value.count("/") >= 2 and "://" not in value))
+    )
 
 
 def when(value: Any) -> str:

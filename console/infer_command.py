@@ -23,7 +23,7 @@ def add_parser(sub: Any) -> None:
 def _row(result: dict[str, Any], width: int) -> str:
     path = result["path"]
     if len(path) > width:
-        path = "…" + path[-(width - 1):]
+        path = "…" + path[-(width - 1) :]
     if "error" in result:
         return f"{path:<{width}}  {'error':<22} {'':>5}  {result['error']}"
     title = next((str(result["fields"][k]) for k in ("title", "name", "path") if result["fields"].get(k)), "")
@@ -75,13 +75,21 @@ def results(paths: list[str], schemas: str | None) -> Iterator[dict[str, Any]]:
                         yield {"path": member, "error": str(found)}
                         continue
                     result = infer(found, catalog)
-                    yield {"path": member, "table": result.table, "confidence": result.confidence,
-                           "fields": result.fields, "reasoning": result.reasoning}
+                    yield {
+                        "path": member,
+                        "table": result.table,
+                        "confidence": result.confidence,
+                        "fields": result.fields,
+                        "reasoning": result.reasoning,
+                    }
                 if not members:
                     # One line per path given (DESIGN.md): an archive whose members were all refused
                     # (a name that climbs out, a link) or that holds none still says so.
-                    yield {"path": path, "error": "archive: no member could be read (empty, or every "
-                                                  "member refused: unsafe name, link or over a limit)"}
+                    yield {
+                        "path": path,
+                        "error": "archive: no member could be read (empty, or every "
+                        "member refused: unsafe name, link or over a limit)",
+                    }
             except ExtractionError as e:
                 yield {"path": path, "error": str(e)}
         except Exception as e:  # a bug on one odd file must not lose the others' answers

@@ -44,8 +44,9 @@ class ProposalsLoaded(Message):
 class ApprovalPrepared(Message):
     """What the approve dialog needs came back: the proposal as it is now and its table."""
 
-    def __init__(self, proposal: Proposal, table: TableDescription | None,
-                 current: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, proposal: Proposal, table: TableDescription | None, current: dict[str, Any] | None = None
+    ) -> None:
         super().__init__()
         self.proposal = proposal
         self.table = table
@@ -112,8 +113,14 @@ class RowsExported(Message):
 class FleetLoaded(Message):
     """The fleet, coding agents, playbooks and ingest journal, asked for together."""
 
-    def __init__(self, fleet: FleetStats, agents: list[Agent], coding: CodingStats,
-                 playbooks: list[PlaybookStats], ingest: IngestStatus) -> None:
+    def __init__(
+        self,
+        fleet: FleetStats,
+        agents: list[Agent],
+        coding: CodingStats,
+        playbooks: list[PlaybookStats],
+        ingest: IngestStatus,
+    ) -> None:
         super().__init__()
         self.fleet = fleet
         self.agents = agents

@@ -32,8 +32,9 @@ def _binding_list(bindings: Any) -> Iterator[Binding]:
 
 def console_commands(app: Any) -> list[ConsoleCommand]:
     """The app's commands, then each screen's (``"<Screen>: <description>"``)."""
-    commands = [ConsoleCommand(b.description, b.tooltip or b.description, None, b.action)
-                for b in _binding_list(app.BINDINGS)]
+    commands = [
+        ConsoleCommand(b.description, b.tooltip or b.description, None, b.action) for b in _binding_list(app.BINDINGS)
+    ]
     for mode, screen_class in app.MODES.items():
         title = mode.capitalize()
         for b in _binding_list(screen_class.BINDINGS):
@@ -64,5 +65,10 @@ class ClarityCommands(Provider):
         for command in console_commands(self.app):
             score = matcher.match(command.name)
             if score > 0:
-                yield Hit(score, matcher.highlight(command.name), partial(self._run, command), text=command.name,
-                          help=command.help)
+                yield Hit(
+                    score,
+                    matcher.highlight(command.name),
+                    partial(self._run, command),
+                    text=command.name,
+                    help=command.help,
+                )

@@ -83,8 +83,11 @@ def source_of(p: Proposal) -> str:
 def changes(before: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, str]:
     """Each changed field as "old → new" (the row's columns the daemon manages left out)."""
     before = before or {}
-    return {name: f"{cell(before.get(name), 60) or '∅'} → {cell(value, 60) or '∅'}"
-            for name, value in after.items() if name not in COMMON_FIELDS}
+    return {
+        name: f"{cell(before.get(name), 60) or '∅'} → {cell(value, 60) or '∅'}"
+        for name, value in after.items()
+        if name not in COMMON_FIELDS
+    }
 
 
 def ddl_text(preview: dict[str, Any] | None) -> str:
@@ -92,8 +95,9 @@ def ddl_text(preview: dict[str, Any] | None) -> str:
     if not preview:
         return ""
     lines = list(preview.get("ddl", []))
-    touched = [f"{k.replace('_', ' ')}: {preview[k]}" for k in ("rows_in_table", "rows_affected", "data_loss")
-               if k in preview]
+    touched = [
+        f"{k.replace('_', ' ')}: {preview[k]}" for k in ("rows_in_table", "rows_affected", "data_loss") if k in preview
+    ]
     return "\n".join(lines + ([" · ".join(touched)] if touched else []))
 
 
@@ -122,11 +126,11 @@ def proposal_record(p: Proposal, current: dict[str, Any] | None = None) -> dict[
         record["approvals"] = ", ".join(str(a.get("actor", a)) for a in p.approvals)
     if p.kind == "update":
         before = p.before if p.before is not None else current
-        record["change (before → after)"] = changes(before, p.after or p.payload) if before is not None \
-            else p.payload
+        record["change (before → after)"] = changes(before, p.after or p.payload) if before is not None else p.payload
     elif p.kind == "delete":
-        record["row to delete"] = {k: v for k, v in (p.before or current or {}).items() if k not in COMMON_FIELDS} \
-            or "(the row as it is now could not be read)"
+        record["row to delete"] = {
+            k: v for k, v in (p.before or current or {}).items() if k not in COMMON_FIELDS
+        } or "(the row as it is now could not be read)"
     elif p.kind == "insert":
         record["fields"] = p.payload
     else:

@@ -30,7 +30,7 @@ class BackupError(Exception):
 
 def sqlite_path(url: str) -> str | None:
     """The database file of a SQLite URL; None for PostgreSQL."""
-    return os.path.abspath(url[len(SQLITE_PREFIX):]) if url.startswith(SQLITE_PREFIX) else None
+    return os.path.abspath(url[len(SQLITE_PREFIX) :]) if url.startswith(SQLITE_PREFIX) else None
 
 
 def _writable_by(directory: str, uid: int, gid: int, user: str) -> bool:
@@ -58,8 +58,10 @@ def check_destination(path: str, identity: Any) -> str:
     path = os.path.normpath(path)
     folder = os.path.dirname(path)
     if not os.path.isdir(folder):
-        raise InvalidParams(f"{folder}: no such folder (or the daemon cannot see it: under systemd it writes only "
-                            f"its state folder and ReadWritePaths=)")
+        raise InvalidParams(
+            f"{folder}: no such folder (or the daemon cannot see it: under systemd it writes only "
+            f"its state folder and ReadWritePaths=)"
+        )
     if os.path.lexists(path):
         raise InvalidParams(f"{path} exists; a backup never overwrites a file")
     if not _writable_by(folder, identity.uid, identity.gid, identity.user):
@@ -107,15 +109,22 @@ def _pg_tool(name: str) -> str:
 
 def _libpq_url(url: str) -> str:
     """The URL as libpq takes it (``postgres://`` and ``postgresql://`` both work there)."""
-    return url if urlparse(url).scheme == "postgresql" else "postgresql" + url[len(urlparse(url).scheme):]
+    return url if urlparse(url).scheme == "postgresql" else "postgresql" + url[len(urlparse(url).scheme) :]
 
 
 def backup_postgres(url: str, schema: str, dest: str) -> int:
     """``pg_dump --format=custom`` of the daemon's ``schema`` into the new file ``dest``."""
     fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     os.close(fd)
-    cmd = [_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-acl", f"--schema={schema}",
-           f"--file={dest}", f"--dbname={_libpq_url(url)}"]
+    cmd = [
+        _pg_tool("pg_dump"),
+        "--format=custom",
+        "--no-owner",
+        "--no-acl",
+        f"--schema={schema}",
+        f"--file={dest}",
+        f"--dbname={_libpq_url(url)}",
+    ]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=PG_TIMEOUT_S)
     if r.returncode != 0:
         os.unlink(dest)
@@ -158,8 +167,7 @@ def restore_sqlite(src: str, db_path: str, *, force: bool = False) -> None:
         raise BackupError(f"{src} is not a Clarity backup (integrity: {ok}; tables: {len(tables)})")
     if os.path.exists(db_path):
         if not force:
-            raise BackupError(f"{db_path} exists; restore --force keeps it as {db_path}.before-restore and "
-                              f"replaces it")
+            raise BackupError(f"{db_path} exists; restore --force keeps it as {db_path}.before-restore and replaces it")
         os.replace(db_path, db_path + ".before-restore")
     for suffix in ("-wal", "-shm"):  # the old database's; they must not be applied to the new one
         Path(db_path + suffix).unlink(missing_ok=True)
@@ -176,8 +184,17 @@ def restore_postgres(src: str, url: str) -> None:
     listing = subprocess.run([_pg_tool("pg_restore"), "--list", src], capture_output=True, text=True, timeout=60)
     if listing.returncode != 0:
         raise BackupError(f"{src} is not a pg_dump custom-format file: {listing.stderr.strip()}")
-    cmd = [_pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--no-acl", "--exit-on-error",
-           "--single-transaction", f"--dbname={_libpq_url(url)}", src]
+    cmd = [
+        _pg_tool("pg_restore"),
+        "--clean",
+        "--if-exists",
+        "--no-owner",
+        "--no-acl",
+        "--exit-on-error",
+        "--single-transaction",
+        f"--dbname={_libpq_url(url)}",
+        src,
+    ]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=PG_TIMEOUT_S)
     if r.returncode != 0:
         raise BackupError(f"pg_restore failed: {r.stderr.strip()}")

@@ -110,8 +110,9 @@ class Client(ClientMethods, _Base):
     """A blocking client; one call at a time. Notifications that arrive while waiting
     (from ``events.subscribe``) go to ``on_notification`` or pile up in ``notifications``."""
 
-    def __init__(self, path: str | None = None, timeout: float | None = 30.0,
-                 on_notification: NotificationHandler | None = None) -> None:
+    def __init__(
+        self, path: str | None = None, timeout: float | None = 30.0, on_notification: NotificationHandler | None = None
+    ) -> None:
         super().__init__(path, timeout)
         self._sock: socket.socket | None = None
         self._buffer = bytearray()
@@ -210,8 +211,13 @@ class Client(ClientMethods, _Base):
             if timeout is not None and self._sock is not None:
                 self._sock.settimeout(self.timeout)
 
-    def subscribe_events(self, type: str | list[str] | None = None, subject: str | None = None,
-                         after_id: int | None = None, timeout: float | None = None) -> EventStream:
+    def subscribe_events(
+        self,
+        type: str | list[str] | None = None,
+        subject: str | None = None,
+        after_id: int | None = None,
+        timeout: float | None = None,
+    ) -> EventStream:
         """Subscribe now (see events.subscribe); iterate the returned stream for event dicts::
 
             with client.subscribe_events(type="agent") as stream:
@@ -240,8 +246,9 @@ class Client(ClientMethods, _Base):
 class AsyncClient(AsyncClientMethods, _Base):
     """An asyncio client; calls may run concurrently on one connection (pipelined)."""
 
-    def __init__(self, path: str | None = None, timeout: float | None = 30.0,
-                 on_notification: NotificationHandler | None = None) -> None:
+    def __init__(
+        self, path: str | None = None, timeout: float | None = 30.0, on_notification: NotificationHandler | None = None
+    ) -> None:
         super().__init__(path, timeout)
         self.on_notification = on_notification
         self._reader: asyncio.StreamReader | None = None
@@ -352,13 +359,14 @@ class AsyncClient(AsyncClientMethods, _Base):
         elif self._subscribing and method in ("events.event", "events.dropped"):
             self._unclaimed.append((method, params))
 
-    async def subscribe_events(self, type: str | list[str] | None = None, subject: str | None = None,
-                               after_id: int | None = None) -> AsyncEventStream:
+    async def subscribe_events(
+        self, type: str | list[str] | None = None, subject: str | None = None, after_id: int | None = None
+    ) -> AsyncEventStream:
         """Subscribe now (see events.subscribe); iterate the returned stream for event dicts::
 
-            async with await client.subscribe_events(type="agent") as stream:
-                async for event in stream:
-                    print(event["type"], event["subject"])
+        async with await client.subscribe_events(type="agent") as stream:
+            async for event in stream:
+                print(event["type"], event["subject"])
         """
         queue: asyncio.Queue[tuple[str | None, Any]] = asyncio.Queue()
         self._subscribing += 1

@@ -151,10 +151,14 @@ def _namespace_classes(asynchronous: bool, imports: _Imports) -> list[str]:
             for verb in (method.verb, *method.aliases):
                 out.append("")
                 if keywords:
-                    out += ["    @overload",
-                            f"    {d} {verb}(self, params: {params} | dict[str, Any], /) -> {result}: ...",
-                            "", "    @overload",
-                            f"    {d} {verb}(self, *, {', '.join(keywords)}) -> {result}: ...", ""]
+                    out += [
+                        "    @overload",
+                        f"    {d} {verb}(self, params: {params} | dict[str, Any], /) -> {result}: ...",
+                        "",
+                        "    @overload",
+                        f"    {d} {verb}(self, *, {', '.join(keywords)}) -> {result}: ...",
+                        "",
+                    ]
                     # No "/" here (mypy 2.4 then rejects the keyword overload), so the object is
                     # named "_params": a field called "params" (query.sql's) goes to **kwargs.
                     out.append(f"    {d} {verb}(self, _params: Any = None, **kwargs: Any) -> {result}:")
@@ -168,8 +172,7 @@ def _namespace_classes(asynchronous: bool, imports: _Imports) -> list[str]:
 def _home_of(method: Method[Any, Any]) -> str:
     """The protocol module that binds ``method`` to an UPPER_CASE name."""
     for modname, module in sorted(sys.modules.items()):
-        if modname.startswith("daemon.protocol.") and any(
-                v is method and k.isupper() for k, v in vars(module).items()):
+        if modname.startswith("daemon.protocol.") and any(v is method and k.isupper() for k, v in vars(module).items()):
             return modname
     raise LookupError(f"{method.name}: not bound to an UPPER_CASE name in a protocol module")
 
@@ -185,10 +188,15 @@ def _client_mixins(imports: _Imports) -> list[str]:
     out: list[str] = []
     nouns = sorted({m.noun for m in METHODS.values()})
     for prefix in ("", "Async"):
-        out += ["", "", f"class {prefix}ClientMethods:",
-                f'    """The typed namespaces of the {prefix.lower() + " " if prefix else ""}client."""', "",
-                "    def _call_method(self, method: Method[Any, Any], params: Any, kwargs: dict[str, Any]) -> Any:",
-                "        raise NotImplementedError"]
+        out += [
+            "",
+            "",
+            f"class {prefix}ClientMethods:",
+            f'    """The typed namespaces of the {prefix.lower() + " " if prefix else ""}client."""',
+            "",
+            "    def _call_method(self, method: Method[Any, Any], params: Any, kwargs: dict[str, Any]) -> Any:",
+            "        raise NotImplementedError",
+        ]
         for noun in nouns:
             cls = f"{prefix}{''.join(p.title() for p in noun.split('_'))}Methods"
             out += ["", "    @property", f"    def {noun}(self) -> {cls}:", f"        return {cls}(self._call_method)"]

@@ -88,8 +88,7 @@ class AsyncEventStream:
     Raises :class:`SubscriptionDropped` when the daemon drops it, ConnectionLost when the
     connection goes. ``await close()`` (or leaving ``async with``) unsubscribes."""
 
-    def __init__(self, client: AsyncClient, subscription: int,
-                 queue: asyncio.Queue[tuple[str | None, Any]]) -> None:
+    def __init__(self, client: AsyncClient, subscription: int, queue: asyncio.Queue[tuple[str | None, Any]]) -> None:
         self.client = client
         self.subscription = subscription
         self.queue = queue

@@ -35,8 +35,14 @@ class _Dropped:
 
 
 class Subscription:
-    def __init__(self, sid: int, conn: Connection, matches: Callable[[dict[str, Any]], bool],
-                 queue_size: int, after_id: int | None) -> None:
+    def __init__(
+        self,
+        sid: int,
+        conn: Connection,
+        matches: Callable[[dict[str, Any]], bool],
+        queue_size: int,
+        after_id: int | None,
+    ) -> None:
         self.id = sid
         self.conn = conn
         self.matches = matches
@@ -79,8 +85,9 @@ class EventStreams:
         self._ids = itertools.count(1)
         bus.listeners.add(self._on_event)
 
-    def subscribe(self, conn: Connection, types: str | list[str] | None, subject: str | None,
-                  after_id: int | None) -> Subscription:
+    def subscribe(
+        self, conn: Connection, types: str | list[str] | None, subject: str | None, after_id: int | None
+    ) -> Subscription:
         """Start streaming to ``conn``. Call from the handler, which must not await after it:
         the reply is then written before the first notification."""
         sub = Subscription(next(self._ids), conn, event_filter(types, subject), self.queue_size(), after_id)
@@ -134,9 +141,14 @@ class EventStreams:
             while True:
                 item = await sub.queue.get()
                 if isinstance(item, _Dropped):
-                    await sub.conn.notify(DROPPED_NOTIFICATION, {
-                        "subscription": sub.id, "reason": item.reason, "last_event_id": sub.last_id,
-                    })
+                    await sub.conn.notify(
+                        DROPPED_NOTIFICATION,
+                        {
+                            "subscription": sub.id,
+                            "reason": item.reason,
+                            "last_event_id": sub.last_id,
+                        },
+                    )
                     return
                 await sub._send(item)
                 if sub.conn.closed:

@@ -57,14 +57,24 @@ class EventBus:
         # Event.create, cheaper: its SQL built once (compiled) and no model instance, since
         # an event per state change adds up on the one writer thread.
         created_at = utcnow()
-        event_id = compiled.insert(Event, {"created_at": created_at, "type": type, "subject": subject,
-                                           "payload": payload, "actor": actor}, returning_id=True)
-        data = {"created_at": created_at.replace(tzinfo=UTC), "type": type, "subject": subject,
-                "payload": payload, "actor": actor, "id": event_id}
+        event_id = compiled.insert(
+            Event,
+            {"created_at": created_at, "type": type, "subject": subject, "payload": payload, "actor": actor},
+            returning_id=True,
+        )
+        data = {
+            "created_at": created_at.replace(tzinfo=UTC),
+            "type": type,
+            "subject": subject,
+            "payload": payload,
+            "actor": actor,
+            "id": event_id,
+        }
         if self.notify_channel:
             # Delivered by PostgreSQL at commit, to every daemon listening: consoles of all hosts see it.
-            self.store.db.execute_sql("SELECT pg_notify(%s, %s)",
-                                      (self.notify_channel, relay_payload(self.origin, data)))
+            self.store.db.execute_sql(
+                "SELECT pg_notify(%s, %s)", (self.notify_channel, relay_payload(self.origin, data))
+            )
 
         def publish() -> None:
             self.loop.call_soon_threadsafe(self._publish, data)

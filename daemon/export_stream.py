@@ -32,8 +32,15 @@ PAGE = 2000  # rows per chunk
 _ids = itertools.count(1)
 
 
-def start_export(conn: Connection, store: Store, model: type[MemoryModel], spec: TableSpec,
-                 fmt: str, query: dict[str, Any], limit: int | None = None) -> int:
+def start_export(
+    conn: Connection,
+    store: Store,
+    model: type[MemoryModel],
+    spec: TableSpec,
+    fmt: str,
+    query: dict[str, Any],
+    limit: int | None = None,
+) -> int:
     """Begin streaming to ``conn``; returns the stream id. Call from the handler with no await
     after it, so the reply goes out before the first chunk."""
     sid = next(_ids)
@@ -43,14 +50,23 @@ def start_export(conn: Connection, store: Store, model: type[MemoryModel], spec:
     return sid
 
 
-async def _pump(conn: Connection, sid: int, store: Store, model: type[MemoryModel], spec: TableSpec,
-                fmt: str, query: dict[str, Any], limit: int | None) -> None:
+async def _pump(
+    conn: Connection,
+    sid: int,
+    store: Store,
+    model: type[MemoryModel],
+    spec: TableSpec,
+    fmt: str,
+    query: dict[str, Any],
+    limit: int | None,
+) -> None:
     sent, seq, cursor = 0, 0, None
     try:
         while not conn.closed:
             size = PAGE if limit is None else min(PAGE, limit - sent)
             rows, cursor, _ = await store.read(
-                lambda c=cursor, n=size: list_rows(model, spec, limit=n, cursor=c, count=False, **query))
+                lambda c=cursor, n=size: list_rows(model, spec, limit=n, cursor=c, count=False, **query)
+            )
             if limit is not None and sent + len(rows) >= limit:
                 cursor = None
             content = render_chunk(rows, spec, fmt, first=seq == 0, last=cursor is None)

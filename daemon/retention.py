@@ -35,8 +35,13 @@ def prune_older(model: type[peewee.Model], max_age: timedelta, batch: int = PRUN
     return deleted
 
 
-async def prune_all(store: Store, model: type[peewee.Model], max_age: timedelta,
-                    stopping: Callable[[], bool] = lambda: False, batch: int = PRUNE_BATCH) -> int:
+async def prune_all(
+    store: Store,
+    model: type[peewee.Model],
+    max_age: timedelta,
+    stopping: Callable[[], bool] = lambda: False,
+    batch: int = PRUNE_BATCH,
+) -> int:
     """Delete every row of ``model`` older than ``max_age``, one batch per write, until none is
     left or the daemon stops; how many went."""
     total = 0

@@ -90,8 +90,9 @@ class Daemon:
         self.governance = Governance(self.store, self.events, load_policy(policy_path(c)))
         self.learner = Learner(self.store, self.events)  # learns routing from operators' decisions
         self.jobs = Jobs(self.store)
-        self.ingest = Ingest(self.store, self.events, self.governance, self.learner, self.jobs,
-                             self._current_config)  # read at use: SIGHUP replaces the configuration
+        self.ingest = Ingest(
+            self.store, self.events, self.governance, self.learner, self.jobs, self._current_config
+        )  # read at use: SIGHUP replaces the configuration
         self.ingest_batches = Batches(self.ingest)  # ingest.batch: many files in one call
         self.subsystems = Subsystems(self)  # agents, work orders, playbooks, event stream
         self.alerts = Alerts(self.store, self.events, lambda: self.config.alerts)
@@ -119,7 +120,10 @@ class Daemon:
             asyncio.ensure_future(self._reload_on_signal())
         log.info(
             "serving %d tables from %s on %s; watching %s",
-            len(self.store.catalog), mask_url(c.database), c.socket, ", ".join(c.watch),
+            len(self.store.catalog),
+            mask_url(c.database),
+            c.socket,
+            ", ".join(c.watch),
         )
         sdnotify.notify("READY=1", f"STATUS=serving on {c.socket}")
 

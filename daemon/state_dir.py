@@ -70,8 +70,9 @@ def lock(path: str) -> int:
         os.close(fd)
         if e.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
             who = f"another clarityd (pid {holder})" if holder.isdigit() else "another clarityd"
-            raise StateInUse(f"{who} is using the state folder {path}; each daemon needs a state folder "
-                             "of its own") from None
+            raise StateInUse(
+                f"{who} is using the state folder {path}; each daemon needs a state folder of its own"
+            ) from None
         raise
     os.ftruncate(fd, 0)
     os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)

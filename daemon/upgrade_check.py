@@ -13,7 +13,7 @@ def upgrade_check(config: Config, tables: dict[str, TableSpec]) -> list[str]:
     """Lines saying what the schema files would change in the configured database (nothing is
     written, and a SQLite file that does not exist yet is not created)."""
     url = config.database
-    if url.startswith("sqlite:///") and not os.path.exists(url[len("sqlite:///"):]):
+    if url.startswith("sqlite:///") and not os.path.exists(url[len("sqlite:///") :]):
         return [f"database {url}: not created yet; its {len(tables)} tables will be created at start"]
     from .governance import upgrade  # peewee and the governance models only when there is a database
     from .governance.models import Proposal, SchemaVersion
@@ -27,5 +27,7 @@ def upgrade_check(config: Config, tables: dict[str, TableSpec]) -> list[str]:
             lines = upgrade.check(store)
     except Exception as e:  # a report, not a start: say why the comparison failed, exit 0 anyway
         return [f"database {mask_url(url)}: cannot compare the schema files with it: {e}"]
-    return [f"database {mask_url(url)}: " + ("the schema files match it" if not lines else "at the next start:"),
-            *[f"  {line}" for line in lines]]
+    return [
+        f"database {mask_url(url)}: " + ("the schema files match it" if not lines else "at the next start:"),
+        *[f"  {line}" for line in lines],
+    ]

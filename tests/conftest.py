@@ -90,15 +90,24 @@ class DaemonProcess:
     """A real ``clarityd`` in a subprocess, configured only by the environment (and an
     optional config file), as systemd would run it."""
 
-    def __init__(self, tmp_path: Path, database: str | None = None, config: dict[str, Any] | None = None,
-                 env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        tmp_path: Path,
+        database: str | None = None,
+        config: dict[str, Any] | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.dir = short_tempdir()
         self.socket = os.path.join(self.dir, "clarity.sock")
         self.state_dir = tmp_path / "state"
         self.log_path = tmp_path / "clarityd.log"
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("CLARITY_")}
-        self.env.update(CLARITY_SOCKET=self.socket, CLARITY_STATE_DIR=str(self.state_dir),
-                        CLARITY_LOG_LEVEL="debug", PYTHONUNBUFFERED="1")
+        self.env.update(
+            CLARITY_SOCKET=self.socket,
+            CLARITY_STATE_DIR=str(self.state_dir),
+            CLARITY_LOG_LEVEL="debug",
+            PYTHONUNBUFFERED="1",
+        )
         if database:
             self.env["CLARITY_DATABASE"] = database
         if config is not None:
@@ -113,8 +122,9 @@ class DaemonProcess:
 
     def start(self, timeout: float = 30.0) -> DaemonProcess:
         self._log = open(self.log_path, "ab")  # noqa: SIM115  (the daemon writes to it until stop())
-        self.proc = subprocess.Popen([sys.executable, "-m", "daemon.main"], env=self.env, cwd=ROOT,
-                                     stdout=self._log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "daemon.main"], env=self.env, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -162,8 +172,12 @@ def make_daemon(tmp_path: Path) -> Iterator[Any]:
     """Factory: ``make_daemon(database=..., config={...})`` returns a started daemon."""
     made: list[DaemonProcess] = []
 
-    def make(database: str | None = None, config: dict[str, Any] | None = None,
-             env: dict[str, str] | None = None, start: bool = True) -> DaemonProcess:
+    def make(
+        database: str | None = None,
+        config: dict[str, Any] | None = None,
+        env: dict[str, str] | None = None,
+        start: bool = True,
+    ) -> DaemonProcess:
         home = tmp_path / f"d{len(made)}"
         home.mkdir(parents=True, exist_ok=True)
         d = DaemonProcess(home, database, config, env)

@@ -31,44 +31,84 @@ BASE = FROZEN_NOW - timedelta(days=2)  # the first seeded time; later rows a few
 def _seed(c: Any, inbox: Path) -> None:
     """Rows, a pending queue of every kind, decisions (one reverted), agents and a playbook."""
     # Applied rows (confidence above 0.90 is auto-approved).
-    for i, (title, path) in enumerate([
-        ("Quarterly revenue report", "/srv/share/finance/reports/2026/q3/quarterly-revenue-report.pdf"),
-        ("Incident postmortem: disk full on db-2", "/srv/share/ops/postmortems/2026-11-02-db2-disk-full.md"),
-        ("Onboarding checklist", "/srv/share/hr/onboarding/checklist-engineering.md"),
-        ("Vendor security questionnaire", "/srv/share/legal/vendors/acme/security-questionnaire-v3.docx"),
-    ]):
-        c.proposals.create(table="documents", confidence=0.97, source=path, reasoning="markdown H1 and PDF title",
-                           fields={"title": title, "mime_type": "application/pdf", "word_count": 1200 + 150 * i,
-                                   "path": path})
+    for i, (title, path) in enumerate(
+        [
+            ("Quarterly revenue report", "/srv/share/finance/reports/2026/q3/quarterly-revenue-report.pdf"),
+            ("Incident postmortem: disk full on db-2", "/srv/share/ops/postmortems/2026-11-02-db2-disk-full.md"),
+            ("Onboarding checklist", "/srv/share/hr/onboarding/checklist-engineering.md"),
+            ("Vendor security questionnaire", "/srv/share/legal/vendors/acme/security-questionnaire-v3.docx"),
+        ]
+    ):
+        c.proposals.create(
+            table="documents",
+            confidence=0.97,
+            source=path,
+            reasoning="markdown H1 and PDF title",
+            fields={"title": title, "mime_type": "application/pdf", "word_count": 1200 + 150 * i, "path": path},
+        )
     for i in range(6):
-        c.proposals.create(table="feedback", confidence=0.99, source="agent:survey",
-                           fields={"content": f"ticket {i}: the export is {'great' if i % 2 else 'slow'}",
-                                   "customer_name": f"Customer {i}", "rating": i % 5 + 1})
+        c.proposals.create(
+            table="feedback",
+            confidence=0.99,
+            source="agent:survey",
+            fields={
+                "content": f"ticket {i}: the export is {'great' if i % 2 else 'slow'}",
+                "customer_name": f"Customer {i}",
+                "rating": i % 5 + 1,
+            },
+        )
     # The pending queue: low and borderline confidence, an update, a delete, a schema change.
-    c.proposals.create(table="documents", confidence=0.62, source="/srv/share/inbox/minutes/2026-11-28-board.md",
-                       reasoning="Board minutes: a heading 'Minutes' and a list of attendees; could also be a "
-                                 "governance record, so it waits for a person to decide where it belongs.",
-                       fields={"title": "Board minutes, 28 November", "word_count": 2210})
-    c.proposals.create(table="datasets", confidence=0.88, source="/srv/share/inbox/exports/customers-2026-11.csv",
-                       reasoning="CSV with a header row and 1,204 data rows",
-                       fields={"format": "csv", "row_count": 1204})
-    c.proposals.create(table="incidents", confidence=0.45, source="agent:watcher",
-                       reasoning="An alert text that mentions an outage; no severity given.",
-                       fields={"title": "API latency above 2 s for 10 minutes"})
-    c.rows.update(table="feedback", id=2, version=1, fields={"rating": 5, "customer_name": "Customer One"},
-                  reasoning="the customer wrote again")
+    c.proposals.create(
+        table="documents",
+        confidence=0.62,
+        source="/srv/share/inbox/minutes/2026-11-28-board.md",
+        reasoning="Board minutes: a heading 'Minutes' and a list of attendees; could also be a "
+        "governance record, so it waits for a person to decide where it belongs.",
+        fields={"title": "Board minutes, 28 November", "word_count": 2210},
+    )
+    c.proposals.create(
+        table="datasets",
+        confidence=0.88,
+        source="/srv/share/inbox/exports/customers-2026-11.csv",
+        reasoning="CSV with a header row and 1,204 data rows",
+        fields={"format": "csv", "row_count": 1204},
+    )
+    c.proposals.create(
+        table="incidents",
+        confidence=0.45,
+        source="agent:watcher",
+        reasoning="An alert text that mentions an outage; no severity given.",
+        fields={"title": "API latency above 2 s for 10 minutes"},
+    )
+    c.rows.update(
+        table="feedback",
+        id=2,
+        version=1,
+        fields={"rating": 5, "customer_name": "Customer One"},
+        reasoning="the customer wrote again",
+    )
     c.rows.delete(table="feedback", id=3, reasoning="duplicate of ticket 1")
-    c.proposals.schema_tweak(action="add_column", table="documents", reasoning="reviewers asked for it",
-                             field={"name": "reviewed_by", "type": "string", "description": "who reviewed it"})
+    c.proposals.schema_tweak(
+        action="add_column",
+        table="documents",
+        reasoning="reviewers asked for it",
+        field={"name": "reviewed_by", "type": "string", "description": "who reviewed it"},
+    )
     # Decisions for the history: approved, rejected, and one applied then undone.
-    a = c.proposals.create(table="sops", confidence=0.7, source="/srv/share/ops/sops/restart-workers.md",
-                           fields={"title": "Restart the ingest workers"})
+    a = c.proposals.create(
+        table="sops",
+        confidence=0.7,
+        source="/srv/share/ops/sops/restart-workers.md",
+        fields={"title": "Restart the ingest workers"},
+    )
     c.proposals.approve(id=a.id, note="checked with the ops lead")
-    r = c.proposals.create(table="documents", confidence=0.3, source="/srv/share/inbox/lunch-menu.txt",
-                           fields={"title": "Lunch menu"})
+    r = c.proposals.create(
+        table="documents", confidence=0.3, source="/srv/share/inbox/lunch-menu.txt", fields={"title": "Lunch menu"}
+    )
     c.proposals.reject(id=r.id, reason="not a business document")
-    u = c.proposals.create(table="insights", confidence=0.8, source="agent:analyst",
-                           fields={"title": "Churn rises after price change"})
+    u = c.proposals.create(
+        table="insights", confidence=0.8, source="agent:analyst", fields={"title": "Churn rises after price change"}
+    )
     c.proposals.approve(id=u.id, note="looks right")
     undo = c.proposals.revert(id=u.id, reason="the analysis used last year's prices")
     if undo.status == "pending":
@@ -76,8 +116,13 @@ def _seed(c: Any, inbox: Path) -> None:
     # The fleet.
     c.sub_agents.register(agent_id="shard-eu-1", agent_name="EU shard", agent_type="shard")
     c.sub_agents.register(agent_id="review-bot", agent_name="Review bot", agent_type="specialist")
-    c.self_healing.log(playbook_name="restart-stuck-worker", success=True, duration_ms=840,
-                       actions=["drain", "restart"], target_components=["ingest-worker-2"])
+    c.self_healing.log(
+        playbook_name="restart-stuck-worker",
+        success=True,
+        duration_ms=840,
+        actions=["drain", "restart"],
+        target_components=["ingest-worker-2"],
+    )
     c.coding_agent.work_order(title="Add a CSV dialect sniffer", work_order_id="WO-1")
 
 
@@ -89,13 +134,19 @@ def _freeze_times(db: Path) -> None:
         for table in tables:
             columns = conn.execute(f'PRAGMA table_info("{table}")').fetchall()
             names = [c[1] for c in columns]
-            times = [c[1] for c in columns if c[2].upper() in ("DATETIME", "TIMESTAMP")
-                     or c[1].endswith("_at") or c[1] in ("last_heartbeat",)]
+            times = [
+                c[1]
+                for c in columns
+                if c[2].upper() in ("DATETIME", "TIMESTAMP") or c[1].endswith("_at") or c[1] in ("last_heartbeat",)
+            ]
             key = "id" if "id" in names else "rowid"
             for name in times:
-                conn.execute(f'UPDATE "{table}" SET "{name}" = '
-                             f"strftime('%Y-%m-%d %H:%M:%f', ?, '+' || ({key} * 7) || ' minutes') "
-                             f'WHERE "{name}" IS NOT NULL', (BASE.strftime("%Y-%m-%d %H:%M:%S"),))
+                conn.execute(
+                    f'UPDATE "{table}" SET "{name}" = '
+                    f"strftime('%Y-%m-%d %H:%M:%f', ?, '+' || ({key} * 7) || ' minutes') "
+                    f'WHERE "{name}" IS NOT NULL',
+                    (BASE.strftime("%Y-%m-%d %H:%M:%S"),),
+                )
         conn.commit()
     finally:
         conn.close()

@@ -40,8 +40,9 @@ def png_bytes(width: int, height: int, seed: int = 0) -> bytes:
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     note = chunk(b"tEXt", b"Comment\x00seed " + str(seed).encode())  # unique bytes for every seed
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + note + chunk(b"IDAT", zlib.compress(raw))
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + note + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+    )
 
 
 def jpeg_bytes(width: int, height: int, seed: int = 0) -> bytes:
@@ -59,8 +60,9 @@ def wav_bytes(seconds: float, freq: float = 440.0, rate: int = 8000) -> bytes:
         w.setnchannels(1)
         w.setsampwidth(2)
         w.setframerate(rate)
-        frames = b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * freq * i / rate)))
-                          for i in range(int(seconds * rate)))
+        frames = b"".join(
+            struct.pack("<h", int(8000 * math.sin(2 * math.pi * freq * i / rate))) for i in range(int(seconds * rate))
+        )
         w.writeframes(frames)
     return out.getvalue()
 
@@ -86,16 +88,27 @@ def mixed_files(seed: int = 0) -> dict[str, tuple[bytes, str]]:
     return {
         "garden-report.pdf": (pdf_bytes(f"Garden notes {s}", [PROSE * 3]), "documents"),
         "garden.md": (f"# Garden notes {s}\n\n{PROSE}\n\n## Later\n\n{PROSE}\n".encode(), "documents"),
-        "tool.py": (f'"""Tool {s}."""\nimport os\n\n\ndef main():\n    return os.getcwd()\n\n\n'
-                    "class Thing:\n    pass\n".encode(), "codebases"),
-        "app.js": (f"// app {s}\nfunction add(a, b) {{\n  return a + b;\n}}\n"
-                   "module.exports = { add };\n".encode(), "codebases"),
+        "tool.py": (
+            f'"""Tool {s}."""\nimport os\n\n\ndef main():\n    return os.getcwd()\n\n\n'
+            "class Thing:\n    pass\n".encode(),
+            "codebases",
+        ),
+        "app.js": (
+            f"// app {s}\nfunction add(a, b) {{\n  return a + b;\n}}\nmodule.exports = {{ add }};\n".encode(),
+            "codebases",
+        ),
         "deploy.sh": (f"#!/bin/sh\n# deploy {s}\nset -e\necho deploying\n".encode(), "codebases"),
-        "measurements.csv": (("sample,temperature,humidity\n"
-                              + "".join(f"s{i},{20 + i % 7}.{s % 10},{40 + i % 13}\n" for i in range(30))).encode(),
-                             "datasets"),
-        "readings.json": (json.dumps([{"sensor": f"t{i}", "value": i * 1.5 + s} for i in range(12)]).encode(),
-                          "datasets"),
+        "measurements.csv": (
+            (
+                "sample,temperature,humidity\n"
+                + "".join(f"s{i},{20 + i % 7}.{s % 10},{40 + i % 13}\n" for i in range(30))
+            ).encode(),
+            "datasets",
+        ),
+        "readings.json": (
+            json.dumps([{"sensor": f"t{i}", "value": i * 1.5 + s} for i in range(12)]).encode(),
+            "datasets",
+        ),
         "pixel.png": (png_bytes(16, 9, s), "media"),
         "photo.jpg": (jpeg_bytes(40, 30, s), "media"),
         "tone.wav": (wav_bytes(0.25, 300 + s), "media"),
@@ -146,7 +159,10 @@ def clarity_rpc(socket: str, method: str, params: dict[str, Any] | None = None) 
     """Call a method the way a person does: ``clarity rpc METHOD JSON``."""
     proc = subprocess.run(
         [sys.executable, "-m", "console.cli", "--socket", socket, "rpc", method, json.dumps(params or {})],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)

@@ -60,4 +60,3 @@ def connect_as(socket_path: str, uid: int, count: int = 1, gid: int = NOGROUP) -
     for s in got:
         s.settimeout(10)
     return got
-

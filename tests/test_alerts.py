@@ -90,9 +90,18 @@ def test_conditions():
     def make(on, where):
         return msgspec.convert({"name": "r", "on": on, "where": where, "command": ["true"]}, AlertRule)
 
-    event = {"id": 1, "type": "playbook.run", "subject": "playbook/p", "actor": "x",
-             "payload": {"success": False, "trust_score": 0.4, "target_components": ["db"],
-                         "execution_result": {"risk_level": "high"}}}
+    event = {
+        "id": 1,
+        "type": "playbook.run",
+        "subject": "playbook/p",
+        "actor": "x",
+        "payload": {
+            "success": False,
+            "trust_score": 0.4,
+            "target_components": ["db"],
+            "execution_result": {"risk_level": "high"},
+        },
+    }
     assert make(["playbook.*"], {"success": False, "trust_score": {"lt": 0.5}}).matches(event)
     assert make(["*"], {"execution_result.risk_level": {"in": ["high", "critical"]}}).matches(event)
     assert make(["playbook.run"], {"target_components": {"contains": "db"}, "subject": "playbook/p"}).matches(event)
@@ -105,19 +114,28 @@ def test_conditions():
 
 def test_webhooks_up_slow_failing_down(make_daemon, receiver, tmp_path):
     out = tmp_path / "paged.json"
-    config = {"alerts": [
-        rule("failed-playbooks", ["playbook.run"], where={"success": False}, webhook=receiver.url + "/up"),
-        rule("flaky", ["playbook.*"], webhook=receiver.url + "/flaky"),
-        rule("slow", ["agent.registered"], webhook=receiver.url + "/slow", timeout_s=0.3, max_attempts=2),
-        rule("failing", ["agent.registered"], webhook=receiver.url + "/fail", max_attempts=3),
-        rule("down", ["agent.registered"], webhook=f"http://127.0.0.1:{closed_port()}/hook", max_attempts=2),
-        rule("offline", ["agent.offline"], command=[sys.executable, "-c",
-                                                    f"import sys; open({str(out)!r}, 'w').write(sys.stdin.read())"]),
-        rule("low-trust-agent", ["agent.task_completed"], where={"trust_score": {"lt": 0.5}},
-             webhook=receiver.url + "/up"),
-        rule("low-trust-row", ["row.inserted"], where={"trust_score": {"lt": 0.5}}, webhook=receiver.url + "/up"),
-        rule("waiting", ["proposal.waiting"], where={"waiting_minutes": {"ge": 0}}, webhook=receiver.url + "/up"),
-    ]}
+    config = {
+        "alerts": [
+            rule("failed-playbooks", ["playbook.run"], where={"success": False}, webhook=receiver.url + "/up"),
+            rule("flaky", ["playbook.*"], webhook=receiver.url + "/flaky"),
+            rule("slow", ["agent.registered"], webhook=receiver.url + "/slow", timeout_s=0.3, max_attempts=2),
+            rule("failing", ["agent.registered"], webhook=receiver.url + "/fail", max_attempts=3),
+            rule("down", ["agent.registered"], webhook=f"http://127.0.0.1:{closed_port()}/hook", max_attempts=2),
+            rule(
+                "offline",
+                ["agent.offline"],
+                command=[sys.executable, "-c", f"import sys; open({str(out)!r}, 'w').write(sys.stdin.read())"],
+            ),
+            rule(
+                "low-trust-agent",
+                ["agent.task_completed"],
+                where={"trust_score": {"lt": 0.5}},
+                webhook=receiver.url + "/up",
+            ),
+            rule("low-trust-row", ["row.inserted"], where={"trust_score": {"lt": 0.5}}, webhook=receiver.url + "/up"),
+            rule("waiting", ["proposal.waiting"], where={"waiting_minutes": {"ge": 0}}, webhook=receiver.url + "/up"),
+        ]
+    }
     d = make_daemon(config=config)
     with d.client() as c:
         c.self_healing.log(playbook_name="restart-db", success=True)
@@ -164,9 +182,11 @@ def test_bad_rules_are_refused(make_daemon, receiver):
 
     good = {"alerts": [rule("ok", ["ingest.failed"], webhook=receiver.url + "/up")]}
     d = make_daemon(config=good)
-    for broken in ({"name": "y", "on": ["ingest.failed"]},  # nowhere to send
-                   {"name": "y", "on": ["Ingest failed"], "webhook": receiver.url},
-                   {"name": "y", "on": ["ingest.failed"], "webhook": receiver.url, "where": {"a": {"around": 1}}}):
+    for broken in (
+        {"name": "y", "on": ["ingest.failed"]},  # nowhere to send
+        {"name": "y", "on": ["Ingest failed"], "webhook": receiver.url},
+        {"name": "y", "on": ["ingest.failed"], "webhook": receiver.url, "where": {"a": {"around": 1}}},
+    ):
         d.write_config({"alerts": [broken]})
         with d.client() as c, pytest.raises(RpcError) as e:
             c.system.reload()

@@ -11,12 +11,29 @@ from daemon.storage import open_database
 from gov_helpers import audit_rows
 
 OLD_ROWS = [  # as write_audit stored them in memory_governance
-    {"actor": "clarityd", "action": "auto-approve", "proposal_id": 101, "target_table": "documents",
-     "target_row": 1, "decision": "approved", "policy_rule": "auto: confidence 0.95 > 0.90",
-     "risk_level": "low", "after_value": json.dumps({"title": "Runbook"}), "details": json.dumps({"kind": "insert"})},
-    {"actor": "ann(1000)", "action": "reject", "proposal_id": 102, "target_table": "sops", "decision": "rejected",
-     "reason": "duplicate", "policy_rule": "rejected by an operator", "risk_level": "low",
-     "details": json.dumps({"kind": "insert"})},
+    {
+        "actor": "clarityd",
+        "action": "auto-approve",
+        "proposal_id": 101,
+        "target_table": "documents",
+        "target_row": 1,
+        "decision": "approved",
+        "policy_rule": "auto: confidence 0.95 > 0.90",
+        "risk_level": "low",
+        "after_value": json.dumps({"title": "Runbook"}),
+        "details": json.dumps({"kind": "insert"}),
+    },
+    {
+        "actor": "ann(1000)",
+        "action": "reject",
+        "proposal_id": 102,
+        "target_table": "sops",
+        "decision": "rejected",
+        "reason": "duplicate",
+        "policy_rule": "rejected by an operator",
+        "risk_level": "low",
+        "details": json.dumps({"kind": "insert"}),
+    },
 ]
 
 
@@ -27,8 +44,15 @@ def _as_before_the_split(url: str) -> None:
         db.execute_sql("DROP TABLE clarity_audit")
         for row in OLD_ROWS:
             cols = [*row, "source", "trust_score", "version", "created_at", "updated_at", "decided_at"]
-            values = [*row.values(), "governance", 1.0, 1, "2026-01-02 03:04:05", "2026-01-02 03:04:05",
-                      "2026-01-02 03:04:05"]
+            values = [
+                *row.values(),
+                "governance",
+                1.0,
+                1,
+                "2026-01-02 03:04:05",
+                "2026-01-02 03:04:05",
+                "2026-01-02 03:04:05",
+            ]
             marks = ", ".join(["%s" if url.startswith("postgresql") else "?"] * len(values))
             db.execute_sql(f"INSERT INTO memory_governance ({', '.join(cols)}) VALUES ({marks})", values)
     db.close()
@@ -43,8 +67,11 @@ def test_old_audit_rows_move_to_clarity_audit_once(make_daemon, database_url):
     with d.client() as c:
         assert c.rows.list(table="governance").rows == []  # governance now holds only memory rows
         (first,) = audit_rows(c, 101)
-        assert (first["actor"], first["action"], first["after_value"]) == ("clarityd", "auto-approve",
-                                                                          {"title": "Runbook"})
+        assert (first["actor"], first["action"], first["after_value"]) == (
+            "clarityd",
+            "auto-approve",
+            {"title": "Runbook"},
+        )
         assert first["details"]["migrated_from"].startswith("memory_governance/")
         assert audit_rows(c, 102)[0]["reason"] == "duplicate"
         (marker,) = c.proposals.audit(action="migrate").entries
@@ -52,8 +79,9 @@ def test_old_audit_rows_move_to_clarity_audit_once(make_daemon, database_url):
 
         # A row filed into governance afterwards, even one that looks like an old audit row,
         # stays a memory row: the move happened once and never again.
-        filed = c.proposals.create(table="governance", fields={"actor": "board", "action": "resolve"},
-                                   confidence=0.5, source="governance")
+        filed = c.proposals.create(
+            table="governance", fields={"actor": "board", "action": "resolve"}, confidence=0.5, source="governance"
+        )
         assert c.proposals.approve(id=filed.id).status == "applied"
     assert d.stop() == 0
 

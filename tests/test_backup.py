@@ -19,8 +19,9 @@ from ingest_helpers import PROSE
 
 
 def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "console.cli", *args], env=env, cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "console.cli", *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
 
 
 def _every_table(url: str) -> dict[str, list[tuple[Any, ...]]]:
@@ -30,10 +31,15 @@ def _every_table(url: str) -> dict[str, list[tuple[Any, ...]]]:
         if url.startswith("sqlite"):
             names = [r[0] for r in db.execute_sql("SELECT name FROM sqlite_master WHERE type = 'table'")]
         else:
-            names = [r[0] for r in db.execute_sql(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()")]
-        out = {name: sorted((tuple(row) for row in db.execute_sql(f'SELECT * FROM "{name}"')), key=repr)
-               for name in names}
+            names = [
+                r[0]
+                for r in db.execute_sql(
+                    "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+                )
+            ]
+        out = {
+            name: sorted((tuple(row) for row in db.execute_sql(f'SELECT * FROM "{name}"')), key=repr) for name in names
+        }
     db.close()
     return out
 

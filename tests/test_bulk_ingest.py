@@ -20,8 +20,9 @@ N = 2000
 
 def clarity(daemon, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "CLARITY_SOCKET": daemon.socket}
-    return subprocess.run([sys.executable, "-m", "console.cli", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "console.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
 
 
 def test_two_thousand_files(daemon, tmp_path):

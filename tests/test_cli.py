@@ -11,8 +11,9 @@ from conftest import ROOT
 
 def clarity(daemon, *args: str) -> subprocess.CompletedProcess[str]:
     env = {"CLARITY_SOCKET": daemon.socket, "PATH": "/usr/bin:/bin"}
-    return subprocess.run([sys.executable, "-m", "console.cli", *args], env=env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "console.cli", *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_rpc_tables_list(daemon):
@@ -36,13 +37,25 @@ def test_rpc_error_exits_nonzero_with_message(daemon):
 
 def test_rpc_socket_option(daemon):
     env = {"PATH": "/usr/bin:/bin", "XDG_RUNTIME_DIR": "/nonexistent"}
-    r = subprocess.run([sys.executable, "-m", "console.cli", "--socket", daemon.socket, "rpc", "system.health"],
-                       env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "console.cli", "--socket", daemon.socket, "rpc", "system.health"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert r.returncode == 0, r.stderr
 
 
 def test_no_daemon_is_a_clear_error(tmp_path):
     env = {"CLARITY_SOCKET": str(tmp_path / "x.sock"), "PATH": "/usr/bin:/bin"}
-    r = subprocess.run([sys.executable, "-m", "console.cli", "rpc", "system.health"], env=env, cwd=ROOT,
-                       capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "console.cli", "rpc", "system.health"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert r.returncode == 69 and "cannot connect" in r.stderr  # EX_UNAVAILABLE, as DESIGN.md says

@@ -32,9 +32,21 @@ def _mypy(tmp_path: Path, name: str, code: str) -> subprocess.CompletedProcess[s
     source = tmp_path / name
     source.write_text(code)
     return subprocess.run(
-        [sys.executable, "-m", "mypy", "--no-error-summary", "--cache-dir", str(tmp_path / ".mypy_cache"),
-         "--follow-imports=silent", str(source)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--no-error-summary",
+            "--cache-dir",
+            str(tmp_path / ".mypy_cache"),
+            "--follow-imports=silent",
+            str(source),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -50,14 +62,16 @@ def checked(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedPro
         "    n: int = c.system.health()  # WRONG-RESULT\n"
     )
     tmp = tmp_path_factory.mktemp("typing")
-    code = "\n\n".join(f"def example_{i}() -> None:\n" + "\n".join("    " + line for line in ex.splitlines())
-                       for i, ex in enumerate(examples))
+    code = "\n\n".join(
+        f"def example_{i}() -> None:\n" + "\n".join("    " + line for line in ex.splitlines())
+        for i, ex in enumerate(examples)
+    )
     return _mypy(tmp, "examples.py", code + "\n\n" + wrong)
 
 
 def test_readme_agent_examples_type_check(checked: subprocess.CompletedProcess[str]) -> None:
     errors = [line for line in checked.stdout.splitlines() if ": error:" in line]
-    source_lines = (Path(errors[0].split(":")[0]).read_text().splitlines() if errors else [])
+    source_lines = Path(errors[0].split(":")[0]).read_text().splitlines() if errors else []
     in_examples = [e for e in errors if "WRONG-" not in source_lines[int(e.split(":")[1]) - 1]]
     assert in_examples == [], checked.stdout
 

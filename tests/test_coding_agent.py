@@ -15,8 +15,14 @@ def code_of(fn, *args, **kwargs) -> int:
 
 def test_work_order_lifecycle_on_both_backends(daemon_on):
     with daemon_on.client() as c:
-        wo = c.coding_agent.create_work_order(work_order_id="wo-1", title="Fix login", task_type="bug_fix",
-                                              priority="high", assigned_agent="coder-1", description="500 on login")
+        wo = c.coding_agent.create_work_order(
+            work_order_id="wo-1",
+            title="Fix login",
+            task_type="bug_fix",
+            priority="high",
+            assigned_agent="coder-1",
+            description="500 on login",
+        )
         assert (wo.state, wo.trust_score, wo.lines_added, wo.files_changed) == ("pending", 0.5, 0, [])
         assert code_of(c.coding_agent.work_order, work_order_id="wo-1", title="again") == ErrorCode.CONFLICT
 
@@ -40,11 +46,19 @@ def test_work_order_lifecycle_on_both_backends(daemon_on):
 
         events = c.events.list(subject="work_order/wo-1", order="asc").events
         assert [e.type for e in events] == [
-            "work_order.created", "work_order.status", "work_order.code_changes", "work_order.code_changes",
-            "work_order.test_results", "work_order.test_results", "work_order.status", "work_order.deployed",
+            "work_order.created",
+            "work_order.status",
+            "work_order.code_changes",
+            "work_order.code_changes",
+            "work_order.test_results",
+            "work_order.test_results",
+            "work_order.status",
+            "work_order.deployed",
         ]
         assert [(e.payload["from"], e.payload["to"]) for e in events if "from" in e.payload] == [
-            ("pending", "in_progress"), ("in_progress", "review"), ("review", "deployed"),
+            ("pending", "in_progress"),
+            ("in_progress", "review"),
+            ("review", "deployed"),
         ]
 
 
@@ -74,16 +88,31 @@ def test_illegal_moves_and_bad_input(daemon):
             ("coding_agent.work_order", {"title": ""}, ErrorCode.INVALID_PARAMS),
             ("coding_agent.work_order", {"title": "t", "priority": "asap"}, ErrorCode.INVALID_PARAMS),
             ("coding_agent.work_order", {"title": "t", "task_type": "magic"}, ErrorCode.INVALID_PARAMS),
-            ("coding_agent.code_changes", {"work_order_id": generated.work_order_id, "lines_added": -3},
-             ErrorCode.INVALID_PARAMS),
-            ("coding_agent.code_changes", {"work_order_id": generated.work_order_id, "files": "a.py"},
-             ErrorCode.INVALID_PARAMS),
-            ("coding_agent.test_results", {"work_order_id": generated.work_order_id, "total": 3, "passed": 3,
-                                           "failed": 1}, ErrorCode.INVALID_PARAMS),
-            ("coding_agent.test_results", {"work_order_id": generated.work_order_id, "total": "ten", "passed": 3},
-             ErrorCode.INVALID_PARAMS),
-            ("coding_agent.status", {"work_order_id": generated.work_order_id, "state": "done"},
-             ErrorCode.INVALID_PARAMS),
+            (
+                "coding_agent.code_changes",
+                {"work_order_id": generated.work_order_id, "lines_added": -3},
+                ErrorCode.INVALID_PARAMS,
+            ),
+            (
+                "coding_agent.code_changes",
+                {"work_order_id": generated.work_order_id, "files": "a.py"},
+                ErrorCode.INVALID_PARAMS,
+            ),
+            (
+                "coding_agent.test_results",
+                {"work_order_id": generated.work_order_id, "total": 3, "passed": 3, "failed": 1},
+                ErrorCode.INVALID_PARAMS,
+            ),
+            (
+                "coding_agent.test_results",
+                {"work_order_id": generated.work_order_id, "total": "ten", "passed": 3},
+                ErrorCode.INVALID_PARAMS,
+            ),
+            (
+                "coding_agent.status",
+                {"work_order_id": generated.work_order_id, "state": "done"},
+                ErrorCode.INVALID_PARAMS,
+            ),
             ("coding_agent.status", {"work_order_id": "nope", "state": "failed"}, ErrorCode.NOT_FOUND),
             ("coding_agent.code_changes", {"work_order_id": "nope"}, ErrorCode.NOT_FOUND),
             ("coding_agent.deployed", {"work_order_id": "nope"}, ErrorCode.NOT_FOUND),

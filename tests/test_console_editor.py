@@ -29,16 +29,20 @@ async def _open(pilot, app, table: str, names: list[str]) -> tuple[TablesScreen,
     assert await wait_for(pilot, lambda: options.option_count == len(names))
     screen.choose_table(table)
     rows = screen.query_one("#rows", PagedTable)
-    assert await wait_for(pilot, lambda: screen.table == table and screen.description is not None
-                          and rows.row_count > 0)
+    assert await wait_for(
+        pilot, lambda: screen.table == table and screen.description is not None and rows.row_count > 0
+    )
     return screen, rows
 
 
 async def test_delete_columns_filter_sort_and_schema(daemon):
     with daemon.client() as c:
         for i in range(6):
-            c.proposals.create(table="feedback", confidence=0.99, fields={
-                "content": f"ticket {i}", "customer_name": f"C{i % 2}", "rating": 5 - i})
+            c.proposals.create(
+                table="feedback",
+                confidence=0.99,
+                fields={"content": f"ticket {i}", "customer_name": f"C{i % 2}", "rating": 5 - i},
+            )
         names = [t.name for t in c.tables.list()]
         app = make_app(socket_path=daemon.socket)
         async with app.run_test(size=(140, 45)) as pilot:
@@ -54,8 +58,9 @@ async def test_delete_columns_filter_sort_and_schema(daemon):
             chooser.select("content")
             chooser.select("rating")
             await pilot.press("ctrl+s")
-            assert await wait_for(pilot, lambda: [str(c.key.value) for c in rows.columns.values()]
-                                  == ["id", "content", "rating"])
+            assert await wait_for(
+                pilot, lambda: [str(c.key.value) for c in rows.columns.values()] == ["id", "content", "rating"]
+            )
 
             # Filter customer_name = C1 and sort by rating, ascending.
             await pilot.press("f")
@@ -93,7 +98,7 @@ async def test_delete_columns_filter_sort_and_schema(daemon):
             await type_text(pilot, "escalated")
             app.screen.query_one("#schema-type", Select).value = "boolean"
             await pilot.pause()
-            assert "ADD COLUMN \"escalated\" BOOLEAN" in str(app.screen.query_one("#schema-preview").render())
+            assert 'ADD COLUMN "escalated" BOOLEAN' in str(app.screen.query_one("#schema-preview").render())
             await pilot.press("ctrl+s")
             assert await wait_for(pilot, lambda: isinstance(app.screen, RecordDialog))
             assert "escalated" in app.screen.record["DDL preview"]

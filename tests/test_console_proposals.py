@@ -17,10 +17,16 @@ from console_helpers import cells, notified, type_text, wait_for
 
 async def test_approve_with_correction_and_reject_with_reason(daemon):
     with daemon.client() as c:
-        first = c.proposals.create(table="documents", fields={"title": "Quartrely report", "author": "ann"},
-                                   confidence=0.5, reasoning="a report", source="/inbox/q3.md")
-        second = c.proposals.create(table="documents", fields={"title": "Lunch menu"}, confidence=0.4,
-                                    source="/inbox/menu.txt")
+        first = c.proposals.create(
+            table="documents",
+            fields={"title": "Quartrely report", "author": "ann"},
+            confidence=0.5,
+            reasoning="a report",
+            source="/inbox/q3.md",
+        )
+        second = c.proposals.create(
+            table="documents", fields={"title": "Lunch menu"}, confidence=0.4, source="/inbox/menu.txt"
+        )
 
         app = make_app(socket_path=daemon.socket)
         async with app.run_test(size=(140, 45)) as pilot:
@@ -68,8 +74,9 @@ async def test_approve_with_correction_and_reject_with_reason(daemon):
             assert await wait_for(pilot, lambda: queue.row_count == 0)
 
             # A proposal created elsewhere shows up by itself (the live event stream).
-            third = c.proposals.create(table="incidents", fields={"title": "Disk full"}, confidence=0.3,
-                                       source="agent:watcher")
+            third = c.proposals.create(
+                table="incidents", fields={"title": "Disk full"}, confidence=0.3, source="agent:watcher"
+            )
             assert await wait_for(pilot, lambda: cells(queue, 1) == [third.id])
 
             # Someone else decides while the dialog is open: CONFLICT is shown, the queue refreshed.

@@ -21,15 +21,23 @@ from console_helpers import cells, notified, type_text, wait_for
 
 async def test_filter_sort_and_decide_several_together(daemon):
     with daemon.client() as c:
-        low_doc = c.proposals.create(table="documents", fields={"title": "Memo"}, confidence=0.5,
-                                     source="/inbox/memo.md")
-        low_inc = c.proposals.create(table="incidents", fields={"title": "Disk full"}, confidence=0.3,
-                                     source="agent:watcher")
-        mid_doc = c.proposals.create(table="documents", fields={"title": "Minutes"}, confidence=0.8,
-                                     source="/inbox/minutes.md")
+        low_doc = c.proposals.create(
+            table="documents", fields={"title": "Memo"}, confidence=0.5, source="/inbox/memo.md"
+        )
+        low_inc = c.proposals.create(
+            table="incidents", fields={"title": "Disk full"}, confidence=0.3, source="agent:watcher"
+        )
+        mid_doc = c.proposals.create(
+            table="documents", fields={"title": "Minutes"}, confidence=0.8, source="/inbox/minutes.md"
+        )
         applied = c.proposals.create(table="documents", fields={"title": "Report"}, confidence=0.99)
-        update = c.rows.update(table="documents", id=applied.row_id, version=1, fields={"title": "Annual report"},
-                               reasoning="the real title")
+        update = c.rows.update(
+            table="documents",
+            id=applied.row_id,
+            version=1,
+            fields={"title": "Annual report"},
+            reasoning="the real title",
+        )
 
         app = make_app(socket_path=daemon.socket)
         async with app.run_test(size=(140, 45)) as pilot:
@@ -80,8 +88,13 @@ async def test_filter_sort_and_decide_several_together(daemon):
             queue.focus()
             await pilot.press("ctrl+end")
             detail = screen.query_one("#proposal-detail", RecordView)
-            assert await wait_for(pilot, lambda: detail.record is not None and
-                                  detail.record.get("change (before → after)") == {"title": "Report → Annual report"})
+            assert await wait_for(
+                pilot,
+                lambda: (
+                    detail.record is not None
+                    and detail.record.get("change (before → after)") == {"title": "Report → Annual report"}
+                ),
+            )
 
             # Mark everything shown (*) and approve together, with one note.
             await pilot.press("asterisk", "a")
@@ -97,8 +110,9 @@ async def test_filter_sort_and_decide_several_together(daemon):
 
 async def test_schema_proposal_shows_its_ddl_and_history_reverts(daemon):
     with daemon.client() as c:
-        schema = c.proposals.schema_tweak(action="add_column", table="documents",
-                                          field={"name": "reviewed_by", "type": "string"})
+        schema = c.proposals.schema_tweak(
+            action="add_column", table="documents", field={"name": "reviewed_by", "type": "string"}
+        )
         done = c.proposals.create(table="incidents", fields={"title": "Disk full"}, confidence=0.4)
         c.proposals.approve(id=done.id, note="real outage")
         app = make_app(socket_path=daemon.socket)
@@ -129,8 +143,11 @@ async def test_schema_proposal_shows_its_ddl_and_history_reverts(daemon):
 
 async def test_dialog_text_is_not_selected_and_long_fields_show_their_start(daemon):
     with daemon.client() as c:
-        p = c.proposals.create(table="documents", confidence=0.5, fields={
-            "title": "A title long enough to be wider than its field in the dialog " * 3, "author": "ann"})
+        p = c.proposals.create(
+            table="documents",
+            confidence=0.5,
+            fields={"title": "A title long enough to be wider than its field in the dialog " * 3, "author": "ann"},
+        )
     app = make_app(socket_path=daemon.socket)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.press("2")

@@ -86,16 +86,22 @@ async def _tables(pilot: Any) -> None:
 async def _fleet(pilot: Any) -> None:
     await pilot.press("4")
     screen = pilot.app.screen
-    await _ready(pilot, lambda: screen.query_one("#agents", DataTable).row_count == 2
-                 and screen.query_one("#ingest-failures", DataTable).row_count == 1)
+    await _ready(
+        pilot,
+        lambda: (
+            screen.query_one("#agents", DataTable).row_count == 2
+            and screen.query_one("#ingest-failures", DataTable).row_count == 1
+        ),
+    )
 
 
 async def _events(pilot: Any) -> None:
     await pilot.press("5")
     screen = pilot.app.screen
     events = screen.query_one("#events", DataTable)
-    await _ready(pilot, lambda: events.row_count > 60 and str(screen.query_one("#stream-status").render())
-                 .startswith("live"))
+    await _ready(
+        pilot, lambda: events.row_count > 60 and str(screen.query_one("#stream-status").render()).startswith("live")
+    )
     # Following the newest scrolls while the layout may still settle: end at the bottom, once.
     events.scroll_end(animate=False, immediate=True)
     await pilot.pause(0.05)
@@ -107,9 +113,11 @@ async def _history(pilot: Any) -> None:
     await _ready(pilot, lambda: history.row_count == 14)
 
 
-def _then(screen: Callable[[Any], Awaitable[None]], *keys: str, text: str = "",
-          dialog: str = "") -> Callable[[Any], Awaitable[None]]:
+def _then(
+    screen: Callable[[Any], Awaitable[None]], *keys: str, text: str = "", dialog: str = ""
+) -> Callable[[Any], Awaitable[None]]:
     """Fill ``screen``, press ``keys`` (the last opens the dialog named ``dialog``), type ``text``."""
+
     async def run(pilot: Any) -> None:
         await screen(pilot)
         await pilot.press(*keys[:-1])
@@ -119,6 +127,7 @@ def _then(screen: Callable[[Any], Awaitable[None]], *keys: str, text: str = "",
         if text:
             await type_text(pilot, text)
         await _settle(pilot)
+
     return run
 
 

@@ -23,9 +23,15 @@ ROWS = PAGE_SIZE + 30  # more than one page
 def _fill(c) -> None:
     for i in range(ROWS):
         verdict = "great" if i % 5 == 0 else "slow"
-        c.proposals.create(table="feedback", confidence=0.99,
-                           fields={"content": f"ticket {i}: the export is {verdict}", "customer_name": f"C{i % 7}",
-                                   "rating": i % 5 + 1})
+        c.proposals.create(
+            table="feedback",
+            confidence=0.99,
+            fields={
+                "content": f"ticket {i}: the export is {verdict}",
+                "customer_name": f"C{i % 7}",
+                "rating": i % 5 + 1,
+            },
+        )
 
 
 async def test_browse_page_by_page_search_edit_and_export(daemon, tmp_path):
@@ -111,8 +117,9 @@ async def test_browse_page_by_page_search_edit_and_export(daemon, tmp_path):
             await pilot.press("ctrl+u")
             await paste(pilot, str(tmp_path / "missing" / "x.csv"))
             await pilot.press("enter")
-            assert await wait_for(pilot, lambda: any(n.title == "clarity" and n.severity == "error"
-                                                     for n in app._notifications))  # the OSError, shown
+            assert await wait_for(
+                pilot, lambda: any(n.title == "clarity" and n.severity == "error" for n in app._notifications)
+            )  # the OSError, shown
             assert not (tmp_path / "missing").exists()
 
 

@@ -35,8 +35,11 @@ def test_list_pages_and_filters(daemon):
             if page.next_cursor is None:
                 break
             cursor = page.next_cursor
-        assert pages == [["agent/a0", "agent/a1", "agent/a2"], ["agent/a3", "agent/a4", "agent/a5"],
-                         ["agent/a6", "agent/a3"]]
+        assert pages == [
+            ["agent/a0", "agent/a1", "agent/a2"],
+            ["agent/a3", "agent/a4", "agent/a5"],
+            ["agent/a6", "agent/a3"],
+        ]
         assert [e.type for e in c.events.list(type="agent.status").events] == ["agent.status"]
         assert [e.type for e in c.events.list(subject="work_order").events] == ["work_order.created"]
         assert len(c.events.list(type=["work_order", "agent.status"]).events) == 2
@@ -46,8 +49,15 @@ def test_list_pages_and_filters(daemon):
         first = everything[-1].created_at
         assert len(c.events.list(since=first.isoformat(), limit=1000).events) == len(everything)
         assert c.events.list(since=(first + timedelta(hours=1)).isoformat()).events == []
-        for params in [{"limit": 0}, {"limit": "ten"}, {"order": "sideways"}, {"type": ""}, {"cursor": "abc"},
-                       {"cursor": 10**20}, {"since": "0001-01-01T00:00:00+05:00"}]:
+        for params in [
+            {"limit": 0},
+            {"limit": "ten"},
+            {"order": "sideways"},
+            {"type": ""},
+            {"cursor": "abc"},
+            {"cursor": 10**20},
+            {"since": "0001-01-01T00:00:00+05:00"},
+        ]:
             with pytest.raises(RpcError) as e:
                 c.call_raw("events.list", params)
             assert e.value.code == ErrorCode.INVALID_PARAMS, params
@@ -108,7 +118,9 @@ def test_subscribe_async_client(daemon):
             return got
 
     assert asyncio.run(main()) == [
-        ("agent.registered", "agent/async-1"), ("playbook.run", "playbook/pb"), ("agent.registered", "agent/async-2"),
+        ("agent.registered", "agent/async-1"),
+        ("playbook.run", "playbook/pb"),
+        ("agent.registered", "agent/async-2"),
     ]
 
 

@@ -28,8 +28,9 @@ def seeded(database_url, make_daemon):
 
 def clarity(daemon, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "CLARITY_SOCKET": daemon.socket}
-    return subprocess.run([sys.executable, "-m", "console.cli", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "console.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_stream_whole_table_in_chunks(seeded):

@@ -35,8 +35,9 @@ def refused(kind: ErrorKind) -> Iterator[None]:
 
 
 def wc(path: Path, flag: str) -> int:
-    out = subprocess.run(["wc", flag, str(path)], capture_output=True, text=True, check=True,
-                         env={**os.environ, "LC_ALL": "C.UTF-8"})
+    out = subprocess.run(
+        ["wc", flag, str(path)], capture_output=True, text=True, check=True, env={**os.environ, "LC_ALL": "C.UTF-8"}
+    )
     return int(out.stdout.split()[0])
 
 
@@ -53,8 +54,7 @@ def make_pdf(path: Path, pages: int = 3, title: str | None = None, user_password
         pdf.add_page()
         pdf.multi_cell(0, 8, f"Page {i + 1} of the quarterly operations review for the board")
     if user_password:
-        pdf.set_encryption(owner_password="owner", user_password=user_password,
-                           encryption_method=EncryptionMethod.RC4)
+        pdf.set_encryption(owner_password="owner", user_password=user_password, encryption_method=EncryptionMethod.RC4)
     pdf.output(str(path))
     return path
 
@@ -72,12 +72,15 @@ def make_wav(path: Path, seconds: float, rate: int = 8000) -> Path:
 # -- text and markdown --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("encoding,data", [
-    ("utf-8", "Résumé of the café meeting\n\nWe agreed on naïve défaults.\n".encode()),
-    ("utf-8-sig", b"\xef\xbb\xbf" + "Résumé of the café meeting\n\nWe agreed on naïve défaults.\n".encode()),
-    ("utf-16", "Résumé of the café meeting\n\nWe agreed on naïve défaults.\n".encode("utf-16")),
-    ("latin-1", "Résumé of the café meeting\n\nWe agreed on naïve défaults.\n".encode("latin-1")),
-])
+@pytest.mark.parametrize(
+    "encoding,data",
+    [
+        ("utf-8", "Résumé of the café meeting\n\nWe agreed on naïve défaults.\n".encode()),
+        ("utf-8-sig", b"\xef\xbb\xbf" + "Résumé of the café meeting\n\nWe agreed on naïve défaults.\n".encode()),
+        ("utf-16", "Résumé of the café meeting\n\nWe agreed on naïve défaults.\n".encode("utf-16")),
+        ("latin-1", "Résumé of the café meeting\n\nWe agreed on naïve défaults.\n".encode("latin-1")),
+    ],
+)
 def test_text_encodings_are_detected(tmp_path: Path, encoding: str, data: bytes) -> None:
     path = tmp_path / "notes.txt"
     path.write_bytes(data)
@@ -124,8 +127,9 @@ def test_fenced_code_is_not_a_heading(tmp_path: Path) -> None:
 
 def test_html_title_and_raw_word_count(tmp_path: Path) -> None:
     path = tmp_path / "page.html"
-    path.write_text("<html><head><title>Release &amp; Notes</title></head>"
-                    "<body><h1>Big</h1><p>one two</p></body></html>\n")
+    path.write_text(
+        "<html><head><title>Release &amp; Notes</title></head><body><h1>Big</h1><p>one two</p></body></html>\n"
+    )
     ex = extract(str(path))
     assert ex.mime_type == "text/html"
     assert ex.title == "Release & Notes"
@@ -201,9 +205,11 @@ def test_pdfs_extract_concurrently(tmp_path: Path) -> None:
 
 def test_python_structure(tmp_path: Path) -> None:
     path = tmp_path / "tool.py"
-    path.write_text('"""Sync tool."""\nimport os\nfrom typing import Any\nimport requests\n\n'
-                    "class Syncer:\n    def run(self):\n        pass\n\n"
-                    "async def main():\n    # TODO: retry\n    pass\n")
+    path.write_text(
+        '"""Sync tool."""\nimport os\nfrom typing import Any\nimport requests\n\n'
+        "class Syncer:\n    def run(self):\n        pass\n\n"
+        "async def main():\n    # TODO: retry\n    pass\n"
+    )
     ex = extract(str(path))
     m = ex.metadata
     assert ex.kind == "code" and m["language"] == "python"
@@ -224,20 +230,23 @@ def test_python_with_a_syntax_error_is_still_code(tmp_path: Path) -> None:
     assert ex.metadata["classes"] == ["Thing"] and ex.metadata["imports"] == ["json"]
 
 
-@pytest.mark.parametrize("name,body,language", [
-    ("deploy", "#!/usr/bin/env bash\nset -e\necho hi\n", "shell"),
-    ("run-report", "#!/usr/bin/python3\nprint('x')\n", "python"),
-    ("tool", "#!/usr/bin/env -S node --no-warnings\nconsole.log(1)\n", "javascript"),
-    ("app.ts", "export interface User { id: number }\n", "typescript"),
-    ("main.go", "package main\n\nfunc main() {}\n", "go"),
-    ("lib.rs", "pub fn add(a: i32) -> i32 { a }\n", "rust"),
-    ("util.h", "#include <stdio.h>\nint f(void);\n", "c"),
-    ("vec.h", "#include <vector>\nnamespace x { class V {}; }\n", "c++"),
-    ("q.sql", "SELECT 1;\n", "sql"),
-    ("CMakeLists.txt", "project(x)\n", "cmake"),
-    ("ci.yml", "on: push\n", "yaml"),
-    ("Makefile", "all:\n\techo\n", "make"),
-])
+@pytest.mark.parametrize(
+    "name,body,language",
+    [
+        ("deploy", "#!/usr/bin/env bash\nset -e\necho hi\n", "shell"),
+        ("run-report", "#!/usr/bin/python3\nprint('x')\n", "python"),
+        ("tool", "#!/usr/bin/env -S node --no-warnings\nconsole.log(1)\n", "javascript"),
+        ("app.ts", "export interface User { id: number }\n", "typescript"),
+        ("main.go", "package main\n\nfunc main() {}\n", "go"),
+        ("lib.rs", "pub fn add(a: i32) -> i32 { a }\n", "rust"),
+        ("util.h", "#include <stdio.h>\nint f(void);\n", "c"),
+        ("vec.h", "#include <vector>\nnamespace x { class V {}; }\n", "c++"),
+        ("q.sql", "SELECT 1;\n", "sql"),
+        ("CMakeLists.txt", "project(x)\n", "cmake"),
+        ("ci.yml", "on: push\n", "yaml"),
+        ("Makefile", "all:\n\techo\n", "make"),
+    ],
+)
 def test_language_from_extension_name_or_shebang(tmp_path: Path, name: str, body: str, language: str) -> None:
     path = tmp_path / name
     path.write_text(body)
@@ -266,8 +275,13 @@ def test_csv_header_rows_and_types(tmp_path: Path) -> None:
     assert ex.kind == "dataset" and m["format"] == "csv"
     assert m["columns"] == ["id", "customer", "amount", "placed_at", "note"]
     assert m["row_count"] == 2  # the quoted newline is inside one record
-    assert m["column_types"] == {"id": "integer", "customer": "string", "amount": "float",
-                                 "placed_at": "datetime", "note": "string"}
+    assert m["column_types"] == {
+        "id": "integer",
+        "customer": "string",
+        "amount": "float",
+        "placed_at": "datetime",
+        "note": "string",
+    }
     assert m["null_counts"]["note"] == 1
     assert ex.records is not None and ex.records[0]["customer"] == "Acme"
 
@@ -320,8 +334,9 @@ def test_bad_json_lines_are_named(tmp_path: Path) -> None:
 # -- media ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("fmt,ext", [("PNG", "png"), ("JPEG", "jpg"), ("GIF", "gif"), ("WEBP", "webp"),
-                                     ("BMP", "bmp"), ("TIFF", "tiff")])
+@pytest.mark.parametrize(
+    "fmt,ext", [("PNG", "png"), ("JPEG", "jpg"), ("GIF", "gif"), ("WEBP", "webp"), ("BMP", "bmp"), ("TIFF", "tiff")]
+)
 def test_image_sizes_match_pillow(tmp_path: Path, fmt: str, ext: str) -> None:
     from PIL import Image
 
@@ -361,8 +376,9 @@ def test_real_images_match_pillow() -> None:
 
 def test_svg_size(tmp_path: Path) -> None:
     path = tmp_path / "logo.svg"
-    path.write_text('<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="120" height="2in">'
-                    "<rect/></svg>")
+    path.write_text(
+        '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="120" height="2in"><rect/></svg>'
+    )
     m = extract(str(path)).metadata
     assert (m["format"], m["width"], m["height"]) == ("svg", 120, 192)
     box = tmp_path / "box.svg"

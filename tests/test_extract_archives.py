@@ -52,13 +52,18 @@ def _query(db: Path, sql: str) -> list[tuple[Any, ...]]:
 def test_members_of_zip_tar_gz_and_gz_are_ingested_as_files(make_daemon):
     d = make_daemon(config=FAST)
     inbox = d.state_dir / "inbox"
-    members = {"docs/copyright": COPYRIGHT.read_bytes(), "src/decoder.py": PYTHON.read_bytes(),
-               "data/numbers.csv": CSV.read_bytes()}
+    members = {
+        "docs/copyright": COPYRIGHT.read_bytes(),
+        "src/decoder.py": PYTHON.read_bytes(),
+        "data/numbers.csv": CSV.read_bytes(),
+    }
     (inbox / "bundle.zip").write_bytes(_zip(members))
     (inbox / "notes.tgz").write_bytes(_tgz({"garden.md": f"# Garden diary\n\n{PROSE}\n".encode()}))
     (inbox / "decoder.py.gz").write_bytes(gzip.compress(PYTHON.read_bytes() + b"\n# copy\n"))
-    expected = {f"{inbox}/bundle.zip!{name}" for name in members} | {f"{inbox}/notes.tgz!garden.md",
-                                                                      f"{inbox}/decoder.py.gz!decoder.py"}
+    expected = {f"{inbox}/bundle.zip!{name}" for name in members} | {
+        f"{inbox}/notes.tgz!garden.md",
+        f"{inbox}/decoder.py.gz!decoder.py",
+    }
     with d.client() as c:
         wait_until(lambda: settled(c, len(expected) + 3))
         for archive in ("bundle.zip", "notes.tgz", "decoder.py.gz"):
@@ -82,8 +87,9 @@ def test_entries_not_read_are_said_on_the_archive(make_daemon):
     entry says an entry was left out (it used to end unpacked with nothing said)."""
     d = make_daemon(config=FAST)
     inbox = d.state_dir / "inbox"
-    (inbox / "mixed.zip").write_bytes(_zip({"notes.md": f"# Notes\n\n{PROSE}\n".encode(),
-                                            "../escape.md": b"# Escape\n"}))
+    (inbox / "mixed.zip").write_bytes(
+        _zip({"notes.md": f"# Notes\n\n{PROSE}\n".encode(), "../escape.md": b"# Escape\n"})
+    )
     (inbox / "clean.zip").write_bytes(_zip({"more.md": f"# More\n\n{PROSE} more\n".encode()}))
     with d.client() as c:
         wait_until(lambda: settled(c, 4))
@@ -116,8 +122,9 @@ def test_corrupt_archives_and_bombs_fail_once_and_are_not_retried(make_daemon):
             assert record.attempts == 1 and record.next_attempt_at is None, (name, record)  # recorded once
         # The retry job has run since (every 0.2 s): still one failure each.
         checks = d.state_dir / "clarity.db"
-        wait_until(lambda: _query(checks, "SELECT COUNT(*) FROM clarity_events WHERE type = 'ingest.failed'")
-                   [0][0] == len(bad))
+        wait_until(
+            lambda: _query(checks, "SELECT COUNT(*) FROM clarity_events WHERE type = 'ingest.failed'")[0][0] == len(bad)
+        )
         # A file that is not an archive and cannot be read fails permanently too.
         (inbox / "scan.7z").write_bytes(b"7z\xbc\xaf\x27\x1c" + bytes(range(256)) * 4)
         record = wait_until(lambda: (r := record_of(c, inbox / "scan.7z")) and r.state == "failed" and r)
@@ -159,8 +166,13 @@ def test_an_archive_changed_later_only_proposes_what_changed(make_daemon):
         wait_until(lambda: settled(c, 3))
         time.sleep(0.05)  # a later mtime for the new content
         (inbox / "pair.zip").write_bytes(_zip({**first, "b.md": f"# B\n\n{PROSE} Changed.".encode()}))
-        wait_until(lambda: (r := record_of(c, f"{inbox}/pair.zip!b.md")) and r.size == len(f"# B\n\n{PROSE} Changed.")
-                   and r.state in ("applied", "proposed"))
+        wait_until(
+            lambda: (
+                (r := record_of(c, f"{inbox}/pair.zip!b.md"))
+                and r.size == len(f"# B\n\n{PROSE} Changed.")
+                and r.state in ("applied", "proposed")
+            )
+        )
         wait_until(lambda: c.ingest.status(path=str(inbox / "pair.zip")).file.state == "unpacked")
     sources = Counter(s for (s,) in _query(d.state_dir / "clarity.db", "SELECT source FROM clarity_proposals"))
     assert sources == Counter({f"{inbox}/pair.zip!a.md": 1, f"{inbox}/pair.zip!b.md": 2})
@@ -178,8 +190,13 @@ def test_a_failed_member_is_retried_through_its_archive(make_daemon, tmp_path):
         assert record.state == "failed" and record.next_attempt_at is None and record.attempts == 1
         assert c.ingest.status(path=str(archive)).file.state == "unpacked"
         assert c.ingest.retry(path=bad).paths == [bad]
-        wait_until(lambda: "ingest.retried" in [h.event for h in c.ingest.status(path=bad).history]
-                   and (r := c.ingest.status(path=bad).file).state == "failed" and r.attempts == 1)
+        wait_until(
+            lambda: (
+                "ingest.retried" in [h.event for h in c.ingest.status(path=bad).history]
+                and (r := c.ingest.status(path=bad).file).state == "failed"
+                and r.attempts == 1
+            )
+        )
         wait_until(lambda: c.ingest.status(path=str(archive)).file.state == "unpacked")
         assert c.ingest.status(path=good).file.state in ("applied", "proposed")
         # Handed over by a caller, an archive answers with its own record once unpacked.

@@ -40,23 +40,33 @@ def _png_claiming(width: int, height: int) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 4000))
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 4000))
+        + chunk(b"IEND", b"")
+    )
 
 
 # -- item 3: inputs that are not what they claim ------------------------------------------------
 
 
-@pytest.mark.parametrize("name,data", [
-    ("blank.md", b"  \n\n\t\n   \n"),
-    ("only-header.csv", b"name,email,role,start_date\n"),
-    ("ragged.csv", b"id,name,amount\n1,alpha,10\n2,beta\n3,gamma,30,extra,fields\n4,delta,40\n"),
-    ("mixed.txt", "Caf\u00e9 cr\u00e8me \u2014 notes from the garden.\n".encode() * 3
-     + "D\u00e9j\u00e0 vu, na\u00efve fa\u00e7ade.\n".encode("latin-1") * 3),
-    ("report.pdf", f"Quarterly report\n\n{PROSE}".encode()),  # text under a binary name
-    ("empty.json", b"[]"),
-    ("empty.html", b"<!doctype html><html><head></head><body><div>  </div></body></html>"),
-])
+@pytest.mark.parametrize(
+    "name,data",
+    [
+        ("blank.md", b"  \n\n\t\n   \n"),
+        ("only-header.csv", b"name,email,role,start_date\n"),
+        ("ragged.csv", b"id,name,amount\n1,alpha,10\n2,beta\n3,gamma,30,extra,fields\n4,delta,40\n"),
+        (
+            "mixed.txt",
+            "Caf\u00e9 cr\u00e8me \u2014 notes from the garden.\n".encode() * 3
+            + "D\u00e9j\u00e0 vu, na\u00efve fa\u00e7ade.\n".encode("latin-1") * 3,
+        ),
+        ("report.pdf", f"Quarterly report\n\n{PROSE}".encode()),  # text under a binary name
+        ("empty.json", b"[]"),
+        ("empty.html", b"<!doctype html><html><head></head><body><div>  </div></body></html>"),
+    ],
+)
 def test_suspect_text_inputs_stay_below_auto_approval(tmp_path: Path, name: str, data: bytes) -> None:
     path = tmp_path / name
     path.write_bytes(data)
@@ -67,8 +77,7 @@ def test_suspect_text_inputs_stay_below_auto_approval(tmp_path: Path, name: str,
 
 
 def test_truncated_images_and_sound_stay_below_auto_approval(tmp_path: Path) -> None:
-    for name, data in {"cut.png": png_bytes(64, 48), "cut.jpg": jpeg_bytes(64, 48),
-                       "cut.wav": wav_bytes(0.5)}.items():
+    for name, data in {"cut.png": png_bytes(64, 48), "cut.jpg": jpeg_bytes(64, 48), "cut.wav": wav_bytes(0.5)}.items():
         whole = tmp_path / f"whole-{name}"
         whole.write_bytes(data)
         assert not extract(str(whole)).suspect and confidence(whole) >= AUTO, name
@@ -137,13 +146,16 @@ def test_xml_mime_type_and_title_element(tmp_path: Path) -> None:
     manifest = extract(str(DATA / "launcher-manifest.xml"))
     assert manifest.mime_type == "application/xml" and manifest.metadata["root_element"] == "assembly"
     feed = tmp_path / "feed"  # no extension: told by its content
-    feed.write_text('<?xml version="1.0"?>\n<rss version="2.0"><channel><title>Release notes &amp; news</title>'
-                    "<item><title>Version 2</title><description>Faster sync.</description></item></channel></rss>\n")
+    feed.write_text(
+        '<?xml version="1.0"?>\n<rss version="2.0"><channel><title>Release notes &amp; news</title>'
+        "<item><title>Version 2</title><description>Faster sync.</description></item></channel></rss>\n"
+    )
     ex = extract(str(feed))
     assert ex.mime_type == "application/xml" and ex.title == "Release notes & news"
     assert "Faster sync." in ex.text and "<item>" not in ex.text
-    assert ex.metadata["word_count"] == int(subprocess.run(["wc", "-w", str(feed)], capture_output=True,
-                                                           text=True).stdout.split()[0])
+    assert ex.metadata["word_count"] == int(
+        subprocess.run(["wc", "-w", str(feed)], capture_output=True, text=True).stdout.split()[0]
+    )
 
 
 def test_email_subject_is_the_title(tmp_path: Path) -> None:
@@ -183,11 +195,16 @@ def test_headerless_csv_is_detected_and_headed_csv_is_not_ragged() -> None:
 
 
 def test_facts_match_wc_on_the_new_formats() -> None:
-    for path in (DATA / "ppp-digest.eml", DATA / "launcher-manifest.xml", DATA / "adduser-copyright",
-                 CORPUS / "real" / "data" / "util-deprecate-package.json"):
+    for path in (
+        DATA / "ppp-digest.eml",
+        DATA / "launcher-manifest.xml",
+        DATA / "adduser-copyright",
+        CORPUS / "real" / "data" / "util-deprecate-package.json",
+    ):
         ex = extract(str(path))
-        words = subprocess.run(["wc", "-w", str(path)], capture_output=True, text=True,
-                               env={**os.environ, "LC_ALL": "C.UTF-8"}).stdout.split()[0]
+        words = subprocess.run(
+            ["wc", "-w", str(path)], capture_output=True, text=True, env={**os.environ, "LC_ALL": "C.UTF-8"}
+        ).stdout.split()[0]
         assert ex.metadata["word_count"] == int(words), path
 
 
@@ -196,8 +213,14 @@ def test_facts_match_wc_on_the_new_formats() -> None:
 
 def clarity_infer(*paths: str) -> list[dict]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CLARITY_")}
-    proc = subprocess.run([sys.executable, "-m", "console.cli", "infer", "--json", *paths], capture_output=True,
-                          text=True, cwd=ROOT, env=env, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "console.cli", "infer", "--json", *paths],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     return [json.loads(line) for line in proc.stdout.splitlines()]
 
@@ -219,8 +242,13 @@ def test_clarity_infer_prints_a_line_per_archive_member_and_refuses_outside_syml
     fine_link.symlink_to(inside / "notes.md")
     (inside / "notes.md").write_text(f"# Notes\n\n{PROSE}")
     results = clarity_infer(str(archive), str(link), str(fine_link), str(inside / "notes.md"))
-    assert [r["path"] for r in results] == [f"{archive}!docs/garden.md", f"{archive}!data/addresses.csv",
-                                            str(link), str(fine_link), str(inside / "notes.md")]
+    assert [r["path"] for r in results] == [
+        f"{archive}!docs/garden.md",
+        f"{archive}!data/addresses.csv",
+        str(link),
+        str(fine_link),
+        str(inside / "notes.md"),
+    ]
     assert results[0]["table"] == "documents" and results[1]["table"] == "datasets"
     assert set(results[2]) == {"path", "error"}  # leads outside the paths given: not followed
     assert "error" not in results[3] and "error" not in results[4]
@@ -230,30 +258,37 @@ def test_word_count_splits_on_the_spaces_wc_splits_on(tmp_path: Path) -> None:
     # Measured on GNU wc: no-break spaces separate words; zero-width and line separators do not.
     path = tmp_path / "spaces.txt"
     path.write_text("one\u00a0two\u2007three\u202ffour\u3000five\u200bstill-five\u2028six seven\n")
-    wc = subprocess.run(["wc", "-w", str(path)], capture_output=True, text=True,
-                        env={**os.environ, "LC_ALL": "C.UTF-8"}).stdout.split()[0]
+    wc = subprocess.run(
+        ["wc", "-w", str(path)], capture_output=True, text=True, env={**os.environ, "LC_ALL": "C.UTF-8"}
+    ).stdout.split()[0]
     assert extract(str(path)).metadata["word_count"] == int(wc) == 6
 
 
 def test_markup_without_text_is_not_suspect(tmp_path: Path) -> None:
     path = tmp_path / "catalog.xml"  # like /usr/share/xml/schema/xml-core/catalog.xml: only elements
-    path.write_text('<?xml version="1.0"?>\n<catalog xmlns="urn:oasis:names:tc:entity:xmlns:xml:catalog">\n'
-                    '  <delegatePublic publicIdStartString="-//OASIS//DTD" catalog="file:///etc/xml/docbook.xml"/>\n'
-                    "</catalog>\n")
+    path.write_text(
+        '<?xml version="1.0"?>\n<catalog xmlns="urn:oasis:names:tc:entity:xmlns:xml:catalog">\n'
+        '  <delegatePublic publicIdStartString="-//OASIS//DTD" catalog="file:///etc/xml/docbook.xml"/>\n'
+        "</catalog>\n"
+    )
     ex = extract(str(path))
     assert ex.mime_type == "application/xml" and not ex.suspect
 
 
-@pytest.mark.parametrize("name,body", [
-    ("titles.html", "<title>" * 60_000),  # each took a minute or more with lazy regexes
-    ("comments.xml", '<?xml version="1.0"?><r>' + "<!--" * 60_000),
-    ("headings.html", "<html>" + "<h1>" * 60_000),
-    ("scripts.html", "<html>" + "<script>" * 40_000),
-    ("quotes.csv", '"a,' * 20_000 + "\n1,2\n"),  # the stdlib sniffer on 60 KB of this took 50 s
-    ("blank.js", "\n" * 60_000),  # ^\s* in multi-line patterns crossed lines: 525 s
-    ("spaces.php", " \n" * 30_000),  # (?:public|...|\s)* likewise: 94 s
-    ("lines.c", "a\n" * 30_000),
-], ids=lambda value: value if len(value) < 40 else "body")
+@pytest.mark.parametrize(
+    "name,body",
+    [
+        ("titles.html", "<title>" * 60_000),  # each took a minute or more with lazy regexes
+        ("comments.xml", '<?xml version="1.0"?><r>' + "<!--" * 60_000),
+        ("headings.html", "<html>" + "<h1>" * 60_000),
+        ("scripts.html", "<html>" + "<script>" * 40_000),
+        ("quotes.csv", '"a,' * 20_000 + "\n1,2\n"),  # the stdlib sniffer on 60 KB of this took 50 s
+        ("blank.js", "\n" * 60_000),  # ^\s* in multi-line patterns crossed lines: 525 s
+        ("spaces.php", " \n" * 30_000),  # (?:public|...|\s)* likewise: 94 s
+        ("lines.c", "a\n" * 30_000),
+    ],
+    ids=lambda value: value if len(value) < 40 else "body",
+)
 def test_hostile_markup_and_csv_take_time_in_proportion_to_their_size(tmp_path: Path, name: str, body: str) -> None:
     import threading
 

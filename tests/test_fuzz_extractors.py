@@ -40,7 +40,7 @@ def mutate(rng: random.Random, seed: Path, other: Path) -> bytes:
     how = rng.choice(("truncate", "flip", "splice", "all"))
     if how in ("splice", "all"):
         head = DATA[other][: rng.randint(4, 512)]
-        data = bytearray(head) + data[rng.randint(0, min(len(data), 512)):]
+        data = bytearray(head) + data[rng.randint(0, min(len(data), 512)) :]
     if how in ("flip", "all") and data:
         for _ in range(rng.randint(1, 32)):
             i = rng.randrange(len(data))
@@ -50,8 +50,9 @@ def mutate(rng: random.Random, seed: Path, other: Path) -> bytes:
     return bytes(data)
 
 
-@settings(max_examples=150, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=150, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(seed=st.sampled_from(SEEDS), other=st.sampled_from(SEEDS), rng=st.randoms(use_true_random=False))
 def test_corrupt_files_are_read_or_refused_with_an_extraction_error(seed, other, rng):
     data = mutate(rng, seed, other)

@@ -161,7 +161,9 @@ def no_internal_errors(replies: list[Any], sent: bytes) -> None:
 # -- strategies ---------------------------------------------------------------------------------
 
 json_scalars = st.one_of(
-    st.none(), st.booleans(), st.text(max_size=30),
+    st.none(),
+    st.booleans(),
+    st.text(max_size=30),
     st.integers(min_value=-(2**70), max_value=2**70) | st.sampled_from([0, -1, INT64 - 1, INT64, -INT64 - 1]),
     st.floats(allow_nan=False, allow_infinity=False) | st.sampled_from([1e308, -1e308, 5e-324]),
 )
@@ -171,13 +173,41 @@ json_values = st.recursive(
     max_leaves=12,
 )
 
-TABLES = ["documents", "datasets", "codebases", "media", "incidents", "sub_agents", "self_healing",
-          "coding_agent", "nope", "", "memory_documents", "documents; DROP TABLE x"]
+TABLES = [
+    "documents",
+    "datasets",
+    "codebases",
+    "media",
+    "incidents",
+    "sub_agents",
+    "self_healing",
+    "coding_agent",
+    "nope",
+    "",
+    "memory_documents",
+    "documents; DROP TABLE x",
+]
 COLUMNS = ["id", "title", "created_at", "version", "mime_type", "page_count", "nope", ""]
-SQL = ["SELECT 1", "SELECT * FROM memory_documents", "SELECT ?", "select", "DELETE FROM memory_documents",
-       "SELECT 1; SELECT 2", "WITH x AS (SELECT 1) SELECT * FROM x", "PRAGMA table_info(memory_documents)",
-       "SELECT 9223372036854775807 + 1", "SELECT x'ff'", "SELECT zeroblob(10)", "EXPLAIN SELECT 1",
-       "SELECT json('[1]')", "SELECT 1e999", "SELECT char(0)", "%", "SELECT '100%'", ""]
+SQL = [
+    "SELECT 1",
+    "SELECT * FROM memory_documents",
+    "SELECT ?",
+    "select",
+    "DELETE FROM memory_documents",
+    "SELECT 1; SELECT 2",
+    "WITH x AS (SELECT 1) SELECT * FROM x",
+    "PRAGMA table_info(memory_documents)",
+    "SELECT 9223372036854775807 + 1",
+    "SELECT x'ff'",
+    "SELECT zeroblob(10)",
+    "EXPLAIN SELECT 1",
+    "SELECT json('[1]')",
+    "SELECT 1e999",
+    "SELECT char(0)",
+    "%",
+    "SELECT '100%'",
+    "",
+]
 NAMED: dict[str, st.SearchStrategy[Any]] = {
     "table": st.sampled_from(TABLES) | st.text(max_size=20),
     "sort": st.sampled_from(COLUMNS + ["-id", "title desc"]) | st.text(max_size=10),
@@ -208,8 +238,14 @@ def _plain(t: mi.Type) -> st.SearchStrategy[Any]:
     if isinstance(t, mi.FloatType):
         lo = t.ge if t.ge is not None else t.gt
         hi = t.le if t.le is not None else t.lt
-        return st.floats(min_value=lo, max_value=hi, allow_nan=False, allow_infinity=False,
-                         exclude_min=t.gt is not None, exclude_max=t.lt is not None)
+        return st.floats(
+            min_value=lo,
+            max_value=hi,
+            allow_nan=False,
+            allow_infinity=False,
+            exclude_min=t.gt is not None,
+            exclude_max=t.lt is not None,
+        )
     if isinstance(t, mi.StrType):
         return st.text(min_size=t.min_length or 0, max_size=min(t.max_length or 40, 40))
     if isinstance(t, mi.BoolType):
@@ -269,13 +305,39 @@ PARAMS = {name: mutated(struct_values(mi.type_info(m.params))) for name, m in ME
 
 # -- the tests ---------------------------------------------------------------------------------
 
-JSON_BITS = [b"[", b"]", b"{", b"}", b'"', b"\\", b",", b":", b" ", b"1", b"-", b"1e999", b"null", b"true",
-             b'"jsonrpc"', b'"2.0"', b'"method"', b'"system.health"', b'"id"', b'"params"', b"\n", b"\xff",
-             b"\xc3", b"\x00", b"\\u0000", b"\\ud800", b"9223372036854775808"]
+JSON_BITS = [
+    b"[",
+    b"]",
+    b"{",
+    b"}",
+    b'"',
+    b"\\",
+    b",",
+    b":",
+    b" ",
+    b"1",
+    b"-",
+    b"1e999",
+    b"null",
+    b"true",
+    b'"jsonrpc"',
+    b'"2.0"',
+    b'"method"',
+    b'"system.health"',
+    b'"id"',
+    b'"params"',
+    b"\n",
+    b"\xff",
+    b"\xc3",
+    b"\x00",
+    b"\\u0000",
+    b"\\ud800",
+    b"9223372036854775808",
+]
 framing = st.one_of(
     st.binary(max_size=300),
     st.lists(st.sampled_from(JSON_BITS), max_size=80).map(b"".join),
-    st.tuples(st.integers(0, 3000), st.sampled_from([b"[", b"{\"a\":", b"[{\"x\":"])).map(lambda t: t[1] * t[0]),
+    st.tuples(st.integers(0, 3000), st.sampled_from([b"[", b'{"a":', b'[{"x":'])).map(lambda t: t[1] * t[0]),
     st.tuples(st.integers(0, 3000), st.booleans()).map(lambda t: b"[" * t[0] + (b"]" * t[0] if t[1] else b"")),
     st.integers(1, 3 * 1024 * 1024).map(lambda n: b'{"jsonrpc": "2.0", "method": "x", "p": "' + b"a" * n),
 )
@@ -325,4 +387,3 @@ def test_fuzz_leaves_the_daemon_serving(fuzz_daemon: DaemonProcess, probe: Probe
     with fuzz_daemon.client() as c:
         assert c.system.health().status == "ok"
         assert c.tables.list()
-

@@ -55,9 +55,7 @@ def _check_exactly_once(clients: list[Any], rounds: int = ROUNDS) -> None:
     applied = 0
     for i in range(rounds):
         p = c0.proposals.create(table="documents", fields={"title": f"race {i}"}, confidence=0.5)
-        calls: list[Callable[[], Any]] = [
-            (lambda c=c, p=p: c.proposals.approve(id=p.id, note="mine")) for c in clients
-        ]
+        calls: list[Callable[[], Any]] = [(lambda c=c, p=p: c.proposals.approve(id=p.id, note="mine")) for c in clients]
         if i % 2:
             calls[-1] = lambda c=clients[-1], p=p: c.proposals.reject(id=p.id, reason="no, mine")
         results = _race(calls)
@@ -88,13 +86,16 @@ def test_two_daemons_one_postgresql(make_daemon, pg_url):
         _check_exactly_once(clients)
         # A schema change applied on one daemon is usable on the other at once.
         ca, cb = clients[0], clients[1]
-        t = ca.proposals.schema_tweak(action="create_table", table="contracts",
-                                      fields=[{"name": "party", "type": "string"}])
+        t = ca.proposals.schema_tweak(
+            action="create_table", table="contracts", fields=[{"name": "party", "type": "string"}]
+        )
         results = _race([lambda: ca.proposals.approve(id=t.id), lambda: cb.proposals.approve(id=t.id)])
         assert sum(not isinstance(r, RpcError) for r in results) == 1
         # Writes on either daemon catch up first: usable at once, whichever daemon applied it.
-        rows = [c.proposals.create(table="contracts", fields={"party": f"P{i}"}, confidence=0.99)
-                for i, c in enumerate((ca, cb))]
+        rows = [
+            c.proposals.create(table="contracts", fields={"party": f"P{i}"}, confidence=0.99)
+            for i, c in enumerate((ca, cb))
+        ]
         assert [r.status for r in rows] == ["applied", "applied"]
         # Reads catch up when the other daemon's table.created event arrives (or the periodic sync).
         for c in (ca, cb):

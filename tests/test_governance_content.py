@@ -34,13 +34,16 @@ def test_nested_values_are_scanned_and_the_text_is_never_in_the_flag():
     assert flags == ["secret:aws_access_key"]
 
 
-@pytest.mark.parametrize("text", [
-    "An ordinary memo about quarterly planning.",
-    "sha256 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-    "order 4111 1111 1111 1112",  # fails the Luhn check
-    "phone 0044 2079 4600 00 and id 1234567890123",
-    "the word password appears here",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "An ordinary memo about quarterly planning.",
+        "sha256 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        "order 4111 1111 1111 1112",  # fails the Luhn check
+        "phone 0044 2079 4600 00 and id 1234567890123",
+        "the word password appears here",
+    ],
+)
 def test_ordinary_text_is_not_flagged(text):
     assert scan({"summary": text, "n": 5}, RULES) == []
 
@@ -54,8 +57,10 @@ def test_bad_rules_are_named():
 
 MORE_SECRETS = {
     "password_assignment": ['{"service": "billing", "password": "hunter2x"}', "DB_PASSWORD=s3cr3tvalue"],
-    "netrc_password": ["machine db.example.com login bob password s3cretpw",
-                       "machine a.example\n  login bob\n  password s3cretpw"],
+    "netrc_password": [
+        "machine db.example.com login bob password s3cretpw",
+        "machine a.example\n  login bob\n  password s3cretpw",
+    ],
     "url_credentials": ["DATABASE_URL=postgres://app:pa55word@db.internal:5432/prod"],
 }
 
@@ -69,8 +74,10 @@ def test_more_secrets_are_flagged_and_redacted(rule, text):
 
 
 def test_names_and_raw_text_are_scanned_not_only_the_fields():
-    key = ("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n"
-           "-----END OPENSSH PRIVATE KEY-----\n")
+    key = (
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n"
+        "-----END OPENSSH PRIVATE KEY-----\n"
+    )
     # What inference made of the key: a title from its header, the body as the summary.
     fields = {"title": "BEGIN OPENSSH PRIVATE KEY", "summary": "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ"}
     assert scan(fields, RULES) == []
@@ -82,13 +89,21 @@ def test_names_and_raw_text_are_scanned_not_only_the_fields():
     csv = "username,password,email\nalice,Tr0ub4dor&3,a@example.com\n"
     found = find({"rows": "alice Tr0ub4dor&3"}, RULES, {"text": csv})
     assert found.flags == ["secret:secret_field"] and redact({"rows": "alice Tr0ub4dor&3"}, found.secrets) == {
-        "rows": f"alice {REDACTED}"}
+        "rows": f"alice {REDACTED}"
+    }
 
 
-@pytest.mark.parametrize("text", [
-    "secret_key = self.secret_keys[-1]", "password: Optional[str] = None", "pwd=Cwd::getcwd()",
-    "max_tokens: 512", "https://example.com/path?q=1", "postgres://app:***@db/prod",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "secret_key = self.secret_keys[-1]",
+        "password: Optional[str] = None",
+        "pwd=Cwd::getcwd()",
+        "max_tokens: 512",
+        "https://example.com/path?q=1",
+        "postgres://app:***@db/prod",
+    ],
+)
 def test_code_and_masked_values_are_not_secrets(text):
     assert scan({"summary": text}, RULES) == []
 
@@ -97,14 +112,17 @@ def test_secrets_in_dropped_files_are_flagged_and_never_stored(make_daemon):
     d = make_daemon(config={"ingest": {"settle_s": 0.2}})
     inbox = d.state_dir / "inbox"
     files = {
-        "id_ed25519": ("-----BEGIN OPENSSH PRIVATE KEY-----\n"
-                       "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMw\n"
-                       "QyNTUxOQAAACBRZXhhbXBsZWtleWJvZHlmb3J0ZXN0aW5nb25seTEyMzQ1\n"
-                       "-----END OPENSSH PRIVATE KEY-----\n",
-                       ["b3BlbnNzaC1rZXktdjEAAAAABG5vbmU", "QyNTUxOQAAACBRZXhhbXBsZWtleWJvZHlm"]),
-        "users.csv": ("username,password,email\nalice,Tr0ub4dor&3,alice@example.com\n"
-                      "bob,correcthorse9,bob@example.com\n",
-                      ["Tr0ub4dor&3", "correcthorse9"]),
+        "id_ed25519": (
+            "-----BEGIN OPENSSH PRIVATE KEY-----\n"
+            "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMw\n"
+            "QyNTUxOQAAACBRZXhhbXBsZWtleWJvZHlmb3J0ZXN0aW5nb25seTEyMzQ1\n"
+            "-----END OPENSSH PRIVATE KEY-----\n",
+            ["b3BlbnNzaC1rZXktdjEAAAAABG5vbmU", "QyNTUxOQAAACBRZXhhbXBsZWtleWJvZHlm"],
+        ),
+        "users.csv": (
+            "username,password,email\nalice,Tr0ub4dor&3,alice@example.com\nbob,correcthorse9,bob@example.com\n",
+            ["Tr0ub4dor&3", "correcthorse9"],
+        ),
         "billing.json": ('{"service": "billing", "password": "hunter2xyz"}\n', ["hunter2xyz"]),
         "netrc.txt": ("machine db.example.com login bob password s3cretpw\n", ["s3cretpw"]),
         "env.txt": ("DATABASE_URL=postgres://app:pa55word@db.internal:5432/prod\n", ["pa55word"]),

@@ -31,8 +31,10 @@ def test_update_delete_and_stale_versions(daemon_on):
         assert audit["before_value"]["author"] == "ann" and audit["after_value"]["author"] == "bob"
 
         # An edit made against an old version is refused at once...
-        assert error_code(c.rows.update, table="documents", id=rid, fields={"author": "x"},
-                          version=1) == ErrorCode.CONFLICT
+        assert (
+            error_code(c.rows.update, table="documents", id=rid, fields={"author": "x"}, version=1)
+            == ErrorCode.CONFLICT
+        )
         # ...and one that goes stale while waiting is a conflict at approval, never an overwrite.
         first = c.rows.update(table="documents", id=rid, fields={"author": "carol"}, version=2)
         second = c.rows.update(table="documents", id=rid, fields={"language": "en"}, version=2)
@@ -45,10 +47,14 @@ def test_update_delete_and_stale_versions(daemon_on):
         assert [a["decision"] for a in audit_rows(c, first.id)] == ["approved", "failed"]
 
         assert error_code(c.rows.update, table="documents", id=rid, fields={}, version=3) == ErrorCode.INVALID_PARAMS
-        assert error_code(c.rows.update, table="documents", id=rid, fields={"version": 9},
-                          version=3) == ErrorCode.INVALID_PARAMS
-        assert error_code(c.rows.update, table="documents", id=999, fields={"author": "x"},
-                          version=1) == ErrorCode.NOT_FOUND
+        assert (
+            error_code(c.rows.update, table="documents", id=rid, fields={"version": 9}, version=3)
+            == ErrorCode.INVALID_PARAMS
+        )
+        assert (
+            error_code(c.rows.update, table="documents", id=999, fields={"author": "x"}, version=1)
+            == ErrorCode.NOT_FOUND
+        )
 
         # Deletes are never auto-approved.
         dele = c.rows.delete(table="documents", id=rid, version=3)
@@ -60,8 +66,10 @@ def test_update_delete_and_stale_versions(daemon_on):
         # The audit trail is a system table: no memory table holds it, no method edits it.
         assert audit_rows(c, dele.id)[0]["action"] == "approve"
         assert c.rows.list(table="governance").rows == []
-        assert error_code(c.rows.update, table="clarity_audit", id=1, fields={"reason": "x"},
-                          version=1) == ErrorCode.NOT_FOUND
+        assert (
+            error_code(c.rows.update, table="clarity_audit", id=1, fields={"reason": "x"}, version=1)
+            == ErrorCode.NOT_FOUND
+        )
         assert error_code(c.rows.delete, table="clarity_audit", id=1) == ErrorCode.NOT_FOUND
 
 
@@ -71,8 +79,10 @@ def test_an_edit_cannot_empty_a_required_field(daemon_on):
     with daemon_on.client() as c:
         rid = _row(c).row_id
         for empty in (None, ""):
-            assert error_code(c.rows.update, table="documents", id=rid, fields={"title": empty},
-                              version=1) == ErrorCode.INVALID_PARAMS
+            assert (
+                error_code(c.rows.update, table="documents", id=rid, fields={"title": empty}, version=1)
+                == ErrorCode.INVALID_PARAMS
+            )
         upd = c.rows.update(table="documents", id=rid, fields={"title": "Renamed"}, version=1)
         assert error_code(c.proposals.approve, id=upd.id, fields={"title": None}) == ErrorCode.INVALID_PARAMS
         assert c.proposals.get(id=upd.id).status == "pending"
@@ -87,8 +97,10 @@ def _refuse_title(database: str, title: str) -> None:
         import sqlite3
 
         with sqlite3.connect(database.removeprefix("sqlite:///")) as db:
-            db.execute(f"CREATE TRIGGER refuse BEFORE INSERT ON memory_documents WHEN NEW.title = '{title}' "
-                       "BEGIN SELECT RAISE(ABORT, 'refused'); END")
+            db.execute(
+                f"CREATE TRIGGER refuse BEFORE INSERT ON memory_documents WHEN NEW.title = '{title}' "
+                "BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            )
     else:
         import psycopg2
 
@@ -100,8 +112,12 @@ def test_failed_apply_leaves_the_table_untouched(daemon_on):
     with daemon_on.client() as c:
         before = c.rows.list(table="documents", count=True).total
         # Values beyond 64 bits, which used to fail here, are now refused at the door (-32602).
-        assert error_code(c.proposals.create, table="documents", fields={"title": "Huge", "page_count": 10**19},
-                          confidence=0.99) == ErrorCode.INVALID_PARAMS
+        assert (
+            error_code(
+                c.proposals.create, table="documents", fields={"title": "Huge", "page_count": 10**19}, confidence=0.99
+            )
+            == ErrorCode.INVALID_PARAMS
+        )
         _refuse_title(daemon_on.env["CLARITY_DATABASE"], "Huge")  # the database refuses it when applying
         p = c.proposals.create(table="documents", fields={"title": "Huge"}, confidence=0.99)
         assert p.status == "failed" and p.error and p.row_id is None

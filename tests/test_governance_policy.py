@@ -18,8 +18,11 @@ from gov_helpers import audit_rows, error_code, write_policy
 def test_policy_rules_from_the_file(make_daemon, tmp_path):
     path = write_policy(
         tmp_path / "policy.yaml",
-        auto_approve={"insert_above": 0.5, "tables": {"documents": 0.99, "governance": "never"},
-                      "self_approve": ["update"]},
+        auto_approve={
+            "insert_above": 0.5,
+            "tables": {"documents": 0.99, "governance": "never"},
+            "self_approve": ["update"],
+        },
         content_rules={"secrets": ["private_key"], "patterns": {"ticket": "TKT-[0-9]{6}"}},
         approvals={"second_operator": ["delete", "schema"], "tables": {"finance_treasury": ["somebody-else"]}},
     )
@@ -78,9 +81,14 @@ def test_sighup_reload_and_bad_policy_refused(make_daemon, tmp_path):
         assert c.proposals.create(table="sops", fields={"title": "b"}, confidence=0.5).status == "applied"
 
         # A bad file is refused with a clear message; the policy in force stays.
-        for bad in ("auto_approve: {insert_above: 2}\n", "auto_approve: {delete: true}\n",
-                    "content_rules: {patterns: {x: '('}}\n", "auto_approve: {tables: {governance: 1.5}}\n",
-                    "- not a mapping\n", "auto_approve: [\n"):
+        for bad in (
+            "auto_approve: {insert_above: 2}\n",
+            "auto_approve: {delete: true}\n",
+            "content_rules: {patterns: {x: '('}}\n",
+            "auto_approve: {tables: {governance: 1.5}}\n",
+            "- not a mapping\n",
+            "auto_approve: [\n",
+        ):
             policy.write_text(bad)
             assert error_code(c.system.reload) == ErrorCode.INVALID_STATE, bad
             assert c.proposals.policy().policy["auto_approve"]["insert_above"] == 0.3
@@ -103,13 +111,16 @@ def test_bad_policy_at_start_is_refused(tmp_path):
     config = tmp_path / "clarity.yaml"
     config.write_text(f"governance:\n  policy: {policy}\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("CLARITY_")}
-    env.update(CLARITY_CONFIG=str(config), CLARITY_STATE_DIR=str(tmp_path / "state"),
-               CLARITY_SOCKET=str(tmp_path / "s.sock"))
-    check = subprocess.run([sys.executable, "-m", "daemon.main", "--check"], env=env, cwd=ROOT,
-                           capture_output=True, text=True, timeout=60)
+    env.update(
+        CLARITY_CONFIG=str(config), CLARITY_STATE_DIR=str(tmp_path / "state"), CLARITY_SOCKET=str(tmp_path / "s.sock")
+    )
+    check = subprocess.run(
+        [sys.executable, "-m", "daemon.main", "--check"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     assert check.returncode == 78 and str(policy) in check.stderr and "insert_above" in check.stderr
-    run = subprocess.run([sys.executable, "-m", "daemon.main"], env=env, cwd=ROOT,
-                         capture_output=True, text=True, timeout=60)
+    run = subprocess.run(
+        [sys.executable, "-m", "daemon.main"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     assert run.returncode == 78 and "insert_above" in run.stderr
 
 
@@ -120,10 +131,12 @@ def test_a_named_policy_file_that_is_missing_is_refused(make_daemon, tmp_path):
     config = tmp_path / "clarity.yaml"
     config.write_text(f"governance:\n  policy: {missing}\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("CLARITY_")}
-    env.update(CLARITY_CONFIG=str(config), CLARITY_STATE_DIR=str(tmp_path / "state"),
-               CLARITY_SOCKET=str(tmp_path / "s.sock"))
-    check = subprocess.run([sys.executable, "-m", "daemon.main", "--check"], env=env, cwd=ROOT,
-                           capture_output=True, text=True, timeout=60)
+    env.update(
+        CLARITY_CONFIG=str(config), CLARITY_STATE_DIR=str(tmp_path / "state"), CLARITY_SOCKET=str(tmp_path / "s.sock")
+    )
+    check = subprocess.run(
+        [sys.executable, "-m", "daemon.main", "--check"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     assert check.returncode == 78 and str(missing) in check.stderr
 
     # Running, the file goes away: the reload is refused and the policy in force stays.

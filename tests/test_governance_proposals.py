@@ -10,8 +10,13 @@ from gov_helpers import audit_rows, error_code, events
 
 def test_auto_approval_applies_and_audits(daemon_on):
     with daemon_on.client() as c:
-        p = c.proposals.create(table="documents", fields={"title": "Runbook", "word_count": "120"},
-                               confidence=0.95, reasoning="looks like a document", source="/inbox/runbook.md")
+        p = c.proposals.create(
+            table="documents",
+            fields={"title": "Runbook", "word_count": "120"},
+            confidence=0.95,
+            reasoning="looks like a document",
+            source="/inbox/runbook.md",
+        )
         assert p.status == "applied" and p.decided_by == "clarityd"
         assert p.policy_rule.startswith("auto-approved")
         row = c.rows.get(table="documents", id=p.row_id)
@@ -43,8 +48,12 @@ def test_auto_approval_applies_and_audits(daemon_on):
 
 def test_pending_queue_approve_with_corrections_and_reject(daemon_on):
     with daemon_on.client() as c:
-        low = c.proposals.create(table="documents", fields={"title": "Draft", "author": "ann", "page_count": 3},
-                                 confidence=0.40, source="/inbox/a.txt")
+        low = c.proposals.create(
+            table="documents",
+            fields={"title": "Draft", "author": "ann", "page_count": 3},
+            confidence=0.40,
+            source="/inbox/a.txt",
+        )
         mid = c.proposals.create(table="documents", fields={"title": "Memo"}, confidence=0.70, source="/inbox/b.txt")
         other = c.proposals.create(table="sops", fields={"title": "Backup SOP"}, confidence=0.60, source="agent-7")
 
@@ -112,14 +121,22 @@ def test_required_fields_flags_and_bad_input(daemon):
         assert [p.id for p in c.proposals.pending(flagged=True).proposals] == [flagged.id]
 
         assert error_code(c.proposals.create, table="nope", fields={}, confidence=0.5) == ErrorCode.NOT_FOUND
-        assert error_code(c.proposals.create, table="documents", fields={"colour": "red"},
-                          confidence=0.5) == ErrorCode.INVALID_PARAMS
-        assert error_code(c.proposals.create, table="documents", fields={"id": 5, "title": "x"},
-                          confidence=0.5) == ErrorCode.INVALID_PARAMS
-        assert error_code(c.proposals.create, table="documents", fields={"page_count": "many"},
-                          confidence=0.5) == ErrorCode.INVALID_PARAMS
-        assert error_code(c.call_raw, "proposals.create",
-                          {"table": "documents", "fields": {}, "confidence": 1.5}) == ErrorCode.INVALID_PARAMS
+        assert (
+            error_code(c.proposals.create, table="documents", fields={"colour": "red"}, confidence=0.5)
+            == ErrorCode.INVALID_PARAMS
+        )
+        assert (
+            error_code(c.proposals.create, table="documents", fields={"id": 5, "title": "x"}, confidence=0.5)
+            == ErrorCode.INVALID_PARAMS
+        )
+        assert (
+            error_code(c.proposals.create, table="documents", fields={"page_count": "many"}, confidence=0.5)
+            == ErrorCode.INVALID_PARAMS
+        )
+        assert (
+            error_code(c.call_raw, "proposals.create", {"table": "documents", "fields": {}, "confidence": 1.5})
+            == ErrorCode.INVALID_PARAMS
+        )
         # governance is a memory table like any other (the policy keeps it for a person).
         gov = c.proposals.create(table="governance", fields={"actor": "me", "action": "x"}, confidence=0.99)
         assert gov.status == "pending" and c.proposals.approve(id=gov.id).status == "applied"
@@ -166,9 +183,13 @@ def test_board_minutes_are_filed_in_governance_and_never_reach_the_audit_trail(d
 
 def test_trust_score_must_be_between_0_and_1(daemon):
     with daemon.client() as c:
-        assert error_code(c.proposals.create, table="documents", fields={"title": "x", "trust_score": 5},
-                          confidence=0.99) == ErrorCode.INVALID_PARAMS
+        assert (
+            error_code(c.proposals.create, table="documents", fields={"title": "x", "trust_score": 5}, confidence=0.99)
+            == ErrorCode.INVALID_PARAMS
+        )
         row = c.proposals.create(table="documents", fields={"title": "x", "trust_score": 0.5}, confidence=0.99)
         assert row.status == "applied" and c.rows.get(table="documents", id=row.row_id)["trust_score"] == 0.5
-        assert error_code(c.rows.update, table="documents", id=row.row_id, fields={"trust_score": -0.1},
-                          version=1) == ErrorCode.INVALID_PARAMS
+        assert (
+            error_code(c.rows.update, table="documents", id=row.row_id, fields={"trust_score": -0.1}, version=1)
+            == ErrorCode.INVALID_PARAMS
+        )

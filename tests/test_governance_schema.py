@@ -16,8 +16,13 @@ CONTRACTS = [
 def test_create_table_and_add_column_live(make_daemon, database_url):
     d = make_daemon(database=database_url)
     with d.client() as c:
-        p = c.proposals.schema_tweak(action="create_table", table="contracts", fields=CONTRACTS,
-                                     description="Signed contracts.", reasoning="legal asked")
+        p = c.proposals.schema_tweak(
+            action="create_table",
+            table="contracts",
+            fields=CONTRACTS,
+            description="Signed contracts.",
+            reasoning="legal asked",
+        )
         assert p.status == "pending" and "never" in p.policy_rule  # schema changes are never automatic
         assert p.preview["ddl"][0].startswith('CREATE TABLE "memory_contracts"')
         assert p.preview["rows_affected"] == 0
@@ -34,10 +39,13 @@ def test_create_table_and_add_column_live(make_daemon, database_url):
 
         for title in ("a", "b", "c"):
             c.proposals.create(table="documents", fields={"title": title}, confidence=0.99)
-        add = c.proposals.schema_tweak(action="add_column", table="documents",
-                                       field={"name": "rating", "type": "integer", "description": "Stars."})
-        assert add.preview["ddl"] == ['ALTER TABLE "memory_documents" ADD COLUMN "rating" '
-                                      + ("INTEGER" if database_url.startswith("sqlite") else "BIGINT")]
+        add = c.proposals.schema_tweak(
+            action="add_column", table="documents", field={"name": "rating", "type": "integer", "description": "Stars."}
+        )
+        assert add.preview["ddl"] == [
+            'ALTER TABLE "memory_documents" ADD COLUMN "rating" '
+            + ("INTEGER" if database_url.startswith("sqlite") else "BIGINT")
+        ]
         assert add.preview["rows_in_table"] == 3 and add.preview["rows_affected"] == 3
         assert c.proposals.approve(id=add.id).status == "applied"
         desc = c.tables.describe(table="documents")
@@ -65,8 +73,10 @@ def test_create_table_and_add_column_live(make_daemon, database_url):
 
 def test_refused_and_lossy_schema_changes(daemon_on):
     with daemon_on.client() as c:
-        ids = [c.proposals.create(table="documents", fields={"title": t, "author": a}, confidence=0.99).row_id
-               for t, a in (("one", "42"), ("two", "Alice"), ("three", None))]
+        ids = [
+            c.proposals.create(table="documents", fields={"title": t, "author": a}, confidence=0.99).row_id
+            for t, a in (("one", "42"), ("two", "Alice"), ("three", None))
+        ]
 
         # Narrowing a type that existing values break: refused unless the proposal says so.
         narrow = {"action": "alter_column", "table": "documents", "field": {"name": "author", "type": "integer"}}
@@ -80,19 +90,21 @@ def test_refused_and_lossy_schema_changes(daemon_on):
         assert c.tables.describe(table="documents").schema_version == 2
 
         # Widening never loses anything.
-        wide = c.proposals.schema_tweak(action="alter_column", table="documents",
-                                        field={"name": "author", "type": "string"})
+        wide = c.proposals.schema_tweak(
+            action="alter_column", table="documents", field={"name": "author", "type": "string"}
+        )
         assert wide.preview["data_loss"] is None
         assert c.proposals.approve(id=wide.id).status == "applied"
         assert c.rows.get(table="documents", id=ids[0])["author"] == "42"
 
         # Dropping a column with values: refused unless explicit; an empty one needs nothing.
-        assert error_code(c.proposals.schema_tweak, action="drop_column", table="documents",
-                          column="author") == ErrorCode.CONFLICT
+        assert (
+            error_code(c.proposals.schema_tweak, action="drop_column", table="documents", column="author")
+            == ErrorCode.CONFLICT
+        )
         drop_empty = c.proposals.schema_tweak(action="drop_column", table="documents", column="page_count")
         assert drop_empty.preview["data_loss"] is None
-        drop = c.proposals.schema_tweak(action="drop_column", table="documents", column="author",
-                                        allow_data_loss=True)
+        drop = c.proposals.schema_tweak(action="drop_column", table="documents", column="author", allow_data_loss=True)
         assert drop.preview["data_loss"]["rows"] == 1
         # Data that appears after the proposal was made is still protected at approval.
         c.proposals.create(table="documents", fields={"title": "four", "page_count": 4}, confidence=0.99)
@@ -111,21 +123,31 @@ def test_refused_and_lossy_schema_changes(daemon_on):
         bad = [
             ({"action": "create_table", "table": "documents", "fields": CONTRACTS}, ErrorCode.CONFLICT),
             ({"action": "create_table", "table": "Bad-Name", "fields": CONTRACTS}, ErrorCode.INVALID_PARAMS),
-            ({"action": "create_table", "table": "evts", "db_table": "clarity_events", "fields": CONTRACTS},
-             ErrorCode.CONFLICT),  # a database table that is not a memory table
+            (
+                {"action": "create_table", "table": "evts", "db_table": "clarity_events", "fields": CONTRACTS},
+                ErrorCode.CONFLICT,
+            ),  # a database table that is not a memory table
             ({"action": "create_table", "table": "empty"}, ErrorCode.INVALID_PARAMS),
-            ({"action": "add_column", "table": "documents", "field": {"name": "title", "type": "text"}},
-             ErrorCode.CONFLICT),
-            ({"action": "add_column", "table": "documents", "field": {"name": "version", "type": "text"}},
-             ErrorCode.INVALID_PARAMS),
-            ({"action": "add_column", "table": "documents", "field": {"name": "y", "type": "blob"}},
-             ErrorCode.INVALID_PARAMS),
+            (
+                {"action": "add_column", "table": "documents", "field": {"name": "title", "type": "text"}},
+                ErrorCode.CONFLICT,
+            ),
+            (
+                {"action": "add_column", "table": "documents", "field": {"name": "version", "type": "text"}},
+                ErrorCode.INVALID_PARAMS,
+            ),
+            (
+                {"action": "add_column", "table": "documents", "field": {"name": "y", "type": "blob"}},
+                ErrorCode.INVALID_PARAMS,
+            ),
             ({"action": "drop_column", "table": "documents", "column": "id"}, ErrorCode.INVALID_PARAMS),
             ({"action": "drop_column", "table": "documents", "column": "nope"}, ErrorCode.INVALID_PARAMS),
             ({"action": "add_column", "table": "nope", "field": {"name": "y", "type": "text"}}, ErrorCode.NOT_FOUND),
             ({"action": "drop_column", "table": "nope", "column": "y"}, ErrorCode.NOT_FOUND),
-            ({"action": "create_table", "table": "trail", "db_table": "clarity_audit", "fields": CONTRACTS},
-             ErrorCode.CONFLICT),  # the audit trail is out of reach of schema changes
+            (
+                {"action": "create_table", "table": "trail", "db_table": "clarity_audit", "fields": CONTRACTS},
+                ErrorCode.CONFLICT,
+            ),  # the audit trail is out of reach of schema changes
         ]
         for params, code in bad:
             assert error_code(c.call_raw, "proposals.schema_tweak", params) == code, params
@@ -137,8 +159,9 @@ def test_proposals_made_before_the_table_moved_on(daemon_on):
     """A row proposal naming a column dropped since, and the undo of a column change the table
     has moved past: a clear CONFLICT (the proposal failed, nothing changed), not a crash."""
     with daemon_on.client() as c:
-        add = c.proposals.approve(id=c.proposals.schema_tweak(
-            action="add_column", table="sops", field={"name": "extra", "type": "text"}).id)
+        add = c.proposals.approve(
+            id=c.proposals.schema_tweak(action="add_column", table="sops", field={"name": "extra", "type": "text"}).id
+        )
         assert add.status == "applied"
         waiting = c.proposals.create(table="sops", fields={"title": "t", "extra": "v"}, confidence=0.3)
         drop = c.proposals.schema_tweak(action="drop_column", table="sops", column="extra")

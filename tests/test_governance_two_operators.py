@@ -20,8 +20,9 @@ NOBODY_ACTOR = f"nobody({NOBODY})"
 
 def test_delete_needs_two_different_operators(make_daemon, tmp_path):
     policy = write_policy(tmp_path / "policy.yaml", approvals={"second_operator": ["delete"]})
-    d = make_daemon(config={"socket_group": "nogroup", "roles": {"operators": {"uids": [NOBODY]}},
-                            "governance": {"policy": policy}})
+    d = make_daemon(
+        config={"socket_group": "nogroup", "roles": {"operators": {"uids": [NOBODY]}}, "governance": {"policy": policy}}
+    )
     os.chmod(d.dir, 0o711)  # nobody must reach the socket inside the test's directory
     with d.client() as c:
         row = c.proposals.create(table="sops", fields={"title": "to go"}, confidence=1.0)

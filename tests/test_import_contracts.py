@@ -42,8 +42,9 @@ def _imports(path: Path) -> Iterator[tuple[str, int]]:
 
 
 def _violations(files: list[Path], allowed: Callable[[str], bool]) -> list[str]:
-    return [f"{p.relative_to(ROOT)}:{line}: {module}" for p in files for module, line in _imports(p)
-            if not allowed(module)]
+    return [
+        f"{p.relative_to(ROOT)}:{line}: {module}" for p in files for module, line in _imports(p) if not allowed(module)
+    ]
 
 
 def _top(module: str) -> str:
@@ -56,8 +57,9 @@ def _within(module: str, *prefixes: str) -> bool:
 
 def test_protocol_is_a_leaf() -> None:
     files = sorted((ROOT / "daemon" / "protocol").rglob("*.py"))
-    bad = _violations(files, lambda m: _top(m) in STDLIB or _top(m) in ("msgspec", "__future__")
-                      or _within(m, "daemon.protocol"))
+    bad = _violations(
+        files, lambda m: _top(m) in STDLIB or _top(m) in ("msgspec", "__future__") or _within(m, "daemon.protocol")
+    )
     bad = [b for b in bad if not (b.startswith("daemon/protocol/paths.py:") and b.endswith(": yaml"))]
     assert bad == [], "daemon/protocol may import only the standard library and msgspec"
 
@@ -65,18 +67,29 @@ def test_protocol_is_a_leaf() -> None:
 def test_client_imports_only_the_protocol() -> None:
     files = sorted((ROOT / "daemon").glob("client*.py"))
     assert files
-    allowed_daemon = ("daemon.protocol", "daemon.client", "daemon.client_methods", "daemon.client_streams",
-                      "daemon.client_export", "daemon.client_gen")
-    bad = _violations(files, lambda m: _top(m) in STDLIB or _top(m) in ("msgspec", "__future__")
-                      or _within(m, *allowed_daemon))
+    allowed_daemon = (
+        "daemon.protocol",
+        "daemon.client",
+        "daemon.client_methods",
+        "daemon.client_streams",
+        "daemon.client_export",
+        "daemon.client_gen",
+    )
+    bad = _violations(
+        files, lambda m: _top(m) in STDLIB or _top(m) in ("msgspec", "__future__") or _within(m, *allowed_daemon)
+    )
     assert bad == []
 
 
 def test_console_uses_only_the_client_and_the_protocol() -> None:
-    files = [p for p in sorted((ROOT / "console").rglob("*.py"))
-             if str(p.relative_to(ROOT)) not in CONSOLE_EXCEPTIONS]
-    client = ("daemon.client", "daemon.protocol", "daemon.client_streams", "daemon.client_methods",
-              "daemon.client_export")
+    files = [p for p in sorted((ROOT / "console").rglob("*.py")) if str(p.relative_to(ROOT)) not in CONSOLE_EXCEPTIONS]
+    client = (
+        "daemon.client",
+        "daemon.protocol",
+        "daemon.client_streams",
+        "daemon.client_methods",
+        "daemon.client_export",
+    )
     bad = _violations(files, lambda m: _top(m) != "daemon" or _within(m, *client))
     assert bad == [], "console/ may reach the daemon only through daemon.client and daemon.protocol"
 

@@ -72,8 +72,12 @@ def test_vendor_fields_dates_amounts_owner() -> None:
 def test_sop_fields() -> None:
     result = run(CORPUS / "domain" / "SOP-QA-014-cleanroom-gowning.md")
     f = result.fields
-    assert (f["document_number"], f["revision"], f["owner"], f["approver"]) == \
-        ("SOP-QA-014", "C", "QA Manager", "Head of Quality")
+    assert (f["document_number"], f["revision"], f["owner"], f["approver"]) == (
+        "SOP-QA-014",
+        "C",
+        "QA Manager",
+        "Head of Quality",
+    )
     assert f["effective_date"] == "2025-02-01T00:00:00" and len(f["procedure_steps"]) == 6
     assert_fits_table("sops", f)
 
@@ -138,16 +142,27 @@ def test_a_catalog_without_the_generic_tables_still_routes(tmp_path: Path) -> No
 def clarity(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CLARITY_")}
     env["CLARITY_SOCKET"] = "/nonexistent/clarity.sock"  # proves no daemon is needed
-    return subprocess.run([sys.executable, "-m", "console.cli", *args], capture_output=True, text=True,
-                          cwd=cwd or ROOT, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "console.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        env=env,
+        timeout=120,
+    )
 
 
 def test_clarity_infer_json_one_line_per_file_in_order(tmp_path: Path) -> None:
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"")
-    paths = [str(CORPUS / "domain" / "SOP-QA-014-cleanroom-gowning.md"), str(tmp_path / "missing.pdf"),
-             str(CORPUS / "real" / "media" / "python.png"), str(empty), str(tmp_path),
-             str(CORPUS / "real" / "docs" / "libtasn1.pdf")]
+    paths = [
+        str(CORPUS / "domain" / "SOP-QA-014-cleanroom-gowning.md"),
+        str(tmp_path / "missing.pdf"),
+        str(CORPUS / "real" / "media" / "python.png"),
+        str(empty),
+        str(tmp_path),
+        str(CORPUS / "real" / "docs" / "libtasn1.pdf"),
+    ]
     before = sorted(p.name for p in tmp_path.iterdir())
     out = clarity("infer", *paths, "--json")
     assert out.returncode == 0, out.stderr

@@ -60,10 +60,15 @@ def figures(rows: list[tuple[str, str, str, float]]) -> dict[str, float]:
     for ok, (_, _, _, conf) in zip(right, rows, strict=True):
         bins[min(int(conf * 10), 9)].append((conf, ok))
     ece = sum(abs(sum(c for c, _ in b) / len(b) - sum(o for _, o in b) / len(b)) * len(b) for b in bins.values()) / n
-    return {"files": n, "routing": sum(right) / n,
-            "per_table": sum(sum(v) / len(v) for v in per_table.values()) / len(per_table),
-            "precision": sum(auto) / max(len(auto), 1), "coverage": len(auto) / n, "calibration_error": ece,
-            "auto_of_right": sum(auto) / max(sum(right), 1)}
+    return {
+        "files": n,
+        "routing": sum(right) / n,
+        "per_table": sum(sum(v) / len(v) for v in per_table.values()) / len(per_table),
+        "precision": sum(auto) / max(len(auto), 1),
+        "coverage": len(auto) / n,
+        "calibration_error": ece,
+        "auto_of_right": sum(auto) / max(sum(right), 1),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -105,8 +110,10 @@ def test_routing_accuracy_and_auto_approval_precision(results: list[tuple[str, s
 
     print(f"\nrouting accuracy {right}/{total} = {right / total:.3f}")
     print(f"held-out accuracy {held_right}/{len(held)} = {held_right / len(held):.3f}")
-    print(f"proposals above 0.90: {len(auto)}/{total} = {len(auto) / total:.3f}; "
-          f"precision {auto_right}/{len(auto)} = {auto_right / max(len(auto), 1):.3f}")
+    print(
+        f"proposals above 0.90: {len(auto)}/{total} = {len(auto) / total:.3f}; "
+        f"precision {auto_right}/{len(auto)} = {auto_right / max(len(auto), 1):.3f}"
+    )
     print("per table: " + ", ".join(f"{t} {a}/{n}" for t, (a, n) in sorted(per_table.items())))
     for path, want, got, conf in results:
         if want != got:
@@ -132,13 +139,21 @@ def test_confidence_holds_on_every_fold_and_on_the_held_out_part(results: list[t
     held = [r for r in results if r[0].startswith("heldout/")]
     for k in range(FOLDS):
         f = figures([r for r in tuned if fold_of(r[0]) == k])
-        print(f"fold {k}: " + ", ".join(f"{name} {value:.3f}" if isinstance(value, float) else f"{name} {value}"
-                                         for name, value in f.items()))
+        print(
+            f"fold {k}: "
+            + ", ".join(
+                f"{name} {value:.3f}" if isinstance(value, float) else f"{name} {value}" for name, value in f.items()
+            )
+        )
         assert f["precision"] >= FOLD_PRECISION_FLOOR
         assert f["coverage"] >= FOLD_COVERAGE_FLOOR
         assert f["calibration_error"] <= FOLD_CALIBRATION_CEILING
     h = figures(held)
-    print("held-out: " + ", ".join(f"{name} {value:.3f}" if isinstance(value, float) else f"{name} {value}"
-                                   for name, value in h.items()))
+    print(
+        "held-out: "
+        + ", ".join(
+            f"{name} {value:.3f}" if isinstance(value, float) else f"{name} {value}" for name, value in h.items()
+        )
+    )
     assert h["precision"] >= HELDOUT_PRECISION_FLOOR
     assert h["coverage"] >= HELDOUT_COVERAGE_FLOOR

@@ -37,8 +37,10 @@ def test_names_meet_across_case_separators_plurals_and_abbreviations() -> None:
 
 def test_a_yaml_backup_plan_is_backup_dr_with_its_fields_mapped(tmp_path: Path) -> None:
     path = tmp_path / "db-backups.yml"
-    path.write_text("system: orders-db\nschedule: daily 02:00\nretention_days: 30\nrpo_minutes: 15\n"
-                    "rto: 120\nbucket: s3://backups/orders\nx_custom_flag: true\n")
+    path.write_text(
+        "system: orders-db\nschedule: daily 02:00\nretention_days: 30\nrpo_minutes: 15\n"
+        "rto: 120\nbucket: s3://backups/orders\nx_custom_flag: true\n"
+    )
     result = run(path)
     assert result.table == "backup_dr" and result.confidence > 0.90
     assert result.fields["retention_days"] == 30 and result.fields["rto_minutes"] == 120
@@ -51,9 +53,11 @@ def test_a_yaml_backup_plan_is_backup_dr_with_its_fields_mapped(tmp_path: Path) 
 
 def test_a_manifest_is_code_only_when_its_keys_are_a_manifests(tmp_path: Path) -> None:
     pkg = tmp_path / "package.json"
-    pkg.write_text('{"name": "corepack", "version": "0.29.4", "description": "Package manager bridge",'
-                   ' "license": "MIT", "main": "./dist/lib.js", "scripts": {"build": "tsc"},'
-                   ' "dependencies": {"semver": "^7.6"}, "devDependencies": {"typescript": "^5"}}')
+    pkg.write_text(
+        '{"name": "corepack", "version": "0.29.4", "description": "Package manager bridge",'
+        ' "license": "MIT", "main": "./dist/lib.js", "scripts": {"build": "tsc"},'
+        ' "dependencies": {"semver": "^7.6"}, "devDependencies": {"typescript": "^5"}}'
+    )
     result = run(pkg)
     assert result.table == "codebases" and result.confidence > 0.90
     config = tmp_path / "settings.yaml"
@@ -63,8 +67,10 @@ def test_a_manifest_is_code_only_when_its_keys_are_a_manifests(tmp_path: Path) -
 
 def test_columns_of_a_domain_table_route_records_one_row_each(tmp_path: Path) -> None:
     path = tmp_path / "register.csv"
-    path.write_text("Incident,Sev,Opened,Closed,Service\nDB failover,1,2025-01-02 10:00,2025-01-02 11:00,db\n"
-                    "Slow search,3,2025-02-03 09:00,2025-02-03 09:40,search\n")
+    path.write_text(
+        "Incident,Sev,Opened,Closed,Service\nDB failover,1,2025-01-02 10:00,2025-01-02 11:00,db\n"
+        "Slow search,3,2025-02-03 09:00,2025-02-03 09:40,search\n"
+    )
     result = run(path)
     assert result.table == "incidents"
     assert result.rows is not None and len(result.rows) == 2
@@ -95,8 +101,10 @@ def test_hostile_structures_cost_no_more_than_plain_ones(tmp_path: Path) -> None
     lines = ["a: &a [x, x, x, x, x, x, x, x, x]"]
     for i in range(1, 9):
         prev = chr(ord("a") + i - 1)
-        lines.append(f"{chr(ord('a') + i)}: &{chr(ord('a') + i)} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, "
-                     f"*{prev}, *{prev}, *{prev}, *{prev}]")
+        lines.append(
+            f"{chr(ord('a') + i)}: &{chr(ord('a') + i)} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, "
+            f"*{prev}, *{prev}, *{prev}, *{prev}]"
+        )
     bomb.write_text("\n".join(lines) + "\n")
     started = time.process_time()
     result = run(bomb)
@@ -109,8 +117,10 @@ def test_hostile_structures_cost_no_more_than_plain_ones(tmp_path: Path) -> None
 
 def test_front_matter_keys_count_for_the_table_they_name(tmp_path: Path) -> None:
     path = tmp_path / "writer.md"
-    path.write_text("---\nmodel: gpt-4o\ntemperature: 0.3\nmax_tokens: 500\n---\n\n# Writer\n\n"
-                    "Rewrite the paragraph below for a general audience.\n")
+    path.write_text(
+        "---\nmodel: gpt-4o\ntemperature: 0.3\nmax_tokens: 500\n---\n\n# Writer\n\n"
+        "Rewrite the paragraph below for a general audience.\n"
+    )
     assert run(path).table == "prompts"
     shape = shape_of(extract(str(path)))
     assert shape is not None and match_tables(shape, CATALOG)[0].table == "prompts"
@@ -141,8 +151,10 @@ def test_files_that_are_not_what_they_claim_wait_for_a_person(tmp_path: Path) ->
 
 def test_ini_configs_are_read_by_their_keys(tmp_path: Path) -> None:
     plan = tmp_path / "backup.ini"
-    plan.write_text("[backup]\nsystem = files-01\nschedule = daily 01:30\nretention_days = 30\nrpo = 60\n"
-                    "rto = 240\ndestination = /mnt/vault\n")
+    plan.write_text(
+        "[backup]\nsystem = files-01\nschedule = daily 01:30\nretention_days = 30\nrpo = 60\n"
+        "rto = 240\ndestination = /mnt/vault\n"
+    )
     result = run(plan)
     assert result.table == "backup_dr" and result.fields["rpo_minutes"] == 60
     editor = tmp_path / "settings.cfg"
@@ -152,13 +164,15 @@ def test_ini_configs_are_read_by_their_keys(tmp_path: Path) -> None:
 
 def test_a_yaml_list_of_domain_records_becomes_one_row_each_through_the_daemon(daemon, tmp_path: Path) -> None:
     path = tmp_path / "roadmap.yaml"
-    path.write_text("items:\n"
-                    "  - {feature: Bulk export, area: billing, quarter: 2025-Q2,"
-                    " status: planned, effort: M, pm: Dana}\n"
-                    "  - {feature: SSO for partners, area: identity, quarter: 2025-Q3,"
-                    " status: planned, effort: L, pm: Omar}\n"
-                    "  - {feature: Usage alerts, area: notifications, quarter: 2025-Q3,"
-                    " status: idea, effort: S, pm: Dana}\n")
+    path.write_text(
+        "items:\n"
+        "  - {feature: Bulk export, area: billing, quarter: 2025-Q2,"
+        " status: planned, effort: M, pm: Dana}\n"
+        "  - {feature: SSO for partners, area: identity, quarter: 2025-Q3,"
+        " status: planned, effort: L, pm: Omar}\n"
+        "  - {feature: Usage alerts, area: notifications, quarter: 2025-Q3,"
+        " status: idea, effort: S, pm: Dana}\n"
+    )
     with daemon.client() as c:
         record = c.ingest.file(path=str(path))
         assert record.table == "product_roadmaps"

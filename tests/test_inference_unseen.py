@@ -29,16 +29,19 @@ def run(path: Path):
     return infer(extract(str(path)), CATALOG)
 
 
-@pytest.mark.parametrize("name,body", [
-    ("Makefile.am", "SUBDIRS = src doc\n\nall:\n\t$(MAKE) -C src\n"),
-    ("docs-Makefile", "# Minimal makefile for the documentation\nhelp:\n\t@echo help\n\nhtml:\n\tbuild html\n"),
-    ("Dockerfile.dev", "FROM python:3.12-slim\nWORKDIR /app\nRUN pip install .\nCMD [\"app\"]\n"),
-    ("dev-requirements.txt", "# test tools\npytest>=8.0\ncoverage[toml]==7.4.1\n-r requirements.txt\n"),
-    ("entry_points.txt", "[console_scripts]\nfrob = frob.cli:main\n\n[frob.plugins]\nzip = frob.zip:Plugin\n"),
-    ("Procfile", "web: gunicorn app:wsgi\nworker: celery -A app worker\n"),
-    (".gitignore", "*.pyc\n__pycache__/\nbuild/\ndist/\n"),
-    ("index.theme", "[Icon Theme]\nName=Frob\nComment=A documentation theme\nInherits=hicolor\n"),
-])
+@pytest.mark.parametrize(
+    "name,body",
+    [
+        ("Makefile.am", "SUBDIRS = src doc\n\nall:\n\t$(MAKE) -C src\n"),
+        ("docs-Makefile", "# Minimal makefile for the documentation\nhelp:\n\t@echo help\n\nhtml:\n\tbuild html\n"),
+        ("Dockerfile.dev", 'FROM python:3.12-slim\nWORKDIR /app\nRUN pip install .\nCMD ["app"]\n'),
+        ("dev-requirements.txt", "# test tools\npytest>=8.0\ncoverage[toml]==7.4.1\n-r requirements.txt\n"),
+        ("entry_points.txt", "[console_scripts]\nfrob = frob.cli:main\n\n[frob.plugins]\nzip = frob.zip:Plugin\n"),
+        ("Procfile", "web: gunicorn app:wsgi\nworker: celery -A app worker\n"),
+        (".gitignore", "*.pyc\n__pycache__/\nbuild/\ndist/\n"),
+        ("index.theme", "[Icon Theme]\nName=Frob\nComment=A documentation theme\nInherits=hicolor\n"),
+    ],
+)
 def test_well_known_code_and_build_files_are_code(tmp_path: Path, name: str, body: str) -> None:
     p = tmp_path / name
     p.write_text(body)
@@ -56,8 +59,10 @@ def test_a_headerless_record_file_with_no_name_is_a_dataset(tmp_path: Path) -> N
 
 def test_comment_lines_of_a_table_file_are_not_rows(tmp_path: Path) -> None:
     p = tmp_path / "places.tab"
-    p.write_text("# places of the world\n#\n# code\tcoordinates\tname\n"
-                 + "".join(f"X{i}\t+{i}0-0{i}\tPlace{i}\n" for i in range(5)))
+    p.write_text(
+        "# places of the world\n#\n# code\tcoordinates\tname\n"
+        + "".join(f"X{i}\t+{i}0-0{i}\tPlace{i}\n" for i in range(5))
+    )
     ex = extract(str(p))
     assert ex.metadata["row_count"] == 5
 
@@ -69,8 +74,13 @@ def test_an_archive_whose_only_member_is_refused_still_gets_its_line(tmp_path: P
         info = tarfile.TarInfo("../../../tmp/evil.txt")
         info.size = len(data)
         tar.addfile(info, io.BytesIO(data))
-    out = subprocess.run([sys.executable, "-m", "console.cli", "infer", "--json", str(p)], cwd=ROOT,
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "console.cli", "infer", "--json", str(p)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     lines = [json.loads(ln) for ln in out.stdout.splitlines() if ln.strip()]
     assert out.returncode == 0
     assert len(lines) == 1 and lines[0]["path"] == str(p) and "error" in lines[0]
@@ -85,14 +95,17 @@ def test_a_headerless_table_with_an_optional_last_column_is_not_ragged(tmp_path:
     assert infer(ex, CATALOG).confidence >= 0.9
 
 
-@pytest.mark.parametrize("name,body", [
-    # keys that name no manifest and no table: a config of something, which only a person can say
-    ("plan.yaml", "cycle: H2\nwho: everyone\ntimeline:\n  first: Dec 1\n  second: Dec 9\ncontact: someone\n"),
-    # an alias bomb parses into four keys that say nothing
-    ("bomb.yaml", 'a: &a ["x","x","x"]\nb: &b [*a,*a,*a]\nc: &c [*b,*b,*b]\nd: [*c,*c,*c]\n'),
-    # YAML that does not parse gives no keys at all
-    ("broken.yaml", 'rules:\n  - "quoted" then more words\n  - ok\nkey: [unclosed\n'),
-])
+@pytest.mark.parametrize(
+    "name,body",
+    [
+        # keys that name no manifest and no table: a config of something, which only a person can say
+        ("plan.yaml", "cycle: H2\nwho: everyone\ntimeline:\n  first: Dec 1\n  second: Dec 9\ncontact: someone\n"),
+        # an alias bomb parses into four keys that say nothing
+        ("bomb.yaml", 'a: &a ["x","x","x"]\nb: &b [*a,*a,*a]\nc: &c [*b,*b,*b]\nd: [*c,*c,*c]\n'),
+        # YAML that does not parse gives no keys at all
+        ("broken.yaml", 'rules:\n  - "quoted" then more words\n  - ok\nkey: [unclosed\n'),
+    ],
+)
 def test_a_config_whose_keys_name_nothing_waits(tmp_path: Path, name: str, body: str) -> None:
     p = tmp_path / name
     p.write_text(body)
@@ -102,8 +115,18 @@ def test_a_config_whose_keys_name_nothing_waits(tmp_path: Path, name: str, body:
 
 def test_a_manifest_is_still_sure(tmp_path: Path) -> None:
     p = tmp_path / "package.json"
-    p.write_text(json.dumps({"name": "frob", "version": "1.0.0", "main": "index.js", "scripts": {"test": "jest"},
-                             "dependencies": {"left-pad": "^1.0.0"}, "license": "MIT"}))
+    p.write_text(
+        json.dumps(
+            {
+                "name": "frob",
+                "version": "1.0.0",
+                "main": "index.js",
+                "scripts": {"test": "jest"},
+                "dependencies": {"left-pad": "^1.0.0"},
+                "license": "MIT",
+            }
+        )
+    )
     got = run(p)
     assert got.table == "codebases" and got.confidence >= 0.9, got.reasoning
     q = tmp_path / "setup.cfg"
@@ -115,8 +138,10 @@ def test_a_manifest_is_still_sure(tmp_path: Path) -> None:
 def test_records_whose_column_names_use_a_domain_tables_words_are_not_surely_generic(tmp_path: Path) -> None:
     # No column is a field's name, but the words (control, audit, evidence) are compliance's.
     p = tmp_path / "register.csv"
-    p.write_text("Ref,Control title,Evidence location,Audit result\nA.1,Access,share/a,pass\n"
-                 "A.2,Backups,share/b,pass\nA.3,Logging,share/c,fail\n")
+    p.write_text(
+        "Ref,Control title,Evidence location,Audit result\nA.1,Access,share/a,pass\n"
+        "A.2,Backups,share/b,pass\nA.3,Logging,share/c,fail\n"
+    )
     got = run(p)
     assert got.table == "compliance" and got.confidence < 0.9, got.reasoning  # the better guess, for a person
     # A plain measurement table stays sure.
@@ -130,9 +155,11 @@ def test_one_phrase_repeated_does_not_outrank_several_distinct_signals(tmp_path:
     # "QBR" in the name, title and a heading is one signal for business_playbooks; the body's
     # reseller, co-selling, deal registration and partner tier are four for partner_relations.
     p = tmp_path / "qbr-acme.md"
-    p.write_text("# QBR: Acme\n\n## QBR agenda\n\nAcme is our reseller in the north. Co-selling went well this "
-                 "quarter; deal registration opened for two accounts, and they move up a partner tier in spring. "
-                 "We talked about the weather and the office move as well.\n")
+    p.write_text(
+        "# QBR: Acme\n\n## QBR agenda\n\nAcme is our reseller in the north. Co-selling went well this "
+        "quarter; deal registration opened for two accounts, and they move up a partner tier in spring. "
+        "We talked about the weather and the office move as well.\n"
+    )
     got = run(p)
     assert got.table == "partner_relations", got.reasoning
     assert got.confidence < 0.9
@@ -141,9 +168,11 @@ def test_one_phrase_repeated_does_not_outrank_several_distinct_signals(tmp_path:
 def test_a_general_document_is_sure_only_when_its_evidence_outweighs_any_domain_claim(tmp_path: Path) -> None:
     # "manual" and "conclusion" against a statement of applicability: not sure it is generic.
     p = tmp_path / "notes.md"
-    p.write_text("# Notes\n\nWe read the manual and its appendix again. "
-                 "The statement of applicability came up once.\n\n"
-                 "## Conclusion\n\nMore next time.\n")
+    p.write_text(
+        "# Notes\n\nWe read the manual and its appendix again. "
+        "The statement of applicability came up once.\n\n"
+        "## Conclusion\n\nMore next time.\n"
+    )
     got = run(p)
     assert got.confidence < 0.9, got.reasoning
 
@@ -151,8 +180,9 @@ def test_a_general_document_is_sure_only_when_its_evidence_outweighs_any_domain_
 def test_a_configs_keys_are_its_tools_options_not_a_subject(tmp_path: Path) -> None:
     # Two of six keys happen to be backup words: a dependency bot's config, not a backup plan.
     p = tmp_path / "bot.yml"
-    p.write_text("version: 2\nupdates:\n  - package-ecosystem: pip\n    directory: /\n    schedule:\n"
-                 "      interval: weekly\n")
+    p.write_text(
+        "version: 2\nupdates:\n  - package-ecosystem: pip\n    directory: /\n    schedule:\n      interval: weekly\n"
+    )
     got = run(p)
     assert got.table == "codebases", got.reasoning
 
@@ -160,31 +190,38 @@ def test_a_configs_keys_are_its_tools_options_not_a_subject(tmp_path: Path) -> N
 def test_several_light_signals_of_one_table_make_a_proposal(tmp_path: Path) -> None:
     # No single strong phrase, but three distinct business-intelligence words: proposed there, not sure.
     p = tmp_path / "note.txt"
-    p.write_text("Hi all,\n\nQuick one before Friday. The new dashboard in Looker is live; MRR came in flat for "
-                 "the month and we will look at why next week.\n\nThanks\n")
+    p.write_text(
+        "Hi all,\n\nQuick one before Friday. The new dashboard in Looker is live; MRR came in flat for "
+        "the month and we will look at why next week.\n\nThanks\n"
+    )
     got = run(p)
     assert got.table == "business_intelligence" and got.confidence < 0.9, got.reasoning
 
 
 def test_many_different_signals_with_nothing_near_are_sure(tmp_path: Path) -> None:
     p = tmp_path / "activation.md"
-    p.write_text("# Weekly active teams\n\nDefinition: teams with three or more members active in a week.\n"
-                 "Owner: the analytics group\nDashboard: Growth overview in Looker\n\nWe track it as a cohort "
-                 "metric beside the signup funnel and MRR.\n")
+    p.write_text(
+        "# Weekly active teams\n\nDefinition: teams with three or more members active in a week.\n"
+        "Owner: the analytics group\nDashboard: Growth overview in Looker\n\nWe track it as a cohort "
+        "metric beside the signup funnel and MRR.\n"
+    )
     got = run(p)
     assert got.table == "business_intelligence" and got.confidence >= 0.9, got.reasoning
 
 
 def test_a_page_template_is_code(tmp_path: Path) -> None:
     p = tmp_path / "index.html"
-    p.write_text("{% extends 'base.html' %}\n{% block content %}\n  {% for post in posts %}\n"
-                 "    <h2>{{ post.title }}</h2>\n"
-                 "  {% endfor %}\n{% endblock %}\n")
+    p.write_text(
+        "{% extends 'base.html' %}\n{% block content %}\n  {% for post in posts %}\n"
+        "    <h2>{{ post.title }}</h2>\n"
+        "  {% endfor %}\n{% endblock %}\n"
+    )
     got = run(p)
     assert got.table == "codebases", got.reasoning
     plain = tmp_path / "about.html"
-    plain.write_text("<html><head><title>About us</title></head><body><p>We make tea. Use {% raw %} in docs."
-                     "</p></body></html>")
+    plain.write_text(
+        "<html><head><title>About us</title></head><body><p>We make tea. Use {% raw %} in docs.</p></body></html>"
+    )
     assert run(plain).table == "documents"
 
 
@@ -206,14 +243,18 @@ def test_two_common_words_in_column_names_doubt_but_do_not_propose(tmp_path: Pat
 def test_one_strong_lead_is_proposed_not_filed_as_a_document(tmp_path: Path) -> None:
     # Only "GDPR", in name, title and text, and nothing else near: proposed to compliance, for a person.
     p = tmp_path / "gdpr-notes.md"
-    p.write_text("# GDPR notes\n\nWe went through what GDPR asks of the new sign-up form and wrote down what "
-                 "to change before launch.\n")
+    p.write_text(
+        "# GDPR notes\n\nWe went through what GDPR asks of the new sign-up form and wrote down what "
+        "to change before launch.\n"
+    )
     got = run(p)
     assert got.table == "compliance" and got.confidence < 0.9, got.reasoning
 
 
 def test_notes_named_after_a_build_file_are_still_notes(tmp_path: Path) -> None:
     p = tmp_path / "makefile-notes.txt"
-    p.write_text("Notes from the build meeting. We agreed the Makefile is too long and that the docs target "
-                 "should move to its own file. Nobody volunteered yet.\n")
+    p.write_text(
+        "Notes from the build meeting. We agreed the Makefile is too long and that the docs target "
+        "should move to its own file. Nobody volunteered yet.\n"
+    )
     assert run(p).table == "documents"

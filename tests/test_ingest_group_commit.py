@@ -48,8 +48,13 @@ async def test_a_failing_write_rolls_back_alone_with_its_events(parts):
         events.emit("test.bad", "test/bad")
         raise InvalidParams("refused")
 
-    results = await asyncio.gather(commits.write("a", ok, 1), commits.write("b", bad), commits.write("c", ok, 2),
-                                   commits.write("d", ok, 3), return_exceptions=True)
+    results = await asyncio.gather(
+        commits.write("a", ok, 1),
+        commits.write("b", bad),
+        commits.write("c", ok, 2),
+        commits.write("d", ok, 3),
+        return_exceptions=True,
+    )
     assert results[0] == 1 and results[2:] == [2, 3]
     assert isinstance(results[1], InvalidParams)
     assert len(transactions) == 1  # all four in one transaction
@@ -115,8 +120,11 @@ async def test_a_write_that_loses_a_deadlock_to_another_daemon_runs_again_alone(
     commits = [GroupCommit(s) for s in stores]
     try:
         results = await asyncio.gather(
-            commits[0].write("1", lock, 0, x, True), commits[0].write("2", lock, 0, y, False),
-            commits[1].write("1", lock, 1, y, True), commits[1].write("2", lock, 1, x, False))
+            commits[0].write("1", lock, 0, x, True),
+            commits[0].write("2", lock, 0, y, False),
+            commits[1].write("1", lock, 1, y, True),
+            commits[1].write("2", lock, 1, x, False),
+        )
         assert results == [x, y, y, x]
         assert commits[0].retried + commits[1].retried == 1  # the deadlock's one victim
     finally:

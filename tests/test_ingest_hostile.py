@@ -130,8 +130,9 @@ def test_a_name_that_is_not_utf8_is_journaled_once(database_url, make_daemon):
 def test_ingest_file_checks_the_caller_on_what_is_read_not_what_was_named(make_daemon):
     """A link re-pointed after ingest.file's call returned, before its file was read (200
     files queued ahead of it), must not get nobody a root-only file read."""
-    d = make_daemon(config={"socket_group": "nogroup", "roles": {"agents": {"users": ["nobody"]}},
-                            "ingest": {"workers": 1}})
+    d = make_daemon(
+        config={"socket_group": "nogroup", "roles": {"agents": {"users": ["nobody"]}}, "ingest": {"workers": 1}}
+    )
     os.chmod(d.dir, 0o711)
     mine = Path(tempfile.mkdtemp(prefix="cl-nobody-", dir="/tmp"))
     vault = Path(tempfile.mkdtemp(prefix="cl-vault-", dir="/tmp"))
@@ -198,8 +199,9 @@ def test_a_second_daemon_on_the_same_state_folder_exits_75(make_daemon):
     first = make_daemon()
     second = make_daemon(start=False)
     second.env["CLARITY_STATE_DIR"] = str(first.state_dir)  # its own socket, the first one's state
-    proc = subprocess.run([sys.executable, "-m", "daemon.main"], env=second.env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "daemon.main"], env=second.env, cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 75 and str(first.state_dir) in proc.stderr
     assert not os.path.exists(second.socket)
     with first.client() as c:

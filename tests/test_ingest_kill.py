@@ -34,7 +34,7 @@ def _files(seed: int) -> dict[str, bytes]:
 
 def _query(url: str, sql: str) -> list[tuple[Any, ...]]:
     if url.startswith("sqlite:///"):
-        with sqlite3.connect(url[len("sqlite:///"):]) as db:
+        with sqlite3.connect(url[len("sqlite:///") :]) as db:
             return db.execute(sql).fetchall()
     import psycopg2
 
@@ -56,7 +56,7 @@ def test_sigkill_at_random_moments_loses_nothing_and_doubles_nothing(database_ur
     inbox = d.state_dir / "inbox"
     files = _files(seed % 1000)
     names = sorted(files, key=lambda _: rng.random())
-    batches = [names[i::KILLS + 1] for i in range(KILLS + 1)]
+    batches = [names[i :: KILLS + 1] for i in range(KILLS + 1)]
 
     for batch in batches[:KILLS]:
         for name in batch:
@@ -73,8 +73,10 @@ def test_sigkill_at_random_moments_loses_nothing_and_doubles_nothing(database_ur
     assert d.stop() == 0, d.log()
 
     context = f"(random seed {seed})"
-    journal = {path: (state, proposal_id) for path, state, proposal_id in
-               _query(url, "SELECT path, state, proposal_id FROM clarity_ingest_journal")}
+    journal = {
+        path: (state, proposal_id)
+        for path, state, proposal_id in _query(url, "SELECT path, state, proposal_id FROM clarity_ingest_journal")
+    }
     expected = {str(inbox / name) for name in files}
     assert set(journal) == expected, context  # nothing missing, nothing extra
     assert status["counts"]["seen"] == status["counts"]["extracted"] == status["counts"]["duplicate"] == 0, context

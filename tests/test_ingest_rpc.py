@@ -91,8 +91,17 @@ def test_bad_files_are_recorded_and_the_daemon_carries_on(make_daemon):
 
 def test_transient_failures_are_retried_with_backoff_then_quarantined(make_daemon):
     # No time at all to read a file: a transient failure (a timeout), tried again each time.
-    config = {"ingest": {"settle_s": 0.2, "retry_base_s": 0.2, "retry_max_s": 0.4, "retry_check_s": 0.2,
-                         "max_attempts": 3, "quarantine": True, "limits": {"timeout_s": 0}}}
+    config = {
+        "ingest": {
+            "settle_s": 0.2,
+            "retry_base_s": 0.2,
+            "retry_max_s": 0.4,
+            "retry_check_s": 0.2,
+            "max_attempts": 3,
+            "quarantine": True,
+            "limits": {"timeout_s": 0},
+        }
+    }
     d = make_daemon(config=config)
     path = d.state_dir / "inbox" / "slow.md"
     path.write_text(f"# Slow\n\n{PROSE}")
@@ -106,8 +115,16 @@ def test_transient_failures_are_retried_with_backoff_then_quarantined(make_daemo
 
 
 def test_permanent_failures_are_quarantined_at_once_and_come_back_when_fixed(make_daemon):
-    config = {"ingest": {"settle_s": 0.2, "retry_base_s": 0.2, "retry_max_s": 0.4, "retry_check_s": 0.2,
-                         "max_attempts": 3, "quarantine": True}}
+    config = {
+        "ingest": {
+            "settle_s": 0.2,
+            "retry_base_s": 0.2,
+            "retry_max_s": 0.4,
+            "retry_check_s": 0.2,
+            "max_attempts": 3,
+            "quarantine": True,
+        }
+    }
     d = make_daemon(config=config)
     inbox = d.state_dir / "inbox"
     path = inbox / "broken.json"
@@ -136,8 +153,13 @@ def test_operator_retry_of_one_file(make_daemon):
         wait_until(lambda: (r := record_of(c, path)) and r.state == "failed")
         assert c.ingest.retry(path=str(path)).retried == 1
         # Counted afresh: the retry resets the attempts, the new try fails again as attempt 1.
-        wait_until(lambda: "ingest.retried" in [h.event for h in c.ingest.status(path=str(path)).history]
-                   and (f := c.ingest.status(path=str(path)).file).state == "failed" and f.attempts == 1)
+        wait_until(
+            lambda: (
+                "ingest.retried" in [h.event for h in c.ingest.status(path=str(path)).history]
+                and (f := c.ingest.status(path=str(path)).file).state == "failed"
+                and f.attempts == 1
+            )
+        )
 
 
 def test_a_file_that_vanished_before_it_was_read(make_daemon, tmp_path):
@@ -146,8 +168,11 @@ def test_a_file_that_vanished_before_it_was_read(make_daemon, tmp_path):
     # What a crash leaves behind: a file journaled as seen, then removed while clarityd was down.
     ghost = d.state_dir / "inbox" / "ghost.md"
     with sqlite3.connect(d.state_dir / "clarity.db") as db:
-        db.execute("INSERT INTO clarity_ingest_journal (path, size, mtime_ns, sha256, state, attempts, first_seen_at,"
-                   " updated_at) VALUES (?, 5, 1, 'abc', 'seen', 0, '2026-01-01', '2026-01-01')", (str(ghost),))
+        db.execute(
+            "INSERT INTO clarity_ingest_journal (path, size, mtime_ns, sha256, state, attempts, first_seen_at,"
+            " updated_at) VALUES (?, 5, 1, 'abc', 'seen', 0, '2026-01-01', '2026-01-01')",
+            (str(ghost),),
+        )
     d.start()
     with d.client() as c:
         record = wait_until(lambda: (r := c.ingest.status(path=str(ghost)).file).state == "failed" and r)

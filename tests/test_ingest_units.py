@@ -42,8 +42,18 @@ def test_patterns_mean_what_people_expect():
 
 
 def test_temporary_and_hidden_names_are_never_read():
-    for name in ("a.part", "a.PART", "a.tmp", "a~", "a.swp", "a.crdownload", ".hidden", "#a#", ".~lock.a.odt#",
-                 "~$a.docx"):
+    for name in (
+        "a.part",
+        "a.PART",
+        "a.tmp",
+        "a~",
+        "a.swp",
+        "a.crdownload",
+        ".hidden",
+        "#a#",
+        ".~lock.a.odt#",
+        "~$a.docx",
+    ):
         assert is_temporary_name(name), name
     for name in ("a.md", "partial-results.csv", "tmp.py", "a.pdf"):
         assert not is_temporary_name(name), name
@@ -83,8 +93,9 @@ def test_backoff_grows_then_stops():
 
 def test_filesystem_type_from_mounts(tmp_path):
     mounts = tmp_path / "mounts"
-    mounts.write_text("/dev/sda1 / ext4 rw 0 0\nserver:/export /mnt/share nfs4 rw 0 0\n"
-                      "//nas/docs /mnt/my\\040docs cifs rw 0 0\n")
+    mounts.write_text(
+        "/dev/sda1 / ext4 rw 0 0\nserver:/export /mnt/share nfs4 rw 0 0\n//nas/docs /mnt/my\\040docs cifs rw 0 0\n"
+    )
     assert filesystem_type("/mnt/share/inbox", str(mounts)) == "nfs4"
     assert filesystem_type("/mnt/my docs/inbox", str(mounts)) == "cifs"
     assert filesystem_type("/mnt/shared", str(mounts)) == "ext4"
@@ -179,8 +190,10 @@ async def test_a_folder_that_cannot_be_created_is_reported_not_fatal(tmp_path):
 
 
 def test_the_client_does_not_pull_in_the_ingest_machinery():
-    code = ("import sys, daemon.client, daemon.protocol.ingest; print(sorted(m for m in sys.modules"
-            " if m.split('.')[0] in ('watchdog', 'peewee') or m.startswith('daemon.ingest')))")
+    code = (
+        "import sys, daemon.client, daemon.protocol.ingest; print(sorted(m for m in sys.modules"
+        " if m.split('.')[0] in ('watchdog', 'peewee') or m.startswith('daemon.ingest')))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 

@@ -76,7 +76,8 @@ def test_mixed_folder_becomes_rows_and_pending_proposals(database_url, make_daem
     waiting = {p["source"] for p in queue}
     assert str(inbox / "outage.txt") in waiting
     assert waiting == {str(p) for p, s in states.items() if s == "proposed"} | (
-        {f"{inbox / 'mixed' / 'vendors.csv'}#{n}" for n in (1, 2, 3)} if vendors["state"] == "proposed" else set())
+        {f"{inbox / 'mixed' / 'vendors.csv'}#{n}" for n in (1, 2, 3)} if vendors["state"] == "proposed" else set()
+    )
 
 
 def test_a_pending_file_follows_its_proposal_when_an_operator_approves_it(database_url, make_daemon):
@@ -192,8 +193,11 @@ def test_changed_content_becomes_an_update_of_its_row(make_daemon):
         first = _status(c, path)["file"]
         assert first["state"] == "applied" and first["table"] == "codebases"  # code by its extension: sure
         path.write_text("import os\n\n\ndef main():\n    return os.getcwd()\n")
-        wait_until(lambda: (r := _status(c, path)["file"])["sha256"] != first["sha256"]
-                   and r["state"] not in ("seen", "extracted"))
+        wait_until(
+            lambda: (
+                (r := _status(c, path)["file"])["sha256"] != first["sha256"] and r["state"] not in ("seen", "extracted")
+            )
+        )
         second = _status(c, path)["file"]
         assert second["proposal_id"] != first["proposal_id"], second
         assert second["state"] in ("applied", "proposed"), second
@@ -215,8 +219,11 @@ def test_a_change_before_any_decision_supersedes_the_pending_proposal(make_daemo
         first = _status(c, path)["file"]
         assert first["proposal_status"] == "pending"
         path.write_text(OUTAGE + "\nIt happened again the next night.\n")
-        wait_until(lambda: (r := _status(c, path)["file"])["sha256"] != first["sha256"]
-                   and r["state"] not in ("seen", "extracted"))
+        wait_until(
+            lambda: (
+                (r := _status(c, path)["file"])["sha256"] != first["sha256"] and r["state"] not in ("seen", "extracted")
+            )
+        )
         second = _status(c, path)["file"]
         assert second["proposal_status"] == "pending" and second["proposal_id"] != first["proposal_id"]
         assert c.call_raw("proposals.get", {"id": first["proposal_id"]})["status"] == "superseded"
@@ -226,9 +233,19 @@ def test_a_change_before_any_decision_supersedes_the_pending_proposal(make_daemo
 
 def test_delete_after_ingest_and_patterns(make_daemon, tmp_path):
     drop = tmp_path / "drop"
-    config = {"ingest": {"settle_s": 0.3, "folders": [
-        {"path": str(drop), "patterns": ["*.md", "*.csv"], "exclude": ["**/private/**"], "delete_after_ingest": True},
-    ]}}
+    config = {
+        "ingest": {
+            "settle_s": 0.3,
+            "folders": [
+                {
+                    "path": str(drop),
+                    "patterns": ["*.md", "*.csv"],
+                    "exclude": ["**/private/**"],
+                    "delete_after_ingest": True,
+                },
+            ],
+        }
+    }
     d = make_daemon(config=config)
     assert drop.is_dir()  # a configured folder that did not exist is created
     (drop / "private").mkdir()
@@ -262,8 +279,7 @@ def test_files_that_arrive_while_the_daemon_is_down_are_found_at_start(make_daem
 
 def test_polling_folder(make_daemon, tmp_path):
     polled = tmp_path / "polled"
-    config = {"ingest": {"settle_s": 0.2, "poll_interval_s": 0.2,
-                         "folders": [{"path": str(polled), "polling": True}]}}
+    config = {"ingest": {"settle_s": 0.2, "poll_interval_s": 0.2, "folders": [{"path": str(polled), "polling": True}]}}
     d = make_daemon(config=config)
     with d.client() as c:
         folder = c.call_raw("ingest.status", {})["folders"][0]

@@ -28,8 +28,11 @@ def _run(*cmd: str | Path, cwd: Path | None = None, env: dict[str, str] | None =
 def test_wheel_installs_and_starts_from_an_empty_folder(tmp_path):
     # Build from a copy: a build writes build/ and *.egg-info next to the sources.
     src = tmp_path / "src"
-    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(".venv", ".git", "build", "*.egg-info", "__pycache__",
-                                                              "tests", ".pytest_cache"))
+    shutil.copytree(
+        ROOT,
+        src,
+        ignore=shutil.ignore_patterns(".venv", ".git", "build", "*.egg-info", "__pycache__", "tests", ".pytest_cache"),
+    )
     _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", tmp_path / "dist", src)
     (wheel,) = (tmp_path / "dist").glob("clarity-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
@@ -55,8 +58,9 @@ def test_wheel_installs_and_starts_from_an_empty_folder(tmp_path):
     check = _run(venv / "bin" / "clarityd", "--check", cwd=empty, env=env)
     assert str(venv) in check and "33 tables" in check  # the installed schemas, not this checkout's
 
-    proc = subprocess.Popen([venv / "bin" / "clarityd"], cwd=empty, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [venv / "bin" / "clarityd"], cwd=empty, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
     try:
         deadline = time.monotonic() + 30
         while True:

@@ -55,9 +55,15 @@ class Parts:
         ex, inference = await self.infer(path)
 
         def write() -> int:
-            proposal = self.governance.propose(Draft(table=inference.table, fields=inference.fields,
-                                                     confidence=confidence or inference.confidence,
-                                                     reasoning=inference.reasoning, source=str(path)))
+            proposal = self.governance.propose(
+                Draft(
+                    table=inference.table,
+                    fields=inference.fields,
+                    confidence=confidence or inference.confidence,
+                    reasoning=inference.reasoning,
+                    source=str(path),
+                )
+            )
             self.learner.remember(proposal["id"], ex)
             return proposal["id"]
 
@@ -91,8 +97,9 @@ async def test_a_corrected_table_routes_the_next_similar_file(parts: Parts, tmp_
     first = write(tmp_path, "desks-lisbon.txt", "Lisbon")
     pid, before = await parts.propose(first)
     assert before.table != "hr_playbooks" and before.confidence <= 0.90  # pending: a person decides
-    await parts.governance.approve(pid, actor="user:ana", user="ana", table="hr_playbooks",
-                                   fields={"title": "Desk booking rules"})
+    await parts.governance.approve(
+        pid, actor="user:ana", user="ana", table="hr_playbooks", fields={"title": "Desk booking rules"}
+    )
     await parts.settle()
     _, after = await parts.infer(write(tmp_path, "desks-porto.txt", "Porto"))
     assert after.table == "hr_playbooks"
@@ -119,8 +126,9 @@ async def test_a_rejection_keeps_similar_files_for_a_person(parts: Parts, tmp_pa
 
 async def test_lessons_persist_and_unrelated_files_are_untouched(parts: Parts, tmp_path: Path) -> None:
     pid, _ = await parts.propose(write(tmp_path, "desks-lisbon.txt", "Lisbon"))
-    await parts.governance.approve(pid, actor="user:ana", user="ana", table="hr_playbooks",
-                                   fields={"title": "Desk booking rules"})
+    await parts.governance.approve(
+        pid, actor="user:ana", user="ana", table="hr_playbooks", fields={"title": "Desk booking rules"}
+    )
     await parts.settle()
     rows = await parts.store.read(lambda: list(Lesson.select().dicts()))
     assert {(r["table"], r["verdict"]) for r in rows} == {("hr_playbooks", 1), (parts_table(rows), -1)}
@@ -238,8 +246,9 @@ def test_corrections_through_the_daemon_route_the_rest_of_the_group(daemon_on: A
         assert all(r.table != "hr_playbooks" for r in before)  # the rules alone file them elsewhere
         for record in before:
             assert record.state == "proposed"  # waiting for a person, who moves it
-            c.proposals.approve(id=record.proposal_id, table="hr_playbooks",
-                                fields={"title": record.path.rsplit("/", 1)[-1]})
+            c.proposals.approve(
+                id=record.proposal_id, table="hr_playbooks", fields={"title": record.path.rsplit("/", 1)[-1]}
+            )
         wait_until(lambda: len(c.events.list(type="inference.learned", limit=50).events) >= 3)
         after = [c.ingest.file(path=str(p)) for p in later]
     assert [r.table for r in after] == ["hr_playbooks"] * 3
@@ -261,8 +270,9 @@ async def test_corrections_teach_the_keys_of_structured_files(parts: Parts, tmp_
     assert plain.table == "codebases"
     for path in paths[:3]:
         pid, _ = await parts.propose(path, confidence=0.5)  # as if the policy held every file for a person
-        await parts.governance.approve(pid, actor="user:ana", user="ana", table="hr_playbooks",
-                                       fields={"title": path.stem})
+        await parts.governance.approve(
+            pid, actor="user:ana", user="ana", table="hr_playbooks", fields={"title": path.stem}
+        )
     await parts.settle()
     _, learned = await parts.infer(paths[3])
     assert learned.table == "hr_playbooks" and "rerouted from codebases" in learned.reasoning

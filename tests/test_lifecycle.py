@@ -98,8 +98,9 @@ def test_stale_socket_is_replaced_and_live_one_refused(make_daemon, tmp_path):
 def run_clarityd(env_extra: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CLARITY_")}
     env.update(env_extra)
-    return subprocess.run([sys.executable, "-m", "daemon.main", *args], env=env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "daemon.main", *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_bad_config_file_exits_78_naming_the_field(tmp_path):
@@ -115,8 +116,11 @@ def test_broken_schema_exits_78_naming_file_and_field(tmp_path):
     shutil.copytree(ROOT / "schemas", schemas)
     media = schemas / "media.yaml"
     media.write_text(media.read_text().replace("type: integer", "type: number", 1))
-    env = {"CLARITY_SCHEMAS": str(schemas), "CLARITY_STATE_DIR": str(tmp_path / "s"),
-           "CLARITY_SOCKET": f"/tmp/cl-bad-{os.getpid()}.sock"}
+    env = {
+        "CLARITY_SCHEMAS": str(schemas),
+        "CLARITY_STATE_DIR": str(tmp_path / "s"),
+        "CLARITY_SOCKET": f"/tmp/cl-bad-{os.getpid()}.sock",
+    }
     r = run_clarityd(env)
     assert r.returncode == 78
     assert "media.yaml" in r.stderr and "fields[" in r.stderr and "type" in r.stderr

@@ -23,9 +23,11 @@ def test_client_imports_without_the_daemon():
 
 
 def test_daemon_never_imports_console():
-    offenders = [p for p in (ROOT / "daemon").rglob("*.py")
-                 if "from console" in p.read_text() or "import console" in p.read_text()
-                 or "textual" in p.read_text()]
+    offenders = [
+        p
+        for p in (ROOT / "daemon").rglob("*.py")
+        if "from console" in p.read_text() or "import console" in p.read_text() or "textual" in p.read_text()
+    ]
     assert offenders == []
 
 

@@ -54,8 +54,12 @@ def test_sql_is_read_only(seeded):
         assert r.columns == ["n"] and r.rows == [[30]]
         r = c.query.sql(sql="SELECT id FROM memory_vendor_management ORDER BY id", max_rows=5)
         assert len(r.rows) == 5 and r.truncated
-        for bad in ("DELETE FROM memory_vendor_management", "DROP TABLE memory_vendor_management",
-                    "SELECT 1; DELETE FROM memory_vendor_management", "SELEC nonsense"):
+        for bad in (
+            "DELETE FROM memory_vendor_management",
+            "DROP TABLE memory_vendor_management",
+            "SELECT 1; DELETE FROM memory_vendor_management",
+            "SELEC nonsense",
+        ):
             with pytest.raises(RpcError) as e:
                 c.query.sql(sql=bad)
             assert e.value.code == ErrorCode.INVALID_PARAMS, bad

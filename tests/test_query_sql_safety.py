@@ -44,7 +44,11 @@ def test_sqlite_operator_sql_reads_memory_tables_only(make_daemon, tmp_path):
             "SELECT * FROM pragma_database_list",
             "SELECT load_extension('/tmp/x.so')",
             "VACUUM INTO '/tmp/copy.db'",
-            "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT s", "RELEASE s",
+            "BEGIN",
+            "COMMIT",
+            "ROLLBACK",
+            "SAVEPOINT s",
+            "RELEASE s",
             f"DELETE FROM {MEMORY}",
         ]
         for sql in refused:
@@ -83,7 +87,7 @@ def test_postgresql_operator_sql_cannot_reach_the_server(make_daemon, pg_url, ad
             f"SELECT pg_advisory_lock({key})",
             f"SELECT pg_try_advisory_lock({key})",
             "SELECT set_config('role', 'postgres', true), pg_read_file('/etc/hostname')",
-            'SELECT "set_config"(\'role\', \'postgres\', true)',
+            "SELECT \"set_config\"('role', 'postgres', true)",
             "SELECT * FROM clarity_proposals",  # the daemon's own tables are not memory
             f"SELECT 1; SELECT pg_advisory_lock({key})",
             "RESET ROLE",
@@ -123,8 +127,10 @@ def test_postgresql_without_a_reader_role_refuses_query_sql(make_daemon, pg_url,
 
 def test_replies_are_capped_in_bytes(seeded, database_url):
     if database_url.startswith("sqlite"):
-        big = ("WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 100000) "
-               "SELECT n, printf('%.1000c', 'x') AS pad FROM g")
+        big = (
+            "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 100000) "
+            "SELECT n, printf('%.1000c', 'x') AS pad FROM g"
+        )
     else:
         big = "SELECT n, repeat('x', 1000) AS pad FROM generate_series(1, 100000) AS n"
     with seeded.client() as c:
@@ -137,8 +143,9 @@ def test_replies_are_capped_in_bytes(seeded, database_url):
 
 def test_slow_operator_sql_does_not_stall_other_reads(seeded, database_url):
     if database_url.startswith("sqlite"):  # a few seconds of work, well within the 10 s limit
-        slow = ("WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 3000000) "
-                "SELECT count(*) FROM g")
+        slow = (
+            "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 3000000) SELECT count(*) FROM g"
+        )
     else:
         slow = "SELECT pg_sleep(2.5)"
     running = threading.Event()
@@ -171,9 +178,13 @@ def test_a_table_created_at_run_time_is_readable_at_once(daemon_on):
     """The reader role's grants (PostgreSQL) and the authorizer's tables (SQLite) follow the catalog."""
     with daemon_on.client() as c:
         assert c.query.sql(sql="SELECT count(*) FROM memory_documents").rows == [[0]]  # the role exists first
-        p = c.proposals.schema_tweak(action="create_table", table="contracts",
-                                     fields=[{"name": "party", "type": "string"}],
-                                     description="Signed contracts.", reasoning="legal asked")
+        p = c.proposals.schema_tweak(
+            action="create_table",
+            table="contracts",
+            fields=[{"name": "party", "type": "string"}],
+            description="Signed contracts.",
+            reasoning="legal asked",
+        )
         assert c.proposals.approve(id=p.id).status == "applied"
         c.proposals.create(table="contracts", fields={"party": "ACME"}, confidence=0.99)
         assert c.query.sql(sql="SELECT party FROM memory_contracts").rows == [["ACME"]]

@@ -68,23 +68,30 @@ def test_deeply_nested_messages_do_not_lock_anyone_out(daemon):
 
 def test_deep_params_and_batches_are_invalid_requests(daemon):
     with RawConnection(daemon.socket) as conn:
-        deep_params = '{"jsonrpc": "2.0", "method": "rows.list", "id": 7, "params": {"table": "documents", ' \
-                      '"filters": {"title": ' + "[" * 500 + "]" * 500 + "}}}"
+        deep_params = (
+            '{"jsonrpc": "2.0", "method": "rows.list", "id": 7, "params": {"table": "documents", '
+            '"filters": {"title": ' + "[" * 500 + "]" * 500 + "}}}"
+        )
         assert conn.call(deep_params)["error"]["code"] == ErrorCode.INVALID_REQUEST
         deep_batch = "[" + ",".join(["[" * 300 + "]" * 300] * 3) + "]"
         assert conn.call(deep_batch)["error"]["code"] == ErrorCode.INVALID_REQUEST
         # Brackets inside strings are text, not nesting.
-        in_string = ('{"jsonrpc": "2.0", "method": "rows.list", "id": 8, "params": {"table": "documents", '
-                     '"search": "' + "[" * 500 + '"}}')
+        in_string = (
+            '{"jsonrpc": "2.0", "method": "rows.list", "id": 8, "params": {"table": "documents", '
+            '"search": "' + "[" * 500 + '"}}'
+        )
         assert "result" in conn.call(in_string)
     assert health_ok(daemon)
 
 
-@pytest.mark.parametrize("params", [
-    {"table": "documents", "id": 2**63},
-    {"table": "documents", "id": -(2**63) - 1},
-    {"table": "documents", "id": 10**40},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"table": "documents", "id": 2**63},
+        {"table": "documents", "id": -(2**63) - 1},
+        {"table": "documents", "id": 10**40},
+    ],
+)
 def test_ids_beyond_64_bits_are_invalid_params(daemon, params):
     with RawConnection(daemon.socket) as conn:
         for method, p in (("rows.get", params), ("proposals.get", {"id": params["id"]})):
@@ -92,8 +99,11 @@ def test_ids_beyond_64_bits_are_invalid_params(daemon, params):
             assert reply["error"]["code"] == ErrorCode.INVALID_PARAMS, (method, reply)
             assert reply["id"] == 3
         # The largest id that fits is simply not there.
-        reply = conn.call(json.dumps({"jsonrpc": "2.0", "method": "rows.get", "id": 4,
-                                      "params": {"table": "documents", "id": 2**63 - 1}}))
+        reply = conn.call(
+            json.dumps(
+                {"jsonrpc": "2.0", "method": "rows.get", "id": 4, "params": {"table": "documents", "id": 2**63 - 1}}
+            )
+        )
         assert reply["error"]["code"] == ErrorCode.NOT_FOUND
 
 
@@ -102,8 +112,7 @@ def test_integers_beyond_64_bits_anywhere_in_params_are_invalid_params(daemon_on
     calls = [
         ("rows.list", {"table": "documents", "filters": {"id": 2**64}}),
         ("rows.list", {"table": "documents", "filters": {"id": {"in": [1, -(2**70)]}}}),
-        ("proposals.create", {"table": "documents", "fields": {"title": "x", "page_count": 2**63},
-                              "confidence": 0.5}),
+        ("proposals.create", {"table": "documents", "fields": {"title": "x", "page_count": 2**63}, "confidence": 0.5}),
         ("query.sql", {"sql": "SELECT ?", "params": [2**63]}),
     ]
     with RawConnection(daemon.socket) as conn:
@@ -111,8 +120,16 @@ def test_integers_beyond_64_bits_anywhere_in_params_are_invalid_params(daemon_on
             reply = conn.call(json.dumps({"jsonrpc": "2.0", "method": method, "params": params, "id": 5}))
             assert reply["error"]["code"] == ErrorCode.INVALID_PARAMS, (method, reply)
         # Big numbers inside strings, and floats of any size, are fine.
-        reply = conn.call(json.dumps({"jsonrpc": "2.0", "method": "rows.list", "id": 6,
-                                      "params": {"table": "documents", "search": str(2**70)}}))
+        reply = conn.call(
+            json.dumps(
+                {
+                    "jsonrpc": "2.0",
+                    "method": "rows.list",
+                    "id": 6,
+                    "params": {"table": "documents", "search": str(2**70)},
+                }
+            )
+        )
         assert "result" in reply
     assert "Traceback" not in daemon.log()
 
@@ -120,14 +137,16 @@ def test_integers_beyond_64_bits_anywhere_in_params_are_invalid_params(daemon_on
 def test_nul_in_a_string_is_invalid_params_on_every_backend(daemon_on):
     """PostgreSQL cannot hold NUL in text or jsonb: found by the fuzzer as -32603 there."""
     with RawConnection(daemon_on.socket) as conn:
-        for method, params in (("query.search", {"text": "a\u0000b"}),
-                               ("proposals.create", {"table": "documents", "fields": {"title": "\u0000"},
-                                                     "confidence": 0.5})):
+        for method, params in (
+            ("query.search", {"text": "a\u0000b"}),
+            ("proposals.create", {"table": "documents", "fields": {"title": "\u0000"}, "confidence": 0.5}),
+        ):
             reply = conn.call(json.dumps({"jsonrpc": "2.0", "method": method, "params": params, "id": 2}))
             assert reply["error"]["code"] == ErrorCode.INVALID_PARAMS, (method, reply)
         # A backslash and "u0000" as text is not a NUL.
-        reply = conn.call(json.dumps({"jsonrpc": "2.0", "method": "query.search", "id": 3,
-                                      "params": {"text": "\\u0000"}}))
+        reply = conn.call(
+            json.dumps({"jsonrpc": "2.0", "method": "query.search", "id": 3, "params": {"text": "\\u0000"}})
+        )
         assert "result" in reply, reply
 
 
@@ -145,8 +164,10 @@ def test_invalid_utf8_inside_params_is_invalid_params(daemon):
         conn.send(b'{"jsonrpc": "2.0", "method": "rows.get", "id": 9, "params": {"table": "doc\xff\xfe", "id": 1}}\n')
         reply = conn.recv()
         assert reply["error"]["code"] == ErrorCode.INVALID_PARAMS and reply["id"] == 9
-        conn.send(b'{"jsonrpc": "2.0", "method": "proposals.create", "id": 10, "params": {"table": "documents", '
-                  b'"fields": {"title": "\xc3("}, "confidence": 0.5}}\n')
+        conn.send(
+            b'{"jsonrpc": "2.0", "method": "proposals.create", "id": 10, "params": {"table": "documents", '
+            b'"fields": {"title": "\xc3("}, "confidence": 0.5}}\n'
+        )
         reply = conn.recv()
         assert reply["error"]["code"] == ErrorCode.INVALID_PARAMS and reply["id"] == 10
     assert health_ok(daemon)
@@ -154,8 +175,7 @@ def test_invalid_utf8_inside_params_is_invalid_params(daemon):
 
 # -- slowloris, per-uid caps, operators' reserve ----------------------------------------------
 
-LIMITS = {"max_connections": 12, "reserved_for_operators": 4, "max_connections_per_uid": 5,
-          "message_timeout_s": 1.0}
+LIMITS = {"max_connections": 12, "reserved_for_operators": 4, "max_connections_per_uid": 5, "message_timeout_s": 1.0}
 
 
 def limited_daemon(make_daemon, **limits):
@@ -168,8 +188,6 @@ def limited_daemon(make_daemon, **limits):
 @pytest.fixture
 def limited(make_daemon):
     return limited_daemon(make_daemon)
-
-
 
 
 def accepted(sock: socket.socket) -> bool:

@@ -21,8 +21,11 @@ def still_serving(daemon) -> bool:
 
 def test_oversized_message_is_refused_and_the_connection_goes_on(daemon):
     with RawConnection(daemon.socket) as conn:
-        big = ('{"jsonrpc": "2.0", "method": "system.health", "params": {"x": "'
-               + "a" * (2 * 1024 * 1024) + '"}, "id": 1}\n')
+        big = (
+            '{"jsonrpc": "2.0", "method": "system.health", "params": {"x": "'
+            + "a" * (2 * 1024 * 1024)
+            + '"}, "id": 1}\n'
+        )
         conn.send(big)
         assert conn.recv()["error"]["code"] == ErrorCode.TOO_LARGE
         # The rest of the oversized message was skipped; the next message is served.

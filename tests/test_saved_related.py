@@ -31,8 +31,7 @@ def memory(database_url, make_daemon):
         for state in ("in_progress", "review"):
             c.coding_agent.status(work_order_id="WO-1", state=state)
         c.coding_agent.deployed(work_order_id="WO-1")
-        c.self_healing.log(playbook_name="restart-db", success=False, error="db still down",
-                           target_components=["db"])
+        c.self_healing.log(playbook_name="restart-db", success=False, error="db still down", target_components=["db"])
         c.self_healing.log(playbook_name="restart-db", success=True, target_components=["db"])
         for table, fields in (
             ("documents", {"title": "Q3 report", "path": "/data/q3/report.md", "sha256": "ab" * 32}),
@@ -61,9 +60,11 @@ def test_readme_saved_queries_join_memory_across_domains(memory):
         r = c.query.run(name="same_folder")
         assert [(x[1], x[2]) for x in r.rows] == [("Q3 report", "q3 sales")]
 
-        for bad, code in (({"name": "nope"}, ErrorCode.NOT_FOUND),
-                          ({"name": "agent_work_orders"}, ErrorCode.INVALID_PARAMS),
-                          ({"name": "same_folder", "args": {"x": 1}}, ErrorCode.INVALID_PARAMS)):
+        for bad, code in (
+            ({"name": "nope"}, ErrorCode.NOT_FOUND),
+            ({"name": "agent_work_orders"}, ErrorCode.INVALID_PARAMS),
+            ({"name": "same_folder", "args": {"x": 1}}, ErrorCode.INVALID_PARAMS),
+        ):
             with pytest.raises(RpcError) as e:
                 c.query.run(**bad)
             assert e.value.code == code

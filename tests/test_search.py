@@ -49,8 +49,11 @@ def test_backfill_then_every_change_is_followed(seeded):
         assert hits[0].highlighted == "<mark>Vendor</mark> <mark>0007</mark>" and hits[0].score > 0
         assert len(c.query.search(text="vend", limit=5)) == 5  # a word matches the words it starts
 
-        new = c.proposals.create(table="documents", confidence=0.99,
-                                 fields={"title": "Quarterly zanzibar report", "summary": "Spice exports rose."})
+        new = c.proposals.create(
+            table="documents",
+            confidence=0.99,
+            fields={"title": "Quarterly zanzibar report", "summary": "Spice exports rose."},
+        )
         assert new.status == "applied"
         hits = c.query.search(text="Zanzibar")  # at once: the write and its index entry commit together
         assert [(x.table, x.id, x.column) for x in hits] == [("documents", new.row_id, "title")]
@@ -82,24 +85,28 @@ def test_backfill_then_every_change_is_followed(seeded):
 def test_schema_change_rebuilds_the_index(seeded):
     with seeded.client() as c:
         wait_indexed(c)
-        t = c.proposals.schema_tweak(action="add_column", table="vendor_management",
-                                     field={"name": "nickname", "type": "string"})
+        t = c.proposals.schema_tweak(
+            action="add_column", table="vendor_management", field={"name": "nickname", "type": "string"}
+        )
         c.proposals.approve(id=t.id)
-        row = c.proposals.create(table="vendor_management", confidence=0.99,
-                                 fields={"vendor_name": "Acme", "nickname": "roadrunner"})
+        row = c.proposals.create(
+            table="vendor_management", confidence=0.99, fields={"vendor_name": "Acme", "nickname": "roadrunner"}
+        )
         assert eventually(lambda: [x.column for x in c.query.search(text="roadrunner")]) == ["nickname"]
         wait_indexed(c)
         assert [x.title for x in c.query.search(text="vendor 0007")] == ["Vendor 0007"]  # old rows indexed again
         # A dropped column is dropped from the index (SQLite: its triggers go first).
-        t = c.proposals.schema_tweak(action="drop_column", table="vendor_management", column="nickname",
-                                     allow_data_loss=True)
+        t = c.proposals.schema_tweak(
+            action="drop_column", table="vendor_management", column="nickname", allow_data_loss=True
+        )
         assert c.proposals.approve(id=t.id).status == "applied"
         wait_indexed(c)
         assert eventually(lambda: c.query.search(text="roadrunner") == [])
         assert [x.id for x in c.query.search(text="acme")] == [row.row_id]
         # A table created at run time is indexed too.
-        t = c.proposals.schema_tweak(action="create_table", table="contracts",
-                                     fields=[{"name": "party", "type": "string"}])
+        t = c.proposals.schema_tweak(
+            action="create_table", table="contracts", fields=[{"name": "party", "type": "string"}]
+        )
         c.proposals.approve(id=t.id)
         c.proposals.create(table="contracts", fields={"party": "Wile E. Coyote"}, confidence=0.99)
         # Found at once by scanning, then through its index (a score) once the indexer has seen it.
@@ -114,7 +121,9 @@ def test_rows_written_by_another_tool_are_found(database_url, make_daemon):
         from daemon.storage import open_database
 
         db = open_database(database_url)  # another program writing to the same database
-        db.execute_sql("INSERT INTO memory_incidents (created_at, updated_at, trust_score, version, title) "
-                       "VALUES (CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 0.5, 1, 'Pager storm in Reykjavik')")
+        db.execute_sql(
+            "INSERT INTO memory_incidents (created_at, updated_at, trust_score, version, title) "
+            "VALUES (CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 0.5, 1, 'Pager storm in Reykjavik')"
+        )
         db.close()
         assert [x.title for x in c.query.search(text="reykjavik")] == ["Pager storm in Reykjavik"]

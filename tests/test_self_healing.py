@@ -22,10 +22,16 @@ def test_runs_stats_and_trust_by_hand_on_both_backends(daemon_on):
         good = 0
         for n, (ok, ms) in enumerate(runs, start=1):
             run = c.self_healing.log_playbook_execution(
-                playbook_name="restart-api", success=ok, duration_ms=ms, risk_level="medium",
-                trigger_conditions={"alert": "api_5xx", "threshold": 0.05}, trigger_event="alert-17",
-                actions=["drain", {"restart": "api"}, "verify"], target_components=["api", "lb"],
-                error=None if ok else "health check still failing", rolled_back=not ok,
+                playbook_name="restart-api",
+                success=ok,
+                duration_ms=ms,
+                risk_level="medium",
+                trigger_conditions={"alert": "api_5xx", "threshold": 0.05},
+                trigger_event="alert-17",
+                actions=["drain", {"restart": "api"}, "verify"],
+                target_components=["api", "lb"],
+                error=None if ok else "health check still failing",
+                rolled_back=not ok,
             )
             good += ok
             trust = 0.7 * good / n + 0.3 * trust  # the rule, by hand
@@ -66,7 +72,10 @@ def test_top_playbooks_and_windows(daemon):
         # old 0.15, 0.045, 0.0135.
         by_trust = c.self_healing.top_playbooks(by="trust")
         assert [(s.playbook_name, round(s.trust_score, 5)) for s in by_trust] == [
-            ("clear-disk", 0.99595), ("flaky", 0.605), ("old", 0.0135)]
+            ("clear-disk", 0.99595),
+            ("flaky", 0.605),
+            ("old", 0.0135),
+        ]
         day = 86400.0
         assert [s.playbook_name for s in c.self_healing.top_playbooks(window_s=day)] == ["clear-disk", "flaky"]
         assert [s.playbook_name for s in c.self_healing.top_playbooks(min_runs=3, limit=1)] == ["clear-disk"]

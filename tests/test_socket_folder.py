@@ -55,8 +55,14 @@ class FakeDaemon:
 
 
 def clarity(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "console.cli", *args], env={"PATH": "/usr/bin:/bin", **env},
-                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "console.cli", *args],
+        env={"PATH": "/usr/bin:/bin", **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_client_refuses_a_runtime_folder_owned_by_another_user(folder):
@@ -107,13 +113,16 @@ def test_the_daemons_user_is_trusted_when_named(folder):
 
 def test_daemon_refuses_to_listen_in_another_users_folder(make_daemon, folder):
     os.chown(folder, NOBODY, NOGROUP)
-    for env in ({"CLARITY_SOCKET": os.path.join(folder, "clarity.sock")},
-                {"CLARITY_SOCKET": "", "XDG_RUNTIME_DIR": folder}):
+    for env in (
+        {"CLARITY_SOCKET": os.path.join(folder, "clarity.sock")},
+        {"CLARITY_SOCKET": "", "XDG_RUNTIME_DIR": folder},
+    ):
         d = make_daemon(env=env, start=False)
         if not env["CLARITY_SOCKET"]:
             del d.env["CLARITY_SOCKET"]
-        r = subprocess.run([sys.executable, "-m", "daemon.main"], env=d.env, cwd=ROOT,
-                           capture_output=True, text=True, timeout=60)
+        r = subprocess.run(
+            [sys.executable, "-m", "daemon.main"], env=d.env, cwd=ROOT, capture_output=True, text=True, timeout=60
+        )
         assert r.returncode == 78, r.stderr
         assert "refusing to listen" in r.stderr and "owned by uid 65534" in r.stderr
     assert os.listdir(folder) == []  # nothing was created in it
@@ -122,6 +131,7 @@ def test_daemon_refuses_to_listen_in_another_users_folder(make_daemon, folder):
 def test_daemon_refuses_a_group_writable_folder(make_daemon, folder):
     os.chmod(folder, 0o770)
     d = make_daemon(env={"CLARITY_SOCKET": os.path.join(folder, "clarity.sock")}, start=False)
-    r = subprocess.run([sys.executable, "-m", "daemon.main"], env=d.env, cwd=ROOT,
-                       capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "daemon.main"], env=d.env, cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     assert r.returncode == 78 and "writable by its group" in r.stderr

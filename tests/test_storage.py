@@ -59,9 +59,17 @@ def page_all(store, **kw):
     model, spec = store.models["incidents"], store.catalog["incidents"]
     seen, cursor = [], None
     while True:
-        rows, cursor, _ = list_rows(model, spec, filters=kw.get("filters", {}), search=kw.get("search"),
-                                    sort=kw.get("sort", "id"), descending=kw.get("descending", False),
-                                    limit=kw.get("limit", 7), cursor=cursor, count=False)
+        rows, cursor, _ = list_rows(
+            model,
+            spec,
+            filters=kw.get("filters", {}),
+            search=kw.get("search"),
+            sort=kw.get("sort", "id"),
+            descending=kw.get("descending", False),
+            limit=kw.get("limit", 7),
+            cursor=cursor,
+            count=False,
+        )
         seen += rows
         if cursor is None:
             return seen

@@ -34,14 +34,38 @@ def _plain(row: dict) -> dict:
 
 
 PROPOSALS = [
-    dict(kind="insert", table="documents", payload={"title": "T", "tags": ["a", "b"], "n": 1.5}, confidence=0.95,
-         reasoning="r", source="/in/a.md", created_by="clarityd", policy_rule="auto", flags=None,
-         expected_version=None, reverts=None, created_at=T0, updated_at=T0),
-    dict(kind="update", table="documents", row_id=7, payload={"nested": {"deep": [1, {"x": None}]}}, confidence=0.5,
-         reasoning="", source=None, created_by="op", flags=["secret:jwt"], expected_version=3, created_at=T0,
-         updated_at=T0),
-    dict(kind="insert", table="incidents", payload={}, confidence=0.0, created_by="agent",
-         created_at=T0, updated_at=T0),
+    dict(
+        kind="insert",
+        table="documents",
+        payload={"title": "T", "tags": ["a", "b"], "n": 1.5},
+        confidence=0.95,
+        reasoning="r",
+        source="/in/a.md",
+        created_by="clarityd",
+        policy_rule="auto",
+        flags=None,
+        expected_version=None,
+        reverts=None,
+        created_at=T0,
+        updated_at=T0,
+    ),
+    dict(
+        kind="update",
+        table="documents",
+        row_id=7,
+        payload={"nested": {"deep": [1, {"x": None}]}},
+        confidence=0.5,
+        reasoning="",
+        source=None,
+        created_by="op",
+        flags=["secret:jwt"],
+        expected_version=3,
+        created_at=T0,
+        updated_at=T0,
+    ),
+    dict(
+        kind="insert", table="incidents", payload={}, confidence=0.0, created_by="agent", created_at=T0, updated_at=T0
+    ),
 ]
 
 
@@ -72,8 +96,9 @@ def test_create_and_get_match_peewee(store):
         ignore = {"id", "created_at", "updated_at"}
         assert {k: v for k, v in mine.items() if k not in ignore} == {k: v for k, v in other.items() if k not in ignore}
 
-        event_id = compiled.insert(Event, {"type": "a.b", "subject": "s/1", "payload": {"k": [1]}, "actor": None},
-                                   returning_id=True)
+        event_id = compiled.insert(
+            Event, {"type": "a.b", "subject": "s/1", "payload": {"k": [1]}, "actor": None}, returning_id=True
+        )
         event = Event.get_by_id(event_id)
         assert (event.type, event.payload, event.actor) == ("a.b", {"k": [1]}, None)
         assert abs(event.created_at - datetime.utcnow()) < timedelta(minutes=5)  # the field's default, filled in
@@ -86,8 +111,9 @@ def test_update_matches_peewee_and_is_conditional(store):
     with store.db.atomic():
         a = Proposal.create(**PROPOSALS[0])
         b = Proposal.create(**PROPOSALS[0])
-        changes = dict(status="applied", row_id=12, after={"id": 12, "title": "T"}, before=None, decided_at=T0,
-                       updated_at=T0)
+        changes = dict(
+            status="applied", row_id=12, after={"id": 12, "title": "T"}, before=None, decided_at=T0, updated_at=T0
+        )
         assert compiled.update(Proposal, changes, id=a.id, status="pending") == 1
         Proposal.update(**changes).where(Proposal.id == b.id, Proposal.status == "pending").execute()
         got_a = Proposal.select().where(Proposal.id == a.id).dicts().first()
@@ -109,8 +135,12 @@ def test_insert_conflicts_and_upserts(store):
         assert compiled.insert(j.ContentSeen, {"sha256": "ab", "entry_id": 2}, ignore_conflict=True) == 0
         assert compiled.get(j.ContentSeen, sha256="ab").entry_id == 1
         for table in ("documents", "codebases"):
-            compiled.insert(ProposalFeatures, {"proposal_id": 5, "proposed_table": table, "features": {"t": table}},
-                            conflict_target=("proposal_id",), preserve=("features", "proposed_table"))
+            compiled.insert(
+                ProposalFeatures,
+                {"proposal_id": 5, "proposed_table": table, "features": {"t": table}},
+                conflict_target=("proposal_id",),
+                preserve=("features", "proposed_table"),
+            )
         row = ProposalFeatures.get_by_id(5)
         assert (row.proposed_table, row.features) == ("codebases", {"t": "codebases"})
         assert ProposalFeatures.select().count() == 1
@@ -121,9 +151,17 @@ def test_rows_binds_in_peewee_order_and_falls_back_on_null(store):
         ids = [Proposal.create(**{**PROPOSALS[0], "source": "/in/x.md"}).id for _ in range(3)]
 
         def query(source, exclude, created_by):
-            return lambda: Proposal.select(Proposal.id).where(
-                Proposal.status == "pending", Proposal.source == source, Proposal.id != exclude,
-                Proposal.kind.in_(ROW_KINDS), Proposal.created_by == created_by).order_by(Proposal.id)
+            return lambda: (
+                Proposal.select(Proposal.id)
+                .where(
+                    Proposal.status == "pending",
+                    Proposal.source == source,
+                    Proposal.id != exclude,
+                    Proposal.kind.in_(ROW_KINDS),
+                    Proposal.created_by == created_by,
+                )
+                .order_by(Proposal.id)
+            )
 
         for exclude in ids:
             params = ["pending", "/in/x.md", exclude, *ROW_KINDS, "clarityd"]
@@ -131,8 +169,16 @@ def test_rows_binds_in_peewee_order_and_falls_back_on_null(store):
             assert [i for (i,) in got] == [i for i in ids if i != exclude]
         # None is IS NULL in Peewee, not "= NULL": such a call is built by Peewee, whatever is cached.
         Proposal.create(**{**PROPOSALS[0], "source": None})
-        got = compiled.rows(Proposal, "test_rows", ["pending", None, 0, *ROW_KINDS, "clarityd"],
-                            lambda: Proposal.select(Proposal.id).where(
-                                Proposal.status == "pending", Proposal.source.is_null(), Proposal.id != 0,
-                                Proposal.kind.in_(ROW_KINDS), Proposal.created_by == "clarityd"))
+        got = compiled.rows(
+            Proposal,
+            "test_rows",
+            ["pending", None, 0, *ROW_KINDS, "clarityd"],
+            lambda: Proposal.select(Proposal.id).where(
+                Proposal.status == "pending",
+                Proposal.source.is_null(),
+                Proposal.id != 0,
+                Proposal.kind.in_(ROW_KINDS),
+                Proposal.created_by == "clarityd",
+            ),
+        )
         assert len(got) == 1

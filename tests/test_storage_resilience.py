@@ -50,8 +50,11 @@ def _local_ports(pid: int) -> list[int]:
 def _kill_backends(admin, pid: int) -> int:
     """Terminate the daemon's own PostgreSQL connections, no one else's (other tests share the server)."""
     with admin.cursor() as cur:
-        cur.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                    "WHERE client_port = ANY(%s) AND pid <> pg_backend_pid()", (_local_ports(pid),))
+        cur.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE client_port = ANY(%s) AND pid <> pg_backend_pid()",
+            (_local_ports(pid),),
+        )
         return cur.fetchone()[0]
 
 
@@ -72,8 +75,7 @@ def test_postgresql_backends_killed_under_load(make_daemon, pg_url):
                 attempted.append(marker)
                 try:
                     c.rows.list(table="documents", limit=5)
-                    c.proposals.create(table="documents", fields={"title": marker}, confidence=0.1,
-                                       reasoning="load")
+                    c.proposals.create(table="documents", fields={"title": marker}, confidence=0.1, reasoning="load")
                     created.append(marker)
                 except RpcError as e:
                     errors.append(e.code)
@@ -178,8 +180,9 @@ def test_sqlite_locked_by_another_process(make_daemon):
             locker.close()
         # Every file is taken as soon as writes work again, without waiting for a rescan.
         for path in first + more:
-            wait_until(lambda p=path: (r := record_of(c, p)) is not None and r.state in ("applied", "proposed"),
-                       timeout=60)
+            wait_until(
+                lambda p=path: (r := record_of(c, p)) is not None and r.state in ("applied", "proposed"), timeout=60
+            )
         assert c.system.health().status == "ok"
 
 

@@ -25,8 +25,13 @@ def code_of(fn, *args, **kwargs) -> int:
 
 def test_register_trust_and_stats_on_both_backends(daemon_on):
     with daemon_on.client() as c:
-        a = c.sub_agents.register_agent(agent_id="shard-1", agent_name="Shard one", agent_type="shard",
-                                        mission="index documents", capabilities=["read", "index"])
+        a = c.sub_agents.register_agent(
+            agent_id="shard-1",
+            agent_name="Shard one",
+            agent_type="shard",
+            mission="index documents",
+            capabilities=["read", "index"],
+        )
         assert (a.status, a.trust_score, a.tasks_completed, a.success_rate) == ("idle", 0.5, 0, None)
         assert a.capabilities == ["read", "index"]
 
@@ -80,8 +85,10 @@ def test_status_heartbeat_retire_and_errors(daemon):
         bad = [
             ("sub_agents.register", {"agent_id": "x", "agent_name": "X", "agent_type": "robot"}),
             ("sub_agents.register", {"agent_id": "", "agent_name": "X", "agent_type": "shard"}),
-            ("sub_agents.register", {"agent_id": "x", "agent_name": "X", "agent_type": "shard",
-                                     "heartbeat_interval_s": "soon"}),
+            (
+                "sub_agents.register",
+                {"agent_id": "x", "agent_name": "X", "agent_type": "shard", "heartbeat_interval_s": "soon"},
+            ),
             ("sub_agents.register", {"agent_id": "x", "agent_name": "X", "agent_type": "shard", "colour": "red"}),
             ("sub_agents.task_completion", {"agent_id": "w1", "success": "yes"}),
             ("sub_agents.task_completion", {"agent_id": "w1", "success": True, "duration_ms": -1}),
@@ -141,8 +148,7 @@ def test_fleet_stats_and_active_by_hand(daemon):
 
 @pytest.fixture
 def fast_sweep(make_daemon, database_url):
-    return make_daemon(database=database_url,
-                       config={"sub_agents": {"sweep_interval_s": 0.2, "missed_heartbeats": 2}})
+    return make_daemon(database=database_url, config={"sub_agents": {"sweep_interval_s": 0.2, "missed_heartbeats": 2}})
 
 
 def test_sweep_marks_silent_agents_offline_and_beats_bring_them_back(fast_sweep):

@@ -64,8 +64,10 @@ def test_example_configuration_names_every_setting_and_is_valid(tmp_path):
     """Uncommenting every `#key:` line of the example gives a valid configuration that sets
     every setting there is (top level and one level down)."""
     # Prose is "# words"; a setting is "#key:" or, nested, "#  key:".
-    text = "\n".join(line[1:] if line.startswith("#") and not re.match(r"#( \S|$)", line) else line
-                     for line in EXAMPLE.read_text().splitlines())
+    text = "\n".join(
+        line[1:] if line.startswith("#") and not re.match(r"#( \S|$)", line) else line
+        for line in EXAMPLE.read_text().splitlines()
+    )
     raw = yaml.safe_load(text)
     (tmp_path / "clarity.yaml").write_text(text)
     load_config({"CLARITY_CONFIG": str(tmp_path / "clarity.yaml"), "STATE_DIRECTORY": str(tmp_path)})  # valid
@@ -91,8 +93,10 @@ def _ensure_accounts() -> None:
     try:
         pwd.getpwnam(OPERATOR)
     except KeyError:
-        subprocess.run(["useradd", "--no-create-home", "--user-group", "--groups", GROUP, "--shell", "/bin/sh",
-                        OPERATOR], check=True)
+        subprocess.run(
+            ["useradd", "--no-create-home", "--user-group", "--groups", GROUP, "--shell", "/bin/sh", OPERATOR],
+            check=True,
+        )
     assert OPERATOR in grp.getgrnam(GROUP).gr_mem
 
 
@@ -110,32 +114,53 @@ def test_under_the_units_environment_the_clarity_group_drops_files_into_the_inbo
             os.chown(d, 0, gid)
             d.chmod(int(mode, 8))
         env = {k: v for k, v in os.environ.items() if not k.startswith("CLARITY_")}
-        env.update(STATE_DIRECTORY=str(state), RUNTIME_DIRECTORY=str(runtime), PYTHONUNBUFFERED="1",
-                   CLARITY_CONFIG=_unit_setting("Environment").split("=", 1)[1].replace("/etc/clarity", str(base)))
+        env.update(
+            STATE_DIRECTORY=str(state),
+            RUNTIME_DIRECTORY=str(runtime),
+            PYTHONUNBUFFERED="1",
+            CLARITY_CONFIG=_unit_setting("Environment").split("=", 1)[1].replace("/etc/clarity", str(base)),
+        )
         assert not os.path.exists(env["CLARITY_CONFIG"])
         umask = int(_unit_setting("UMask"), 8)
         log_path = base / "clarityd.log"
         with open(log_path, "wb") as log:
             # The daemon runs in the clarity group (root here: the venv's python lives under /root).
-            daemon = subprocess.Popen([sys.executable, "-m", "daemon.main"], cwd=ROOT, env=env, stdout=log,
-                                      stderr=subprocess.STDOUT, group=GROUP, extra_groups=[], umask=umask)
+            daemon = subprocess.Popen(
+                [sys.executable, "-m", "daemon.main"],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                group=GROUP,
+                extra_groups=[],
+                umask=umask,
+            )
             try:
                 socket = str(runtime / "clarity.sock")
-                wait_until(lambda: os.path.exists(socket) and Client(socket, timeout=5).call_raw("system.health", {}),
-                           timeout=30)
+                wait_until(
+                    lambda: os.path.exists(socket) and Client(socket, timeout=5).call_raw("system.health", {}),
+                    timeout=30,
+                )
                 inbox = state / "inbox"
                 mode = inbox.stat().st_mode
                 assert mode & stat.S_ISGID and mode & stat.S_IWGRP, oct(mode)
                 assert inbox.stat().st_gid == gid
 
                 # An operator of the clarity group, with a primary group of their own, drops a file.
-                drop = subprocess.run(["/bin/sh", "-c", f"umask 022; cat > {inbox}/minutes.md"],
-                                      input=PROSE.encode(), user=OPERATOR, group=OPERATOR, extra_groups=[GROUP],
-                                      capture_output=True, timeout=30)
+                drop = subprocess.run(
+                    ["/bin/sh", "-c", f"umask 022; cat > {inbox}/minutes.md"],
+                    input=PROSE.encode(),
+                    user=OPERATOR,
+                    group=OPERATOR,
+                    extra_groups=[GROUP],
+                    capture_output=True,
+                    timeout=30,
+                )
                 assert drop.returncode == 0, drop.stderr
                 dropped = inbox / "minutes.md"
                 assert dropped.stat().st_gid == gid  # setgid: the file is the clarity group's
                 with Client(socket) as c:
+
                     def ingested() -> object:
                         try:
                             record = c.ingest.status(path=str(dropped)).file
@@ -146,14 +171,24 @@ def test_under_the_units_environment_the_clarity_group_drops_files_into_the_inbo
 
                     assert wait_until(ingested, timeout=30).proposal_id is not None
 
-                status = subprocess.run([sys.executable, "-m", "console.cli", "--socket", socket, "status", "--json"],
-                                        cwd=ROOT, capture_output=True, text=True, timeout=60)
+                status = subprocess.run(
+                    [sys.executable, "-m", "console.cli", "--socket", socket, "status", "--json"],
+                    cwd=ROOT,
+                    capture_output=True,
+                    text=True,
+                    timeout=60,
+                )
                 assert status.returncode == 0, status.stderr
                 summary = json.loads(status.stdout)
                 assert summary["running"] and summary["database"]["ok"] and summary["files"]["total"] == 1
                 assert [f["path"] for f in summary["folders"]] == [str(inbox)]
-                text = subprocess.run([sys.executable, "-m", "console.cli", "--socket", socket, "status"],
-                                      cwd=ROOT, capture_output=True, text=True, timeout=60)
+                text = subprocess.run(
+                    [sys.executable, "-m", "console.cli", "--socket", socket, "status"],
+                    cwd=ROOT,
+                    capture_output=True,
+                    text=True,
+                    timeout=60,
+                )
                 assert text.returncode == 0 and str(inbox) in text.stdout
             finally:
                 daemon.terminate()
@@ -164,6 +199,11 @@ def test_under_the_units_environment_the_clarity_group_drops_files_into_the_inbo
 
 def test_status_says_when_the_daemon_is_not_running(tmp_path):
     socket = str(tmp_path / "none.sock")
-    r = subprocess.run([sys.executable, "-m", "console.cli", "--socket", socket, "status", "--json"],
-                       cwd=ROOT, capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "console.cli", "--socket", socket, "status", "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert r.returncode == 3 and json.loads(r.stdout)["running"] is False

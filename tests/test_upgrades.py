@@ -14,7 +14,9 @@ from conftest import ROOT
 from gov_helpers import audit_rows
 
 CONTRACTS = {
-    "name": "contracts", "db_table": "memory_contracts", "description": "Signed contracts.",
+    "name": "contracts",
+    "db_table": "memory_contracts",
+    "description": "Signed contracts.",
     "fields": [{"name": "title", "type": "string", "required": True}, {"name": "value", "type": "float"}],
 }
 
@@ -31,8 +33,14 @@ def _field(spec: dict, name: str) -> dict:
 
 
 def _check(d) -> str:
-    r = subprocess.run([sys.executable, "-m", "daemon.main", "--check"], env=d.env, cwd=ROOT,
-                       capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "daemon.main", "--check"],
+        env=d.env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert r.returncode == 0, r.stderr
     return r.stdout
 
@@ -49,8 +57,11 @@ def test_schema_files_upgrade_the_database(make_daemon, database_url, tmp_path):
     assert "the schema files match it" in _check(d)
 
     # Additive: a new optional field, a new table, a description.
-    _edit(schemas, "documents", lambda s: s["fields"].append(
-        {"name": "reviewer", "type": "string", "description": "Who reviewed it."}))
+    _edit(
+        schemas,
+        "documents",
+        lambda s: s["fields"].append({"name": "reviewer", "type": "string", "description": "Who reviewed it."}),
+    )
     _edit(schemas, "sops", lambda s: _field(s, "title").update(description="The procedure's name."))
     (schemas / "contracts.yaml").write_text(yaml.safe_dump(CONTRACTS, sort_keys=False))
     check = _check(d)
@@ -61,8 +72,10 @@ def test_schema_files_upgrade_the_database(make_daemon, database_url, tmp_path):
     with d.client() as c:
         assert c.rows.get(table="documents", id=row.row_id)["reviewer"] is None  # the column exists
         assert "reviewer" in {f.name for f in c.tables.describe(table="documents").fields}
-        assert c.proposals.create(table="contracts", fields={"title": "NDA", "value": 1.5},
-                                  confidence=0.99).status == "applied"
+        assert (
+            c.proposals.create(table="contracts", fields={"title": "NDA", "value": 1.5}, confidence=0.99).status
+            == "applied"
+        )
         sops_title = next(f for f in c.tables.describe(table="sops").fields if f.name == "title")
         assert sops_title.description == "The procedure's name."
         applied = c.proposals.history(kind="schema").proposals
@@ -71,7 +84,10 @@ def test_schema_files_upgrade_the_database(make_daemon, database_url, tmp_path):
         assert all(p.status == "applied" and p.decided_by == "clarityd" for p in applied)
         (entry,) = audit_rows(c, by_source["schemas/documents.yaml"].id)
         assert (entry["action"], entry["actor"], entry["details"]["source"]) == (
-            "auto-approve", "clarityd", "schemas/documents.yaml")
+            "auto-approve",
+            "clarityd",
+            "schemas/documents.yaml",
+        )
         assert "schemas/documents.yaml" in entry["policy_rule"]
         assert c.proposals.pending(kind="schema").proposals == []
         assert c.system.health().notices == []
@@ -129,5 +145,7 @@ def test_a_database_from_before_the_baseline_gets_the_new_columns(make_daemon, d
     with d.client() as c:
         (p,) = c.proposals.history(kind="schema").proposals
         assert (p.kind, p.table, p.status, p.source) == ("add_column", "sops", "applied", "schemas/sops.yaml")
-        assert c.proposals.create(table="sops", fields={"title": "t", "owner_team": "ops"},
-                                  confidence=0.99).status == "applied"
+        assert (
+            c.proposals.create(table="sops", fields={"title": "t", "owner_team": "ops"}, confidence=0.99).status
+            == "applied"
+        )

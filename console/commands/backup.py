@@ -22,8 +22,9 @@ def add_parsers(sub: Any) -> None:
     b.set_defaults(func=run_backup)
     r = sub.add_parser("restore", help="put a backup in place as the database (clarityd must be stopped)")
     r.add_argument("path", help="a file `clarity backup` wrote")
-    r.add_argument("--force", action="store_true",
-                   help="SQLite: replace an existing database (kept as <name>.before-restore)")
+    r.add_argument(
+        "--force", action="store_true", help="SQLite: replace an existing database (kept as <name>.before-restore)"
+    )
     r.set_defaults(func=run_restore)
 
 
@@ -60,8 +61,10 @@ def run_restore(args: argparse.Namespace) -> int:
         return 78
     socket = args.socket or config.socket
     if _daemon_answers(socket):
-        print(f"clarity: clarityd is running (socket {socket}); stop it first (sudo systemctl stop clarityd)",
-              file=sys.stderr)
+        print(
+            f"clarity: clarityd is running (socket {socket}); stop it first (sudo systemctl stop clarityd)",
+            file=sys.stderr,
+        )
         return 1
     path = os.path.abspath(os.path.expanduser(args.path))
     try:
@@ -77,8 +80,13 @@ def run_restore(args: argparse.Namespace) -> int:
         elif magic.startswith(PGDUMP_MAGIC) and db_path is None:
             restore_postgres(path, config.database)
         else:
-            kind = ("a SQLite backup" if magic.startswith(SQLITE_MAGIC)
-                    else "a pg_dump backup" if magic.startswith(PGDUMP_MAGIC) else "not a backup")
+            kind = (
+                "a SQLite backup"
+                if magic.startswith(SQLITE_MAGIC)
+                else "a pg_dump backup"
+                if magic.startswith(PGDUMP_MAGIC)
+                else "not a backup"
+            )
             raise BackupError(f"{path} is {kind}; the configured database is {mask_url(config.database)}")
     except (BackupError, OSError) as e:
         print(f"clarity: restore refused: {e}", file=sys.stderr)

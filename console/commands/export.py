@@ -39,9 +39,17 @@ def run(args: argparse.Namespace) -> int:
     export: ExportStream | None = None
     try:
         with Client(args.socket, timeout=args.timeout) as client:
-            export = ExportStream.start(client, timeout=args.timeout, table=args.table, format=args.format,
-                                        filters=filters, search=args.search, sort=args.sort,
-                                        descending=args.descending, limit=args.limit)
+            export = ExportStream.start(
+                client,
+                timeout=args.timeout,
+                table=args.table,
+                format=args.format,
+                filters=filters,
+                search=args.search,
+                sort=args.sort,
+                descending=args.descending,
+                limit=args.limit,
+            )
             with progress_bar(f"export {args.table}", export.total) as advance:
                 for piece in export:
                     out.write(piece)
@@ -65,8 +73,13 @@ def add_parser(sub: Any) -> None:
     parser.add_argument("table", help="the table (tables.list names them)")
     parser.add_argument("--format", choices=("csv", "jsonl", "json"), default="csv")
     parser.add_argument("--search", help="only rows holding these words (as query.search matches them)")
-    parser.add_argument("--where", action="append", default=[], metavar="COLUMN=VALUE",
-                        help="only rows whose column equals the value (repeatable)")
+    parser.add_argument(
+        "--where",
+        action="append",
+        default=[],
+        metavar="COLUMN=VALUE",
+        help="only rows whose column equals the value (repeatable)",
+    )
     parser.add_argument("--sort", default="id", help="column to order by (default id)")
     parser.add_argument("--descending", action="store_true")
     parser.add_argument("--limit", type=int, help="at most this many rows")

@@ -63,16 +63,19 @@ def run(args: argparse.Namespace) -> int:
         with Client(args.socket, timeout=args.timeout) as client:
             status: p.BatchStatus | None = None
             for start in range(0, len(files), p.MAX_PATHS):
-                chunk = files[start:start + p.MAX_PATHS]
+                chunk = files[start : start + p.MAX_PATHS]
                 status = client.call(p.BATCH, p.IngestBatch(paths=chunk, batch=status.batch if status else None))
             assert status is not None
             with progress_bar("ingest", len(files), enabled=None if not args.json else False) as advance:
                 while True:
                     status = client.call(p.BATCH_STATUS, p.BatchStatusParams(batch=status.batch, failures=0))
                     rate = status.done / status.elapsed_s if status.elapsed_s else 0.0
-                    advance(completed=status.done, detail=f"proposed {status.proposed}  applied {status.applied}  "
-                                                          f"duplicate {status.duplicate}  failed {status.failed}  "
-                                                          f"{rate:.0f} files/s")
+                    advance(
+                        completed=status.done,
+                        detail=f"proposed {status.proposed}  applied {status.applied}  "
+                        f"duplicate {status.duplicate}  failed {status.failed}  "
+                        f"{rate:.0f} files/s",
+                    )
                     if status.finished:
                         break
                     time.sleep(POLL_S)
@@ -86,9 +89,12 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         return _print_json(msgspec.to_builtins(status))
     rate = status.done / status.elapsed_s if status.elapsed_s else 0.0
-    print(f"{status.done} of {status.total} files in {status.elapsed_s:.1f} s ({rate:.0f}/s): "
-          f"{status.proposed} proposed, {status.applied} applied, {status.duplicate} duplicate, "
-          f"{status.failed} failed", file=sys.stderr)
+    print(
+        f"{status.done} of {status.total} files in {status.elapsed_s:.1f} s ({rate:.0f}/s): "
+        f"{status.proposed} proposed, {status.applied} applied, {status.duplicate} duplicate, "
+        f"{status.failed} failed",
+        file=sys.stderr,
+    )
     for failure in status.failures:
         print(f"  failed: {failure.path}: {failure.error}", file=sys.stderr)
     return 0
@@ -102,8 +108,13 @@ def _print_json(data: Any) -> int:
 def add_parser(sub: Any) -> None:
     parser = sub.add_parser("ingest", help="hand files and folders to the daemon and follow them to the end")
     parser.add_argument("paths", nargs="+", metavar="PATH", help="files and folders")
-    parser.add_argument("--pattern", action="append", default=[], metavar="GLOB",
-                        help="only files whose name or path below the folder matches (repeatable)")
+    parser.add_argument(
+        "--pattern",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="only files whose name or path below the folder matches (repeatable)",
+    )
     parser.add_argument("--no-recursive", action="store_true", help="only the files directly in each folder")
     parser.add_argument("--json", action="store_true", help="print the final status as JSON, no progress bar")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for each answer")

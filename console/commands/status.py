@@ -45,12 +45,17 @@ def gather(client: Client, errors: int) -> dict[str, Any]:
         "schemas_dir": info["schemas_dir"],
         "tables": info["tables"],
         "folders": [{k: f[k] for k in ("path", "mode", "reason")} for f in ingest["folders"]],
-        "files": {"total": ingest["total"], "queued": ingest["queued"], "settling": ingest["settling"],
-                  **ingest["counts"]},
+        "files": {
+            "total": ingest["total"],
+            "queued": ingest["queued"],
+            "settling": ingest["settling"],
+            **ingest["counts"],
+        },
         "pending": pending["total"],
         "schema_changes_pending": schema["total"],
-        "last_errors": [{k: f.get(k) for k in ("path", "last_error", "attempts", "updated_at")}
-                        for f in ingest["failures"][:errors]],
+        "last_errors": [
+            {k: f.get(k) for k in ("path", "last_error", "attempts", "updated_at")} for f in ingest["failures"][:errors]
+        ],
     }
 
 

@@ -39,8 +39,15 @@ def form_fields(proposal: Proposal, table: TableDescription | None) -> list[Form
         if name in COMMON_FIELDS and name not in payload:
             continue
         info = described.get(name)
-        fields.append(FormField(name, info.type if info else guess_type(payload.get(name)), payload.get(name),
-                                info.required if info else False, info.description if info else ""))
+        fields.append(
+            FormField(
+                name,
+                info.type if info else guess_type(payload.get(name)),
+                payload.get(name),
+                info.required if info else False,
+                info.description if info else "",
+            )
+        )
     return fields
 
 
@@ -51,8 +58,9 @@ class ApproveDialog(FormDialog[ApproveDecision | None]):
     SUBMIT_LABEL = "Approve"
     SUBMIT_VARIANT = "success"
 
-    def __init__(self, proposal: Proposal, table: TableDescription | None,
-                 current: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, proposal: Proposal, table: TableDescription | None, current: dict[str, Any] | None = None
+    ) -> None:
         super().__init__()
         self.proposal = proposal
         self.table = table
@@ -60,28 +68,35 @@ class ApproveDialog(FormDialog[ApproveDecision | None]):
 
     def compose_form(self) -> ComposeResult:
         p = self.proposal
-        yield Label(f"Approve proposal #{p.id}: {p.kind} in {p.table} (confidence {p.confidence:.2f})",
-                    classes="dialog-title")
+        yield Label(
+            f"Approve proposal #{p.id}: {p.kind} in {p.table} (confidence {p.confidence:.2f})", classes="dialog-title"
+        )
         if p.reasoning:
             yield Static(p.reasoning, classes="dialog-hint")
         if self.current is not None and p.kind == "update":
             diff = "\n".join(f"  {k}: {v}" for k, v in changes(self.current, p.payload).items())
-            yield Static(f"Row {p.table}/{p.row_id} (version {self.current.get('version')}), before → after:\n"
-                         f"{diff}", classes="dialog-hint", id="approve-diff")
+            yield Static(
+                f"Row {p.table}/{p.row_id} (version {self.current.get('version')}), before → after:\n{diff}",
+                classes="dialog-hint",
+                id="approve-diff",
+            )
         elif self.current is not None:
             now = self.current
             shown = ", ".join(f"{k}={cell(self.current.get(k), 40)}" for k in now if k not in COMMON_FIELDS)
-            yield Static(f"Row {p.table}/{p.row_id} now (version {self.current.get('version')}): {shown}",
-                         classes="dialog-hint")
+            yield Static(
+                f"Row {p.table}/{p.row_id} now (version {self.current.get('version')}): {shown}", classes="dialog-hint"
+            )
         if p.kind in ("insert", "update"):
-            yield Static("Correct any value before approving (empty = null; lists and objects as JSON).",
-                         classes="dialog-hint")
+            yield Static(
+                "Correct any value before approving (empty = null; lists and objects as JSON).", classes="dialog-hint"
+            )
             yield FieldsForm(form_fields(p, self.table), id="approve-fields")
         elif p.preview:
             yield Static("DDL preview:\n" + ddl_text(p.preview), classes="dialog-hint", id="approve-ddl")
         if p.kind == "insert":
-            yield from text_row("table", "approve-table", p.table,
-                                tooltip="Move the row to another table (fields it lacks are dropped)")
+            yield from text_row(
+                "table", "approve-table", p.table, tooltip="Move the row to another table (fields it lacks are dropped)"
+            )
         yield from text_row("note", "approve-note", placeholder="why (kept in the audit trail)")
 
     def action_submit(self) -> None:
@@ -92,5 +107,6 @@ class ApproveDialog(FormDialog[ApproveDecision | None]):
             return
         table = self.query_one("#approve-table", FormInput).value.strip() if self.query("#approve-table") else ""
         note = self.query_one("#approve-note", FormInput).value.strip()
-        self.finish(ApproveDecision(fields or None, table if table and table != self.proposal.table else None,
-                                    note or None))
+        self.finish(
+            ApproveDecision(fields or None, table if table and table != self.proposal.table else None, note or None)
+        )

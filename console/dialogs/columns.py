@@ -12,8 +12,9 @@ class ColumnsDialog(FormDialog[list[str] | None]):
     """Returns the chosen columns in the table's order, or None when cancelled."""
 
     AUTO_FOCUS = "#columns-list"
-    BINDINGS = dialog_bindings("columns", "Keep the columns as they are", ("Show", "Show the ticked columns"),
-                               submit_id="apply")
+    BINDINGS = dialog_bindings(
+        "columns", "Keep the columns as they are", ("Show", "Show the ticked columns"), submit_id="apply"
+    )
     PREFIX = "columns"
     SCROLLS = False
     SUBMIT_LABEL = "Show"
@@ -26,8 +27,9 @@ class ColumnsDialog(FormDialog[list[str] | None]):
 
     def compose_form(self) -> ComposeResult:
         yield Label(f"Columns of {self.table}", classes="dialog-title")
-        yield Static("Space ticks or unticks a column; Ctrl+S shows the ticked ones (id always shows).",
-                     classes="dialog-hint")
+        yield Static(
+            "Space ticks or unticks a column; Ctrl+S shows the ticked ones (id always shows).", classes="dialog-hint"
+        )
         yield SelectionList[str](*[(name, name, name in self.shown) for name in self.fields], id="columns-list")
 
     def action_submit(self) -> None:

@@ -19,9 +19,18 @@ class ConfirmDialog(FormDialog[str | None]):
     PREFIX = "confirm"
     SCROLLS = False
 
-    def __init__(self, title: str, body: str, action: str, *, text_label: str | None = None,
-                 placeholder: str = "", required: bool = False, variant: ButtonVariant = "primary",
-                 dialog_id: str = "confirm-dialog") -> None:
+    def __init__(
+        self,
+        title: str,
+        body: str,
+        action: str,
+        *,
+        text_label: str | None = None,
+        placeholder: str = "",
+        required: bool = False,
+        variant: ButtonVariant = "primary",
+        dialog_id: str = "confirm-dialog",
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.body = body
@@ -47,8 +56,9 @@ class ConfirmDialog(FormDialog[str | None]):
         if self.body:
             yield Static(self.body, classes="dialog-hint", id="confirm-body")
         if self.text_label is not None:
-            yield from text_row(self.text_label + (" *" if self.required else ""), "confirm-text",
-                                placeholder=self.placeholder)
+            yield from text_row(
+                self.text_label + (" *" if self.required else ""), "confirm-text", placeholder=self.placeholder
+            )
 
     def action_submit(self) -> None:
         text = self.query_one("#confirm-text", FormInput).value.strip() if self.text_label is not None else ""

@@ -25,8 +25,9 @@ class RowEdit:
 
 def row_fields(table: TableDescription, row: dict[str, Any]) -> list[FormField]:
     """Every field an edit may change: the table's own fields, not the common columns."""
-    described = [FormField(f.name, f.type, row.get(f.name), f.required, f.description)
-                 for f in table.fields if not f.common]
+    described = [
+        FormField(f.name, f.type, row.get(f.name), f.required, f.description) for f in table.fields if not f.common
+    ]
     known = {f.name for f in table.fields}
     extra = [FormField(name, guess_type(value), value) for name, value in row.items() if name not in known]
     return described + extra
@@ -44,11 +45,15 @@ class EditRowDialog(FormDialog[RowEdit | None]):
         self.row = row
 
     def compose_form(self) -> ComposeResult:
-        yield Label(f"Edit {self.table.name} row {self.row.get('id')} (version {self.row.get('version')})",
-                    classes="dialog-title")
-        yield Static("Saving creates an update proposal against this version: it waits in Proposals for "
-                     "an operator's approval (unless the policy lets your own edits through).",
-                     classes="dialog-hint")
+        yield Label(
+            f"Edit {self.table.name} row {self.row.get('id')} (version {self.row.get('version')})",
+            classes="dialog-title",
+        )
+        yield Static(
+            "Saving creates an update proposal against this version: it waits in Proposals for "
+            "an operator's approval (unless the policy lets your own edits through).",
+            classes="dialog-hint",
+        )
         yield FieldsForm(row_fields(self.table, self.row), id="edit-fields")
         yield from text_row("reasoning", "edit-reasoning", placeholder="why (shown with the proposal)")
 

@@ -54,11 +54,13 @@ class ExportDialog(FormDialog[ExportRequest | None]):
         yield Label(f"Export {self.table}: {scope}", classes="dialog-title")
         with Horizontal(classes="form-row"):
             yield Label("format", classes="form-label")
-            yield Select([(f, f) for f in FORMATS], value="csv", allow_blank=False, id="export-format",
-                         compact=True)
-        yield from text_row("file", "export-path", default_path(self.table),
-                            tooltip="Written on this machine; ~ is your home folder; "
-                                    "you are asked before a file is replaced")
+            yield Select([(f, f) for f in FORMATS], value="csv", allow_blank=False, id="export-format", compact=True)
+        yield from text_row(
+            "file",
+            "export-path",
+            default_path(self.table),
+            tooltip="Written on this machine; ~ is your home folder; you are asked before a file is replaced",
+        )
         yield Static("A file ending in .csv, .json or .jsonl is written in that format.", classes="dialog-hint")
 
     @on(Select.Changed, "#export-format")
@@ -91,5 +93,13 @@ class ExportDialog(FormDialog[ExportRequest | None]):
             if answer is not None:
                 self.dismiss(request)  # else the dialog stays, to name another file
 
-        self.app.push_screen(ConfirmDialog(f"Replace {request.path}?", "The file exists; exporting replaces it.",
-                                           "Replace", variant="warning", dialog_id="overwrite-dialog"), answered)
+        self.app.push_screen(
+            ConfirmDialog(
+                f"Replace {request.path}?",
+                "The file exists; exporting replaces it.",
+                "Replace",
+                variant="warning",
+                dialog_id="overwrite-dialog",
+            ),
+            answered,
+        )

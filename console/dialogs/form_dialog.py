@@ -28,13 +28,17 @@ def daemon_reachable(screen: ModalScreen[Any]) -> bool:
     """Whether a dialog may hand its answer over; if not, it says why and keeps its text."""
     if getattr(screen.app, "reachable", True):
         return True
-    screen.notify("clarityd is unreachable: the dialog stays open with what you typed; "
-                  "submit again once the banner is gone.", title="Not sent", severity="warning")
+    screen.notify(
+        "clarityd is unreachable: the dialog stays open with what you typed; submit again once the banner is gone.",
+        title="Not sent",
+        severity="warning",
+    )
     return False
 
 
-def dialog_bindings(prefix: str, cancel_tooltip: str, submit: tuple[str, str] | None = None,
-                    submit_id: str = "submit") -> list[BindingType]:
+def dialog_bindings(
+    prefix: str, cancel_tooltip: str, submit: tuple[str, str] | None = None, submit_id: str = "submit"
+) -> list[BindingType]:
     """Escape cancels (``{prefix}-cancel``); with ``submit`` = (label, tooltip), Ctrl+S submits
     (``{prefix}-{submit_id}``)."""
     bindings: list[BindingType] = [Binding("escape", "cancel", "Cancel", id=f"{prefix}-cancel", tooltip=cancel_tooltip)]
@@ -44,8 +48,9 @@ def dialog_bindings(prefix: str, cancel_tooltip: str, submit: tuple[str, str] | 
     return bindings
 
 
-def text_row(label: str, input_id: str, value: str | None = None, *, row_id: str | None = None,
-             **kwargs: Any) -> ComposeResult:
+def text_row(
+    label: str, input_id: str, value: str | None = None, *, row_id: str | None = None, **kwargs: Any
+) -> ComposeResult:
     """One labelled line of text: ``label`` beside a FormInput (``kwargs``: placeholder, tooltip, …);
     ``row_id`` names the line, for a dialog that shows or hides it."""
     with Horizontal(classes="form-row", id=row_id):

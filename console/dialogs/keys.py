@@ -32,7 +32,7 @@ def key_rows(active: dict[str, Any], screen: Any) -> list[tuple[str, str, str]]:
         own = entry.node is screen and b.action not in _TEXTUAL_SCREEN
         group = "screen" if own else "app" if entry.node is app else "widget"
         groups[group].append((b.key_display or app.get_key_display(b), b.description, b.tooltip or ""))
-    commands = ("ctrl+p", "Commands", "Every action by name: type part of it (\"prop\", \"approve\")")
+    commands = ("ctrl+p", "Commands", 'Every action by name: type part of it ("prop", "approve")')
     return [*groups["screen"], *groups["app"], commands, *groups["widget"]]
 
 

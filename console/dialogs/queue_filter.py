@@ -13,8 +13,14 @@ from ..proposal_view import AGES, SCHEMA_KINDS, QueueFilter
 from ..widgets.form_input import FormInput
 
 BANDS = [("any confidence", "all"), ("high (0.90 and above)", "high"), ("low (below 0.90)", "low")]
-KINDS = [("any kind", ""), ("insert", "insert"), ("update", "update"), ("delete", "delete"),
-         ("any schema change", "schema"), *[(k.replace("_", " "), k) for k in SCHEMA_KINDS]]
+KINDS = [
+    ("any kind", ""),
+    ("insert", "insert"),
+    ("update", "update"),
+    ("delete", "delete"),
+    ("any schema change", "schema"),
+    *[(k.replace("_", " "), k) for k in SCHEMA_KINDS],
+]
 AGE_CHOICES = [("any age", "")] + [(f"older than {k}", k) for k in AGES if k]
 
 
@@ -42,15 +48,24 @@ class QueueFilterDialog(ModalScreen[QueueFilter | None]):
                 yield Select(BANDS, value=f.band, allow_blank=False, id="filter-band", compact=True)
             with Horizontal(classes="form-row"):
                 yield Label("table", classes="form-label")
-                yield Select([("any table", ""), *[(t, t) for t in self.tables]], value=f.table,
-                             allow_blank=False, id="filter-table", compact=True)
+                yield Select(
+                    [("any table", ""), *[(t, t) for t in self.tables]],
+                    value=f.table,
+                    allow_blank=False,
+                    id="filter-table",
+                    compact=True,
+                )
             with Horizontal(classes="form-row"):
                 yield Label("kind", classes="form-label")
                 yield Select(KINDS, value=f.kind, allow_blank=False, id="filter-kind", compact=True)
             with Horizontal(classes="form-row"):
                 yield Label("source", classes="form-label")
-                yield FormInput(f.source, placeholder="part of a file path, agent or operator", id="filter-source",
-                                classes="form-input")
+                yield FormInput(
+                    f.source,
+                    placeholder="part of a file path, agent or operator",
+                    id="filter-source",
+                    classes="form-input",
+                )
             with Horizontal(classes="form-row"):
                 yield Label("age", classes="form-label")
                 yield Select(AGE_CHOICES, value=f.older_than, allow_blank=False, id="filter-age", compact=True)
@@ -68,10 +83,15 @@ class QueueFilterDialog(ModalScreen[QueueFilter | None]):
     @on(FormInput.Submitted)
     @on(Button.Pressed, "#filter-ok")
     def action_submit(self) -> None:
-        self.dismiss(QueueFilter(band=self._value("#filter-band") or "all", table=self._value("#filter-table"),
-                                 kind=self._value("#filter-kind"),
-                                 source=self.query_one("#filter-source", FormInput).value.strip(),
-                                 older_than=self._value("#filter-age")))
+        self.dismiss(
+            QueueFilter(
+                band=self._value("#filter-band") or "all",
+                table=self._value("#filter-table"),
+                kind=self._value("#filter-kind"),
+                source=self.query_one("#filter-source", FormInput).value.strip(),
+                older_than=self._value("#filter-age"),
+            )
+        )
 
     @on(Button.Pressed, "#filter-reset")
     def action_clear(self) -> None:

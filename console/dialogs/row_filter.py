@@ -65,14 +65,25 @@ class RowFilterDialog(FormDialog[RowQuery | None]):
         yield Label(f"Filter and sort {self.table.name}", classes="dialog-title")
         with Horizontal(classes="form-row"):
             yield Label("column", classes="form-label")
-            yield Select([("(no filter)", ""), *[(n, n) for n in names]], value=q.column, allow_blank=False,
-                         id="row-filter-column", compact=True)
-        yield from text_row("equals", "row-filter-value", q.text,
-                            placeholder="a value (% for any text; empty: no value)")
+            yield Select(
+                [("(no filter)", ""), *[(n, n) for n in names]],
+                value=q.column,
+                allow_blank=False,
+                id="row-filter-column",
+                compact=True,
+            )
+        yield from text_row(
+            "equals", "row-filter-value", q.text, placeholder="a value (% for any text; empty: no value)"
+        )
         with Horizontal(classes="form-row"):
             yield Label("sort by", classes="form-label")
-            yield Select([(n, n) for n in names], value=q.sort if q.sort in names else "id", allow_blank=False,
-                         id="row-filter-sort", compact=True)
+            yield Select(
+                [(n, n) for n in names],
+                value=q.sort if q.sort in names else "id",
+                allow_blank=False,
+                id="row-filter-sort",
+                compact=True,
+            )
         with Horizontal(classes="form-row"):
             yield Label("", classes="form-label")
             yield Checkbox("descending", q.descending, id="row-filter-descending", compact=True)
@@ -90,8 +101,15 @@ class RowFilterDialog(FormDialog[RowQuery | None]):
         except ValueError as e:
             self.show_error(f"{column}: {e}")
             return
-        self.dismiss(RowQuery(column, text.strip() if column else "", sort if isinstance(sort, str) else "id",
-                              self.query_one("#row-filter-descending", Checkbox).value, filters))
+        self.dismiss(
+            RowQuery(
+                column,
+                text.strip() if column else "",
+                sort if isinstance(sort, str) else "id",
+                self.query_one("#row-filter-descending", Checkbox).value,
+                filters,
+            )
+        )
 
     @on(Button.Pressed, "#row-filter-reset")
     def action_clear(self) -> None:

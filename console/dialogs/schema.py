@@ -19,8 +19,16 @@ from ..widgets.form_input import FormInput
 from .form_dialog import FormDialog, dialog_bindings, text_row
 
 TYPES = ("string", "text", "integer", "float", "boolean", "datetime", "json", "list")
-SQL_TYPES = {"string": "TEXT", "text": "TEXT", "integer": "INTEGER", "float": "REAL", "boolean": "BOOLEAN",
-             "datetime": "DATETIME", "json": "JSON", "list": "JSON"}
+SQL_TYPES = {
+    "string": "TEXT",
+    "text": "TEXT",
+    "integer": "INTEGER",
+    "float": "REAL",
+    "boolean": "BOOLEAN",
+    "datetime": "DATETIME",
+    "json": "JSON",
+    "list": "JSON",
+}
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -62,8 +70,9 @@ def sketch(params: dict[str, Any]) -> str:
 
 class SchemaDialog(FormDialog[SchemaRequest | None]):
     AUTO_FOCUS = "#schema-action"
-    BINDINGS = dialog_bindings("schema", "Close without proposing anything",
-                               ("Propose", "Propose the change (it waits for approval)"))
+    BINDINGS = dialog_bindings(
+        "schema", "Close without proposing anything", ("Propose", "Propose the change (it waits for approval)")
+    )
     PREFIX = "schema"
     SUBMIT_LABEL = "Propose"
 
@@ -75,24 +84,29 @@ class SchemaDialog(FormDialog[SchemaRequest | None]):
         yield Label("Propose a schema change", classes="dialog-title")
         with Horizontal(classes="form-row"):
             yield Label("change", classes="form-label")
-            yield Select([("a new field in a table", "add_column"), ("a new table", "create_table")],
-                         value="add_column", allow_blank=False, id="schema-action", compact=True)
-        yield from text_row("table *", "schema-table", self.table,
-                            placeholder="the table (a new one: lowercase, digits, _)")
+            yield Select(
+                [("a new field in a table", "add_column"), ("a new table", "create_table")],
+                value="add_column",
+                allow_blank=False,
+                id="schema-action",
+                compact=True,
+            )
+        yield from text_row(
+            "table *", "schema-table", self.table, placeholder="the table (a new one: lowercase, digits, _)"
+        )
         yield from text_row("field *", "schema-field", row_id="schema-field-row", placeholder="the new field's name")
         with Horizontal(classes="form-row", id="schema-type-row"):
             yield Label("type", classes="form-label")
-            yield Select([(t, t) for t in TYPES], value="string", allow_blank=False, id="schema-type",
-                         compact=True)
+            yield Select([(t, t) for t in TYPES], value="string", allow_blank=False, id="schema-type", compact=True)
         with Horizontal(classes="form-row", id="schema-required-row"):
             yield Label("", classes="form-label")
             yield Checkbox("required", False, id="schema-required", compact=True)
-        yield from text_row("fields *", "schema-fields", row_id="schema-fields-row",
-                            placeholder="name:type, name:type, …")
+        yield from text_row(
+            "fields *", "schema-fields", row_id="schema-fields-row", placeholder="name:type, name:type, …"
+        )
         yield from text_row("description", "schema-description", placeholder="what it holds")
         yield from text_row("reasoning", "schema-reasoning", placeholder="why (shown with the proposal)")
-        yield Label("DDL preview (a sketch: the proposal shows the daemon's exact statements)",
-                    classes="dialog-hint")
+        yield Label("DDL preview (a sketch: the proposal shows the daemon's exact statements)", classes="dialog-hint")
         yield Static("", id="schema-preview", classes="ddl")
 
     def on_mount(self) -> None:
@@ -122,23 +136,30 @@ class SchemaDialog(FormDialog[SchemaRequest | None]):
 
     def params(self) -> dict[str, Any]:
         """The params of proposals.schema_tweak from the form (ValueError when incomplete)."""
+
         def value(selector: str) -> str:
             return self.query_one(selector, FormInput).value.strip()
 
         table = value("#schema-table")
         if not NAME.match(table):
             raise ValueError("a table name: lowercase letters, digits and _")
-        params: dict[str, Any] = {"action": self.chosen_action(), "table": table,
-                                  "reasoning": value("#schema-reasoning")}
+        params: dict[str, Any] = {
+            "action": self.chosen_action(),
+            "table": table,
+            "reasoning": value("#schema-reasoning"),
+        }
         description = value("#schema-description")
         if params["action"] == "add_column":
             name = value("#schema-field")
             if not NAME.match(name):
                 raise ValueError("a field name: lowercase letters, digits and _")
             ftype = self.query_one("#schema-type", Select).value
-            params["field"] = {"name": name, "type": ftype, "required": self.query_one("#schema-required",
-                                                                                       Checkbox).value,
-                               "description": description}
+            params["field"] = {
+                "name": name,
+                "type": ftype,
+                "required": self.query_one("#schema-required", Checkbox).value,
+                "description": description,
+            }
         else:
             fields = parse_fields(value("#schema-fields"))
             if not fields:

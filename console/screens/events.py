@@ -24,8 +24,9 @@ MAX_ROWS = 2000  # older rows are dropped from the screen (they stay in the daem
 
 
 def _matches(event: dict[str, Any], prefix: str) -> bool:
-    return not prefix or str(event.get("type", "")).startswith(prefix) or \
-        str(event.get("subject", "")).startswith(prefix)
+    return (
+        not prefix or str(event.get("type", "")).startswith(prefix) or str(event.get("subject", "")).startswith(prefix)
+    )
 
 
 class EventsScreen(ClarityScreen):
@@ -34,8 +35,14 @@ class EventsScreen(ClarityScreen):
     EVENT_TYPES = ("",)
     AUTO_FOCUS = "#events"  # the list, so that / (and every key of the screen) works at once
     BINDINGS = [
-        Binding("slash", "filter", "Filter", id="events-filter", key_display="/",
-                tooltip="Show only events whose type or subject starts with some text"),
+        Binding(
+            "slash",
+            "filter",
+            "Filter",
+            id="events-filter",
+            key_display="/",
+            tooltip="Show only events whose type or subject starts with some text",
+        ),
         Binding("v", "view", "View", id="event-view", key_display="v/⏎", tooltip="The selected event in full"),
         Binding("c", "clear", "Clear", id="events-clear", tooltip="Empty the screen (the daemon keeps them)"),
         Binding("r", "refresh", "Reload", id="events-reload", tooltip="Reload the most recent stored events"),
@@ -124,8 +131,15 @@ class EventsScreen(ClarityScreen):
         table = self.query_one("#events", DataTable)
         self.events[key] = event
         self.order.append(key)
-        table.add_row(key, when(event.get("created_at")), cell(event.get("type"), 28), cell(event.get("subject"), 36),
-                      cell(event.get("actor"), 20), cell(event.get("payload"), 80), key=key)
+        table.add_row(
+            key,
+            when(event.get("created_at")),
+            cell(event.get("type"), 28),
+            cell(event.get("subject"), 36),
+            cell(event.get("actor"), 20),
+            cell(event.get("payload"), 80),
+            key=key,
+        )
         while len(self.order) > MAX_ROWS:
             old = self.order.popleft()
             self.events.pop(old, None)

@@ -43,8 +43,10 @@ def fleet_summary(f: FleetStats) -> Text:
         Text(f"{f.online} online of {f.total} · mean trust {cell(f.mean_trust) or '—'}"),
         Text(f"by status: {_counts(f.by_status)}"),
         Text(f"by type: {_counts(f.by_type)}"),
-        Text(f"tasks last hour: {f.tasks_last_hour} ({f.tasks_succeeded_last_hour} ok, "
-             f"{f.tasks_failed_last_hour} failed)"),
+        Text(
+            f"tasks last hour: {f.tasks_last_hour} ({f.tasks_succeeded_last_hour} ok, "
+            f"{f.tasks_failed_last_hour} failed)"
+        ),
     ]
     if f.late:
         late = ", ".join(a.agent_id for a in f.late[:5]) + (" …" if len(f.late) > 5 else "")
@@ -53,14 +55,18 @@ def fleet_summary(f: FleetStats) -> Text:
 
 
 def coding_summary(c: CodingStats) -> Text:
-    return Text("\n").join([
-        Text("Coding agents", style="bold"),
-        Text(f"{c.total} work orders · {_counts(c.by_state)}"),
-        Text(f"lead time p50 {_secs(c.lead_time.p50_s)} p95 {_secs(c.lead_time.p95_s)} · "
-             f"cycle p50 {_secs(c.cycle_time.p50_s)}"),
-        Text(f"test pass rate {_pct(c.pass_rates.overall)} over {c.pass_rates.work_orders_tested} tested"),
-        Text(f"lines +{c.lines_added} −{c.lines_removed}"),
-    ])
+    return Text("\n").join(
+        [
+            Text("Coding agents", style="bold"),
+            Text(f"{c.total} work orders · {_counts(c.by_state)}"),
+            Text(
+                f"lead time p50 {_secs(c.lead_time.p50_s)} p95 {_secs(c.lead_time.p95_s)} · "
+                f"cycle p50 {_secs(c.cycle_time.p50_s)}"
+            ),
+            Text(f"test pass rate {_pct(c.pass_rates.overall)} over {c.pass_rates.work_orders_tested} tested"),
+            Text(f"lines +{c.lines_added} −{c.lines_removed}"),
+        ]
+    )
 
 
 def ingest_summary(s: IngestStatus) -> Text:
@@ -100,13 +106,13 @@ class FleetScreen(ClarityScreen):
             yield failures
             yield Label("Agents online", classes="section")
             agents: DataTable[str] = DataTable(id="agents", cursor_type="row", zebra_stripes=True)
-            agents.add_columns("agent", "name", "type", "status", "task", "trust", "tasks", "success",
-                               "last heartbeat")
+            agents.add_columns("agent", "name", "type", "status", "task", "trust", "tasks", "success", "last heartbeat")
             yield agents
             yield Label("Top playbooks (by runs)", classes="section")
             playbooks: DataTable[str] = DataTable(id="playbooks", cursor_type="row", zebra_stripes=True)
-            playbooks.add_columns("playbook", "runs", "success", "failures", "p95 ms", "rolled back", "trust",
-                                  "last run")
+            playbooks.add_columns(
+                "playbook", "runs", "success", "failures", "p95 ms", "rolled back", "trust", "last run"
+            )
             yield playbooks
         yield Footer(compact=True, show_command_palette=False)
 
@@ -120,8 +126,12 @@ class FleetScreen(ClarityScreen):
     async def load(self) -> None:
         client = self.client
         fleet, agents, coding, playbooks, ingest = await asyncio.gather(
-            client.sub_agents.fleet_stats(), client.sub_agents.active(limit=500), client.coding_agent.stats(),
-            client.self_healing.top_playbooks(limit=20), client.ingest.status(limit=5))
+            client.sub_agents.fleet_stats(),
+            client.sub_agents.active(limit=500),
+            client.coding_agent.stats(),
+            client.self_healing.top_playbooks(limit=20),
+            client.ingest.status(limit=5),
+        )
         self.post_message(FleetLoaded(fleet, agents, coding, playbooks, ingest))
 
     def on_fleet_loaded(self, message: FleetLoaded) -> None:
@@ -131,22 +141,41 @@ class FleetScreen(ClarityScreen):
         agents = self.query_one("#agents", DataTable)
         agents.clear()
         for a in message.agents:
-            agents.add_row(a.agent_id, cell(a.agent_name, 24), a.agent_type or "", a.status or "",
-                           cell(a.current_task, 30), f"{a.trust_score:.2f}", str(a.tasks_completed),
-                           _pct(a.success_rate), when(a.last_heartbeat), key=a.agent_id)
+            agents.add_row(
+                a.agent_id,
+                cell(a.agent_name, 24),
+                a.agent_type or "",
+                a.status or "",
+                cell(a.current_task, 30),
+                f"{a.trust_score:.2f}",
+                str(a.tasks_completed),
+                _pct(a.success_rate),
+                when(a.last_heartbeat),
+                key=a.agent_id,
+            )
         failures = self.query_one("#ingest-failures", DataTable)
         failures.clear()
         path_width = max(24, min(60, self.app.size.width // 2 - 4))
         for failure in message.ingest.failures:
             reason_width = max(20, self.app.size.width - path_width - 6)
-            failures.add_row(cell_path(failure.path, path_width),
-                             cell(failure.last_error or "(no reason recorded)", reason_width))
+            failures.add_row(
+                cell_path(failure.path, path_width), cell(failure.last_error or "(no reason recorded)", reason_width)
+            )
         playbooks = self.query_one("#playbooks", DataTable)
         playbooks.clear()
         for p in message.playbooks:
             p95 = "—" if p.p95_duration_ms is None else f"{p.p95_duration_ms:.0f}"
-            playbooks.add_row(p.playbook_name, str(p.runs), _pct(p.success_rate), str(p.failures), p95,
-                              str(p.rolled_back), f"{p.trust_score:.2f}", when(p.last_run_at), key=p.playbook_name)
+            playbooks.add_row(
+                p.playbook_name,
+                str(p.runs),
+                _pct(p.success_rate),
+                str(p.failures),
+                p95,
+                str(p.rolled_back),
+                f"{p.trust_score:.2f}",
+                when(p.last_run_at),
+                key=p.playbook_name,
+            )
 
     def on_event_received(self, message: EventReceived) -> None:
         self.refresh_soon()

@@ -33,12 +33,24 @@ class HistoryScreen(ClarityScreen):
     EVENT_TYPES = ("proposal.",)
     REFRESH_DELAY = 0.8
     BINDINGS = [
-        Binding("u", "revert", "Revert", id="history-revert",
-                tooltip="Propose undoing the selected applied proposal (a new proposal)"),
-        Binding("v", "detail", "View", id="history-detail", key_display="v/⏎",
-                tooltip="The selected decision in full (Enter does the same)"),
-        Binding("p", "app.switch_mode('proposals')", "Pending", id="history-pending",
-                tooltip="Back to the pending queue"),
+        Binding(
+            "u",
+            "revert",
+            "Revert",
+            id="history-revert",
+            tooltip="Propose undoing the selected applied proposal (a new proposal)",
+        ),
+        Binding(
+            "v",
+            "detail",
+            "View",
+            id="history-detail",
+            key_display="v/⏎",
+            tooltip="The selected decision in full (Enter does the same)",
+        ),
+        Binding(
+            "p", "app.switch_mode('proposals')", "Pending", id="history-pending", tooltip="Back to the pending queue"
+        ),
         Binding("r", "refresh", "Refresh", id="history-refresh", tooltip="Ask the daemon again"),
     ]
 
@@ -68,8 +80,7 @@ class HistoryScreen(ClarityScreen):
 
     @work(exclusive=True, group="history", exit_on_error=False)
     async def load(self, cursor: str | None, limit: int = PAGE_SIZE) -> None:
-        page = await self.client.proposals.history(
-            limit=limit, cursor=cursor, count=cursor is None)
+        page = await self.client.proposals.history(limit=limit, cursor=cursor, count=cursor is None)
         self.post_message(HistoryLoaded(page, append=cursor is not None))
 
     def on_history_loaded(self, message: HistoryLoaded) -> None:
@@ -88,8 +99,14 @@ class HistoryScreen(ClarityScreen):
             self.proposals[p.id] = p
             self.order.append(p.id)
             status = p.status + (" ↶" if p.reverted_by else "")
-            texts = (formatting.ago(p.decided_at or p.updated_at), status, p.kind, cell(p.table, 16),
-                     cell(p.decided_by or "", 16), cell(p.note or p.error or p.policy_rule or "", why_width))
+            texts = (
+                formatting.ago(p.decided_at or p.updated_at),
+                status,
+                p.kind,
+                cell(p.table, 16),
+                cell(p.decided_by or "", 16),
+                cell(p.note or p.error or p.policy_rule or "", why_width),
+            )
             table.add_row(p.id, *(Text(t, no_wrap=True) for t in texts), key=str(p.id))  # never markup
         self.next_cursor = message.page.next_cursor
         table.has_more = self.next_cursor is not None
@@ -143,11 +160,18 @@ class HistoryScreen(ClarityScreen):
             if reason is not None:
                 self.revert(p.id, reason)
 
-        self.app.push_screen(ConfirmDialog(
-            f"Undo proposal #{p.id} ({p.kind} in {p.table})?",
-            "Undoing is a new proposal that restores what was there before; it is decided like any other.",
-            "Propose undo", text_label="reason", placeholder="why (optional)", variant="warning",
-            dialog_id="revert-dialog"), answered)
+        self.app.push_screen(
+            ConfirmDialog(
+                f"Undo proposal #{p.id} ({p.kind} in {p.table})?",
+                "Undoing is a new proposal that restores what was there before; it is decided like any other.",
+                "Propose undo",
+                text_label="reason",
+                placeholder="why (optional)",
+                variant="warning",
+                dialog_id="revert-dialog",
+            ),
+            answered,
+        )
 
     @work(exclusive=True, group="revert", exit_on_error=False)
     async def revert(self, proposal_id: int, reason: str) -> None:
@@ -159,6 +183,9 @@ class HistoryScreen(ClarityScreen):
         if p.status == "applied":
             self.notify(f"Proposal #{message.original} undone (by #{p.id}).", title="Reverted")
         else:
-            self.notify(f"The undo of #{message.original} is proposal #{p.id} ({p.status}): approve it in "
-                        "Proposals (key 2).", title="Undo proposed", timeout=8)
+            self.notify(
+                f"The undo of #{message.original} is proposal #{p.id} ({p.status}): approve it in Proposals (key 2).",
+                title="Undo proposed",
+                timeout=8,
+            )
         self.action_refresh()

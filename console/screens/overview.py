@@ -25,8 +25,14 @@ class OverviewScreen(ClarityScreen):
     REFRESH_DELAY = 1.0
     BINDINGS = [
         Binding("r", "refresh", "Refresh", id="refresh", tooltip="Ask the daemon again"),
-        Binding("v", "browse", "Browse", id="overview-browse", key_display="v/⏎",
-                tooltip="Browse the selected table's rows (Enter does the same)"),
+        Binding(
+            "v",
+            "browse",
+            "Browse",
+            id="overview-browse",
+            key_display="v/⏎",
+            tooltip="Browse the selected table's rows (Enter does the same)",
+        ),
     ]
 
     class TableChosen(Message):
@@ -56,7 +62,8 @@ class OverviewScreen(ClarityScreen):
     async def load(self) -> None:
         client = self.client
         health, tables, pending = await asyncio.gather(
-            client.system.health(), client.tables.list(), client.proposals.pending(limit=1, count=True))
+            client.system.health(), client.tables.list(), client.proposals.pending(limit=1, count=True)
+        )
         self.post_message(OverviewLoaded(health, tables, pending.total))
 
     def worker_failed(self, error: BaseException, group: str) -> None:

@@ -64,21 +64,60 @@ class ProposalsScreen(ClarityScreen):
     EVENT_TYPES = ("proposal.",)
     REFRESH_DELAY = 0.8
     BINDINGS = [
-        Binding("a", "approve", "Approve", id="proposal-approve",
-                tooltip="Approve the marked proposals, or the selected one (optionally correcting its fields)"),
-        Binding("x", "reject", "Reject", id="proposal-reject",
-                tooltip="Reject the marked proposals, or the selected one (one reason is required)"),
-        Binding("space", "mark", "Mark", id="proposal-mark", key_display="␣",
-                tooltip="Mark or unmark the selected proposal, to decide several together"),
-        Binding("asterisk", "mark_all", "Mark all", id="proposal-mark-all", key_display="*", show=False,
-                tooltip="Mark every proposal shown (again: unmark all)"),
-        Binding("f", "filter", "Filter", id="proposal-filter",
-                tooltip="Filter by confidence band, table, kind, source and age"),
+        Binding(
+            "a",
+            "approve",
+            "Approve",
+            id="proposal-approve",
+            tooltip="Approve the marked proposals, or the selected one (optionally correcting its fields)",
+        ),
+        Binding(
+            "x",
+            "reject",
+            "Reject",
+            id="proposal-reject",
+            tooltip="Reject the marked proposals, or the selected one (one reason is required)",
+        ),
+        Binding(
+            "space",
+            "mark",
+            "Mark",
+            id="proposal-mark",
+            key_display="␣",
+            tooltip="Mark or unmark the selected proposal, to decide several together",
+        ),
+        Binding(
+            "asterisk",
+            "mark_all",
+            "Mark all",
+            id="proposal-mark-all",
+            key_display="*",
+            show=False,
+            tooltip="Mark every proposal shown (again: unmark all)",
+        ),
+        Binding(
+            "f",
+            "filter",
+            "Filter",
+            id="proposal-filter",
+            tooltip="Filter by confidence band, table, kind, source and age",
+        ),
         Binding("s", "sort", "Sort", id="proposal-sort", tooltip="Next sort: oldest, newest, confidence, table"),
-        Binding("v", "detail", "View", id="proposal-detail", key_display="v/⏎",
-                tooltip="The selected proposal in full (Enter does the same)"),
-        Binding("h", "app.switch_mode('history')", "History", id="proposal-history",
-                tooltip="Decided proposals: who, when, why; revert"),
+        Binding(
+            "v",
+            "detail",
+            "View",
+            id="proposal-detail",
+            key_display="v/⏎",
+            tooltip="The selected proposal in full (Enter does the same)",
+        ),
+        Binding(
+            "h",
+            "app.switch_mode('history')",
+            "History",
+            id="proposal-history",
+            tooltip="Decided proposals: who, when, why; revert",
+        ),
         Binding("r", "refresh", "Refresh", id="proposals-refresh", tooltip="Ask the daemon for the queue again"),
     ]
 
@@ -139,7 +178,8 @@ class ProposalsScreen(ClarityScreen):
     @work(exclusive=True, group="proposals", exit_on_error=False)
     async def load_queue(self, cursor: str | None, limit: int = PAGE_SIZE) -> None:
         page = await self.client.proposals.pending(
-            limit=limit, cursor=cursor, count=cursor is None, **self.filter.params())
+            limit=limit, cursor=cursor, count=cursor is None, **self.filter.params()
+        )
         self.post_message(ProposalsLoaded(page, append=cursor is not None))
 
     @work(exclusive=True, group="proposal-tables", exit_on_error=False)
@@ -171,13 +211,23 @@ class ProposalsScreen(ClarityScreen):
         width = self.reasoning_width()
         for p in sort_proposals(list(self.proposals.values()), self.sort):
             values: dict[str, Any] = {
-                "✓": "✓" if p.id in self.marked else "", "id": p.id, "age": formatting.ago(p.created_at),
-                "table": cell(p.table, 16), "kind": p.kind + (" ⚠" if p.flags else ""),
-                "conf": f"{p.confidence:.2f}", "source": cell(source_of(p), 20), "reasoning": cell(p.reasoning, width),
+                "✓": "✓" if p.id in self.marked else "",
+                "id": p.id,
+                "age": formatting.ago(p.created_at),
+                "table": cell(p.table, 16),
+                "kind": p.kind + (" ⚠" if p.flags else ""),
+                "conf": f"{p.confidence:.2f}",
+                "source": cell(source_of(p), 20),
+                "reasoning": cell(p.reasoning, width),
             }
             # Text, not str: reasoning and sources are never read as Rich markup.
-            table.add_row(*(Text(v, no_wrap=True) if isinstance(v, str) else v
-                            for v in (values[str(c.key.value)] for c in table.columns.values())), key=str(p.id))
+            table.add_row(
+                *(
+                    Text(v, no_wrap=True) if isinstance(v, str) else v
+                    for v in (values[str(c.key.value)] for c in table.columns.values())
+                ),
+                key=str(p.id),
+            )
         table.has_more = has_more
         table.keep_cursor_on(keep_key, keep_row)
         self.show_status()
@@ -304,10 +354,18 @@ class ProposalsScreen(ClarityScreen):
             if note is not None:
                 self.decide_batch(ids, "approved", note)
 
-        self.app.push_screen(ConfirmDialog(
-            f"Approve {len(marked)} proposals as proposed?", listed + (" …" if len(marked) > 12 else ""),
-            f"Approve {len(marked)}", text_label="note", placeholder="why (kept in the audit trail; optional)",
-            variant="success", dialog_id="batch-approve-dialog"), answered)
+        self.app.push_screen(
+            ConfirmDialog(
+                f"Approve {len(marked)} proposals as proposed?",
+                listed + (" …" if len(marked) > 12 else ""),
+                f"Approve {len(marked)}",
+                text_label="note",
+                placeholder="why (kept in the audit trail; optional)",
+                variant="success",
+                dialog_id="batch-approve-dialog",
+            ),
+            answered,
+        )
 
     @work(exclusive=True, group="proposal-decision", exit_on_error=False)
     async def decide_batch(self, ids: list[int], decision: str, text: str) -> None:
@@ -337,8 +395,12 @@ class ProposalsScreen(ClarityScreen):
             text += "; could not be applied: " + ", ".join(f"#{p.id} ({p.error})" for p in failed)
         if message.refused:
             text += "; refused: " + "; ".join(f"#{i}: {describe_error(e)[1]}" for i, e in message.refused)
-        self.notify(text, title=f"Batch {message.decision}", severity="warning" if message.refused or failed
-                    else "information", timeout=10)
+        self.notify(
+            text,
+            title=f"Batch {message.decision}",
+            severity="warning" if message.refused or failed else "information",
+            timeout=10,
+        )
         self.action_refresh()
 
     @work(exclusive=True, group="proposal-decision", exit_on_error=False)
@@ -375,7 +437,8 @@ class ProposalsScreen(ClarityScreen):
     @work(exclusive=True, group="proposal-decision", exit_on_error=False)
     async def approve(self, proposal_id: int, decision: ApproveDecision) -> None:
         result = await self.client.proposals.approve(
-            id=proposal_id, fields=decision.fields, table=decision.table, note=decision.note)
+            id=proposal_id, fields=decision.fields, table=decision.table, note=decision.note
+        )
         self.post_message(ProposalDecided(result, "approved"))
 
     def action_reject(self) -> None:
@@ -406,11 +469,18 @@ class ProposalsScreen(ClarityScreen):
             where = f" as {p.table}/{p.row_id}" if p.row_id is not None else ""
             self.notify(f"Proposal #{p.id} approved and applied{where}.", title="Approved")
         elif p.status == "failed":
-            self.notify(f"Proposal #{p.id} was approved but could not be applied: {p.error}",
-                        title="Failed", severity="error", timeout=10)
+            self.notify(
+                f"Proposal #{p.id} was approved but could not be applied: {p.error}",
+                title="Failed",
+                severity="error",
+                timeout=10,
+            )
         elif p.status == "pending":
-            self.notify(f"Proposal #{p.id}: your approval is recorded; it waits for a second operator.",
-                        title="Endorsed", severity="warning")
+            self.notify(
+                f"Proposal #{p.id}: your approval is recorded; it waits for a second operator.",
+                title="Endorsed",
+                severity="warning",
+            )
         else:
             self.notify(f"Proposal #{p.id} {p.status}.", title=message.decision.capitalize())
         self.action_refresh()

@@ -61,19 +61,32 @@ class TablesScreen(ClarityScreen):
     TITLE = "Clarity · Tables"
     EVENT_TYPES = ("row.", "table.")
     BINDINGS = [
-        Binding("slash", "search", "Search", id="rows-search", key_display="/",
-                tooltip="Search every text column of this table"),
+        Binding(
+            "slash",
+            "search",
+            "Search",
+            id="rows-search",
+            key_display="/",
+            tooltip="Search every text column of this table",
+        ),
         Binding("v", "view", "View", id="row-view", key_display="v/⏎", tooltip="The selected row in full"),
         Binding("e", "edit", "Edit", id="row-edit", tooltip="Propose a change to the selected row"),
         Binding("d", "delete", "Delete", id="row-delete", tooltip="Propose deleting the selected row (asks first)"),
-        Binding("f", "filter", "Filter", id="rows-filter",
-                tooltip="Only rows whose column has a value; sort by any column"),
+        Binding(
+            "f", "filter", "Filter", id="rows-filter", tooltip="Only rows whose column has a value; sort by any column"
+        ),
         Binding("c", "columns", "Columns", id="rows-columns", tooltip="Choose the columns shown"),
-        Binding("n", "schema", "New field", id="schema-propose",
-                tooltip="Propose a new field in this table, or a new table (with the DDL preview)"),
+        Binding(
+            "n",
+            "schema",
+            "New field",
+            id="schema-propose",
+            tooltip="Propose a new field in this table, or a new table (with the DDL preview)",
+        ),
         Binding("x", "export", "Export", id="rows-export", tooltip="Write every row that matches the search to a file"),
-        Binding("o", "order", "Order", id="rows-order", show=False,
-                tooltip="Reverse the order (oldest or newest first)"),
+        Binding(
+            "o", "order", "Order", id="rows-order", show=False, tooltip="Reverse the order (oldest or newest first)"
+        ),
         Binding("r", "refresh", "Refresh", id="rows-refresh", show=False, tooltip="Ask the daemon again"),
         Binding("escape", "leave_search", "Rows", id="rows-focus", show=False, tooltip="Back to the rows"),
     ]
@@ -121,8 +134,9 @@ class TablesScreen(ClarityScreen):
         names = [t.name for t in message.tables]
         options.clear_options()
         width = 16 if self.app.size.width < NARROW else 22
-        options.add_options([Option(f"{cell(t.name, width):<{width}} {t.row_count:>6}", id=t.name)
-                             for t in message.tables])
+        options.add_options(
+            [Option(f"{cell(t.name, width):<{width}} {t.row_count:>6}", id=t.name) for t in message.tables]
+        )
         target = self.wanted or self.table or (names[0] if names else None)
         self.wanted = None
         if target in names:
@@ -180,9 +194,16 @@ class TablesScreen(ClarityScreen):
         count = cursor is None and (description is not None or bool(search or self.row_query.filters))
         if description is None:
             description = await client.tables.describe(table=table)
-        page = await client.rows.list(table=table, search=search or None, descending=descending,
-                                      filters=self.row_query.filters, sort=self.row_query.sort,
-                                      limit=PAGE_SIZE, cursor=cursor, count=count)
+        page = await client.rows.list(
+            table=table,
+            search=search or None,
+            descending=descending,
+            filters=self.row_query.filters,
+            sort=self.row_query.sort,
+            limit=PAGE_SIZE,
+            cursor=cursor,
+            count=count,
+        )
         self.post_message(RowsLoaded(description, page, search, append=cursor is not None))
 
     def columns_of(self, description: TableDescription) -> list[str]:
@@ -364,18 +385,22 @@ class TablesScreen(ClarityScreen):
     @work(exclusive=True, group="edit", exit_on_error=False)
     async def propose_edit(self, table: str, row_id: int, version: int, edit: RowEdit) -> None:
         proposal = await self.client.rows.update(
-            table=table, id=row_id, fields=edit.fields, version=version, reasoning=edit.reasoning)
+            table=table, id=row_id, fields=edit.fields, version=version, reasoning=edit.reasoning
+        )
         self.post_message(RowEditProposed(proposal))
 
     def on_row_edit_proposed(self, message: RowEditProposed) -> None:
         p = message.proposal
         if p.status == "applied":
-            self.notify(f"Proposal #{p.id} applied at once (the policy lets your own edits through).",
-                        title="Edited")
+            self.notify(f"Proposal #{p.id} applied at once (the policy lets your own edits through).", title="Edited")
             self.reload()
         else:
-            self.notify(f"Your edit is proposal #{p.id} ({p.status}): the row changes once it is approved "
-                        "in Proposals (key 2).", title="Edit proposed", timeout=8)
+            self.notify(
+                f"Your edit is proposal #{p.id} ({p.status}): the row changes once it is approved "
+                "in Proposals (key 2).",
+                title="Edit proposed",
+                timeout=8,
+            )
 
     def confirm_delete(self, table: TableDescription, row: dict[str, Any]) -> None:
         own = [(k, v) for k, v in row.items() if k not in COMMON_FIELDS and v not in (None, "", [])][:6]
@@ -385,27 +410,39 @@ class TablesScreen(ClarityScreen):
             if reason is not None:
                 self.propose_delete(table.name, row["id"], row["version"], reason)
 
-        self.app.push_screen(ConfirmDialog(
-            f"Delete {table.name} row {row['id']} (version {row['version']})?",
-            f"{shown}\nDeleting is a proposal: the row goes once an operator approves it (undo from History).",
-            "Propose deletion", text_label="reason", placeholder="why (shown with the proposal)", variant="error",
-            dialog_id="delete-dialog"), answered)
+        self.app.push_screen(
+            ConfirmDialog(
+                f"Delete {table.name} row {row['id']} (version {row['version']})?",
+                f"{shown}\nDeleting is a proposal: the row goes once an operator approves it (undo from History).",
+                "Propose deletion",
+                text_label="reason",
+                placeholder="why (shown with the proposal)",
+                variant="error",
+                dialog_id="delete-dialog",
+            ),
+            answered,
+        )
 
     @work(exclusive=True, group="edit", exit_on_error=False)
     async def propose_delete(self, table: str, row_id: int, version: int, reasoning: str) -> None:
-        proposal = await self.client.rows.delete(
-            table=table, id=row_id, version=version, reasoning=reasoning)
+        proposal = await self.client.rows.delete(table=table, id=row_id, version=version, reasoning=reasoning)
         self.post_message(RowDeleteProposed(proposal))
 
     def on_row_delete_proposed(self, message: RowDeleteProposed) -> None:
         p = message.proposal
         if p.status == "applied":
-            self.notify(f"Row deleted at once by proposal #{p.id} (the policy lets your own deletions through).",
-                        title="Deleted")
+            self.notify(
+                f"Row deleted at once by proposal #{p.id} (the policy lets your own deletions through).",
+                title="Deleted",
+            )
             self.reload()
         else:
-            self.notify(f"The deletion is proposal #{p.id} ({p.status}): the row goes once it is approved "
-                        "in Proposals (key 2).", title="Deletion proposed", timeout=8)
+            self.notify(
+                f"The deletion is proposal #{p.id} ({p.status}): the row goes once it is approved "
+                "in Proposals (key 2).",
+                title="Deletion proposed",
+                timeout=8,
+            )
 
     # -- schema changes ------------------------------------------------------------------
 
@@ -423,8 +460,11 @@ class TablesScreen(ClarityScreen):
 
     def on_schema_proposed(self, message: SchemaProposed) -> None:
         p = message.proposal
-        self.notify(f"Proposal #{p.id} ({p.kind} in {p.table}) waits for approval in Proposals (key 2).",
-                    title="Schema change proposed", timeout=8)
+        self.notify(
+            f"Proposal #{p.id} ({p.kind} in {p.table}) waits for approval in Proposals (key 2).",
+            title="Schema change proposed",
+            timeout=8,
+        )
         self.app.push_screen(RecordDialog(f"Proposal #{p.id}: {p.kind} {p.table}", proposal_record(p)))
 
     # -- export --------------------------------------------------------------------------
@@ -443,12 +483,17 @@ class TablesScreen(ClarityScreen):
     @work(exclusive=True, group="export", exit_on_error=False)
     async def export(self, table: str, search: str, descending: bool, request: ExportRequest) -> None:
         result = await self.client.rows.export(
-            table=table, format=request.format, search=search or None, descending=descending)
+            table=table, format=request.format, search=search or None, descending=descending
+        )
         # Written off the event loop: an export can be large.
         await asyncio.to_thread(request.path.write_text, result.content, encoding="utf-8")
         self.post_message(RowsExported(request.path, result.rows, result.truncated, result.format))
 
     def on_rows_exported(self, message: RowsExported) -> None:
         more = " (truncated: more rows matched than the export limit)" if message.truncated else ""
-        self.notify(f"{message.rows} row(s) written to {message.path} as {message.format}{more}.",
-                    title="Exported", severity="warning" if message.truncated else "information", timeout=8)
+        self.notify(
+            f"{message.rows} row(s) written to {message.path} as {message.format}{more}.",
+            title="Exported",
+            severity="warning" if message.truncated else "information",
+            timeout=8,
+        )

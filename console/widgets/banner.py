@@ -18,5 +18,7 @@ class ConnectionBanner(Static):
     def show_state(self, reachable: bool, detail: str, retry_s: float) -> None:
         self.display = not reachable
         if not reachable:
-            self.update(f"clarityd is unreachable ({detail}). Retrying every {retry_s:g}s; "
-                        "the screens refresh once it answers, and what you type in a dialog is kept.")
+            self.update(
+                f"clarityd is unreachable ({detail}). Retrying every {retry_s:g}s; "
+                "the screens refresh once it answers, and what you type in a dialog is kept."
+            )

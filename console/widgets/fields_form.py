@@ -45,8 +45,9 @@ class FieldsForm(Vertical):
         for f in self.fields:
             with Horizontal(classes="form-row"):
                 yield Label(f"{f.name}{' *' if f.required else ''}", classes="form-label")
-                field_input = FormInput(as_text(f.value), id=f"field-{f.name}", classes="form-input",
-                                    placeholder=f"({f.type})")
+                field_input = FormInput(
+                    as_text(f.value), id=f"field-{f.name}", classes="form-input", placeholder=f"({f.type})"
+                )
                 field_input.tooltip = f"{f.type}{' (required)' if f.required else ''}: {f.description}".rstrip(": ")
                 yield field_input
 

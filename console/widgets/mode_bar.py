@@ -8,8 +8,14 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import Static
 
-MODES = (("1", "overview", "Overview"), ("2", "proposals", "Proposals"), ("3", "tables", "Tables"),
-         ("4", "fleet", "Fleet"), ("5", "events", "Events"), ("6", "history", "History"))
+MODES = (
+    ("1", "overview", "Overview"),
+    ("2", "proposals", "Proposals"),
+    ("3", "tables", "Tables"),
+    ("4", "fleet", "Fleet"),
+    ("5", "events", "Events"),
+    ("6", "history", "History"),
+)
 
 
 def mode_line(current: str) -> Text:

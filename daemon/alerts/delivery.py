@@ -73,7 +73,7 @@ class Deliveries:
         """Queue the event for each of the rule's targets (never waits)."""
         body = msgspec.json.encode({**event, "alert": rule.name})
         for target in ("webhook", "command"):
-            if (rule.webhook if target == "webhook" else rule.command):
+            if rule.webhook if target == "webhook" else rule.command:
                 self._offer(Attempt(rule, target, event, body))
 
     def _offer(self, attempt: Attempt) -> None:
@@ -113,9 +113,12 @@ class Deliveries:
         rule = attempt.rule
 
         def post() -> tuple[bool, bool, str]:
-            request = urllib.request.Request(rule.webhook, data=attempt.body, method="POST",
-                                             headers={"Content-Type": "application/json",
-                                                      "User-Agent": "clarityd-alerts"})
+            request = urllib.request.Request(
+                rule.webhook,
+                data=attempt.body,
+                method="POST",
+                headers={"Content-Type": "application/json", "User-Agent": "clarityd-alerts"},
+            )
             try:
                 # http(s) only: the rule checked the URL's scheme.
                 with urllib.request.urlopen(request, timeout=rule.timeout_s) as response:  # noqa: S310
@@ -136,9 +139,12 @@ class Deliveries:
     async def _run(self, attempt: Attempt) -> tuple[bool, bool, str]:
         rule = attempt.rule
         try:
-            proc = await asyncio.create_subprocess_exec(*rule.command, stdin=asyncio.subprocess.PIPE,
-                                                        stdout=asyncio.subprocess.DEVNULL,
-                                                        stderr=asyncio.subprocess.PIPE)
+            proc = await asyncio.create_subprocess_exec(
+                *rule.command,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.PIPE,
+            )
         except OSError as e:
             return False, False, f"cannot run {rule.command[0]}: {e.strerror or e}"
         try:
@@ -157,13 +163,28 @@ class Deliveries:
             self.stats[status] += 1
         event, rule = attempt.event, attempt.rule
         record = {
-            "id": next(self._ids), "rule": rule.name, "target": attempt.target,
+            "id": next(self._ids),
+            "rule": rule.name,
+            "target": attempt.target,
             "destination": masked(rule.webhook) if attempt.target == "webhook" else " ".join(rule.command),
-            "event_id": event.get("id"), "event_type": event["type"], "subject": event.get("subject", ""),
-            "attempt": attempt.tries, "status": status, "detail": detail, "duration_ms": round(took_ms, 1),
+            "event_id": event.get("id"),
+            "event_type": event["type"],
+            "subject": event.get("subject", ""),
+            "attempt": attempt.tries,
+            "status": status,
+            "detail": detail,
+            "duration_ms": round(took_ms, 1),
             "at": datetime.now(UTC),
         }
         self.records.append(record)
         level = logging.INFO if status == "delivered" else logging.WARNING
-        log.log(level, "alert %s: %s %s of %s (try %d): %s", attempt.rule.name, attempt.target, status,
-                event["type"], attempt.tries, detail)
+        log.log(
+            level,
+            "alert %s: %s %s of %s (try %d): %s",
+            attempt.rule.name,
+            attempt.target,
+            status,
+            event["type"],
+            attempt.tries,
+            detail,
+        )

@@ -113,9 +113,19 @@ class Alerts:
             return
 
         def pending() -> list[dict[str, Any]]:
-            return dict_rows(Proposal.select(Proposal.id, Proposal.table, Proposal.kind, Proposal.confidence,
-                                             Proposal.source, Proposal.created_at)
-                             .where(Proposal.status == "pending").order_by(Proposal.id).limit(10_000))
+            return dict_rows(
+                Proposal.select(
+                    Proposal.id,
+                    Proposal.table,
+                    Proposal.kind,
+                    Proposal.confidence,
+                    Proposal.source,
+                    Proposal.created_at,
+                )
+                .where(Proposal.status == "pending")
+                .order_by(Proposal.id)
+                .limit(10_000)
+            )
 
         now = utcnow()
         waiting = await self.store.read(pending)
@@ -123,11 +133,21 @@ class Alerts:
         self._waiting_sent = {k for k in self._waiting_sent if k[1] in still}  # decided ones are forgotten
         for p in waiting:
             minutes = (now - p["created_at"]).total_seconds() / 60
-            event = {"id": None, "type": WAITING, "subject": f"proposal/{p['id']}", "actor": None,
-                     "created_at": datetime.now(UTC),
-                     "payload": {"proposal": p["id"], "table": p["table"], "kind": p["kind"],
-                                 "confidence": p["confidence"], "source": p["source"],
-                                 "waiting_minutes": round(minutes, 2)}}
+            event = {
+                "id": None,
+                "type": WAITING,
+                "subject": f"proposal/{p['id']}",
+                "actor": None,
+                "created_at": datetime.now(UTC),
+                "payload": {
+                    "proposal": p["id"],
+                    "table": p["table"],
+                    "kind": p["kind"],
+                    "confidence": p["confidence"],
+                    "source": p["source"],
+                    "waiting_minutes": round(minutes, 2),
+                },
+            }
             for rule in rules:
                 if (rule.name, p["id"]) not in self._waiting_sent and rule.matches(event):
                     self._waiting_sent.add((rule.name, p["id"]))

@@ -24,7 +24,12 @@ from urllib.parse import urlparse
 import msgspec
 
 OPS: dict[str, Any] = {
-    "eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge,
+    "eq": operator.eq,
+    "ne": operator.ne,
+    "lt": operator.lt,
+    "le": operator.le,
+    "gt": operator.gt,
+    "ge": operator.ge,
     "in": lambda a, b: a in b,
     "contains": lambda a, b: b in a if isinstance(a, (str, list)) else False,
 }
@@ -60,14 +65,16 @@ class AlertRule(msgspec.Struct, forbid_unknown_fields=True, rename={"on_": "on"}
             if isinstance(cond, dict):
                 bad = sorted(set(cond) - set(OPS) - {"exists"})
                 if bad:
-                    raise ValueError(f"alert {self.name!r}: where.{field}: unknown op {bad[0]!r} "
-                                     f"(use {', '.join([*OPS, 'exists'])})")
+                    raise ValueError(
+                        f"alert {self.name!r}: where.{field}: unknown op {bad[0]!r} (use {', '.join([*OPS, 'exists'])})"
+                    )
                 if "in" in cond and not isinstance(cond["in"], list):
                     raise ValueError(f"alert {self.name!r}: where.{field}.in takes a list")
 
     def wants(self, event_type: str) -> bool:
-        return any(p == "*" or p == event_type or (p.endswith(".*") and event_type.startswith(p[:-1]))
-                   for p in self.on_)
+        return any(
+            p == "*" or p == event_type or (p.endswith(".*") and event_type.startswith(p[:-1])) for p in self.on_
+        )
 
     def matches(self, event: dict[str, Any], row: dict[str, Any] | None = None) -> bool:
         """The event is of a type the rule is on and meets every ``where`` condition (looked up
@@ -79,8 +86,11 @@ class AlertRule(msgspec.Struct, forbid_unknown_fields=True, rename={"on_": "on"}
         payload = event.get("payload")
         if not isinstance(payload, dict):
             payload = {}
-        return (event["type"] in ("row.inserted", "row.updated") and self.wants(event["type"])
-                and any(f.split(".")[0] not in payload for f in self.where))
+        return (
+            event["type"] in ("row.inserted", "row.updated")
+            and self.wants(event["type"])
+            and any(f.split(".")[0] not in payload for f in self.where)
+        )
 
 
 _MISSING = object()

@@ -48,8 +48,9 @@ def _read(path: str, limits: ExtractLimits, deadline: float) -> tuple[bytes, os.
     if not stat.S_ISREG(st.st_mode):
         raise ExtractionError("not a regular file (a device, socket or pipe)", "not_a_file")
     if st.st_size > limits.max_file_bytes:
-        raise ExtractionError(f"file is {st.st_size} bytes, over the limit of {limits.max_file_bytes} bytes",
-                              "too_large")
+        raise ExtractionError(
+            f"file is {st.st_size} bytes, over the limit of {limits.max_file_bytes} bytes", "too_large"
+        )
     chunks = []
     total = 0
     try:
@@ -60,12 +61,16 @@ def _read(path: str, limits: ExtractLimits, deadline: float) -> tuple[bytes, os.
                     break
                 total += len(chunk)
                 if total > limits.max_file_bytes:  # it grew while we read it
-                    raise ExtractionError(f"file grew past the limit of {limits.max_file_bytes} bytes while read",
-                                          "too_large",                                           permanent=False)
+                    raise ExtractionError(
+                        f"file grew past the limit of {limits.max_file_bytes} bytes while read",
+                        "too_large",
+                        permanent=False,
+                    )
                 chunks.append(chunk)
                 if time.monotonic() > deadline:
-                    raise ExtractionError(f"reading the file took longer than {limits.timeout_s:g} s", "timeout",
-                                          permanent=False)
+                    raise ExtractionError(
+                        f"reading the file took longer than {limits.timeout_s:g} s", "timeout", permanent=False
+                    )
     except FileNotFoundError:
         raise ExtractionError(VANISHED, "vanished", permanent=False) from None
     except IsADirectoryError:
@@ -97,22 +102,24 @@ def _extract(path: str, limits: ExtractLimits) -> Extraction:
     sha = hashlib.sha256(data).hexdigest()
     ext = os.path.splitext(path)[1].lower()
     base: dict[str, Any] = {"path": path, "size_bytes": len(data), "sha256": sha}
-    meta: dict[str, Any] = {"extension": ext, "modified_at": time.strftime("%Y-%m-%dT%H:%M:%S",
-                                                                          time.gmtime(st.st_mtime))}
+    meta: dict[str, Any] = {
+        "extension": ext,
+        "modified_at": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(st.st_mtime)),
+    }
     head = data[:HEAD_BYTES]
     sniffed = sniff_bytes(head)
     if sniffed is not None:
         meta["detected_by"] = "content"
         if sniffed.kind is None:
-            raise ExtractionError(f"unsupported binary format: {sniffed.format} ({sniffed.mime_type})",
-                                  "unsupported")
+            raise ExtractionError(f"unsupported binary format: {sniffed.format} ({sniffed.mime_type})", "unsupported")
         if sniffed.kind == "pdf":
             return _pdf(path, base, meta, limits, deadline)
         meta.update(media_facts(path, sniffed.format, sniffed.media_type or "image"))
         return Extraction(kind="media", mime_type=sniffed.mime_type, title=file_stem(path), metadata=meta, **base)
     if looks_binary(head):
-        raise ExtractionError(f"binary content in a file named {os.path.basename(path)!r}: not a format Clarity reads",
-                              "unsupported")
+        raise ExtractionError(
+            f"binary content in a file named {os.path.basename(path)!r}: not a format Clarity reads", "unsupported"
+        )
     text, encoding = decode(data)
     meta["encoding"] = encoding
     if not text.strip().strip("\ufeff"):
@@ -125,14 +132,22 @@ def _extract(path: str, limits: ExtractLimits) -> Extraction:
     if kind == "dataset":
         found = _dataset(text, data, ext, meta, limits, deadline)
         if found is not None:
-            return Extraction(kind="dataset", mime_type=mime, text=text[: limits.max_text_chars],
-                              title=file_stem(path), metadata=meta, records=found.pop("records", None), **base)
+            return Extraction(
+                kind="dataset",
+                mime_type=mime,
+                text=text[: limits.max_text_chars],
+                title=file_stem(path),
+                metadata=meta,
+                records=found.pop("records", None),
+                **base,
+            )
         kind = "text"  # JSON that is not records: a document
     return _text(kind, mime, text, data, path, base, meta, limits)
 
 
-def _dataset(text: str, data: bytes, ext: str, meta: dict[str, Any], limits: ExtractLimits,
-             deadline: float) -> dict[str, Any] | None:
+def _dataset(
+    text: str, data: bytes, ext: str, meta: dict[str, Any], limits: ExtractLimits, deadline: float
+) -> dict[str, Any] | None:
     facts: dict[str, Any] | None
     if ext in (".jsonl", ".ndjson"):
         facts = parse_jsonl(text, limits.max_json_depth, deadline, strict=True)
@@ -165,24 +180,37 @@ def _dataset(text: str, data: bytes, ext: str, meta: dict[str, Any], limits: Ext
     return facts
 
 
-def _pdf(path: str, base: dict[str, Any], meta: dict[str, Any], limits: ExtractLimits,
-         deadline: float) -> Extraction:
+def _pdf(path: str, base: dict[str, Any], meta: dict[str, Any], limits: ExtractLimits, deadline: float) -> Extraction:
     reply = extract_pdf(path, limits, deadline)
     text = reply["text"]
     info = reply.get("info", {})
     title = info.get("title") or text_structure(text)["title"] or file_stem(path)
-    meta.update(page_count=reply["page_count"], pages_read=reply.get("pages_read"), word_count=word_count(text),
-                excerpt=_excerpt(text), headings=text_structure(text)["headings"])
+    meta.update(
+        page_count=reply["page_count"],
+        pages_read=reply.get("pages_read"),
+        word_count=word_count(text),
+        excerpt=_excerpt(text),
+        headings=text_structure(text)["headings"],
+    )
     for key in ("author", "subject", "keywords", "creator", "producer", "created_at", "modified_at"):
         if info.get(key):
             meta[key if key != "modified_at" else "pdf_modified_at"] = info[key]
     meta["title_source"] = "pdf info" if info.get("title") else "first line"
-    return Extraction(kind="pdf", mime_type="application/pdf", text=text[: limits.max_text_chars], title=title,
-                      metadata=meta, **base)
+    return Extraction(
+        kind="pdf", mime_type="application/pdf", text=text[: limits.max_text_chars], title=title, metadata=meta, **base
+    )
 
 
-def _text(kind: Kind, mime: str, text: str, data: bytes, path: str, base: dict[str, Any], meta: dict[str, Any],
-          limits: ExtractLimits) -> Extraction:
+def _text(
+    kind: Kind,
+    mime: str,
+    text: str,
+    data: bytes,
+    path: str,
+    base: dict[str, Any],
+    meta: dict[str, Any],
+    limits: ExtractLimits,
+) -> Extraction:
     meta["word_count"] = word_count(text)
     meta["line_count"] = line_count(text)
     title: str | None
@@ -228,5 +256,11 @@ def _text(kind: Kind, mime: str, text: str, data: bytes, path: str, base: dict[s
         body = text
     if "excerpt" not in meta:
         meta["excerpt"] = _excerpt(body)
-    return Extraction(kind=kind, mime_type=mime, text=body[: limits.max_text_chars], title=title or file_stem(path),
-                      metadata=meta, **base)
+    return Extraction(
+        kind=kind,
+        mime_type=mime,
+        text=body[: limits.max_text_chars],
+        title=title or file_stem(path),
+        metadata=meta,
+        **base,
+    )

@@ -15,34 +15,122 @@ from typing import Any
 from .known_files import code_by_lines, known_code_language, template_language
 
 LANGUAGE_BY_EXTENSION = {
-    ".py": "python", ".pyw": "python", ".pyi": "python",
-    ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript", ".jsx": "javascript",
-    ".ts": "typescript", ".tsx": "typescript",
-    ".sh": "shell", ".bash": "shell", ".zsh": "shell", ".ksh": "shell",
-    ".c": "c", ".h": "c",
-    ".cc": "c++", ".cpp": "c++", ".cxx": "c++", ".hpp": "c++", ".hh": "c++", ".hxx": "c++",
-    ".go": "go", ".rs": "rust", ".pl": "perl", ".pm": "perl", ".t": "perl", ".php": "php",
-    ".sql": "sql", ".rb": "ruby", ".java": "java", ".kt": "kotlin", ".kts": "kotlin", ".cs": "c#",
-    ".swift": "swift", ".cmake": "cmake", ".yaml": "yaml", ".yml": "yaml", ".toml": "toml",
-    ".lua": "lua", ".r": "r", ".scala": "scala", ".m": "objective-c", ".mk": "make", ".make": "make",
-    ".awk": "awk", ".sed": "sed", ".tcl": "tcl", ".el": "emacs lisp", ".vim": "vim script",
-    ".ps1": "powershell", ".bat": "batch", ".css": "css", ".scss": "scss", ".xsl": "xslt", ".xslt": "xslt",
-    ".f90": "fortran", ".hs": "haskell", ".ml": "ocaml", ".ex": "elixir", ".exs": "elixir",
-    ".erl": "erlang", ".clj": "clojure", ".dart": "dart", ".groovy": "groovy", ".gradle": "groovy",
-    ".ini": "ini", ".cfg": "ini", ".conf": "config", ".dockerfile": "dockerfile", ".proto": "protobuf",
-    ".asm": "assembly", ".s": "assembly", ".json": "json",
+    ".py": "python",
+    ".pyw": "python",
+    ".pyi": "python",
+    ".js": "javascript",
+    ".mjs": "javascript",
+    ".cjs": "javascript",
+    ".jsx": "javascript",
+    ".ts": "typescript",
+    ".tsx": "typescript",
+    ".sh": "shell",
+    ".bash": "shell",
+    ".zsh": "shell",
+    ".ksh": "shell",
+    ".c": "c",
+    ".h": "c",
+    ".cc": "c++",
+    ".cpp": "c++",
+    ".cxx": "c++",
+    ".hpp": "c++",
+    ".hh": "c++",
+    ".hxx": "c++",
+    ".go": "go",
+    ".rs": "rust",
+    ".pl": "perl",
+    ".pm": "perl",
+    ".t": "perl",
+    ".php": "php",
+    ".sql": "sql",
+    ".rb": "ruby",
+    ".java": "java",
+    ".kt": "kotlin",
+    ".kts": "kotlin",
+    ".cs": "c#",
+    ".swift": "swift",
+    ".cmake": "cmake",
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".toml": "toml",
+    ".lua": "lua",
+    ".r": "r",
+    ".scala": "scala",
+    ".m": "objective-c",
+    ".mk": "make",
+    ".make": "make",
+    ".awk": "awk",
+    ".sed": "sed",
+    ".tcl": "tcl",
+    ".el": "emacs lisp",
+    ".vim": "vim script",
+    ".ps1": "powershell",
+    ".bat": "batch",
+    ".css": "css",
+    ".scss": "scss",
+    ".xsl": "xslt",
+    ".xslt": "xslt",
+    ".f90": "fortran",
+    ".hs": "haskell",
+    ".ml": "ocaml",
+    ".ex": "elixir",
+    ".exs": "elixir",
+    ".erl": "erlang",
+    ".clj": "clojure",
+    ".dart": "dart",
+    ".groovy": "groovy",
+    ".gradle": "groovy",
+    ".ini": "ini",
+    ".cfg": "ini",
+    ".conf": "config",
+    ".dockerfile": "dockerfile",
+    ".proto": "protobuf",
+    ".asm": "assembly",
+    ".s": "assembly",
+    ".json": "json",
 }
 LANGUAGE_BY_NAME = {
-    "makefile": "make", "gnumakefile": "make", "dockerfile": "dockerfile", "cmakelists.txt": "cmake",
-    "rakefile": "ruby", "gemfile": "ruby", "vagrantfile": "ruby", "meson.build": "meson",
-    "configure.ac": "m4", "kconfig": "kconfig", "jenkinsfile": "groovy", "sconstruct": "python",
+    "makefile": "make",
+    "gnumakefile": "make",
+    "dockerfile": "dockerfile",
+    "cmakelists.txt": "cmake",
+    "rakefile": "ruby",
+    "gemfile": "ruby",
+    "vagrantfile": "ruby",
+    "meson.build": "meson",
+    "configure.ac": "m4",
+    "kconfig": "kconfig",
+    "jenkinsfile": "groovy",
+    "sconstruct": "python",
 }
 LANGUAGE_BY_INTERPRETER = {
-    "python": "python", "python2": "python", "python3": "python", "pypy": "python", "pypy3": "python",
-    "sh": "shell", "bash": "shell", "dash": "shell", "zsh": "shell", "ksh": "shell", "ash": "shell",
-    "node": "javascript", "nodejs": "javascript", "deno": "typescript", "ts-node": "typescript",
-    "perl": "perl", "ruby": "ruby", "php": "php", "lua": "lua", "awk": "awk", "gawk": "awk",
-    "sed": "sed", "tclsh": "tcl", "wish": "tcl", "rscript": "r", "make": "make", "pwsh": "powershell",
+    "python": "python",
+    "python2": "python",
+    "python3": "python",
+    "pypy": "python",
+    "pypy3": "python",
+    "sh": "shell",
+    "bash": "shell",
+    "dash": "shell",
+    "zsh": "shell",
+    "ksh": "shell",
+    "ash": "shell",
+    "node": "javascript",
+    "nodejs": "javascript",
+    "deno": "typescript",
+    "ts-node": "typescript",
+    "perl": "perl",
+    "ruby": "ruby",
+    "php": "php",
+    "lua": "lua",
+    "awk": "awk",
+    "gawk": "awk",
+    "sed": "sed",
+    "tclsh": "tcl",
+    "wish": "tcl",
+    "rscript": "r",
+    "make": "make",
+    "pwsh": "powershell",
 }
 
 # Content patterns, tried in order, for files whose name and shebang say nothing.
@@ -50,8 +138,14 @@ _CONTENT_HINTS: list[tuple[str, re.Pattern[str]]] = [
     ("php", re.compile(r"<\?php")),
     ("c", re.compile(r"^#include\s*[<\"]\w+\.h[>\"]", re.M)),
     ("c++", re.compile(r"^#include\s*<\w+>|\bstd::|\bnamespace\s+\w+\s*\{", re.M)),
-    ("python", re.compile(r"^(from\s+[\w.]+\s+import\s|import\s+\w+\s*$|def\s+\w+\(.*\)\s*(->.*)?:\s*$|"
-                          r"class\s+\w+(\(.*\))?:\s*$)", re.M)),
+    (
+        "python",
+        re.compile(
+            r"^(from\s+[\w.]+\s+import\s|import\s+\w+\s*$|def\s+\w+\(.*\)\s*(->.*)?:\s*$|"
+            r"class\s+\w+(\(.*\))?:\s*$)",
+            re.M,
+        ),
+    ),
     ("go", re.compile(r"^package[ \t]+\w+[ \t]*$(?=[\s\S]{0,20000}?^func\s)", re.M)),
     ("rust", re.compile(r"^[ \t]*(pub\s+)?fn\s+\w+|^use\s+\w+(::\w+)+;", re.M)),
     ("javascript", re.compile(r"\bfunction\s+\w+\s*\(|\bconst\s+\w+\s*=\s*require\(|^export\s+(default\s+)?", re.M)),
@@ -60,16 +154,21 @@ _CONTENT_HINTS: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 _FUNCTION_PATTERNS = {
-    "javascript": re.compile(r"^[ \t]*(?:export\s+)?(?:async\s+)?function\s*\*?\s*(\w+)|"
-                             r"^[ \t]*(?:export\s+)?(?:const|let|var)\s+(\w+)\s*=\s*"
-                             r"(?:async\s*)?(?:\([^)]*\)|\w+)\s*=>",
-                             re.M),
+    "javascript": re.compile(
+        r"^[ \t]*(?:export\s+)?(?:async\s+)?function\s*\*?\s*(\w+)|"
+        r"^[ \t]*(?:export\s+)?(?:const|let|var)\s+(\w+)\s*=\s*"
+        r"(?:async\s*)?(?:\([^)]*\)|\w+)\s*=>",
+        re.M,
+    ),
     "shell": re.compile(r"^[ \t]*(?:function\s+)?([A-Za-z_][\w:-]*)\s*\(\)\s*\{?", re.M),
     "go": re.compile(r"^func\s+(?:\([^)]*\)\s*)?(\w+)", re.M),
     "rust": re.compile(r"^[ \t]*(?:pub(?:\([^)]*\))?\s+)?(?:async\s+)?(?:unsafe\s+)?fn\s+(\w+)", re.M),
     # Bounded spans: the return type may sit on the line above, but no match may scan the file.
-    "c": re.compile(r"^(?:static\s+|inline\s+|extern\s+)*[A-Za-z_][\w\s\*]{0,120}?\b(\w+)\s{0,20}\([^;{]{0,2000}\)"
-                    r"\s{0,20}\{", re.M),
+    "c": re.compile(
+        r"^(?:static\s+|inline\s+|extern\s+)*[A-Za-z_][\w\s\*]{0,120}?\b(\w+)\s{0,20}\([^;{]{0,2000}\)"
+        r"\s{0,20}\{",
+        re.M,
+    ),
     "perl": re.compile(r"^[ \t]*sub\s+(\w+)", re.M),
     "ruby": re.compile(r"^[ \t]*def\s+(?:self\.)?(\w+[?!]?)", re.M),
     "php": re.compile(r"^[ \t]*(?:(?:public|private|protected|static|abstract|final)\s+)*function\s+(\w+)", re.M),
@@ -88,11 +187,17 @@ _CLASS_PATTERNS = {
     "java": re.compile(r"^[ \t]*(?:public\s+|abstract\s+|final\s+)*(?:class|interface|enum)\s+(\w+)", re.M),
     "perl": re.compile(r"^[ \t]*package\s+([\w:]+)\s*;", re.M),
 }
-_CLASS_PATTERNS["typescript"] = re.compile(r"^[ \t]*(?:export\s+)?(?:default\s+)?(?:abstract\s+)?"
-                                           r"(?:class|interface|type|enum)\s+(\w+)", re.M)
+_CLASS_PATTERNS["typescript"] = re.compile(
+    r"^[ \t]*(?:export\s+)?(?:default\s+)?(?:abstract\s+)?"
+    r"(?:class|interface|type|enum)\s+(\w+)",
+    re.M,
+)
 _IMPORT_PATTERNS = {
-    "javascript": re.compile(r"^[ \t]*import\s.*?from\s+['\"]([^'\"]+)['\"]|require\(\s*['\"]([^'\"]+)['\"]\s*\)|"
-                             r"^[ \t]*import\s+['\"]([^'\"]+)['\"]", re.M),
+    "javascript": re.compile(
+        r"^[ \t]*import\s.*?from\s+['\"]([^'\"]+)['\"]|require\(\s*['\"]([^'\"]+)['\"]\s*\)|"
+        r"^[ \t]*import\s+['\"]([^'\"]+)['\"]",
+        re.M,
+    ),
     "c": re.compile(r"^[ \t]*#\s*include\s*[<\"]([^>\"]+)[>\"]", re.M),
     "go": re.compile(r"^[ \t]*(?:import\s+)?(?:\w+\s+)?\"([\w./-]+)\"\s*$", re.M),
     "rust": re.compile(r"^[ \t]*use\s+([\w:]+)|^[ \t]*extern\s+crate\s+(\w+)", re.M),
@@ -170,13 +275,17 @@ def _python_structure(text: str) -> dict[str, Any] | None:
                 imports.extend(alias.name for alias in child.names)
             elif isinstance(child, ast.ImportFrom):
                 imports.append("." * child.level + (child.module or ""))
-            elif isinstance(child, (ast.If, ast.Try, ast.With, ast.AsyncWith)) or \
-                    type(child).__name__ == "TryStar":
+            elif isinstance(child, (ast.If, ast.Try, ast.With, ast.AsyncWith)) or type(child).__name__ == "TryStar":
                 visit(child, prefix)  # imports and defs under `if TYPE_CHECKING:` / `try:` count
 
     visit(tree, "")
-    return {"functions": functions, "classes": classes, "imports": list(dict.fromkeys(imports)),
-            "docstring": (ast.get_docstring(tree) or "")[:1000] or None, "syntax_ok": True}
+    return {
+        "functions": functions,
+        "classes": classes,
+        "imports": list(dict.fromkeys(imports)),
+        "docstring": (ast.get_docstring(tree) or "")[:1000] or None,
+        "syntax_ok": True,
+    }
 
 
 def _pattern_names(pattern: re.Pattern[str] | None, text: str) -> list[str]:
@@ -217,8 +326,11 @@ def code_facts(path: str, text: str) -> dict[str, Any]:
             functions = re.findall(r"^[ \t]*(?:async\s+)?def\s+(\w+)", text, re.M)
             classes = re.findall(r"^[ \t]*class\s+(\w+)", text, re.M)
             imports = re.findall(r"^[ \t]*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", text, re.M)
-            facts.update(functions=functions[:MAX_NAMES], classes=classes[:MAX_NAMES],
-                         imports=list(dict.fromkeys(a or b for a, b in imports)))
+            facts.update(
+                functions=functions[:MAX_NAMES],
+                classes=classes[:MAX_NAMES],
+                imports=list(dict.fromkeys(a or b for a, b in imports)),
+            )
         else:
             facts["functions"] = _pattern_names(_FUNCTION_PATTERNS.get(language or ""), text)
             facts["classes"] = _pattern_names(_CLASS_PATTERNS.get(language or ""), text)
@@ -228,6 +340,9 @@ def code_facts(path: str, text: str) -> dict[str, Any]:
     facts["dependencies"] = dependencies(language, facts["imports"])
     facts["todo_count"] = len(_TODO_RE.findall(text))
     base = os.path.basename(path).lower()
-    facts["is_test"] = bool(re.match(r"(test_.*|.*_test\.\w+|.*\.(test|spec)\.\w+|conftest\.py)$", base)) or \
-        "/tests/" in path.replace(os.sep, "/") or "/test/" in path.replace(os.sep, "/")
+    facts["is_test"] = (
+        bool(re.match(r"(test_.*|.*_test\.\w+|.*\.(test|spec)\.\w+|conftest\.py)$", base))
+        or "/tests/" in path.replace(os.sep, "/")
+        or "/test/" in path.replace(os.sep, "/")
+    )
     return facts

@@ -25,8 +25,10 @@ _INT_RE = re.compile(r"^[+-]?\d{1,18}$")
 _FLOAT_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _MONEY_RE = re.compile(r"^[+-]?[$€£¥]?\s?\d{1,3}(,\d{3})*(\.\d+)?%?$|^[+-]?\d+(\.\d+)?%$")
 _DECIMAL_COMMA_RE = re.compile(r"^[+-]?\d+,\d+$")  # 7,4 in a ;-delimited European file
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$|"
-                      r"^\d{1,2}/\d{1,2}/\d{2,4}$")
+_DATE_RE = re.compile(
+    r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$|"
+    r"^\d{1,2}/\d{1,2}/\d{2,4}$"
+)
 # A column name: short, no digit first, none of the marks of an address, e-mail or URL.
 _LABEL_RE = re.compile(r"^(?![\d+-])[^@,;\n]{1,60}$(?<!://)")
 _BOOL = {"true", "false", "yes", "no", "y", "n", "t", "f"}
@@ -185,9 +187,16 @@ def parse_delimited(text: str, ext: str, deadline: float, max_columns: int = MAX
     types, nulls = column_types(columns, rows)
     sample_rows = [dict(zip(columns, r, strict=False)) for r in rows[:SAMPLE_ROWS]]
     return {
-        "format": fmt, "delimiter": delimiter, "has_header": header, "row_count": count, "columns": columns,
-        "column_types": types, "null_counts": nulls, "sample_rows": sample_rows,
-        "consistent_rows": round(consistent, 3), "ragged_rows": ragged,
+        "format": fmt,
+        "delimiter": delimiter,
+        "has_header": header,
+        "row_count": count,
+        "columns": columns,
+        "column_types": types,
+        "null_counts": nulls,
+        "sample_rows": sample_rows,
+        "consistent_rows": round(consistent, 3),
+        "ragged_rows": ragged,
         "records": [dict(zip(columns, r, strict=False)) for r in rows[:MAX_RECORDS]],
     }
 
@@ -231,7 +240,11 @@ def _records(items: list[Any], fmt: str) -> dict[str, Any]:
     rows = [[item.get(k) for k in names] for item in items[:TYPE_SAMPLE]]
     types, nulls = column_types(names, rows)
     return {
-        "format": fmt, "row_count": len(items), "columns": names, "column_types": types, "null_counts": nulls,
+        "format": fmt,
+        "row_count": len(items),
+        "columns": names,
+        "column_types": types,
+        "null_counts": nulls,
         "sample_rows": [{k: v for k, v in item.items()} for item in items[:SAMPLE_ROWS]],
         "records": items[:MAX_RECORDS],
     }
@@ -274,8 +287,19 @@ def parse_jsonl(text: str, max_depth: int, deadline: float, strict: bool) -> dic
         if count % 4096 == 0 and time.monotonic() > deadline:
             raise ExtractionError("dataset extraction ran out of time", "timeout", permanent=False)
     if count == 0:
-        return None if not strict else {"format": "jsonl", "row_count": 0, "columns": [], "column_types": {},
-                                        "null_counts": {}, "sample_rows": [], "records": []}
+        return (
+            None
+            if not strict
+            else {
+                "format": "jsonl",
+                "row_count": 0,
+                "columns": [],
+                "column_types": {},
+                "null_counts": {},
+                "sample_rows": [],
+                "records": [],
+            }
+        )
     facts = _records(items, "jsonl")
     facts["row_count"] = count
     return facts

@@ -18,7 +18,7 @@ def _single_byte(error: UnicodeError) -> tuple[str, int]:
     """Codec error handler: a byte that is not UTF-8 is read as cp1252 (Latin-1 where cp1252 has a hole)."""
     if not isinstance(error, UnicodeDecodeError):  # registered for decoding only
         raise error
-    raw = error.object[error.start:error.end]
+    raw = error.object[error.start : error.end]
     return "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in raw), error.end
 
 

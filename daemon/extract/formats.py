@@ -19,8 +19,11 @@ _JSON_TITLE_KEYS = ("title", "name", "displayName", "display_name", "label")
 _XML_ROOT_RE = re.compile(r"<([A-Za-z_][\w.:-]*)[\s/>]")
 _TAG_SCAN_RE = re.compile(r"<(/?)([A-Za-z_][\w.:-]*)[^<>]*?(/?)>")
 # Header lines that open an RFC 5322 message (mbox "From " lines too).
-_MAIL_HEADER_RE = re.compile(r"^(From |(Return-Path|Received|From|To|Cc|Subject|Date|Message-ID|MIME-Version|"
-                             r"Content-Type|Delivered-To|X-[\w-]+):)", re.I)
+_MAIL_HEADER_RE = re.compile(
+    r"^(From |(Return-Path|Received|From|To|Cc|Subject|Date|Message-ID|MIME-Version|"
+    r"Content-Type|Delivered-To|X-[\w-]+):)",
+    re.I,
+)
 # Headers only mail software writes: a memo that starts "To: / From: / Subject:" has none.
 _MAIL_TRANSPORT = {"return-path", "received", "message-id", "mime-version", "content-type", "delivered-to"}
 DEBIAN_COPYRIGHT_FORMAT = "copyright-format"
@@ -87,7 +90,7 @@ def _children(body: str, wanted: tuple[str, ...]) -> dict[str, str]:
             if depth == 1 and name in wanted and name not in found:
                 end = body.find(f"</{name}>", m.end())
                 if end > 0:
-                    found[name] = _short(html.unescape(body[m.end():end])) or ""
+                    found[name] = _short(html.unescape(body[m.end() : end])) or ""
             depth += 1
     return found
 
@@ -151,7 +154,8 @@ def debian_copyright(text: str) -> dict[str, Any] | None:
     head = text.lstrip("\ufeff")
     first = head.split("\n", 1)[0]
     if not re.match(r"^Format:\s*\S*" + DEBIAN_COPYRIGHT_FORMAT, first, re.I) and not re.match(
-            r"^Format-Specification:\s*\S*(dep5|copyright-format)", first, re.I):
+        r"^Format-Specification:\s*\S*(dep5|copyright-format)", first, re.I
+    ):
         return None
     paragraphs = re.split(r"\n[ \t]*\n", head)
 
@@ -169,8 +173,11 @@ def debian_copyright(text: str) -> dict[str, Any] | None:
 
     header = fields(paragraphs[0])
     facts: dict[str, Any] = {"format": "debian-copyright"}
-    for key, name in (("upstream-name", "upstream_name"), ("upstream-contact", "upstream_contact"),
-                      ("source", "source_url")):
+    for key, name in (
+        ("upstream-name", "upstream_name"),
+        ("upstream-contact", "upstream_contact"),
+        ("source", "source_url"),
+    ):
         if header.get(key):
             facts[name] = header[key].split("\n")[0][:MAX_TITLE]
     licences = []

@@ -13,17 +13,51 @@ import re
 
 # name (lower case) -> language
 KNOWN_CODE_NAMES: dict[str, str] = {
-    "makefile": "make", "gnumakefile": "make", "dockerfile": "dockerfile", "containerfile": "dockerfile",
-    "cmakelists.txt": "cmake", "rakefile": "ruby", "gemfile": "ruby", "vagrantfile": "ruby", "brewfile": "ruby",
-    "podfile": "ruby", "meson.build": "meson", "configure.ac": "m4", "kconfig": "kconfig",
-    "jenkinsfile": "groovy", "sconstruct": "python", "sconscript": "python", "justfile": "just",
-    "procfile": "config", "pipfile": "toml", "requirements.txt": "requirements", "constraints.txt": "requirements",
-    "entry_points.txt": "ini", "top_level.txt": "config", "setup.cfg": "ini", "tox.ini": "ini",
-    "manifest.in": "config", ".gitignore": "gitignore", ".dockerignore": "gitignore", ".npmignore": "gitignore",
-    ".hgignore": "gitignore", ".gitattributes": "config", ".gitmodules": "ini", ".editorconfig": "ini",
-    ".npmrc": "ini", ".env.example": "config", "codeowners": "config", "build": "starlark",
-    "workspace": "starlark", "build.bazel": "starlark", "go.mod": "go-module", "go.sum": "go-module",
-    "cargo.lock": "toml", "poetry.lock": "toml", "yarn.lock": "config", "pnpm-lock.yaml": "yaml",
+    "makefile": "make",
+    "gnumakefile": "make",
+    "dockerfile": "dockerfile",
+    "containerfile": "dockerfile",
+    "cmakelists.txt": "cmake",
+    "rakefile": "ruby",
+    "gemfile": "ruby",
+    "vagrantfile": "ruby",
+    "brewfile": "ruby",
+    "podfile": "ruby",
+    "meson.build": "meson",
+    "configure.ac": "m4",
+    "kconfig": "kconfig",
+    "jenkinsfile": "groovy",
+    "sconstruct": "python",
+    "sconscript": "python",
+    "justfile": "just",
+    "procfile": "config",
+    "pipfile": "toml",
+    "requirements.txt": "requirements",
+    "constraints.txt": "requirements",
+    "entry_points.txt": "ini",
+    "top_level.txt": "config",
+    "setup.cfg": "ini",
+    "tox.ini": "ini",
+    "manifest.in": "config",
+    ".gitignore": "gitignore",
+    ".dockerignore": "gitignore",
+    ".npmignore": "gitignore",
+    ".hgignore": "gitignore",
+    ".gitattributes": "config",
+    ".gitmodules": "ini",
+    ".editorconfig": "ini",
+    ".npmrc": "ini",
+    ".env.example": "config",
+    "codeowners": "config",
+    "build": "starlark",
+    "workspace": "starlark",
+    "build.bazel": "starlark",
+    "go.mod": "go-module",
+    "go.sum": "go-module",
+    "cargo.lock": "toml",
+    "poetry.lock": "toml",
+    "yarn.lock": "config",
+    "pnpm-lock.yaml": "yaml",
 }
 # Names that keep their meaning with a variant suffix or prefix (Dockerfile.dev, docs-Makefile).
 _DOCUMENT_ENDINGS = (".txt", ".md", ".rst", ".html", ".htm", ".pdf", ".doc", ".docx", ".odt")
@@ -49,8 +83,10 @@ def known_code_language(name: str) -> str | None:
 
 _INI_SECTION = re.compile(r"^\[[^\]\n]{1,80}\]$")
 _INI_ENTRY = re.compile(r"^[\w.\-/ ]{1,80}\s*[=:]\s*\S")
-_REQUIREMENT = re.compile(r"^(-[rcef]\s+\S+|--[\w-]+(=\S+)?|[A-Za-z0-9][\w.\-]*(\[[\w,\s.\-]+\])?\s*"
-                          r"((===?|~=|!=|>=|<=|<|>)\s*[\w.*+!\-]+\s*,?\s*)*(;.*)?)$")
+_REQUIREMENT = re.compile(
+    r"^(-[rcef]\s+\S+|--[\w-]+(=\S+)?|[A-Za-z0-9][\w.\-]*(\[[\w,\s.\-]+\])?\s*"
+    r"((===?|~=|!=|>=|<=|<|>)\s*[\w.*+!\-]+\s*,?\s*)*(;.*)?)$"
+)
 _DOCKER = re.compile(r"^(FROM|ARG)\s+\S+", re.I)
 
 
@@ -90,6 +126,6 @@ TEMPLATE_TAGS = 3  # statement tags that make a page a template (one could be an
 
 
 def template_language(text: str) -> str | None:
-    """"jinja" when the text is a Jinja/Django template (``{% block %}``, ``{% for %}`` statements):
+    """ "jinja" when the text is a Jinja/Django template (``{% block %}``, ``{% for %}`` statements):
     a page of the code that renders it, not a document."""
     return "jinja" if len(_TEMPLATE_TAG.findall(text[:20000])) >= TEMPLATE_TAGS else None

@@ -29,12 +29,12 @@ def first_element(source: str, name: str) -> str | None:
     """The inner markup of the first ``<name ...>...</name>`` (any namespace prefix), or None."""
     opening = re.compile(rf"<(?:[\w.-]+:)?{name}\b[^<>]{{0,{_OPEN_LIMIT}}}>", re.I)
     m = opening.search(source)
-    while m is not None and source[m.end() - 2:m.end()] == "/>":
+    while m is not None and source[m.end() - 2 : m.end()] == "/>":
         m = opening.search(source, m.end())  # <title/>: empty, look at the next
     if m is None:
         return None
     close = re.compile(rf"</(?:[\w.-]+:)?{name}\s*>", re.I).search(source, m.end())
-    return source[m.end():close.start()] if close is not None else None
+    return source[m.end() : close.start()] if close is not None else None
 
 
 def headings(source: str, limit: int) -> list[tuple[int, str]]:
@@ -49,7 +49,7 @@ def headings(source: str, limit: int) -> list[tuple[int, str]]:
         if close is None:
             unclosed_after[level] = m.end()
             continue
-        found.append((int(level), tag_text(source[m.end():close.start()])))
+        found.append((int(level), tag_text(source[m.end() : close.start()])))
         if len(found) >= limit:
             break
     return found
@@ -62,7 +62,7 @@ def strip_blocks(source: str, opening: re.Pattern[str], closing: str) -> str:
     pos = 0
     closer = re.compile(closing, re.I | re.S)
     while (m := opening.search(source, pos)) is not None:
-        out.append(source[pos:m.start()])
+        out.append(source[pos : m.start()])
         end = closer.search(source, m.end())
         if end is None:
             return " ".join(out)
@@ -80,7 +80,7 @@ def without_scripts(source: str) -> str:
     out: list[str] = []
     pos = 0
     while (m := _SCRIPT_OPEN.search(source, pos)) is not None:
-        out.append(source[pos:m.start()])
+        out.append(source[pos : m.start()])
         end = re.compile(rf"</{m.group(1)}\s*>", re.I).search(source, m.end())
         if end is None:
             return " ".join(out)
@@ -106,5 +106,5 @@ def xml_body(source: str) -> str:
         bracket = body.find("[", m.end(), gt if gt >= 0 else len(body))
         end = re.compile(r"\]\s*>").search(body, bracket) if bracket >= 0 else None
         stop = end.end() if end is not None else (gt + 1 if gt >= 0 else len(body))
-        body = body[:m.start()] + " " + body[stop:]
+        body = body[: m.start()] + " " + body[stop:]
     return body.replace("<![CDATA[", " ").replace("]]>", " ")

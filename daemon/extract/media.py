@@ -62,8 +62,11 @@ def _png(f: IO[bytes]) -> dict[str, Any]:
         bits = head[24] * _PNG_CHANNELS.get(head[25], 4)
         raw = height * (1 + (width * bits + 7) // 8)
         if raw > DEFLATE_MAX_RATIO * max(idat, 1):
-            raise ExtractionError(f"corrupt PNG: the header claims {width}x{height} pixels, more than its "
-                                  f"{idat} bytes of image data can hold", "corrupt")
+            raise ExtractionError(
+                f"corrupt PNG: the header claims {width}x{height} pixels, more than its "
+                f"{idat} bytes of image data can hold",
+                "corrupt",
+            )
     if not ended:
         facts["truncated"] = True
     return facts
@@ -93,8 +96,11 @@ def _jpeg(f: IO[bytes]) -> dict[str, Any]:
             if len(sof) < 5:
                 raise ExtractionError("truncated JPEG frame header", "corrupt")
             height, width = struct.unpack(">HH", sof[1:5])
-            facts: dict[str, Any] = {"width": width, "height": height,
-                                     "progressive": marker in (0xC2, 0xC6, 0xCA, 0xCE)}
+            facts: dict[str, Any] = {
+                "width": width,
+                "height": height,
+                "progressive": marker in (0xC2, 0xC6, 0xCA, 0xCE),
+            }
             # The scan after the frame header must be closed by an end-of-image marker
             # (0xFF is stuffed inside scan data, so FFD9 there is that marker).
             rest = f.read()
@@ -184,8 +190,11 @@ def _tiff(f: IO[bytes]) -> dict[str, Any]:
             strips[tag] = _tiff_values(f, order, typ, count, entry[8:12], value)
     # The first image's data must lie inside the file.
     for offsets, counts in ((273, 279), (324, 325)):
-        if strips.get(offsets) and strips.get(counts) and \
-                max(o + c for o, c in zip(strips[offsets], strips[counts], strict=False)) > end:
+        if (
+            strips.get(offsets)
+            and strips.get(counts)
+            and max(o + c for o, c in zip(strips[offsets], strips[counts], strict=False)) > end
+        ):
             facts["truncated"] = True
     return facts
 
@@ -213,8 +222,11 @@ def svg_size(text: str) -> dict[str, Any]:
     attrs = dict(re.findall(r"([\w:-]+)\s*=\s*[\"']([^\"']*)[\"']", m.group(1)))
     facts: dict[str, Any] = {}
     box = attrs.get("viewBox") or attrs.get("viewbox")
-    vb = ([float(x) for x in re.split(r"[\s,]+", box.strip())]
-          if box and re.fullmatch(r"[\d.\s,+-]+", box.strip()) else [])
+    vb = (
+        [float(x) for x in re.split(r"[\s,]+", box.strip())]
+        if box and re.fullmatch(r"[\d.\s,+-]+", box.strip())
+        else []
+    )
     for key in ("width", "height"):
         lm = _SVG_LEN_RE.match(attrs.get(key, ""))
         if lm and lm.group(2) in _UNITS:
@@ -228,8 +240,12 @@ def _wav(path: str) -> dict[str, Any]:
     try:
         with wave.open(path, "rb") as w:
             frames, rate = w.getnframes(), w.getframerate()
-            return {"duration_seconds": round(frames / rate, 3) if rate else None, "sample_rate": rate,
-                    "channels": w.getnchannels(), "codec": "pcm"}
+            return {
+                "duration_seconds": round(frames / rate, 3) if rate else None,
+                "sample_rate": rate,
+                "channels": w.getnchannels(),
+                "codec": "pcm",
+            }
     except (wave.Error, EOFError, struct.error, RuntimeError) as e:  # RuntimeError: a chunk size past the end
         facts = _riff_wav(path)  # float or extensible WAV, which this Python's wave refuses
         if facts is None:
@@ -253,8 +269,11 @@ def _riff_wav(path: str) -> dict[str, Any] | None:
                 continue
             if cid == b"data" and fmt and len(fmt) >= 16:
                 _, channels, rate, byte_rate = struct.unpack("<HHII", fmt[:12])
-                return {"duration_seconds": round(size / byte_rate, 3) if byte_rate else None,
-                        "sample_rate": rate, "channels": channels}
+                return {
+                    "duration_seconds": round(size / byte_rate, 3) if byte_rate else None,
+                    "sample_rate": rate,
+                    "channels": channels,
+                }
             f.seek(size + (size % 2), 1)
 
 
@@ -350,8 +369,8 @@ def _avi(path: str) -> dict[str, Any]:
     i = head.find(b"avih")
     if i < 0 or len(head) < i + 32:
         return {}
-    usec, _, _, _, frames = struct.unpack("<IIIII", head[i + 8:i + 28])
-    w, h = struct.unpack("<II", head[i + 40:i + 48]) if len(head) >= i + 48 else (None, None)
+    usec, _, _, _, frames = struct.unpack("<IIIII", head[i + 8 : i + 28])
+    w, h = struct.unpack("<II", head[i + 40 : i + 48]) if len(head) >= i + 48 else (None, None)
     facts: dict[str, Any] = {"duration_seconds": round(usec * frames / 1e6, 3)} if usec else {}
     if w:
         facts.update(width=w, height=h)

@@ -35,7 +35,10 @@ class _Worker:
         self.memory_bytes = memory_bytes
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "daemon.extract.pdf_worker"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
             close_fds=True,
         )
 
@@ -97,13 +100,15 @@ class PdfPool:
             reply = worker.call(request, deadline)
         except TimeoutError:
             worker.kill()
-            raise ExtractionError(f"PDF extraction took longer than {limits.timeout_s:g} s and was stopped",
-                                  "timeout",                                   permanent=False) from None
+            raise ExtractionError(
+                f"PDF extraction took longer than {limits.timeout_s:g} s and was stopped", "timeout", permanent=False
+            ) from None
         except (EOFError, BrokenPipeError, OSError, msgspec.DecodeError):
             worker.kill()
             code = worker.proc.returncode
-            raise ExtractionError(f"the PDF parser died on this file (exit status {code})", "crashed",
-                                  permanent=False) from None
+            raise ExtractionError(
+                f"the PDF parser died on this file (exit status {code})", "crashed", permanent=False
+            ) from None
         with self._lock:
             if len(self._idle) < MAX_IDLE_WORKERS:
                 self._idle.append(worker)

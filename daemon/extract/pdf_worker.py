@@ -68,8 +68,14 @@ def parse(path: str, max_pages: int, max_chars: int) -> dict[str, Any]:
                 break
         text = "\n".join(parts)[:max_chars]
         info: dict[str, Any] = {}
-        for key, name in (("/Title", "title"), ("/Author", "author"), ("/Subject", "subject"),
-                          ("/Keywords", "keywords"), ("/Creator", "creator"), ("/Producer", "producer")):
+        for key, name in (
+            ("/Title", "title"),
+            ("/Author", "author"),
+            ("/Subject", "subject"),
+            ("/Keywords", "keywords"),
+            ("/Creator", "creator"),
+            ("/Producer", "producer"),
+        ):
             value = meta.get(key)
             if value is not None and str(value).strip():
                 info[name] = str(value).strip()[:500]

@@ -27,21 +27,120 @@ class Sniffed:
 
 # Extensions whose text is source code (language is decided in code.py).
 CODE_EXTENSIONS = {
-    ".py", ".pyw", ".pyi", ".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx", ".sh", ".bash", ".zsh", ".ksh",
-    ".c", ".h", ".cc", ".cpp", ".cxx", ".hpp", ".hh", ".hxx", ".go", ".rs", ".pl", ".pm", ".t", ".php",
-    ".sql", ".rb", ".java", ".kt", ".kts", ".cs", ".swift", ".cmake", ".yaml", ".yml", ".toml", ".lua",
-    ".r", ".scala", ".m", ".mk", ".awk", ".sed", ".tcl", ".el", ".vim", ".ps1", ".bat", ".css", ".scss",
-    ".xsl", ".xslt", ".make", ".f90", ".hs", ".ml", ".ex", ".exs", ".erl", ".clj", ".dart", ".groovy",
-    ".gradle", ".ini", ".cfg", ".conf", ".dockerfile", ".proto", ".asm", ".s",
+    ".py",
+    ".pyw",
+    ".pyi",
+    ".js",
+    ".mjs",
+    ".cjs",
+    ".jsx",
+    ".ts",
+    ".tsx",
+    ".sh",
+    ".bash",
+    ".zsh",
+    ".ksh",
+    ".c",
+    ".h",
+    ".cc",
+    ".cpp",
+    ".cxx",
+    ".hpp",
+    ".hh",
+    ".hxx",
+    ".go",
+    ".rs",
+    ".pl",
+    ".pm",
+    ".t",
+    ".php",
+    ".sql",
+    ".rb",
+    ".java",
+    ".kt",
+    ".kts",
+    ".cs",
+    ".swift",
+    ".cmake",
+    ".yaml",
+    ".yml",
+    ".toml",
+    ".lua",
+    ".r",
+    ".scala",
+    ".m",
+    ".mk",
+    ".awk",
+    ".sed",
+    ".tcl",
+    ".el",
+    ".vim",
+    ".ps1",
+    ".bat",
+    ".css",
+    ".scss",
+    ".xsl",
+    ".xslt",
+    ".make",
+    ".f90",
+    ".hs",
+    ".ml",
+    ".ex",
+    ".exs",
+    ".erl",
+    ".clj",
+    ".dart",
+    ".groovy",
+    ".gradle",
+    ".ini",
+    ".cfg",
+    ".conf",
+    ".dockerfile",
+    ".proto",
+    ".asm",
+    ".s",
 }
 # Names without a telling extension that are code all the same.
-CODE_NAMES = {"makefile", "gnumakefile", "dockerfile", "cmakelists.txt", "rakefile", "gemfile", "meson.build",
-              "configure.ac", "kconfig", "vagrantfile", "jenkinsfile", "sconstruct"}
+CODE_NAMES = {
+    "makefile",
+    "gnumakefile",
+    "dockerfile",
+    "cmakelists.txt",
+    "rakefile",
+    "gemfile",
+    "meson.build",
+    "configure.ac",
+    "kconfig",
+    "vagrantfile",
+    "jenkinsfile",
+    "sconstruct",
+}
 DATASET_EXTENSIONS = {".csv", ".tsv", ".tab", ".json", ".jsonl", ".ndjson", ".geojson"}
 MARKDOWN_EXTENSIONS = {".md", ".markdown", ".mdown", ".mkd", ".rst"}
 HTML_EXTENSIONS = {".html", ".htm", ".xhtml"}
-XML_EXTENSIONS = {".xml", ".xsd", ".rss", ".atom", ".kml", ".gpx", ".plist", ".xlf", ".xliff", ".wsdl", ".rdf",
-                  ".opf", ".nuspec", ".pom", ".csproj", ".vcxproj", ".resx", ".xul", ".glade", ".ui", ".metainfo"}
+XML_EXTENSIONS = {
+    ".xml",
+    ".xsd",
+    ".rss",
+    ".atom",
+    ".kml",
+    ".gpx",
+    ".plist",
+    ".xlf",
+    ".xliff",
+    ".wsdl",
+    ".rdf",
+    ".opf",
+    ".nuspec",
+    ".pom",
+    ".csproj",
+    ".vcxproj",
+    ".resx",
+    ".xul",
+    ".glade",
+    ".ui",
+    ".metainfo",
+}
 EMAIL_EXTENSIONS = {".eml"}
 
 _SVG_RE = re.compile(rb"<svg[\s>]", re.IGNORECASE)
@@ -66,8 +165,14 @@ def _ftyp(head: bytes) -> Sniffed:
 
 def _mp3_frame(head: bytes) -> bool:
     # MPEG audio frame sync: 11 set bits, a valid layer and bitrate index.
-    return len(head) > 3 and head[0] == 0xFF and (head[1] & 0xE0) == 0xE0 and (head[1] & 0x06) != 0 \
-        and (head[2] & 0xF0) != 0xF0 and (head[2] & 0x0C) != 0x0C
+    return (
+        len(head) > 3
+        and head[0] == 0xFF
+        and (head[1] & 0xE0) == 0xE0
+        and (head[1] & 0x06) != 0
+        and (head[2] & 0xF0) != 0xF0
+        and (head[2] & 0x0C) != 0x0C
+    )
 
 
 def sniff_bytes(head: bytes) -> Sniffed | None:
@@ -182,8 +287,11 @@ def text_kind(path: str, head_text: str) -> tuple[Kind, str]:
         # No telling name: JSON-shaped text is tried as a dataset, a markdown heading makes markdown.
         if stripped[:1] in ("[", "{") and ext != ".log":
             return "dataset", "application/json"
-        if re.match(r"#{1,6} \S", stripped) or re.search(r"^\S.*\n(=+|-+)[ \t]*$", stripped[:2000], re.M) \
-                and re.search(r"^(#{1,6} |[-*] |\d+\. )", stripped[:4000], re.M):
+        if (
+            re.match(r"#{1,6} \S", stripped)
+            or re.search(r"^\S.*\n(=+|-+)[ \t]*$", stripped[:2000], re.M)
+            and re.search(r"^(#{1,6} |[-*] |\d+\. )", stripped[:4000], re.M)
+        ):
             return "markdown", "text/markdown"
     return "text", "text/plain"
 

@@ -37,7 +37,7 @@ def markdown_structure(text: str) -> dict[str, Any]:
             key, sep, value = line.partition(":")
             if sep and key.strip() and not key.startswith((" ", "\t")):
                 front[key.strip().lower()] = value.strip().strip("'\"")
-        body = body[m.end():]
+        body = body[m.end() :]
     lines = body.splitlines()
     in_fence = False
     for i, line in enumerate(lines):
@@ -53,12 +53,14 @@ def markdown_structure(text: str) -> dict[str, Any]:
         if i + 1 < len(lines) and line.strip() and not line.startswith((" ", "\t")):
             under = lines[i + 1]
             # A lone "---" under a line of text is a setext H2 only when it is not a list item.
-            if (_SETEXT_RE.match(under) and len(under.strip()) >= 2
-                    and not re.match(r"^\s*([-*+]|\d+\.)\s", line)):
+            if _SETEXT_RE.match(under) and len(under.strip()) >= 2 and not re.match(r"^\s*([-*+]|\d+\.)\s", line):
                 headings.append((1 if under.strip()[0] == "=" else 2, _clean_inline(line)))
                 continue
-            if (_RST_UNDERLINE_RE.match(under) and len(under.rstrip()) >= len(line.rstrip())
-                    and under.strip()[0] not in "=-"):
+            if (
+                _RST_UNDERLINE_RE.match(under)
+                and len(under.rstrip()) >= len(line.rstrip())
+                and under.strip()[0] not in "=-"
+            ):
                 headings.append((2, _clean_inline(line)))
     title = front.get("title") or None
     if not title:

@@ -20,8 +20,18 @@ def file_stem(path: str) -> str:
 # not_a_file (a folder, device, socket), too_large (over a limit: bytes, columns, nesting,
 # members, memory), empty, corrupt (malformed or truncated), unsupported (not a format
 # Clarity reads), encrypted (needs a password), timeout, crashed (the parser process died).
-ErrorKind = Literal["vanished", "unreadable", "not_a_file", "too_large", "empty", "corrupt", "unsupported",
-                    "encrypted", "timeout", "crashed"]
+ErrorKind = Literal[
+    "vanished",
+    "unreadable",
+    "not_a_file",
+    "too_large",
+    "empty",
+    "corrupt",
+    "unsupported",
+    "encrypted",
+    "timeout",
+    "crashed",
+]
 
 
 class ExtractionError(Exception):

@@ -49,8 +49,11 @@ def _values(store: Store, table: str, fields: dict[str, Any]) -> dict[str, Any]:
     types = field_types(store.spec(table))
     gone = sorted(set(fields) - set(types))
     if gone:  # dropped by a schema change approved after this proposal was made
-        raise Conflict(f"{table} has no column(s) {', '.join(gone)} any more: the table changed since this "
-                       f"proposal was made; propose again", {"columns": gone})
+        raise Conflict(
+            f"{table} has no column(s) {', '.join(gone)} any more: the table changed since this "
+            f"proposal was made; propose again",
+            {"columns": gone},
+        )
     return {k: coerce(v, types[k], k) for k, v in fields.items()}
 
 
@@ -83,8 +86,11 @@ def apply_update(store: Store, p: Proposal) -> tuple[dict[str, Any], dict[str, A
     before = _check_version(p, locked_row(store, model, p.row_id))
     values = _values(store, p.table, p.payload)
     # Conditional on the version too: a writer we could not lock out still cannot slip in.
-    changed = (model.update(**values, version=model.version + 1, updated_at=utcnow())
-               .where(model.id == p.row_id, model.version == before["version"]).execute())
+    changed = (
+        model.update(**values, version=model.version + 1, updated_at=utcnow())
+        .where(model.id == p.row_id, model.version == before["version"])
+        .execute()
+    )
     if changed != 1:
         raise StaleRow(f"{p.table} row {p.row_id} changed while this proposal was being applied")
     after = model.select().where(model.id == p.row_id).dicts().first()
@@ -125,8 +131,15 @@ def apply_schema(store: Store, p: Proposal, actor: str) -> tuple[dict[str, Any],
         last = SchemaVersion.select(peewee.fn.MAX(SchemaVersion.version)).where(SchemaVersion.table == table).scalar()
         number = (last or 1) + 1
     version = SchemaVersion.create(
-        table=table, version=number, action=diff["action"], diff=diff, ddl=preview["ddl"],
-        rows_touched=plan.rows_affected, proposal_id=p.id, actor=actor, created_at=utcnow(),
+        table=table,
+        version=number,
+        action=diff["action"],
+        diff=diff,
+        ddl=preview["ddl"],
+        rows_touched=plan.rows_affected,
+        proposal_id=p.id,
+        actor=actor,
+        created_at=utcnow(),
     )
     store.put_table(schema.apply_diff(store.catalog.get(table), diff))
     return preview, version

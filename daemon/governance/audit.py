@@ -36,12 +36,27 @@ def risk_of(proposal: Proposal) -> str:
     return "medium" if proposal.kind == "update" else "low"
 
 
-def write_audit(store: Store, proposal: Proposal, *, actor: str, action: str, decision: str, rule: str | None,
-                reason: str | None = None, reviewer: str | None = None, before: Any = None, after: Any = None,
-                details: dict[str, Any] | None = None) -> None:
+def write_audit(
+    store: Store,
+    proposal: Proposal,
+    *,
+    actor: str,
+    action: str,
+    decision: str,
+    rule: str | None,
+    reason: str | None = None,
+    reviewer: str | None = None,
+    before: Any = None,
+    after: Any = None,
+    details: dict[str, Any] | None = None,
+) -> None:
     """Record who decided what about ``proposal``, when, why, and under which policy rule."""
-    info: dict[str, Any] = {"kind": proposal.kind, "confidence": proposal.confidence, "source": proposal.source,
-                            "created_by": proposal.created_by}
+    info: dict[str, Any] = {
+        "kind": proposal.kind,
+        "confidence": proposal.confidence,
+        "source": proposal.source,
+        "created_by": proposal.created_by,
+    }
     if proposal.flags:
         info["flags"] = proposal.flags
     if proposal.reverts:
@@ -66,9 +81,16 @@ def write_audit(store: Store, proposal: Proposal, *, actor: str, action: str, de
     )
 
 
-def list_audit(*, proposal_id: int | None = None, table: str | None = None, actor: str | None = None,
-               action: str | None = None, order: str = "desc", limit: int = 50,
-               cursor: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
+def list_audit(
+    *,
+    proposal_id: int | None = None,
+    table: str | None = None,
+    actor: str | None = None,
+    action: str | None = None,
+    order: str = "desc",
+    limit: int = 50,
+    cursor: str | None = None,
+) -> tuple[list[dict[str, Any]], str | None]:
     """Audit entries, newest first (``order="asc"``: oldest first), filtered, keyset-paged."""
     where: list[peewee.Expression] = []
     if proposal_id is not None:
@@ -115,11 +137,16 @@ def migrate_from_governance(store: Store) -> int:
             AuditEntry.insert(values).execute()
             ids.append(row["id"])
         for start in range(0, len(ids), 500):
-            old.delete().where(old.id.in_(ids[start:start + 500])).execute()
+            old.delete().where(old.id.in_(ids[start : start + 500])).execute()
         moved = len(ids)
-    AuditEntry.create(actor="clarityd", action=MIGRATION, decision="migrated", decided_at=utcnow(),
-                      reason=f"the audit trail moved from the {OLD_TABLE} memory table to clarity_audit",
-                      details={"rows": moved, "from": OLD_TABLE})
+    AuditEntry.create(
+        actor="clarityd",
+        action=MIGRATION,
+        decision="migrated",
+        decided_at=utcnow(),
+        reason=f"the audit trail moved from the {OLD_TABLE} memory table to clarity_audit",
+        details={"rows": moved, "from": OLD_TABLE},
+    )
     if moved:
         log.info("audit trail: moved %d row(s) from the %s table to clarity_audit", moved, OLD_TABLE)
     return moved

@@ -69,8 +69,18 @@ class SchemaCatalog:
         history: list[dict[str, Any]] = []
         rows = list(SchemaVersion.select().where(SchemaVersion.table == table).order_by(SchemaVersion.version))
         if table in self.baseline and not any(r.action == "create_table" for r in rows):
-            history.append({"version": 1, "action": "baseline", "diff": {"source": f"schemas/{table}.yaml"},
-                            "ddl": [], "rows_touched": 0, "proposal_id": None, "actor": None, "created_at": None})
+            history.append(
+                {
+                    "version": 1,
+                    "action": "baseline",
+                    "diff": {"source": f"schemas/{table}.yaml"},
+                    "ddl": [],
+                    "rows_touched": 0,
+                    "proposal_id": None,
+                    "actor": None,
+                    "created_at": None,
+                }
+            )
         history += [row_to_dict(r) for r in rows]
         return history
 

@@ -20,8 +20,10 @@ from re import Pattern
 from typing import Any
 
 REDACTED = "[redacted]"
-_SECRET_NAME = r"(?:password|passwd|pwd|passphrase|secret|api[_-]?key|apikey|access[_-]?token|auth[_-]?token" \
-               r"|client[_-]?secret|private[_-]?key|secret[_-]?key)"
+_SECRET_NAME = (
+    r"(?:password|passwd|pwd|passphrase|secret|api[_-]?key|apikey|access[_-]?token|auth[_-]?token"
+    r"|client[_-]?secret|private[_-]?key|secret[_-]?key)"
+)
 # Each built-in rule is a regular expression; card numbers are also Luhn-checked, and
 # secret_field is matched against key and column names (with a value), not text.
 BUILTIN_RULES: dict[str, str] = {
@@ -40,7 +42,7 @@ BUILTIN_RULES: dict[str, str] = {
     # (pwd is left out: shell's working folder; a value that reads as code, self.key,
     # f(...) or Optional[str], is no secret)
     "password_assignment": rf"(?i)(?<![a-z0-9]){_SECRET_NAME.replace('|pwd', '')}['\"]?[ \t]*[:=][ \t]*['\"]?"
-                           r"(?P<value>(?![A-Za-z_]\w*(?:\.\w|::|\(|\[))[^\s'\",;{}()\[\]]{6,})",
+    r"(?P<value>(?![A-Za-z_]\w*(?:\.\w|::|\(|\[))[^\s'\",;{}()\[\]]{6,})",
     # .netrc: machine host login user password secret (on one line or several)
     "netrc_password": r"(?im)^\s*(?:machine\s+\S+|default)(?:\s+(?:login|account)\s+\S+)*\s+password\s+(?P<value>\S+)",
     # scheme://user:password@host (database URLs, git remotes); a masked *** is no secret

@@ -76,8 +76,7 @@ class LoadedPolicy:
         self.policy = policy
         self.path = path
         self.exists = exists
-        self.rules: dict[str, Pattern[str]] = compile_rules(policy.content_rules.secrets,
-                                                            policy.content_rules.patterns)
+        self.rules: dict[str, Pattern[str]] = compile_rules(policy.content_rules.secrets, policy.content_rules.patterns)
 
     # -- decisions --------------------------------------------------------------------
 
@@ -86,8 +85,9 @@ class LoadedPolicy:
         value = self.policy.auto_approve.tables.get(table, self.policy.auto_approve.insert_above)
         return None if value == "never" else float(value)
 
-    def evaluate(self, kind: str, table: str, confidence: float, flags: list[str], missing: list[str],
-                 by_operator: bool) -> Verdict:
+    def evaluate(
+        self, kind: str, table: str, confidence: float, flags: list[str], missing: list[str], by_operator: bool
+    ) -> Verdict:
         """Decide a new proposal: auto-approve, self-approve, or leave it for a person."""
         if kind in SCHEMA_KINDS:
             return Verdict(False, "pending: schema changes are never auto-approved")
@@ -95,8 +95,12 @@ class LoadedPolicy:
             return Verdict(False, f"pending: content looks like a secret ({', '.join(flags)})")
         if kind in ("update", "delete"):
             never = self.threshold(table) is None
-            if by_operator and kind in self.policy.auto_approve.self_approve and not never \
-                    and not self.needs_second(kind):
+            if (
+                by_operator
+                and kind in self.policy.auto_approve.self_approve
+                and not never
+                and not self.needs_second(kind)
+            ):
                 return Verdict(True, f"self-approved: an operator's own {kind} (auto_approve.self_approve)", True)
             if kind == "delete":
                 return Verdict(False, "pending: deletes are never auto-approved")
@@ -157,12 +161,14 @@ def load_policy(path: str) -> LoadedPolicy:
 def _check(policy: Policy) -> None:
     a = policy.auto_approve
     if not 0.0 <= a.insert_above <= 1.0:
-        raise PolicyError(f"insert_above must be between 0 and 1, got {a.insert_above}"
-                          " - at $.auto_approve.insert_above")
+        raise PolicyError(
+            f"insert_above must be between 0 and 1, got {a.insert_above} - at $.auto_approve.insert_above"
+        )
     for table, value in a.tables.items():
         if value != "never" and not 0.0 <= float(value) <= 1.0:
-            raise PolicyError(f"threshold of {table} must be between 0 and 1 or never"
-                              f" - at $.auto_approve.tables.{table}")
+            raise PolicyError(
+                f"threshold of {table} must be between 0 and 1 or never - at $.auto_approve.tables.{table}"
+            )
     for table, users in policy.approvals.tables.items():
         if not users:
             raise PolicyError(f"no one could decide {table}: list at least one user - at $.approvals.tables.{table}")

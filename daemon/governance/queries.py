@@ -28,8 +28,14 @@ def _kinds(kind: str) -> tuple[str, ...]:
     return (kind,)
 
 
-def _filters(table: str | None, kind: str | None, source: str | None, min_confidence: float | None,
-             max_confidence: float | None, flagged: bool | None) -> list[peewee.Expression]:
+def _filters(
+    table: str | None,
+    kind: str | None,
+    source: str | None,
+    min_confidence: float | None,
+    max_confidence: float | None,
+    flagged: bool | None,
+) -> list[peewee.Expression]:
     where: list[peewee.Expression] = []
     if table:
         where.append(Proposal.table == table)
@@ -51,8 +57,9 @@ def _naive_utc(at: datetime) -> datetime:
     return at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo else at
 
 
-def _page(query: peewee.Select, where: list[peewee.Expression], limit: int, count: bool,
-          cursor_of: Any) -> tuple[list[dict[str, Any]], str | None, int | None]:
+def _page(
+    query: peewee.Select, where: list[peewee.Expression], limit: int, count: bool, cursor_of: Any
+) -> tuple[list[dict[str, Any]], str | None, int | None]:
     rows = list(query.limit(limit + 1).dicts())
     next_cursor = None
     if len(rows) > limit:
@@ -62,11 +69,20 @@ def _page(query: peewee.Select, where: list[peewee.Expression], limit: int, coun
     return [row_to_dict(r) for r in rows], next_cursor, total
 
 
-def list_pending(*, table: str | None = None, kind: str | None = None, source: str | None = None,
-                 min_confidence: float | None = None, max_confidence: float | None = None,
-                 flagged: bool | None = None, limit: int = 50, cursor: str | None = None,
-                 count: bool = False, created_before: datetime | None = None,
-                 created_after: datetime | None = None) -> tuple[list[dict[str, Any]], str | None, int | None]:
+def list_pending(
+    *,
+    table: str | None = None,
+    kind: str | None = None,
+    source: str | None = None,
+    min_confidence: float | None = None,
+    max_confidence: float | None = None,
+    flagged: bool | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+    count: bool = False,
+    created_before: datetime | None = None,
+    created_after: datetime | None = None,
+) -> tuple[list[dict[str, Any]], str | None, int | None]:
     """Pending proposals, oldest first (the order they should be decided in)."""
     where = [Proposal.status == "pending", *_filters(table, kind, source, min_confidence, max_confidence, flagged)]
     if created_before is not None:
@@ -82,9 +98,17 @@ def list_pending(*, table: str | None = None, kind: str | None = None, source: s
     return _page(query, where, limit, count, lambda r: encode_cursor(None, r["id"]))
 
 
-def list_history(*, table: str | None = None, kind: str | None = None, source: str | None = None,
-                 status: str | None = None, decided_by: str | None = None, limit: int = 50,
-                 cursor: str | None = None, count: bool = False) -> tuple[list[dict[str, Any]], str | None, int | None]:
+def list_history(
+    *,
+    table: str | None = None,
+    kind: str | None = None,
+    source: str | None = None,
+    status: str | None = None,
+    decided_by: str | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+    count: bool = False,
+) -> tuple[list[dict[str, Any]], str | None, int | None]:
     """Decided proposals, the most recently changed first."""
     if status and status not in DECIDED:
         raise InvalidParams(f"status {status!r} is not a decided status; one of {', '.join(DECIDED)}")

@@ -55,8 +55,11 @@ class Plan:
         if self.convert:
             column, tmp, new_type = self.convert
             # Where the per-row conversion runs: after the new column is added.
-            ddl.insert(1, f'UPDATE "{table}" SET "{tmp}" = <"{column}" as {new_type}> WHERE "id" = ?'
-                          f" -- once per row with a value ({self.rows_affected})")
+            ddl.insert(
+                1,
+                f'UPDATE "{table}" SET "{tmp}" = <"{column}" as {new_type}> WHERE "id" = ?'
+                f" -- once per row with a value ({self.rows_affected})",
+            )
         return {
             "ddl": ddl,
             "rows_in_table": self.rows_in_table,
@@ -87,9 +90,19 @@ def field_dict(f: FieldSpec) -> dict[str, Any]:
     return out
 
 
-def make_diff(action: str, table: str, catalog: dict[str, TableSpec], *, field_spec: FieldSpec | None,
-              column: str | None, fields: list[FieldSpec], description: str, db_table: str | None,
-              hints: dict[str, Any] | None, allow_data_loss: bool) -> dict[str, Any]:
+def make_diff(
+    action: str,
+    table: str,
+    catalog: dict[str, TableSpec],
+    *,
+    field_spec: FieldSpec | None,
+    column: str | None,
+    fields: list[FieldSpec],
+    description: str,
+    db_table: str | None,
+    hints: dict[str, Any] | None,
+    allow_data_loss: bool,
+) -> dict[str, Any]:
     """Validate a requested change against the live catalog; return its diff."""
     if action == "create_table":
         _check_name(table, "table")
@@ -108,8 +121,16 @@ def make_diff(action: str, table: str, catalog: dict[str, TableSpec], *, field_s
                 raise InvalidParams(f"field {f.name!r} appears twice")
             seen.add(f.name)
         try:
-            spec = msgspec.convert({"name": table, "db_table": db_name, "description": description or table,
-                                    "fields": [field_dict(f) for f in fields], "hints": hints or {}}, TableSpec)
+            spec = msgspec.convert(
+                {
+                    "name": table,
+                    "db_table": db_name,
+                    "description": description or table,
+                    "fields": [field_dict(f) for f in fields],
+                    "hints": hints or {},
+                },
+                TableSpec,
+            )
         except msgspec.ValidationError as e:
             raise InvalidParams(f"invalid table definition: {e}") from None
         return {"action": action, "table": table, "spec": msgspec.to_builtins(spec)}
@@ -133,8 +154,13 @@ def make_diff(action: str, table: str, catalog: dict[str, TableSpec], *, field_s
             raise InvalidParams(f"{table} has no column {field_spec.name!r}")
         if old == field_spec:
             raise InvalidParams(f"{table}.{field_spec.name} already is exactly that")
-        return {"action": action, "table": table, "field": field_dict(field_spec), "old": field_dict(old),
-                "allow_data_loss": allow_data_loss}
+        return {
+            "action": action,
+            "table": table,
+            "field": field_dict(field_spec),
+            "old": field_dict(old),
+            "allow_data_loss": allow_data_loss,
+        }
     if action == "drop_column":
         name = column or (field_spec.name if field_spec else None)
         if not name:
@@ -144,8 +170,13 @@ def make_diff(action: str, table: str, catalog: dict[str, TableSpec], *, field_s
         old = spec.field(name)
         if old is None:
             raise InvalidParams(f"{table} has no column {name!r}")
-        return {"action": action, "table": table, "column": name, "old": field_dict(old),
-                "allow_data_loss": allow_data_loss}
+        return {
+            "action": action,
+            "table": table,
+            "column": name,
+            "old": field_dict(old),
+            "allow_data_loss": allow_data_loss,
+        }
     raise InvalidParams(f"unknown schema action {action!r}")
 
 
@@ -209,8 +240,9 @@ def _same_storage(old: str, new: str) -> bool:
     return FIELD_FACTORIES[old] is FIELD_FACTORIES[new]
 
 
-def plan(db: peewee.Database, diff: dict[str, Any], catalog: dict[str, TableSpec],
-         models: dict[str, type[MemoryModel]]) -> Plan:
+def plan(
+    db: peewee.Database, diff: dict[str, Any], catalog: dict[str, TableSpec], models: dict[str, type[MemoryModel]]
+) -> Plan:
     """The statements ``diff`` runs and the rows it touches, from the database as it is now."""
     action, table = diff["action"], diff["table"]
     migrator = SchemaMigrator.from_database(db)
@@ -285,8 +317,13 @@ def refuse_data_loss(diff: dict[str, Any], p: Plan) -> None:
         )
 
 
-def execute(db: peewee.Database, diff: dict[str, Any], p: Plan, models: dict[str, type[MemoryModel]],
-            catalog: dict[str, TableSpec]) -> None:
+def execute(
+    db: peewee.Database,
+    diff: dict[str, Any],
+    p: Plan,
+    models: dict[str, type[MemoryModel]],
+    catalog: dict[str, TableSpec],
+) -> None:
     """Run the planned statements (inside the caller's transaction)."""
     if not p.convert:
         for sql, params in p.statements:
@@ -296,10 +333,15 @@ def execute(db: peewee.Database, diff: dict[str, Any], p: Plan, models: dict[str
     db_table = catalog[diff["table"]].db_table
     old_model = models[diff["table"]]
     # A throwaway model that knows only id and the new column, to write converted values.
-    target: type[peewee.Model] = type("Convert", (peewee.Model,), {
-        "id": peewee.BigAutoField(), tmp: _field(new_type),
-        "Meta": type("Meta", (), {"database": db, "table_name": db_table}),
-    })
+    target: type[peewee.Model] = type(
+        "Convert",
+        (peewee.Model,),
+        {
+            "id": peewee.BigAutoField(),
+            tmp: _field(new_type),
+            "Meta": type("Meta", (), {"database": db, "table_name": db_table}),
+        },
+    )
     add, rest = p.statements[0], p.statements[1:]
     db.execute_sql(*add)
     col = getattr(old_model, column)
@@ -339,11 +381,21 @@ def inverse(diff: dict[str, Any]) -> dict[str, Any] | None:
     """The diff that undoes ``diff``, when there is one (a created table is not dropped)."""
     action = diff["action"]
     if action == "add_column":
-        return {"action": "drop_column", "table": diff["table"], "column": diff["field"]["name"],
-                "old": diff["field"], "allow_data_loss": False}
+        return {
+            "action": "drop_column",
+            "table": diff["table"],
+            "column": diff["field"]["name"],
+            "old": diff["field"],
+            "allow_data_loss": False,
+        }
     if action == "alter_column":
-        return {"action": "alter_column", "table": diff["table"], "field": diff["old"], "old": diff["field"],
-                "allow_data_loss": False}
+        return {
+            "action": "alter_column",
+            "table": diff["table"],
+            "field": diff["old"],
+            "old": diff["field"],
+            "allow_data_loss": False,
+        }
     if action == "drop_column":
         return {"action": "add_column", "table": diff["table"], "field": diff["old"]}
     return None

@@ -128,10 +128,19 @@ class Governance:
         if draft.reverts is not None and draft.kind == "insert" and verdict.approve:
             verdict.approve, verdict.rule = False, "pending: a restore (the undo of a delete) needs a person"
         p = compiled.create(  # Proposal.create, its SQL built once: ingestion proposes per file
-            Proposal, kind=draft.kind, table=draft.table, row_id=draft.row_id, payload=fields,
+            Proposal,
+            kind=draft.kind,
+            table=draft.table,
+            row_id=draft.row_id,
+            payload=fields,
             confidence=draft.confidence,
-            reasoning=draft.reasoning, source=draft.source, created_by=draft.actor, policy_rule=verdict.rule,
-            flags=flags or None, expected_version=expected, reverts=draft.reverts,
+            reasoning=draft.reasoning,
+            source=draft.source,
+            created_by=draft.actor,
+            policy_rule=verdict.rule,
+            flags=flags or None,
+            expected_version=expected,
+            reverts=draft.reverts,
         )
         self._emit("proposal.created", p, draft.actor, status="pending", flags=flags or None)
         self._supersede_older(p)
@@ -141,8 +150,14 @@ class Governance:
             self._approve_and_apply(p, approver, verdict.rule, None, action=action)
         return row_to_dict(p)
 
-    def propose_schema(self, diff: dict[str, Any], actor: str, reasoning: str = "",
-                       reverts: int | None = None, source: str | None = None) -> dict[str, Any]:
+    def propose_schema(
+        self,
+        diff: dict[str, Any],
+        actor: str,
+        reasoning: str = "",
+        reverts: int | None = None,
+        source: str | None = None,
+    ) -> dict[str, Any]:
         """Record a schema change (from :func:`schema.make_diff`) with its preview: the exact
         statements and the rows they touch. Refused when it would lose data unless the diff
         allows it. Never auto-approved."""
@@ -150,12 +165,20 @@ class Governance:
         schema.check_current(diff, self.store.catalog)  # an undo's diff may be older than the table
         plan = schema.plan(self.store.db, diff, self.store.catalog, self.store.models)
         schema.refuse_data_loss(diff, plan)
-        db_table = (diff["spec"]["db_table"] if diff["action"] == "create_table"
-                    else self.store.catalog[diff["table"]].db_table)
+        db_table = (
+            diff["spec"]["db_table"] if diff["action"] == "create_table" else self.store.catalog[diff["table"]].db_table
+        )
         verdict = self.policy.evaluate(diff["action"], diff["table"], 1.0, [], [], True)
         p = Proposal.create(
-            kind=diff["action"], table=diff["table"], payload=diff, confidence=1.0, reasoning=reasoning,
-            source=source or actor, created_by=actor, policy_rule=verdict.rule, preview=plan.preview(db_table),
+            kind=diff["action"],
+            table=diff["table"],
+            payload=diff,
+            confidence=1.0,
+            reasoning=reasoning,
+            source=source or actor,
+            created_by=actor,
+            policy_rule=verdict.rule,
+            preview=plan.preview(db_table),
             reverts=reverts,
         )
         self._emit("proposal.created", p, actor, status="pending")
@@ -168,20 +191,36 @@ class Governance:
         if p is None or p.status != "pending":
             return False
         try:
-            self._transition(p, status="superseded", superseded_by=by, decided_by=actor, decided_at=utcnow(),
-                             note=reason)
+            self._transition(
+                p, status="superseded", superseded_by=by, decided_by=actor, decided_at=utcnow(), note=reason
+            )
         except Conflict:
             return False
-        write_audit(self.store, p, actor=actor, action="supersede", decision="superseded",
-                    rule="superseded: a newer proposal for the same file or row", reason=reason,
-                    details={"superseded_by": by})
+        write_audit(
+            self.store,
+            p,
+            actor=actor,
+            action="supersede",
+            decision="superseded",
+            rule="superseded: a newer proposal for the same file or row",
+            reason=reason,
+            details={"superseded_by": by},
+        )
         self._emit("proposal.superseded", p, actor, by=by)
         return True
 
     # -- deciding -----------------------------------------------------------------------
 
-    async def approve(self, proposal_id: int, *, actor: str, user: str, fields: dict[str, Any] | None = None,
-                      table: str | None = None, note: str | None = None) -> dict[str, Any]:
+    async def approve(
+        self,
+        proposal_id: int,
+        *,
+        actor: str,
+        user: str,
+        fields: dict[str, Any] | None = None,
+        table: str | None = None,
+        note: str | None = None,
+    ) -> dict[str, Any]:
         """Approve (optionally correcting fields or the table) and apply; see the handler."""
         return await self._decide(self._approve_tx, proposal_id, actor, user, fields, table, note)
 
@@ -202,8 +241,15 @@ class Governance:
             raise outcome.conflict
         return outcome.proposal
 
-    def _approve_tx(self, proposal_id: int, actor: str, user: str, fields: dict[str, Any] | None,
-                    table: str | None, note: str | None) -> Outcome:
+    def _approve_tx(
+        self,
+        proposal_id: int,
+        actor: str,
+        user: str,
+        fields: dict[str, Any] | None,
+        table: str | None,
+        note: str | None,
+    ) -> Outcome:
         self.schemas.sync_if_shared()
         p = self._open_proposal(proposal_id, user)
         if p.kind in SCHEMA_KINDS:
@@ -217,8 +263,7 @@ class Governance:
         if p.kind == "insert" and p.row_id is None:  # a restore brings back the row as it was
             missing = self._missing(self.store.spec(p.table), p.payload)
             if missing:
-                raise InvalidParams(f"required field(s) missing: {', '.join(missing)}; approve with "
-                                    f"fields giving them")
+                raise InvalidParams(f"required field(s) missing: {', '.join(missing)}; approve with fields giving them")
         reviewer = None
         rule = "approved by an operator"
         if self.policy.needs_second(p.kind):
@@ -226,10 +271,22 @@ class Governance:
             if any(a["actor"] == actor for a in approvals):
                 raise Forbidden(f"{actor} already approved proposal {p.id}; a second, different operator must")
             if not approvals:
-                self._transition(p, approvals=[{"actor": actor, "at": utcnow().isoformat() + "Z"}],
-                                 payload=p.payload, table=p.table, corrections=p.corrections)
-                write_audit(self.store, p, actor=actor, action="endorse", decision="pending",
-                            rule="approvals.second_operator: first of two approvals", reason=note)
+                self._transition(
+                    p,
+                    approvals=[{"actor": actor, "at": utcnow().isoformat() + "Z"}],
+                    payload=p.payload,
+                    table=p.table,
+                    corrections=p.corrections,
+                )
+                write_audit(
+                    self.store,
+                    p,
+                    actor=actor,
+                    action="endorse",
+                    decision="pending",
+                    rule="approvals.second_operator: first of two approvals",
+                    reason=note,
+                )
                 self._emit("proposal.endorsed", p, actor, approvals=1)
                 return Outcome(row_to_dict(p))
             reviewer = approvals[0]["actor"]
@@ -240,8 +297,15 @@ class Governance:
     def _reject_tx(self, proposal_id: int, actor: str, user: str, reason: str) -> Outcome:
         p = self._open_proposal(proposal_id, user)
         self._transition(p, status="rejected", decided_by=actor, decided_at=utcnow(), note=reason)
-        write_audit(self.store, p, actor=actor, action="reject", decision="rejected", rule="rejected by an operator",
-                    reason=reason)
+        write_audit(
+            self.store,
+            p,
+            actor=actor,
+            action="reject",
+            decision="rejected",
+            rule="rejected by an operator",
+            reason=reason,
+        )
         self._emit("proposal.rejected", p, actor, reason=reason, rule=p.policy_rule)
         return Outcome(row_to_dict(p))
 
@@ -254,9 +318,10 @@ class Governance:
         if p is None:
             raise NotFound(f"no proposal {proposal_id}")
         if p.status != "pending":
-            raise Conflict(f"proposal {p.id} already decided: {p.status}"
-                           + (f" by {p.decided_by}" if p.decided_by else ""),
-                           {"status": p.status, "decided_by": p.decided_by})
+            raise Conflict(
+                f"proposal {p.id} already decided: {p.status}" + (f" by {p.decided_by}" if p.decided_by else ""),
+                {"status": p.status, "decided_by": p.decided_by},
+            )
         self._check_approver(p.table, user)
         return p
 
@@ -265,20 +330,48 @@ class Governance:
         if allowed is not None and user not in allowed:
             raise Forbidden(f"proposals for {table} are decided by {', '.join(allowed)} only (approvals.tables)")
 
-    def _approve_and_apply(self, p: Proposal, actor: str, rule: str, note: str | None, *, action: str,
-                           reviewer: str | None = None) -> DaemonError | None:
+    def _approve_and_apply(
+        self, p: Proposal, actor: str, rule: str, note: str | None, *, action: str, reviewer: str | None = None
+    ) -> DaemonError | None:
         """Approve ``p`` (exactly once), apply it, audit both. Returns the conflict when the
         row or table moved on since the proposal was made (the proposal is then failed)."""
         original_table = (p.corrections or {}).get("table", p.table)
-        self._transition(p, status="approved", decided_by=actor, decided_at=utcnow(), policy_rule=rule, note=note,
-                         payload=p.payload, table=p.table, corrections=p.corrections)
-        self._emit("proposal.approved", p, actor, original_table=original_table, rule=rule,
-                   auto=action == "auto-approve", self_approved=action == "self-approve",
-                   corrections=p.corrections, fields=p.payload if p.kind in ROW_KINDS else None)
+        self._transition(
+            p,
+            status="approved",
+            decided_by=actor,
+            decided_at=utcnow(),
+            policy_rule=rule,
+            note=note,
+            payload=p.payload,
+            table=p.table,
+            corrections=p.corrections,
+        )
+        self._emit(
+            "proposal.approved",
+            p,
+            actor,
+            original_table=original_table,
+            rule=rule,
+            auto=action == "auto-approve",
+            self_approved=action == "self-approve",
+            corrections=p.corrections,
+            fields=p.payload if p.kind in ROW_KINDS else None,
+        )
         error = self._apply(p, actor)
-        write_audit(self.store, p, actor=actor, action=action, decision="approved", rule=rule, reason=note,
-                    reviewer=reviewer, before=p.before, after=p.after,
-                    details={"outcome": p.status, "corrections": p.corrections})
+        write_audit(
+            self.store,
+            p,
+            actor=actor,
+            action=action,
+            decision="approved",
+            rule=rule,
+            reason=note,
+            reviewer=reviewer,
+            before=p.before,
+            after=p.after,
+            details={"outcome": p.status, "corrections": p.corrections},
+        )
         if error is not None:
             write_audit(self.store, p, actor=actor, action="apply", decision="failed", rule=rule, reason=p.error)
         return error if isinstance(error, Conflict) else None
@@ -307,8 +400,9 @@ class Governance:
             self._transition(p, from_status="approved", status="failed", error=message)
             self._emit("proposal.failed", p, actor, error=message)
             return e
-        self._transition(p, from_status="approved", status="applied", row_id=p.row_id, before=before, after=after,
-                         preview=p.preview)
+        self._transition(
+            p, from_status="approved", status="applied", row_id=p.row_id, before=before, after=after, preview=p.preview
+        )
         self._emit_change(p, actor, after)
         self._emit("proposal.applied", p, actor, row_id=p.row_id)
         if p.reverts is not None:
@@ -321,8 +415,11 @@ class Governance:
     def _emit_change(self, p: Proposal, actor: str, after: dict[str, Any] | None) -> None:
         if p.kind in ROW_KINDS:
             kind = {"insert": "row.inserted", "update": "row.updated", "delete": "row.deleted"}[p.kind]
-            payload = {"proposal": p.id, "version": after["version"] if after else None,
-                       "fields": sorted(p.payload) if p.kind == "update" else None}
+            payload = {
+                "proposal": p.id,
+                "version": after["version"] if after else None,
+                "fields": sorted(p.payload) if p.kind == "update" else None,
+            }
             self.events.emit(kind, f"{p.table}/{p.row_id}", payload, actor)
         else:
             kind = "table.created" if p.kind == "create_table" else "table.altered"
@@ -345,8 +442,11 @@ class Governance:
                 return self.propose_schema(undo.schema_undo(orig), actor, why, reverts=orig.id)
             except schema.DataLoss as e:  # revert takes no allow_data_loss: say what does
                 what = e.message.split("; set allow_data_loss")[0]
-                raise schema.DataLoss(f"undo of proposal {orig.id}: {what}; undo never loses data (to do it "
-                                      f"anyway, proposals.schema_tweak with allow_data_loss)", e.data) from None
+                raise schema.DataLoss(
+                    f"undo of proposal {orig.id}: {what}; undo never loses data (to do it "
+                    f"anyway, proposals.schema_tweak with allow_data_loss)",
+                    e.data,
+                ) from None
         draft = undo.row_undo(self.store, orig, Draft)
         draft.reasoning, draft.source, draft.actor = why, actor, actor
         draft.by_operator, draft.reverts = by_operator, orig.id
@@ -370,8 +470,11 @@ class Governance:
         old, fresh = upgrade.read_baseline(store, files)
         if fresh:
             old = dict(files)
-        baseline = {name: upgrade._with_files_words(spec, files[name]) if name in files else spec
-                    for name, spec in old.items() if spec is not None}
+        baseline = {
+            name: upgrade._with_files_words(spec, files[name]) if name in files else spec
+            for name, spec in old.items()
+            if spec is not None
+        }
         for name in files:
             if name not in baseline:
                 store.drop_table_spec(name)  # a new table: created by its proposal below
@@ -389,8 +492,12 @@ class Governance:
             if seen is not None:
                 if seen.status == "pending":
                     self.upgrade_pending.append(seen.id)
-                    log.warning("schema upgrade: %s (%s) still waits for an operator: proposal %d",
-                                change.source, change.why, seen.id)
+                    log.warning(
+                        "schema upgrade: %s (%s) still waits for an operator: proposal %d",
+                        change.source,
+                        change.why,
+                        seen.id,
+                    )
                 continue
             try:
                 with store.savepoint():
@@ -417,12 +524,17 @@ class Governance:
         record = self.propose_schema(diff, SYSTEM_ACTOR, reasoning, source=change.source)
         if not change.auto:
             self.upgrade_pending.append(record["id"])
-            log.warning("schema upgrade: %s waits for an operator as proposal %d; DDL: %s",
-                        reasoning, record["id"], "; ".join((record.get("preview") or {}).get("ddl") or []))
+            log.warning(
+                "schema upgrade: %s waits for an operator as proposal %d; DDL: %s",
+                reasoning,
+                record["id"],
+                "; ".join((record.get("preview") or {}).get("ddl") or []),
+            )
             return record
         p = Proposal.get_by_id(record["id"])
-        self._approve_and_apply(p, SYSTEM_ACTOR, f"auto: additive change in {change.source}", None,
-                                action="auto-approve")
+        self._approve_and_apply(
+            p, SYSTEM_ACTOR, f"auto: additive change in {change.source}", None, action="auto-approve"
+        )
         if p.status == "applied":
             log.info("schema upgrade: %s, applied as proposal %d", reasoning, p.id)
         else:
@@ -446,10 +558,15 @@ class Governance:
         if row is None:
             raise NotFound(f"{draft.table} has no row {draft.row_id}")
         if draft.version is not None and draft.version != row.version:
-            why = (f"it changed after proposal {draft.reverts} (undo would overwrite that change)" if draft.reverts
-                   else "it changed since you read it; read it again")
-            raise Conflict(f"{draft.table} row {draft.row_id} is at version {row.version}, not {draft.version}: {why}",
-                           {"current_version": row.version, "expected_version": draft.version})
+            why = (
+                f"it changed after proposal {draft.reverts} (undo would overwrite that change)"
+                if draft.reverts
+                else "it changed since you read it; read it again"
+            )
+            raise Conflict(
+                f"{draft.table} row {draft.row_id} is at version {row.version}, not {draft.version}: {why}",
+                {"current_version": row.version, "expected_version": draft.version},
+            )
         version: int = row.version
         return version
 
@@ -489,8 +606,11 @@ class Governance:
             base = {k: v for k, v in base.items() if k not in dropped}
         cleaned = self._clean(new_table, {**base, **fields})
         corrections: dict[str, Any] = {
-            "fields": {k: {"from": p.payload.get(k), "to": cleaned.get(k)}
-                       for k in fields if p.payload.get(k) != cleaned.get(k)}
+            "fields": {
+                k: {"from": p.payload.get(k), "to": cleaned.get(k)}
+                for k in fields
+                if p.payload.get(k) != cleaned.get(k)
+            }
         }
         if new_table != p.table:
             corrections.update(table=p.table, dropped=dropped)
@@ -505,10 +625,15 @@ class Governance:
         operators' edits of one row both wait, and the later approval meets a conflict."""
         if not p.source or not os.path.isabs(p.source):
             return
+
         def query() -> peewee.Select:
             q = Proposal.select(Proposal.id).where(
-                Proposal.status == "pending", Proposal.source == p.source, Proposal.id != p.id,
-                Proposal.kind.in_(ROW_KINDS), Proposal.created_by == p.created_by)  # an agent naming a file does not
+                Proposal.status == "pending",
+                Proposal.source == p.source,
+                Proposal.id != p.id,
+                Proposal.kind.in_(ROW_KINDS),
+                Proposal.created_by == p.created_by,
+            )  # an agent naming a file does not
             if p.kind == "insert":
                 return q.where(Proposal.kind == "insert")
             return q.where(Proposal.table == p.table, Proposal.row_id == p.row_id)

@@ -52,8 +52,10 @@ def row_undo(store: Store, orig: Proposal, draft_type: type[Draft]) -> Draft:
     current = plain(model.select().where(model.id == orig.row_id).dicts().first())
     if orig.kind == "delete":
         if current is not None:
-            raise Conflict(f"{orig.table} row {orig.row_id} exists again (a new row was given its id); "
-                           f"the deleted row cannot be brought back under it")
+            raise Conflict(
+                f"{orig.table} row {orig.row_id} exists again (a new row was given its id); "
+                f"the deleted row cannot be brought back under it"
+            )
         old = dict(orig.before)
         restore = {k: v for k, v in old.items() if k not in ("id", "updated_at")}
         restore["version"] = int(old["version"]) + 1  # a change like any other
@@ -62,8 +64,10 @@ def row_undo(store: Store, orig: Proposal, draft_type: type[Draft]) -> Draft:
         raise InvalidState(f"{orig.table} row {orig.row_id} no longer exists; nothing to undo")
     version = orig.after["version"]
     if orig.kind == "insert":
-        return draft_type(kind="delete", table=orig.table, fields={}, row_id=orig.row_id, version=version,
-                          confidence=1.0)
+        return draft_type(
+            kind="delete", table=orig.table, fields={}, row_id=orig.row_id, version=version, confidence=1.0
+        )
     restore = {k: orig.before.get(k) for k in orig.payload}
-    return draft_type(kind="update", table=orig.table, fields=restore, row_id=orig.row_id, version=version,
-                      confidence=1.0)
+    return draft_type(
+        kind="update", table=orig.table, fields=restore, row_id=orig.row_id, version=version, confidence=1.0
+    )

@@ -73,7 +73,8 @@ def _with_files_words(old: TableSpec, new: TableSpec) -> TableSpec:
 def _dropped_by_versions() -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for row in SchemaVersion.select(SchemaVersion.table, SchemaVersion.diff).where(
-            SchemaVersion.action == "drop_column"):
+        SchemaVersion.action == "drop_column"
+    ):
         out.setdefault(row.table, set()).add(row.diff["column"])
     return out
 
@@ -105,8 +106,9 @@ def read_baseline(store: Store, files: dict[str, TableSpec]) -> tuple[dict[str, 
     return baseline, False
 
 
-def plan_upgrade(files: dict[str, TableSpec], old: dict[str, TableSpec | None],
-                 live: dict[str, TableSpec]) -> list[Change]:
+def plan_upgrade(
+    files: dict[str, TableSpec], old: dict[str, TableSpec | None], live: dict[str, TableSpec]
+) -> list[Change]:
     """The changes that bring ``live`` (the baseline with schema versions replayed) from the
     ``old`` files to the new ``files``. Only what the files changed is proposed: a column an
     operator added or dropped through the API stays as they left it."""
@@ -116,8 +118,11 @@ def plan_upgrade(files: dict[str, TableSpec], old: dict[str, TableSpec | None],
         current = live.get(name)
         if before is None:
             if current is None:
-                changes.append(Change({"action": "create_table", "table": name, "spec": msgspec.to_builtins(new)},
-                                      True, "a new table"))
+                changes.append(
+                    Change(
+                        {"action": "create_table", "table": name, "spec": msgspec.to_builtins(new)}, True, "a new table"
+                    )
+                )
             continue
         if current is None:
             continue
@@ -127,29 +132,60 @@ def plan_upgrade(files: dict[str, TableSpec], old: dict[str, TableSpec | None],
                 continue  # unchanged in the file, or already as the file says
             if fname not in has:
                 why = "a new required field: existing rows have no value" if f.required else "a new optional field"
-                changes.append(Change({"action": "add_column", "table": name, "field": schema.field_dict(f)},
-                                      not f.required, why))
+                changes.append(
+                    Change({"action": "add_column", "table": name, "field": schema.field_dict(f)}, not f.required, why)
+                )
                 continue
             cur = has[fname]
             same_storage = FIELD_FACTORIES[cur.type] is FIELD_FACTORIES[f.type]
             auto = same_storage and (cur.required or not f.required)
-            why = ("the definition changed, the column does not" if auto else
-                   f"type {cur.type} -> {f.type}" if not same_storage else "the field becomes required")
-            changes.append(Change({"action": "alter_column", "table": name, "field": schema.field_dict(f),
-                                   "old": schema.field_dict(cur), "allow_data_loss": not auto}, auto, why))
+            why = (
+                "the definition changed, the column does not"
+                if auto
+                else f"type {cur.type} -> {f.type}"
+                if not same_storage
+                else "the field becomes required"
+            )
+            changes.append(
+                Change(
+                    {
+                        "action": "alter_column",
+                        "table": name,
+                        "field": schema.field_dict(f),
+                        "old": schema.field_dict(cur),
+                        "allow_data_loss": not auto,
+                    },
+                    auto,
+                    why,
+                )
+            )
         for fname in was:
             if fname not in now and fname in has:
-                changes.append(Change({"action": "drop_column", "table": name, "column": fname,
-                                       "old": schema.field_dict(has[fname]), "allow_data_loss": True},
-                                      False, "the field is no longer in the file"))
+                changes.append(
+                    Change(
+                        {
+                            "action": "drop_column",
+                            "table": name,
+                            "column": fname,
+                            "old": schema.field_dict(has[fname]),
+                            "allow_data_loss": True,
+                        },
+                        False,
+                        "the field is no longer in the file",
+                    )
+                )
     return changes
 
 
 def already_proposed(change: Change) -> Proposal | None:
     """The same change from the same file, pending or rejected: not proposed again (an
     operator's rejection stands until the file changes again)."""
-    query = Proposal.select().where(Proposal.kind == change.diff["action"], Proposal.table == change.diff["table"],
-                                    Proposal.source == change.source, Proposal.status.in_(("pending", "rejected")))
+    query = Proposal.select().where(
+        Proposal.kind == change.diff["action"],
+        Proposal.table == change.diff["table"],
+        Proposal.source == change.source,
+        Proposal.status.in_(("pending", "rejected")),
+    )
     return next((p for p in query if p.payload == change.diff), None)
 
 
@@ -172,7 +208,7 @@ def save_baseline(files: dict[str, TableSpec], old: dict[str, TableSpec | None],
         return  # nothing changed: a start writes nothing here
     SchemaFile.delete().execute()
     for start in range(0, len(rows), 100):
-        SchemaFile.insert_many(rows[start:start + 100]).execute()
+        SchemaFile.insert_many(rows[start : start + 100]).execute()
 
 
 def check(store: Store) -> list[str]:
@@ -199,7 +235,7 @@ def check(store: Store) -> list[str]:
         what = diff.get("column") or (diff.get("field") or {}).get("name")
         target = f"{diff['table']}.{what}" if what else diff["table"]
         seen = already_proposed(change) if schema._table_exists(store.db, Proposal._meta.table_name) else None
-        verdict = ("applied at start" if change.auto else "left pending for an operator")
+        verdict = "applied at start" if change.auto else "left pending for an operator"
         if seen is not None:
             verdict = f"already proposed ({seen.status}: proposal {seen.id})"
         lines.append(f"{change.source}: {diff['action']} {target} ({change.why}): {verdict}")

@@ -17,11 +17,24 @@ async def rules(ctx: CallContext, params: NoParams) -> p.Rules:
     alerts = ctx.daemon.alerts
     d = alerts.deliveries
     return p.Rules(
-        rules=[p.Rule(name=r.name, on=r.on_, where=r.where, webhook=masked(r.webhook), command=r.command,
-                      timeout_s=r.timeout_s, max_attempts=r.max_attempts, matched=alerts.matched.get(r.name, 0))
-               for r in ctx.daemon.config.alerts],
-        queued=d.pending, delivered=d.stats["delivered"], failed=d.stats["failed"],
-        dropped=d.stats["dropped"])
+        rules=[
+            p.Rule(
+                name=r.name,
+                on=r.on_,
+                where=r.where,
+                webhook=masked(r.webhook),
+                command=r.command,
+                timeout_s=r.timeout_s,
+                max_attempts=r.max_attempts,
+                matched=alerts.matched.get(r.name, 0),
+            )
+            for r in ctx.daemon.config.alerts
+        ],
+        queued=d.pending,
+        delivered=d.stats["delivered"],
+        failed=d.stats["failed"],
+        dropped=d.stats["dropped"],
+    )
 
 
 @handles(p.DELIVERIES)
@@ -32,8 +45,9 @@ async def deliveries(ctx: CallContext, params: p.ListDeliveries) -> list[p.Deliv
     daemon keeps the last 1,000; its log has every one."""
     out = []
     for record in reversed(ctx.daemon.alerts.deliveries.records):
-        if (params.rule is None or record["rule"] == params.rule) and (params.status is None or
-                                                                        record["status"] == params.status):
+        if (params.rule is None or record["rule"] == params.rule) and (
+            params.status is None or record["status"] == params.status
+        ):
             out.append(record)
             if len(out) >= params.limit:
                 break

@@ -47,8 +47,9 @@ async def deployed(ctx: CallContext, params: p.Deployed) -> p.WorkOrder:
     """Moves a work order from review to deployed, with its ``impact``; sets deployed_at and
     completed_at. From any other state: INVALID_STATE. Emits work_order.deployed."""
     svc = _service(ctx)
-    return await svc.commits.write(params.work_order_id, svc.move, params.work_order_id, "deployed", ctx.actor,
-                                   None, params.impact)
+    return await svc.commits.write(
+        params.work_order_id, svc.move, params.work_order_id, "deployed", ctx.actor, None, params.impact
+    )
 
 
 @handles(p.STATUS)
@@ -62,8 +63,9 @@ async def status(ctx: CallContext, params: p.MoveWorkOrder) -> p.WorkOrder:
     started_at; a closing state sets completed_at. Emits work_order.status (work_order.deployed
     for deployed), with ``reason`` in the payload."""
     svc = _service(ctx)
-    return await svc.commits.write(params.work_order_id, svc.move, params.work_order_id, params.state, ctx.actor,
-                                   params.reason)
+    return await svc.commits.write(
+        params.work_order_id, svc.move, params.work_order_id, params.state, ctx.actor, params.reason
+    )
 
 
 @handles(p.GET)

@@ -17,8 +17,14 @@ async def list_(ctx: CallContext, params: p.ListEvents) -> p.EventPage:
     back as ``cursor`` for the next page; it is null on the last one. Events are kept for
     ``events.retention_days`` (configuration, default 30)."""
     rows, cursor = await ctx.daemon.store.read(
-        lambda: list_events(types=params.type, subject=params.subject, since=naive_utc(params.since),
-                            order=params.order, cursor=params.cursor, limit=params.limit)
+        lambda: list_events(
+            types=params.type,
+            subject=params.subject,
+            since=naive_utc(params.since),
+            order=params.order,
+            cursor=params.cursor,
+            limit=params.limit,
+        )
     )
     return p.EventPage(events=[p.EventRecord(**r) for r in rows], next_cursor=cursor)
 

@@ -61,14 +61,24 @@ async def status_(ctx: CallContext, params: p.IngestStatusParams) -> p.IngestSta
     if path is not None and found["file"] is None:
         raise NotFound(f"{params.path} is not in the ingest journal")
     folders = [
-        p.WatchedFolder(path=f.rule.root, mode=f.mode, reason=f.reason, recursive=f.rule.recursive,
-                        patterns=list(f.rule.patterns), exclude=list(f.rule.exclude),
-                        delete_after_ingest=f.rule.delete_after_ingest)
+        p.WatchedFolder(
+            path=f.rule.root,
+            mode=f.mode,
+            reason=f.reason,
+            recursive=f.rule.recursive,
+            patterns=list(f.rule.patterns),
+            exclude=list(f.rule.exclude),
+            delete_after_ingest=f.rule.delete_after_ingest,
+        )
         for f in ingest.watcher.folders
     ]
     return msgspec.convert(
-        {**found, "queued": ingest.pipeline.in_flight, "settling": ingest.watcher.settling,
-         "folders": [msgspec.to_builtins(f) for f in folders]},
+        {
+            **found,
+            "queued": ingest.pipeline.in_flight,
+            "settling": ingest.watcher.settling,
+            "folders": [msgspec.to_builtins(f) for f in folders],
+        },
         p.IngestStatus,
     )
 

@@ -67,17 +67,25 @@ async def approve(ctx: CallContext, params: p.Approve) -> p.Proposal:
     nothing is overwritten). FORBIDDEN when the policy names other approvers for the table or
     you already gave the first of two approvals. INVALID_PARAMS when a required field is
     still missing."""
-    return as_proposal(await ctx.daemon.governance.approve(
-        params.id, actor=ctx.actor, user=ctx.identity.user, fields=params.fields, table=params.table,
-        note=params.note))
+    return as_proposal(
+        await ctx.daemon.governance.approve(
+            params.id,
+            actor=ctx.actor,
+            user=ctx.identity.user,
+            fields=params.fields,
+            table=params.table,
+            note=params.note,
+        )
+    )
 
 
 @handles(p.REJECT)
 async def reject(ctx: CallContext, params: p.Reject) -> p.Proposal:
     """Reject a pending proposal; ``reason`` is required and goes into the audit trail.
     CONFLICT when it was already decided."""
-    return as_proposal(await ctx.daemon.governance.reject(
-        params.id, actor=ctx.actor, user=ctx.identity.user, reason=params.reason))
+    return as_proposal(
+        await ctx.daemon.governance.reject(params.id, actor=ctx.actor, user=ctx.identity.user, reason=params.reason)
+    )
 
 
 @handles(p.SCHEMA_TWEAK)
@@ -100,9 +108,18 @@ async def schema_tweak(ctx: CallContext, params: p.SchemaTweak) -> p.Proposal:
 
     def propose() -> dict[str, Any]:
         gov.schemas.sync_if_shared()  # validate against the catalog as every daemon left it
-        diff = make_diff(params.action, params.table, store.catalog, field_spec=field, column=params.column,
-                         fields=fields, description=params.description, db_table=params.db_table,
-                         hints=params.hints, allow_data_loss=params.allow_data_loss)
+        diff = make_diff(
+            params.action,
+            params.table,
+            store.catalog,
+            field_spec=field,
+            column=params.column,
+            fields=fields,
+            description=params.description,
+            db_table=params.db_table,
+            hints=params.hints,
+            allow_data_loss=params.allow_data_loss,
+        )
         return gov.propose_schema(diff, ctx.actor, params.reasoning)
 
     return as_proposal(await store.write(propose))
@@ -115,8 +132,11 @@ async def revert(ctx: CallContext, params: p.Revert) -> p.Proposal:
     the original (``reverts``) and is decided like any other; once applied, the original's
     ``reverted_by`` points to it. INVALID_STATE when the proposal is not applied or was
     already undone; CONFLICT when the row changed since (undo would overwrite that)."""
-    return as_proposal(await ctx.daemon.governance.revert(
-        params.id, actor=ctx.actor, by_operator=ctx.role == Role.operator, reason=params.reason))
+    return as_proposal(
+        await ctx.daemon.governance.revert(
+            params.id, actor=ctx.actor, by_operator=ctx.role == Role.operator, reason=params.reason
+        )
+    )
 
 
 @handles(p.CREATE)
@@ -124,9 +144,16 @@ async def create(ctx: CallContext, params: p.CreateProposal) -> p.Proposal:
     """Propose a new row in ``table``. The policy decides: applied at once when confidence
     is above the table's threshold (0.90 by default) and no content rule flags it, else it
     waits in proposals.pending. ``source`` defaults to your identity."""
-    draft = Draft(kind="insert", table=params.table, fields=params.fields, confidence=params.confidence,
-                  reasoning=params.reasoning, source=params.source or ctx.actor, actor=ctx.actor,
-                  by_operator=ctx.role == Role.operator)
+    draft = Draft(
+        kind="insert",
+        table=params.table,
+        fields=params.fields,
+        confidence=params.confidence,
+        reasoning=params.reasoning,
+        source=params.source or ctx.actor,
+        actor=ctx.actor,
+        by_operator=ctx.role == Role.operator,
+    )
     gov = ctx.daemon.governance
     return as_proposal(await ctx.daemon.store.write(gov.propose, draft))
 

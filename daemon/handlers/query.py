@@ -30,8 +30,16 @@ async def search(ctx: CallContext, params: p.Search) -> list[p.Hit]:
     store = ctx.daemon.store
     names = params.tables if params.tables is not None else sorted(store.catalog)
     tables = [(n, store.model(n), store.spec(n)) for n in names]
-    hits = await store.read(search_tables, store.db, tables, params.text, params.limit,
-                            ctx.daemon.search_index.is_ready, _utc(params.since), _utc(params.until))
+    hits = await store.read(
+        search_tables,
+        store.db,
+        tables,
+        params.text,
+        params.limit,
+        ctx.daemon.search_index.is_ready,
+        _utc(params.since),
+        _utc(params.until),
+    )
     return msgspec.convert(hits, list[p.Hit])
 
 
@@ -39,8 +47,10 @@ async def search(ctx: CallContext, params: p.Search) -> list[p.Hit]:
 async def saved(ctx: CallContext, params: NoParams) -> list[p.SavedQuery]:
     """The saved queries of the configuration (``queries:``), by name: what each answers, the
     parameters it takes and its SQL. Readers may run them with query.run."""
-    return [p.SavedQuery(name=name, description=q.description, params=q.params, sql=q.sql)
-            for name, q in sorted(ctx.daemon.config.queries.items())]
+    return [
+        p.SavedQuery(name=name, description=q.description, params=q.params, sql=q.sql)
+        for name, q in sorted(ctx.daemon.config.queries.items())
+    ]
 
 
 @handles(p.RUN)

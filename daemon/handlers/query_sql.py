@@ -15,5 +15,6 @@ async def sql(ctx: CallContext, params: p.Sql) -> p.SqlResult:
     PostgreSQL it runs as a role that may only read them. A refused or failing statement
     is INVALID_PARAMS; too many at once, or no read-only role on PostgreSQL, UNAVAILABLE."""
     columns, rows, truncated = await ctx.daemon.store.operator_sql.run(
-        params.sql, params.params, params.max_rows, params.max_bytes)
+        params.sql, params.params, params.max_rows, params.max_bytes
+    )
     return p.SqlResult(columns=columns, rows=rows, truncated=truncated)

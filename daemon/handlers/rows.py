@@ -85,8 +85,18 @@ async def update(ctx: CallContext, params: p.UpdateRow) -> Proposal:
     later after someone else changed the row is a CONFLICT too, never an overwrite.
     INVALID_PARAMS when a required field is set to null or ""."""
     refuse_emptied(ctx.daemon.store.spec(params.table), params.fields)
-    return await _propose_edit(ctx, Draft(kind="update", table=params.table, row_id=params.id, fields=params.fields,
-                                          version=params.version, confidence=1.0, reasoning=params.reasoning))
+    return await _propose_edit(
+        ctx,
+        Draft(
+            kind="update",
+            table=params.table,
+            row_id=params.id,
+            fields=params.fields,
+            version=params.version,
+            confidence=1.0,
+            reasoning=params.reasoning,
+        ),
+    )
 
 
 @handles(p.DELETE)
@@ -94,8 +104,18 @@ async def delete(ctx: CallContext, params: p.DeleteRow) -> Proposal:
     """Propose deleting row ``id`` (optionally as of ``version``). Deletes are never
     auto-approved; the policy may let an operator's own delete through (self_approve) and may
     require a second operator. Undo with proposals.revert."""
-    return await _propose_edit(ctx, Draft(kind="delete", table=params.table, row_id=params.id, fields={},
-                                          version=params.version, confidence=1.0, reasoning=params.reasoning))
+    return await _propose_edit(
+        ctx,
+        Draft(
+            kind="delete",
+            table=params.table,
+            row_id=params.id,
+            fields={},
+            version=params.version,
+            confidence=1.0,
+            reasoning=params.reasoning,
+        ),
+    )
 
 
 @handles(p.EXPORT)
@@ -110,8 +130,13 @@ async def export(ctx: CallContext, params: p.ExportRows) -> p.Export:
     store = ctx.daemon.store
     model, spec = store.model(params.table), store.spec(params.table)
     await store.settle(params.table)
-    query = {"filters": params.filters, "search": params.search, "sort": params.sort, "descending": params.descending,
-             "search_match": search_condition(ctx, params.table, params.search)}
+    query = {
+        "filters": params.filters,
+        "search": params.search,
+        "sort": params.sort,
+        "descending": params.descending,
+        "search_match": search_condition(ctx, params.table, params.search),
+    }
     if params.stream:
         if ctx.connection is None:
             raise InvalidParams("a streaming export needs a connection to stream on")
@@ -126,7 +151,8 @@ async def export(ctx: CallContext, params: p.ExportRows) -> p.Export:
 
     def run() -> p.Export:
         rows, truncated = iter_rows(model, spec, limit, **query)
-        return p.Export(format=params.format, rows=len(rows), truncated=truncated,
-                        content=render(rows, spec, params.format))
+        return p.Export(
+            format=params.format, rows=len(rows), truncated=truncated, content=render(rows, spec, params.format)
+        )
 
     return await store.read(run)

@@ -40,8 +40,10 @@ async def health(ctx: CallContext, params: p.NoParams) -> p.Health:
     if ok and d.governance.upgrade_pending:
         waiting = await d.store.read(d.governance.still_pending, d.governance.upgrade_pending)
         if waiting:
-            notices.append(f"{len(waiting)} change(s) in the schema files wait for an operator: proposals "
-                           f"{', '.join(map(str, waiting))} (proposals.pending kind=schema)")
+            notices.append(
+                f"{len(waiting)} change(s) in the schema files wait for an operator: proposals "
+                f"{', '.join(map(str, waiting))} (proposals.pending kind=schema)"
+            )
     write_error = d.store.write_error
     if write_error is not None:
         reasons.append(f"writes fail: {write_error}")
@@ -62,8 +64,9 @@ async def health(ctx: CallContext, params: p.NoParams) -> p.Health:
 
 def _search_index(d: Daemon) -> p.SearchIndexHealth:
     s = d.search_index.progress
-    return p.SearchIndexHealth(state=s.state, tables_pending=s.tables_pending, rows_done=s.rows_done,
-                               rows_total=s.rows_total, error=s.error)
+    return p.SearchIndexHealth(
+        state=s.state, tables_pending=s.tables_pending, rows_done=s.rows_done, rows_total=s.rows_total, error=s.error
+    )
 
 
 @handles(p.INFO)
@@ -136,5 +139,6 @@ async def backup(ctx: CallContext, params: p.BackupParams) -> p.Backup:
     if store.backend == "postgresql":  # the schema the daemon's tables live in (first on its search_path)
         schema = await store.read(lambda: store.db.execute_sql("SELECT current_schema()").fetchone()[0])
     result = await asyncio.get_running_loop().run_in_executor(
-        None, backup_database, ctx.daemon.config.database, schema, params.path, ctx.identity)
+        None, backup_database, ctx.daemon.config.database, schema, params.path, ctx.identity
+    )
     return p.Backup(**result)

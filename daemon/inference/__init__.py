@@ -81,8 +81,11 @@ def _fallback_table(kind: str, catalog: dict[str, TableSpec]) -> str:
     return DOCUMENTS if DOCUMENTS in catalog else next(iter(catalog))
 
 
-def _document_choice(ex: Extraction, catalog: dict[str, TableSpec], front: StructuredChoice | None = None,
-                     ) -> tuple[str, float, list[str], dict[str, float]]:
+def _document_choice(
+    ex: Extraction,
+    catalog: dict[str, TableSpec],
+    front: StructuredChoice | None = None,
+) -> tuple[str, float, list[str], dict[str, float]]:
     lex = lexicon_for(catalog)
     scored = score_text(ex, list(catalog), lex)
     if front is not None and front.match is not None and front.match.table in scored.scores:
@@ -102,8 +105,10 @@ def _document_choice(ex: Extraction, catalog: dict[str, TableSpec], front: Struc
     # One phrase, however often it recurs (title, headings, file name, text), is one signal: a
     # table backed by several distinct signals outranks it ("qbr" alone does not make a partner
     # review a playbook). The single-signal table still counts as the runner-up.
-    domain = sorted((s for s in scored.ranked() if s.table != DOCUMENTS),
-                    key=lambda s: (len(s.distinct) < 2 or s.score < VARIED_MIN_SCORE, -s.score, s.table))
+    domain = sorted(
+        (s for s in scored.ranked() if s.table != DOCUMENTS),
+        key=lambda s: (len(s.distinct) < 2 or s.score < VARIED_MIN_SCORE, -s.score, s.table),
+    )
     top = domain[0] if domain else Score(DOCUMENTS)
     second = max((s.score for s in domain[1:]), default=0.0)
     scores = {s.table: s.score for s in domain[:5]}
@@ -119,8 +124,9 @@ def _document_choice(ex: Extraction, catalog: dict[str, TableSpec], front: Struc
         # Sure it is a general document when no domain table has a real claim on it.
         # No domain table has even one signal, or the general evidence outweighs the best domain
         # claim two to one: 2.1 of "manual" against a domain table's 1.5 is no proof of a generic file.
-        says_little_else = (top.score < 1.0 and general.score >= 1.0) or \
-            (general.score >= 2.0 and general.score >= GENERAL_OVER_DOMAIN * top.score)
+        says_little_else = (top.score < 1.0 and general.score >= 1.0) or (
+            general.score >= 2.0 and general.score >= GENERAL_OVER_DOMAIN * top.score
+        )
         dominated = general.score >= GENERAL_SURE_SCORE and general.score >= GENERAL_DOMINANCE * top.score
         if says_little_else or dominated:
             conf = GENERAL_SURE  # it says what it is (a README, a licence, a manual) and nothing else does
@@ -131,12 +137,15 @@ def _document_choice(ex: Extraction, catalog: dict[str, TableSpec], front: Struc
         if top.table != DOCUMENTS and top.score >= 2 * max(DOMAIN_MIN_SCORE, general.score, second):
             # One phrase in the name or title and nothing else near: that table is the better guess for
             # a person to confirm, never sure.
-            reasons.append(f"one signal leads: {top.table} {top.score:.1f} ({describe(top)}); proposed there "
-                           "for a person to confirm")
+            reasons.append(
+                f"one signal leads: {top.table} {top.score:.1f} ({describe(top)}); proposed there "
+                "for a person to confirm"
+            )
             return top.table, GENERAL_CONTESTED, reasons, scores
         claim = f" - {describe(top)}" if top.score >= 1.0 else ""
-        reasons.append(f"a general document: no domain table has enough evidence (best: {top.table} "
-                       f"{top.score:.1f}{claim})")
+        reasons.append(
+            f"a general document: no domain table has enough evidence (best: {top.table} {top.score:.1f}{claim})"
+        )
         if general.score > 0:
             reasons.append(f"general-document evidence {general.score:.1f} ({describe(general)})")
         return table, conf, reasons, scores
@@ -147,8 +156,9 @@ def _document_choice(ex: Extraction, catalog: dict[str, TableSpec], front: Struc
     conf = DOMAIN_BASE + DOMAIN_SPAN * (1 - math.exp(-max(z, 0.0)))
     sure = top.score >= DOMAIN_SURE_SCORE and ratio >= DOMAIN_SURE_RATIO and len(top.distinct) >= DOMAIN_SURE_DISTINCT
     # Or many different signals (keywords, stated fields, patterns) with nothing else near.
-    sure = sure or (top.score >= VARIED_SURE_SCORE and len(top.distinct) >= VARIED_SURE_DISTINCT
-                    and ratio >= VARIED_SURE_RATIO)
+    sure = sure or (
+        top.score >= VARIED_SURE_SCORE and len(top.distinct) >= VARIED_SURE_DISTINCT and ratio >= VARIED_SURE_RATIO
+    )
     conf = max(conf, DOMAIN_SURE_FLOOR) if sure else min(conf, DOMAIN_UNSURE_CAP)
     reasons.append(f"{top.table} scored {top.score:.1f} ({describe(top)})")
     if len(domain) > 1 and domain[1].score > 0:
@@ -215,6 +225,12 @@ def infer(extraction: Extraction, catalog: dict[str, TableSpec], learner: Learne
     built = build_fields(catalog[table], extraction, match, structured.shape if structured else None)
     if built.notes:
         reasons.append("fields: " + ", ".join(built.notes[:12]))
-    return Inference(table=table, confidence=round(min(max(conf, 0.0), MAX_CONFIDENCE), 3), fields=built.fields,
-                     reasoning="; ".join(reasons), rows=built.rows, field_confidence=built.confidence,
-                     mapping=built.mapping)
+    return Inference(
+        table=table,
+        confidence=round(min(max(conf, 0.0), MAX_CONFIDENCE), 3),
+        fields=built.fields,
+        reasoning="; ".join(reasons),
+        rows=built.rows,
+        field_confidence=built.confidence,
+        mapping=built.mapping,
+    )

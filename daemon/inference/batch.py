@@ -17,8 +17,14 @@ def infer_path(path: str, catalog: dict[str, TableSpec], limits: ExtractLimits =
         result = infer(extract(path, limits), catalog)
     except ExtractionError as e:
         return {"path": path, "error": str(e)}
-    out = {"path": path, "table": result.table, "confidence": result.confidence, "fields": result.fields,
-           "reasoning": result.reasoning, "field_confidence": result.field_confidence}
+    out = {
+        "path": path,
+        "table": result.table,
+        "confidence": result.confidence,
+        "fields": result.fields,
+        "reasoning": result.reasoning,
+        "field_confidence": result.field_confidence,
+    }
     if result.mapping is not None:
         out["mapping"] = result.mapping
     if result.rows is not None:
@@ -26,8 +32,9 @@ def infer_path(path: str, catalog: dict[str, TableSpec], limits: ExtractLimits =
     return out
 
 
-def infer_paths(paths: Iterable[str], schemas_dir: str | None = None,
-                limits: ExtractLimits = ExtractLimits()) -> Iterator[dict[str, Any]]:
+def infer_paths(
+    paths: Iterable[str], schemas_dir: str | None = None, limits: ExtractLimits = ExtractLimits()
+) -> Iterator[dict[str, Any]]:
     """One result per path, in order; a bad file gives an error entry and the rest go on."""
     catalog = load_catalog(schemas_dir or REPO_SCHEMAS)
     for path in paths:

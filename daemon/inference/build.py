@@ -18,8 +18,16 @@ from .shapes import Shape
 MAX_ROWS = 1000
 # What each catalog type must convert to (as the store will convert it; kept here so that
 # inference does not import the storage layer).
-_PY_TYPES: dict[str, Any] = {"string": str, "text": str, "integer": int, "float": float, "boolean": bool,
-                             "datetime": datetime, "json": Any, "list": list}
+_PY_TYPES: dict[str, Any] = {
+    "string": str,
+    "text": str,
+    "integer": int,
+    "float": float,
+    "boolean": bool,
+    "datetime": datetime,
+    "json": Any,
+    "list": list,
+}
 _STOPWORDS = {
     "english": {"the", "and", "of", "to", "is", "in", "that", "for", "with", "this", "are", "be", "on", "it"},
     "german": {"der", "die", "und", "das", "ist", "nicht", "mit", "den", "ein", "zu", "von", "sie", "auf"},
@@ -30,12 +38,17 @@ _STOPWORDS = {
     "dutch": {"de", "het", "een", "en", "van", "ik", "niet", "dat", "op", "te", "zijn", "met"},
 }
 _DOC_TYPES = [
-    ("readme", r"\breadme\b"), ("license", r"\b(licen[cs]e|copying)\b"),
+    ("readme", r"\breadme\b"),
+    ("license", r"\b(licen[cs]e|copying)\b"),
     ("changelog", r"\b(changelog|changes|news|history)\b"),
     ("manual", r"\b(manual|guide|handbook|documentation|reference|howto|how-to)\b"),
-    ("specification", r"\b(spec|specification|rfc|standard)\b"), ("whitepaper", r"\bwhite ?paper\b"),
-    ("memo", r"\bmemo(randum)?\b"), ("report", r"\breport\b"), ("article", r"\barticle\b"),
-    ("faq", r"\bfaq\b"), ("notes", r"\bnotes\b"),
+    ("specification", r"\b(spec|specification|rfc|standard)\b"),
+    ("whitepaper", r"\bwhite ?paper\b"),
+    ("memo", r"\bmemo(randum)?\b"),
+    ("report", r"\breport\b"),
+    ("article", r"\barticle\b"),
+    ("faq", r"\bfaq\b"),
+    ("notes", r"\bnotes\b"),
 ]
 
 
@@ -79,18 +92,37 @@ def _measured(spec: TableSpec, ex: Extraction) -> dict[str, Any]:
     names = {f.name for f in spec.fields}
     out: dict[str, Any] = {}
     common = {
-        "path": ex.path, "sha256": ex.sha256, "size_bytes": ex.size_bytes, "mime_type": ex.mime_type,
-        "page_count": m.get("page_count"), "word_count": m.get("word_count"), "line_count": m.get("line_count"),
-        "format": m.get("format"), "row_count": m.get("row_count"), "columns": m.get("columns"),
-        "column_types": m.get("column_types"), "null_counts": m.get("null_counts"),
-        "media_type": m.get("media_type"), "width": m.get("width"), "height": m.get("height"),
-        "duration_seconds": m.get("duration_seconds"), "sample_rate": m.get("sample_rate"),
-        "frame_rate": m.get("frame_rate"), "codec": m.get("codec"), "encoding": m.get("encoding"),
+        "path": ex.path,
+        "sha256": ex.sha256,
+        "size_bytes": ex.size_bytes,
+        "mime_type": ex.mime_type,
+        "page_count": m.get("page_count"),
+        "word_count": m.get("word_count"),
+        "line_count": m.get("line_count"),
+        "format": m.get("format"),
+        "row_count": m.get("row_count"),
+        "columns": m.get("columns"),
+        "column_types": m.get("column_types"),
+        "null_counts": m.get("null_counts"),
+        "media_type": m.get("media_type"),
+        "width": m.get("width"),
+        "height": m.get("height"),
+        "duration_seconds": m.get("duration_seconds"),
+        "sample_rate": m.get("sample_rate"),
+        "frame_rate": m.get("frame_rate"),
+        "codec": m.get("codec"),
+        "encoding": m.get("encoding"),
     }
     if ex.kind == "code":
-        common.update(language=m.get("language"), functions=m.get("functions"), classes=m.get("classes"),
-                      imports=m.get("imports"), dependencies=m.get("dependencies"), todo_count=m.get("todo_count"),
-                      is_test=m.get("is_test"))
+        common.update(
+            language=m.get("language"),
+            functions=m.get("functions"),
+            classes=m.get("classes"),
+            imports=m.get("imports"),
+            dependencies=m.get("dependencies"),
+            todo_count=m.get("todo_count"),
+            is_test=m.get("is_test"),
+        )
         doc = m.get("docstring")
         if doc:
             common["summary"] = doc.strip().split("\n\n")[0][:1000]
@@ -147,8 +179,7 @@ class Built:
     mapping: dict[str, str] | None = None  # key or column -> field, for a structured file
 
 
-def build_fields(spec: TableSpec, ex: Extraction, match: TableMatch | None = None,
-                 shape: Shape | None = None) -> Built:
+def build_fields(spec: TableSpec, ex: Extraction, match: TableMatch | None = None, shape: Shape | None = None) -> Built:
     """The table's fields for one extraction: measured facts, mapped keys, labelled values."""
     out = Built({})
     generic = spec.name in ("documents", "codebases", "datasets", "media")

@@ -13,9 +13,25 @@ from .values import coerce_to, parse_amount, parse_severity
 
 # Labels people write for a field, beyond the field's own name with spaces.
 LABELS: dict[str, list[str]] = {
-    "owner": ["owner", "process owner", "document owner", "campaign owner", "playbook owner", "runbook owner",
-              "procedure owner", "dri", "accountable", "owned by", "policy owner", "control owner",
-              "incident owner", "relationship owner", "business owner", "metric owner", "check owner"],
+    "owner": [
+        "owner",
+        "process owner",
+        "document owner",
+        "campaign owner",
+        "playbook owner",
+        "runbook owner",
+        "procedure owner",
+        "dri",
+        "accountable",
+        "owned by",
+        "policy owner",
+        "control owner",
+        "incident owner",
+        "relationship owner",
+        "business owner",
+        "metric owner",
+        "check owner",
+    ],
     "author": ["author", "authors", "prepared by", "written by"],
     "approver": ["approver", "approved by"],
     "approved_by": ["approved by", "approver"],
@@ -24,8 +40,17 @@ LABELS: dict[str, list[str]] = {
     "next_review_at": ["next review", "next review date", "review date"],
     "next_review": ["next review", "next review date", "next qbr"],
     "last_reviewed": ["last reviewed", "last review", "reviewed"],
-    "document_number": ["document number", "document no", "doc no", "doc id", "document id", "sop id", "sop no",
-                        "sop number", "procedure id"],
+    "document_number": [
+        "document number",
+        "document no",
+        "doc no",
+        "doc id",
+        "document id",
+        "sop id",
+        "sop no",
+        "sop number",
+        "procedure id",
+    ],
     "revision": ["revision", "rev", "version"],
     "department": ["department", "dept", "function", "team"],
     "status": ["status", "state", "current status"],
@@ -35,8 +60,14 @@ LABELS: dict[str, list[str]] = {
     "detected_at": ["detected", "detected at", "detection time", "first detected"],
     "resolved_at": ["resolved", "resolved at", "resolution time", "mitigated", "ended"],
     "customers_affected": ["customers affected", "affected customers", "users affected"],
-    "systems": ["systems", "affected systems", "services affected", "affected services", "systems in scope",
-                "components"],
+    "systems": [
+        "systems",
+        "affected systems",
+        "services affected",
+        "affected services",
+        "systems in scope",
+        "components",
+    ],
     "postmortem_url": ["postmortem", "postmortem link"],
     "campaign_name": ["campaign", "campaign name"],
     "vendor_name": ["vendor", "vendor name", "supplier", "supplier name"],
@@ -226,13 +257,17 @@ SECTIONS: dict[str, list[str]] = {
 }
 
 # A label may follow bullets, quote marks, table pipes or list numbering ("1. **Motion:** ...").
-_LABEL_LINE_RE = re.compile(r"^[ \t>*\-+|]*(?:\d{1,3}[.)]\s+)?\**\s*([A-Za-z][A-Za-z0-9 /()&'._-]{0,40}?)"
-                            r"\s*\**\s*(?::|\|)\s*\**\s*(.+?)\s*\|?\s*$",
-                            re.M)
+_LABEL_LINE_RE = re.compile(
+    r"^[ \t>*\-+|]*(?:\d{1,3}[.)]\s+)?\**\s*([A-Za-z][A-Za-z0-9 /()&'._-]{0,40}?)"
+    r"\s*\**\s*(?::|\|)\s*\**\s*(.+?)\s*\|?\s*$",
+    re.M,
+)
 _SEGMENT_SPLIT_RE = re.compile(r"\s+[·•]\s+|\s{3,}(?=\**[A-Z][\w ]{1,30}\**:)")
 _LIST_ITEM_RE = re.compile(r"^\s*(?:[-*+•]|\d+[.)]|[a-z][.)]|step\s+\d+[:.)]?)\s+(.*\S)", re.I)
-_HEADING_RE = re.compile(r"^\s*(?:#{1,6}\s+(.+?)\s*#*\s*$|(\d+(?:\.\d+)*\.?)\s+([A-Z][^\n]{2,60})$|"
-                         r"\*\*([^*\n]{2,60})\*\*:?\s*$|([A-Z][A-Za-z /&'-]{2,40}):\s*$)")
+_HEADING_RE = re.compile(
+    r"^\s*(?:#{1,6}\s+(.+?)\s*#*\s*$|(\d+(?:\.\d+)*\.?)\s+([A-Z][^\n]{2,60})$|"
+    r"\*\*([^*\n]{2,60})\*\*:?\s*$|([A-Z][A-Za-z /&'-]{2,40}):\s*$)"
+)
 _WO_RE = re.compile(r"\bWO-\d{2,}\b")
 _RUN_RE = re.compile(r"\b(?:run[_ -]?id|run)\s*[=:]\s*([\w.:-]{3,64})", re.I)
 
@@ -371,8 +406,9 @@ def pattern_fields(spec: TableSpec, ex: Extraction, fields: dict[str, Any]) -> N
         for key in ("amount", "balance", "annual_spend", "budget"):
             if key in fields:
                 break
-        found = parse_amount(" ".join(re.findall(r"[$€£¥]\s?\d[\d,.]*\s*[kKmM]?|\b(?:USD|EUR|GBP)\s?\d[\d,.]*",
-                                                 text[:5000])[:1]))
+        found = parse_amount(
+            " ".join(re.findall(r"[$€£¥]\s?\d[\d,.]*\s*[kKmM]?|\b(?:USD|EUR|GBP)\s?\d[\d,.]*", text[:5000])[:1])
+        )
         if found and found[1]:
             fields["currency"] = found[1]
     for key in ("owner", "author"):

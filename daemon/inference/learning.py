@@ -52,11 +52,13 @@ GROUP_SURE_SIMILAR = 0.3
 PROSE = {"text", "markdown", "pdf"}  # one family: a memo is alike as .md, .txt or PDF
 MAX_LESSONS = 5000  # newest kept in memory
 REFRESH_S = 120.0  # other daemons on the same database teach too: re-read this often
-_STOP = set("""the and for with that this from are was were been have has had not but you your our their they
+_STOP = set(
+    """the and for with that this from are was were been have has had not but you your our their they
 them its into over under than then there here what when where which who whom will would should could can may
 might must shall also only just more most such each other some any all both either these those about after
 before while because through between within without upon very much many same like make made does did doing
-being same used using use one two three four five first second new per via etc""".split())
+being same used using use one two three four five first second new per via etc""".split()
+)
 
 
 class ProposalFeatures(peewee.Model):
@@ -150,8 +152,9 @@ class Learner:
 
     # -- called by the pipeline inside the write that created the proposal ----------------
 
-    def remember(self, proposal_id: int, extraction: Extraction, table: str | None = None,
-                 feats: dict[str, Any] | None = None) -> None:
+    def remember(
+        self, proposal_id: int, extraction: Extraction, table: str | None = None, feats: dict[str, Any] | None = None
+    ) -> None:
         """Keep the features of the file behind ``proposal_id`` (inside a Store.write).
         ``table`` (the proposal's) and ``feats`` (``features(extraction)``) spare the one
         writer thread a lookup and the tokenizing when the caller has them already."""
@@ -161,8 +164,12 @@ class Learner:
         if feats is None:
             feats = features(extraction)
         # An upsert whose SQL is built once (compiled): the new row's columns win on conflict.
-        compiled.insert(ProposalFeatures, {"proposal_id": proposal_id, "proposed_table": table, "features": feats},
-                        conflict_target=("proposal_id",), preserve=("features", "proposed_table"))
+        compiled.insert(
+            ProposalFeatures,
+            {"proposal_id": proposal_id, "proposed_table": table, "features": feats},
+            conflict_target=("proposal_id",),
+            preserve=("features", "proposed_table"),
+        )
 
     # -- decisions --------------------------------------------------------------------------
 
@@ -178,8 +185,9 @@ class Learner:
         m = re.fullmatch(r"proposal/(\d+)", str(event.get("subject", "")))
         if not m:
             return
-        task = asyncio.ensure_future(self._learn(int(m.group(1)), kind == "proposal.approved",
-                                                 payload.get("table"), event.get("actor")))
+        task = asyncio.ensure_future(
+            self._learn(int(m.group(1)), kind == "proposal.approved", payload.get("table"), event.get("actor"))
+        )
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -193,8 +201,9 @@ class Learner:
             self._lessons.extend(learned)
             del self._lessons[:-MAX_LESSONS]
 
-    def _record(self, proposal_id: int, approved: bool, table: str | None,
-                actor: str | None) -> list[tuple[str, int, dict[str, Any]]]:
+    def _record(
+        self, proposal_id: int, approved: bool, table: str | None, actor: str | None
+    ) -> list[tuple[str, int, dict[str, Any]]]:
         saved = ProposalFeatures.get_or_none(ProposalFeatures.proposal_id == proposal_id)
         if saved is None:
             return []  # not a proposal made from a file
@@ -214,8 +223,9 @@ class Learner:
         for tbl, verdict in lessons:
             try:
                 with self.store.db.atomic():  # a savepoint: another daemon may win the race
-                    Lesson.create(proposal_id=proposal_id, table=tbl, verdict=verdict, features=saved.features,
-                                  actor=actor)
+                    Lesson.create(
+                        proposal_id=proposal_id, table=tbl, verdict=verdict, features=saved.features, actor=actor
+                    )
                 created.append({"table": tbl, "verdict": verdict})
             except peewee.IntegrityError:
                 pass
@@ -226,8 +236,9 @@ class Learner:
     # -- consulted by inference ---------------------------------------------------------------
 
     def _load_rows(self) -> list[tuple[str, int, dict[str, Any]]]:
-        rows = (Lesson.select(Lesson.table, Lesson.verdict, Lesson.features)
-                .order_by(Lesson.id.desc()).limit(MAX_LESSONS))
+        rows = (
+            Lesson.select(Lesson.table, Lesson.verdict, Lesson.features).order_by(Lesson.id.desc()).limit(MAX_LESSONS)
+        )
         return [(r.table, r.verdict, r.features) for r in rows][::-1]
 
     def _ensure_loaded(self) -> None:
@@ -255,8 +266,9 @@ class Learner:
         with self._lock:
             return list(self._lessons)
 
-    def adjust(self, ex: Extraction, table: str, confidence: float,
-               catalog: dict[str, TableSpec]) -> tuple[str, float, str | None]:
+    def adjust(
+        self, ex: Extraction, table: str, confidence: float, catalog: dict[str, TableSpec]
+    ) -> tuple[str, float, str | None]:
         """The routing after the lessons: maybe another table, maybe another confidence, and why."""
         lessons = [(t, v, f) for t, v, f in self.lessons() if t in catalog]
         if not lessons:
@@ -282,16 +294,18 @@ class Learner:
             new_conf = min(max(confidence if best == table else 0.0, learned), cap)
             if best == table:
                 new_conf = max(new_conf, confidence)
-            why = (f"operators approved {n} similar file(s) into {best} (similarity {avg:.2f})"
-                   + ("" if best == table else f"; rerouted from {table}"))
+            why = f"operators approved {n} similar file(s) into {best} (similarity {avg:.2f})" + (
+                "" if best == table else f"; rerouted from {table}"
+            )
             return best, round(new_conf, 3), why
         if table in neg:
             n = len(neg[table])
             return table, min(confidence, 0.6), f"operators rejected {n} similar file(s) proposed for {table}"
         return self._group_adjust(mine, lessons, table, confidence)
 
-    def _group_adjust(self, mine: dict[str, Any], lessons: list[tuple[str, int, dict[str, Any]]], table: str,
-                      confidence: float) -> tuple[str, float, str | None]:
+    def _group_adjust(
+        self, mine: dict[str, Any], lessons: list[tuple[str, int, dict[str, Any]]], table: str, confidence: float
+    ) -> tuple[str, float, str | None]:
         """No single decided file is this alike: what the decisions on each table say together."""
         claims = group_similarity(mine, lessons)
         if not claims:
@@ -310,8 +324,10 @@ class Learner:
         sure = n >= GROUP_SURE_LESSONS and sim >= GROUP_SURE_SIMILAR
         # A correction outweighs the rules' guess; it is applied unseen only after several.
         conf = 0.91 if sure else min(0.88, 0.7 + 0.05 * n + 0.3 * sim)
-        why = (f"operators filed {n} file(s) like it in {best} (group similarity {sim:.2f}, next {runner:.2f}); "
-               f"rerouted from {table}")
+        why = (
+            f"operators filed {n} file(s) like it in {best} (group similarity {sim:.2f}, next {runner:.2f}); "
+            f"rerouted from {table}"
+        )
         return best, round(conf, 3), why
 
 
@@ -319,8 +335,9 @@ def _bag(feats: dict[str, Any]) -> set[str]:
     return set(feats.get("words", [])) | {f"col:{c}" for c in feats.get("columns", [])}
 
 
-def group_similarity(mine: dict[str, Any],
-                     lessons: list[tuple[str, int, dict[str, Any]]]) -> dict[str, tuple[float, int]]:
+def group_similarity(
+    mine: dict[str, Any], lessons: list[tuple[str, int, dict[str, Any]]]
+) -> dict[str, tuple[float, int]]:
     """Per table with positive lessons of the file's family: (similarity to the lessons as a
     group, how many). A word counts by the share of the table's lessons that use it, weighted
     by how rare it is across all lessons (idf), so words every decided file has count little."""

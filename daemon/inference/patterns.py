@@ -12,45 +12,63 @@ def label(names: str) -> str:
     """A "Label: value" line start, allowing markdown bold, bullets and table pipes around it."""
     return rf"^[\W_]*(?:{names})[*_ ]*[:|][*_ ]*"
 
+
 # table -> [(pattern, weight, what it means)]
 TEXT_PATTERNS: dict[str, list[tuple[re.Pattern[str], float, str]]] = {
     "sops": [
         (re.compile(r"\bSOP[-_ ]?[A-Z]{0,5}[-_ ]?\d{2,4}\b"), 2.5, "an SOP number"),
-        (re.compile(r"^\W*(\d+(\.\d+)?\.?\s*)?(purpose|scope|responsibilities|procedure|definitions|"
-                    r"revision history)\s*:?\s*$", F), 0.8, "SOP section headings"),
-        (re.compile(label(r"document (no|number|id)|doc(ument)? control|effective date|revision"), F),
-         1.2, "document-control fields"),
+        (
+            re.compile(
+                r"^\W*(\d+(\.\d+)?\.?\s*)?(purpose|scope|responsibilities|procedure|definitions|"
+                r"revision history)\s*:?\s*$",
+                F,
+            ),
+            0.8,
+            "SOP section headings",
+        ),
+        (
+            re.compile(label(r"document (no|number|id)|doc(ument)? control|effective date|revision"), F),
+            1.2,
+            "document-control fields",
+        ),
     ],
     "incidents": [
         (re.compile(r"\bsev(erity)?[- ]?[0-4]\b|\bP[0-4] incident\b", F), 1.5, "an incident severity"),
-        (re.compile(r"^\W*(root cause( analysis)?|timeline|impact|contributing factors|action items|"
-                    r"detection|resolution)\s*:?\s*$", F), 0.7, "postmortem section headings"),
+        (
+            re.compile(
+                r"^\W*(root cause( analysis)?|timeline|impact|contributing factors|action items|"
+                r"detection|resolution)\s*:?\s*$",
+                F,
+            ),
+            0.7,
+            "postmortem section headings",
+        ),
         (re.compile(r"^\W*\d{1,2}:\d{2}(\s*(UTC|[AP]M))?\s*[-–—|:]", F), 0.6, "a timestamped timeline"),
         (re.compile(r"\bINC-?\d{2,}\b"), 1.5, "an incident id"),
     ],
     "security_runbooks": [
         (re.compile(r"\bT1\d{3}(\.\d{3})?\b"), 2.0, "MITRE ATT&CK technique ids"),
-        (re.compile(r"^\W*(detection|triage|containment|eradication|recovery|escalation)\s*:?\s*$", F), 0.8,
-         "incident-response phases as headings"),
+        (
+            re.compile(r"^\W*(detection|triage|containment|eradication|recovery|escalation)\s*:?\s*$", F),
+            0.8,
+            "incident-response phases as headings",
+        ),
     ],
     "execution_logs": [
         (re.compile(r"^\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}", re.M), 0.5, "timestamped log lines"),
-        (re.compile(r"^\S*\s*\[?(INFO|WARN|WARNING|ERROR|DEBUG|CRITICAL|FATAL)\]?[\s:]", re.M), 0.5,
-         "log levels"),
+        (re.compile(r"^\S*\s*\[?(INFO|WARN|WARNING|ERROR|DEBUG|CRITICAL|FATAL)\]?[\s:]", re.M), 0.5, "log levels"),
         (re.compile(r"\bexit(ed)? (code|status) \d+\b", F), 1.2, "exit codes"),
         (re.compile(r"^Traceback \(most recent call last\):", re.M), 1.5, "a Python traceback"),
     ],
     "prompts": [
-        (re.compile(r"^\W*you are (a|an|the)\b", F), 2.5, "a role instruction (\"You are a ...\")"),
+        (re.compile(r"^\W*you are (a|an|the)\b", F), 2.5, 'a role instruction ("You are a ...")'),
         (re.compile(r"\{\{\s*\w+\s*\}\}|\{\w+\}|<\w+>\s*$|\$\{\w+\}", re.M), 0.8, "template placeholders"),
         (re.compile(r"^\W*(system|user|assistant)\s*:", F), 1.2, "chat roles"),
-        (re.compile(r"\brespond (only )?(in|with) (valid )?json\b|\boutput format\b", F), 1.2,
-         "output instructions"),
+        (re.compile(r"\brespond (only )?(in|with) (valid )?json\b|\boutput format\b", F), 1.2, "output instructions"),
     ],
     "coding_agent": [
         (re.compile(r"\bWO-\d{2,}\b"), 2.5, "a work-order id"),
-        (re.compile(label(r"files changed|tests? (passed|failed)|lines (added|removed)"), F), 1.2,
-         "change statistics"),
+        (re.compile(label(r"files changed|tests? (passed|failed)|lines (added|removed)"), F), 1.2, "change statistics"),
         (re.compile(label(r"assigned agent|work order"), F), 1.5, "work-order fields"),
         (re.compile(r"^(diff --git|@@ -\d+,\d+ \+\d+,\d+ @@)", re.M), 1.5, "a diff"),
     ],
@@ -69,8 +87,11 @@ TEXT_PATTERNS: dict[str, list[tuple[re.Pattern[str], float, str]]] = {
         (re.compile(r"\b(train|val|eval)(_| )loss\b", F), 1.0, "loss figures"),
     ],
     "vendor_management": [
-        (re.compile(label(r"(vendor|supplier)( name)?|renewal type|notice period|payment terms"), F), 1.5,
-         "vendor contract fields"),
+        (
+            re.compile(label(r"(vendor|supplier)( name)?|renewal type|notice period|payment terms"), F),
+            1.5,
+            "vendor contract fields",
+        ),
     ],
     "marketing_campaigns": [
         (re.compile(label(r"campaign( name)?"), F), 1.5, "a campaign field"),
@@ -87,8 +108,11 @@ TEXT_PATTERNS: dict[str, list[tuple[re.Pattern[str], float, str]]] = {
         (re.compile(r"\bRPO\b.{0,20}\d|\bRTO\b.{0,20}\d", re.S), 1.2, "stated RPO/RTO"),
     ],
     "verification": [
-        (re.compile(label(r"verdict|claim|status") + r"(verified|refuted|inconclusive|confirmed|corroborated)", F),
-         2.0, "a verdict"),
+        (
+            re.compile(label(r"verdict|claim|status") + r"(verified|refuted|inconclusive|confirmed|corroborated)", F),
+            2.0,
+            "a verdict",
+        ),
         (re.compile(r"\|\s*(verified|refuted|inconclusive)\s*\|", F), 1.5, "verdicts in a table"),
     ],
     "governance": [

@@ -32,22 +32,79 @@ from .values import coerce_to, parse_date
 
 # Abbreviations people use in column names, read as the word (general English, not a corpus list).
 ABBREVIATIONS = {
-    "qty": "quantity", "amt": "amount", "desc": "description", "descr": "description", "num": "number",
-    "no": "number", "nbr": "number", "dt": "date", "ts": "timestamp", "sev": "severity", "pct": "percent",
-    "perc": "percent", "env": "environment", "cfg": "config", "conf": "config", "acct": "account",
-    "addr": "address", "dept": "department", "mgr": "manager", "svc": "service", "src": "source",
-    "dst": "destination", "dest": "destination", "msg": "message", "err": "error", "lr": "learning_rate",
-    "ccy": "currency", "cur": "currency", "curr": "currency", "bal": "balance", "txn": "transaction",
-    "tx": "transaction", "org": "organisation", "organization": "organisation", "freq": "frequency",
-    "bs": "batch_size", "hb": "heartbeat", "params": "parameter", "param": "parameter",
+    "qty": "quantity",
+    "amt": "amount",
+    "desc": "description",
+    "descr": "description",
+    "num": "number",
+    "no": "number",
+    "nbr": "number",
+    "dt": "date",
+    "ts": "timestamp",
+    "sev": "severity",
+    "pct": "percent",
+    "perc": "percent",
+    "env": "environment",
+    "cfg": "config",
+    "conf": "config",
+    "acct": "account",
+    "addr": "address",
+    "dept": "department",
+    "mgr": "manager",
+    "svc": "service",
+    "src": "source",
+    "dst": "destination",
+    "dest": "destination",
+    "msg": "message",
+    "err": "error",
+    "lr": "learning_rate",
+    "ccy": "currency",
+    "cur": "currency",
+    "curr": "currency",
+    "bal": "balance",
+    "txn": "transaction",
+    "tx": "transaction",
+    "org": "organisation",
+    "organization": "organisation",
+    "freq": "frequency",
+    "bs": "batch_size",
+    "hb": "heartbeat",
+    "params": "parameter",
+    "param": "parameter",
 }
 # Words a heading adds to a field's name ("The plays", "Our tools").
 ARTICLES = {"the", "a", "an", "our", "your", "their"}
 # Unit and time-point words that qualify a name without changing what it is
 # ("retention_days" ~ "retention", "started_at" ~ "started").
-UNIT_TOKENS = {"minute", "min", "mins", "second", "sec", "secs", "ms", "millisecond", "hour", "hr", "hrs",
-               "day", "week", "month", "year", "percent", "usd", "eur", "gb", "mb", "kb", "tb", "at", "on",
-               "utc", "iso", "in"}
+UNIT_TOKENS = {
+    "minute",
+    "min",
+    "mins",
+    "second",
+    "sec",
+    "secs",
+    "ms",
+    "millisecond",
+    "hour",
+    "hr",
+    "hrs",
+    "day",
+    "week",
+    "month",
+    "year",
+    "percent",
+    "usd",
+    "eur",
+    "gb",
+    "mb",
+    "kb",
+    "tb",
+    "at",
+    "on",
+    "utc",
+    "iso",
+    "in",
+}
 
 EXACT = 1.0  # the key is the field's name, or a name the schema gives it
 CORE = 0.85  # equal once units and time-point words are dropped
@@ -186,8 +243,9 @@ def type_fit(ftype: str | None, values: list[Any]) -> float:
     for v in vals:
         vt = value_type(v)
         if ftype in ("integer", "float"):
-            good = vt in ("integer", "float") or (isinstance(v, str) and coerce_to(ftype, v) is not None
-                                                  and len(v) <= 24 and bool(re.search(r"\d", v)))
+            good = vt in ("integer", "float") or (
+                isinstance(v, str) and coerce_to(ftype, v) is not None and len(v) <= 24 and bool(re.search(r"\d", v))
+            )
         elif ftype == "datetime":
             good = vt == "datetime" or (isinstance(v, (str, int)) and parse_date(str(v)) is not None)
         elif ftype == "boolean":
@@ -222,8 +280,10 @@ class TableMatch:
         pairs = ", ".join(f"{k}->{f or '(hint)'}" for k, f in list(self.mapping.items())[:12])
         unmapped = [k for k in keys if k not in self.mapping]
         more = f"; unmapped: {', '.join(unmapped[:12])}" + (" ..." if len(unmapped) > 12 else "") if unmapped else ""
-        return (f"keys fit {self.table} (strength {self.strength:.1f}, explains {self.explains:.0%} of the file's "
-                f"{len(keys)} keys, covers {self.coverage:.0%} of the table): {pairs}{more}")
+        return (
+            f"keys fit {self.table} (strength {self.strength:.1f}, explains {self.explains:.0%} of the file's "
+            f"{len(keys)} keys, covers {self.coverage:.0%} of the table): {pairs}{more}"
+        )
 
 
 SPECIFIC = 0.5  # a key at least this specific (fits at most ~5 of 33 tables) tells a table

@@ -17,9 +17,18 @@ GENERIC_KIND_TABLES = {"code": "codebases", "media": "media", "dataset": "datase
 
 # Dataset columns that mean the same as a hint column (normalised names).
 COLUMN_SYNONYMS = {
-    "campaign_name": "campaign", "vendor_name": "vendor", "supplier_name": "supplier", "partner_name": "partner",
-    "sev": "severity", "severity_level": "severity", "cost": "spend", "amount_spent": "spend",
-    "click_through_rate": "ctr", "conv": "conversions", "agent": "agent_name", "name": "",
+    "campaign_name": "campaign",
+    "vendor_name": "vendor",
+    "supplier_name": "supplier",
+    "partner_name": "partner",
+    "sev": "severity",
+    "severity_level": "severity",
+    "cost": "spend",
+    "amount_spent": "spend",
+    "click_through_rate": "ctr",
+    "conv": "conversions",
+    "agent": "agent_name",
+    "name": "",
 }
 
 
@@ -57,8 +66,9 @@ def score_text(ex: Extraction, catalog_names: list[str], lex: Lexicon) -> Scored
     body = ex.text[:BODY_CHARS]
     words = tokens(body)
     title_words = tokens(ex.title or "")
-    heading_text = " \n ".join(h[1] if isinstance(h, (list, tuple)) else str(h)
-                               for h in ex.metadata.get("headings", [])[:60])
+    heading_text = " \n ".join(
+        h[1] if isinstance(h, (list, tuple)) else str(h) for h in ex.metadata.get("headings", [])[:60]
+    )
     body_hits = lex.hits(words)
     title_hits = lex.hits(title_words)
     heading_hits = lex.hits(tokens(heading_text))
@@ -71,8 +81,12 @@ def score_text(ex: Extraction, catalog_names: list[str], lex: Lexicon) -> Scored
         if ex.kind not in kinds and not (ex.kind == "text" and "markdown" in kinds):
             continue
         s = Score(name)
-        for hits, factor, where in ((body_hits, length_damp, "text"), (title_hits, 3.0, "title"),
-                                    (heading_hits, 1.2, "headings"), (file_hits, 2.0, "file name")):
+        for hits, factor, where in (
+            (body_hits, length_damp, "text"),
+            (title_hits, 3.0, "title"),
+            (heading_hits, 1.2, "headings"),
+            (file_hits, 2.0, "file name"),
+        ):
             found = []
             for phrase, count in hits.items():
                 w = lex.phrases[phrase].get(name)
@@ -92,8 +106,9 @@ def score_text(ex: Extraction, catalog_names: list[str], lex: Lexicon) -> Scored
     return Scored(scores, len(words), title_words)
 
 
-def score_columns(columns: list[str], catalog_names: list[str], lex: Lexicon,
-                  field_names: dict[str, set[str]]) -> dict[str, Score]:
+def score_columns(
+    columns: list[str], catalog_names: list[str], lex: Lexicon, field_names: dict[str, set[str]]
+) -> dict[str, Score]:
     """How well a dataset's columns match each table's column hints and field names."""
     cols = [norm_column(c) for c in columns]
     out: dict[str, Score] = {}
@@ -117,4 +132,3 @@ def score_columns(columns: list[str], catalog_names: list[str], lex: Lexicon,
 
 def describe(score: Score) -> str:
     return "; ".join(score.evidence) if score.evidence else "no specific evidence"
-

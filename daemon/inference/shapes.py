@@ -189,8 +189,11 @@ def _local(tag: str) -> str:
 
 def looks_like_xml(ex: Extraction) -> bool:
     head = ex.text[:200].lstrip("\ufeff \t\r\n")
-    return ex.metadata.get("extension") in (".xml", ".plist", ".xsd", ".rss", ".atom", ".pom") \
-        or "xml" in ex.mime_type or head.startswith("<?xml")
+    return (
+        ex.metadata.get("extension") in (".xml", ".plist", ".xsd", ".rss", ".atom", ".pom")
+        or "xml" in ex.mime_type
+        or head.startswith("<?xml")
+    )
 
 
 _recent: dict[tuple[str, str, int], Shape | None] = {}
@@ -248,8 +251,15 @@ def _shape_of(ex: Extraction) -> Shape | None:
             return _xml(text)
     except yaml.constructor.ConstructorError:
         return None  # well-formed YAML with a tool's own tags (!Ref, !REF): a config, read no further
-    except (yaml.YAMLError, tomllib.TOMLDecodeError, msgspec.DecodeError, ET.ParseError, ValueError,
-            RecursionError, TypeError):
+    except (
+        yaml.YAMLError,
+        tomllib.TOMLDecodeError,
+        msgspec.DecodeError,
+        ET.ParseError,
+        ValueError,
+        RecursionError,
+        TypeError,
+    ):
         raise _Unparsed from None
     front = m.get("front_matter")
     if ex.kind == "markdown" and isinstance(front, dict) and front:

@@ -77,13 +77,18 @@ class StructuredChoice:
 
 
 def _real(m: TableMatch | None) -> bool:
-    return m is not None and m.strength >= CLAIM_STRENGTH and m.distinct >= CLAIM_DISTINCT \
-        and m.explains >= CLAIM_EXPLAINS
+    return (
+        m is not None and m.strength >= CLAIM_STRENGTH and m.distinct >= CLAIM_DISTINCT and m.explains >= CLAIM_EXPLAINS
+    )
 
 
 def _domain_confidence(top: TableMatch, rival: float) -> tuple[float, bool]:
-    sure = (top.strength >= SURE_STRENGTH and top.distinct >= SURE_DISTINCT and top.explains >= SURE_EXPLAINS
-            and top.strength >= SURE_MARGIN * max(rival, 0.5))
+    sure = (
+        top.strength >= SURE_STRENGTH
+        and top.distinct >= SURE_DISTINCT
+        and top.explains >= SURE_EXPLAINS
+        and top.strength >= SURE_MARGIN * max(rival, 0.5)
+    )
     if sure:
         # More of the file explained, more sure: the last keys unexplained are the doubt.
         return SURE_LOW + (SURE_HIGH - SURE_LOW) * min(1.0, (top.explains - SURE_EXPLAINS) / (1 - SURE_EXPLAINS)), True
@@ -111,11 +116,17 @@ def structured_choice(ex: Extraction, catalog: dict[str, TableSpec]) -> Structur
         if len(domain) > 1:
             reasons.append(f"runner-up {domain[1].table} {runner:.1f}")
         if not sure:
-            reasons.append("not sure enough to file unseen: too few specific keys, too little of the file "
-                           "explained or a close runner-up")
+            reasons.append(
+                "not sure enough to file unseen: too few specific keys, too little of the file "
+                "explained or a close runner-up"
+            )
         return StructuredChoice(top.table, conf, reasons, shape, top, scores)
-    if ex.kind == "code" and known_code_language(os.path.basename(ex.path).lower()) and CODE in catalog \
-            and not _real(top):
+    if (
+        ex.kind == "code"
+        and known_code_language(os.path.basename(ex.path).lower())
+        and CODE in catalog
+        and not _real(top)
+    ):
         # tox.ini, setup.cfg, entry_points.txt: the file's name is a build tool's, its keys are its options.
         reasons.append("a config under a build or packaging tool's well-known name")
         return StructuredChoice(CODE, GENERIC_SURE, reasons, shape, None, scores)
@@ -136,8 +147,10 @@ def structured_choice(ex: Extraction, catalog: dict[str, TableSpec]) -> Structur
         reasons.append(f"{top.describe(shape.keys) if top else ''}; too small a share of the file to route on")
     else:
         conf = GENERIC_WEAK_CLAIM
-        reasons.append(f"some keys resemble {top.table if top else '?'} "
-                       f"({', '.join(list(top.mapping)[:5]) if top else ''}), too few to route")
+        reasons.append(
+            f"some keys resemble {top.table if top else '?'} "
+            f"({', '.join(list(top.mapping)[:5]) if top else ''}), too few to route"
+        )
     table: str | None
     if ex.kind == "dataset" or (shape.format == "json" and shape.records is not None):
         table = "datasets"  # records, bare or wrapped ({"data": [...]})
@@ -153,8 +166,14 @@ def structured_choice(ex: Extraction, catalog: dict[str, TableSpec]) -> Structur
     else:
         table = None  # XML, front matter: the text decides, capped below sure
     records = ex.kind == "dataset" or shape.records is not None
-    if table is not None and named is not None and named[0] in catalog and not _real(top) \
-            and len(named[1]) >= NAMED_WORDS and (records or len(named[1]) > CONFIG_NAMED_SHARE * len(shape.keys)):
+    if (
+        table is not None
+        and named is not None
+        and named[0] in catalog
+        and not _real(top)
+        and len(named[1]) >= NAMED_WORDS
+        and (records or len(named[1]) > CONFIG_NAMED_SHARE * len(shape.keys))
+    ):
         # Nothing else speaks for the generic table, and the key names speak for one domain table:
         # propose that table for a person to confirm - the better guess, and never auto-approved.
         # A register's columns are its subject; a config's keys are mostly its tool's options, so

@@ -6,20 +6,27 @@ import re
 from datetime import datetime
 from typing import Any
 
-_MONTHS = {m: i + 1 for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}
+_MONTHS = {
+    m: i + 1 for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])
+}
 _ISO_RE = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
-_DMY_RE = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+"
-                     r"(jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?,?\s+(\d{4})",
-                     re.I)
-_MDY_RE = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?\s+"
-                     r"(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})",
-                     re.I)
+_DMY_RE = re.compile(
+    r"\b(\d{1,2})(?:st|nd|rd|th)?\s+"
+    r"(jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?,?\s+(\d{4})",
+    re.I,
+)
+_MDY_RE = re.compile(
+    r"\b(jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?\s+"
+    r"(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})",
+    re.I,
+)
 _SLASH_RE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
 _MONTH_YEAR_RE = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?\s+(\d{4})\b", re.I)
-_AMOUNT_RE = re.compile(r"(?P<neg>-)?\s*(?P<cur>[$€£¥]|usd|eur|gbp|chf|jpy)?\s*(?P<num>\d[\d,]*(?:\.\d+)?|\.\d+)\s*"
-                        r"(?P<mult>k|m|mm|bn|b|thousand|million|billion)?\b\s*(?P<cur2>usd|eur|gbp|chf|jpy)?",
-                        re.I)
+_AMOUNT_RE = re.compile(
+    r"(?P<neg>-)?\s*(?P<cur>[$€£¥]|usd|eur|gbp|chf|jpy)?\s*(?P<num>\d[\d,]*(?:\.\d+)?|\.\d+)\s*"
+    r"(?P<mult>k|m|mm|bn|b|thousand|million|billion)?\b\s*(?P<cur2>usd|eur|gbp|chf|jpy)?",
+    re.I,
+)
 _MULT = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "million": 1e6, "b": 1e9, "bn": 1e9, "billion": 1e9}
 _CURRENCY = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}
 _SEV_RE = re.compile(r"\bsev(?:erity)?[\s\-_:]*([0-4])\b|\b(p[0-4])\b", re.I)

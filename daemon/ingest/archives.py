@@ -53,8 +53,28 @@ MAX_RATIO = 200  # uncompressed : compressed, over the whole archive (real archi
 RATIO_FLOOR = 8 * 1024 * 1024  # below this much uncompressed, any ratio is harmless
 COPY_CHUNK = 1 << 20
 # Zip-based formats that are documents or packages, not folders of files: left whole.
-ZIP_DOCUMENT_EXTENSIONS = {".docx", ".xlsx", ".pptx", ".docm", ".xlsm", ".odt", ".ods", ".odp", ".odg", ".epub",
-                           ".jar", ".war", ".apk", ".xpi", ".vsix", ".nupkg", ".kmz", ".3mf", ".whl", ".egg"}
+ZIP_DOCUMENT_EXTENSIONS = {
+    ".docx",
+    ".xlsx",
+    ".pptx",
+    ".docm",
+    ".xlsm",
+    ".odt",
+    ".ods",
+    ".odp",
+    ".odg",
+    ".epub",
+    ".jar",
+    ".war",
+    ".apk",
+    ".xpi",
+    ".vsix",
+    ".nupkg",
+    ".kmz",
+    ".3mf",
+    ".whl",
+    ".egg",
+}
 
 
 class IsArchive(Exception):
@@ -163,8 +183,9 @@ class Archive:
         except (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, lzma.LZMAError, OSError) as e:
             self.close()
             if isinstance(e, OSError) and e.errno is not None:  # the disk or the file, not its bytes
-                raise ExtractionError(f"cannot read the archive: {e.strerror or e}", "unreadable",
-                                      permanent=False) from None
+                raise ExtractionError(
+                    f"cannot read the archive: {e.strerror or e}", "unreadable", permanent=False
+                ) from None
             raise ExtractionError(f"corrupt {fmt} archive: {e}", "corrupt") from None
         except ExtractionError:
             self.close()
@@ -193,11 +214,14 @@ class Archive:
             if len(members) > MAX_MEMBERS:
                 raise ExtractionError(f"archive has more than {MAX_MEMBERS} files: not unpacked", "too_large")
             if total > self.limits.max_decompressed_bytes:
-                raise ExtractionError(f"archive unpacks to more than {self.limits.max_decompressed_bytes} bytes: "
-                                      "not unpacked", "too_large")
+                raise ExtractionError(
+                    f"archive unpacks to more than {self.limits.max_decompressed_bytes} bytes: not unpacked",
+                    "too_large",
+                )
             if total > RATIO_FLOOR and total > MAX_RATIO * max(self.size, 1):
-                raise ExtractionError(f"archive unpacks to over {MAX_RATIO} times its size (a zip bomb?): "
-                                      "not unpacked", "too_large")
+                raise ExtractionError(
+                    f"archive unpacks to over {MAX_RATIO} times its size (a zip bomb?): not unpacked", "too_large"
+                )
         return members
 
     def _zip_members(self, zf: zipfile.ZipFile) -> Iterator[Member]:
@@ -226,8 +250,9 @@ class Archive:
         ratio_limit = max(RATIO_FLOOR, MAX_RATIO * self.size)
         with gzip.open(self.source, "rb") as g:
             if ratio_limit < limit:
-                data = _read_capped(g, ratio_limit, f"archive unpacks to over {MAX_RATIO} times its size "
-                                                    "(a zip bomb?): not unpacked")
+                data = _read_capped(
+                    g, ratio_limit, f"archive unpacks to over {MAX_RATIO} times its size (a zip bomb?): not unpacked"
+                )
             else:
                 data = _read_capped(g, limit, f"{os.path.basename(self.path)} unpacks to more than {limit} bytes")
         self._gzip_data = data
@@ -238,8 +263,9 @@ class Archive:
     def read(self, member: Member) -> bytes:
         """A member's bytes; ExtractionError when it is over the size limit or unreadable."""
         if member.size > self.limits.max_file_bytes:
-            raise ExtractionError(f"file is {member.size} bytes, over the limit of {self.limits.max_file_bytes} bytes",
-                                  "too_large")
+            raise ExtractionError(
+                f"file is {member.size} bytes, over the limit of {self.limits.max_file_bytes} bytes", "too_large"
+            )
         too_big = f"{member.name} unpacks to more than {self.limits.max_file_bytes} bytes"
         try:
             if self._gzip_data is not None:
@@ -256,14 +282,24 @@ class Archive:
             with packed:
                 data = _read_capped(packed, self.limits.max_file_bytes, too_big)
             if len(data) != member.size:  # tar has no checksum of the data: its size is the check
-                raise ExtractionError(f"{member.name} is cut short in the archive ({len(data)} of {member.size} bytes)",
-                                      "corrupt")
+                raise ExtractionError(
+                    f"{member.name} is cut short in the archive ({len(data)} of {member.size} bytes)", "corrupt"
+                )
             return data
-        except (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, lzma.LZMAError, OSError,
-                NotImplementedError, RuntimeError) as e:
+        except (
+            zipfile.BadZipFile,
+            tarfile.TarError,
+            EOFError,
+            zlib.error,
+            lzma.LZMAError,
+            OSError,
+            NotImplementedError,
+            RuntimeError,
+        ) as e:
             transient = isinstance(e, OSError) and e.errno is not None  # the disk, not the bytes
-            raise ExtractionError(f"cannot unpack {member.name}: {e}", "unreadable" if transient else "corrupt",
-                                  permanent=not transient) from None
+            raise ExtractionError(
+                f"cannot unpack {member.name}: {e}", "unreadable" if transient else "corrupt", permanent=not transient
+            ) from None
 
     def close(self) -> None:
         for handle in (self._zip, self._tar):
@@ -306,8 +342,7 @@ def extract_member(data: bytes, member: Member, archive: str, limits: ExtractLim
     return extraction
 
 
-def iter_extractions(path: str, fmt: str,
-                     limits: ExtractLimits) -> Iterator[tuple[str, Extraction | ExtractionError]]:
+def iter_extractions(path: str, fmt: str, limits: ExtractLimits) -> Iterator[tuple[str, Extraction | ExtractionError]]:
     """(member path, extraction or the error reading it) for every member, in order; the
     archive's own failure is raised (``clarity infer`` uses this, with no journal)."""
     with Archive(path, fmt, limits) as archive:
@@ -321,8 +356,9 @@ def iter_extractions(path: str, fmt: str,
 # -- the pipeline's part --------------------------------------------------------------------
 
 
-def _member_seen(events: EventBus, path: str, size: int, mtime_ns: int, sha: str,
-                 retry_failed: bool) -> tuple[dict[str, Any], str]:
+def _member_seen(
+    events: EventBus, path: str, size: int, mtime_ns: int, sha: str, retry_failed: bool
+) -> tuple[dict[str, Any], str]:
     """record_seen for a member. A failed member is tried again only when its archive is
     retried; one already done is never proposed twice by a retry of its archive."""
     entry = j.locked_entry(path=path)
@@ -335,25 +371,32 @@ def _member_seen(events: EventBus, path: str, size: int, mtime_ns: int, sha: str
     return found.__data__.copy(), action
 
 
-def _unpacked(events: EventBus, entry_id: int, sha: str, fmt: str, members: int, failed: int,
-              skipped: int) -> dict[str, Any]:
+def _unpacked(
+    events: EventBus, entry_id: int, sha: str, fmt: str, members: int, failed: int, skipped: int
+) -> dict[str, Any]:
     entry = j.locked_entry(entry_id)
     if entry is None or entry.sha256 != sha or entry.state not in j.UNFINISHED:
         return dict(entry.__data__) if entry else {}
     # Entries not read are said too: a member named ../x is otherwise simply nowhere.
     notes = [f"{failed} of the {members} files in it failed"] if failed else []
     if skipped:
-        notes.append(f"{skipped} entr{'y' if skipped == 1 else 'ies'} not read (a link, a device, a name "
-                     "leading outside the archive, or a name repeated)")
+        notes.append(
+            f"{skipped} entr{'y' if skipped == 1 else 'ies'} not read (a link, a device, a name "
+            "leading outside the archive, or a name repeated)"
+        )
     note = "; ".join(notes) or None
     j.save(entry, state=j.UNPACKED, kind="archive", last_error=note, next_attempt_at=None, attempts=0)
-    events.emit("ingest.unpacked", j.subject(entry), {"path": entry.path, "format": fmt, "files": members,
-                                                       "failed": failed, "skipped": skipped})
+    events.emit(
+        "ingest.unpacked",
+        j.subject(entry),
+        {"path": entry.path, "format": fmt, "files": members, "failed": failed, "skipped": skipped},
+    )
     return dict(entry.__data__)
 
 
-async def unpack(pipeline: Pipeline, opened: Opened, path: str, entry: dict[str, Any], sha: str, force: bool,
-                 fmt: str) -> dict[str, Any]:
+async def unpack(
+    pipeline: Pipeline, opened: Opened, path: str, entry: dict[str, Any], sha: str, force: bool, fmt: str
+) -> dict[str, Any]:
     """Ingest every member of the archive ``opened`` (journaled as ``path``, its entry just
     recorded as seen), then mark the archive unpacked. Stopping midway leaves it seen:
     resumed at start-up."""
@@ -377,8 +420,9 @@ async def unpack(pipeline: Pipeline, opened: Opened, path: str, entry: dict[str,
             failed += result.get("state") in (j.FAILED, j.QUARANTINED)
     finally:
         archive.close()
-    done = await pipeline.commits.write(path, _unpacked, pipeline.events, entry["id"], sha, fmt,
-                                        len(archive.members), failed, archive.skipped)
+    done = await pipeline.commits.write(
+        path, _unpacked, pipeline.events, entry["id"], sha, fmt, len(archive.members), failed, archive.skipped
+    )
     if done.get("state") == j.UNPACKED and not failed:
         pipeline._after_done(done)  # delete_after_ingest: only once every file in it is in
     return done
@@ -394,8 +438,9 @@ async def _member(pipeline: Pipeline, archive: Archive, member: Member, force: b
     except ExtractionError as e:
         return await pipeline._fail_unread(path, str(e), member.size, int(member.mtime * 1e9), e.permanent)
     sha = hashlib.sha256(data).hexdigest()
-    entry, action = await pipeline.commits.write(path, _member_seen, pipeline.events, path, len(data),
-                                                 int(member.mtime * 1e9), sha, force)
+    entry, action = await pipeline.commits.write(
+        path, _member_seen, pipeline.events, path, len(data), int(member.mtime * 1e9), sha, force
+    )
     if action != "process":
         return entry
 
@@ -405,7 +450,8 @@ async def _member(pipeline: Pipeline, archive: Archive, member: Member, force: b
 
     try:
         extraction, inference, features, found = await asyncio.wait_for(
-            loop.run_in_executor(pipeline._pool, read_and_infer), limits.timeout_s * 2 + 10)
+            loop.run_in_executor(pipeline._pool, read_and_infer), limits.timeout_s * 2 + 10
+        )
     except TimeoutError:
         return await pipeline._fail(path, entry["id"], sha, f"extraction took longer than {limits.timeout_s:g} s")
     except ExtractionError as e:
@@ -414,8 +460,9 @@ async def _member(pipeline: Pipeline, archive: Archive, member: Member, force: b
         log.exception("extracting %s failed", path)
         return await pipeline._fail(path, entry["id"], sha, f"{type(e).__name__}: {e}")
     try:
-        entry, _ = await pipeline.commits.write(path, pipeline._propose, entry["id"], sha, extraction, inference,
-                                                features, found)
+        entry, _ = await pipeline.commits.write(
+            path, pipeline._propose, entry["id"], sha, extraction, inference, features, found
+        )
     except DaemonError as e:
         return await pipeline._fail(path, entry["id"], sha, f"proposal refused: {e.message}")
     return entry

@@ -40,9 +40,15 @@ class Batch:
 
     def status(self, failures: int) -> dict[str, Any]:
         end = self.finished_at or time.monotonic()
-        return {"batch": self.id, "total": self.total, "done": self.done, **self.counts,
-                "elapsed_s": round(end - self.started, 3), "finished": self.done >= self.total,
-                "failures": self.failures[:failures]}
+        return {
+            "batch": self.id,
+            "total": self.total,
+            "done": self.done,
+            **self.counts,
+            "elapsed_s": round(end - self.started, 3),
+            "finished": self.done >= self.total,
+            "failures": self.failures[:failures],
+        }
 
 
 class Batches:

@@ -32,7 +32,14 @@ from ..storage.models import utcnow
 from ..storage.rows import tuple_rows
 
 SEEN, EXTRACTED, PROPOSED, APPLIED, FAILED, QUARANTINED, DUPLICATE, REFUSED = (
-    "seen", "extracted", "proposed", "applied", "failed", "quarantined", "duplicate", "refused",
+    "seen",
+    "extracted",
+    "proposed",
+    "applied",
+    "failed",
+    "quarantined",
+    "duplicate",
+    "refused",
 )
 UNPACKED = "unpacked"  # an archive whose members went in as files of their own (see archives.py)
 STATES = (SEEN, EXTRACTED, PROPOSED, APPLIED, FAILED, QUARANTINED, DUPLICATE, REFUSED, UNPACKED)
@@ -133,9 +140,18 @@ def record_seen(path: str, size: int, mtime_ns: int, sha256: str, force: bool) -
                 save(entry, size=size, mtime_ns=mtime_ns)  # touched, same bytes: remember, do nothing
             return entry, "unchanged"
         changed = entry.sha256 != sha256
-        save(entry, size=size, mtime_ns=mtime_ns, sha256=sha256, state=SEEN, last_error=None,
-             next_attempt_at=None, duplicate_of=None, quarantine_path=None,
-             attempts=0 if changed else entry.attempts)
+        save(
+            entry,
+            size=size,
+            mtime_ns=mtime_ns,
+            sha256=sha256,
+            state=SEEN,
+            last_error=None,
+            next_attempt_at=None,
+            duplicate_of=None,
+            quarantine_path=None,
+            attempts=0 if changed else entry.attempts,
+        )
     original = compiled.get(ContentSeen, sha256=sha256)
     if original is not None and original.entry_id != entry.id:
         return mark_duplicate(entry, original), "duplicate"
@@ -206,8 +222,14 @@ def content_proposed(sha256: str, proposal_id: int) -> None:
 
 def mark_failed(entry: JournalEntry, error: str, retry_at: datetime | None, also: tuple[str, ...] = ()) -> JournalEntry:
     """One more failed try; ``also`` names other columns already set on ``entry`` to write."""
-    return save(entry, state=FAILED, last_error=error, attempts=entry.attempts + 1, next_attempt_at=retry_at,
-                **{name: getattr(entry, name) for name in also})
+    return save(
+        entry,
+        state=FAILED,
+        last_error=error,
+        attempts=entry.attempts + 1,
+        next_attempt_at=retry_at,
+        **{name: getattr(entry, name) for name in also},
+    )
 
 
 def mark_refused(path: str, reason: str, size: int, mtime_ns: int) -> tuple[JournalEntry, bool]:
@@ -216,13 +238,23 @@ def mark_refused(path: str, reason: str, size: int, mtime_ns: int) -> tuple[Jour
     entry = entry_for_failure(path)
     if entry.state == REFUSED and (entry.size, entry.mtime_ns, entry.last_error) == (size, mtime_ns, reason):
         return entry, False
-    save(entry, state=REFUSED, size=size, mtime_ns=mtime_ns, sha256=None, last_error=reason, next_attempt_at=None,
-         attempts=0, duplicate_of=None)
+    save(
+        entry,
+        state=REFUSED,
+        size=size,
+        mtime_ns=mtime_ns,
+        sha256=None,
+        last_error=reason,
+        next_attempt_at=None,
+        attempts=0,
+        duplicate_of=None,
+    )
     return entry, True
 
 
-def backoff(attempts: int, base_s: float, max_s: float, max_attempts: int,
-            now: datetime | None = None) -> datetime | None:
+def backoff(
+    attempts: int, base_s: float, max_s: float, max_attempts: int, now: datetime | None = None
+) -> datetime | None:
     """When the next automatic try is due after ``attempts`` failures: base, 4×base,
     16×base..., capped; None once the attempts are spent."""
     if attempts >= max_attempts:
@@ -250,9 +282,12 @@ def unfinished_paths() -> list[str]:
 
 
 def due_retries(now: datetime, limit: int = 500) -> list[str]:
-    query = (JournalEntry.select(JournalEntry.path)
-             .where(JournalEntry.state == FAILED, JournalEntry.next_attempt_at <= now)
-             .order_by(JournalEntry.next_attempt_at).limit(limit))
+    query = (
+        JournalEntry.select(JournalEntry.path)
+        .where(JournalEntry.state == FAILED, JournalEntry.next_attempt_at <= now)
+        .order_by(JournalEntry.next_attempt_at)
+        .limit(limit)
+    )
     return [path for (path,) in tuple_rows(query)]
 
 
@@ -263,8 +298,12 @@ def counts() -> dict[str, int]:
 
 
 def recent_failures(limit: int) -> list[JournalEntry]:
-    query = (JournalEntry.select().where(JournalEntry.state.in_(RETRYABLE))
-             .order_by(JournalEntry.updated_at.desc(), JournalEntry.id.desc()).limit(limit))
+    query = (
+        JournalEntry.select()
+        .where(JournalEntry.state.in_(RETRYABLE))
+        .order_by(JournalEntry.updated_at.desc(), JournalEntry.id.desc())
+        .limit(limit)
+    )
     return list(query)
 
 

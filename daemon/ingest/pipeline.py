@@ -111,8 +111,15 @@ def open_and_hash(path: str, rules: Rules, callers: Sequence[Caller], max_bytes:
 
 
 class Pipeline:
-    def __init__(self, store: Store, events: EventBus, governance: Governance,
-                 learner: learning.Learner | None, rules: Rules, settings: Callable[[], IngestConfig]) -> None:
+    def __init__(
+        self,
+        store: Store,
+        events: EventBus,
+        governance: Governance,
+        learner: learning.Learner | None,
+        rules: Rules,
+        settings: Callable[[], IngestConfig],
+    ) -> None:
         """``settings`` gives the ingest settings in force; without a ``learner`` nothing is learned."""
         self.store, self.events, self.governance = store, events, governance
         self.rules = rules
@@ -131,8 +138,9 @@ class Pipeline:
         self._order = itertools.count()
         # More tasks than threads, so files' database writes overlap other files' reading,
         # and the writes waiting meanwhile share one transaction.
-        self._workers = [asyncio.create_task(self._work(), name=f"ingest-{i}")
-                         for i in range(workers * 2 + WRITE_QUEUE)]
+        self._workers = [
+            asyncio.create_task(self._work(), name=f"ingest-{i}") for i in range(workers * 2 + WRITE_QUEUE)
+        ]
         self.stopping = False
 
     @property
@@ -145,8 +153,9 @@ class Pipeline:
 
     # -- submitting ------------------------------------------------------------------
 
-    def submit(self, path: str, priority: int = ARRIVAL, force: bool = False,
-               caller: Caller | None = None) -> asyncio.Future[dict[str, Any]]:
+    def submit(
+        self, path: str, priority: int = ARRIVAL, force: bool = False, caller: Caller | None = None
+    ) -> asyncio.Future[dict[str, Any]]:
         """Queue ``path`` (the name on disk); the future gets the journal entry (as a dict)
         once it is done with. ``caller``: who handed it over (ingest.file), whose right to
         read it is checked on the opened file.
@@ -221,8 +230,9 @@ class Pipeline:
         settings = self.settings
         name = names.stored(path)  # the journal's form of the name
         try:
-            opened, sha = await loop.run_in_executor(self._pool, open_and_hash, path, self.rules, callers,
-                                                     settings.limits.max_file_bytes)
+            opened, sha = await loop.run_in_executor(
+                self._pool, open_and_hash, path, self.rules, callers, settings.limits.max_file_bytes
+            )
         except Vanished as e:
             return await self.commits.write(name, self._vanished, name, str(e))
         except Refused as e:
@@ -268,8 +278,9 @@ class Pipeline:
         # No journal write of its own for "read": the state it reaches next commits with its
         # proposal, and a crash before that redoes the reading anyway.
         try:
-            entry, outcome = await self.commits.write(name, self._propose, entry["id"], sha, extraction, inference,
-                                                      features, found)
+            entry, outcome = await self.commits.write(
+                name, self._propose, entry["id"], sha, extraction, inference, features, found
+            )
         except Unavailable:
             raise  # not the proposal's fault: nothing is recorded, the file waits for the database
         except DaemonError as e:  # the proposal was refused (bad fields, unknown table...)
@@ -278,8 +289,9 @@ class Pipeline:
             self._after_done(entry)
         return entry
 
-    def _read_and_infer(self, opened: Opened, name: str,
-                        limits: Any) -> tuple[Extraction, Inference, dict[str, Any] | None, Findings]:
+    def _read_and_infer(
+        self, opened: Opened, name: str, limits: Any
+    ) -> tuple[Extraction, Inference, dict[str, Any] | None, Findings]:
         """On a worker thread: extraction (of the open file, through its alias; an archive
         raises IsArchive instead), then :meth:`_infer`."""
         with alias(opened, self.scratch) as link:
@@ -290,8 +302,9 @@ class Pipeline:
         # What the extractors took from the name, in the form the journal holds it.
         extraction = msgspec.structs.replace(extraction, path=name)
         if name != opened.path:
-            extraction = msgspec.structs.replace(extraction, title=names.printable(extraction.title),
-                                                 metadata=names.printable(extraction.metadata))
+            extraction = msgspec.structs.replace(
+                extraction, title=names.printable(extraction.title), metadata=names.printable(extraction.metadata)
+            )
         return self._infer(extraction)
 
     def _infer(self, extraction: Extraction) -> tuple[Extraction, Inference, dict[str, Any] | None, Findings]:
@@ -300,8 +313,12 @@ class Pipeline:
         thread). Archive members come here straight from archives.py."""
         inference = infer(extraction, self.store.catalog, self.learner)
         features = learning.features(extraction) if self.learner is not None else None
-        evidence = {"title": extraction.title, "text": extraction.text, "records": extraction.records,
-                    "metadata": extraction.metadata}
+        evidence = {
+            "title": extraction.title,
+            "text": extraction.text,
+            "records": extraction.records,
+            "metadata": extraction.metadata,
+        }
         found = find(None, self.governance.policy.rules, evidence)
         if features is not None and found.secrets:  # the learner keeps telling words: never a secret
             secrets = [secret.lower() for secret in found.secrets]
@@ -319,8 +336,15 @@ class Pipeline:
             self.events.emit("ingest.duplicate", j.subject(entry), {"path": path, "duplicate_of": entry.duplicate_of})
         return dict(entry.__data__), action
 
-    def _propose(self, entry_id: int, sha: str, extraction: Extraction, inference: Inference,
-                 features: dict[str, Any] | None, found: Findings) -> tuple[dict[str, Any], str]:
+    def _propose(
+        self,
+        entry_id: int,
+        sha: str,
+        extraction: Extraction,
+        inference: Inference,
+        features: dict[str, Any] | None,
+        found: Findings,
+    ) -> tuple[dict[str, Any], str]:
         entry, outcome = self.proposer.propose(entry_id, sha, extraction, inference, features, found)
         return (entry.__data__.copy() if entry is not None else {}), outcome
 
@@ -342,12 +366,18 @@ class Pipeline:
             log.warning("not reading %s: %s", path, reason)
         return dict(entry.__data__)
 
-    async def _fail_unread(self, path: str, error: str, size: int | None = None,
-                           mtime_ns: int | None = None, permanent: bool = False) -> dict[str, Any]:
+    async def _fail_unread(
+        self, path: str, error: str, size: int | None = None, mtime_ns: int | None = None, permanent: bool = False
+    ) -> dict[str, Any]:
         def write() -> dict[str, Any]:
             entry = j.entry_for_failure(path)
-            if permanent and entry.state == j.FAILED and entry.next_attempt_at is None \
-                    and (entry.size, entry.mtime_ns) == (size, mtime_ns) and entry.last_error == error:
+            if (
+                permanent
+                and entry.state == j.FAILED
+                and entry.next_attempt_at is None
+                and (entry.size, entry.mtime_ns) == (size, mtime_ns)
+                and entry.last_error == error
+            ):
                 # Another watcher event for the same unchanged file: its failure is recorded once.
                 return dict(entry.__data__)
             if (entry.size, entry.mtime_ns) != (size, mtime_ns):
@@ -365,8 +395,12 @@ class Pipeline:
             return self._record_failure(entry, error, permanent)
 
         result = await self.commits.write(path, write)
-        if result.get("state") == j.FAILED and result.get("next_attempt_at") is None and self.settings.quarantine \
-                and archives.archive_of(path) is None:  # a file inside an archive cannot be moved away
+        if (
+            result.get("state") == j.FAILED
+            and result.get("next_attempt_at") is None
+            and self.settings.quarantine
+            and archives.archive_of(path) is None
+        ):  # a file inside an archive cannot be moved away
             result = await self.quarantine(result["id"])
         return result
 
@@ -377,10 +411,16 @@ class Pipeline:
         s = self.settings
         retry_at = None if permanent else j.backoff(entry.attempts + 1, s.retry_base_s, s.retry_max_s, s.max_attempts)
         j.mark_failed(entry, error, retry_at)
-        self.events.emit("ingest.failed", j.subject(entry), {
-            "path": entry.path, "error": error, "attempts": entry.attempts,
-            "next_attempt_at": retry_at.isoformat() if retry_at else None,
-        })
+        self.events.emit(
+            "ingest.failed",
+            j.subject(entry),
+            {
+                "path": entry.path,
+                "error": error,
+                "attempts": entry.attempts,
+                "next_attempt_at": retry_at.isoformat() if retry_at else None,
+            },
+        )
         log.warning("ingest failed (attempt %d): %s: %s", entry.attempts, entry.path, error)
         return dict(entry.__data__)
 
@@ -407,6 +447,7 @@ class Pipeline:
 
     async def quarantine(self, entry_id: int) -> dict[str, Any]:
         """Move a file that failed every attempt to state_dir/quarantine, and say so in the journal."""
+
         def write() -> dict[str, Any]:
             entry = j.locked_entry(entry_id)
             if entry is None or entry.state != j.FAILED:
@@ -421,8 +462,9 @@ class Pipeline:
                 return dict(entry.__data__)
             try:
                 j.save(entry, state=j.QUARANTINED, quarantine_path=target)
-                self.events.emit("ingest.quarantined", j.subject(entry),
-                                 {"path": entry.path, "quarantine_path": target})
+                self.events.emit(
+                    "ingest.quarantined", j.subject(entry), {"path": entry.path, "quarantine_path": target}
+                )
             except Exception:
                 shutil.move(target, source)  # not recorded: put it back where it was
                 raise
@@ -434,10 +476,12 @@ class Pipeline:
 
     async def retry(self, paths: list[str]) -> list[str]:
         """Try failed or quarantined files again now (a quarantined one is moved back first)."""
+
         def write() -> list[str]:
             ready = []
-            for entry in j.locked(j.JournalEntry.select().where(j.JournalEntry.path.in_(paths),
-                                                                j.JournalEntry.state.in_(j.RETRYABLE))):
+            for entry in j.locked(
+                j.JournalEntry.select().where(j.JournalEntry.path.in_(paths), j.JournalEntry.state.in_(j.RETRYABLE))
+            ):
                 if entry.state == j.QUARANTINED and entry.quarantine_path:
                     source = names.on_disk(entry.path)
                     if os.path.lexists(source):

@@ -41,9 +41,15 @@ class Proposer:
         self.learner = learner
         self.proposing = False  # inside propose(): applications then are its own (writer thread only)
 
-    def propose(self, entry_id: int, sha256: str, extraction: Extraction, inference: Inference,
-                features: dict[str, Any] | None = None,
-                found: Findings | None = None) -> tuple[j.JournalEntry | None, str]:
+    def propose(
+        self,
+        entry_id: int,
+        sha256: str,
+        extraction: Extraction,
+        inference: Inference,
+        features: dict[str, Any] | None = None,
+        found: Findings | None = None,
+    ) -> tuple[j.JournalEntry | None, str]:
         """Propose what ``inference`` says about the entry's current content (``features``:
         the learner's features of the file, if computed already; ``found``: the secrets a
         scan of its raw text found, for every proposal made from it).
@@ -75,8 +81,9 @@ class Proposer:
             if old.status == "pending":
                 self.governance.supersede(old.id, version, f"{entry.path} changed before a decision")
         for position, proposal in enumerate(proposals):
-            compiled.create(j.EntryProposal, entry_id=entry.id, version=version, position=position,
-                            proposal_id=proposal["id"])
+            compiled.create(
+                j.EntryProposal, entry_id=entry.id, version=version, position=position, proposal_id=proposal["id"]
+            )
             if self.learner is not None:
                 self.learner.remember(proposal["id"], extraction, table=proposal["table"], feats=features)
         j.content_proposed(entry.sha256, version)
@@ -93,18 +100,35 @@ class Proposer:
             self._event("ingest.failed", entry, {"error": error, "proposal_id": version})
             return entry, "failed"
         state = j.APPLIED if all(s == "applied" for s in statuses) else j.PROPOSED
-        j.save(entry, state=state, last_error=None, next_attempt_at=None, proposal_id=version,
-               table=entry.table, kind=entry.kind, row_id=entry.row_id)
-        self._event(f"ingest.{state}", entry, {
-            "proposal_id": version, "proposals": len(proposals), "kind": drafts[0].kind, "table": drafts[0].table,
-            "confidence": drafts[0].confidence, "row_id": entry.row_id if state == j.APPLIED else None,
-        })
+        j.save(
+            entry,
+            state=state,
+            last_error=None,
+            next_attempt_at=None,
+            proposal_id=version,
+            table=entry.table,
+            kind=entry.kind,
+            row_id=entry.row_id,
+        )
+        self._event(
+            f"ingest.{state}",
+            entry,
+            {
+                "proposal_id": version,
+                "proposals": len(proposals),
+                "kind": drafts[0].kind,
+                "table": drafts[0].table,
+                "confidence": drafts[0].confidence,
+                "row_id": entry.row_id if state == j.APPLIED else None,
+            },
+        )
         return entry, state
 
     # -- drafts ------------------------------------------------------------------------
 
-    def _drafts(self, entry: j.JournalEntry, extraction: Extraction, inference: Inference,
-                previous: list[Proposal]) -> list[Draft]:
+    def _drafts(
+        self, entry: j.JournalEntry, extraction: Extraction, inference: Inference, previous: list[Proposal]
+    ) -> list[Draft]:
         records = inference.rows or [inference.fields]
         drafts = []
         for position, record in enumerate(records):
@@ -113,14 +137,27 @@ class Proposer:
             drafts.append(self._draft(entry, inference, dict(record), target, source, len(records) > 1))
         return drafts
 
-    def _draft(self, entry: j.JournalEntry, inference: Inference, fields: dict[str, Any],
-               target: Target | None, source: str, one_of_many: bool) -> Draft:
+    def _draft(
+        self,
+        entry: j.JournalEntry,
+        inference: Inference,
+        fields: dict[str, Any],
+        target: Target | None,
+        source: str,
+        one_of_many: bool,
+    ) -> Draft:
         reasoning = inference.reasoning
         if target is None:
             if not one_of_many:
                 fields = self._with_file_facts(inference.table, fields, entry)
-            return Draft(kind="insert", table=inference.table, fields=fields, confidence=inference.confidence,
-                         reasoning=reasoning, source=source)
+            return Draft(
+                kind="insert",
+                table=inference.table,
+                fields=fields,
+                confidence=inference.confidence,
+                reasoning=reasoning,
+                source=source,
+            )
         # The file's content changed after it produced this row: propose changing the row,
         # in its own table, rather than adding a second one.
         table, row_id = target
@@ -130,9 +167,15 @@ class Proposer:
             columns = {f.name for f in self.store.spec(table).fields}
             fields = {k: v for k, v in fields.items() if k in columns}
             reasoning = f"now reads as {inference.table}, kept in {table}; {reasoning}"
-        return Draft(kind="update", table=table, row_id=row_id, fields=fields, confidence=inference.confidence,
-                     source=source,
-                     reasoning=f"content of {entry.path} changed (sha256 {(entry.sha256 or '')[:12]}); {reasoning}")
+        return Draft(
+            kind="update",
+            table=table,
+            row_id=row_id,
+            fields=fields,
+            confidence=inference.confidence,
+            source=source,
+            reasoning=f"content of {entry.path} changed (sha256 {(entry.sha256 or '')[:12]}); {reasoning}",
+        )
 
     def _with_file_facts(self, table: str, fields: dict[str, Any], entry: j.JournalEntry) -> dict[str, Any]:
         """Where the table keeps a file's path, hash and size, fill them from the journal."""
@@ -146,8 +189,14 @@ class Proposer:
         """The proposals of the file's previous content, by record position."""
         if entry.proposal_id is None:
             return []
-        ids = [pid for (pid,) in tuple_rows(j.EntryProposal.select(j.EntryProposal.proposal_id)
-               .where(j.EntryProposal.version == entry.proposal_id).order_by(j.EntryProposal.position))]
+        ids = [
+            pid
+            for (pid,) in tuple_rows(
+                j.EntryProposal.select(j.EntryProposal.proposal_id)
+                .where(j.EntryProposal.version == entry.proposal_id)
+                .order_by(j.EntryProposal.position)
+            )
+        ]
         found = {p.id: p for p in Proposal.select().where(Proposal.id.in_(ids))}
         return [found[pid] for pid in ids if pid in found]
 
@@ -172,22 +221,27 @@ def _settle_versions(versions: dict[int, int], events: EventBus) -> int:
     changed = 0
     ids = list(versions)
     for start in range(0, len(ids), CHUNK):  # IN lists stay well under SQLite's variable limit
-        chunk = ids[start:start + CHUNK]
-        links = tuple_rows(j.EntryProposal.select(j.EntryProposal.version, j.EntryProposal.position, Proposal.status,
-                                                  Proposal.row_id)
-                           .join(Proposal, on=(Proposal.id == j.EntryProposal.proposal_id))
-                           .where(j.EntryProposal.version.in_(list({versions[i] for i in chunk}))))
+        chunk = ids[start : start + CHUNK]
+        links = tuple_rows(
+            j.EntryProposal.select(j.EntryProposal.version, j.EntryProposal.position, Proposal.status, Proposal.row_id)
+            .join(Proposal, on=(Proposal.id == j.EntryProposal.proposal_id))
+            .where(j.EntryProposal.version.in_(list({versions[i] for i in chunk})))
+        )
         by_version: dict[int, list[tuple[int, str, int | None]]] = {}
         for version, position, status, row_id in links:
             by_version.setdefault(version, []).append((position, status, row_id))
-        for entry in j.locked(j.JournalEntry.select().where(j.JournalEntry.id.in_(chunk),
-                                                            j.JournalEntry.state == j.PROPOSED)):
+        for entry in j.locked(
+            j.JournalEntry.select().where(j.JournalEntry.id.in_(chunk), j.JournalEntry.state == j.PROPOSED)
+        ):
             found = sorted(by_version.get(entry.proposal_id, []))
             if not found or any(status != "applied" for _, status, _ in found):
                 continue
             j.save(entry, state=j.APPLIED, row_id=found[0][2])
-            events.emit("ingest.applied", j.subject(entry), {"path": entry.path, "proposal_id": entry.proposal_id,
-                                                             "row_id": entry.row_id})
+            events.emit(
+                "ingest.applied",
+                j.subject(entry),
+                {"path": entry.path, "proposal_id": entry.proposal_id, "row_id": entry.row_id},
+            )
             changed += 1
     return changed
 
@@ -195,15 +249,24 @@ def _settle_versions(versions: dict[int, int], events: EventBus) -> int:
 def mark_applied(proposal_id: int, events: EventBus) -> int:
     """A proposal made from a file was applied later (an operator approved it): the file's
     entry follows, in the same transaction, once all of its content's proposals are applied."""
-    versions: dict[int, int] = dict(tuple_rows(j.EntryProposal.select(j.EntryProposal.entry_id, j.EntryProposal.version)
-                                               .where(j.EntryProposal.proposal_id == proposal_id)))
+    versions: dict[int, int] = dict(
+        tuple_rows(
+            j.EntryProposal.select(j.EntryProposal.entry_id, j.EntryProposal.version).where(
+                j.EntryProposal.proposal_id == proposal_id
+            )
+        )
+    )
     return _settle_versions(versions, events)
 
 
 def reconcile_applied(events: EventBus) -> int:
     """Entries still 'proposed' whose proposals are all applied catch up (at start-up: a
     journal written before governance told ingestion of each application)."""
-    versions: dict[int, int] = dict(tuple_rows(
-        j.JournalEntry.select(j.JournalEntry.id, j.JournalEntry.proposal_id)
-        .where(j.JournalEntry.state == j.PROPOSED, j.JournalEntry.proposal_id.is_null(False))))
+    versions: dict[int, int] = dict(
+        tuple_rows(
+            j.JournalEntry.select(j.JournalEntry.id, j.JournalEntry.proposal_id).where(
+                j.JournalEntry.state == j.PROPOSED, j.JournalEntry.proposal_id.is_null(False)
+            )
+        )
+    )
     return _settle_versions(versions, events)

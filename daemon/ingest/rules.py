@@ -20,8 +20,21 @@ from ..config import Config, WatchFolder
 
 # Names that are still being written or belong to an editor or a downloader: never read.
 _TEMP_SUFFIXES = (
-    ".part", ".partial", ".tmp", ".temp", ".swp", ".swo", ".swx", ".crdownload", ".download",
-    ".opdownload", ".filepart", ".!ut", ".!qb", ".lock", "~",
+    ".part",
+    ".partial",
+    ".tmp",
+    ".temp",
+    ".swp",
+    ".swo",
+    ".swx",
+    ".crdownload",
+    ".download",
+    ".opdownload",
+    ".filepart",
+    ".!ut",
+    ".!qb",
+    ".lock",
+    "~",
 )
 _TEMP_NAME = re.compile(r"^(#.*#|\.~lock\..*#|~\$.*|\.#.*)$")  # emacs autosave, LibreOffice and Office locks
 
@@ -123,7 +136,7 @@ class Rules:
         if self.is_internal_resolved(real):
             return False
         for real_root, root in self._real_roots:
-            if real.startswith(real_root + os.sep) and self.accepts(root + real[len(real_root):]) is not None:
+            if real.startswith(real_root + os.sep) and self.accepts(root + real[len(real_root) :]) is not None:
                 return True
         return False
 
@@ -131,7 +144,7 @@ class Rules:
         """:meth:`is_internal` for a path with its links resolved (the state folder's too)."""
         state = os.path.realpath(self.state_dir)
         if real.startswith(state + os.sep):
-            return self.is_internal(self.state_dir + real[len(state):])
+            return self.is_internal(self.state_dir + real[len(state) :])
         return self.is_internal(real)
 
     def accepts(self, path: str) -> FolderRule | None:

@@ -42,8 +42,15 @@ class Ingest:
     pipeline: Pipeline
     watcher: Watcher
 
-    def __init__(self, store: Store, events: EventBus, governance: Governance, learner: Learner,
-                 jobs: Jobs, config: Callable[[], Config]) -> None:
+    def __init__(
+        self,
+        store: Store,
+        events: EventBus,
+        governance: Governance,
+        learner: Learner,
+        jobs: Jobs,
+        config: Callable[[], Config],
+    ) -> None:
         """Register the journal's tables; call before the store creates its tables.
         ``config`` gives the configuration in force (a SIGHUP reload replaces it)."""
         self.store, self.events, self.governance, self.learner, self.jobs = store, events, governance, learner, jobs
@@ -58,10 +65,16 @@ class Ingest:
 
     async def start(self) -> None:
         settings = self.config().ingest
-        self.pipeline = Pipeline(self.store, self.events, self.governance, self.learner, self.rules,
-                                 lambda: self.config().ingest)
-        self.watcher = Watcher(self.rules, self._arrived, lambda: self.config().ingest.settle_s,
-                               settings.poll_interval_s, self.request_rescan)
+        self.pipeline = Pipeline(
+            self.store, self.events, self.governance, self.learner, self.rules, lambda: self.config().ingest
+        )
+        self.watcher = Watcher(
+            self.rules,
+            self._arrived,
+            lambda: self.config().ingest.settle_s,
+            settings.poll_interval_s,
+            self.request_rescan,
+        )
         self.running = True
         # Adding inotify watches walks the folders: off the loop.
         await asyncio.get_running_loop().run_in_executor(None, self.watcher.start)

@@ -43,8 +43,23 @@ log = logging.getLogger("clarityd.ingest")
 NATIVE_EVENTS = [FileCreatedEvent, FileClosedEvent, FileMovedEvent, FileDeletedEvent, DirCreatedEvent, DirMovedEvent]
 POLLING_EVENTS = [*NATIVE_EVENTS, FileModifiedEvent]
 # Filesystems where inotify sees only this host's changes (or none): poll them instead.
-NETWORK_FS = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "afs", "ceph", "glusterfs", "davfs",
-              "fuse.sshfs", "fuse.rclone", "fuse.s3fs", "lustre", "gpfs"}
+NETWORK_FS = {
+    "nfs",
+    "nfs4",
+    "cifs",
+    "smb3",
+    "smbfs",
+    "9p",
+    "afs",
+    "ceph",
+    "glusterfs",
+    "davfs",
+    "fuse.sshfs",
+    "fuse.rclone",
+    "fuse.s3fs",
+    "lustre",
+    "gpfs",
+}
 
 
 def filesystem_type(path: str, mounts_file: str = "/proc/self/mounts") -> str | None:
@@ -105,9 +120,15 @@ class _OverflowAlarm(logging.Handler):
 
 
 class Watcher:
-    def __init__(self, rules: Rules, on_ready: Callable[[str], None], settle_s: Callable[[], float],
-                 poll_interval_s: float, on_overflow: Callable[[], None],
-                 native: Callable[[], BaseObserver] = Observer) -> None:
+    def __init__(
+        self,
+        rules: Rules,
+        on_ready: Callable[[str], None],
+        settle_s: Callable[[], float],
+        poll_interval_s: float,
+        on_overflow: Callable[[], None],
+        native: Callable[[], BaseObserver] = Observer,
+    ) -> None:
         self.rules = rules
         self.on_ready = on_ready
         self.settle_s = settle_s

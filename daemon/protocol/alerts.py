@@ -55,5 +55,10 @@ class Delivery(msgspec.Struct):
 
 
 RULES = Method("alerts.rules", NoParams, Rules, Role.reader, "The alert rules in force and their counts.")
-DELIVERIES = Method("alerts.deliveries", ListDeliveries, list[Delivery], Role.reader,
-                    "Recent alert deliveries (webhooks, commands), newest first.")
+DELIVERIES = Method(
+    "alerts.deliveries",
+    ListDeliveries,
+    list[Delivery],
+    Role.reader,
+    "Recent alert deliveries (webhooks, commands), newest first.",
+)

@@ -143,30 +143,58 @@ class CodingStats(msgspec.Struct):
 
 
 WORK_ORDER = Method(
-    "coding_agent.work_order", CreateWorkOrder, WorkOrder, Role.agent,
-    "Create a work order (state pending).", aliases=("create_work_order",),
+    "coding_agent.work_order",
+    CreateWorkOrder,
+    WorkOrder,
+    Role.agent,
+    "Create a work order (state pending).",
+    aliases=("create_work_order",),
 )
 CODE_CHANGES = Method(
-    "coding_agent.code_changes", CodeChanges, WorkOrder, Role.agent,
-    "Report files and lines changed for a work order.", aliases=("log_code_changes",),
+    "coding_agent.code_changes",
+    CodeChanges,
+    WorkOrder,
+    Role.agent,
+    "Report files and lines changed for a work order.",
+    aliases=("log_code_changes",),
 )
 TEST_RESULTS = Method(
-    "coding_agent.test_results", TestResults, WorkOrder, Role.agent,
-    "Report a test run; its pass rate sets the work order's trust.", aliases=("log_test_results",),
+    "coding_agent.test_results",
+    TestResults,
+    WorkOrder,
+    Role.agent,
+    "Report a test run; its pass rate sets the work order's trust.",
+    aliases=("log_test_results",),
 )
 DEPLOYED = Method(
-    "coding_agent.deployed", Deployed, WorkOrder, Role.agent,
-    "Mark a work order in review as deployed, with its impact.", aliases=("mark_deployed", "log_deployment"),
+    "coding_agent.deployed",
+    Deployed,
+    WorkOrder,
+    Role.agent,
+    "Mark a work order in review as deployed, with its impact.",
+    aliases=("mark_deployed", "log_deployment"),
 )
 STATUS = Method(
-    "coding_agent.status", MoveWorkOrder, WorkOrder, Role.agent,
+    "coding_agent.status",
+    MoveWorkOrder,
+    WorkOrder,
+    Role.agent,
     "Move a work order along pending -> in_progress -> review -> deployed (or failed/cancelled).",
     aliases=("update_status", "update_work_order_status"),
 )
 GET = Method(
-    "coding_agent.get", WorkOrderRef, WorkOrder, Role.reader, "One work order.", aliases=("get_work_order",),
+    "coding_agent.get",
+    WorkOrderRef,
+    WorkOrder,
+    Role.reader,
+    "One work order.",
+    aliases=("get_work_order",),
 )
 STATS = Method(
-    "coding_agent.stats", CodingStatsQuery, CodingStats, Role.reader,
-    "Work orders by state, lead and cycle times, test pass rates.", aliases=("get_stats",),
+    "coding_agent.stats",
+    CodingStatsQuery,
+    CodingStats,
+    Role.reader,
+    "Work orders by state, lead and cycle times, test pass rates.",
+    aliases=("get_stats",),
 )

@@ -175,6 +175,8 @@ def encode_message(message: Any) -> bytes:
         return encoder.encode(message)
     except UnicodeEncodeError:
         return encoder.encode(_without_surrogates(msgspec.to_builtins(message, enc_hook=_enc_hook)))
+
+
 # A message is an object (one request) or an array (a batch). Elements of a batch are
 # decoded one by one, so one bad element gets its own error (spec section 6).
 message_decoder = msgspec.json.Decoder(Request | list[msgspec.Raw])

@@ -80,7 +80,10 @@ class Unsubscribed(msgspec.Struct):
 
 LIST = Method("events.list", ListEvents, EventPage, Role.reader, "A page of events, filtered by type and subject.")
 SUBSCRIBE = Method(
-    "events.subscribe", Subscribe, Subscribed, Role.reader,
+    "events.subscribe",
+    Subscribe,
+    Subscribed,
+    Role.reader,
     "Stream events to this connection as events.event notifications.",
 )
 UNSUBSCRIBE = Method(

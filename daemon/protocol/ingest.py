@@ -99,6 +99,11 @@ class Retried(msgspec.Struct):
 
 
 FILE = Method("ingest.file", IngestFile, IngestRecord, Role.agent, "Hand a file over to be ingested.")
-STATUS = Method("ingest.status", IngestStatusParams, IngestStatus, Role.reader,
-                "The ingest journal: counts by state, failures, one file's history.")
+STATUS = Method(
+    "ingest.status",
+    IngestStatusParams,
+    IngestStatus,
+    Role.reader,
+    "The ingest journal: counts by state, failures, one file's history.",
+)
 RETRY = Method("ingest.retry", RetryParams, Retried, Role.operator, "Try failed files again now.")

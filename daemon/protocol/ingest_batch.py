@@ -48,5 +48,10 @@ class BatchStatus(msgspec.Struct):
 
 
 BATCH = Method("ingest.batch", IngestBatch, BatchStatus, Role.agent, "Hand many files over at once (a batch).")
-BATCH_STATUS = Method("ingest.batch_status", BatchStatusParams, BatchStatus, Role.agent,
-                      "How far a batch of files is: done, proposed, applied, failed.")
+BATCH_STATUS = Method(
+    "ingest.batch_status",
+    BatchStatusParams,
+    BatchStatus,
+    Role.agent,
+    "How far a batch of files is: done, proposed, applied, failed.",
+)

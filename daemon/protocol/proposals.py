@@ -195,20 +195,41 @@ class PolicyInfo(msgspec.Struct):
     policy: dict[str, Any]
 
 
-PENDING = Method("proposals.pending", ListPending, ProposalPage, Role.reader,
-                 "Pending proposals, oldest first: filter by table, kind, source, confidence, age; paged.")
+PENDING = Method(
+    "proposals.pending",
+    ListPending,
+    ProposalPage,
+    Role.reader,
+    "Pending proposals, oldest first: filter by table, kind, source, confidence, age; paged.",
+)
 GET = Method("proposals.get", ProposalRef, Proposal, Role.reader, "One proposal by id.")
-HISTORY = Method("proposals.history", ListHistory, ProposalPage, Role.reader,
-                 "Decided proposals, most recent first.")
-APPROVE = Method("proposals.approve", Approve, Proposal, Role.operator,
-                 "Approve a proposal (optionally with corrections) and apply it.")
+HISTORY = Method("proposals.history", ListHistory, ProposalPage, Role.reader, "Decided proposals, most recent first.")
+APPROVE = Method(
+    "proposals.approve",
+    Approve,
+    Proposal,
+    Role.operator,
+    "Approve a proposal (optionally with corrections) and apply it.",
+)
 REJECT = Method("proposals.reject", Reject, Proposal, Role.operator, "Reject a proposal; a reason is required.")
-SCHEMA_TWEAK = Method("proposals.schema_tweak", SchemaTweak, Proposal, Role.operator,
-                      "Propose a schema change; the proposal shows its DDL and the rows it touches.")
-REVERT = Method("proposals.revert", Revert, Proposal, Role.operator,
-                "Propose undoing an applied proposal (decided like any other).")
-CREATE = Method("proposals.create", CreateProposal, Proposal, Role.agent,
-                "Propose a new row; the policy may auto-approve it.")
+SCHEMA_TWEAK = Method(
+    "proposals.schema_tweak",
+    SchemaTweak,
+    Proposal,
+    Role.operator,
+    "Propose a schema change; the proposal shows its DDL and the rows it touches.",
+)
+REVERT = Method(
+    "proposals.revert", Revert, Proposal, Role.operator, "Propose undoing an applied proposal (decided like any other)."
+)
+CREATE = Method(
+    "proposals.create", CreateProposal, Proposal, Role.agent, "Propose a new row; the policy may auto-approve it."
+)
 POLICY = Method("proposals.policy", NoParams, PolicyInfo, Role.reader, "The governance policy in force.")
-AUDIT = Method("proposals.audit", ListAudit, AuditPage, Role.reader,
-               "The audit trail: every decision, newest first; filter by proposal, table, actor, action.")
+AUDIT = Method(
+    "proposals.audit",
+    ListAudit,
+    AuditPage,
+    Role.reader,
+    "The audit trail: every decision, newest first; filter by proposal, table, actor, action.",
+)

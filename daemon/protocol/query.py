@@ -88,5 +88,10 @@ SEARCH = Method("query.search", Search, list[Hit], Role.reader, "Find text in ev
 SQL = Method("query.sql", Sql, SqlResult, Role.operator, "Run one read-only SQL statement.")
 SAVED = Method("query.saved", NoParams, list[SavedQuery], Role.reader, "The saved queries of the configuration.")
 RUN = Method("query.run", RunSaved, SqlResult, Role.reader, "Run a saved query by name.")
-RELATED = Method("query.related", Related, list[RelatedRow], Role.reader,
-                 "Rows of any table that share a file, hash, agent, work order, component or playbook with a row.")
+RELATED = Method(
+    "query.related",
+    Related,
+    list[RelatedRow],
+    Role.reader,
+    "Rows of any table that share a file, hash, agent, work order, component or playbook with a row.",
+)

@@ -61,8 +61,13 @@ class DeleteRow(msgspec.Struct, forbid_unknown_fields=True):
     reasoning: str = ""
 
 
-UPDATE = Method("rows.update", UpdateRow, Proposal, Role.agent,
-                "Propose a change to a row (a proposal; the policy may let an operator's own edit apply).")
+UPDATE = Method(
+    "rows.update",
+    UpdateRow,
+    Proposal,
+    Role.agent,
+    "Propose a change to a row (a proposal; the policy may let an operator's own edit apply).",
+)
 DELETE = Method("rows.delete", DeleteRow, Proposal, Role.agent, "Propose deleting a row (a proposal).")
 
 

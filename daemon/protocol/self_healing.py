@@ -99,16 +99,26 @@ class TopPlaybooks(msgspec.Struct, forbid_unknown_fields=True):
 
 
 LOG = Method(
-    "self_healing.log", LogPlaybookRun, PlaybookRun, Role.agent,
+    "self_healing.log",
+    LogPlaybookRun,
+    PlaybookRun,
+    Role.agent,
     "Record a playbook run: triggers, actions, targets, outcome, duration, risk.",
     aliases=("log_playbook_execution",),
 )
 STATS = Method(
-    "self_healing.stats", PlaybookRef, PlaybookStats, Role.reader,
+    "self_healing.stats",
+    PlaybookRef,
+    PlaybookStats,
+    Role.reader,
     "One playbook: runs, success rate, mean and p95 duration, last run, trust.",
     aliases=("get_playbook_stats",),
 )
 TOP_PLAYBOOKS = Method(
-    "self_healing.top_playbooks", TopPlaybooks, list[PlaybookStats], Role.reader,
-    "Playbooks ranked by runs, success rate or trust, within a window.", aliases=("get_top_playbooks",),
+    "self_healing.top_playbooks",
+    TopPlaybooks,
+    list[PlaybookStats],
+    Role.reader,
+    "Playbooks ranked by runs, success rate or trust, within a window.",
+    aliases=("get_top_playbooks",),
 )

@@ -129,36 +129,66 @@ class FleetStats(msgspec.Struct):
 
 
 REGISTER = Method(
-    "sub_agents.register", RegisterAgent, Agent, Role.agent,
-    "Register an agent (or update it: same agent_id, never a duplicate).", aliases=("register_agent",),
+    "sub_agents.register",
+    RegisterAgent,
+    Agent,
+    Role.agent,
+    "Register an agent (or update it: same agent_id, never a duplicate).",
+    aliases=("register_agent",),
 )
 STATUS = Method(
-    "sub_agents.status", SetAgentStatus, Agent, Role.agent,
-    "Report an agent's status and current task.", aliases=("update_status", "update_agent_status"),
+    "sub_agents.status",
+    SetAgentStatus,
+    Agent,
+    Role.agent,
+    "Report an agent's status and current task.",
+    aliases=("update_status", "update_agent_status"),
 )
 TASK_COMPLETION = Method(
-    "sub_agents.task_completion", TaskCompletion, Agent, Role.agent,
+    "sub_agents.task_completion",
+    TaskCompletion,
+    Agent,
+    Role.agent,
     "Report a finished task; trust = 0.7 x success rate + 0.3 x previous trust.",
     aliases=("log_task_completion", "task_completed"),
 )
 HEARTBEAT = Method(
-    "sub_agents.heartbeat", Heartbeat, Beat, Role.agent,
-    "An agent's sign of life; brings an offline agent back.", aliases=("send_heartbeat",),
+    "sub_agents.heartbeat",
+    Heartbeat,
+    Beat,
+    Role.agent,
+    "An agent's sign of life; brings an offline agent back.",
+    aliases=("send_heartbeat",),
 )
 STATS = Method(
-    "sub_agents.stats", AgentRef, AgentStats, Role.reader,
-    "One agent: counts, success rate, trust, heartbeat.", aliases=("get_agent_stats",),
+    "sub_agents.stats",
+    AgentRef,
+    AgentStats,
+    Role.reader,
+    "One agent: counts, success rate, trust, heartbeat.",
+    aliases=("get_agent_stats",),
 )
 ACTIVE = Method(
-    "sub_agents.active", ActiveAgents, list[Agent], Role.reader,
-    "Agents that are online now.", aliases=("get_active_agents",),
+    "sub_agents.active",
+    ActiveAgents,
+    list[Agent],
+    Role.reader,
+    "Agents that are online now.",
+    aliases=("get_active_agents",),
 )
 FLEET_STATS = Method(
-    "sub_agents.fleet_stats", NoParams, FleetStats, Role.reader,
+    "sub_agents.fleet_stats",
+    NoParams,
+    FleetStats,
+    Role.reader,
     "The fleet: counts by status and type, mean trust, tasks in the last hour, late heartbeats.",
     aliases=("get_fleet_stats",),
 )
 RETIRE = Method(
-    "sub_agents.retire", RetireAgent, Agent, Role.operator,
-    "Take an agent out of the fleet for good, keeping its history.", aliases=("retire_agent",),
+    "sub_agents.retire",
+    RetireAgent,
+    Agent,
+    Role.operator,
+    "Take an agent out of the fleet for good, keeping its history.",
+    aliases=("retire_agent",),
 )

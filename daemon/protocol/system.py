@@ -83,6 +83,8 @@ INFO = Method("system.info", NoParams, Info, Role.reader, "Version, paths, datab
 DESCRIBE = Method(
     "system.describe", DescribeMethods, list[MethodDoc], Role.reader, "Every method's params, result and help."
 )
+
+
 class BackupParams(msgspec.Struct, forbid_unknown_fields=True):
     """An absolute path for a new file, in a folder you may write (and the daemon can reach)."""
 
@@ -96,9 +98,10 @@ class Backup(msgspec.Struct):
 
 
 BACKUP = Method(
-    "system.backup", BackupParams, Backup, Role.operator,
+    "system.backup",
+    BackupParams,
+    Backup,
+    Role.operator,
     "Back up the database into a new file while the daemon runs (clarity restore puts it back).",
 )
-RELOAD = Method(
-    "system.reload", NoParams, Reloaded, Role.operator, "Reload the configuration file, as SIGHUP does."
-)
+RELOAD = Method("system.reload", NoParams, Reloaded, Role.operator, "Reload the configuration file, as SIGHUP does.")

@@ -15,8 +15,9 @@ log = logging.getLogger("clarityd.rpc")
 
 
 class Connection:
-    def __init__(self, writer: asyncio.StreamWriter, identity: Identity, max_inflight: int,
-                 write_timeout: float | None = None) -> None:
+    def __init__(
+        self, writer: asyncio.StreamWriter, identity: Identity, max_inflight: int, write_timeout: float | None = None
+    ) -> None:
         self.writer = writer
         # A peer that reads nothing for this long while answers wait is dropped: it would
         # otherwise hold its slot (and its calls) forever.
@@ -43,8 +44,12 @@ class Connection:
             except (ConnectionError, RuntimeError):
                 self.closed = True
             except TimeoutError:
-                log.warning("%s (uid %d) read no answers for %.0f s; closing its connection",
-                            self.identity.user, self.identity.uid, self.write_timeout)
+                log.warning(
+                    "%s (uid %d) read no answers for %.0f s; closing its connection",
+                    self.identity.user,
+                    self.identity.uid,
+                    self.write_timeout,
+                )
                 self.closed = True
                 self.writer.transport.abort()  # unsent answers are dropped; the reader sees the end
 

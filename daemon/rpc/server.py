@@ -272,8 +272,10 @@ class RpcServer:
     async def _accept(self, conn: Connection, line: bytes) -> bool:
         """Start handling one message; False when it is not even valid JSON-RPC framing."""
         if nesting_depth_exceeds(line, MAX_NESTING + 1):  # +1: a batch's own array
-            await self._reply(conn, error_response(
-                ErrorCode.INVALID_REQUEST, f"Invalid Request: nested deeper than {MAX_NESTING} levels"))
+            await self._reply(
+                conn,
+                error_response(ErrorCode.INVALID_REQUEST, f"Invalid Request: nested deeper than {MAX_NESTING} levels"),
+            )
             return False
         try:
             message = message_decoder.decode(line)

@@ -47,8 +47,13 @@ def _bind(field: peewee.Field, value: Any, in_where: bool = False) -> tuple[int,
     if isinstance(converted, peewee.Node):
         # SQLite's JSONField stores json(?) so the value is JSON-typed.
         args = converted.arguments if isinstance(converted, peewee.Function) else None
-        if (isinstance(converted, peewee.Function) and converted.name == "json"
-                and args is not None and len(args) == 1 and isinstance(args[0], str)):
+        if (
+            isinstance(converted, peewee.Function)
+            and converted.name == "json"
+            and args is not None
+            and len(args) == 1
+            and isinstance(args[0], str)
+        ):
             return _JSON, args[0]
         raise _NotBindable
     if in_where and isinstance(converted, (list, tuple, set, frozenset)):
@@ -68,8 +73,9 @@ def _same(a: list[Any], b: list[Any]) -> bool:
     return True
 
 
-def _compiled(key: tuple[Any, ...], params: list[Any], build: Callable[[], peewee.BaseQuery],
-              tail_ok: bool = False) -> tuple[str, list[Any]] | None:
+def _compiled(
+    key: tuple[Any, ...], params: list[Any], build: Callable[[], peewee.BaseQuery], tail_ok: bool = False
+) -> tuple[str, list[Any]] | None:
     """The SQL of ``key`` and the constant parameters that follow ``params`` (a select's
     LIMIT); None when the shape is not cacheable. On a miss, Peewee builds the query and
     its parameters are checked against ours."""
@@ -77,7 +83,7 @@ def _compiled(key: tuple[Any, ...], params: list[Any], build: Callable[[], peewe
     if found is not None:
         return None if found is _UNCACHEABLE else found
     sql, theirs = build().sql()
-    tail = list(theirs[len(params):]) if tail_ok else []
+    tail = list(theirs[len(params) :]) if tail_ok else []
     ok = _same(list(theirs), params + tail)
     if len(_shapes) >= MAX_SHAPES:
         _shapes.clear()
@@ -109,9 +115,15 @@ def _db(model: type[peewee.Model]) -> peewee.Database:
 # -- INSERT ---------------------------------------------------------------------------------
 
 
-def insert(model: type[peewee.Model], values: dict[str, Any], *, returning_id: bool = False,
-           ignore_conflict: bool = False, conflict_target: tuple[str, ...] = (),
-           preserve: tuple[str, ...] = ()) -> Any:
+def insert(
+    model: type[peewee.Model],
+    values: dict[str, Any],
+    *,
+    returning_id: bool = False,
+    ignore_conflict: bool = False,
+    conflict_target: tuple[str, ...] = (),
+    preserve: tuple[str, ...] = (),
+) -> Any:
     """``model.insert(values).execute()``, field defaults filled in as Peewee does. Returns
     the new primary key when ``returning_id``, else the number of rows inserted (0 when
     ``ignore_conflict`` met a conflict). ``conflict_target`` with ``preserve`` is an upsert
@@ -130,8 +142,9 @@ def insert(model: type[peewee.Model], values: dict[str, Any], *, returning_id: b
         if ignore_conflict:
             q = q.on_conflict_ignore()
         elif conflict_target:
-            q = q.on_conflict(conflict_target=[meta.fields[n] for n in conflict_target],
-                              preserve=[meta.fields[n] for n in preserve])
+            q = q.on_conflict(
+                conflict_target=[meta.fields[n] for n in conflict_target], preserve=[meta.fields[n] for n in preserve]
+            )
         if returning:
             return q.returning(meta.primary_key)
         return q if returning_id else q.as_rowcount()
@@ -184,7 +197,8 @@ def update(model: type[peewee.Model], values: dict[str, Any], **where: Any) -> i
 
     def build() -> peewee.Update:
         return model.update({meta.fields[n]: values[n] for n in names}).where(
-            *[meta.fields[n] == where[n] for n in conds])
+            *[meta.fields[n] == where[n] for n in conds]
+        )
 
     try:
         bound = [_bind(meta.fields[n], values[n]) for n in names]
@@ -246,11 +260,18 @@ def get(model: type[M], *, for_update: bool = False, as_dict: bool = False, **wh
     reader = _readers.get((key, as_dict))
     if reader is None:
         # How Peewee's cursor wrapper names and converts these columns, worked out once.
-        wrapper = (peewee.ModelDictCursorWrapper(cursor, model, columns) if as_dict
-                   else peewee.ModelObjectCursorWrapper(cursor, model, columns, model))
+        wrapper = (
+            peewee.ModelDictCursorWrapper(cursor, model, columns)
+            if as_dict
+            else peewee.ModelObjectCursorWrapper(cursor, model, columns, model)
+        )
         wrapper.initialize()
-        reader = _readers[(key, as_dict)] = (wrapper.unique_columns, wrapper.converters, wrapper.no_convert,
-                                             wrapper.convert)
+        reader = _readers[(key, as_dict)] = (
+            wrapper.unique_columns,
+            wrapper.converters,
+            wrapper.no_convert,
+            wrapper.convert,
+        )
     names, converters, no_convert, convert = reader
     data = {names[i]: row[i] for i in no_convert}  # as the wrapper's process_row does
     for i in convert:
@@ -265,8 +286,9 @@ def get(model: type[M], *, for_update: bool = False, as_dict: bool = False, **wh
 # -- any query --------------------------------------------------------------------------------
 
 
-def rows(model: type[peewee.Model], shape: Any, params: list[Any],
-         build: Callable[[], peewee.SelectQuery]) -> list[tuple[Any, ...]]:
+def rows(
+    model: type[peewee.Model], shape: Any, params: list[Any], build: Callable[[], peewee.SelectQuery]
+) -> list[tuple[Any, ...]]:
     """The rows, as tuples, of the query ``build()`` makes, for queries the helpers above do
     not cover. ``params`` are its parameters in the order Peewee binds them and ``shape``
     names everything else about it (two queries of one shape differ only in ``params``).

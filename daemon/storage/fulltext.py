@@ -98,18 +98,25 @@ def attach_sqlite(db: peewee.Database, model: type[MemoryModel], spec: TableSpec
     col_list = ", ".join(_q(c) for c in cols)
     new_values = ", ".join(f"new.{_q(c)}" for c in cols)
     db.execute_sql(f"CREATE VIRTUAL TABLE {f} USING fts5({col_list}, tokenize='unicode61 remove_diacritics 2')")
-    db.execute_sql(f"CREATE TRIGGER {_q(spec.db_table + '_fts_ai')} AFTER INSERT ON {t} BEGIN "
-                   f"INSERT INTO {f}(rowid, {col_list}) VALUES (new.id, {new_values}); END")
-    db.execute_sql(f"CREATE TRIGGER {_q(spec.db_table + '_fts_ad')} AFTER DELETE ON {t} BEGIN "
-                   f"DELETE FROM {f} WHERE rowid = old.id; END")
+    db.execute_sql(
+        f"CREATE TRIGGER {_q(spec.db_table + '_fts_ai')} AFTER INSERT ON {t} BEGIN "
+        f"INSERT INTO {f}(rowid, {col_list}) VALUES (new.id, {new_values}); END"
+    )
+    db.execute_sql(
+        f"CREATE TRIGGER {_q(spec.db_table + '_fts_ad')} AFTER DELETE ON {t} BEGIN "
+        f"DELETE FROM {f} WHERE rowid = old.id; END"
+    )
     # Only a change to a text column re-indexes the row (trust updates do not).
-    db.execute_sql(f"CREATE TRIGGER {_q(spec.db_table + '_fts_au')} AFTER UPDATE OF {col_list} ON {t} BEGIN "
-                   f"DELETE FROM {f} WHERE rowid = old.id; "
-                   f"INSERT INTO {f}(rowid, {col_list}) VALUES (new.id, {new_values}); END")
+    db.execute_sql(
+        f"CREATE TRIGGER {_q(spec.db_table + '_fts_au')} AFTER UPDATE OF {col_list} ON {t} BEGIN "
+        f"DELETE FROM {f} WHERE rowid = old.id; "
+        f"INSERT INTO {f}(rowid, {col_list}) VALUES (new.id, {new_values}); END"
+    )
     DETACHED.discard(spec.db_table)
     top = model.select(peewee.fn.MAX(model.id)).scalar() or 0
-    SearchIndexState.insert(table=spec.db_table, signature=signature(spec), backfill_to=top, backfilled=0,
-                            ready=top == 0).execute()
+    SearchIndexState.insert(
+        table=spec.db_table, signature=signature(spec), backfill_to=top, backfilled=0, ready=top == 0
+    ).execute()
 
 
 def backfill_chunk(db: peewee.Database, spec: TableSpec, size: int) -> tuple[int, bool]:
@@ -121,12 +128,15 @@ def backfill_chunk(db: peewee.Database, spec: TableSpec, size: int) -> tuple[int
         return (state.backfilled if state else 0), True
     cols = ", ".join(_q(c) for c in text_columns(spec))
     t, f = _q(spec.db_table), _q(fts_table(spec.db_table))
-    row = db.execute_sql(f"SELECT id FROM {t} WHERE id > ? AND id <= ? ORDER BY id LIMIT 1 OFFSET ?",
-                         (state.backfilled, state.backfill_to, size - 1)).fetchone()
+    row = db.execute_sql(
+        f"SELECT id FROM {t} WHERE id > ? AND id <= ? ORDER BY id LIMIT 1 OFFSET ?",
+        (state.backfilled, state.backfill_to, size - 1),
+    ).fetchone()
     upper = row[0] if row else state.backfill_to
     db.execute_sql(f"DELETE FROM {f} WHERE rowid > ? AND rowid <= ?", (state.backfilled, upper))
-    db.execute_sql(f"INSERT INTO {f}(rowid, {cols}) SELECT id, {cols} FROM {t} WHERE id > ? AND id <= ?",
-                   (state.backfilled, upper))
+    db.execute_sql(
+        f"INSERT INTO {f}(rowid, {cols}) SELECT id, {cols} FROM {t} WHERE id > ? AND id <= ?", (state.backfilled, upper)
+    )
     done = upper >= state.backfill_to
     SearchIndexState.update(backfilled=upper, ready=done).where(SearchIndexState.table == spec.db_table).execute()
     return upper, done
@@ -163,20 +173,27 @@ def pg_build_index(db: peewee.Database, spec: TableSpec) -> bool:
     it; a small table's plainly, which takes a moment and, unlike CONCURRENTLY, never waits
     for other sessions' transactions to end. True when one was built."""
     name = pg_index_name(spec)
-    existing = [r[0] for r in db.execute_sql(
-        "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = %s "
-        "AND indexname LIKE %s", (spec.db_table, f"{spec.db_table[:48]}_fts_%")).fetchall()]
+    existing = [
+        r[0]
+        for r in db.execute_sql(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = %s "
+            "AND indexname LIKE %s",
+            (spec.db_table, f"{spec.db_table[:48]}_fts_%"),
+        ).fetchall()
+    ]
     how = "CONCURRENTLY " if _pg_rows_beyond(db, spec.db_table, PG_CONCURRENT_ROWS) else ""
     built = False
     if name in existing:
-        valid = db.execute_sql("SELECT indisvalid FROM pg_index WHERE indexrelid = %s::regclass",
-                               (_q(name),)).fetchone()
+        valid = db.execute_sql(
+            "SELECT indisvalid FROM pg_index WHERE indexrelid = %s::regclass", (_q(name),)
+        ).fetchone()
         if valid and not valid[0]:  # an interrupted CONCURRENTLY build leaves an invalid index
             db.execute_sql(f"DROP INDEX {how}IF EXISTS {_q(name)}")
             existing.remove(name)
     if name not in existing:
-        db.execute_sql(f"CREATE INDEX {how}IF NOT EXISTS {_q(name)} ON {_q(spec.db_table)} "
-                       f"USING gin (({pg_vector(spec)}))")
+        db.execute_sql(
+            f"CREATE INDEX {how}IF NOT EXISTS {_q(name)} ON {_q(spec.db_table)} USING gin (({pg_vector(spec)}))"
+        )
         built = True
     for old in existing:
         if old != name:
@@ -194,8 +211,10 @@ def matching_ids(db: peewee.Database, spec: TableSpec, text: str) -> peewee.SQL 
         return None
     if isinstance(db, peewee.PostgresqlDatabase):
         return peewee.SQL(f"{pg_vector(spec)} @@ to_tsquery('simple', %s)", [_pg_query(terms)])
-    return peewee.SQL(f"id IN (SELECT rowid FROM {_q(fts_table(spec.db_table))} WHERE {_q(fts_table(spec.db_table))} "
-                      "MATCH ?)", [_fts_query(terms)])
+    return peewee.SQL(
+        f"id IN (SELECT rowid FROM {_q(fts_table(spec.db_table))} WHERE {_q(fts_table(spec.db_table))} MATCH ?)",
+        [_fts_query(terms)],
+    )
 
 
 def _fts_query(terms: list[str]) -> str:
@@ -206,8 +225,9 @@ def _pg_query(terms: list[str]) -> str:
     return " & ".join("'" + t.replace("'", "''").replace("\\", "\\\\") + "':*" for t in terms)
 
 
-def ranked_ids(db: peewee.Database, spec: TableSpec, terms: list[str], limit: int,
-               since: datetime | None, until: datetime | None) -> list[tuple[int, float]]:
+def ranked_ids(
+    db: peewee.Database, spec: TableSpec, terms: list[str], limit: int, since: datetime | None, until: datetime | None
+) -> list[tuple[int, float]]:
     """(id, score) of the best ``limit`` rows with every term; a higher score is a better match."""
     t = _q(spec.db_table)
     where, params = [], []
@@ -217,13 +237,17 @@ def ranked_ids(db: peewee.Database, spec: TableSpec, terms: list[str], limit: in
             params.append(when)
     extra = "".join(f" AND {w}" for w in where)
     if isinstance(db, peewee.PostgresqlDatabase):
-        sql = (f"SELECT t.id, ts_rank({pg_vector(spec, 't')}, q) FROM {t} t, to_tsquery('simple', %s) q "
-               f"WHERE {pg_vector(spec, 't')} @@ q{extra} ORDER BY 2 DESC, t.id DESC LIMIT %s")
+        sql = (
+            f"SELECT t.id, ts_rank({pg_vector(spec, 't')}, q) FROM {t} t, to_tsquery('simple', %s) q "
+            f"WHERE {pg_vector(spec, 't')} @@ q{extra} ORDER BY 2 DESC, t.id DESC LIMIT %s"
+        )
         args = [_pg_query(terms), *params, limit]
     else:
         f = _q(fts_table(spec.db_table))
-        sql = (f"SELECT t.id, -bm25({f}) FROM {f} JOIN {t} t ON t.id = {f}.rowid "
-               f"WHERE {f} MATCH ?{extra} ORDER BY 2 DESC, t.id DESC LIMIT ?")
+        sql = (
+            f"SELECT t.id, -bm25({f}) FROM {f} JOIN {t} t ON t.id = {f}.rowid "
+            f"WHERE {f} MATCH ?{extra} ORDER BY 2 DESC, t.id DESC LIMIT ?"
+        )
         args = [_fts_query(terms), *params, limit]
     return [(int(i), float(s)) for i, s in db.execute_sql(sql, args).fetchall()]
 
@@ -266,14 +290,25 @@ def describe_hit(table: str, row: dict[str, Any], cols: list[str], terms: list[s
         snippet = lead + " ".join(text[start:end].split()) + tail
     updated = row["updated_at"]
     return {
-        "table": table, "id": row["id"], "title": title[:200], "column": column, "snippet": snippet,
-        "highlighted": highlighted, "score": round(score, 6),
+        "table": table,
+        "id": row["id"],
+        "title": title[:200],
+        "column": column,
+        "snippet": snippet,
+        "highlighted": highlighted,
+        "score": round(score, 6),
         "updated_at": updated.isoformat() if isinstance(updated, datetime) else str(updated),
     }
 
 
-def search(db: peewee.Database, tables: list[tuple[str, type[MemoryModel], TableSpec]], text: str, limit: int,
-           since: datetime | None = None, until: datetime | None = None) -> tuple[list[dict[str, Any]], list[str]]:
+def search(
+    db: peewee.Database,
+    tables: list[tuple[str, type[MemoryModel], TableSpec]],
+    text: str,
+    limit: int,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> tuple[list[dict[str, Any]], list[str]]:
     """The best ``limit`` hits across ``tables``, best first (scores of different tables are
     compared as they are: both ranks grow with how often and how densely the words occur);
     and the tables whose index could not be read (dropped by a schema change a moment ago)."""
@@ -298,6 +333,9 @@ def search(db: peewee.Database, tables: list[tuple[str, type[MemoryModel], Table
         model = specs[name][0]
         for r in dict_rows(model.select().where(model.id.in_(ids))):
             rows[(name, r["id"])] = row_to_dict(r)
-    hits = [describe_hit(name, rows[(name, row_id)], text_columns(specs[name][1]), terms, score)
-            for score, name, row_id in found if (name, row_id) in rows]
+    hits = [
+        describe_hit(name, rows[(name, row_id)], text_columns(specs[name][1]), terms, score)
+        for score, name, row_id in found
+        if (name, row_id) in rows
+    ]
     return hits, unreadable

@@ -67,8 +67,12 @@ class SearchIndexer:
     def is_ready(self, table: str) -> bool:
         """Whether ``table`` (catalog name) can be searched through its index, with its current columns."""
         spec = self.store.catalog.get(table)
-        return (spec is not None and table in self.progress.ready and spec.db_table not in fulltext.DETACHED
-                and self._seen.get(table) == fulltext.signature(spec))
+        return (
+            spec is not None
+            and table in self.progress.ready
+            and spec.db_table not in fulltext.DETACHED
+            and self._seen.get(table) == fulltext.signature(spec)
+        )
 
     # -- the thread ----------------------------------------------------------------------
 
@@ -91,11 +95,21 @@ class SearchIndexer:
         catalog = self.store.catalog
         self.store.db.connect(reuse_if_open=True)
         # SQLite: a schema change drops a table's index (fulltext.detach) in its own transaction.
-        states = {} if self.store.backend == "postgresql" else {
-            s.table: s.signature for s in SearchIndexState.select(SearchIndexState.table, SearchIndexState.signature)}
-        todo = [name for name, spec in catalog.items()
-                if self._seen.get(name) != fulltext.signature(spec) or spec.db_table in fulltext.DETACHED
-                or (self.store.backend == "sqlite" and states.get(spec.db_table) != fulltext.signature(spec))]
+        states = (
+            {}
+            if self.store.backend == "postgresql"
+            else {
+                s.table: s.signature
+                for s in SearchIndexState.select(SearchIndexState.table, SearchIndexState.signature)
+            }
+        )
+        todo = [
+            name
+            for name, spec in catalog.items()
+            if self._seen.get(name) != fulltext.signature(spec)
+            or spec.db_table in fulltext.DETACHED
+            or (self.store.backend == "sqlite" and states.get(spec.db_table) != fulltext.signature(spec))
+        ]
         self.progress.ready &= set(catalog) - set(todo)
         if not todo:
             self.progress.state = "ready"
@@ -128,8 +142,12 @@ class SearchIndexer:
         for name in todo:
             spec, model = self.store.catalog[name], self.store.models[name]
             state = SearchIndexState.get_or_none(SearchIndexState.table == spec.db_table)
-            if (state is None or state.signature != fulltext.signature(spec) or spec.db_table in fulltext.DETACHED
-                    or not self._has_fts(spec.db_table)):
+            if (
+                state is None
+                or state.signature != fulltext.signature(spec)
+                or spec.db_table in fulltext.DETACHED
+                or not self._has_fts(spec.db_table)
+            ):
                 self.store.write_sync(fulltext.attach_sqlite, self.store.db, model, spec)
                 state = SearchIndexState.get(SearchIndexState.table == spec.db_table)
             pending.append((name, spec, state))
@@ -137,8 +155,11 @@ class SearchIndexer:
         p.rows_total = sum(s.backfill_to - s.backfilled for _, _, s in pending if not s.ready)
         p.rows_done = 0
         if p.rows_total:
-            log.info("search index: indexing %d existing rows in %d table(s)", p.rows_total,
-                     sum(1 for _, _, s in pending if not s.ready))
+            log.info(
+                "search index: indexing %d existing rows in %d table(s)",
+                p.rows_total,
+                sum(1 for _, _, s in pending if not s.ready),
+            )
         last_log = time.monotonic()
         for name, spec, state in pending:
             done, ready, start = state.backfilled, state.ready, state.backfilled

@@ -100,8 +100,9 @@ class OperatorSql:
 
     # -- running ----------------------------------------------------------------------
 
-    async def run(self, sql: str, params: list[Any], max_rows: int,
-                  max_bytes: int) -> tuple[list[str], list[list[Any]], bool]:
+    async def run(
+        self, sql: str, params: list[Any], max_rows: int, max_bytes: int
+    ) -> tuple[list[str], list[list[Any]], bool]:
         """(columns, rows, truncated) of one read-only statement; see the module docstring."""
         check_statement(sql, self.postgres)
         if self.refused:
@@ -111,12 +112,14 @@ class OperatorSql:
         self._pending += 1
         try:
             return await asyncio.get_running_loop().run_in_executor(
-                self._pool, self._run_with_retry, sql, params, max_rows, max_bytes)
+                self._pool, self._run_with_retry, sql, params, max_rows, max_bytes
+            )
         finally:
             self._pending -= 1
 
-    def _run_with_retry(self, sql: str, params: list[Any], max_rows: int,
-                        max_bytes: int) -> tuple[list[str], list[list[Any]], bool]:
+    def _run_with_retry(
+        self, sql: str, params: list[Any], max_rows: int, max_bytes: int
+    ) -> tuple[list[str], list[list[Any]], bool]:
         for attempt in (1, 2):  # reads may run again on a new connection
             try:
                 conn = self._connection()
@@ -152,8 +155,9 @@ class OperatorSql:
 
     # -- SQLite -----------------------------------------------------------------------
 
-    def _run_sqlite(self, conn: sqlite3.Connection, sql: str, params: list[Any], max_rows: int,
-                    max_bytes: int) -> tuple[list[str], list[list[Any]], bool]:
+    def _run_sqlite(
+        self, conn: sqlite3.Connection, sql: str, params: list[Any], max_rows: int, max_bytes: int
+    ) -> tuple[list[str], list[list[Any]], bool]:
         readable = frozenset(spec.db_table for spec in self.store.catalog.values())
         deadline = time.monotonic() + TIMEOUT_S
         conn.set_authorizer(sqlite_authorizer(readable))
@@ -178,8 +182,9 @@ class OperatorSql:
 
     # -- PostgreSQL -------------------------------------------------------------------
 
-    def _run_pg(self, conn: Any, sql: str, params: list[Any], max_rows: int,
-                max_bytes: int) -> tuple[list[str], list[list[Any]], bool]:
+    def _run_pg(
+        self, conn: Any, sql: str, params: list[Any], max_rows: int, max_bytes: int
+    ) -> tuple[list[str], list[list[Any]], bool]:
         if self.role is None:
             self._setup_role_safely()
             if self.refused:
@@ -261,8 +266,10 @@ class OperatorSql:
             with conn.cursor() as cur:
                 for table in sorted(missing):
                     try:
-                        cur.execute(f"GRANT SELECT ON {_quote_ident(self.schema or '')}.{_quote_ident(table)} "
-                                    f"TO {_quote_ident(self.role or '')}")
+                        cur.execute(
+                            f"GRANT SELECT ON {_quote_ident(self.schema or '')}.{_quote_ident(table)} "
+                            f"TO {_quote_ident(self.role or '')}"
+                        )
                     except Exception as e:
                         # Not created yet, or another daemon granting at the same moment: next time.
                         if getattr(e, "pgcode", None) in ("42P01", "XX000"):
@@ -294,8 +301,9 @@ class OperatorSql:
             conn.set_session(readonly=True)
             return conn
         path = db.database
-        conn = sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, isolation_level=None,
-                               check_same_thread=False, timeout=10.0)
+        conn = sqlite3.connect(
+            f"file:{quote(path)}?mode=ro", uri=True, isolation_level=None, check_same_thread=False, timeout=10.0
+        )
         conn.execute("PRAGMA query_only = 1")
         conn.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
         conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, SQLITE_MAX_LENGTH)

@@ -47,8 +47,9 @@ def _title(row: dict[str, Any], spec: TableSpec) -> str:
     return f"#{row['id']}"
 
 
-def related_rows(db: peewee.Database, tables: list[tuple[str, type[MemoryModel], TableSpec]], table: str,
-                 row_id: int, limit: int) -> list[dict[str, Any]]:
+def related_rows(
+    db: peewee.Database, tables: list[tuple[str, type[MemoryModel], TableSpec]], table: str, row_id: int, limit: int
+) -> list[dict[str, Any]]:
     """Rows sharing a link value with row ``row_id`` of ``table`` (itself left out), at most
     ``limit``, grouped by link kind in the order of LINKS, then by table and id."""
     by_name = {name: (model, spec) for name, model, spec in tables}
@@ -69,8 +70,16 @@ def related_rows(db: peewee.Database, tables: list[tuple[str, type[MemoryModel],
         key = (name, found["id"])
         if key not in seen and len(out) < limit:
             seen.add(key)
-            out.append({"table": name, "id": found["id"], "title": _title(found, by_name[name][1]), "via": kind,
-                        "column": column, "value": value})
+            out.append(
+                {
+                    "table": name,
+                    "id": found["id"],
+                    "title": _title(found, by_name[name][1]),
+                    "via": kind,
+                    "column": column,
+                    "value": value,
+                }
+            )
 
     for kind, value in wanted:
         for name, other, other_spec in tables:
@@ -86,8 +95,9 @@ def related_rows(db: peewee.Database, tables: list[tuple[str, type[MemoryModel],
         types = field_types(other_spec)
         if "target_table" in types and "target_row" in types and len(out) < limit:
             target_table, target_row = other._meta.fields["target_table"], other._meta.fields["target_row"]
-            for found in dict_rows(other.select().where((target_table == table) & (target_row == row_id))
-                                   .order_by(other.id).limit(limit)):
+            for found in dict_rows(
+                other.select().where((target_table == table) & (target_row == row_id)).order_by(other.id).limit(limit)
+            ):
                 add("target", name, "target_row", str(row_id), found)
     return out
 
@@ -95,8 +105,21 @@ def related_rows(db: peewee.Database, tables: list[tuple[str, type[MemoryModel],
 def _list_has(db: peewee.Database, col: peewee.Field[Any], value: str) -> peewee.ColumnBase:
     """A JSON list column holds ``value`` (SQLite: json_each; PostgreSQL: jsonb containment)."""
     if isinstance(db, peewee.PostgresqlDatabase):
-        return peewee.NodeList((peewee.Cast(col, "jsonb"), peewee.SQL("@>"),
-                                peewee.Cast(peewee.Value(msgspec.json.encode([value]).decode()), "jsonb")))
-    return peewee.fn.EXISTS(peewee.NodeList((
-        peewee.SQL("SELECT 1 FROM json_each("), col, peewee.SQL(") WHERE json_each.value = "), peewee.Value(value),
-    ), glue=""))
+        return peewee.NodeList(
+            (
+                peewee.Cast(col, "jsonb"),
+                peewee.SQL("@>"),
+                peewee.Cast(peewee.Value(msgspec.json.encode([value]).decode()), "jsonb"),
+            )
+        )
+    return peewee.fn.EXISTS(
+        peewee.NodeList(
+            (
+                peewee.SQL("SELECT 1 FROM json_each("),
+                col,
+                peewee.SQL(") WHERE json_each.value = "),
+                peewee.Value(value),
+            ),
+            glue="",
+        )
+    )

@@ -107,16 +107,16 @@ _PLAIN_PAGES: weakref.WeakKeyDictionary[type, dict[tuple[str, bool, int], tuple[
 )
 
 
-def fetch_dicts(query: peewee.Select, model: type[MemoryModel], sql: tuple[str, list[Any]] | None = None
-                ) -> list[dict[str, Any]]:
+def fetch_dicts(
+    query: peewee.Select, model: type[MemoryModel], sql: tuple[str, list[Any]] | None = None
+) -> list[dict[str, Any]]:
     """The rows of ``query`` (every column of ``model``, as ``model.select()``) as result
     dicts: times aware (UTC), JSON decoded, booleans as booleans. ``sql``: the query's
     (SQL, params) when the caller already has them."""
     reader = _ROW_READERS.get(model)
     if reader is None:
         fields = model._meta.sorted_fields
-        reader = ([f.name for f in fields],
-                  [(i, c) for i, f in enumerate(fields) if (c := _converter(f)) is not None])
+        reader = ([f.name for f in fields], [(i, c) for i, f in enumerate(fields) if (c := _converter(f)) is not None])
         _ROW_READERS[model] = reader
     names, converters = reader
     text, params = sql if sql is not None else query.sql()

@@ -14,21 +14,45 @@ from .models import MemoryModel
 from .rows import list_rows
 
 
-def _scan(name: str, model: type[MemoryModel], spec: TableSpec, text: str, limit: int,
-          since: datetime | None, until: datetime | None) -> list[dict[str, Any]]:
+def _scan(
+    name: str,
+    model: type[MemoryModel],
+    spec: TableSpec,
+    text: str,
+    limit: int,
+    since: datetime | None,
+    until: datetime | None,
+) -> list[dict[str, Any]]:
     """The substring scan, for a table whose index is not built yet: newest first."""
     filters: dict[str, Any] = {}
     if since or until:
         filters["updated_at"] = {k: v for k, v in (("ge", since), ("lt", until)) if v is not None}
-    rows, _, _ = list_rows(model, spec, filters=filters, search=text, sort="updated_at", descending=True,
-                           limit=limit, cursor=None, count=False)
-    return [fulltext.describe_hit(name, row, fulltext.text_columns(spec), fulltext.words(text) or [text.lower()], 0.0)
-            for row in rows]
+    rows, _, _ = list_rows(
+        model,
+        spec,
+        filters=filters,
+        search=text,
+        sort="updated_at",
+        descending=True,
+        limit=limit,
+        cursor=None,
+        count=False,
+    )
+    return [
+        fulltext.describe_hit(name, row, fulltext.text_columns(spec), fulltext.words(text) or [text.lower()], 0.0)
+        for row in rows
+    ]
 
 
-def search_tables(db: peewee.Database, tables: list[tuple[str, type[MemoryModel], TableSpec]], text: str,
-                  limit: int, indexed: Callable[[str], bool], since: datetime | None = None,
-                  until: datetime | None = None) -> list[dict[str, Any]]:
+def search_tables(
+    db: peewee.Database,
+    tables: list[tuple[str, type[MemoryModel], TableSpec]],
+    text: str,
+    limit: int,
+    indexed: Callable[[str], bool],
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[dict[str, Any]]:
     """Hits across ``tables``, at most ``limit`` in all: through the full-text index of each
     table where ``indexed(name)`` says it is ready (ranked, best first), else by scanning
     (after the ranked hits, newest first)."""
@@ -41,4 +65,3 @@ def search_tables(db: peewee.Database, tables: list[tuple[str, type[MemoryModel]
         if name in scan:
             hits += _scan(name, model, spec, text, limit - len(hits), since, until)
     return hits
-

@@ -78,8 +78,10 @@ def _code_of(sql: str) -> str:
             j = sql.find("*/", i + 2)
             i = n if j < 0 else j + 2
             out.append(" ")
-        elif c == "$" and (m := re.match(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$", sql[i:])) and not (
-            i > 0 and (sql[i - 1].isalnum() or sql[i - 1] == "_")
+        elif (
+            c == "$"
+            and (m := re.match(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$", sql[i:]))
+            and not (i > 0 and (sql[i - 1].isalnum() or sql[i - 1] == "_"))
         ):  # a PostgreSQL dollar-quoted string $tag$...$tag$
             tag = m.group(0)
             j = sql.find(tag, i + len(tag))

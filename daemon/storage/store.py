@@ -231,8 +231,12 @@ class Store:
         if not self.db.is_closed() and not self.db.is_connection_usable():
             self._drop_connection()
         now = time.monotonic()
-        if (pre_ping and self.backend == "postgresql" and not self.db.is_closed()
-                and now - getattr(self._local, "used", now) > PRE_PING_IDLE_S):
+        if (
+            pre_ping
+            and self.backend == "postgresql"
+            and not self.db.is_closed()
+            and now - getattr(self._local, "used", now) > PRE_PING_IDLE_S
+        ):
             try:
                 self.db.execute_sql("SELECT 1")
             except Exception as e:

@@ -85,14 +85,31 @@ class CodingAgent(TableService):
         if find(self.model, "work_order_id", wid) is not None:
             raise Conflict(f"work order {wid!r} already exists")
         row = self.model.create(
-            work_order_id=wid, title=params.title, description=params.description, task_type=params.task_type,
-            priority=params.priority, assigned_agent=params.assigned_agent, state="pending",
-            files_changed=[], lines_added=0, lines_removed=0, source=actor, trust_score=INITIAL_TRUST,
+            work_order_id=wid,
+            title=params.title,
+            description=params.description,
+            task_type=params.task_type,
+            priority=params.priority,
+            assigned_agent=params.assigned_agent,
+            state="pending",
+            files_changed=[],
+            lines_added=0,
+            lines_removed=0,
+            source=actor,
+            trust_score=INITIAL_TRUST,
         )
-        self.events.emit("work_order.created", subject(wid), {
-            "row_id": row.id, "title": row.title, "task_type": row.task_type, "priority": row.priority,
-            "assigned_agent": row.assigned_agent,
-        }, actor)
+        self.events.emit(
+            "work_order.created",
+            subject(wid),
+            {
+                "row_id": row.id,
+                "title": row.title,
+                "task_type": row.task_type,
+                "priority": row.priority,
+                "assigned_agent": row.assigned_agent,
+            },
+            actor,
+        )
         return to_work_order(row)
 
     def code_changes(self, params: p.CodeChanges, actor: str) -> p.WorkOrder:
@@ -102,9 +119,16 @@ class CodingAgent(TableService):
         row.lines_added = (row.lines_added or 0) + params.lines_added
         row.lines_removed = (row.lines_removed or 0) + params.lines_removed
         self._save(row)
-        self.events.emit("work_order.code_changes", subject(row.work_order_id), {
-            "files": params.files, "lines_added": params.lines_added, "lines_removed": params.lines_removed,
-        }, actor)
+        self.events.emit(
+            "work_order.code_changes",
+            subject(row.work_order_id),
+            {
+                "files": params.files,
+                "lines_added": params.lines_added,
+                "lines_removed": params.lines_removed,
+            },
+            actor,
+        )
         return to_work_order(row)
 
     def test_results(self, params: p.TestResults, actor: str) -> p.WorkOrder:
@@ -116,14 +140,23 @@ class CodingAgent(TableService):
         if pass_rate is not None:
             row.trust_score = pass_rate  # a test run's pass rate sets the trust
         self._save(row)
-        self.events.emit("work_order.test_results", subject(row.work_order_id), {
-            "total": params.total, "passed": params.passed, "failed": params.failed,
-            "pass_rate": pass_rate, "trust_score": row.trust_score,
-        }, actor)
+        self.events.emit(
+            "work_order.test_results",
+            subject(row.work_order_id),
+            {
+                "total": params.total,
+                "passed": params.passed,
+                "failed": params.failed,
+                "pass_rate": pass_rate,
+                "trust_score": row.trust_score,
+            },
+            actor,
+        )
         return to_work_order(row)
 
-    def move(self, work_order_id: str, target: str, actor: str, reason: str | None = None,
-             impact: str | None = None) -> p.WorkOrder:
+    def move(
+        self, work_order_id: str, target: str, actor: str, reason: str | None = None, impact: str | None = None
+    ) -> p.WorkOrder:
         lock(self.store, subject(work_order_id))
         row = need(self.model, "work_order_id", work_order_id, "work order")
         current = state_of(row)
@@ -153,8 +186,17 @@ class CodingAgent(TableService):
 
     def stats(self, params: p.CodingStatsQuery) -> p.CodingStats:
         m = self.model
-        query = m.select(m.state, m.task_type, m.created_at, m.started_at, m.deployed_at, m.tests_total,
-                         m.tests_passed, m.lines_added, m.lines_removed)
+        query = m.select(
+            m.state,
+            m.task_type,
+            m.created_at,
+            m.started_at,
+            m.deployed_at,
+            m.tests_total,
+            m.tests_passed,
+            m.lines_added,
+            m.lines_removed,
+        )
         if params.assigned_agent is not None:
             query = query.where(m.assigned_agent == params.assigned_agent)
         if params.window_s is not None:
@@ -184,8 +226,9 @@ class CodingAgent(TableService):
             by_task_type=dict(sorted(by_type.items())),
             lead_time=_durations(lead),
             cycle_time=_durations(cycle),
-            pass_rates=p.PassRates(work_orders_tested=len(rates), mean=mean(rates),
-                                   overall=passed_all / tests if tests else None),
+            pass_rates=p.PassRates(
+                work_orders_tested=len(rates), mean=mean(rates), overall=passed_all / tests if tests else None
+            ),
             lines_added=added,
             lines_removed=removed,
         )
@@ -206,5 +249,6 @@ class CodingAgent(TableService):
 
 
 def _durations(values: list[float]) -> p.Durations:
-    return p.Durations(count=len(values), mean_s=mean(values), p50_s=percentile(values, 50),
-                       p95_s=percentile(values, 95))
+    return p.Durations(
+        count=len(values), mean_s=mean(values), p50_s=percentile(values, 50), p95_s=percentile(values, 95)
+    )

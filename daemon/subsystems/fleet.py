@@ -58,8 +58,16 @@ def active_agents(model: Any, params: p.ActiveAgents, default_interval: float) -
 
 def fleet_stats(model: Any, default_interval: float) -> p.FleetStats:
     now = utcnow()
-    rows = list(model.select(model.agent_id, model.status, model.agent_type, model.trust_score,
-                             model.last_heartbeat, model.heartbeat_interval_s).tuples())
+    rows = list(
+        model.select(
+            model.agent_id,
+            model.status,
+            model.agent_type,
+            model.trust_score,
+            model.last_heartbeat,
+            model.heartbeat_interval_s,
+        ).tuples()
+    )
     by_status: Counter[str] = Counter()
     by_type: Counter[str] = Counter()
     trusts, late = [], []
@@ -71,10 +79,20 @@ def fleet_stats(model: Any, default_interval: float) -> p.FleetStats:
         interval = interval or default_interval
         since = _since_beat(beat, now)
         if _late(status, since, interval):
-            late.append(p.LateAgent(agent_id=agent_id, status=status, last_heartbeat=aware(beat),
-                                    seconds_since_heartbeat=since, heartbeat_interval_s=interval))
-    recent = tuple_rows(AgentTask.select(AgentTask.success, peewee.fn.COUNT(AgentTask.id))
-                        .where(AgentTask.created_at >= now - HOUR).group_by(AgentTask.success))
+            late.append(
+                p.LateAgent(
+                    agent_id=agent_id,
+                    status=status,
+                    last_heartbeat=aware(beat),
+                    seconds_since_heartbeat=since,
+                    heartbeat_interval_s=interval,
+                )
+            )
+    recent = tuple_rows(
+        AgentTask.select(AgentTask.success, peewee.fn.COUNT(AgentTask.id))
+        .where(AgentTask.created_at >= now - HOUR)
+        .group_by(AgentTask.success)
+    )
     outcomes = {bool(success): n for success, n in recent}
     late.sort(key=lambda a: -(a.seconds_since_heartbeat or 0))
     return p.FleetStats(

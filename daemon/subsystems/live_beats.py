@@ -120,15 +120,20 @@ def write_beats(store: Store, model: Any, batch: dict[str, tuple[int, datetime]]
 
         db.execute_sql("SET LOCAL synchronous_commit = off")  # a lost batch of beats is harmless
         with db.cursor() as cur:
-            execute_values(cur, f'UPDATE {table} AS t SET "last_heartbeat" = v.beat FROM (VALUES %s) AS v(id, beat) '
-                                f'WHERE t."id" = v.id AND (t."last_heartbeat" IS NULL OR t."last_heartbeat" < v.beat) '
-                                f'AND t."status" IN ({online})',
-                           [(rid, beat(at)) for rid, at in rows], template="(%s::bigint, %s::timestamp)")
+            execute_values(
+                cur,
+                f'UPDATE {table} AS t SET "last_heartbeat" = v.beat FROM (VALUES %s) AS v(id, beat) '
+                f'WHERE t."id" = v.id AND (t."last_heartbeat" IS NULL OR t."last_heartbeat" < v.beat) '
+                f'AND t."status" IN ({online})',
+                [(rid, beat(at)) for rid, at in rows],
+                template="(%s::bigint, %s::timestamp)",
+            )
     else:
         db.cursor().executemany(
             f'UPDATE {table} SET "last_heartbeat" = {ph} WHERE "id" = {ph} '
             f'AND ("last_heartbeat" IS NULL OR "last_heartbeat" < {ph}) AND "status" IN ({online})',
-            [(beat(at), rid, beat(at)) for rid, at in rows])
+            [(beat(at), rid, beat(at)) for rid, at in rows],
+        )
     ids = [rid for rid, _ in rows]
     cursor = db.execute_sql(f'SELECT "id", "status" FROM {table} WHERE "id" IN ({", ".join([ph] * len(ids))})', ids)
     return dict(cursor.fetchall())

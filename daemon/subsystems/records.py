@@ -74,8 +74,12 @@ def find(model: type[MemoryModel], column: str, value: str) -> Any:
     if reader is None:
         wrapper = peewee.ModelObjectCursorWrapper(cursor, model, model._meta.sorted_fields, model)
         wrapper.initialize()
-        reader = _FIND_READERS[model] = (wrapper.unique_columns, wrapper.converters, wrapper.no_convert,
-                                         wrapper.convert)
+        reader = _FIND_READERS[model] = (
+            wrapper.unique_columns,
+            wrapper.converters,
+            wrapper.no_convert,
+            wrapper.convert,
+        )
     names, converters, no_convert, convert = reader
     data = {names[i]: row[i] for i in no_convert}
     for i in convert:

@@ -45,19 +45,47 @@ class SelfHealing(TableService):
         executed_at = naive_utc(params.executed_at) or utcnow()
         fields = {
             name: getattr(params, name)
-            for name in ("playbook_name", "success", "trigger_conditions", "trigger_event", "actions",
-                         "target_components", "duration_ms", "risk_level", "error", "rolled_back", "approved_by",
-                         "attempt", "health_before", "health_after")
+            for name in (
+                "playbook_name",
+                "success",
+                "trigger_conditions",
+                "trigger_event",
+                "actions",
+                "target_components",
+                "duration_ms",
+                "risk_level",
+                "error",
+                "rolled_back",
+                "approved_by",
+                "attempt",
+                "health_before",
+                "health_after",
+            )
         }
         row = m.create(**msgspec.to_builtins(fields), executed_at=executed_at, trust_score=trust, source=actor)
-        self.events.emit("playbook.run", subject(params.playbook_name), {
-            "row_id": row.id, "success": params.success, "duration_ms": params.duration_ms,
-            "risk_level": params.risk_level, "target_components": params.target_components,
-            "trust_score": trust, "error": params.error,
-        }, actor)
+        self.events.emit(
+            "playbook.run",
+            subject(params.playbook_name),
+            {
+                "row_id": row.id,
+                "success": params.success,
+                "duration_ms": params.duration_ms,
+                "risk_level": params.risk_level,
+                "target_components": params.target_components,
+                "trust_score": trust,
+                "error": params.error,
+            },
+            actor,
+        )
         return p.PlaybookRun(
-            id=row.id, playbook_name=params.playbook_name, success=params.success, duration_ms=params.duration_ms,
-            risk_level=params.risk_level, executed_at=aware(executed_at), runs=total, success_rate=good / total,
+            id=row.id,
+            playbook_name=params.playbook_name,
+            success=params.success,
+            duration_ms=params.duration_ms,
+            risk_level=params.risk_level,
+            executed_at=aware(executed_at),
+            runs=total,
+            success_rate=good / total,
             trust_score=trust,
         )
 
@@ -69,8 +97,7 @@ class SelfHealing(TableService):
             if self.model.select().where(self.model.playbook_name == params.playbook_name).exists():
                 return _figures(params.playbook_name, [], self._latest_trust([params.playbook_name]))
             raise NotFound(f"no playbook {params.playbook_name!r} has run")
-        return _figures(params.playbook_name, found[params.playbook_name],
-                        self._latest_trust([params.playbook_name]))
+        return _figures(params.playbook_name, found[params.playbook_name], self._latest_trust([params.playbook_name]))
 
     def top(self, params: p.TopPlaybooks) -> list[p.PlaybookStats]:
         found = self._collect(params.window_s, None)
@@ -106,8 +133,11 @@ class SelfHealing(TableService):
         if not names:
             return {}
         m = self.model
-        latest = (m.select(m.playbook_name, peewee.fn.MAX(m.id).alias("last"))
-                  .where(m.playbook_name.in_(names)).group_by(m.playbook_name))
+        latest = (
+            m.select(m.playbook_name, peewee.fn.MAX(m.id).alias("last"))
+            .where(m.playbook_name.in_(names))
+            .group_by(m.playbook_name)
+        )
         rows = m.select(m.playbook_name, m.trust_score).where(m.id.in_([r.last for r in latest]))
         return {name: trust for name, trust in rows.tuples()}
 

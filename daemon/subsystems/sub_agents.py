@@ -123,13 +123,25 @@ class SubAgents(TableService):
         row = find(self.model, "agent_id", params.agent_id)
         if row is None:
             row = self.model.create(
-                agent_id=params.agent_id, agent_name=params.agent_name, agent_type=params.agent_type,
-                status="idle", tasks_completed=0, tasks_succeeded=0, tasks_failed=0,
-                last_heartbeat=now, registered_at=now, source=actor, trust_score=INITIAL_TRUST,
+                agent_id=params.agent_id,
+                agent_name=params.agent_name,
+                agent_type=params.agent_type,
+                status="idle",
+                tasks_completed=0,
+                tasks_succeeded=0,
+                tasks_failed=0,
+                last_heartbeat=now,
+                registered_at=now,
+                source=actor,
+                trust_score=INITIAL_TRUST,
                 **{"capabilities": [], **optional},
             )
-            self.events.emit("agent.registered", subject(row.agent_id),
-                             {"row_id": row.id, "agent_type": row.agent_type, "agent_name": row.agent_name}, actor)
+            self.events.emit(
+                "agent.registered",
+                subject(row.agent_id),
+                {"row_id": row.id, "agent_type": row.agent_type, "agent_name": row.agent_name},
+                actor,
+            )
             return self.result(row)
         if row.status == "retired":
             raise InvalidState(f"agent {params.agent_id!r} was retired; register it under a new agent_id")
@@ -161,8 +173,9 @@ class SubAgents(TableService):
         if old_status == "offline" and row.status != "offline":
             self.events.emit("agent.online", subject(row.agent_id), payload, actor)
         elif row.status == "offline" and old_status != "offline":
-            self.events.emit("agent.offline", subject(row.agent_id),
-                             {**payload, "reason": "reported by the agent"}, actor)
+            self.events.emit(
+                "agent.offline", subject(row.agent_id), {**payload, "reason": "reported by the agent"}, actor
+            )
         elif old_status != row.status or old_task != row.current_task:
             self.events.emit("agent.status", subject(row.agent_id), payload, actor)
         return self.result(row)
@@ -180,13 +193,30 @@ class SubAgents(TableService):
             row.status = "idle"  # recorded without a status (an ingested file): reporting makes it live
         row.last_heartbeat = now
         self._save(row, now)
-        compiled.insert(AgentTask, {"agent_id": row.agent_id, "success": params.success, "task": params.task,
-                                    "duration_ms": params.duration_ms, "error": params.error, "created_at": now})
-        self.events.emit("agent.task_completed", subject(row.agent_id), {
-            "success": params.success, "task": params.task, "duration_ms": params.duration_ms,
-            "trust_score": row.trust_score, "previous_trust": previous,
-            "success_rate": row.tasks_succeeded / row.tasks_completed,
-        }, actor)
+        compiled.insert(
+            AgentTask,
+            {
+                "agent_id": row.agent_id,
+                "success": params.success,
+                "task": params.task,
+                "duration_ms": params.duration_ms,
+                "error": params.error,
+                "created_at": now,
+            },
+        )
+        self.events.emit(
+            "agent.task_completed",
+            subject(row.agent_id),
+            {
+                "success": params.success,
+                "task": params.task,
+                "duration_ms": params.duration_ms,
+                "trust_score": row.trust_score,
+                "previous_trust": previous,
+                "success_rate": row.tasks_succeeded / row.tasks_completed,
+            },
+            actor,
+        )
         return self.result(row)
 
     def heartbeat(self, params: p.Heartbeat, actor: str) -> p.Beat:
@@ -208,8 +238,9 @@ class SubAgents(TableService):
         if not back and (row.status != old_status or row.current_task != old_task):
             payload = {"from": old_status, "to": row.status, "current_task": row.current_task}
             if row.status == "offline" and old_status != "offline":
-                self.events.emit("agent.offline", subject(row.agent_id), {**payload, "reason": "reported by the agent"},
-                                 actor)
+                self.events.emit(
+                    "agent.offline", subject(row.agent_id), {**payload, "reason": "reported by the agent"}, actor
+                )
             else:
                 self.events.emit("agent.status", subject(row.agent_id), payload, actor)
         # A bare beat only moves last_heartbeat: no version bump, no event (agents beat often).
@@ -242,9 +273,11 @@ class SubAgents(TableService):
         now = utcnow()
 
         def overdue() -> list[tuple[int, str, str, Any, float]]:
-            rows = (model.select(model.id, model.agent_id, model.status, model.last_heartbeat,
-                                 model.heartbeat_interval_s)
-                    .where(model.status.in_(p.ONLINE_STATUSES), model.last_heartbeat.is_null(False)).tuples())
+            rows = (
+                model.select(model.id, model.agent_id, model.status, model.last_heartbeat, model.heartbeat_interval_s)
+                .where(model.status.in_(p.ONLINE_STATUSES), model.last_heartbeat.is_null(False))
+                .tuples()
+            )
             late = []
             for rid, agent_id, status, beat, interval in rows:
                 interval = interval or cfg.default_heartbeat_interval_s
@@ -260,16 +293,27 @@ class SubAgents(TableService):
             marked = 0
             for rid, agent_id, status, beat, interval in late:
                 # Conditional: a beat that arrived meanwhile, or another host's sweep, wins.
-                n = (model.update(status="offline", status_before_offline=status, updated_at=utcnow(),
-                                  version=model.version + 1)
-                     .where(model.id == rid, model.status == status, model.last_heartbeat == beat).execute())
+                n = (
+                    model.update(
+                        status="offline", status_before_offline=status, updated_at=utcnow(), version=model.version + 1
+                    )
+                    .where(model.id == rid, model.status == status, model.last_heartbeat == beat)
+                    .execute()
+                )
                 if n:
                     marked += 1
                     self.store.after_commit(functools.partial(self.live.forget, agent_id))
-                    self.events.emit("agent.offline", subject(agent_id), {
-                        "from": status, "reason": f"missed {cfg.missed_heartbeats} heartbeats",
-                        "last_heartbeat": aware(beat), "heartbeat_interval_s": interval,
-                    }, SYSTEM_ACTOR)
+                    self.events.emit(
+                        "agent.offline",
+                        subject(agent_id),
+                        {
+                            "from": status,
+                            "reason": f"missed {cfg.missed_heartbeats} heartbeats",
+                            "last_heartbeat": aware(beat),
+                            "heartbeat_interval_s": interval,
+                        },
+                        SYSTEM_ACTOR,
+                    )
             return marked
 
         marked = await self.store.write(mark)

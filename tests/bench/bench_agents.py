@@ -49,8 +49,12 @@ async def connect_all(path: str, n: int) -> list[Conn]:
     for i in range(n):
         reader, writer = await asyncio.open_unix_connection(path, limit=2**24)
         agent_id = f"bench-{i:04d}"
-        writer.write(line("sub_agents.register", {"agent_id": agent_id, "agent_name": agent_id,
-                                                  "agent_type": "worker", "heartbeat_interval_s": 30}))
+        writer.write(
+            line(
+                "sub_agents.register",
+                {"agent_id": agent_id, "agent_name": agent_id, "agent_type": "worker", "heartbeat_interval_s": 30},
+            )
+        )
         await writer.drain()
         await reader.readline()
         conns.append((reader, writer))
@@ -149,8 +153,11 @@ async def fleet(path: str, agents: int, seconds: float, tasks: bool, watch: bool
 
 
 async def main(args: argparse.Namespace) -> None:
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; {args.agents} agents, "
-          f"{args.seconds:g} s per phase; database {args.database or 'sqlite (state dir)'}")
+    print(
+        f"python {sys.version.split()[0]}, {os.cpu_count()} cores; {args.agents} agents, "
+        f"{args.seconds:g} s per phase; database {args.database or 'sqlite (state dir)'}"
+    )
+
     async def echo(path: str) -> None:
         rate, lat = await echo_fleet(path, args.agents, args.seconds)
         print(row(f"echo baseline, {args.agents} connections", rate, lat))
@@ -169,8 +176,10 @@ async def main(args: argparse.Namespace) -> None:
             print("error:", e)
         with Client(sock) as c:
             f = c.sub_agents.fleet_stats()
-            print(f"fleet: {f.total} agents, {f.online} online, {f.tasks_last_hour:,} tasks in the last hour, "
-                  f"mean trust {f.mean_trust:.3f}")
+            print(
+                f"fleet: {f.total} agents, {f.online} online, {f.tasks_last_hour:,} tasks in the last hour, "
+                f"mean trust {f.mean_trust:.3f}"
+            )
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(30)

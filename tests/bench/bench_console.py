@@ -48,16 +48,20 @@ def fill(db: Path, table: str, n: int) -> float:
     columns = {r[1]: r for r in conn.execute(f'PRAGMA table_info("memory_{table}")')}
     now = datetime.utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")
     values = {"created_at": now, "updated_at": now, "source": "bench", "trust_score": 1.0, "version": 1}
-    text_cols = [name for name, r in columns.items() if name not in values and name != "id"
-                 and r[2].upper().startswith(("VARCHAR", "TEXT"))][:3]
+    text_cols = [
+        name
+        for name, r in columns.items()
+        if name not in values and name != "id" and r[2].upper().startswith(("VARCHAR", "TEXT"))
+    ][:3]
     names = [*values, *text_cols]
     sql = f'INSERT INTO "memory_{table}" ({", ".join(names)}) VALUES ({", ".join("?" * len(names))})'
     started = time.perf_counter()
     with conn:
         batch = 50_000
         for start in range(0, n, batch):
-            conn.executemany(sql, ([*values.values(), *(f"{c} {i}" for c in text_cols)]
-                                   for i in range(start, min(n, start + batch))))
+            conn.executemany(
+                sql, ([*values.values(), *(f"{c} {i}" for c in text_cols)] for i in range(start, min(n, start + batch)))
+            )
     conn.close()
     return n / (time.perf_counter() - started)
 
@@ -108,9 +112,15 @@ async def drive(sock: str, table: str, pages: int) -> dict[str, float]:
     finally:
         tracemalloc.stop()
         TablesScreen.on_rows_loaded = handler  # type: ignore[method-assign]
-    return {"first_page_ms": first_page * 1e3, "page_p50_ms": statistics.median(per_page) * 1e3,
-            "page_max_ms": max(per_page) * 1e3, "key_ms": key * 1e3, "loaded": loaded,
-            "heap_mb": (current - base_mem) / 2**20, "heap_peak_mb": peak / 2**20}
+    return {
+        "first_page_ms": first_page * 1e3,
+        "page_p50_ms": statistics.median(per_page) * 1e3,
+        "page_max_ms": max(per_page) * 1e3,
+        "key_ms": key * 1e3,
+        "loaded": loaded,
+        "heap_mb": (current - base_mem) / 2**20,
+        "heap_peak_mb": peak / 2**20,
+    }
 
 
 def main() -> None:
@@ -128,13 +138,17 @@ def main() -> None:
         print(f"filled memory_{BIG} with {args.rows:,} rows ({rate:,.0f} rows/s, executemany)")
         proc, sock = start_daemon(tmp)
         try:
-            for label, table, pages in ((f"{SMALL} (1,000 rows, baseline)", SMALL, 1000 // PAGE_SIZE),
-                                        (f"{BIG} ({args.rows:,} rows)", BIG, PAGES)):
+            for label, table, pages in (
+                (f"{SMALL} (1,000 rows, baseline)", SMALL, 1000 // PAGE_SIZE),
+                (f"{BIG} ({args.rows:,} rows)", BIG, PAGES),
+            ):
                 r = asyncio.run(drive(sock, table, pages))
-                print(f"{label:<32} first page {r['first_page_ms']:6.1f} ms · next page p50 {r['page_p50_ms']:5.1f} ms"
-                      f" max {r['page_max_ms']:5.1f} ms · PageUp (Pilot, animated) {r['key_ms']:5.0f} ms · "
-                      f"{r['loaded']:,.0f} rows loaded · console heap +{r['heap_mb']:.1f} MB "
-                      f"(peak {r['heap_peak_mb']:.1f} MB)")
+                print(
+                    f"{label:<32} first page {r['first_page_ms']:6.1f} ms · next page p50 {r['page_p50_ms']:5.1f} ms"
+                    f" max {r['page_max_ms']:5.1f} ms · PageUp (Pilot, animated) {r['key_ms']:5.0f} ms · "
+                    f"{r['loaded']:,.0f} rows loaded · console heap +{r['heap_mb']:.1f} MB "
+                    f"(peak {r['heap_peak_mb']:.1f} MB)"
+                )
                 if table == BIG:
                     assert r["loaded"] <= PAGES * PAGE_SIZE + PAGE_SIZE, "the big table was loaded whole"
         finally:

@@ -38,8 +38,10 @@ def timed(n: int, fn: Callable[[int], Any]) -> str:
         fn(i)
         lat.append(time.perf_counter() - t)
     lat.sort()
-    return (f"p50 {statistics.median(lat) * 1e3:6.2f} ms  p99 {lat[int(len(lat) * 0.99) - 1] * 1e3:6.2f} ms  "
-            f"{n / sum(lat):8.0f}/s")
+    return (
+        f"p50 {statistics.median(lat) * 1e3:6.2f} ms  p99 {lat[int(len(lat) * 0.99) - 1] * 1e3:6.2f} ms  "
+        f"{n / sum(lat):8.0f}/s"
+    )
 
 
 def run(label: str, database: str | None, n: int) -> None:
@@ -50,10 +52,24 @@ def run(label: str, database: str | None, n: int) -> None:
             pending = []
             print(f"[{label}]")
             print("  system.health (baseline)      ", timed(n, lambda i: c.system.health()))
-            print("  proposals.create, auto-applied", timed(n, lambda i: c.proposals.create(
-                table="documents", fields={"title": f"doc {i}", "word_count": i}, confidence=0.95)))
-            print("  proposals.create, pending     ", timed(n, lambda i: pending.append(c.proposals.create(
-                table="documents", fields={"title": f"doc {i}"}, confidence=0.5).id)))
+            print(
+                "  proposals.create, auto-applied",
+                timed(
+                    n,
+                    lambda i: c.proposals.create(
+                        table="documents", fields={"title": f"doc {i}", "word_count": i}, confidence=0.95
+                    ),
+                ),
+            )
+            print(
+                "  proposals.create, pending     ",
+                timed(
+                    n,
+                    lambda i: pending.append(
+                        c.proposals.create(table="documents", fields={"title": f"doc {i}"}, confidence=0.5).id
+                    ),
+                ),
+            )
             print("  proposals.approve             ", timed(n, lambda i: c.proposals.approve(id=pending[i])))
     finally:
         proc.terminate()

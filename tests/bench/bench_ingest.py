@@ -63,8 +63,7 @@ def start_daemon(state: str, sock: str, workers: int) -> subprocess.Popen[bytes]
     config = Path(state) / "clarity.yaml"
     config.write_text(f"ingest:\n  workers: {workers}\n  settle_s: 0.5\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("CLARITY_")}
-    env.update(CLARITY_SOCKET=sock, CLARITY_STATE_DIR=state, CLARITY_LOG_LEVEL="warning",
-               CLARITY_CONFIG=str(config))
+    env.update(CLARITY_SOCKET=sock, CLARITY_STATE_DIR=state, CLARITY_LOG_LEVEL="warning", CLARITY_CONFIG=str(config))
     proc = subprocess.Popen([sys.executable, "-m", "daemon.main"], env=env, cwd=ROOT)
     for _ in range(600):
         try:
@@ -155,8 +154,7 @@ def main() -> None:
     parser.add_argument("--latency", type=int, default=200, help="single files dropped one at a time")
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; {args.files} files, "
-          f"workers={args.workers}")
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; {args.files} files, workers={args.workers}")
     files = small_files(args.files, seed=7)
     tmp = tempfile.mkdtemp(prefix="cl-bench-base-", dir="/tmp")
     try:
@@ -172,8 +170,10 @@ def main() -> None:
     print(f"clarityd  drop -> proposal:               {rate:10.0f} files/s  ({rate / base:.1%} of baseline)  {counts}")
     lat = latency(args.latency, args.workers)
     for how, values in lat.items():
-        print(f"latency   single file, {how:15}: p50 {statistics.median(values):6.1f} ms   "
-              f"p99 {pct(values, 99):6.1f} ms   (n={len(values)})")
+        print(
+            f"latency   single file, {how:15}: p50 {statistics.median(values):6.1f} ms   "
+            f"p99 {pct(values, 99):6.1f} ms   (n={len(values)})"
+        )
 
 
 if __name__ == "__main__":

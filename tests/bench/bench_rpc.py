@@ -41,17 +41,28 @@ def seed(url: str, n: int) -> None:
 async def main(args: argparse.Namespace) -> None:
     health = b'{"jsonrpc":"2.0","method":"system.health","id":1}\n'
     rows = b'{"jsonrpc":"2.0","method":"rows.list","params":{"table":"incidents","limit":50},"id":1}\n'
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; seq={args.seq}, "
-          f"{args.clients} clients x {args.per_client}")
-    await with_echo(lambda path: measure("echo baseline (bare asyncio+msgspec)", path, health, args.seq,
-                                         args.clients, args.per_client))
+    print(
+        f"python {sys.version.split()[0]}, {os.cpu_count()} cores; seq={args.seq}, "
+        f"{args.clients} clients x {args.per_client}"
+    )
+    await with_echo(
+        lambda path: measure(
+            "echo baseline (bare asyncio+msgspec)", path, health, args.seq, args.clients, args.per_client
+        )
+    )
     tmp = tempfile.mkdtemp(prefix="bench-rpc-", dir="/tmp")
     seed(f"sqlite:///{tmp}/clarity.db", 2000)
     proc, sock = start_daemon(tmp)
     try:
         await measure("clarityd system.health", sock, health, args.seq, args.clients, args.per_client)
-        await measure("clarityd rows.list (50 of 2,000 rows)", sock, rows, args.seq // 2, args.clients,
-                      max(1, args.per_client // 2))
+        await measure(
+            "clarityd rows.list (50 of 2,000 rows)",
+            sock,
+            rows,
+            args.seq // 2,
+            args.clients,
+            max(1, args.per_client // 2),
+        )
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(30)

@@ -55,8 +55,15 @@ def seed(url: str, n: int) -> None:
             words = texts[i % len(texts)]
             if i == n // 2:
                 words += " " + HIT
-            rows.append({"title": f"Report {i}", "summary": words, "author": vocab[i % len(vocab)],
-                         "path": f"/srv/inbox/{i % 100}/report-{i}.md", "source": "bench"})
+            rows.append(
+                {
+                    "title": f"Report {i}",
+                    "summary": words,
+                    "author": vocab[i % len(vocab)],
+                    "path": f"/srv/inbox/{i % 100}/report-{i}.md",
+                    "source": "bench",
+                }
+            )
         store.write_sync(lambda r=rows: model.insert_many(r).execute())
     store.close()
 
@@ -138,25 +145,31 @@ def main() -> None:
                     every = timed(lambda w=word: c.query.search(text=w), 20)
                     found = len(c.query.search(text=word, tables=["documents"]))
                     scan = [like_scan(url, word) * 1000 for _ in range(3)]
-                    print(f"search {label:4} ({found} found): documents p50 {statistics.median(docs):6.1f} ms, "
-                          f"all 33 tables p50 {statistics.median(every):6.1f} ms | "
-                          f"LIKE scan of documents p50 {statistics.median(scan):7.1f} ms")
+                    print(
+                        f"search {label:4} ({found} found): documents p50 {statistics.median(docs):6.1f} ms, "
+                        f"all 33 tables p50 {statistics.median(every):6.1f} ms | "
+                        f"LIKE scan of documents p50 {statistics.median(scan):7.1f} ms"
+                    )
 
                 with PeakRss(proc.pid) as mem:
                     started = time.perf_counter()
                     export = ExportStream.start(c, table="documents", format="jsonl", timeout=600)
                     size = sum(len(piece) for piece in export)
                     took = time.perf_counter() - started
-                print(f"streaming export: {export.rows:,} rows ({size / 1e6:,.0f} MB jsonl) in {took:.1f} s = "
-                      f"{export.rows / took:,.0f} rows/s; daemon RSS {mem.before / 1024:.0f} MB before, "
-                      f"peak {mem.peak / 1024:.0f} MB")
+                print(
+                    f"streaming export: {export.rows:,} rows ({size / 1e6:,.0f} MB jsonl) in {took:.1f} s = "
+                    f"{export.rows / took:,.0f} rows/s; daemon RSS {mem.before / 1024:.0f} MB before, "
+                    f"peak {mem.peak / 1024:.0f} MB"
+                )
                 with PeakRss(proc.pid) as mem:
                     started = time.perf_counter()
                     one = c.rows.export(table="documents", format="jsonl", limit=100_000)
                     took = time.perf_counter() - started
-                print(f"one-reply export (baseline): {one.rows:,} rows in {took:.1f} s = "
-                      f"{one.rows / took:,.0f} rows/s; "
-                      f"daemon RSS {mem.before / 1024:.0f} MB before, peak {mem.peak / 1024:.0f} MB")
+                print(
+                    f"one-reply export (baseline): {one.rows:,} rows in {took:.1f} s = "
+                    f"{one.rows / took:,.0f} rows/s; "
+                    f"daemon RSS {mem.before / 1024:.0f} MB before, peak {mem.peak / 1024:.0f} MB"
+                )
         finally:
             proc.send_signal(signal.SIGTERM)
             proc.wait(60)

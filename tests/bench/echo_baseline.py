@@ -78,16 +78,23 @@ def row(label: str, rate: float, lat: list[float]) -> str:
     return f"{label:<44} {rate:>10,.0f}/s   p50 {pct(lat, 50) * 1e6:>8.0f} µs   p99 {pct(lat, 99) * 1e6:>8.0f} µs"
 
 
-async def measure(label: str, path: str, line: bytes, n_seq: int, clients: int, per_client: int,
-                  print_: Callable[[str], None] = print) -> dict[str, float]:
+async def measure(
+    label: str, path: str, line: bytes, n_seq: int, clients: int, per_client: int, print_: Callable[[str], None] = print
+) -> dict[str, float]:
     await sequential(path, line, 50)  # warm up
     seq = await sequential(path, line, n_seq)
     seq_rate = len(seq) / sum(seq)
     print_(row(f"{label} sequential", seq_rate, seq))
     rate, lat = await concurrent(path, line, clients, per_client)
     print_(row(f"{label} {clients} clients", rate, lat))
-    return {"seq_rate": seq_rate, "seq_p50": pct(seq, 50), "seq_p99": pct(seq, 99),
-            "conc_rate": rate, "conc_p50": pct(lat, 50), "conc_p99": pct(lat, 99)}
+    return {
+        "seq_rate": seq_rate,
+        "seq_p50": pct(seq, 50),
+        "seq_p99": pct(seq, 99),
+        "conc_rate": rate,
+        "conc_p50": pct(lat, 50),
+        "conc_p99": pct(lat, 99),
+    }
 
 
 async def with_echo(fn: Callable[[str], Awaitable[Any]]) -> Any:
