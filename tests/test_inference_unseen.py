@@ -88,10 +88,10 @@ def test_an_archive_whose_only_member_is_refused_still_gets_its_line(tmp_path: P
 
 def test_a_headerless_table_with_an_optional_last_column_is_not_ragged(tmp_path: Path) -> None:
     p = tmp_path / "zones.tab"
-    rows = [f"X{i}\t+{i}0-0{i}\tArea/Place{i}" + ("\tnote" if i % 2 else "") for i in range(12)]
+    rows = [f"X{i}\t+{i}0-0{i}\tArea/Place{i}" + ("\tnote" if i % 2 else "") for i in range(30)]
     p.write_text("# comments first\n" + "\n".join(rows) + "\n")
     ex = extract(str(p))
-    assert ex.metadata["row_count"] == 12 and ex.metadata["ragged_rows"] == 0
+    assert ex.metadata["row_count"] == 30 and ex.metadata["ragged_rows"] == 0
     assert infer(ex, CATALOG).confidence >= 0.9
 
 
@@ -258,3 +258,25 @@ def test_notes_named_after_a_build_file_are_still_notes(tmp_path: Path) -> None:
         "should move to its own file. Nobody volunteered yet.\n"
     )
     assert run(p).table == "documents"
+
+
+def test_a_short_table_of_text_only_waits_for_a_person(tmp_path: Path) -> None:
+    # A sign-off matrix or a checklist: no number, date or flag anywhere, a handful of rows.
+    p = tmp_path / "matrix.csv"
+    p.write_text("Step,Lead,Reviewer,Notes\nDraft,Ana,Bo,first pass\nReview,Bo,Cy,comments\nShip,Cy,Ana,go\n")
+    assert infer(extract(str(p)), CATALOG).confidence < 0.9
+    # The same shape with measured values is a data set, sure as before.
+    q = tmp_path / "readings.csv"
+    q.write_text("station,reading,unit\n" + "".join(f"s{i},{i * 1.5},mm\n" for i in range(6)))
+    result = infer(extract(str(q)), CATALOG)
+    assert result.table == "datasets" and result.confidence >= 0.9
+
+
+def test_an_image_under_a_text_name_waits(tmp_path: Path) -> None:
+    from ingest_helpers import png_bytes
+
+    p = tmp_path / "notes.txt"
+    p.write_bytes(png_bytes(32, 24))
+    ex = extract(str(p))
+    assert ex.kind == "media" and ex.suspect
+    assert infer(ex, CATALOG).confidence < 0.9

@@ -10,7 +10,18 @@ it is read.
 from __future__ import annotations
 
 from .encoding import MIXED
+from .sniff import CODE_EXTENSIONS, DATASET_EXTENSIONS, HTML_EXTENSIONS, MARKDOWN_EXTENSIONS, XML_EXTENSIONS
 from .types import Extraction
+
+# Names that promise text: an image or a sound under one of these is not what the name says.
+TEXT_EXTENSIONS = (
+    {".txt", ".text", ".log", ".eml"}
+    | CODE_EXTENSIONS
+    | DATASET_EXTENSIONS
+    | MARKDOWN_EXTENSIONS
+    | HTML_EXTENSIONS
+    | XML_EXTENSIONS
+) - {".svg"}
 
 # Extensions of binary formats: text under one of these names is not what the name says.
 BINARY_EXTENSIONS = {
@@ -83,6 +94,8 @@ def suspect_reasons(ex: Extraction) -> list[str]:
             reasons.append("text in mixed encodings (UTF-8 and a single-byte one)")
         elif "\ufffd" in ex.text[:200_000] and ex.text.count("\ufffd") > 2:
             reasons.append("bytes that are not valid in its encoding")
+    if ex.kind == "media" and ext in TEXT_EXTENSIONS:
+        reasons.append(f"named {ext} but holds {m.get('media_type', 'media')} ({m.get('format', '?')})")
     if ex.kind == "dataset":
         if not m.get("row_count"):
             reasons.append("a dataset with no data rows" + (" (only a header)" if m.get("has_header") else ""))

@@ -56,6 +56,10 @@ NAMED_GUESS = 0.66
 # half of its keys.
 NAMED_WORDS = 3
 CONFIG_NAMED_SHARE = 0.5
+# A short table of text only (no number, date or flag in any column) is more often a register,
+# checklist or matrix of something (a RACI chart, an onboarding list) than a data set: filing it
+# as one unseen is a guess about what it is about.
+TEXT_TABLE_ROWS = 25
 # A domain routing that is not sure stays below the auto-approval bar, between these.
 LIKELY_LOW, LIKELY_HIGH = 0.62, 0.88
 SURE_LOW, SURE_HIGH = 0.92, 0.97
@@ -142,6 +146,9 @@ def structured_choice(ex: Extraction, catalog: dict[str, TableSpec]) -> Structur
     elif best < NO_CLAIM or (top is not None and top.distinct < CLAIM_DISTINCT):
         conf = GENERIC_SURE
         reasons.append("no domain table's fields among its keys")
+        if _short_text_table(ex):
+            conf = GENERIC_WEAK_CLAIM
+            reasons.append("but a short table of text only: a register or checklist of something, for a person")
     elif _real(top):
         conf = GENERIC_CONTESTED
         reasons.append(f"{top.describe(shape.keys) if top else ''}; too small a share of the file to route on")
@@ -183,6 +190,19 @@ def structured_choice(ex: Extraction, catalog: dict[str, TableSpec]) -> Structur
     if table is not None and table not in catalog:
         table = None
     return StructuredChoice(table, conf, reasons, shape, None, scores)
+
+
+def _short_text_table(ex: Extraction) -> bool:
+    types = ex.metadata.get("column_types")
+    rows = ex.metadata.get("row_count")
+    return (
+        ex.kind == "dataset"
+        and isinstance(rows, int)
+        and 0 < rows <= TEXT_TABLE_ROWS
+        and isinstance(types, dict)
+        and bool(types)
+        and set(types.values()) == {"string"}
+    )
 
 
 def stated_fields(ex: Extraction, catalog: dict[str, TableSpec]) -> list[TableMatch]:
