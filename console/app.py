@@ -1,6 +1,6 @@
 """The Textual console: wiring only. ``make_app()`` is used by ``clarity`` and the tests alike.
 
-Six modes, one screen each, switched with the keys 1–6 (shown in the footer). The app holds
+Seven modes, one screen each, switched with the keys 1–7 (shown in the footer). The app holds
 the one client (``app.client``), the one live event subscription (``app.event_feed``, run by
 the ``follow_events`` worker) and the one place errors are shown (``report_error``). ``?``
 lists the keys of the screen shown; Ctrl+P finds every action by name (``commands.py``).
@@ -26,6 +26,7 @@ from .screens.fleet import FleetScreen
 from .screens.history import HistoryScreen
 from .screens.overview import OverviewScreen
 from .screens.proposals import ProposalsScreen
+from .screens.query import QueryScreen
 from .screens.tables import TablesScreen
 
 
@@ -45,6 +46,7 @@ class ClarityApp(App[None]):
         "fleet": FleetScreen,
         "events": EventsScreen,
         "history": HistoryScreen,
+        "query": QueryScreen,
     }
     DEFAULT_MODE = "overview"
     # The footer shows the screen's own keys; these are in the mode bar under the header.
@@ -89,6 +91,14 @@ class ClarityApp(App[None]):
             id="mode-history",
             show=False,
             tooltip="Decided proposals: who, when, why; revert one",
+        ),
+        Binding(
+            "7",
+            "switch_mode('query')",
+            "Query",
+            id="mode-query",
+            show=False,
+            tooltip="Read-only SQL (operators) or full-text search across tables",
         ),
         Binding(
             "question_mark", "keys", "Keys", id="keys", key_display="?", show=False, tooltip="The keys of this screen"

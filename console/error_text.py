@@ -30,6 +30,8 @@ def _verb(method: str) -> str:
     noun, _, verb = method.partition(".")
     if noun == "proposals":
         return {"schema_tweak": "propose schema changes", "revert": "revert proposals"}.get(verb, verb)
+    if method == "query.sql":
+        return "run SQL"
     return f"{verb.replace('_', ' ')} {noun.replace('_', ' ')}"
 
 

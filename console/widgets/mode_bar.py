@@ -15,6 +15,7 @@ MODES = (
     ("4", "fleet", "Fleet"),
     ("5", "events", "Events"),
     ("6", "history", "History"),
+    ("7", "query", "Query"),
 )
 
 
@@ -28,7 +29,7 @@ def mode_line(current: str) -> Text:
             text.append(key, style="bold")
             text.append(f" {label}")
         text.append(" ")
-    text.append("│ ? keys ^p commands", style="dim")
+    text.append("│ ? keys ^p", style="dim")
     return text
 
 
