@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
-from textual.widgets import DataTable, OptionList, Static
+from textual.widgets import DataTable, OptionList, Static, TextArea
 
 from console.app import make_app
 from console.widgets.paged_table import PagedTable
@@ -107,6 +107,16 @@ async def _events(pilot: Any) -> None:
     await pilot.pause(0.05)
 
 
+async def _query(pilot: Any) -> None:
+    await pilot.press("7")
+    screen = pilot.app.screen
+    box = screen.query_one("#query-box", TextArea)
+    box.text = "SELECT id, title FROM memory_documents ORDER BY id"
+    results = screen.query_one("#query-results", DataTable)
+    await pilot.press("ctrl+r")
+    await _ready(pilot, lambda: results.row_count > 0)
+
+
 async def _history(pilot: Any) -> None:
     await pilot.press("6")
     history = pilot.app.screen.query_one("#history", PagedTable)
@@ -138,6 +148,7 @@ CASES: dict[str, Callable[[Any], Awaitable[None]]] = {
     "fleet": _fleet,
     "events": _events,
     "history": _history,
+    "query": _query,
     # Dialogs of the Proposals screen.
     "approve": _then(_proposals, "a", dialog="ApproveDialog"),
     "approve-update": _then(_proposals, "down", "down", "down", "a", dialog="ApproveDialog"),
