@@ -19,7 +19,7 @@ from console.app import make_app  # noqa: E402
 from console_seed import frozen_console, seeded_daemon  # noqa: E402
 from test_console_snapshots import CASES  # noqa: E402
 
-SHOTS = ("overview", "proposals", "tables", "fleet", "events", "history", "approve-update", "keys")
+SHOTS = ("overview", "proposals", "tables", "fleet", "events", "history", "query", "approve-update", "keys")
 OUT = HERE.parent / "docs" / "screenshots"
 
 
