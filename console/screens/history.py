@@ -124,10 +124,7 @@ class HistoryScreen(ClarityScreen):
             self.load(self.next_cursor)
 
     def selected_key(self) -> str | None:
-        table = self.query_one("#history", PagedTable)
-        if not table.row_count:
-            return None
-        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return self.query_one("#history", PagedTable).selected_key()
 
     def selected(self) -> Proposal | None:
         key = self.selected_key()

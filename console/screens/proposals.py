@@ -253,10 +253,7 @@ class ProposalsScreen(ClarityScreen):
         self.query_one("#queue-status", Static).update(text)
 
     def selected_key(self) -> str | None:
-        table = self.query_one("#proposals", PagedTable)
-        if not table.row_count:
-            return None
-        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return self.query_one("#proposals", PagedTable).selected_key()
 
     def selected(self) -> Proposal | None:
         key = self.selected_key()

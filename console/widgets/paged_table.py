@@ -25,6 +25,13 @@ class PagedTable(DataTable[Any]):
         def control(self) -> PagedTable:
             return self.table
 
+    def selected_key(self) -> str | None:
+        """The key of the row under the cursor; None while the table is empty."""
+        if not self.row_count:
+            return None
+        key: str | None = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        return key
+
     def __init__(self, margin: int = 10, **kwargs: Any) -> None:
         kwargs.setdefault("cursor_type", "row")
         kwargs.setdefault("zebra_stripes", True)
