@@ -7,8 +7,11 @@ real process of that user.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
+from collections.abc import Callable
+from typing import Any
 
 NOBODY = 65534
 NOGROUP = 65534
@@ -60,3 +63,26 @@ def connect_as(socket_path: str, uid: int, count: int = 1, gid: int = NOGROUP) -
     for s in got:
         s.settimeout(10)
     return got
+
+
+def run_as(uid: int, gid: int, work: Callable[[], Any]) -> Any:
+    """``work()`` in a forked child running as ``uid``:``gid`` (no supplementary groups); its
+    result, which must be JSON, comes back over a pipe."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(read_end)
+            os.setgroups([])
+            os.setgid(gid)
+            os.setuid(uid)
+            os.write(write_end, json.dumps(work()).encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    data = b""
+    while chunk := os.read(read_end, 65536):
+        data += chunk
+    os.close(read_end)
+    os.waitpid(pid, 0)
+    return json.loads(data)

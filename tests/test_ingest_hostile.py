@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import grp
 import hashlib
-import json
 import os
 import shutil
 import signal
@@ -21,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from daemon.client import Client
+from peers import run_as
 from daemon.protocol import ErrorCode, RpcError
 from ingest_helpers import PROSE, ROOT, record_of, settled, wait_until
 
@@ -164,36 +164,23 @@ def test_ingest_file_checks_the_caller_on_what_is_read_not_what_was_named(make_d
 def _as_nobody(socket_path: str, mine: Path, secret: Path) -> dict[str, str]:
     """In a child running as nobody: queue the fillers and link.md (-> own.md), then point
     the link at ``secret`` at once; also try ``secret`` directly."""
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.close(read_end)
-            os.setgroups([])
-            os.setgid(NOBODY)
-            os.setuid(NOBODY)
-            out: dict[str, str] = {}
-            with Client(socket_path, timeout=30) as c:
-                for i in range(200):
-                    c.ingest.file(path=str(mine / f"filler-{i}.md"), wait=False)
-                out["link"] = c.ingest.file(path=str(mine / "link.md"), wait=False).state
-                os.symlink(secret, mine / "link.tmp")
-                os.replace(mine / "link.tmp", mine / "link.md")
-                try:
-                    c.ingest.file(path=str(secret))
-                    out["direct"] = "allowed"
-                except RpcError as e:
-                    out["direct"] = ErrorCode(e.code).name
-            os.write(write_end, json.dumps(out).encode())
-        finally:
-            os._exit(0)
-    os.close(write_end)
-    data = b""
-    while chunk := os.read(read_end, 65536):
-        data += chunk
-    os.close(read_end)
-    os.waitpid(pid, 0)
-    return json.loads(data)
+
+    def race() -> dict[str, str]:
+        out: dict[str, str] = {}
+        with Client(socket_path, timeout=30) as c:
+            for i in range(200):
+                c.ingest.file(path=str(mine / f"filler-{i}.md"), wait=False)
+            out["link"] = c.ingest.file(path=str(mine / "link.md"), wait=False).state
+            os.symlink(secret, mine / "link.tmp")
+            os.replace(mine / "link.tmp", mine / "link.md")
+            try:
+                c.ingest.file(path=str(secret))
+                out["direct"] = "allowed"
+            except RpcError as e:
+                out["direct"] = ErrorCode(e.code).name
+        return out
+
+    return run_as(NOBODY, NOBODY, race)
 
 
 # -- the state folder ------------------------------------------------------------------------

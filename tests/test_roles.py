@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import os
 
 import pytest
 
 from daemon.client import Client
+from peers import run_as
 from daemon.protocol import ErrorCode, RpcError
 
 NOBODY = 65534
@@ -17,29 +17,15 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="switching to a second
 
 def call_as(uid: int, socket_path: str, method: str, params: dict | None = None) -> dict:
     """Call ``method`` from a child process running as ``uid``; returns {"result"} or {"code"}."""
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # child: drop to uid for real, then talk to the daemon
+
+    def call() -> dict:
         try:
-            os.close(read_end)
-            os.setgroups([])
-            os.setgid(uid)
-            os.setuid(uid)
-            try:
-                with Client(socket_path, timeout=10) as c:
-                    out = {"result": c.call_raw(method, params or {})}
-            except RpcError as e:
-                out = {"code": e.code}
-            os.write(write_end, json.dumps(out).encode())
-        finally:
-            os._exit(0)
-    os.close(write_end)
-    data = b""
-    while chunk := os.read(read_end, 65536):
-        data += chunk
-    os.close(read_end)
-    os.waitpid(pid, 0)
-    return json.loads(data)
+            with Client(socket_path, timeout=10) as c:
+                return {"result": c.call_raw(method, params or {})}
+        except RpcError as e:
+            return {"code": e.code}
+
+    return run_as(uid, uid, call)
 
 
 def test_socket_mode_is_0660(daemon):
