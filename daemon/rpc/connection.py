@@ -40,7 +40,12 @@ class Connection:
         async with self._write_lock:
             try:
                 self.writer.write(data + b"\n")
-                await asyncio.wait_for(self.writer.drain(), self.write_timeout)
+                if not self.writer.transport.get_write_buffer_size():
+                    # All of it went to the socket at once (the common case): nothing to wait
+                    # for, and no suspension, which costs more per call than the rest of a reply.
+                    return
+                async with asyncio.timeout(self.write_timeout):
+                    await self.writer.drain()
             except (ConnectionError, RuntimeError):
                 self.closed = True
             except TimeoutError:

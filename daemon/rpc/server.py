@@ -222,7 +222,8 @@ class RpcServer:
             else:
                 timeout = None if conn.streams else limits.idle_timeout_s
             try:
-                chunk = await asyncio.wait_for(reader.read(READ_CHUNK), timeout)
+                async with asyncio.timeout(timeout):  # not wait_for: that makes a task per read
+                    chunk = await reader.read(READ_CHUNK)
             except TimeoutError:
                 if partial:
                     await self._reply(conn, error_response(ErrorCode.TIMEOUT, "message not finished in time; closing"))
