@@ -44,8 +44,9 @@ class Connection:
                     # All of it went to the socket at once (the common case): nothing to wait
                     # for, and no suspension, which costs more per call than the rest of a reply.
                     return
-                async with asyncio.timeout(self.write_timeout):
-                    await self.writer.drain()
+                # wait_for, not asyncio.timeout: this may run before the call's first wait, on
+                # the read loop's task (rpc/eager.py), which a timeout would cancel instead.
+                await asyncio.wait_for(self.writer.drain(), self.write_timeout)
             except (ConnectionError, RuntimeError):
                 self.closed = True
             except TimeoutError:

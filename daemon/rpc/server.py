@@ -37,6 +37,7 @@ from ..protocol.paths import UnsafeSocketPath, socket_path_problem
 from ..protocol.registry import METHODS, Method, Role
 from ..protocol.system import Identity
 from .connection import Connection
+from .eager import start_eagerly
 from .router import HANDLERS, CallContext
 
 if TYPE_CHECKING:
@@ -300,7 +301,14 @@ class RpcServer:
             await self._reply(conn, error_response(ErrorCode.INVALID_REQUEST, "Invalid Request: empty batch"))
             return False
         await conn.inflight.acquire()  # backpressure: stop reading while too much is in flight
-        task = asyncio.create_task(self._handle_message(conn, message))
+        try:
+            task = start_eagerly(self._handle_message(conn, message))
+        except Exception:  # a bug: this message is lost, never the connection
+            log.exception("internal error handling a message from %s", conn.identity.user)
+            task = None
+        if task is None:  # answered already, on this turn of the loop
+            conn.inflight.release()
+            return True
         conn.tasks.add(task)
 
         def done(t: asyncio.Task[Any]) -> None:
