@@ -53,6 +53,13 @@ MAX_RATIO = 200  # uncompressed : compressed, over the whole archive (real archi
 RATIO_FLOOR = 8 * 1024 * 1024  # below this much uncompressed, any ratio is harmless
 COPY_CHUNK = 1 << 20
 # Zip-based formats that are documents or packages, not folders of files: left whole.
+# Names that say "archive" (packages included: a wheel, a jar and a gem are archives): members of
+# an archive under any other name (gzip bytes called report.csv) are not what the name says.
+ARCHIVE_EXTENSIONS = {
+    ".zip", ".jar", ".war", ".whl", ".egg", ".nupkg", ".apk", ".xpi", ".crate", ".gem",
+    ".tar", ".tgz", ".tbz", ".tbz2", ".txz", ".taz", ".gz", ".bz2", ".xz", ".z",
+}  # fmt: skip
+
 ZIP_DOCUMENT_EXTENSIONS = {
     ".docx",
     ".xlsx",
@@ -257,7 +264,7 @@ class Archive:
                 data = _read_capped(g, limit, f"{os.path.basename(self.path)} unpacks to more than {limit} bytes")
         self._gzip_data = data
         base = os.path.basename(self.path)
-        name = base[:-3] if base.lower().endswith(".gz") and len(base) > 3 else base + ".out"
+        name = base[:-3] if base.lower().endswith(".gz") and len(base) > 3 else base  # report.csv: a CSV, gzipped
         yield Member(name, len(data), os.path.getmtime(self.source))
 
     def read(self, member: Member) -> bytes:
@@ -335,6 +342,9 @@ def extract_member(data: bytes, member: Member, archive: str, limits: ExtractLim
             f.write(data)
         extraction = extract(tmp, limits)
     extraction.path = member_path(archive, member.name)
+    ext = os.path.splitext(archive)[1].lower()
+    if ext and ext not in ARCHIVE_EXTENSIONS:
+        extraction.suspect = [*extraction.suspect, f"unpacked from an archive named {ext}"]
     extraction.metadata["archive"] = archive
     extraction.metadata["member"] = member.name
     if member.mtime:
