@@ -222,3 +222,16 @@ def test_an_archive_under_another_name_is_read_but_not_trusted(tmp_path):
     assert member == f"{path}!report.csv" and ex.kind == "dataset"
     assert ex.suspect == ["unpacked from an archive named .csv"]
     assert infer(ex, load_catalog(REPO_SCHEMAS)).confidence < 0.90
+
+
+def test_members_of_an_archive_built_to_escape_its_folder_wait(tmp_path):
+    # Zip slip: an absolute entry and one climbing out. The climbing one is not read; what the
+    # archive holds besides is read, but is not filed unseen.
+    path = tmp_path / "attachments.zip"
+    path.write_bytes(_zip({"/abs/data.csv": CSV.read_bytes(), "../../etc/evil.txt": PROSE.encode(), "notes.md": b"x"}))
+    found = dict(iter_extractions(str(path), "zip", ExtractLimits()))
+    assert sorted(found) == [f"{path}!abs/data.csv", f"{path}!notes.md"]
+    data = found[f"{path}!abs/data.csv"]
+    assert not isinstance(data, Exception) and data.kind == "dataset"
+    assert "from an archive with entries that point outside it ('/abs/data.csv')" in data.suspect
+    assert infer(data, load_catalog(REPO_SCHEMAS)).confidence < 0.90
