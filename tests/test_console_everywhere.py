@@ -5,7 +5,7 @@ the daemon is unreachable with nothing typed lost, and permission errors in word
 from __future__ import annotations
 
 from textual.command import CommandPalette
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Static, TextArea
 
 from console.app import make_app
 from console.palette import console_commands
@@ -106,3 +106,41 @@ def test_permission_errors_in_words():
     assert message == "your role (reader) may not delete rows: agents only"
     policy = RpcError(ErrorCode.FORBIDDEN, "proposals for hr_playbooks are decided by alice only (approvals.tables)")
     assert describe_error(policy)[1] == policy.message  # the policy's own words are kept
+
+
+async def test_home_and_end_go_to_the_first_and_last_row_of_every_list(daemon):
+    with daemon.client() as c:
+        for i in range(4):
+            c.proposals.create(table="documents", fields={"title": f"Doc {i}"}, confidence=0.99)
+            c.proposals.create(table="documents", fields={"title": f"Memo {i}"}, confidence=0.5)
+            c.sub_agents.register(agent_id=f"a{i}", agent_name=f"Agent {i}", agent_type="worker")
+    app = make_app(socket_path=daemon.socket)
+    async with app.run_test(size=(120, 40)) as pilot:
+
+        async def check(mode: str, list_id: str, rows: int) -> None:
+            await pilot.press(mode)
+            table = app.screen.query_one(list_id, DataTable)
+            assert await wait_for(pilot, lambda: table.row_count >= rows), mode
+            table.focus()
+            await pilot.press("end")
+            assert table.cursor_row == table.row_count - 1 > 0, mode
+            await pilot.press("home")
+            assert table.cursor_row == 0, mode
+
+        await check("2", "#proposals", 4)
+        await check("6", "#history", 4)
+        await check("4", "#agents", 4)
+        await pilot.press("3")
+        app.screen.choose_table("documents")
+        await check("3", "#rows", 4)
+        await pilot.press("7")
+        app.screen.query_one("#query-box", TextArea).text = "SELECT id FROM memory_documents"
+        await pilot.press("ctrl+r")
+        await check("7", "#query-results", 4)
+
+        # ? lists them with the list's other keys.
+        await pilot.press("question_mark")
+        assert await wait_for(pilot, lambda: isinstance(app.screen, KeysDialog))
+        keys = app.screen.query_one("#keys", DataTable)
+        listed = set(zip(cells(keys, 0), cells(keys, 1), strict=True))
+        assert {("home", "First row"), ("end", "Last row")} <= listed, listed

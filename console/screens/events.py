@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from ..dialogs.record import RecordDialog
 from ..formatting import cell, when
 from ..messages import EventReceived, EventsLoaded, EventStreamChanged
+from ..widgets.row_table import RowTable
 from .base import ClarityScreen
 
 BACKFILL = 200
@@ -64,7 +65,7 @@ class EventsScreen(ClarityScreen):
         with Horizontal(id="events-bar"):
             yield Static("connecting…", id="stream-status", classes="status")
             yield Input(placeholder="filter: type or subject prefix, Enter", id="event-filter")
-        table: DataTable[str] = DataTable(id="events", cursor_type="row", zebra_stripes=True)
+        table: RowTable[str] = RowTable(id="events", cursor_type="row", zebra_stripes=True)
         table.add_column("id", key="id")
         table.add_column("time (UTC)", key="time")
         table.add_column("type", key="type")

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from .. import formatting
 from ..formatting import cell
 from ..messages import EventReceived, OverviewLoaded
+from ..widgets.row_table import RowTable
 from .base import ClarityScreen
 
 
@@ -47,7 +48,7 @@ class OverviewScreen(ClarityScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("connecting…", id="health", classes="status")
-        table: DataTable[str | int] = DataTable(id="tables", cursor_type="row", zebra_stripes=True)
+        table: RowTable[str | int] = RowTable(id="tables", cursor_type="row", zebra_stripes=True)
         table.add_columns("table", "rows", "fields", "description")
         yield table
         yield Footer(compact=True, show_command_palette=False)
