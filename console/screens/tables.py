@@ -478,7 +478,8 @@ class TablesScreen(ClarityScreen):
             if request is not None:
                 self.export(table, search, self.descending, request)
 
-        self.app.push_screen(ExportDialog(table, search), chosen)
+        scope = f"rows matching “{search}”" if search else "every row"
+        self.app.push_screen(ExportDialog(table, scope), chosen)
 
     @work(exclusive=True, group="export", exit_on_error=False)
     async def export(self, table: str, search: str, descending: bool, request: ExportRequest) -> None:
@@ -488,12 +489,3 @@ class TablesScreen(ClarityScreen):
         # Written off the event loop: an export can be large.
         await asyncio.to_thread(request.path.write_text, result.content, encoding="utf-8")
         self.post_message(RowsExported(request.path, result.rows, result.truncated, result.format))
-
-    def on_rows_exported(self, message: RowsExported) -> None:
-        more = " (truncated: more rows matched than the export limit)" if message.truncated else ""
-        self.notify(
-            f"{message.rows} row(s) written to {message.path} as {message.format}{more}.",
-            title="Exported",
-            severity="warning" if message.truncated else "information",
-            timeout=8,
-        )

@@ -14,11 +14,12 @@ CellT = TypeVar("CellT")
 
 class RowTable(DataTable[CellT]):
     BINDINGS = [
-        Binding("home", "scroll_top", "First row", tooltip="The cursor to the first row"),
+        Binding("home", "scroll_top", "First row", show=False, tooltip="The cursor to the first row"),
         Binding(
             "end",
             "scroll_bottom",
             "Last row",
-            tooltip="The cursor to the last row (in a paged list, the last one loaded: the next page follows)",
+            show=False,
+            tooltip="The cursor to the last row loaded (a paged list then loads the next page)",
         ),
     ]
