@@ -128,6 +128,8 @@ class ClarityApp(App[None]):
         self.follow_events()
 
     def on_event_stream_changed(self, message: EventStreamChanged) -> None:
+        if self.reachable and not message.reachable:
+            self.log.warning("clarityd unreachable:", message.detail)  # the banner says it in words
         self.reachable = message.reachable
 
     def action_keys(self) -> None:

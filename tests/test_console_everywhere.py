@@ -11,7 +11,7 @@ from console.app import make_app
 from console.palette import console_commands
 from console.dialogs.keys import KeysDialog
 from console.dialogs.reject import RejectDialog
-from console.error_text import describe_error
+from console.error_text import describe_error, unreachable_banner, unreachable_reason
 from console.screens.overview import OverviewScreen
 from console.screens.proposals import ProposalsScreen
 from console.widgets.banner import ConnectionBanner
@@ -78,7 +78,14 @@ async def test_banner_while_unreachable_and_dialogs_keep_their_text(daemon):
         daemon.stop()
         proposals_banner = app.screen_stack[0].query_one("#banner", ConnectionBanner)
         assert await wait_for(pilot, lambda: proposals_banner.display and not app.reachable)
-        assert "Retrying every 0.2s" in str(proposals_banner.render())
+        said = str(proposals_banner.render())
+        assert "clarityd unreachable" in said and "retrying every 0.2s · nothing typed is lost" in said
+        assert proposals_banner.tooltip == app.event_feed.detail  # the raw error, on hover
+        # At 80 columns: one line of words, the raw error left to the tooltip.
+        await pilot.resize_terminal(80, 24)
+        assert await wait_for(pilot, lambda: proposals_banner.outer_size.width == 80)
+        await pilot.pause()
+        assert proposals_banner.size.height == 1, str(proposals_banner.render())
         await pilot.press("enter")  # refused while unreachable: the dialog and its text stay
         assert isinstance(app.screen, RejectDialog)
         assert notified(app, "Not sent")
@@ -144,3 +151,14 @@ async def test_home_and_end_go_to_the_first_and_last_row_of_every_list(daemon):
         keys = app.screen.query_one("#keys", DataTable)
         listed = set(zip(cells(keys, 0), cells(keys, 1), strict=True))
         assert {("home", "First row"), ("end", "Last row")} <= listed, listed
+
+
+def test_the_unreachable_banner_is_one_line_of_words():
+    lost = "cannot connect to clarityd at /run/user/1000/clarity/clarity.sock: No such file or directory"
+    for width in (78, 118, 198):
+        line = unreachable_banner(lost, 2.0, width)
+        assert len(line) <= width and "retrying every 2s · nothing typed is lost" in line
+    assert unreachable_banner(lost, 2.0, 78).startswith("clarityd unreachable (no socket)")
+    assert unreachable_banner(lost, 2.0, 198).endswith(lost)  # room for the raw error too
+    assert unreachable_reason("clarityd at /x closed the connection") == "connection lost"
+    assert unreachable_reason("cannot connect to clarityd at /x: Connection refused") == "refused"
