@@ -66,13 +66,15 @@ def unreachable_reason(detail: str) -> str:
     return next((words for marker, words in _UNREACHABLE_REASONS if marker in detail), "cannot connect")
 
 
+def first_fitting(width: int, *lines: str) -> str:
+    """The first of ``lines`` (longest first) that fits in ``width``; else the last."""
+    return next((line for line in lines if len(line) <= width), lines[-1])
+
+
 def unreachable_banner(detail: str, retry_s: float, width: int) -> str:
     """One line (within ``width`` where it can be) saying what happened and what the console
     does about it; the reason in words, then the raw ``detail``, only where they fit."""
     doing = f"retrying every {retry_s:g}s · nothing typed is lost"
     head = "clarityd unreachable"
     reason = f"{head} ({unreachable_reason(detail)}) · {doing}"
-    for line in (f"{reason} · {detail}", reason):
-        if len(line) <= width:
-            return line
-    return f"{head} · {doing}"
+    return first_fitting(width, f"{reason} · {detail}", reason, f"{head} · {doing}")

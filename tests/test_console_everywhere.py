@@ -92,6 +92,7 @@ async def test_banner_while_unreachable_and_dialogs_keep_their_text(daemon):
         assert app.screen.query_one("#reject-reason", FormInput).value == "duplicate"
         # The overview (hidden) no longer claims the daemon is ok.
         assert await wait_for(pilot, lambda: "unreachable" in str(health.render()))
+        assert not notified(app, "Daemon unreachable")  # the banner says it, once: no toasts as well
 
         daemon.start()
         assert await wait_for(pilot, lambda: app.reachable and not proposals_banner.display, tries=200)

@@ -18,7 +18,7 @@ from console.app import make_app
 from console.widgets.paged_table import PagedTable
 
 from console_helpers import fully_visible, type_text, wait_for
-from console_seed import frozen_console, seeded_daemon
+from console_seed import ROOT, frozen_console, seeded_daemon
 
 SIZES = {"80x24": (80, 24), "160x48": (160, 48)}
 
@@ -194,3 +194,14 @@ async def test_dialog_buttons_fit_at_80x24(case: str, snapshot_daemon: Any) -> N
         buttons = list(screen.query(Button))
         hidden = [b.id or str(b.label) for b in buttons if not fully_visible(screen, b)]
         assert hidden == []
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_unreachable_looks(size: str, snap_compare: Any) -> None:
+    """The banner over Overview when there is no daemon at all: one line at 80 columns."""
+    app = make_app(socket_path=str(ROOT / "gone.sock"))
+
+    async def banner_shown(pilot: Any) -> None:
+        await _ready(pilot, lambda: pilot.app.screen.query_one("#banner").display)
+
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=banner_shown)
