@@ -8,9 +8,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import Footer, Label, Static
 
 from ..formatting import cell
+from ..widgets.row_table import RowTable
 
 # Keys Textual binds on every screen (focus moves, copy), listed last with the list keys.
 _TEXTUAL_SCREEN = {b.action for b in Screen.BINDINGS if isinstance(b, Binding)}
@@ -51,7 +52,7 @@ class KeysDialog(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide", id="keys-dialog"):
             yield Label(f"Keys: {self.screen_title}", classes="dialog-title")
-            table: DataTable[str] = DataTable(id="keys", cursor_type="row", zebra_stripes=True)
+            table: RowTable[str] = RowTable(id="keys", cursor_type="row", zebra_stripes=True)
             table.add_columns("key", "action", "what it does")
             # The dialog's inner width (.dialog.wide: 120 columns, at most 95%) less key and action.
             width = max(20, min(120, int(self.app.size.width * 0.95)) - 6 - 36)

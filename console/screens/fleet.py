@@ -13,6 +13,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Header, Label, Static
 
+from daemon.client import ConnectionLost
 from daemon.protocol.coding_agent import CodingStats
 from daemon.protocol.ingest import IngestStatus
 from daemon.protocol.sub_agents import FleetStats
@@ -182,4 +183,6 @@ class FleetScreen(ClarityScreen):
         self.refresh_soon()
 
     def worker_failed(self, error: BaseException, group: str) -> None:
-        self.query_one("#fleet-summary", Static).update(f"not available: {error} — press r to retry")
+        # Unreachable: the banner says why, and the screen asks again once the daemon answers.
+        why = "clarityd is unreachable" if isinstance(error, ConnectionLost) else f"{error} — press r to retry"
+        self.query_one("#fleet-summary", Static).update(f"not available: {why}")

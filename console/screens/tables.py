@@ -404,7 +404,9 @@ class TablesScreen(ClarityScreen):
 
     def confirm_delete(self, table: TableDescription, row: dict[str, Any]) -> None:
         own = [(k, v) for k, v in row.items() if k not in COMMON_FIELDS and v not in (None, "", [])][:6]
-        shown = "\n".join(f"  {k}: {cell(v, 60)}" for k, v in own)
+        # One line per field: the dialog's inner width (.dialog: 90 columns, at most 95%) less the name.
+        inner = min(90, int(self.app.size.width * 0.95)) - 4
+        shown = "\n".join(f"  {k}: {cell(v, max(10, inner - len(k) - 4))}" for k, v in own)
 
         def answered(reason: str | None) -> None:
             if reason is not None:
