@@ -44,6 +44,12 @@ async def test_sql_and_search_fill_the_table(daemon):
         assert [str(v) for v in cells(results, 0)] == ["1"]
         assert "1 row" in str(status.render())
 
+        # A refused statement: said on the status line (one line), the last answer kept below.
+        box.text = "SELEC nonsense"
+        await pilot.press("ctrl+r")
+        assert await wait_for(pilot, lambda: str(status.render()).startswith("not answered: "))
+        assert str(status.render()).endswith("below: the last answer") and results.row_count == 1
+
         await pilot.press("ctrl+t")
         assert screen.kind == "search" and box.text == ""
         box.text = "zanzibar"

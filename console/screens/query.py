@@ -21,9 +21,11 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Footer, Header, Static, TextArea
 
+from daemon.client import ConnectionLost
 from daemon.export_format import render_chunk
 
 from ..dialogs.export import ExportDialog, ExportRequest
+from ..error_text import describe_error
 from ..formatting import cell
 from ..messages import RowsExported
 from ..widgets.paged_table import PagedTable
@@ -185,6 +187,17 @@ class QueryScreen(ClarityScreen):
                 status += " · stopped: the next row is larger than a reply may be"
         self.query_one("#query-status", Static).update(status)
         table.check_end()  # a short page (cut by bytes) may leave the cursor near the end already
+
+    def worker_failed(self, error: BaseException, group: str) -> None:
+        if group != "query":
+            return  # a failed export: its notification says it all
+        table = self.query_one("#query-results", PagedTable)
+        table.has_more = self.next_offset is not None  # a page that failed is asked for again on the next move
+        why = "clarityd is unreachable" if isinstance(error, ConnectionLost) else describe_error(error)[1]
+        below = " · below: the last answer" if table.row_count else ""
+        # One line (the notification has it in full).
+        line = cell(f"not answered: {why}", self.size.width - 2 - len(below)) + below
+        self.query_one("#query-status", Static).update(line)
 
     # -- export --------------------------------------------------------------------------
 
