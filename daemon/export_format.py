@@ -30,11 +30,12 @@ def csv_cell(value: Any) -> Any:
 def render_chunk(columns: list[str], rows: list[dict[str, Any]], fmt: str, *, first: bool, last: bool) -> str:
     """One piece of an export of ``rows`` (objects with ``columns``); the pieces in order make
     the whole file: the CSV header comes with the first, a JSON array's brackets with the first
-    and the last."""
+    and the last. Every format ends with a newline, as a text file does (and `cat`, `wc -l` and
+    shells expect)."""
     if fmt == "json":
         body = ",".join(msgspec.json.encode(r, enc_hook=str).decode() for r in rows)
         lead = "[" if first else ("," if body else "")
-        return lead + body + ("]" if last else "")
+        return lead + body + ("]\n" if last else "")
     if fmt == "jsonl":
         return "".join(msgspec.json.encode(r, enc_hook=str).decode() + "\n" for r in rows)
     buffer = io.StringIO()

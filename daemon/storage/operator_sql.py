@@ -11,6 +11,7 @@
   statement's. Advisory locks are refused by name and released after every statement
   anyway. If the role cannot be made, query.sql is not offered (UNAVAILABLE, and
   ``status`` says why, for system.info and health).
+* Writes held in memory (agents' bare heartbeats) are flushed first, as for rows.list.
 * Rows are streamed (a server-side cursor on PostgreSQL) and counted in bytes as well as
   rows: the reply stops at ``max_bytes`` or ``max_rows`` with ``truncated``. Pages: the
   statement runs again with ``offset`` rows read and dropped first (no cursor is held
@@ -119,6 +120,9 @@ class OperatorSql:
             raise Unavailable(f"{self._pending} SQL statements are running or waiting; try again shortly")
         self._pending += 1
         try:
+            # What waits in memory (agents' heartbeats) is written first: the statement may read
+            # any table, and must see the state rows.list sees.
+            await self.store.settle()
             columns, rows, truncated = await asyncio.get_running_loop().run_in_executor(
                 self._pool, self._run_with_retry, sql, params, max_rows, max_bytes, offset
             )
