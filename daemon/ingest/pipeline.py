@@ -1,5 +1,5 @@
-"""A settled file's journey: open and hash → journal → extract and infer (worker threads)
-→ proposal, journal state and learner memory in one write → (optionally) delete.
+"""A settled file's journey: open and hash → journal → extract and infer (worker processes,
+:mod:`.reading`) → proposal, journal state and learner memory in one write → (optionally) delete.
 
 A file is opened once, under the rules of :mod:`.opening` (regular files only, links
 only into the watched folders, the caller's rights for ``ingest.file``), and everything
@@ -7,9 +7,9 @@ after reads that descriptor: the hash, and the extractors through :func:`.openin
 Names are journaled in their :mod:`.names` stored form, whatever their bytes.
 
 Files wait in one priority queue (files handed over by an agent or the watcher before
-rescans and retries); a fixed number of worker tasks take them, each reading one file at
-a time in a bounded thread pool. A path is never in the queue twice: asking again while
-it waits or runs joins the same result.
+rescans and retries); a fixed number of worker tasks take them, each opening and hashing
+one file at a time in a bounded thread pool, then handing it to the reading processes.
+A path is never in the queue twice: asking again while it waits or runs joins the same result.
 
 A file's writes go through group commit (:mod:`.commits`): the files waiting on the one
 database writer share a transaction, each in its own savepoint. So more tasks run than
@@ -28,12 +28,9 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-import msgspec
-
 from ..errors import DaemonError, Unavailable
-from ..extract import ExtractionError, extract
-from ..governance.content import Findings, find
-from ..inference import infer
+from ..extract import ExtractionError
+from ..governance.content import Findings
 from ..inference import learning
 from ..storage.models import utcnow
 from . import archives
@@ -43,6 +40,7 @@ from .access import Caller
 from .commits import GroupCommit
 from .opening import Opened, Refused, Vanished, alias, open_file
 from .proposing import Proposer
+from .reading import Context, Readers, ReadFailed, Request, analyse
 
 if TYPE_CHECKING:
     from ..config import IngestConfig
@@ -133,6 +131,8 @@ class Pipeline:
         os.makedirs(self.scratch, mode=0o700)
         workers = self.settings.workers
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="ingest")
+        self.readers = Readers(workers, self._context_key, self._context)
+        self._lessons_loading: asyncio.Future[Any] | None = None
         self._queue: asyncio.PriorityQueue[tuple[int, int, str]] = asyncio.PriorityQueue()
         self._jobs: dict[str, QueuedFile] = {}  # queued or running, by path
         self._order = itertools.count()
@@ -247,7 +247,6 @@ class Pipeline:
             opened.close()
 
     async def _process_opened(self, opened: Opened, name: str, sha: str, force: bool) -> dict[str, Any]:
-        loop = asyncio.get_running_loop()
         settings = self.settings
         size, mtime_ns = opened.identity
         entry, action = await self.commits.write(name, self._seen, name, size, mtime_ns, sha, force)
@@ -256,11 +255,13 @@ class Pipeline:
                 self._after_done(entry)
             return entry
         try:
-            extraction, inference, features, found = await asyncio.wait_for(
-                loop.run_in_executor(self._pool, self._read_and_infer, opened, name, settings.limits),
-                # extract() keeps its own deadline; this one only guards against a bug in it.
-                settings.limits.timeout_s * 2 + 10,
-            )
+            await self._fresh_lessons()
+            with alias(opened, self.scratch) as link:
+                extraction, inference, features, found = await asyncio.wait_for(
+                    self.readers.read(Request(link, name, opened.path, settings.limits)),
+                    # extract() keeps its own deadline; this one only guards against a bug in it.
+                    settings.limits.timeout_s * 2 + 10,
+                )
         except TimeoutError:
             took = f"extraction took longer than {settings.limits.timeout_s:g} s"
             return await self._fail(name, entry["id"], sha, took)
@@ -268,6 +269,9 @@ class Pipeline:
             return await archives.unpack(self, opened, name, entry, sha, force, e.format)
         except ExtractionError as e:
             return await self._fail(name, entry["id"], sha, str(e), e.permanent)
+        except ReadFailed as e:
+            log.error("extracting %s failed: %s", name, e)
+            return await self._fail(name, entry["id"], sha, str(e).strip().splitlines()[-1])
         except Exception as e:
             log.exception("extracting %s failed", name)
             return await self._fail(name, entry["id"], sha, f"{type(e).__name__}: {e}")
@@ -289,42 +293,28 @@ class Pipeline:
             self._after_done(entry)
         return entry
 
-    def _read_and_infer(
-        self, opened: Opened, name: str, limits: Any
-    ) -> tuple[Extraction, Inference, dict[str, Any] | None, Findings]:
-        """On a worker thread: extraction (of the open file, through its alias; an archive
-        raises IsArchive instead), then :meth:`_infer`."""
-        with alias(opened, self.scratch) as link:
-            fmt = archives.archive_format(link)
-            if fmt is not None:
-                raise archives.IsArchive(fmt)
-            extraction = extract(link, limits)
-        # What the extractors took from the name, in the form the journal holds it.
-        extraction = msgspec.structs.replace(extraction, path=name)
-        if name != opened.path:
-            extraction = msgspec.structs.replace(
-                extraction, title=names.printable(extraction.title), metadata=names.printable(extraction.metadata)
-            )
-        return self._infer(extraction)
+    # -- what inference reads besides the file -------------------------------------------
+
+    def _context_key(self) -> tuple[Any, ...]:
+        version = self.learner.version if self.learner is not None else None
+        return self.store.catalog, self.governance.policy.rules, version
+
+    def _context(self) -> Context:
+        lessons = self.learner.snapshot()[1] if self.learner is not None else None
+        return Context(self.store.catalog, self.governance.policy.rules, lessons)
+
+    async def _fresh_lessons(self) -> None:
+        """The learner's lessons (re)read from the database when due, on a thread: the loop never waits on it."""
+        if self.learner is None or not self.learner.due:
+            return
+        if self._lessons_loading is None or self._lessons_loading.done():
+            self._lessons_loading = asyncio.get_running_loop().run_in_executor(self._pool, self.learner.lessons)
+        await asyncio.shield(self._lessons_loading)
 
     def _infer(self, extraction: Extraction) -> tuple[Extraction, Inference, dict[str, Any] | None, Findings]:
-        """On a worker thread: inference over the catalog, the features the learner keeps of
-        the file, and the secrets in its raw text and records (found here, off the one writer
-        thread). Archive members come here straight from archives.py."""
-        inference = infer(extraction, self.store.catalog, self.learner)
-        features = learning.features(extraction) if self.learner is not None else None
-        evidence = {
-            "title": extraction.title,
-            "text": extraction.text,
-            "records": extraction.records,
-            "metadata": extraction.metadata,
-        }
-        found = find(None, self.governance.policy.rules, evidence)
-        if features is not None and found.secrets:  # the learner keeps telling words: never a secret
-            secrets = [secret.lower() for secret in found.secrets]
-            for key in ("words", "title"):
-                features[key] = [w for w in features[key] if not any(w in secret for secret in secrets)]
-        return extraction, inference, features, found
+        """On a worker thread, for an archive's member: :func:`.reading.analyse` with the learner as it is now."""
+        lessons = learning.Lessons(self.learner.lessons()) if self.learner is not None else None
+        return analyse(extraction, Context(self.store.catalog, self.governance.policy.rules, lessons))
 
     # -- writes (on the writer thread) -------------------------------------------------
 
@@ -525,3 +515,4 @@ class Pipeline:
         await asyncio.gather(*self._workers, return_exceptions=True)
         await self.commits.idle()  # writes already handed in finish before the store closes
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self.readers.shutdown()
