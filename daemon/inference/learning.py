@@ -28,7 +28,6 @@ import peewee
 from ..catalog import TableSpec
 from ..extract.types import Extraction
 from ..governance import SYSTEM_ACTOR, Proposal
-from ..storage import compiled
 from ..storage.models import json_field, utcnow
 from .lexicon import norm_column, tokens
 from .shapes import shape_of
@@ -236,8 +235,8 @@ class Learner:
             table = proposal.table if proposal is not None else ""
         if feats is None:
             feats = features(extraction)
-        # An upsert whose SQL is built once (compiled): the new row's columns win on conflict.
-        compiled.insert(
+        # An upsert, with the write's others in one statement: the new row's columns win on conflict.
+        self.store.insert_later(
             ProposalFeatures,
             {"proposal_id": proposal_id, "proposed_table": table, "features": feats},
             conflict_target=("proposal_id",),

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from ..governance import Draft, Proposal
 from ..governance.content import Findings
-from ..storage import compiled
 from ..storage.rows import tuple_rows
 from . import journal as j
 
@@ -81,8 +80,9 @@ class Proposer:
             if old.status == "pending":
                 self.governance.supersede(old.id, version, f"{entry.path} changed before a decision")
         for position, proposal in enumerate(proposals):
-            compiled.create(
-                j.EntryProposal, entry_id=entry.id, version=version, position=position, proposal_id=proposal["id"]
+            self.store.insert_later(
+                j.EntryProposal,
+                {"entry_id": entry.id, "version": version, "position": position, "proposal_id": proposal["id"]},
             )
             if self.learner is not None:
                 self.learner.remember(proposal["id"], extraction, table=proposal["table"], feats=features)
