@@ -200,8 +200,8 @@ class _Worker:
 
 class Readers:
     def __init__(self, workers: int, key: Callable[[], tuple[Any, ...]], context: Callable[[], Context]) -> None:
-        """``workers`` processes, started now (they warm up while the daemon starts: the
-        first file does not wait for them); ``context()`` builds what
+        """``workers`` processes, started by :meth:`start` (they warm up while the daemon
+        starts: the first file does not wait for them) or by the first file; ``context()`` builds what
         inference needs now, ``key()`` says what it is made of (the same objects, or equal
         ones: the same context)."""
         self.workers = workers
@@ -214,7 +214,6 @@ class Readers:
         self._started: set[_Worker] = set()
         self._threads = ThreadPoolExecutor(workers, thread_name_prefix="reading")
         self._closed = False
-        self._start()
 
     async def read(self, request: Request) -> Read:
         """Extract and analyse one file in a worker; raises what :func:`read` raises
@@ -224,14 +223,15 @@ class Readers:
         self._dispatch()
         return await future
 
-    def _start(self) -> None:
+    def start(self) -> None:
+        """Start the workers not running (the first time: all of them)."""
         while len(self._started) < self.workers and not self._closed:
             worker = _Worker()
             self._started.add(worker)
             self._idle.append(worker)
 
     def _dispatch(self) -> None:
-        self._start()  # in place of one that died
+        self.start()  # in place of one that died
         while self._waiting and self._idle:
             batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
             asyncio.get_running_loop().create_task(self._send(self._idle.pop(), batch))
