@@ -29,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from ..errors import DaemonError, Unavailable
-from ..extract import ExtractionError
+from ..extract import ExtractionError, ExtractLimits
 from ..governance.content import Findings
 from ..inference import learning
 from ..storage.models import utcnow
@@ -40,7 +40,7 @@ from .access import Caller
 from .commits import GroupCommit
 from .opening import Opened, Refused, Vanished, alias, open_file
 from .proposing import Proposer
-from .reading import Context, Readers, ReadFailed, Request, analyse
+from .reading import Context, Read, Readers, ReadFailed, Request, analyse
 
 if TYPE_CHECKING:
     from ..config import IngestConfig
@@ -249,19 +249,37 @@ class Pipeline:
     async def _process_opened(self, opened: Opened, name: str, sha: str, force: bool) -> dict[str, Any]:
         settings = self.settings
         size, mtime_ns = opened.identity
+        # Read first, then one write takes the file from unknown to proposed: the journal
+        # entry, its proposal and its events commit together (a crash before leaves no trace,
+        # and the file is new again at restart). Reading a file whose content turns out to
+        # be known already (touched, or a copy) costs a worker's time, not the writer's.
+        read: Read | BaseException
+        try:
+            read = await self._read(opened, name, settings.limits)
+        except Exception as e:
+            read = e
+        if isinstance(read, Read) and read.extraction.sha256 == sha:
+            try:
+                entry, outcome = await self.commits.write(
+                    name, self._seen_and_propose, name, size, mtime_ns, sha, force, read
+                )
+            except Unavailable:
+                raise  # nothing is recorded: the file waits for the database
+            except DaemonError:
+                pass  # the proposal was refused (bad fields...): recorded the long way, below
+            else:
+                if outcome in ("proposed", "applied", "duplicate") or entry.get("state") in j.DONE:
+                    self._after_done(entry)
+                return entry
+        # The long way: the journal first, then what the reading gave.
         entry, action = await self.commits.write(name, self._seen, name, size, mtime_ns, sha, force)
         if action != "process":
             if action == "duplicate" or entry["state"] in j.DONE:
                 self._after_done(entry)
             return entry
         try:
-            await self._fresh_lessons()
-            with alias(opened, self.scratch) as link:
-                extraction, inference, features, found = await asyncio.wait_for(
-                    self.readers.read(Request(link, name, opened.path, settings.limits)),
-                    # extract() keeps its own deadline; this one only guards against a bug in it.
-                    settings.limits.timeout_s * 2 + 10,
-                )
+            if isinstance(read, BaseException):
+                raise read
         except TimeoutError:
             took = f"extraction took longer than {settings.limits.timeout_s:g} s"
             return await self._fail(name, entry["id"], sha, took)
@@ -273,18 +291,14 @@ class Pipeline:
             log.error("extracting %s failed: %s", name, e)
             return await self._fail(name, entry["id"], sha, str(e).strip().splitlines()[-1])
         except Exception as e:
-            log.exception("extracting %s failed", name)
+            log.error("extracting %s failed", name, exc_info=e)
             return await self._fail(name, entry["id"], sha, f"{type(e).__name__}: {e}")
-        if extraction.sha256 != sha:
+        if read.extraction.sha256 != sha:
             # It changed while we read it: note the new content and read it again.
             self._jobs[opened.path].again = True
             return entry
-        # No journal write of its own for "read": the state it reaches next commits with its
-        # proposal, and a crash before that redoes the reading anyway.
         try:
-            entry, outcome = await self.commits.write(
-                name, self._propose, entry["id"], sha, extraction, inference, features, found
-            )
+            entry, outcome = await self.commits.write(name, self._propose, entry["id"], sha, *read)
         except Unavailable:
             raise  # not the proposal's fault: nothing is recorded, the file waits for the database
         except DaemonError as e:  # the proposal was refused (bad fields, unknown table...)
@@ -292,6 +306,15 @@ class Pipeline:
         if outcome in ("proposed", "applied", "duplicate"):
             self._after_done(entry)
         return entry
+
+    async def _read(self, opened: Opened, name: str, limits: ExtractLimits) -> Read:
+        """Extraction and inference of the open file in a worker process (:mod:`.reading`)."""
+        await self._fresh_lessons()
+        with alias(opened, self.scratch) as link:
+            # extract() keeps its own deadline; this one only guards against a bug in it.
+            return await asyncio.wait_for(
+                self.readers.read(Request(link, name, opened.path, limits)), limits.timeout_s * 2 + 10
+            )
 
     # -- what inference reads besides the file -------------------------------------------
 
@@ -320,11 +343,28 @@ class Pipeline:
 
     def _seen(self, path: str, size: int, mtime_ns: int, sha: str, force: bool) -> tuple[dict[str, Any], str]:
         entry, action = j.record_seen(path, size, mtime_ns, sha, force)
+        self._emit_seen(entry, action, path, sha, size)
+        return dict(entry.__data__), action
+
+    def _emit_seen(self, entry: j.JournalEntry, action: str, path: str, sha: str, size: int) -> None:
         if action == "process" and entry.state == j.SEEN:
             self.events.emit("ingest.seen", j.subject(entry), {"path": path, "sha256": sha, "size": size})
         elif action == "duplicate":
             self.events.emit("ingest.duplicate", j.subject(entry), {"path": path, "duplicate_of": entry.duplicate_of})
-        return dict(entry.__data__), action
+
+    def _seen_and_propose(
+        self, path: str, size: int, mtime_ns: int, sha: str, force: bool, read: Read
+    ) -> tuple[dict[str, Any], str]:
+        """The file's content noted and, when it is news, proposed: one savepoint of a group
+        write. A proposal refused rolls back the noting too (the caller goes the long way)."""
+        entry, action = j.record_seen(path, size, mtime_ns, sha, force)
+        if action == "unchanged":
+            return dict(entry.__data__), action
+        self._emit_seen(entry, action, path, sha, size)
+        if action == "duplicate":
+            return dict(entry.__data__), action
+        done, outcome = self.proposer.propose(entry.id, sha, *read, entry=entry)
+        return (done.__data__.copy() if done is not None else {}), outcome
 
     def _propose(
         self,

@@ -48,6 +48,7 @@ class Proposer:
         inference: Inference,
         features: dict[str, Any] | None = None,
         found: Findings | None = None,
+        entry: j.JournalEntry | None = None,
     ) -> tuple[j.JournalEntry | None, str]:
         """Propose what ``inference`` says about the entry's current content (``features``:
         the learner's features of the file, if computed already; ``found``: the secrets a
@@ -55,8 +56,10 @@ class Proposer:
 
         Returns the entry and the outcome: "proposed", "applied", "failed" (no proposal
         could be applied), "duplicate" (another path proposed this content first) or
-        "stale" (the entry moved on while the file was being read; nothing written)."""
-        entry = j.locked_entry(entry_id)
+        "stale" (the entry moved on while the file was being read; nothing written).
+        ``entry``: the entry as this write just read (and locked) it, if it has."""
+        if entry is None:
+            entry = j.locked_entry(entry_id)
         if entry is None or entry.sha256 != sha256 or entry.state not in j.UNFINISHED:
             return entry, "stale"
         # Claim the content first: if another path (or another daemon) got there before
