@@ -67,6 +67,10 @@ class Draft(msgspec.Struct, kw_only=True):
     # Secrets found in what the fields were made from (ingestion scans a file's raw text and
     # records once, off the writer thread): they flag the proposal and are redacted too.
     found: Findings | None = None
+    # The fields a scan has yet to see: None, all of them. Ingestion scans the fields it
+    # inferred in its worker processes (what that found is in ``found``) and names here
+    # only those it set afterwards.
+    unscanned: list[str] | None = None
 
 
 @dataclass
@@ -120,7 +124,8 @@ class Governance:
         if draft.kind == "update" and not fields:
             raise InvalidParams("an update needs at least one field")
         # Secrets flag the proposal and are redacted from what it stores (and any row it makes).
-        found = (find(fields, self.policy.rules) if fields else Findings()).merged(draft.found)
+        to_scan = fields if draft.unscanned is None else {k: fields[k] for k in draft.unscanned if k in fields}
+        found = (find(to_scan, self.policy.rules) if to_scan else Findings()).merged(draft.found)
         fields = redact(fields, found.secrets)
         flags = found.flags
         missing = self._missing(spec, fields) if draft.kind == "insert" else []

@@ -334,7 +334,7 @@ class Pipeline:
             self._lessons_loading = asyncio.get_running_loop().run_in_executor(self._pool, self.learner.lessons)
         await asyncio.shield(self._lessons_loading)
 
-    def _infer(self, extraction: Extraction) -> tuple[Extraction, Inference, dict[str, Any] | None, Findings]:
+    def _infer(self, extraction: Extraction) -> Read:
         """On a worker thread, for an archive's member: :func:`.reading.analyse` with the learner as it is now."""
         lessons = learning.Lessons(self.learner.lessons()) if self.learner is not None else None
         return analyse(extraction, Context(self.store.catalog, self.governance.policy.rules, lessons))
@@ -374,8 +374,9 @@ class Pipeline:
         inference: Inference,
         features: dict[str, Any] | None,
         found: Findings,
+        scanned: list[Findings | None],
     ) -> tuple[dict[str, Any], str]:
-        entry, outcome = self.proposer.propose(entry_id, sha, extraction, inference, features, found)
+        entry, outcome = self.proposer.propose(entry_id, sha, extraction, inference, features, found, scanned)
         return (entry.__data__.copy() if entry is not None else {}), outcome
 
     def _vanished(self, path: str, error: str) -> dict[str, Any]:

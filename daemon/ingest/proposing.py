@@ -48,11 +48,13 @@ class Proposer:
         inference: Inference,
         features: dict[str, Any] | None = None,
         found: Findings | None = None,
+        scanned: list[Findings | None] | None = None,
         entry: j.JournalEntry | None = None,
     ) -> tuple[j.JournalEntry | None, str]:
         """Propose what ``inference`` says about the entry's current content (``features``:
         the learner's features of the file, if computed already; ``found``: the secrets a
-        scan of its raw text found, for every proposal made from it).
+        scan of its raw text found, for every proposal made from it; ``scanned``: those
+        found in each record's fields, where a worker scanned them).
 
         Returns the entry and the outcome: "proposed", "applied", "failed" (no proposal
         could be applied), "duplicate" (another path proposed this content first) or
@@ -71,8 +73,15 @@ class Proposer:
             return entry, "duplicate"
         previous = self._previous_proposals(entry)
         drafts = self._drafts(entry, extraction, inference, previous)
-        for draft in drafts:
+        records = inference.rows or [inference.fields]
+        for position, draft in enumerate(drafts):
             draft.found = found
+            pre = scanned[position] if scanned and position < len(scanned) else None
+            if pre is not None and draft.kind == "insert" and draft.table == inference.table:
+                # Scanned in the worker as inferred: governance scans only what was set since (the file's facts).
+                record = records[position]
+                draft.unscanned = [k for k, v in draft.fields.items() if k not in record or record[k] != v]
+                draft.found = pre.merged(found)
         self.proposing = True
         try:
             proposals = [self.governance.propose(draft) for draft in drafts]

@@ -46,6 +46,7 @@ from ..governance.content import Findings, find
 from ..inference import infer
 from ..inference import learning
 from ..inference.types import Inference
+from ..storage.rows import coerce, field_types
 from . import archives
 from . import names
 
@@ -67,7 +68,8 @@ class Read(NamedTuple):
     extraction: Extraction
     inference: Inference
     features: dict[str, Any] | None
-    found: Findings
+    found: Findings  # in the raw text and records
+    scanned: list[Findings | None]  # in each record's fields as the table stores them; None: not scanned
 
 
 class Request(NamedTuple):
@@ -93,7 +95,23 @@ def analyse(extraction: Extraction, context: Context) -> Read:
         secrets = [secret.lower() for secret in found.secrets]
         for key in ("words", "title"):
             features[key] = [w for w in features[key] if not any(w in secret for secret in secrets)]
-    return Read(extraction, inference, features, found)
+    return Read(extraction, inference, features, found, _scan_records(inference, context))
+
+
+def _scan_records(inference: Inference, context: Context) -> list[Findings | None]:
+    """The secrets in each record's fields, as governance would find them in what it stores
+    (the values as the table's types): the one writer then scans only what is added later."""
+    spec = context.catalog.get(inference.table)
+    types = field_types(spec) if spec is not None else {}
+    out: list[Findings | None] = []
+    for record in inference.rows or [inference.fields]:
+        try:
+            values = {k: msgspec.to_builtins(coerce(v, types[k], k)) for k, v in record.items()}
+        except Exception:  # a field the table does not take: governance refuses it, as before
+            out.append(None)
+            continue
+        out.append(find(values, context.rules))
+    return out
 
 
 def read(request: Request, context: Context) -> Read:
