@@ -9,6 +9,8 @@ it is read.
 
 from __future__ import annotations
 
+import re
+
 from .encoding import MIXED
 from .sniff import CODE_EXTENSIONS, DATASET_EXTENSIONS, HTML_EXTENSIONS, MARKDOWN_EXTENSIONS, XML_EXTENSIONS
 from .types import Extraction
@@ -78,6 +80,38 @@ BINARY_EXTENSIONS = {
 }
 
 
+# Names of raster images and sounds, and the format their bytes must then be: a PNG named .jpg
+# was renamed by hand or is dressed up as something else.
+EXTENSION_FORMATS = {
+    ".png": "png",
+    ".jpg": "jpeg",
+    ".jpeg": "jpeg",
+    ".gif": "gif",
+    ".webp": "webp",
+    ".bmp": "bmp",
+    ".tif": "tiff",
+    ".tiff": "tiff",
+    ".mp3": "mp3",
+    ".wav": "wav",
+    ".flac": "flac",
+}
+
+# A cell a spreadsheet would run as a formula: '=' then anything, or a function call after
+# '+', '-' or '@' (=HYPERLINK(...), =cmd|'/C calc'!A0, @SUM(...)). Exported back, it runs.
+FORMULA_RE = re.compile(r"^=\S|^[+\-@][A-Za-z_][\w.]*\(")
+
+# An XML entity defined by other entities (the "billion laughs"): a document built to expand.
+_NESTED_ENTITY_RE = re.compile(r"<!ENTITY\s+[\w.-]+\s+[\"'][^\"']*&[\w.-]+;", re.I)
+
+
+def nested_entities(text: str) -> bool:
+    return "<!ENTITY" in text[:65536] and _NESTED_ENTITY_RE.search(text[:65536]) is not None
+
+
+def formula_cells(rows: list[list[str]]) -> int:
+    return sum(1 for row in rows for cell in row if FORMULA_RE.match(cell.lstrip()))
+
+
 def suspect_reasons(ex: Extraction) -> list[str]:
     """Why ``ex`` should not be auto-approved whatever it looks like; empty when nothing is off."""
     m = ex.metadata
@@ -96,6 +130,15 @@ def suspect_reasons(ex: Extraction) -> list[str]:
             reasons.append("bytes that are not valid in its encoding")
     if ex.kind == "media" and ext in TEXT_EXTENSIONS:
         reasons.append(f"named {ext} but holds {m.get('media_type', 'media')} ({m.get('format', '?')})")
+    elif ex.kind == "media" and EXTENSION_FORMATS.get(ext, m.get("format")) != m.get("format"):
+        reasons.append(f"named {ext} but its bytes are {str(m.get('format', '?')).upper()}")
+    if m.get("entity_expansion"):
+        reasons.append("XML entities defined by other entities: a document built to expand itself")
+    if m.get("formula_cells"):
+        n = m["formula_cells"]
+        reasons.append(
+            f"{n} cell{'s hold' if n > 1 else ' holds'} a spreadsheet formula, run when opened in a spreadsheet"
+        )
     if ex.kind == "dataset":
         if not m.get("row_count"):
             reasons.append("a dataset with no data rows" + (" (only a header)" if m.get("has_header") else ""))
