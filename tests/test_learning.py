@@ -20,7 +20,7 @@ from daemon.events import EventBus
 from daemon.extract import extract
 from daemon.governance import Draft, Governance
 from daemon.inference import infer
-from daemon.inference.learning import Learner, Lesson, features, similarity
+from daemon.inference.learning import Learner, Lesson, Lessons, features, similarity
 from daemon.storage import Store, open_database
 
 ROTA = """Desk booking rules, {office} office
@@ -325,3 +325,40 @@ def test_lessons_from_half_the_corpus_never_hurt_the_other_half() -> None:
     after = sum(r.table == want for want, r in results)
     assert after > before  # learning shows: some file the rules alone misroute now lands right
     assert not [(want, r.table, r.confidence) for want, r in results if r.table != want and r.confidence > 0.90]
+
+
+INVOICES = "invoice_id,vendor,date,amount,currency,status\n" + "".join(
+    f"INV-{1000 + i},{v},2026-11-{i + 2:02d},{120.5 * (i + 1):.2f},EUR,{'paid' if i % 2 else 'open'}\n"
+    for i, v in enumerate(["Acme Corp", "Globex", "Initech"])
+)
+
+
+def test_one_lesson_does_not_overrule_a_file_whose_columns_all_name_a_table(tmp_path: Path) -> None:
+    # Found by a new user: after filing one invoices CSV in finance_treasury, a vendor list whose
+    # every column names a vendor_management field was moved to finance_treasury with only a title.
+    catalog = load_catalog(REPO_SCHEMAS)
+    (tmp_path / "invoices-nov.csv").write_text(INVOICES)
+    (tmp_path / "vendor-list.csv").write_text(
+        "vendor_name,contract_end,annual_spend,risk_rating,owner\n"
+        "Acme Corp,2027-03-31,14000,low,Dana\nGlobex,2026-12-31,9800,medium,Raj\n"
+    )
+    invoices, vendors = extract(str(tmp_path / "invoices-nov.csv")), extract(str(tmp_path / "vendor-list.csv"))
+    alone = infer(vendors, catalog)
+    assert (alone.table, alone.confidence >= 0.90) == ("vendor_management", True)
+    taught = infer(vendors, catalog, Lessons([("finance_treasury", 1, features(invoices))]))
+    assert taught.table == "vendor_management" and taught.confidence < 0.90, taught.reasoning
+    assert "a person decides" in taught.reasoning and len(taught.rows or []) == 2
+    assert taught.fields["vendor_name"] == "Acme Corp"
+
+
+def test_a_file_a_lesson_moves_keeps_its_records_mapped_onto_the_new_table(tmp_path: Path) -> None:
+    catalog = load_catalog(REPO_SCHEMAS)
+    (tmp_path / "invoices-nov.csv").write_text(INVOICES)
+    (tmp_path / "invoices-dec.csv").write_text(
+        "invoice_no,supplier,issued,total,currency,state\nA-77,Acme Corp,2026-12-01,300.00,EUR,open\n"
+        "A-78,Hooli,2026-12-03,45.10,EUR,paid\n"
+    )
+    lessons = Lessons([("vendor_management", 1, features(extract(str(tmp_path / "invoices-nov.csv"))))])
+    moved = infer(extract(str(tmp_path / "invoices-dec.csv")), catalog, lessons)
+    assert moved.table == "vendor_management" and "rerouted from" in moved.reasoning
+    assert [r["vendor_name"] for r in moved.rows or []] == ["Acme Corp", "Hooli"]  # each record, mapped

@@ -19,6 +19,7 @@ from .lexicon import lexicon_for
 from .scoring import DOCUMENTS, GENERIC_KIND_TABLES, Score, describe, score_text
 from .shapes import did_not_parse
 from .structured import FRONT_MATTER_WEIGHT, LABEL_WEIGHT, StructuredChoice, stated_fields, structured_choice
+from .schema_match import TableMatch, match_tables
 from .types import Inference
 
 if TYPE_CHECKING:
@@ -220,8 +221,9 @@ def infer(extraction: Extraction, catalog: dict[str, TableSpec], learner: Learne
     if doubted is not None and conf > doubted[0]:
         conf = doubted[0]
         reasons.append(f"capped at {doubted[0]:.2f}: {doubted[1]}")
-    if match is not None and match.table != table:
-        match = None  # a lesson moved the file: the mapping was for the other table
+    if match is not None and match.table != table and structured is not None:
+        # A lesson moved the file: map its keys onto the table it moved to, record by record.
+        match = next((m for m in match_tables(structured.shape, catalog) if m.table == table), TableMatch(table))
     built = build_fields(catalog[table], extraction, match, structured.shape if structured else None)
     if built.notes:
         reasons.append("fields: " + ", ".join(built.notes[:12]))

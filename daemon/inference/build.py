@@ -193,7 +193,7 @@ def build_fields(spec: TableSpec, ex: Extraction, match: TableMatch | None = Non
             out.rows = [_clean(spec, row_of(spec, out.mapping, r)) for r in shape.records[:MAX_ROWS]]
             fields.update(out.rows[0] if out.rows else {})
             if len(out.rows) > 1:
-                out.notes.append(f"fields hold the first of {len(shape.records)} records")
+                out.notes.append(f"{len(shape.records)} records, one proposal each (fields shown: the first's)")
         else:
             fields.update(row_of(spec, out.mapping, shape.flat))
         conf.update({f: c for f, c in key_conf.items() if f in fields})

@@ -48,6 +48,10 @@ GROUP_SIMILAR = 0.2
 GROUP_MARGIN = 1.5  # ...and that many times the next table's, so two lessons that disagree settle nothing
 GROUP_SURE_LESSONS = 3  # decisions behind a learned routing before it is applied unseen
 GROUP_SURE_SIMILAR = 0.3
+# The rules are this sure (a file whose columns all name one table's fields): fewer than
+# GROUP_SURE_LESSONS corrections do not move the file against them, they keep it for a person.
+RULES_SURE = 0.90
+LESSON_DOUBT_CAP = 0.88
 PROSE = {"text", "markdown", "pdf"}  # one family: a memo is alike as .md, .txt or PDF
 MAX_LESSONS = 5000  # newest kept in memory
 REFRESH_S = 120.0  # other daemons on the same database teach too: re-read this often
@@ -201,6 +205,12 @@ class Lessons:
         if best == table:
             return table, confidence, f"operators filed {n} similar file(s) here too (similarity {sim:.2f})"
         sure = n >= GROUP_SURE_LESSONS and sim >= GROUP_SURE_SIMILAR
+        if confidence >= RULES_SURE and n < GROUP_SURE_LESSONS:
+            return (
+                table,
+                min(confidence, LESSON_DOUBT_CAP),
+                f"operators filed {n} file(s) like it in {best} (group similarity {sim:.2f}): a person decides",
+            )
         # A correction outweighs the rules' guess; it is applied unseen only after several.
         conf = 0.91 if sure else min(0.88, 0.7 + 0.05 * n + 0.3 * sim)
         why = (

@@ -146,7 +146,11 @@ class Proposer:
         for position, record in enumerate(records):
             target = self._target(previous[position]) if position < len(previous) else None
             source = entry.path if len(records) == 1 else f"{entry.path}#{position + 1}"
-            drafts.append(self._draft(entry, inference, dict(record), target, source, len(records) > 1))
+            one_of_many = len(records) > 1
+            draft = self._draft(entry, inference, dict(record), target, source, one_of_many)
+            if one_of_many:  # the reasoning is the file's; say which of its records this one is
+                draft.reasoning = f"record {position + 1} of {len(records)}; {draft.reasoning}"
+            drafts.append(draft)
         return drafts
 
     def _draft(
