@@ -54,6 +54,10 @@ def test_reading_workers_end_with_a_killed_daemon(make_daemon):
 def test_a_worker_killed_is_replaced_and_its_files_are_read_again(make_daemon):
     d = make_daemon(config=FAST)
     pid = d.proc.pid
+    assert not _workers(pid)  # started by the first file, not before
+    (d.state_dir / "inbox" / "first.md").write_text(f"# First\n\n{PROSE}")
+    with d.client() as c:
+        wait_until(lambda: settled(c, 1))
     before = wait_until(lambda: _workers(pid) if len(_workers(pid)) == 2 else None)
     for worker in before:
         os.kill(worker, signal.SIGKILL)  # both: the next files meet a dead worker whichever they get
@@ -65,6 +69,6 @@ def test_a_worker_killed_is_replaced_and_its_files_are_read_again(make_daemon):
         wait_until(lambda: settled(c, len(files)))
         wait_until(lambda: c.call_raw("ingest.status", {"limit": 1})["counts"]["failed"] == 0, timeout=30)
         counts = c.call_raw("ingest.status", {"limit": 1})["counts"]
-    assert counts["applied"] + counts["proposed"] == len(files), counts
+    assert counts["applied"] + counts["proposed"] == len(files) + 1, counts
     after = _workers(pid)
     assert len(after) == 2 and not after & before

@@ -218,8 +218,8 @@ class _Worker:
 
 class Readers:
     def __init__(self, workers: int, key: Callable[[], tuple[Any, ...]], context: Callable[[], Context]) -> None:
-        """``workers`` processes, started by :meth:`start` (they warm up while the daemon
-        starts: the first file does not wait for them) or by the first file; ``context()`` builds what
+        """``workers`` processes, started by the first file (which waits ~0.3 s for them to
+        warm up) or by :meth:`start`; ``context()`` builds what
         inference needs now, ``key()`` says what it is made of (the same objects, or equal
         ones: the same context)."""
         self.workers = workers
