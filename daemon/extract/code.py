@@ -12,7 +12,7 @@ import re
 import sys
 from typing import Any
 
-from .known_files import code_by_lines, known_code_language, template_language
+from .known_files import block_shaped, code_by_lines, known_code_language, template_language
 
 LANGUAGE_BY_EXTENSION = {
     ".py": "python",
@@ -252,6 +252,8 @@ def detect_language(path: str, text: str) -> tuple[str | None, str]:
     for language, pattern in _CONTENT_HINTS:
         if pattern.search(head):
             return language, "content"
+    if block_shaped(head):
+        return "config", "content"  # blocks of statements in no language we name: a config (nginx, HCL)
     return None, "unknown"
 
 

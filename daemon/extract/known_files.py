@@ -108,6 +108,26 @@ def code_by_lines(text: str) -> str | None:
     return None
 
 
+# Lines of a block-structured config or program (nginx, HCL, C, CSS): they end in "{", "}" or ";".
+# Prose lines almost never do; half of a file's lines doing so is its syntax, not an accident.
+BLOCK_SHARE = 0.5
+BLOCK_MIN_LINES = 4  # fewer lines are a snippet, not a file's shape
+_COMMENT_STARTS = ("#", ";", "//", "/*", "*", "<!--")
+
+
+def block_shaped(text: str) -> bool:
+    """Whether the text is written in blocks (``server {`` ... ``}``) of ``;``-terminated
+    statements: a config or source file whatever its name, not a document."""
+    body = [ln.strip() for ln in text[:20000].splitlines()]
+    body = [ln for ln in body if ln and not ln.startswith(_COMMENT_STARTS)]
+    if len(body) < BLOCK_MIN_LINES:
+        return False
+    opens = any(ln.endswith("{") for ln in body)
+    closes = any(ln.startswith("}") for ln in body)
+    ends = sum(1 for ln in body if ln.endswith(("{", "}", ";")))
+    return opens and closes and ends >= BLOCK_SHARE * len(body)
+
+
 def headerless_records(text: str) -> bool:
     """Comma-separated records with no telling name: at least three lines, every one with the
     same number (one or more) of commas, and short fields - prose lines rarely agree so."""

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from .formats import looks_like_email, looks_like_xml
-from .known_files import code_by_lines, headerless_records, known_code_language, template_language
+from .known_files import block_shaped, code_by_lines, headerless_records, known_code_language, template_language
 from .types import Kind
 
 HEAD_BYTES = 8192  # how much of the file sniffing looks at
@@ -142,6 +142,8 @@ XML_EXTENSIONS = {
     ".metainfo",
 }
 EMAIL_EXTENSIONS = {".eml"}
+# Extensions that claim prose or a log: their content's shape does not make them code.
+_TEXT_EXTENSIONS = {".txt", ".text", ".log", ".out", ".msg"}
 
 _SVG_RE = re.compile(rb"<svg[\s>]", re.IGNORECASE)
 _HTML_RE = re.compile(rb"<!doctype html|<html[\s>]", re.IGNORECASE)
@@ -281,6 +283,8 @@ def text_kind(path: str, head_text: str) -> tuple[Kind, str]:
         return "text", "application/xml"
     if ext not in (".md", ".log", ".out") and code_by_lines(head_text):
         return "code", "text/x-source"  # an INI, requirements list or Dockerfile under any name
+    if ext not in _TEXT_EXTENSIONS and block_shaped(head_text):
+        return "code", "text/x-source"  # an nginx site named "default", a C file with no extension
     if ext == "" and headerless_records(head_text):
         return "dataset", "text/csv"  # a wheel's RECORD, an export with no name
     if ext in ("", ".txt", ".text", ".log", ".out"):
