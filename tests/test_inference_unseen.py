@@ -280,3 +280,57 @@ def test_an_image_under_a_text_name_waits(tmp_path: Path) -> None:
     ex = extract(str(p))
     assert ex.kind == "media" and ex.suspect
     assert infer(ex, CATALOG).confidence < 0.9
+
+
+def test_an_extensionless_config_of_blocks_is_code_not_a_sure_document(tmp_path: Path) -> None:
+    # An nginx site as Debian names it: "# ..." comment lines are not markdown headings.
+    p = tmp_path / "default"
+    p.write_text(
+        "# Default server configuration\n#\nserver {\n\tlisten 80 default_server;\n\troot /var/www/html;\n"
+        "\tindex index.html;\n\tserver_name _;\n\n\tlocation / {\n\t\ttry_files $uri $uri/ =404;\n\t}\n}\n"
+    )
+    got = run(p)
+    assert got.table == "codebases" and got.confidence < 0.9, got.reasoning
+    notes = tmp_path / "notes"
+    notes.write_text("# Notes\n\nWe met on Monday; the plan stands.\nNext steps are below.\n\n- call the bank\n")
+    assert run(notes).table == "documents"
+
+
+def test_a_column_named_like_a_name_fills_the_required_name(tmp_path: Path) -> None:
+    # No field is called job_name, but it names each row: not "jobs #1".
+    p = tmp_path / "jobs.csv"
+    p.write_text(
+        "job_name,schedule,retention_days,storage_location,encrypted\n"
+        "pg-nightly,0 2 * * *,30,s3://bk/pg,true\nredis-hourly,0 * * * *,7,s3://bk/redis,true\n"
+    )
+    got = run(p)
+    assert got.table == "backup_dr", got.reasoning
+    assert got.rows is not None and [r["system_name"] for r in got.rows] == ["pg-nightly", "redis-hourly"]
+    assert got.mapping is not None and got.mapping["job_name"] == "system_name"
+    assert got.field_confidence["system_name"] < 0.9
+
+
+@pytest.mark.parametrize(
+    "table,text",
+    [
+        (
+            "governance",
+            "# Quarterly board meeting\n\n## Attendees\nA. Chair, B. Member, C. Member\n\n## Approval of minutes\n"
+            "The minutes of the last meeting were accepted.\n\n## Motions\nMotion to open a second office. "
+            "Seconded by B. Carried unanimously.\n\n## Adjournment\nThe meeting closed at 18:40.\n",
+        ),
+        (
+            "product_roadmaps",
+            "# Offline mode\n\n## Problem statement\nField staff lose work without a connection.\n\n## Goals\n"
+            "Edit forms offline.\n\n## Non-goals\nOffline sign-up.\n\n## User stories\nAs a technician I can "
+            "save a form in a basement.\n\n## Success metrics\nFewer lost forms.\n\n## Open questions\nConflicts?\n",
+        ),
+    ],
+)
+def test_a_documents_sections_tell_its_genre(tmp_path: Path, table: str, text: str) -> None:
+    # Section headings a schema declares (hints.sections) are evidence of the table, a few together.
+    p = tmp_path / "doc.md"
+    p.write_text(text)
+    got = run(p)
+    assert got.table == table, got.reasoning
+    assert "sections:" in got.reasoning

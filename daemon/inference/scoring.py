@@ -66,13 +66,13 @@ def score_text(ex: Extraction, catalog_names: list[str], lex: Lexicon) -> Scored
     body = ex.text[:BODY_CHARS]
     words = tokens(body)
     title_words = tokens(ex.title or "")
-    heading_text = " \n ".join(
-        h[1] if isinstance(h, (list, tuple)) else str(h) for h in ex.metadata.get("headings", [])[:60]
-    )
+    headings = [h[1] if isinstance(h, (list, tuple)) else str(h) for h in ex.metadata.get("headings", [])[:60]]
+    heading_text = " \n ".join(headings)
     body_hits = lex.hits(words)
     title_hits = lex.hits(title_words)
     heading_hits = lex.hits(tokens(heading_text))
     file_hits = lex.hits(_filename_words(ex.path))
+    section_hits = lex.section_hits(headings)
     scores: dict[str, Score] = {}
     # Long documents meet stray keywords by chance: damp body evidence by length.
     length_damp = 1.0 / (1.0 + max(0.0, math.log10(max(len(words), 1) / 1500.0)))
@@ -98,6 +98,12 @@ def score_text(ex: Extraction, catalog_names: list[str], lex: Lexicon) -> Scored
                 s.evidence.append(f"{where}: " + ", ".join(sorted(found)[:8]))
                 if where == "text":
                     s.matched = found
+        sections = [p for p in sorted(section_hits) if name in lex.sections[p]]
+        for phrase in sections:
+            s.score += lex.sections[phrase][name]
+            s.distinct.add("section " + lex.names.get(phrase, " ".join(phrase)))
+        if sections:
+            s.evidence.append("sections: " + ", ".join(lex.names.get(p, " ".join(p)) for p in sections[:8]))
         for what, weight, count in pattern_hits(name, body):
             s.score += weight * min(_sat(count), 3.0)
             s.evidence.append(f"{what} (x{count})")
