@@ -78,6 +78,38 @@ BINARY_EXTENSIONS = {
 }
 
 
+# The formats a media extension promises (the ISO family, MP4 to 3GP, and Matroska/WebM share
+# containers, so any of theirs will do): a PNG named .jpg is not what its name says.
+_ISO = {"mp4", "m4a", "mov", "3gp"}
+_MATROSKA = {"mkv", "webm"}
+MEDIA_EXTENSION_FORMATS: dict[str, set[str]] = {
+    ".png": {"png"},
+    ".jpg": {"jpeg"},
+    ".jpeg": {"jpeg"},
+    ".gif": {"gif"},
+    ".webp": {"webp"},
+    ".bmp": {"bmp"},
+    ".tif": {"tiff"},
+    ".tiff": {"tiff"},
+    ".heic": {"heic"},
+    ".avif": {"avif"},
+    ".mp3": {"mp3"},
+    ".wav": {"wav"},
+    ".flac": {"flac"},
+    ".ogg": {"ogg", "opus"},
+    ".opus": {"ogg", "opus"},
+    ".aiff": {"aiff"},
+    ".avi": {"avi"},
+    ".mp4": _ISO,
+    ".m4v": _ISO,
+    ".m4a": _ISO,
+    ".mov": _ISO,
+    ".3gp": _ISO,
+    ".mkv": _MATROSKA,
+    ".webm": _MATROSKA,
+}
+
+
 def suspect_reasons(ex: Extraction) -> list[str]:
     """Why ``ex`` should not be auto-approved whatever it looks like; empty when nothing is off."""
     m = ex.metadata
@@ -96,6 +128,9 @@ def suspect_reasons(ex: Extraction) -> list[str]:
             reasons.append("bytes that are not valid in its encoding")
     if ex.kind == "media" and ext in TEXT_EXTENSIONS:
         reasons.append(f"named {ext} but holds {m.get('media_type', 'media')} ({m.get('format', '?')})")
+    promised = MEDIA_EXTENSION_FORMATS.get(ext)
+    if ex.kind == "media" and promised is not None and m.get("format") not in promised:
+        reasons.append(f"named {ext} but holds {m.get('format', '?')}")
     if ex.kind == "dataset":
         if not m.get("row_count"):
             reasons.append("a dataset with no data rows" + (" (only a header)" if m.get("has_header") else ""))
@@ -103,6 +138,8 @@ def suspect_reasons(ex: Extraction) -> list[str]:
             reasons.append(f"ragged rows: {m['ragged_rows']} have far fewer or more fields than the header")
         elif not m.get("columns"):
             reasons.append("records with no fields")
+        if m.get("cr_line_ends"):
+            reasons.append("lines ended by a bare CR (classic Mac OS): rows read, but a person should check them")
     if m.get("json_empty"):
         reasons.append("an empty JSON value")
     if m.get("truncated"):
