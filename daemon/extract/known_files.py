@@ -128,6 +128,37 @@ def block_shaped(text: str) -> bool:
     return opens and closes and ends >= BLOCK_SHARE * len(body)
 
 
+LOCK_MIN_LINES = 5  # a package manager's lock file pins packages over many lines; "app.lock" of a PID does not
+_LOCK_STRUCTURE = re.compile(r"[=:{]")
+
+
+def lock_file(name: str, text: str) -> bool:
+    """Whether a ``*.lock`` file is a package manager's pinned dependencies (uv.lock, Gemfile.lock,
+    composer.lock): its name says lock, and its lines are structured, not a process id or a stamp."""
+    if not name.endswith(".lock") or name == ".lock":
+        return False
+    lines = [ln for ln in text[:20000].splitlines() if ln.strip()]
+    return len(lines) >= LOCK_MIN_LINES and sum(1 for ln in lines if _LOCK_STRUCTURE.search(ln)) >= len(lines) / 2
+
+
+_YAML_TOP_KEY = re.compile(r"^[A-Za-z_][\w.-]{0,60}:(\s|$)")
+_YAML_OTHER = re.compile(r"^(---|\.\.\.|- |-$|[ \t]+\S)")
+YAML_MIN_KEYS = 3  # top-level keys: fewer are a note with a label or two
+
+
+def yaml_shaped(text: str) -> bool:
+    """Whether every line is YAML's (``key: value`` at the margin, indented lines under it, list
+    items, ``---``) with a few top-level keys: a YAML file under a name that does not say so
+    (``CITATION.cff``). Only for names that claim nothing: a .txt of ``Label: value`` lines is a
+    record someone typed."""
+    lines = [ln.rstrip() for ln in text[:20000].splitlines()]
+    body = [ln for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+    if not body or not _YAML_TOP_KEY.match(body[0]) and not body[0].startswith("---"):
+        return False
+    top = sum(1 for ln in body if _YAML_TOP_KEY.match(ln))
+    return top >= YAML_MIN_KEYS and all(_YAML_TOP_KEY.match(ln) or _YAML_OTHER.match(ln) for ln in body)
+
+
 def headerless_records(text: str) -> bool:
     """Comma-separated records with no telling name: at least three lines, every one with the
     same number (one or more) of commas, and short fields - prose lines rarely agree so."""

@@ -11,7 +11,15 @@ import re
 from dataclasses import dataclass
 
 from .formats import looks_like_email, looks_like_xml
-from .known_files import block_shaped, code_by_lines, headerless_records, known_code_language, template_language
+from .known_files import (
+    block_shaped,
+    code_by_lines,
+    headerless_records,
+    known_code_language,
+    lock_file,
+    template_language,
+    yaml_shaped,
+)
 from .types import Kind
 
 HEAD_BYTES = 8192  # how much of the file sniffing looks at
@@ -271,7 +279,7 @@ def text_kind(path: str, head_text: str) -> tuple[Kind, str]:
         return "text", "application/xml"
     if ext in EMAIL_EXTENSIONS:
         return "text", "message/rfc822"
-    if ext in CODE_EXTENSIONS or name in CODE_NAMES or known_code_language(name):
+    if ext in CODE_EXTENSIONS or name in CODE_NAMES or known_code_language(name) or lock_file(name, head_text):
         return "code", "text/x-source"
     if stripped.startswith("#!"):
         return "code", "text/x-script"
@@ -285,6 +293,8 @@ def text_kind(path: str, head_text: str) -> tuple[Kind, str]:
         return "code", "text/x-source"  # an INI, requirements list or Dockerfile under any name
     if ext not in _TEXT_EXTENSIONS and block_shaped(head_text):
         return "code", "text/x-source"  # an nginx site named "default", a C file with no extension
+    if ext and ext not in _TEXT_EXTENSIONS and yaml_shaped(head_text):
+        return "code", "text/x-source"  # YAML under its own format's extension (CITATION.cff)
     if ext == "" and headerless_records(head_text):
         return "dataset", "text/csv"  # a wheel's RECORD, an export with no name
     if ext in ("", ".txt", ".text", ".log", ".out"):
