@@ -86,6 +86,24 @@ TEXT_PATTERNS: dict[str, list[tuple[re.Pattern[str], float, str]]] = {
         (re.compile(r"\b(epoch|step)\s*\d+\s*[/:|,]", F), 0.8, "per-epoch progress"),
         (re.compile(r"\b(train|val|eval)(_| )loss\b", F), 1.0, "loss figures"),
     ],
+    "business_intelligence": [
+        (
+            re.compile(
+                r"\b\d+(\.\d+)?\s*%[^.\n]{0,40}\b(against|vs\.?|versus)\s+(a\s+|the\s+)?(target|plan|goal|budget)\b", F
+            ),
+            1.2,
+            "a figure against its target",
+        ),
+        (
+            re.compile(
+                r"\b(vs\.?|versus|compared (to|with))\s+"
+                r"(Q[1-4]|(the\s+)?(last|prior|previous) (week|month|quarter|year))\b",
+                F,
+            ),
+            0.8,
+            "a period-over-period comparison",
+        ),
+    ],
     "vendor_management": [
         (
             re.compile(label(r"(vendor|supplier)( name)?|renewal type|notice period|payment terms"), F),
