@@ -334,3 +334,56 @@ def test_a_documents_sections_tell_its_genre(tmp_path: Path, table: str, text: s
     got = run(p)
     assert got.table == table, got.reasoning
     assert "sections:" in got.reasoning
+
+
+def test_csv_header_cases_nobody_wrote_for(tmp_path: Path) -> None:
+    # A first column called '#' is a header, not a comment line; figures ("115%", "<14") under
+    # words make the first row a header; a figure in the first row makes it data.
+    hashed = tmp_path / "tracker.csv"
+    hashed.write_text(
+        "#,Hypothesis,Status,Date\nH1,Drivers want chat,validated,2026-09-12\nH2,Pay for maps,open,2026-09-30\n"
+    )
+    assert extract(str(hashed)).metadata["columns"] == ["#", "Hypothesis", "Status", "Date"]
+    figures = tmp_path / "targets.csv"
+    figures.write_text("Metric,Meaning,Target\nRetention,Revenue kept,115%\nPayback,Months to earn back,<14\n")
+    assert extract(str(figures)).metadata["has_header"] is True
+    prices = tmp_path / "prices.csv"
+    prices.write_text("Widget,$5\nGadget,$7\nThing,$9\n")
+    assert extract(str(prices)).metadata["row_count"] == 3
+
+
+def test_classic_mac_line_ends_are_read_but_not_filed_unseen(tmp_path: Path) -> None:
+    p = tmp_path / "old.csv"
+    p.write_bytes(b"sku,qty\r101,5\r102,7\r103,1\r")
+    ex = extract(str(p))
+    assert ex.metadata["row_count"] == 3 and ex.metadata["columns"] == ["sku", "qty"]
+    assert infer(ex, CATALOG).confidence < 0.9
+
+
+def test_an_image_in_another_images_name_waits(tmp_path: Path) -> None:
+    src = ROOT / "tests" / "corpus"
+    png = next(p for p in src.rglob("*.png") if p.stat().st_size > 200)
+    p = tmp_path / "diagram.jpg"
+    p.write_bytes(png.read_bytes())
+    got = run(p)
+    assert got.table == "media" and got.confidence < 0.9, got.reasoning
+
+
+def test_lock_files_and_yaml_under_its_own_extension_are_code(tmp_path: Path) -> None:
+    lock = tmp_path / "uv.lock"
+    lock.write_text(
+        'version = 1\n\n[[package]]\nname = "attrs"\nversion = "25.1.0"\nsource = { registry = "https://x" }\n'
+    )
+    got = run(lock)
+    assert got.table == "codebases" and got.confidence > 0.9, got.reasoning
+    pid = tmp_path / "app.lock"
+    pid.write_text("12345\n")
+    assert run(pid).confidence < 0.9
+    cff = tmp_path / "CITATION.cff"
+    cff.write_text(
+        'cff-version: 1.2.0\nmessage: "Please cite it"\ntitle: frob\nauthors:\n  - family-names: Doe\n'
+        "    given-names: Jo\nversion: 1.0\n"
+    )
+    ex = extract(str(cff))
+    assert ex.kind == "code" and ex.metadata["language"] == "yaml"
+    assert infer(ex, CATALOG).confidence < 0.9  # a YAML of keys no manifest has: which config, a person says
