@@ -274,7 +274,12 @@ class TableMatch:
     explains: float = 0.0  # share of the file's keys mapped onto the table
     mapping: dict[str, str] = field(default_factory=dict)  # key -> field ("" for a column hint)
     fit: dict[str, float] = field(default_factory=dict)  # key -> name fit x value fit (per-field confidence)
+    weight: dict[str, float] = field(default_factory=dict)  # key -> what it adds to strength
     distinct: int = 0  # mapped keys that are specific (fit few tables)
+
+    def strength_beyond(self, other: TableMatch) -> float:
+        """The strength of the keys ``other`` does not map: this table's own evidence against it."""
+        return sum(w for k, w in self.weight.items() if k not in other.mapping)
 
     def describe(self, keys: list[str]) -> str:
         pairs = ", ".join(f"{k}->{f or '(hint)'}" for k, f in list(self.mapping.items())[:12])
@@ -319,6 +324,7 @@ def match_tables(shape: Shape, catalog: dict[str, TableSpec]) -> list[TableMatch
                 continue  # each field takes one key: the first, in file order
             m.mapping[key] = target.field
             m.fit[key] = round(score, 3)
+            m.weight[key] = score * spec_w
             m.strength += score * spec_w
             m.distinct += spec_w >= SPECIFIC
     n_keys = max(len(shape.keys), 1)
