@@ -58,7 +58,24 @@ KNOWN_CODE_NAMES: dict[str, str] = {
     "poetry.lock": "toml",
     "yarn.lock": "config",
     "pnpm-lock.yaml": "yaml",
+    "pyproject.toml": "toml",
+    "cargo.toml": "toml",
+    ".pre-commit-config.yaml": "yaml",
+    ".gitlab-ci.yml": "yaml",
+    ".travis.yml": "yaml",
+    ".readthedocs.yaml": "yaml",
+    ".readthedocs.yml": "yaml",
 }
+# Directories whose files configure a development tool (CI workflows, dependabot, editor settings):
+# a YAML or JSON there is the tool's, whatever words its keys use.
+TOOL_DIRECTORIES = {".github", ".gitlab", ".circleci", ".buildkite", ".devcontainer", ".vscode", ".husky"}
+
+
+def in_tool_directory(path: str) -> bool:
+    """Whether ``path`` lies under a development tool's configuration directory (``.github/``)."""
+    return any(part in TOOL_DIRECTORIES for part in re.split(r"[\\/]", path)[:-1])
+
+
 # Names that keep their meaning with a variant suffix or prefix (Dockerfile.dev, docs-Makefile).
 _DOCUMENT_ENDINGS = (".txt", ".md", ".rst", ".html", ".htm", ".pdf", ".doc", ".docx", ".odt")
 _VARIANT_STEMS = {"makefile", "dockerfile", "containerfile", "jenkinsfile", "procfile", "vagrantfile", "gemfile"}

@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, field
 
 from ..catalog import TableSpec
-from ..extract.known_files import known_code_language
+from ..extract.known_files import in_tool_directory, known_code_language
 from ..extract.types import Extraction
 from .fields import labelled_values
 from .name_words import domain_words_in_names
@@ -134,12 +134,13 @@ def structured_choice(ex: Extraction, catalog: dict[str, TableSpec]) -> Structur
         return StructuredChoice(top.table, conf, reasons, shape, top, scores)
     if (
         ex.kind == "code"
-        and known_code_language(os.path.basename(ex.path).lower())
+        and (known_code_language(os.path.basename(ex.path).lower()) or in_tool_directory(ex.path))
         and CODE in catalog
         and not _real(top)
     ):
-        # tox.ini, setup.cfg, entry_points.txt: the file's name is a build tool's, its keys are its options.
-        reasons.append("a config under a build or packaging tool's well-known name")
+        # tox.ini, setup.cfg, .github/workflows/ci.yml: the file's name or place is a build tool's,
+        # its keys are its options.
+        reasons.append("a config under a build or development tool's well-known name or directory")
         return StructuredChoice(CODE, GENERIC_SURE, reasons, shape, None, scores)
     if code is not None and _real(code) and CODE in catalog:
         reasons.append(f"a manifest or config: {code.describe(shape.keys)}")
