@@ -46,6 +46,13 @@ TEXT_PATTERNS: dict[str, list[tuple[re.Pattern[str], float, str]]] = {
         (re.compile(r"^\W*\d{1,2}:\d{2}(\s*(UTC|[AP]M))?\s*[-–—|:]", F), 0.6, "a timestamped timeline"),
         (re.compile(r"\bINC-?\d{2,}\b"), 1.5, "an incident id"),
     ],
+    "sales_assets": [
+        (
+            re.compile(r"[\"“][^\"”\n]{10,300}[\"”]\s*[—–-]{1,2}\s*[A-Z][\w.'-]+( [A-Z][\w.'-]+)*,\s*[A-Z]", re.M),
+            1.0,
+            "a customer quote with name and title",
+        ),
+    ],
     "security_runbooks": [
         (re.compile(r"\bT1\d{3}(\.\d{3})?\b"), 2.0, "MITRE ATT&CK technique ids"),
         (

@@ -101,7 +101,7 @@ def score_text(ex: Extraction, catalog_names: list[str], lex: Lexicon) -> Scored
         sections = [p for p in sorted(section_hits) if name in lex.sections[p]]
         for phrase in sections:
             s.score += lex.sections[phrase][name]
-            s.distinct.add("section " + lex.names.get(phrase, " ".join(phrase)))
+            s.distinct.add(lex.names.get(phrase, " ".join(phrase)))  # the same phrase as a keyword: one signal
         if sections:
             s.evidence.append("sections: " + ", ".join(lex.names.get(p, " ".join(p)) for p in sections[:8]))
         for what, weight, count in pattern_hits(name, body):
