@@ -387,3 +387,36 @@ def test_lock_files_and_yaml_under_its_own_extension_are_code(tmp_path: Path) ->
     ex = extract(str(cff))
     assert ex.kind == "code" and ex.metadata["language"] == "yaml"
     assert infer(ex, CATALOG).confidence < 0.9  # a YAML of keys no manifest has: which config, a person says
+
+
+def test_configs_in_a_tool_directory_or_under_a_manifest_name_are_code(tmp_path: Path) -> None:
+    # Key words of a workflow (schedule, merge, pull) are the tool's options, not a domain's fields.
+    wf = tmp_path / ".github" / "workflows" / "ci.yml"
+    wf.parent.mkdir(parents=True)
+    wf.write_text(
+        "name: CI\non:\n  schedule:\n    - cron: '0 3 * * *'\n  pull_request:\n    branches: [main]\n"
+        "jobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n"
+    )
+    got = run(wf)
+    assert got.table == "codebases" and got.confidence > 0.9, got.reasoning
+    py = tmp_path / "pyproject.toml"
+    py.write_text('[tool.coverage.run]\nparallel = true\n[tool.codespell]\nignore-words-list = "third,party"\n')
+    got = run(py)
+    assert got.table == "codebases" and got.confidence > 0.9, got.reasoning
+
+
+def test_a_rivals_evidence_is_what_it_explains_beyond_the_leader(tmp_path: Path) -> None:
+    # type, cron, source, owner fit backup_dr too (its strength is over half the leader's), but what
+    # backup_dr explains beyond triggers is one key (target): triggers is sure.
+    p = tmp_path / "automations.yaml"
+    p.write_text(
+        "triggers:\n"
+        + "".join(
+            f"  - name: job{i}\n    type: schedule\n    cron: '0 {i} * * *'\n    action: run_report\n"
+            f"    enabled: true\n    condition: weekday\n    cooldown: 600\n    source: scheduler\n"
+            f"    notes: nightly\n    owner: ops\n    job: report{i}\n    target: dashboard\n    delay_minutes: 5\n"
+            for i in range(3)
+        )
+    )
+    got = run(p)
+    assert got.table == "triggers" and got.confidence > 0.9, got.reasoning
