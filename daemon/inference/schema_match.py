@@ -113,6 +113,7 @@ TYPE_MISFIT = 0.25  # a name that fits whose values do not: weak evidence
 NO_VALUES = 0.8  # only the name to go on (a header-only file, an empty key)
 
 
+_QUALIFIER_RE = re.compile(r"\s*[(\[]([^()\[\]]{1,40})[)\]]")
 _CAMEL_RE = re.compile(r"([a-z0-9])([A-Z])")
 _ACRONYM_RE = re.compile(r"([A-Z]+)([A-Z][a-z])")
 _WORD_RE = re.compile(r"[a-z0-9]+")
@@ -195,6 +196,13 @@ class SchemaIndex:
                     for words, t in self.multi.get(word, ()):
                         if t not in found and words <= have:
                             found[t] = CONTAINS
+        qualified = _QUALIFIER_RE.search(key)
+        if qualified and key.strip() != qualified.group(0).strip():
+            # "schedule (cron)", "assignee (agent)", "duration (ms)": the name and its qualifier
+            # are each a name the column may go by, as sure as a name with a unit dropped.
+            for part in (key[: qualified.start()] + key[qualified.end() :], qualified.group(1)):
+                for t, fit in self.lookup(part).items():
+                    found.setdefault(t, min(fit, CORE))
         if len(self._memo) >= MEMO_KEYS:
             self._memo.clear()
         self._memo[key] = found
