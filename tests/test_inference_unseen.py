@@ -420,3 +420,12 @@ def test_a_rivals_evidence_is_what_it_explains_beyond_the_leader(tmp_path: Path)
     )
     got = run(p)
     assert got.table == "triggers" and got.confidence > 0.9, got.reasoning
+
+
+def test_a_parenthetical_qualifier_names_the_column_too(tmp_path: Path) -> None:
+    # "Schedule (cron)" is a schedule written as cron; "Assignee (agent)" an assignee.
+    p = tmp_path / "jobs.csv"
+    p.write_text("Job,Schedule (cron),Enabled,Next run,Cooldown (s)\nsync,0 3 * * *,true,2026-10-02,600\n")
+    match = infer(extract(str(p)), CATALOG)
+    assert match.mapping is not None and match.mapping.get("Schedule (cron)") == "cron_expression", match.reasoning
+    assert match.mapping.get("Cooldown (s)") == "cooldown_seconds", match.reasoning
