@@ -17,6 +17,12 @@ MAX_SIDE = 65_535  # the largest side PNG/JPEG/GIF/WebP encoders write in practi
 MAX_PIXELS = 1_000_000_000  # a gigapixel: larger headers are forged or broken
 MIN_WORDS = 3  # a document of fewer words says nothing about where it belongs
 SUSPECT_CAP = 0.8  # extraction found the file is not quite what it claims (Extraction.suspect)
+# Headings with (almost) nothing under them: a template or an outline. Its headings say what kind
+# of document it would be, but nothing has been filed in it yet.
+TEMPLATE_CAP = 0.8
+TEMPLATE_HEADINGS = 3
+TEMPLATE_BODY_WORDS = 20
+TEMPLATE_MAX_WORDS = 400  # longer than this is no empty template
 
 
 def doubt(ex: Extraction) -> tuple[float, str] | None:
@@ -45,4 +51,16 @@ def _doubts(ex: Extraction) -> list[tuple[float, str]]:
             found.append((IMPOSSIBLE_CAP, f"the header claims {w}x{h} pixels, which no real image has"))
     elif ex.kind in ("text", "markdown", "pdf") and len(ex.text.split(maxsplit=MIN_WORDS)) < MIN_WORDS:
         found.append((EMPTY_CAP, "no words to read"))
+    elif ex.kind in ("text", "markdown", "pdf") and _template(ex):
+        found.append((TEMPLATE_CAP, "a template: headings with next to nothing under them"))
     return found
+
+
+def _template(ex: Extraction) -> bool:
+    headings = [h[1] if isinstance(h, (list, tuple)) else str(h) for h in ex.metadata.get("headings", [])]
+    if len(headings) < TEMPLATE_HEADINGS:
+        return False
+    words = ex.text.split(maxsplit=TEMPLATE_MAX_WORDS)
+    if len(words) > TEMPLATE_MAX_WORDS:
+        return False  # a long document: whatever its headings, there is text under them
+    return len(words) - sum(len(h.split()) for h in headings) < TEMPLATE_BODY_WORDS
