@@ -429,3 +429,17 @@ def test_a_parenthetical_qualifier_names_the_column_too(tmp_path: Path) -> None:
     match = infer(extract(str(p)), CATALOG)
     assert match.mapping is not None and match.mapping.get("Schedule (cron)") == "cron_expression", match.reasoning
     assert match.mapping.get("Cooldown (s)") == "cooldown_seconds", match.reasoning
+
+
+def test_an_empty_template_waits_for_a_person(tmp_path: Path) -> None:
+    # Its headings say what it would be (board minutes), but nothing is filed in it yet.
+    p = tmp_path / "minutes-template.md"
+    p.write_text("# Board meeting minutes\n\n## Attendees\n\n## Approval of minutes\n\n## Motions\n\n## Adjournment\n")
+    got = run(p)
+    assert got.confidence < 0.9, got.reasoning
+
+
+def test_extensionless_json_is_still_records_not_a_block_config(tmp_path: Path) -> None:
+    p = tmp_path / "export"
+    p.write_text(json.dumps([{"a": i, "b": {"c": i}} for i in range(3)], indent=2))
+    assert extract(str(p)).kind == "dataset"

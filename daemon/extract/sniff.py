@@ -291,8 +291,11 @@ def text_kind(path: str, head_text: str) -> tuple[Kind, str]:
         return "text", "application/xml"
     if ext not in (".md", ".log", ".out") and code_by_lines(head_text):
         return "code", "text/x-source"  # an INI, requirements list or Dockerfile under any name
-    if ext not in _TEXT_EXTENSIONS and block_shaped(head_text):
-        return "code", "text/x-source"  # an nginx site named "default", a C file with no extension
+    if ext not in _TEXT_EXTENSIONS and stripped[:1] not in ("[", "{") and block_shaped(head_text):
+        return (
+            "code",
+            "text/x-source",
+        )  # an nginx site named "default", a C file with no extension (JSON is tried below)
     if ext and ext not in _TEXT_EXTENSIONS and yaml_shaped(head_text):
         return "code", "text/x-source"  # YAML under its own format's extension (CITATION.cff)
     if ext == "" and headerless_records(head_text):
