@@ -160,7 +160,9 @@ def lock_file(name: str, text: str) -> bool:
 
 _YAML_TOP_KEY = re.compile(r"^[A-Za-z_][\w.-]{0,60}:(\s|$)")
 _YAML_OTHER = re.compile(r"^(---|\.\.\.|- |-$|[ \t]+\S)")
-YAML_MIN_KEYS = 3  # top-level keys: fewer are a note with a label or two
+YAML_MIN_KEYS = 3  # distinct top-level keys: fewer are a note with a label or two
+YAML_VALUE_WORDS = 8  # a setting's value is a few words at most...
+YAML_SHORT_SHARE = 0.8  # ...on most lines
 
 
 def yaml_shaped(text: str) -> bool:
@@ -172,8 +174,14 @@ def yaml_shaped(text: str) -> bool:
     body = [ln for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
     if not body or not _YAML_TOP_KEY.match(body[0]) and not body[0].startswith("---"):
         return False
-    top = sum(1 for ln in body if _YAML_TOP_KEY.match(ln))
-    return top >= YAML_MIN_KEYS and all(_YAML_TOP_KEY.match(ln) or _YAML_OTHER.match(ln) for ln in body)
+    keyed = [ln for ln in body if _YAML_TOP_KEY.match(ln)]
+    if len({ln.split(":", 1)[0] for ln in keyed}) < YAML_MIN_KEYS:
+        return False
+    # A value is a setting, not a sentence: "Q: ... A: ..." notes are prose with labels.
+    short = sum(1 for ln in keyed if len(ln.split(":", 1)[1].split()) <= YAML_VALUE_WORDS)
+    return short >= YAML_SHORT_SHARE * len(keyed) and all(
+        _YAML_TOP_KEY.match(ln) or _YAML_OTHER.match(ln) for ln in body
+    )
 
 
 def headerless_records(text: str) -> bool:
