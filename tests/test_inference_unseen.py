@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import struct
 import subprocess
 import sys
 import tarfile
@@ -443,3 +444,12 @@ def test_extensionless_json_is_still_records_not_a_block_config(tmp_path: Path) 
     p = tmp_path / "export"
     p.write_text(json.dumps([{"a": i, "b": {"c": i}} for i in range(3)], indent=2))
     assert extract(str(p)).kind == "dataset"
+
+
+def test_sound_whose_header_claims_more_than_the_file_holds_waits(tmp_path: Path) -> None:
+    # A WAV whose data chunk claims a million bytes, with none after the header.
+    p = tmp_path / "nodata.wav"
+    fmt = struct.pack("<IHHIIHH", 16, 1, 2, 44100, 176400, 4, 16)
+    p.write_bytes(b"RIFF" + struct.pack("<I", 36) + b"WAVEfmt " + fmt + b"data" + struct.pack("<I", 1_000_000))
+    ex = extract(str(p))
+    assert ex.metadata.get("truncated") and infer(ex, CATALOG).confidence < 0.9

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import struct
+import os
 import wave
 from typing import IO, Any
 
@@ -240,17 +241,20 @@ def _wav(path: str) -> dict[str, Any]:
     try:
         with wave.open(path, "rb") as w:
             frames, rate = w.getnframes(), w.getframerate()
-            return {
+            facts: dict[str, Any] = {
                 "duration_seconds": round(frames / rate, 3) if rate else None,
                 "sample_rate": rate,
                 "channels": w.getnchannels(),
                 "codec": "pcm",
             }
+            if frames * w.getsampwidth() * w.getnchannels() > os.path.getsize(path):
+                facts["truncated"] = True  # the data chunk claims more samples than the file holds
+            return facts
     except (wave.Error, EOFError, struct.error, RuntimeError) as e:  # RuntimeError: a chunk size past the end
-        facts = _riff_wav(path)  # float or extensible WAV, which this Python's wave refuses
-        if facts is None:
+        riff = _riff_wav(path)  # float or extensible WAV, which this Python's wave refuses
+        if riff is None:
             raise ExtractionError(f"corrupt WAV: {e}", "corrupt") from None
-        return facts
+        return riff
 
 
 def _riff_wav(path: str) -> dict[str, Any] | None:
@@ -395,6 +399,11 @@ def _riff_truncated(path: str) -> bool:
     return len(head) == 8 and struct.unpack("<I", head[4:8])[0] + 8 > size
 
 
+# Below this many bits per second of claimed duration, no codec holds the sound or picture: FLAC of
+# silence is about 2 kbit/s, the thinnest speech codecs 6 kbit/s. A header claiming minutes over a
+# few bytes is a header with its data cut off.
+MIN_BITRATE = 1000
+
 IMAGE_READERS = {"png": _png, "jpeg": _jpeg, "gif": _gif, "webp": _webp, "bmp": _bmp, "tiff": _tiff}
 
 
@@ -423,6 +432,9 @@ def media_facts(path: str, fmt: str, media_type: str) -> dict[str, Any]:
                 facts["format"] = "m4a" if fmt == "mp4" else fmt
         if fmt in ("wav", "webp", "avi") and _riff_truncated(path):
             facts["truncated"] = True
+        duration = facts.get("duration_seconds")
+        if isinstance(duration, (int, float)) and duration > 0 and os.path.getsize(path) * 8 / duration < MIN_BITRATE:
+            facts["truncated"] = True  # the header claims a length the bytes cannot hold
     except (struct.error, OSError, ValueError) as e:
         raise ExtractionError(f"corrupt or truncated {fmt.upper()}: {e}", "corrupt") from None
     return facts
