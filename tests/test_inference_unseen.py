@@ -13,6 +13,7 @@ import struct
 import subprocess
 import sys
 import tarfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -453,3 +454,26 @@ def test_sound_whose_header_claims_more_than_the_file_holds_waits(tmp_path: Path
     p.write_bytes(b"RIFF" + struct.pack("<I", 36) + b"WAVEfmt " + fmt + b"data" + struct.pack("<I", 1_000_000))
     ex = extract(str(p))
     assert ex.metadata.get("truncated") and infer(ex, CATALOG).confidence < 0.9
+
+
+def _png(width: int, height: int) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(bytes((x * 7 + y) % 256 for y in range(height) for x in range(width * 3 + 1)))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+def test_a_png_with_a_damaged_chunk_or_a_file_glued_after_it_waits(tmp_path: Path) -> None:
+    good = tmp_path / "good.png"
+    good.write_bytes(_png(40, 40))
+    assert run(good).confidence > 0.9
+    damaged = bytearray(_png(40, 40))
+    damaged[60] ^= 0x55  # inside the image data: its CRC no longer matches
+    bad = tmp_path / "damaged.png"
+    bad.write_bytes(bytes(damaged))
+    assert run(bad).confidence < 0.9
+    glued = tmp_path / "glued.png"
+    glued.write_bytes(_png(40, 40) + b"PK\x03\x04" + b"\x00" * 4096)
+    assert run(glued).confidence < 0.9

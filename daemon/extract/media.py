@@ -9,10 +9,11 @@ Matroska/WebM and AVI are read from their headers here (mutagen does not do them
 
 from __future__ import annotations
 
+import os
 import re
 import struct
-import os
 import wave
+import zlib
 from typing import IO, Any
 
 from .types import ExtractionError
@@ -26,6 +27,10 @@ _PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
 # Deflate cannot compress better than about 1032:1, so image data smaller than the raw
 # pixels over this cannot hold the pixels the header claims.
 DEFLATE_MAX_RATIO = 1100
+# Chunk data whose CRC-32 is checked (at about a gigabyte a second): every chunk of any real image.
+PNG_CRC_BYTES = 64 * 1024 * 1024
+# Bytes after IEND beyond a stray padding: something else (an archive, a script) rides on the image.
+PNG_TRAILING_BYTES = 1024
 
 
 def _png(f: IO[bytes]) -> dict[str, Any]:
@@ -40,25 +45,33 @@ def _png(f: IO[bytes]) -> dict[str, Any]:
     f.seek(8)
     idat = 0
     ended = False
-    for _ in range(1_000_000):  # walk every chunk header: the data's size, the end, an animation
+    checked = 0
+    for _ in range(1_000_000):  # walk every chunk: the data's size, the end, an animation, checksums
         chunk = f.read(8)
         if len(chunk) < 8:
             break
         length, ctype = struct.unpack(">I4s", chunk)
-        if ctype == b"acTL":
-            frames = f.read(8)
-            facts["animated"] = True
-            if len(frames) == 8:
-                facts["frame_count"] = struct.unpack(">I", frames[:4])[0]
-            length -= len(frames)
-        elif ctype == b"IDAT":
+        if ctype == b"IDAT":
             idat += length
         elif ctype == b"IEND":
             ended = True
+            if size - (f.tell() + 4) > PNG_TRAILING_BYTES:
+                facts["trailing_data"] = size - (f.tell() + 4)  # another file glued after the image
             break
         if f.tell() + length + 4 > size:
             break  # the chunk runs past the end of the file
-        f.seek(length + 4, 1)
+        if checked + length <= PNG_CRC_BYTES:
+            data = f.read(length)
+            checked += length
+            if struct.unpack(">I", f.read(4))[0] != zlib.crc32(ctype + data):
+                facts["damaged"] = True  # a chunk's data is not what its checksum says
+        else:
+            data = f.read(min(length, 8))
+            f.seek(length - len(data) + 4, 1)
+        if ctype == b"acTL":
+            facts["animated"] = True
+            if len(data) >= 4:
+                facts["frame_count"] = struct.unpack(">I", data[:4])[0]
     if len(head) >= 26:
         bits = head[24] * _PNG_CHANNELS.get(head[25], 4)
         raw = height * (1 + (width * bits + 7) // 8)

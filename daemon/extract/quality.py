@@ -142,6 +142,10 @@ def suspect_reasons(ex: Extraction) -> list[str]:
             reasons.append("lines ended by a bare CR (classic Mac OS): rows read, but a person should check them")
     if m.get("json_empty"):
         reasons.append("an empty JSON value")
+    if m.get("trailing_data"):
+        reasons.append(f"{m['trailing_data']} bytes after the end of its {m.get('format', ex.kind).upper()} data")
+    if m.get("damaged"):
+        reasons.append(f"damaged {m.get('format', ex.kind).upper()}: a checksum does not match its data")
     if m.get("truncated"):
         reasons.append(f"truncated {m.get('format', ex.kind).upper()}: its data ends early")
     if m.get("impossible_size"):
