@@ -493,3 +493,12 @@ def test_text_written_to_steer_the_filer_waits(tmp_path: Path) -> None:
         "system prompt in 4 of 20 attempts. Severity: high. Mitigation: input filter.\n"
     )
     assert run(quoted).confidence > 0.5
+
+
+def test_cells_a_spreadsheet_would_run_make_a_csv_wait(tmp_path: Path) -> None:
+    p = tmp_path / "contacts.csv"
+    p.write_text('name,amount,link\nAnn,12,"=HYPERLINK(""http://x"",""y"")"\nBob,-5,ok\nCat,7,fine\n')
+    assert run(p).confidence < 0.9
+    plain = tmp_path / "ledger.csv"
+    plain.write_text("name,amount,note\nAnn,-12,refund\nBob,5,+ bonus\nCat,7,= same as before\n")
+    assert not any("formulas" in r for r in extract(str(plain)).suspect)

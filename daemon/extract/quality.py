@@ -9,6 +9,8 @@ it is read.
 
 from __future__ import annotations
 
+import re
+
 from .encoding import MIXED
 from .sniff import CODE_EXTENSIONS, DATASET_EXTENSIONS, HTML_EXTENSIONS, MARKDOWN_EXTENSIONS, XML_EXTENSIONS
 from .types import Extraction
@@ -110,6 +112,21 @@ MEDIA_EXTENSION_FORMATS: dict[str, set[str]] = {
 }
 
 
+# A cell a spreadsheet would run: "=HYPERLINK(", "=cmd|' /C calc'!A0", "@SUM(", "+cmd|". Negative
+# numbers and "=" headings of a text table do not look like this.
+_FORMULA_RE = re.compile(r"^[=@+\-]\s*[A-Za-z_][\w.]*\s*[(|!]")
+FORMULA_RECORDS = 1000  # records looked at
+
+
+def _formula_cells(records: list[dict[str, object]] | None) -> int:
+    return sum(
+        1
+        for record in (records or [])[:FORMULA_RECORDS]
+        for value in record.values()
+        if isinstance(value, str) and _FORMULA_RE.match(value.strip())
+    )
+
+
 def suspect_reasons(ex: Extraction) -> list[str]:
     """Why ``ex`` should not be auto-approved whatever it looks like; empty when nothing is off."""
     m = ex.metadata
@@ -138,6 +155,9 @@ def suspect_reasons(ex: Extraction) -> list[str]:
             reasons.append(f"ragged rows: {m['ragged_rows']} have far fewer or more fields than the header")
         elif not m.get("columns"):
             reasons.append("records with no fields")
+        formulas = _formula_cells(ex.records)
+        if formulas:
+            reasons.append(f"{formulas} cells that a spreadsheet would run as formulas")
         if m.get("cr_line_ends"):
             reasons.append("lines ended by a bare CR (classic Mac OS): rows read, but a person should check them")
     if m.get("json_empty"):
