@@ -502,3 +502,21 @@ def test_cells_a_spreadsheet_would_run_make_a_csv_wait(tmp_path: Path) -> None:
     plain = tmp_path / "ledger.csv"
     plain.write_text("name,amount,note\nAnn,-12,refund\nBob,5,+ bonus\nCat,7,= same as before\n")
     assert not any("formulas" in r for r in extract(str(plain)).suspect)
+
+
+def test_a_file_of_log_records_is_a_log(tmp_path: Path) -> None:
+    # Most lines are records (a timestamp and a level first): the share tells, not a count.
+    p = tmp_path / "sync.log"
+    p.write_text(
+        "".join(
+            f"2026-03-0{d}T02:0{m}:00Z INFO  job=sync_accounts run=r{d}{m} rows={100 * m} status=ok\n"
+            for d in range(1, 4)
+            for m in range(3)
+        )
+        + "2026-03-04T02:00:09Z ERROR job=sync_accounts run=r40 connection refused, exit code 1\n"
+    )
+    got = run(p)
+    assert got.table == "execution_logs" and got.confidence > 0.9, got.reasoning
+    notes = tmp_path / "notes.md"
+    notes.write_text("# How we read logs\n\nA line such as the one below is a record:\n\n" + "    2026-03-01 INFO ok\n")
+    assert run(notes).table == "documents"

@@ -4,6 +4,7 @@ placeholders, section headings. Each pattern names the evidence it stands for.""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 F = re.IGNORECASE | re.MULTILINE
 
@@ -152,11 +153,38 @@ TEXT_PATTERNS: dict[str, list[tuple[re.Pattern[str], float, str]]] = {
 }
 
 
+# A record line of a log: a timestamp (ISO, syslog or time of day) or a level first.
+_LOG_LINE_RE = re.compile(
+    r"^\[?(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}|[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2}|\d{2}:\d{2}:\d{2})"
+    r"|^\S*\s*\[?(INFO|WARN|WARNING|ERROR|DEBUG|CRITICAL|FATAL|TRACE)\]?[\s:]"
+)
+LOG_LINE_SHARE = 0.6  # of the lines that are not blank: most of the file is records, not prose about them
+LOG_MIN_LINES = 5
+LOG_LINES_READ = 2000
+
+
+def log_shaped(text: str) -> bool:
+    """Whether most lines of ``text`` are log records: the share says more than a count of them."""
+    lines = [ln for ln in text.splitlines()[:LOG_LINES_READ] if ln.strip()]
+    return len(lines) >= LOG_MIN_LINES and sum(1 for ln in lines if _LOG_LINE_RE.match(ln)) >= LOG_LINE_SHARE * len(
+        lines
+    )
+
+
+# table -> [(test of the whole text, weight, what it means)]: shapes no count of matches tells.
+TEXT_SHAPES: dict[str, list[tuple[Callable[[str], bool], float, str]]] = {
+    "execution_logs": [(log_shaped, 4.0, "mostly log lines")],  # with its timestamps and levels, near the sure bar
+}
+
+
 def pattern_hits(table: str, text: str) -> list[tuple[str, float, int]]:
-    """(what, weight, count) for each of the table's patterns found in ``text``."""
+    """(what, weight, count) for each of the table's patterns and shapes found in ``text``."""
     out = []
     for pattern, weight, what in TEXT_PATTERNS.get(table, ()):
         count = sum(1 for _ in zip(range(50), pattern.finditer(text), strict=False))
         if count:
             out.append((what, weight, count))
+    for test, weight, what in TEXT_SHAPES.get(table, ()):
+        if test(text):
+            out.append((what, weight, 1))
     return out
