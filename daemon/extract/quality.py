@@ -113,8 +113,8 @@ MEDIA_EXTENSION_FORMATS: dict[str, set[str]] = {
 
 
 # A cell a spreadsheet would run: "=HYPERLINK(", "=cmd|' /C calc'!A0", "@SUM(", "+cmd|". Negative
-# numbers and "=" headings of a text table do not look like this.
-_FORMULA_RE = re.compile(r"^[=@+\-]\s*[A-Za-z_][\w.]*\s*[(|!]")
+# numbers, "- fix (minor)" notes and "@user (admin)" handles do not look like this.
+_FORMULA_RE = re.compile(r"^(=\s*[A-Za-z_][\w.]*\s*[(|!]|[+\-][A-Za-z_][\w.]*[(|!]|@[A-Za-z_][\w.]*\()")
 FORMULA_RECORDS = 1000  # records looked at
 
 
