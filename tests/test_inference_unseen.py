@@ -500,7 +500,7 @@ def test_cells_a_spreadsheet_would_run_make_a_csv_wait(tmp_path: Path) -> None:
     p.write_text('name,amount,link\nAnn,12,"=HYPERLINK(""http://x"",""y"")"\nBob,-5,ok\nCat,7,fine\n')
     assert run(p).confidence < 0.9
     plain = tmp_path / "ledger.csv"
-    plain.write_text("name,amount,note\nAnn,-12,refund\nBob,5,+ bonus\nCat,7,= same as before\n")
+    plain.write_text("name,amount,note\nAnn,-12,refund\nBob,5,+ bonus\nCat,7,= same as before\nDee,1,@dee (admin)\n")
     assert not any("formulas" in r for r in extract(str(plain)).suspect)
 
 
