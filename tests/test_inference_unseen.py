@@ -520,3 +520,19 @@ def test_a_file_of_log_records_is_a_log(tmp_path: Path) -> None:
     notes = tmp_path / "notes.md"
     notes.write_text("# How we read logs\n\nA line such as the one below is a record:\n\n" + "    2026-03-01 INFO ok\n")
     assert run(notes).table == "documents"
+
+
+def test_an_api_reference_is_a_document_not_a_log_or_a_prompt(tmp_path: Path) -> None:
+    # Reference pages name stdout, exit codes and {placeholders} as API, not as logs or prompts.
+    p = tmp_path / "child_process.md"
+    p.write_text(
+        "# Child process\n\nStability: 2 - Stable\n\n## spawn(command[, args][, options])\n\n"
+        "Added in: v0.1.90\n\nParameters:\n\n* `command` {string} The command to run.\n"
+        "* `options` {Object} `stdout`, `stderr` and the exit code of the worker.\n\n"
+        "Return value: {ChildProcess}\n\nDeprecated: the `execution` option.\n\n"
+        "```js\nconst { spawn } = require('node:child_process');\nconst ls = spawn('ls', ['-lh']);\n"
+        "ls.stdout.on('data', (data) => { console.log(`stdout: ${data}`); });\n"
+        "ls.on('close', (code) => { console.log(`exited with exit code ${code}`); });\n```\n"
+    )
+    got = run(p)
+    assert got.table == "documents", got.reasoning  # execution_logs (0.88) before reference words counted
