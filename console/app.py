@@ -14,7 +14,7 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding
 
-from daemon.client import AsyncClient
+from daemon.client import AsyncClient, ConnectionLost
 
 from .palette import ClarityCommands
 from .dialogs.keys import KeysDialog, key_rows
@@ -128,6 +128,8 @@ class ClarityApp(App[None]):
         self.follow_events()
 
     def on_event_stream_changed(self, message: EventStreamChanged) -> None:
+        if self.reachable and not message.reachable:
+            self.log.warning("clarityd unreachable:", message.detail)  # the banner says it in words
         self.reachable = message.reachable
 
     def action_keys(self) -> None:
@@ -152,7 +154,11 @@ class ClarityApp(App[None]):
         await self.event_feed.run()
 
     def report_error(self, error: BaseException) -> None:
-        """The one place failures are shown (screens forward their failed workers here)."""
+        """The one place failures are shown (screens forward their failed workers here). A lost
+        connection is not: the banner says so, once, and the event feed notices it too."""
+        if isinstance(error, ConnectionLost):
+            self.log.warning("a call found clarityd unreachable:", error)
+            return
         title, message = describe_error(error)
         self.notify(message, title=title, severity="error", timeout=10)
 

@@ -5,7 +5,7 @@ clarity rpc METHOD [JSON]        call any RPC method, print the result as JSON
 clarity infer PATH... [--json]   which table files would go to (no daemon, writes nothing)
 clarity status [--json]          socket, database, watched folders, pending count, last errors
 clarity backup PATH              back up the database while the daemon runs
-clarity restore PATH [--force]   put a backup in place (the daemon stopped)
+clarity restore PATH [--force]   put a backup in place (the daemon stopped; says where, asks if nothing names it)
 clarity export TABLE [--format]  a table's rows to stdout, streamed
 clarity ingest PATH... [--json]  hand files and folders to the daemon, with progress
 """
@@ -23,6 +23,7 @@ import msgspec
 from daemon.client import Client, ConnectionLost, UnsafeSocket
 from daemon.protocol import RpcError
 
+from . import exit_codes
 from .commands import add_parsers as add_operations_parsers
 from .commands import export as export_command
 from .commands import ingest as ingest_command
@@ -34,19 +35,19 @@ def _rpc(args: argparse.Namespace) -> int:
         params: Any = json.loads(args.params) if args.params else {}
     except json.JSONDecodeError as e:
         print(f"clarity: params are not valid JSON: {e}", file=sys.stderr)
-        return 2
+        return exit_codes.USAGE
     try:
         with Client(args.socket, timeout=args.timeout) as client:
             result = client.call_raw(args.method, params)
     except UnsafeSocket as e:
         print(f"clarity: {e}", file=sys.stderr)
-        return 78  # EX_CONFIG: the socket's place is unsafe, not the daemon down
+        return exit_codes.CONFIG  # the socket's place is unsafe, not the daemon down
     except ConnectionLost as e:
         print(f"clarity: {e}", file=sys.stderr)
-        return 69  # EX_UNAVAILABLE
+        return exit_codes.UNAVAILABLE
     except RpcError as e:
         print(f"clarity: {e}", file=sys.stderr)
-        return 1
+        return exit_codes.REFUSED
     sys.stdout.write(msgspec.json.format(msgspec.json.encode(result), indent=2).decode() + "\n")
     return 0
 

@@ -10,10 +10,16 @@ from typing import Any
 
 import msgspec
 
+from . import exit_codes
+
 
 def add_parser(sub: Any) -> None:
     """Register the ``infer`` subcommand on the ``clarity`` parser."""
-    p = sub.add_parser("infer", help="say which table files would go to, with fields and confidence (no daemon)")
+    p = sub.add_parser(
+        "infer",
+        help="say which table files would go to, with fields and confidence (no daemon)",
+        epilog="exit status: 0 every file read, 65 at least one could not be (its line says why), 2 usage",
+    )
     p.add_argument("paths", nargs="+", metavar="PATH", help="files to read (nothing is written anywhere)")
     p.add_argument("--json", action="store_true", help="one JSON object per line per file, in order")
     p.add_argument("--schemas", help="folder of table schemas (default: $CLARITY_SCHEMAS or the built-in ones)")
@@ -97,7 +103,8 @@ def results(paths: list[str], schemas: str | None) -> Iterator[dict[str, Any]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Print one result per path; exit 0 even when some files cannot be read."""
+    """Print one result per path, every one whatever fails; exit 0 when all were read,
+    65 (DATAERR) when at least one gave an error line, so a script can tell."""
     from daemon.catalog import CatalogError
 
     schemas = args.schemas or os.environ.get("CLARITY_SCHEMAS")
@@ -105,8 +112,10 @@ def run(args: argparse.Namespace) -> int:
     width = min(max((len(p) for p in args.paths), default=4), 60)
     if not args.json:
         print(f"{'PATH':<{width}}  {'TABLE':<22} {'CONF':>5}  TITLE")
+    failed = False
     try:
         for result in results(args.paths, schemas):
+            failed = failed or "error" in result
             if args.json:
                 sys.stdout.write(encoder.encode(result).decode() + "\n")
             else:
@@ -114,5 +123,5 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.flush()
     except CatalogError as e:
         print(f"clarity: {e}", file=sys.stderr)
-        return 2
-    return 0
+        return exit_codes.USAGE
+    return exit_codes.DATAERR if failed else 0

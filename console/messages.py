@@ -100,7 +100,7 @@ class RowEditProposed(Message):
 
 
 class RowsExported(Message):
-    """rows.export answered and the content was written to ``path``."""
+    """An export (of a table by rows.export, or of a query's answer) was written to ``path``."""
 
     def __init__(self, path: Path, rows: int, truncated: bool, format: str) -> None:
         super().__init__()

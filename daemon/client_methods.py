@@ -16,7 +16,7 @@ from daemon.protocol.events import EventId, EventPage, LIST, ListEvents, Prefix,
 from daemon.protocol.ingest import FILE, IngestFile, IngestRecord, IngestStatus, IngestStatusParams, RETRY, Retried, RetryParams, STATUS as ingest_STATUS
 from daemon.protocol.ingest_batch import BATCH, BATCH_STATUS, BatchStatus, BatchStatusParams, IngestBatch, MAX_PATHS
 from daemon.protocol.proposals import APPROVE, AUDIT, Approve, AuditPage, CREATE, Confidence, CreateProposal, FieldDef, GET as proposals_GET, HISTORY, ListAudit, ListHistory, ListPending, PENDING, POLICY, PageSize, PolicyInfo, Proposal, ProposalPage, ProposalRef, REJECT, REVERT, Reject, Revert, SCHEMA_TWEAK, SchemaTweak
-from daemon.protocol.query import Hit, RELATED, RUN, Related, RelatedRow, RunSaved, SAVED, SEARCH, SQL, SavedQuery, Search, Sql, SqlResult
+from daemon.protocol.query import Hit, Offset, RELATED, RUN, Related, RelatedRow, RunSaved, SAVED, SEARCH, SQL, SavedQuery, Search, Sql, SqlResult
 from daemon.protocol.registry import Method, NoParams
 from daemon.protocol.rows import DELETE, DeleteRow, EXPORT, Export, ExportRows, GET as rows_GET, GetRow, LIST as rows_LIST, ListRows, RowPage, UPDATE, UpdateRow
 from daemon.protocol.self_healing import DurationMs, ExecutionResult, LOG, LogPlaybookRun, PlaybookName, PlaybookRef, PlaybookRun, PlaybookStats, RiskLevel, STATS as self_healing_STATS, TOP_PLAYBOOKS, TopPlaybooks
@@ -432,7 +432,7 @@ class QueryMethods(_Namespace):
     def run(self, params: RunSaved | dict[str, Any], /) -> SqlResult: ...
 
     @overload
-    def run(self, *, name: str, args: dict[str, Any] = ..., max_rows: Annotated[int, msgspec.Meta(ge=1, le=10000)] = ..., max_bytes: Annotated[int, msgspec.Meta(ge=1024, le=64 * 1024 * 1024)] = ...) -> SqlResult: ...
+    def run(self, *, name: str, args: dict[str, Any] = ..., max_rows: Annotated[int, msgspec.Meta(ge=1, le=10000)] = ..., max_bytes: Annotated[int, msgspec.Meta(ge=1024, le=64 * 1024 * 1024)] = ..., offset: Offset = ...) -> SqlResult: ...
 
     def run(self, _params: Any = None, **kwargs: Any) -> SqlResult:
         """Run a saved query by name. (``query.run``, reader)"""
@@ -456,7 +456,7 @@ class QueryMethods(_Namespace):
     def sql(self, params: Sql | dict[str, Any], /) -> SqlResult: ...
 
     @overload
-    def sql(self, *, sql: Annotated[str, msgspec.Meta(min_length=1)], params: builtins.list[Any] = ..., max_rows: Annotated[int, msgspec.Meta(ge=1, le=10000)] = ..., max_bytes: Annotated[int, msgspec.Meta(ge=1024, le=64 * 1024 * 1024)] = ...) -> SqlResult: ...
+    def sql(self, *, sql: Annotated[str, msgspec.Meta(min_length=1)], params: builtins.list[Any] = ..., max_rows: Annotated[int, msgspec.Meta(ge=1, le=10000)] = ..., max_bytes: Annotated[int, msgspec.Meta(ge=1024, le=64 * 1024 * 1024)] = ..., offset: Offset = ...) -> SqlResult: ...
 
     def sql(self, _params: Any = None, **kwargs: Any) -> SqlResult:
         """Run one read-only SQL statement. (``query.sql``, operator)"""
@@ -1192,7 +1192,7 @@ class AsyncQueryMethods(_AsyncNamespace):
     async def run(self, params: RunSaved | dict[str, Any], /) -> SqlResult: ...
 
     @overload
-    async def run(self, *, name: str, args: dict[str, Any] = ..., max_rows: Annotated[int, msgspec.Meta(ge=1, le=10000)] = ..., max_bytes: Annotated[int, msgspec.Meta(ge=1024, le=64 * 1024 * 1024)] = ...) -> SqlResult: ...
+    async def run(self, *, name: str, args: dict[str, Any] = ..., max_rows: Annotated[int, msgspec.Meta(ge=1, le=10000)] = ..., max_bytes: Annotated[int, msgspec.Meta(ge=1024, le=64 * 1024 * 1024)] = ..., offset: Offset = ...) -> SqlResult: ...
 
     async def run(self, _params: Any = None, **kwargs: Any) -> SqlResult:
         """Run a saved query by name. (``query.run``, reader)"""
@@ -1216,7 +1216,7 @@ class AsyncQueryMethods(_AsyncNamespace):
     async def sql(self, params: Sql | dict[str, Any], /) -> SqlResult: ...
 
     @overload
-    async def sql(self, *, sql: Annotated[str, msgspec.Meta(min_length=1)], params: builtins.list[Any] = ..., max_rows: Annotated[int, msgspec.Meta(ge=1, le=10000)] = ..., max_bytes: Annotated[int, msgspec.Meta(ge=1024, le=64 * 1024 * 1024)] = ...) -> SqlResult: ...
+    async def sql(self, *, sql: Annotated[str, msgspec.Meta(min_length=1)], params: builtins.list[Any] = ..., max_rows: Annotated[int, msgspec.Meta(ge=1, le=10000)] = ..., max_bytes: Annotated[int, msgspec.Meta(ge=1024, le=64 * 1024 * 1024)] = ..., offset: Offset = ...) -> SqlResult: ...
 
     async def sql(self, _params: Any = None, **kwargs: Any) -> SqlResult:
         """Run one read-only SQL statement. (``query.sql``, operator)"""

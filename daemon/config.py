@@ -147,23 +147,47 @@ def _unquoted_on_keys(raw: dict[Any, Any]) -> None:
             rule["on"] = rule.pop(True)
 
 
+def _read_file(path: str | None) -> dict[Any, Any]:
+    if not path:
+        return {}
+    try:
+        with open(path, encoding="utf-8") as f:
+            raw = yaml.load(f, Loader=yaml.CSafeLoader) or {}
+    except FileNotFoundError:
+        # The unit names /etc/clarity/clarity.yaml whether or not the admin wrote one:
+        # no file means the defaults (a file that is there but unreadable or wrong is an error).
+        return {}
+    except (OSError, yaml.YAMLError) as e:
+        raise ConfigError(f"{path}: {e}") from e
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    return raw
+
+
+def database_named_by(env: dict[str, str] | None = None) -> str | None:
+    """What names the database's place, in load_config's order of precedence (e.g.
+    ``$CLARITY_STATE_DIR``, ``database in /etc/clarity/clarity.yaml``, ``$STATE_DIRECTORY``);
+    None when nothing does and it is the per-user default, ~/.local/state/clarity."""
+    env = dict(os.environ if env is None else env)
+    path = env.get("CLARITY_CONFIG")
+    raw = _read_file(path)
+    for found, name in (
+        (env.get("CLARITY_DATABASE"), "$CLARITY_DATABASE"),
+        (raw.get("database"), f"database in {path}"),
+        (env.get("CLARITY_STATE_DIR"), "$CLARITY_STATE_DIR"),
+        (raw.get("state_dir"), f"state_dir in {path}"),
+        (env.get("STATE_DIRECTORY"), "$STATE_DIRECTORY"),
+    ):
+        if found:
+            return name
+    return None
+
+
 def load_config(env: dict[str, str] | None = None) -> Config:
     """Build the configuration; raise ConfigError naming the file and field on bad input."""
     env = dict(os.environ if env is None else env)
-    raw: dict[str, Any] = {}
     path = env.get("CLARITY_CONFIG")
-    if path:
-        try:
-            with open(path, encoding="utf-8") as f:
-                raw = yaml.load(f, Loader=yaml.CSafeLoader) or {}
-        except FileNotFoundError:
-            # The unit names /etc/clarity/clarity.yaml whether or not the admin wrote one:
-            # no file means the defaults (a file that is there but unreadable or wrong is an error).
-            raw = {}
-        except (OSError, yaml.YAMLError) as e:
-            raise ConfigError(f"{path}: {e}") from e
-        if not isinstance(raw, dict):
-            raise ConfigError(f"{path}: expected a mapping at the top level")
+    raw = _read_file(path)
     _unquoted_on_keys(raw)
     try:
         config = msgspec.convert(raw, Config)

@@ -7,6 +7,7 @@ from typing import Any
 
 from rich.text import Text
 from textual import events
+from textual.errors import NoWidget
 
 
 async def wait_for(pilot: Any, predicate: Callable[[], Any], tries: int = 150, step: float = 0.05) -> bool:
@@ -39,3 +40,19 @@ def cells(table: Any, column: int) -> list[Any]:
     """One column of a DataTable, top to bottom (Rich Text cells as their plain text)."""
     values = [table.get_row_at(i)[column] for i in range(table.row_count)]
     return [v.plain if isinstance(v, Text) else v for v in values]
+
+
+def fully_visible(screen: Any, widget: Any) -> bool:
+    """Whether ``widget`` is on ``screen`` whole and uncovered: not cut by the screen's edge
+    or a container's, nor under another widget (at its first and last cell it is found)."""
+    region = widget.region
+    if not region or not screen.region.contains_region(region):
+        return False
+    for x, y in ((region.x, region.y), (region.right - 1, region.bottom - 1)):
+        try:
+            found, _ = screen.get_widget_at(x, y)
+        except NoWidget:
+            return False
+        if found is not widget and widget not in found.ancestors:
+            return False
+    return True

@@ -36,6 +36,11 @@ def test_a_beat_from_memory_is_seen_by_every_read_right_after(daemon_on):
         listed = datetime.fromisoformat(page.rows[0]["last_heartbeat"])
         assert listed > after
         assert c.sub_agents.stats(agent_id="w1").agent.last_heartbeat == listed
+        # query.sql reads the table itself: it too sees the beat answered from memory.
+        c.sub_agents.heartbeat(agent_id="w1")
+        [[seen]] = c.query.sql(sql=f"SELECT last_heartbeat FROM memory_sub_agents WHERE id = {a.id}").rows
+        naive = [t.replace(tzinfo=None) for t in (datetime.fromisoformat(seen), beat_of(c, a.id), listed)]
+        assert naive[0] == naive[1] and naive[0] > naive[2]
         # A status set after beats from memory is not undone by them, and the next bare beat answers it.
         c.sub_agents.status(agent_id="w1", status="busy", current_task="job")
         assert c.sub_agents.heartbeat(agent_id="w1").status == "busy"

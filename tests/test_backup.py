@@ -128,6 +128,49 @@ def test_restore_refuses_what_is_not_its_backup(make_daemon, tmp_path):
     assert os.path.exists(db + ".before-restore")
 
 
+def test_restore_with_nothing_naming_the_database_asks_or_wants_a_target(make_daemon, tmp_path):
+    """An admin who forgot the unit's environment must not restore into their own ~/.local/state."""
+    import pty
+
+    d = make_daemon()
+    backup = tmp_path / "b.db"
+    with d.client() as c:
+        c.system.backup(path=str(backup))
+    assert d.stop() == 0
+    home = tmp_path / "home"
+    home.mkdir()
+    default_db = home / ".local" / "state" / "clarity" / "clarity.db"
+    bare = {"PATH": os.environ["PATH"], "HOME": str(home), "CLARITY_SOCKET": d.socket}
+    r = _cli(bare, "restore", str(backup))  # no terminal to ask on: refused, saying where and how
+    assert r.returncode == 2 and str(default_db) in r.stderr and "--state-dir" in r.stderr
+    assert not default_db.exists()
+
+    # On a terminal it asks; anything but yes leaves it alone, yes restores there.
+    for answer, code in ((b"n\n", 2), (b"y\n", 0)):
+        main, tty = pty.openpty()
+        os.write(main, answer)
+        proc = subprocess.run(
+            [sys.executable, "-m", "console.cli", "restore", str(backup)],
+            env=bare,
+            cwd=ROOT,
+            stdin=tty,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        os.close(main), os.close(tty)
+        assert proc.returncode == code, proc.stderr
+        assert "[y/N]" in proc.stderr and default_db.exists() == (code == 0)
+
+    # An explicit target needs no question, and the command says where it restored.
+    target = tmp_path / "elsewhere"
+    r = _cli(bare, "restore", "--state-dir", str(target), str(backup))
+    assert r.returncode == 0, r.stderr
+    assert (target / "clarity.db").exists() and str(target / "clarity.db") in r.stderr + r.stdout
+    r = _cli({**bare, "STATE_DIRECTORY": str(target)}, "restore", "--force", str(backup))  # as the unit names it
+    assert r.returncode == 0 and "$STATE_DIRECTORY" in r.stderr, r.stderr
+
+
 def test_the_backup_goes_only_where_the_caller_may_write(tmp_path):
     """The daemon writes the file, but checks the caller's permissions on the folder."""
     from types import SimpleNamespace

@@ -61,3 +61,16 @@ def test_refused_paths_count_as_failed(daemon, tmp_path):
         with pytest.raises(RpcError) as e:
             c.call(p.BATCH_STATUS, p.BatchStatusParams(batch=999))
         assert e.value.code == ErrorCode.NOT_FOUND
+
+
+def test_clarity_ingest_exit_status_says_whether_any_file_failed(daemon, tmp_path):
+    good = tmp_path / "good.md"
+    good.write_text("# Good\n\nsome text about the budget\n")
+    r = clarity(daemon, "ingest", str(good), "--json")
+    assert r.returncode == 0, r.stderr
+    r = clarity(daemon, "ingest", str(tmp_path / "missing.md"), str(good), "--json")
+    assert r.returncode == 65, r.stderr  # EX_DATAERR, with the whole status printed all the same
+    status = json.loads(r.stdout)
+    assert status["failed"] == 1 and status["done"] == 2 and status["failures"][0]["path"].endswith("missing.md")
+    r = clarity(daemon, "ingest", str(tmp_path / "missing.md"))
+    assert r.returncode == 65 and "missing.md" in r.stderr

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import OptionList, Select, SelectionList
+from textual.widgets import Button, OptionList, Select, SelectionList
 
 from console.app import make_app
 from console.dialogs.columns import ColumnsDialog
@@ -19,7 +19,7 @@ from console.screens.tables import MAX_COLUMNS, TablesScreen
 from console.widgets.form_input import FormInput
 from console.widgets.paged_table import PagedTable
 
-from console_helpers import cells, notified, paste, type_text, wait_for
+from console_helpers import cells, fully_visible, notified, paste, type_text, wait_for
 
 
 async def _open(pilot, app, table: str, names: list[str]) -> tuple[TablesScreen, PagedTable]:
@@ -139,3 +139,40 @@ async def test_export_defaults_to_home_and_asks_before_replacing(daemon, tmp_pat
         await paste(pilot, str(tmp_path / "other.csv"))
         await pilot.press("enter")
         assert await wait_for(pilot, lambda: (tmp_path / "other.csv").exists())
+
+
+async def test_delete_dialog_fits_at_80x24(daemon):
+    """A row with many long fields: at 80x24 the confirmation still shows its buttons and the
+    reason field (the row's fields scroll), and deleting works from there."""
+    long = "a long value that takes most of a line in the dialog " * 2
+    with daemon.client() as c:
+        c.proposals.create(
+            table="incidents",
+            confidence=0.99,
+            fields={
+                "title": "Disk full on db-2",
+                "summary": long,
+                "severity": "high",
+                "status": "resolved",
+                "root_cause": long,
+                "impact": long,
+                "owner": "ann",
+            },
+        )
+        names = [t.name for t in c.tables.list()]
+        app = make_app(socket_path=daemon.socket)
+        async with app.run_test(size=(80, 24)) as pilot:
+            _, rows = await _open(pilot, app, "incidents", names)
+            rows.focus()
+            await pilot.press("d")
+            assert await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+            await pilot.pause()
+            dialog = app.screen
+            assert dialog.query_one("#confirm-body").render().plain.count(":") >= 6  # the fields, in full
+            for widget in (*dialog.query(Button), dialog.query_one("#confirm-text")):
+                assert fully_visible(dialog, widget), widget.id
+            await type_text(pilot, "duplicate")
+            await pilot.press("enter")
+            assert await wait_for(pilot, lambda: notified(app, "Deletion proposed"))
+            (deletion,) = c.proposals.pending(kind="delete").proposals
+            assert deletion.reasoning == "duplicate"

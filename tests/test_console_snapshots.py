@@ -12,13 +12,13 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
-from textual.widgets import DataTable, OptionList, Static, TextArea
+from textual.widgets import Button, DataTable, OptionList, Static, TextArea
 
 from console.app import make_app
 from console.widgets.paged_table import PagedTable
 
-from console_helpers import type_text, wait_for
-from console_seed import frozen_console, seeded_daemon
+from console_helpers import fully_visible, type_text, wait_for
+from console_seed import ROOT, frozen_console, seeded_daemon
 
 SIZES = {"80x24": (80, 24), "160x48": (160, 48)}
 
@@ -149,6 +149,9 @@ CASES: dict[str, Callable[[Any], Awaitable[None]]] = {
     "events": _events,
     "history": _history,
     "query": _query,
+}
+SCREENS = set(CASES)
+CASES |= {
     # Dialogs of the Proposals screen.
     "approve": _then(_proposals, "a", dialog="ApproveDialog"),
     "approve-update": _then(_proposals, "down", "down", "down", "a", dialog="ApproveDialog"),
@@ -176,3 +179,29 @@ CASES: dict[str, Callable[[Any], Awaitable[None]]] = {
 def test_console_looks(case: str, size: str, snapshot_daemon: Any, snap_compare: Any) -> None:
     app = make_app(socket_path=snapshot_daemon.socket)
     assert snap_compare(app, terminal_size=SIZES[size], run_before=CASES[case])
+
+
+DIALOGS = [name for name in CASES if name not in SCREENS]
+
+
+@pytest.mark.parametrize("case", DIALOGS)
+async def test_dialog_buttons_fit_at_80x24(case: str, snapshot_daemon: Any) -> None:
+    """Every dialog, at the smallest size the console supports, shows all of its buttons."""
+    app = make_app(socket_path=snapshot_daemon.socket)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await CASES[case](pilot)
+        screen = app.screen
+        buttons = list(screen.query(Button))
+        hidden = [b.id or str(b.label) for b in buttons if not fully_visible(screen, b)]
+        assert hidden == []
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_unreachable_looks(size: str, snap_compare: Any) -> None:
+    """The banner over Overview when there is no daemon at all: one line at 80 columns."""
+    app = make_app(socket_path=str(ROOT / "gone.sock"))
+
+    async def banner_shown(pilot: Any) -> None:
+        await _ready(pilot, lambda: pilot.app.screen.query_one("#banner").display)
+
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=banner_shown)

@@ -78,6 +78,12 @@ def test_clarity_export_command(seeded):
     assert len(list(csv.DictReader(io.StringIO(r.stdout)))) == N
     r = clarity(seeded, "export", "vendor_management", "--format", "jsonl", "--search", "vendor 0042")
     assert [json.loads(line)["vendor_name"] for line in r.stdout.splitlines()] == ["Vendor 0042"]
+    # Every format ends with a newline, as a text file does; with no rows, JSON Lines is empty.
+    for fmt, empty in (("csv", "id,"), ("jsonl", ""), ("json", "[]\n")):
+        r = clarity(seeded, "export", "vendor_management", "--format", fmt, "--limit", "3")
+        assert r.returncode == 0 and r.stdout.endswith("\n") and not r.stdout.endswith("\n\n"), (fmt, r.stdout[-20:])
+        r = clarity(seeded, "export", "vendor_management", "--format", fmt, "--where", "source=nobody")
+        assert r.returncode == 0 and r.stdout.startswith(empty) and (r.stdout == "" or r.stdout.endswith("\n"))
     r = clarity(seeded, "export", "nope")
     assert r.returncode == 1 and "NOT_FOUND" in r.stderr
     assert clarity(seeded, "export", "vendor_management", "--where", "oops").returncode == 2

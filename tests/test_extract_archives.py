@@ -16,6 +16,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from daemon.catalog import load_catalog
+from daemon.config import REPO_SCHEMAS
+from daemon.extract import ExtractLimits
+from daemon.inference import infer
+from daemon.ingest.archives import iter_extractions
 from ingest_helpers import PROSE, record_of, settled, wait_until
 
 # Real files this project did not write: a Debian copyright file, stdlib Python, a CSV.
@@ -207,3 +212,26 @@ def test_a_failed_member_is_retried_through_its_archive(make_daemon, tmp_path):
         assert c.ingest.status(path=f"{handed}!readme.md").file.state in ("applied", "proposed")
     sources = Counter(s for (s,) in _query(d.state_dir / "clarity.db", "SELECT source FROM clarity_proposals"))
     assert sources == Counter({good: 1, f"{handed}!readme.md": 1})  # the retry proposed nothing twice
+
+
+def test_an_archive_under_another_name_is_read_but_not_trusted(tmp_path):
+    # gzip bytes called report.csv: the CSV inside is read as report.csv, and waits for a person.
+    path = tmp_path / "report.csv"
+    path.write_bytes(gzip.compress(CSV.read_bytes()))
+    [(member, ex)] = list(iter_extractions(str(path), "gzip", ExtractLimits()))
+    assert member == f"{path}!report.csv" and ex.kind == "dataset"
+    assert ex.suspect == ["unpacked from an archive named .csv"]
+    assert infer(ex, load_catalog(REPO_SCHEMAS)).confidence < 0.90
+
+
+def test_members_of_an_archive_built_to_escape_its_folder_wait(tmp_path):
+    # Zip slip: an absolute entry and one climbing out. The climbing one is not read; what the
+    # archive holds besides is read, but is not filed unseen.
+    path = tmp_path / "attachments.zip"
+    path.write_bytes(_zip({"/abs/data.csv": CSV.read_bytes(), "../../etc/evil.txt": PROSE.encode(), "notes.md": b"x"}))
+    found = dict(iter_extractions(str(path), "zip", ExtractLimits()))
+    assert sorted(found) == [f"{path}!abs/data.csv", f"{path}!notes.md"]
+    data = found[f"{path}!abs/data.csv"]
+    assert not isinstance(data, Exception) and data.kind == "dataset"
+    assert "from an archive with entries that point outside it ('/abs/data.csv')" in data.suspect
+    assert infer(data, load_catalog(REPO_SCHEMAS)).confidence < 0.90

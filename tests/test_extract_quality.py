@@ -65,6 +65,14 @@ def _png_claiming(width: int, height: int) -> bytes:
         ("report.pdf", f"Quarterly report\n\n{PROSE}".encode()),  # text under a binary name
         ("empty.json", b"[]"),
         ("empty.html", b"<!doctype html><html><head></head><body><div>  </div></body></html>"),
+        # Cells a spreadsheet runs when the export is opened (a DDE call, a formula link).
+        ("parts.csv", b'id,qty,memo\n1,120,"=HYPERLINK(""http://x.example"",""bolts"")"\n2,80,ok\n3,14,ok\n'),
+        ("logo.jpg", png_bytes(64, 48)),  # a PNG named as a JPEG
+        (
+            "icon.svg",
+            b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "ha"><!ENTITY b "&a;&a;&a;&a;">]>'
+            b'<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"><text>&b;</text></svg>',
+        ),
     ],
 )
 def test_suspect_text_inputs_stay_below_auto_approval(tmp_path: Path, name: str, data: bytes) -> None:
@@ -74,6 +82,26 @@ def test_suspect_text_inputs_stay_below_auto_approval(tmp_path: Path, name: str,
     assert ex.suspect, name
     result = infer(ex, CATALOG)
     assert result.confidence < AUTO and "suspect" in result.reasoning, (name, result.confidence)
+
+
+def test_csv_quirks_people_drop_are_read(tmp_path: Path) -> None:
+    # Classic Mac OS line ends (\r alone), and a table of text whose header the stdlib sniffer
+    # takes for data because its cells are formulas and words.
+    (tmp_path / "old_mac.csv").write_bytes(b"sku,qty\r101,5\r102,7\r103,1\r")
+    mac = extract(str(tmp_path / "old_mac.csv")).metadata
+    assert (mac["columns"], mac["row_count"]) == (["sku", "qty"], 3)
+    (tmp_path / "text.csv").write_bytes(b"name,amount,note\nAlice,=SUM(A1:A3),paid\n@foo,200,+1 call\n")
+    text = extract(str(tmp_path / "text.csv")).metadata
+    assert (text["columns"], text["row_count"]) == (["name", "amount", "note"], 2)
+    # A headerless file of words stays headerless.
+    (tmp_path / "names.csv").write_bytes(b"Alice,Smith,London\nBob,Jones,Paris\nCarol,White,Rome\n")
+    assert extract(str(tmp_path / "names.csv")).metadata["row_count"] == 3
+
+
+def test_reasoning_counts_every_record_not_the_sample(tmp_path: Path) -> None:
+    path = tmp_path / "big.csv"
+    path.write_text("id,value\n" + "".join(f"{i},{i * 3}\n" for i in range(5000)))
+    assert "csv with 5000 records" in infer(extract(str(path)), CATALOG).reasoning
 
 
 def test_truncated_images_and_sound_stay_below_auto_approval(tmp_path: Path) -> None:
@@ -221,8 +249,9 @@ def clarity_infer(*paths: str) -> list[dict]:
         env=env,
         timeout=120,
     )
-    assert proc.returncode == 0, proc.stderr
-    return [json.loads(line) for line in proc.stdout.splitlines()]
+    lines = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert proc.returncode == (65 if any("error" in line for line in lines) else 0), proc.stderr
+    return lines
 
 
 def test_clarity_infer_prints_a_line_per_archive_member_and_refuses_outside_symlinks(tmp_path: Path) -> None:

@@ -165,7 +165,7 @@ def test_clarity_infer_json_one_line_per_file_in_order(tmp_path: Path) -> None:
     ]
     before = sorted(p.name for p in tmp_path.iterdir())
     out = clarity("infer", *paths, "--json")
-    assert out.returncode == 0, out.stderr
+    assert out.returncode == 65, out.stderr  # EX_DATAERR: some files failed, every line printed all the same
     lines = [json.loads(line) for line in out.stdout.splitlines()]
     assert [line["path"] for line in lines] == paths
     # The DESIGN.md contract; keys may be added (a confidence per field), never removed.
@@ -181,7 +181,8 @@ def test_clarity_infer_json_one_line_per_file_in_order(tmp_path: Path) -> None:
 
 def test_clarity_infer_table_and_usage_errors() -> None:
     out = clarity("infer", str(CORPUS / "domain" / "incident-log-q1.csv"), "/nonexistent/x.md")
-    assert out.returncode == 0
+    assert out.returncode == 65
     assert "incidents" in out.stdout and "error" in out.stdout
+    assert clarity("infer", str(CORPUS / "domain" / "incident-log-q1.csv"), "--json").returncode == 0
     assert clarity("infer").returncode == 2
     assert clarity("infer", "x.md", "--schemas", "/nonexistent").returncode == 2

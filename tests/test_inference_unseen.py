@@ -84,7 +84,7 @@ def test_an_archive_whose_only_member_is_refused_still_gets_its_line(tmp_path: P
         timeout=60,
     )
     lines = [json.loads(ln) for ln in out.stdout.splitlines() if ln.strip()]
-    assert out.returncode == 0
+    assert out.returncode == 65  # its one line is an error
     assert len(lines) == 1 and lines[0]["path"] == str(p) and "error" in lines[0]
 
 

@@ -16,6 +16,7 @@ from daemon.client import Client, ConnectionLost
 from daemon.client_export import ExportStream
 from daemon.protocol import RpcError
 
+from .. import exit_codes
 from .progress import progress_bar
 
 
@@ -34,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
         filters = _where(args.where)
     except ValueError as e:
         print(f"clarity export: {e}", file=sys.stderr)
-        return 2
+        return exit_codes.USAGE
     out = sys.stdout
     export: ExportStream | None = None
     try:
@@ -57,10 +58,10 @@ def run(args: argparse.Namespace) -> int:
             out.flush()
     except ConnectionLost as e:
         print(f"clarity export: {e}", file=sys.stderr)
-        return 69
+        return exit_codes.UNAVAILABLE
     except RpcError as e:
         print(f"clarity export: {e.message} ({e.name} {e.code})", file=sys.stderr)
-        return 1
+        return exit_codes.REFUSED
     except BrokenPipeError:  # `| head`: the reader has what it wanted
         return 0
     if args.verbose and export is not None:

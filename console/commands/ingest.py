@@ -7,8 +7,9 @@ Folders are walked (recursively unless --no-recursive); --pattern globs (any of 
 file's name or its path below the folder named. The paths go to the daemon in a few
 ``ingest.batch`` calls; then ``ingest.batch_status`` is polled until every file is accounted
 for, with a progress bar on a terminal (files done, proposed, applied, failed, rate, time left).
-``--json`` prints the final status as one JSON object. Exit 0 when every file was accounted for
-(failures included: they are in the output), 1 when the daemon refused, 69 when it is not there.
+``--json`` prints the final status as one JSON object. Exit 0 when every file went through, 65
+when at least one failed (every failure is in the output all the same), 1 when the daemon
+refused, 69 when it is not there.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from daemon.client import Client, ConnectionLost
 from daemon.protocol import RpcError
 from daemon.protocol import ingest_batch as p
 
+from .. import exit_codes
 from .progress import progress_bar
 
 POLL_S = 0.25
@@ -58,7 +60,9 @@ def run(args: argparse.Namespace) -> int:
     files = list(dict.fromkeys(find_files(args.paths, args.pattern, not args.no_recursive)))
     if not files:
         print("clarity ingest: no files match", file=sys.stderr)
-        return 0 if not args.json else _print_json({"total": 0, "done": 0, "finished": True})
+        if args.json:
+            _print_json({"total": 0, "done": 0, "finished": True})
+        return 0
     try:
         with Client(args.socket, timeout=args.timeout) as client:
             status: p.BatchStatus | None = None
@@ -82,12 +86,14 @@ def run(args: argparse.Namespace) -> int:
             status = client.call(p.BATCH_STATUS, p.BatchStatusParams(batch=status.batch, failures=10_000))
     except ConnectionLost as e:
         print(f"clarity ingest: {e}", file=sys.stderr)
-        return 69
+        return exit_codes.UNAVAILABLE
     except RpcError as e:
         print(f"clarity ingest: {e.message} ({e.name} {e.code})", file=sys.stderr)
-        return 1
+        return exit_codes.REFUSED
+    outcome = exit_codes.DATAERR if status.failed else 0
     if args.json:
-        return _print_json(msgspec.to_builtins(status))
+        _print_json(msgspec.to_builtins(status))
+        return outcome
     rate = status.done / status.elapsed_s if status.elapsed_s else 0.0
     print(
         f"{status.done} of {status.total} files in {status.elapsed_s:.1f} s ({rate:.0f}/s): "
@@ -97,16 +103,20 @@ def run(args: argparse.Namespace) -> int:
     )
     for failure in status.failures:
         print(f"  failed: {failure.path}: {failure.error}", file=sys.stderr)
-    return 0
+    return outcome
 
 
-def _print_json(data: Any) -> int:
+def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data) + "\n")
-    return 0
 
 
 def add_parser(sub: Any) -> None:
-    parser = sub.add_parser("ingest", help="hand files and folders to the daemon and follow them to the end")
+    parser = sub.add_parser(
+        "ingest",
+        help="hand files and folders to the daemon and follow them to the end",
+        epilog="exit status: 0 every file went through, 65 at least one failed (all are printed), "
+        "1 the daemon refused, 69 no daemon",
+    )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="files and folders")
     parser.add_argument(
         "--pattern",

@@ -13,7 +13,7 @@ from daemon.client import Client
 from daemon.protocol import RpcError
 from daemon.protocol.paths import client_socket_path
 
-NOT_RUNNING = 3  # as `systemctl status` / LSB: the program is not running
+from .. import exit_codes
 
 
 def add_parser(sub: Any) -> None:
@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.write(msgspec.json.encode(down).decode() + "\n")
         else:
             print(f"clarityd is not answering on {socket}: {e}", file=sys.stderr)
-        return NOT_RUNNING
+        return exit_codes.NOT_RUNNING
     if args.json:
         sys.stdout.write(msgspec.json.format(msgspec.json.encode(summary), indent=2).decode() + "\n")
     else:

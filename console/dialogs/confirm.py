@@ -17,7 +17,6 @@ class ConfirmDialog(FormDialog[str | None]):
     AUTO_FOCUS = "#confirm-text, #confirm-ok"
     BINDINGS = dialog_bindings("confirm", "Close without doing anything")
     PREFIX = "confirm"
-    SCROLLS = False
 
     def __init__(
         self,

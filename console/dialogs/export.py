@@ -1,5 +1,6 @@
-"""Export a table (the rows that match the current search) to a file the operator names: in
-the home folder unless another is named, and never over an existing file without asking."""
+"""Export rows (a table's that match the current search, or a query's answer) to a file the
+operator names: in the home folder unless another is named, and never over an existing file
+without asking."""
 
 from __future__ import annotations
 
@@ -32,9 +33,9 @@ def as_format(text: str) -> ExportFormat | None:
     return next((f for f in FORMATS if f == text), None)
 
 
-def default_path(table: str, fmt: str = "csv") -> str:
-    """``~/<table>.<fmt>``, shown with ``~`` (the file is written on the console's machine)."""
-    return f"~/{table}.{fmt}"
+def default_path(name: str, fmt: str = "csv") -> str:
+    """``~/<name>.<fmt>``, shown with ``~`` (the file is written on the console's machine)."""
+    return f"~/{name}.{fmt}"
 
 
 class ExportDialog(FormDialog[ExportRequest | None]):
@@ -44,21 +45,21 @@ class ExportDialog(FormDialog[ExportRequest | None]):
     SCROLLS = False
     SUBMIT_LABEL = "Export"
 
-    def __init__(self, table: str, search: str = "") -> None:
+    def __init__(self, name: str, scope: str) -> None:
+        """``name`` names the default file (``~/<name>.csv``); ``scope`` says which rows."""
         super().__init__()
-        self.table = table
-        self.search = search
+        self.file_stem = name
+        self.scope = scope
 
     def compose_form(self) -> ComposeResult:
-        scope = f"rows matching “{self.search}”" if self.search else "every row"
-        yield Label(f"Export {self.table}: {scope}", classes="dialog-title")
+        yield Label(f"Export {self.file_stem}: {self.scope}", classes="dialog-title")
         with Horizontal(classes="form-row"):
             yield Label("format", classes="form-label")
             yield Select([(f, f) for f in FORMATS], value="csv", allow_blank=False, id="export-format", compact=True)
         yield from text_row(
             "file",
             "export-path",
-            default_path(self.table),
+            default_path(self.file_stem),
             tooltip="Written on this machine; ~ is your home folder; you are asked before a file is replaced",
         )
         yield Static("A file ending in .csv, .json or .jsonl is written in that format.", classes="dialog-hint")

@@ -1,7 +1,9 @@
 """The frame every form dialog shares, so each dialog holds only what differs: its own
 content (``compose_form``) and what submitting reads (``action_submit``).
 
-Around the content: one error line, the submit and Cancel buttons, a compact footer. Enter in
+Under the content, always in sight (docked, so a long form scrolls above them and even at
+80×24 they are on screen): an error line when there is one, the submit and Cancel buttons;
+then a compact footer. Enter in
 any input or the submit button submits; Escape or Cancel dismisses with None. Inputs are
 FormInputs: they open with nothing selected, so typing adds to a value. While the daemon is
 unreachable a dialog stays open with what was typed (``finish``), so nothing is lost.
@@ -86,11 +88,15 @@ class FormDialog(ModalScreen[ResultT]):
         frame = VerticalScroll if self.SCROLLS else Vertical
         with frame(classes="dialog", id=self.dialog_id):
             yield from self.compose_form()
-            yield Static("", id=f"{self.PREFIX}-error", classes="dialog-error")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button(self.submit_label(), variant=self.submit_variant(), id=f"{self.PREFIX}-ok")
-                yield from self.compose_more_buttons()
-                yield Button("Cancel", id=f"{self.PREFIX}-no")
+            # Docked: the error line and the buttons stay in sight however long the form is.
+            with Vertical(classes="dialog-foot"):
+                error = Static("", id=f"{self.PREFIX}-error", classes="dialog-error")
+                error.display = False  # a line only when there is something to say
+                yield error
+                with Horizontal(classes="dialog-buttons"):
+                    yield Button(self.submit_label(), variant=self.submit_variant(), id=f"{self.PREFIX}-ok")
+                    yield from self.compose_more_buttons()
+                    yield Button("Cancel", id=f"{self.PREFIX}-no")
         yield Footer(compact=True, show_command_palette=False)
 
     def compose_form(self) -> ComposeResult:
@@ -103,7 +109,9 @@ class FormDialog(ModalScreen[ResultT]):
 
     def show_error(self, text: str) -> None:
         """Say, in the dialog, why it cannot be submitted yet."""
-        self.query_one(f"#{self.PREFIX}-error", Static).update(text)
+        error = self.query_one(f"#{self.PREFIX}-error", Static)
+        error.update(text)
+        error.display = bool(text)
 
     def finish(self, result: ResultT) -> None:
         """Hand the answer over, unless the daemon is unreachable (then the dialog stays)."""

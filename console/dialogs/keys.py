@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import Footer, Label, Static
 
-from ..formatting import cell
+from ..widgets.row_table import RowTable
 
 # Keys Textual binds on every screen (focus moves, copy), listed last with the list keys.
 _TEXTUAL_SCREEN = {b.action for b in Screen.BINDINGS if isinstance(b, Binding)}
@@ -51,12 +52,18 @@ class KeysDialog(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide", id="keys-dialog"):
             yield Label(f"Keys: {self.screen_title}", classes="dialog-title")
-            table: DataTable[str] = DataTable(id="keys", cursor_type="row", zebra_stripes=True)
-            table.add_columns("key", "action", "what it does")
-            # The dialog's inner width (.dialog.wide: 120 columns, at most 95%) less key and action.
-            width = max(20, min(120, int(self.app.size.width * 0.95)) - 6 - 36)
+            table: RowTable[str | Text] = RowTable(id="keys", cursor_type="row", zebra_stripes=True)
+            key_width = max((len(key) for key, _, _ in self.rows), default=3)
+            action_width = max((len(action) for _, action, _ in self.rows), default=6)
+            # What is left of the dialog's inner width (.dialog.wide: 120 columns, at most 95%,
+            # less border, padding and scrollbar) beside key and action, each cell padded by 2.
+            inner = min(120, int(self.app.size.width * 0.95)) - 6
+            width = max(20, inner - key_width - action_width - 6)
+            table.add_column("key", width=key_width)
+            table.add_column("action", width=action_width)
+            table.add_column("what it does", width=width)
             for key, action, what in self.rows:
-                table.add_row(key, action, cell(what, width))
+                table.add_row(key, action, Text(what), height=None)  # a long "what" wraps
             yield table
             yield Static("Esc closes this list.", classes="dialog-hint")
         yield Footer(compact=True, show_command_palette=False)

@@ -18,7 +18,6 @@ class RejectDialog(FormDialog[str | None]):
     AUTO_FOCUS = "#reject-reason"
     BINDINGS = dialog_bindings("reject", "Close without deciding")
     PREFIX = "reject"
-    SCROLLS = False
     SUBMIT_VARIANT = "error"
 
     def __init__(self, proposals: Proposal | list[Proposal]) -> None:

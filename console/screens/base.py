@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from ..messages import EventStreamChanged
+from ..messages import EventStreamChanged, RowsExported
 from ..widgets.banner import ConnectionBanner
 from ..widgets.mode_bar import ModeBar
 
@@ -83,6 +83,16 @@ class ClarityScreen(Screen[None]):
     def worker_failed(self, error: BaseException, group: str) -> None:
         """Override to show a failure on the screen itself, as well as in a notification;
         ``group`` is the failed worker's group."""
+
+    def on_rows_exported(self, message: RowsExported) -> None:
+        """An export was written (Tables, Query): said the same way on every screen."""
+        more = " (truncated: more rows matched than the export limit)" if message.truncated else ""
+        self.notify(
+            f"{message.rows} row(s) written to {message.path} as {message.format}{more}.",
+            title="Exported",
+            severity="warning" if message.truncated else "information",
+            timeout=8,
+        )
 
     def action_refresh(self) -> None:
         """Ask the daemon again (screens override)."""

@@ -16,7 +16,9 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from ..dialogs.record import RecordDialog
 from ..formatting import cell, when
+from ..error_text import unreachable_reason
 from ..messages import EventReceived, EventsLoaded, EventStreamChanged
+from ..widgets.row_table import RowTable
 from .base import ClarityScreen
 
 BACKFILL = 200
@@ -64,7 +66,7 @@ class EventsScreen(ClarityScreen):
         with Horizontal(id="events-bar"):
             yield Static("connecting…", id="stream-status", classes="status")
             yield Input(placeholder="filter: type or subject prefix, Enter", id="event-filter")
-        table: DataTable[str] = DataTable(id="events", cursor_type="row", zebra_stripes=True)
+        table: RowTable[str] = RowTable(id="events", cursor_type="row", zebra_stripes=True)
         table.add_column("id", key="id")
         table.add_column("time (UTC)", key="time")
         table.add_column("type", key="type")
@@ -154,7 +156,11 @@ class EventsScreen(ClarityScreen):
     def on_event_stream_changed(self, message: EventStreamChanged) -> None:
         status = self.query_one("#stream-status", Static)
         status.set_class(not message.live, "degraded")
-        self.stream_state = f"live ({message.detail})" if message.live else f"reconnecting: {message.detail}"
+        if message.live:
+            self.stream_state = f"live ({message.detail})"
+        else:  # unreachable: the banner has the rest; a word or two here
+            why = message.detail if message.reachable else unreachable_reason(message.detail)
+            self.stream_state = f"reconnecting: {why}"
         self.show_status()
 
     def show_status(self) -> None:

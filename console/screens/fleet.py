@@ -13,12 +13,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Header, Label, Static
 
+from daemon.client import ConnectionLost
 from daemon.protocol.coding_agent import CodingStats
 from daemon.protocol.ingest import IngestStatus
 from daemon.protocol.sub_agents import FleetStats
 
 from ..formatting import cell, cell_path, when
 from ..messages import EventReceived, FleetLoaded
+from ..widgets.row_table import RowTable
 from .base import ClarityScreen
 
 
@@ -100,16 +102,16 @@ class FleetScreen(ClarityScreen):
             yield Static("", id="ingest-summary", classes="panel")
         with Vertical(id="fleet-tables"):
             yield Label("Ingest failures (most recent; the file name kept, the reason beside it)", classes="section")
-            failures: DataTable[str] = DataTable(id="ingest-failures", cursor_type="row", zebra_stripes=True)
+            failures: RowTable[str] = RowTable(id="ingest-failures", cursor_type="row", zebra_stripes=True)
             failures.add_column("file", key="file")
             failures.add_column("reason", key="reason")
             yield failures
             yield Label("Agents online", classes="section")
-            agents: DataTable[str] = DataTable(id="agents", cursor_type="row", zebra_stripes=True)
+            agents: RowTable[str] = RowTable(id="agents", cursor_type="row", zebra_stripes=True)
             agents.add_columns("agent", "name", "type", "status", "task", "trust", "tasks", "success", "last heartbeat")
             yield agents
             yield Label("Top playbooks (by runs)", classes="section")
-            playbooks: DataTable[str] = DataTable(id="playbooks", cursor_type="row", zebra_stripes=True)
+            playbooks: RowTable[str] = RowTable(id="playbooks", cursor_type="row", zebra_stripes=True)
             playbooks.add_columns(
                 "playbook", "runs", "success", "failures", "p95 ms", "rolled back", "trust", "last run"
             )
@@ -181,4 +183,6 @@ class FleetScreen(ClarityScreen):
         self.refresh_soon()
 
     def worker_failed(self, error: BaseException, group: str) -> None:
-        self.query_one("#fleet-summary", Static).update(f"not available: {error} — press r to retry")
+        # Unreachable: the banner says why, and the screen asks again once the daemon answers.
+        why = "clarityd is unreachable" if isinstance(error, ConnectionLost) else f"{error} — press r to retry"
+        self.query_one("#fleet-summary", Static).update(f"not available: {why}")

@@ -12,9 +12,13 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
+from daemon.client import ConnectionLost
+
 from .. import formatting
+from ..error_text import first_fitting
 from ..formatting import cell
 from ..messages import EventReceived, OverviewLoaded
+from ..widgets.row_table import RowTable
 from .base import ClarityScreen
 
 
@@ -47,7 +51,7 @@ class OverviewScreen(ClarityScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("connecting…", id="health", classes="status")
-        table: DataTable[str | int] = DataTable(id="tables", cursor_type="row", zebra_stripes=True)
+        table: RowTable[str | int] = RowTable(id="tables", cursor_type="row", zebra_stripes=True)
         table.add_columns("table", "rows", "fields", "description")
         yield table
         yield Footer(compact=True, show_command_palette=False)
@@ -67,14 +71,19 @@ class OverviewScreen(ClarityScreen):
         self.post_message(OverviewLoaded(health, tables, pending.total))
 
     def worker_failed(self, error: BaseException, group: str) -> None:
+        if isinstance(error, ConnectionLost):
+            self.daemon_unreachable(str(error))
+            return
         status = self.query_one("#health", Static)
         status.set_class(True, "degraded")
         status.update(f"not connected: {error} — retried on its own (r: now)")
 
     def daemon_unreachable(self, detail: str) -> None:
+        # The banner above says what happened: one line here, the raw error only if it fits.
         status = self.query_one("#health", Static)
         status.set_class(True, "degraded")
-        status.update(f"clarityd unreachable: {detail}. The figures below are from before.")
+        stale = "The figures below are from before clarityd became unreachable."
+        status.update(first_fitting(self.app.size.width - 2, f"The figures below are from before · {detail}", stale))
 
     def on_resize(self) -> None:
         if self.loaded is not None:

@@ -404,7 +404,9 @@ class TablesScreen(ClarityScreen):
 
     def confirm_delete(self, table: TableDescription, row: dict[str, Any]) -> None:
         own = [(k, v) for k, v in row.items() if k not in COMMON_FIELDS and v not in (None, "", [])][:6]
-        shown = "\n".join(f"  {k}: {cell(v, 60)}" for k, v in own)
+        # One line per field: the dialog's inner width (.dialog: 90 columns, at most 95%) less the name.
+        inner = min(90, int(self.app.size.width * 0.95)) - 4
+        shown = "\n".join(f"  {k}: {cell(v, max(10, inner - len(k) - 4))}" for k, v in own)
 
         def answered(reason: str | None) -> None:
             if reason is not None:
@@ -478,7 +480,8 @@ class TablesScreen(ClarityScreen):
             if request is not None:
                 self.export(table, search, self.descending, request)
 
-        self.app.push_screen(ExportDialog(table, search), chosen)
+        scope = f"rows matching “{search}”" if search else "every row"
+        self.app.push_screen(ExportDialog(table, scope), chosen)
 
     @work(exclusive=True, group="export", exit_on_error=False)
     async def export(self, table: str, search: str, descending: bool, request: ExportRequest) -> None:
@@ -488,12 +491,3 @@ class TablesScreen(ClarityScreen):
         # Written off the event loop: an export can be large.
         await asyncio.to_thread(request.path.write_text, result.content, encoding="utf-8")
         self.post_message(RowsExported(request.path, result.rows, result.truncated, result.format))
-
-    def on_rows_exported(self, message: RowsExported) -> None:
-        more = " (truncated: more rows matched than the export limit)" if message.truncated else ""
-        self.notify(
-            f"{message.rows} row(s) written to {message.path} as {message.format}{more}.",
-            title="Exported",
-            severity="warning" if message.truncated else "information",
-            timeout=8,
-        )

@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from textual.message import Message
-from textual.widgets import DataTable
+
+from .row_table import RowTable
 
 
-class PagedTable(DataTable[Any]):
+class PagedTable(RowTable[Any]):
     """Set ``has_more`` when the daemon said there is a next page; the table then posts
     :class:`EndApproached` once the cursor comes within ``margin`` rows of the last row,
     and clears ``has_more`` until the screen sets it again (so one page is asked for once)."""

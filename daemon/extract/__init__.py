@@ -23,7 +23,7 @@ from .encoding import decode, line_count, word_count
 from .known_files import headerless_records
 from .media import media_facts, svg_size
 from .pdf import extract_pdf
-from .quality import suspect_reasons
+from .quality import nested_entities, suspect_reasons
 from .sniff import HEAD_BYTES, looks_binary, sniff_bytes, text_kind
 from .text import html_to_text, markdown_structure, text_structure
 from .types import Extraction, ExtractionError, ExtractLimits, Kind, file_stem
@@ -126,6 +126,8 @@ def _extract(path: str, limits: ExtractLimits) -> Extraction:
         meta["blank"] = True  # only whitespace: read, but suspect (see quality.py)
     kind, mime = text_kind(path, text[:HEAD_BYTES])
     meta["detected_by"] = "extension" if ext else "content"
+    if nested_entities(text):
+        meta["entity_expansion"] = True
     if kind == "media":  # SVG: text that is an image
         meta.update(media_type="image", format="svg", **svg_size(text))
         return Extraction(kind="media", mime_type=mime, title=file_stem(path), metadata=meta, **base)

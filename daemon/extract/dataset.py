@@ -14,6 +14,7 @@ from typing import Any
 
 import msgspec
 
+from .quality import formula_cells
 from .types import MAX_RECORDS, ExtractionError
 
 SAMPLE_ROWS = 5
@@ -34,6 +35,9 @@ _HASH_COLUMN_RE = re.compile(r"#[,;\t|]")
 # A value that is a figure whatever its decoration: "115%", "<14", "$1,200", "3.5k".
 _FIGURE_RE = re.compile(r"[<>~≈]?\s*[-+]?[$€£¥]?\s*\d[\d,.]*\s*(%|[kKmMbB]|bn)?")
 _LABEL_RE = re.compile(r"^(?![\d+-])[^@,;\n]{1,60}$(?<!://)")
+# A column name as people type them: words of letters, digits and underscores (``unit price``,
+# ``amount_eur``); a cell below that is not one (a formula, a sentence with punctuation) is a value.
+_WORDS_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*( [A-Za-z0-9_]+){0,3}$")
 _BOOL = {"true", "false", "yes", "no", "y", "n", "t", "f"}
 NULLS = {"", "null", "none", "nan", "n/a", "na", "-", "nil"}
 
@@ -119,6 +123,14 @@ def _has_header(first: list[str], rest: list[list[str]], sniffer_says: bool | No
         return bool(sniffer_says)
     if not rest:
         return True
+    if all(_WORDS_RE.match(c) for c in labels):
+        # The stdlib sniffer votes on cell lengths and types; in a table of text only it often
+        # says "no header". Names made of words above columns whose cells are not: a header.
+        unlike = sum(
+            1 for i in range(len(labels)) if any(i < len(r) and not _WORDS_RE.match(r[i].strip()) for r in rest[:50])
+        )
+        if unlike * 2 >= len(labels):
+            return True
     if sniffer_says is not None:
         return sniffer_says
     return all(len(c) <= 40 for c in labels)
@@ -206,6 +218,7 @@ def parse_delimited(text: str, ext: str, deadline: float, max_columns: int = MAX
         "sample_rows": sample_rows,
         "consistent_rows": round(consistent, 3),
         "ragged_rows": ragged,
+        "formula_cells": formula_cells(rows),
         "records": [dict(zip(columns, r, strict=False)) for r in rows[:MAX_RECORDS]],
     }
 

@@ -112,19 +112,20 @@ MEDIA_EXTENSION_FORMATS: dict[str, set[str]] = {
 }
 
 
-# A cell a spreadsheet would run: "=HYPERLINK(", "=cmd|' /C calc'!A0", "@SUM(", "+cmd|". Negative
-# numbers, "- fix (minor)" notes and "@user (admin)" handles do not look like this.
-_FORMULA_RE = re.compile(r"^(=\s*[A-Za-z_][\w.]*\s*[(|!]|[+\-][A-Za-z_][\w.]*[(|!]|@[A-Za-z_][\w.]*\()")
-FORMULA_RECORDS = 1000  # records looked at
+# A cell a spreadsheet would run as a formula: '=' then anything, or a function call after
+# '+', '-' or '@' (=HYPERLINK(...), =cmd|'/C calc'!A0, @SUM(...)). Exported back, it runs.
+FORMULA_RE = re.compile(r"^=\S|^[+\-@][A-Za-z_][\w.]*\(")
+
+# An XML entity defined by other entities (the "billion laughs"): a document built to expand.
+_NESTED_ENTITY_RE = re.compile(r"<!ENTITY\s+[\w.-]+\s+[\"'][^\"']*&[\w.-]+;", re.I)
 
 
-def _formula_cells(records: list[dict[str, object]] | None) -> int:
-    return sum(
-        1
-        for record in (records or [])[:FORMULA_RECORDS]
-        for value in record.values()
-        if isinstance(value, str) and _FORMULA_RE.match(value.strip())
-    )
+def nested_entities(text: str) -> bool:
+    return "<!ENTITY" in text[:65536] and _NESTED_ENTITY_RE.search(text[:65536]) is not None
+
+
+def formula_cells(rows: list[list[str]]) -> int:
+    return sum(1 for row in rows for cell in row if FORMULA_RE.match(cell.lstrip()))
 
 
 def suspect_reasons(ex: Extraction) -> list[str]:
@@ -143,11 +144,18 @@ def suspect_reasons(ex: Extraction) -> list[str]:
             reasons.append("text in mixed encodings (UTF-8 and a single-byte one)")
         elif "\ufffd" in ex.text[:200_000] and ex.text.count("\ufffd") > 2:
             reasons.append("bytes that are not valid in its encoding")
+    promised = MEDIA_EXTENSION_FORMATS.get(ext)
     if ex.kind == "media" and ext in TEXT_EXTENSIONS:
         reasons.append(f"named {ext} but holds {m.get('media_type', 'media')} ({m.get('format', '?')})")
-    promised = MEDIA_EXTENSION_FORMATS.get(ext)
-    if ex.kind == "media" and promised is not None and m.get("format") not in promised:
-        reasons.append(f"named {ext} but holds {m.get('format', '?')}")
+    elif ex.kind == "media" and promised is not None and m.get("format") not in promised:
+        reasons.append(f"named {ext} but its bytes are {str(m.get('format', '?')).upper()}")
+    if m.get("entity_expansion"):
+        reasons.append("XML entities defined by other entities: a document built to expand itself")
+    if m.get("formula_cells"):
+        n = m["formula_cells"]
+        reasons.append(
+            f"{n} cell{'s hold' if n > 1 else ' holds'} a spreadsheet formula, run when opened in a spreadsheet"
+        )
     if ex.kind == "dataset":
         if not m.get("row_count"):
             reasons.append("a dataset with no data rows" + (" (only a header)" if m.get("has_header") else ""))
@@ -155,9 +163,6 @@ def suspect_reasons(ex: Extraction) -> list[str]:
             reasons.append(f"ragged rows: {m['ragged_rows']} have far fewer or more fields than the header")
         elif not m.get("columns"):
             reasons.append("records with no fields")
-        formulas = _formula_cells(ex.records)
-        if formulas:
-            reasons.append(f"{formulas} cells that a spreadsheet would run as formulas")
         if m.get("cr_line_ends"):
             reasons.append("lines ended by a bare CR (classic Mac OS): rows read, but a person should check them")
     if m.get("json_empty"):

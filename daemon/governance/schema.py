@@ -221,6 +221,15 @@ def _table_exists(db: peewee.Database, name: str) -> bool:
     return db.table_exists(name)
 
 
+def _drop_indexes(
+    db: peewee.Database, migrator: SchemaMigrator, db_table: str, column: str, out: list[tuple[str, list[Any]]]
+) -> None:
+    """Drop the indexes on ``column`` before the column: SQLite refuses to drop an indexed one."""
+    for index in db.get_indexes(db_table):
+        if column in index.columns:
+            _render(db, migrator.drop_index(db_table, index.name), out)
+
+
 def _field(ftype: str) -> peewee.Field:
     return FIELD_FACTORIES[ftype](null=True)
 
@@ -273,6 +282,7 @@ def plan(
     column = getattr(model, name)
     with_value = model.select(model.id, column).where(column.is_null(False)).order_by(model.id)
     if action == "drop_column":
+        _drop_indexes(db, migrator, db_table, name, p.statements)
         _render(db, migrator.drop_column(db_table, name), p.statements)
         p.rows_affected = p.rows_in_table
         p.lost_count = with_value.count()
@@ -288,9 +298,14 @@ def plan(
                 p.notes.append(f"{missing} existing row(s) have no {name}; they stay, new proposals must fill it")
         return p
     tmp = f"{name}__new"
-    _render(db, migrator.add_column(db_table, tmp, _field(new["type"])), p.statements)
+    _render(db, migrator.add_column(db_table, tmp, _field(new["type"])), p.statements)  # first: see execute()
+    _drop_indexes(db, migrator, db_table, name, p.statements)
     _render(db, migrator.drop_column(db_table, name), p.statements)
     _render(db, migrator.rename_column(db_table, tmp, name), p.statements)
+    after = build_model(apply_diff(spec, diff), db)
+    for index in after._meta.fields_to_index():  # the column's indexes, if its new type has any
+        if any(getattr(e, "name", None) == name for e in index._expressions):
+            _render(db, after._schema._create_index(index, safe=True), p.statements)  # type: ignore[attr-defined]
     p.convert = (name, tmp, new["type"])
     for row in with_value.iterator():
         p.rows_affected += 1

@@ -56,13 +56,14 @@ async def saved(ctx: CallContext, params: NoParams) -> list[p.SavedQuery]:
 @handles(p.RUN)
 async def run(ctx: CallContext, params: p.RunSaved) -> p.SqlResult:
     """Run the saved query ``name`` with ``args`` (its parameters by name), with query.sql's
-    guards (read-only, memory tables only, its own threads, row and byte caps). An unknown name
-    is NOT_FOUND; a missing or unknown parameter, INVALID_PARAMS."""
+    guards (read-only, memory tables only, its own threads, row and byte caps) and paging
+    (``offset``, ``next_offset``). An unknown name is NOT_FOUND; a missing or unknown
+    parameter, INVALID_PARAMS."""
     store = ctx.daemon.store
     query = saved_queries.lookup(ctx.daemon.config.queries, params.name)
     text, values = saved_queries.bind(query, params.args, store.backend)
-    columns, rows, truncated = await store.operator_sql.run(text, values, params.max_rows, params.max_bytes)
-    return p.SqlResult(columns=columns, rows=rows, truncated=truncated)
+    page = await store.operator_sql.run(text, values, params.max_rows, params.max_bytes, params.offset)
+    return p.SqlResult(page.columns, page.rows, page.truncated, page.next_offset)
 
 
 @handles(p.RELATED)

@@ -12,9 +12,12 @@ async def sql(ctx: CallContext, params: p.Sql) -> p.SqlResult:
     (``memory_<name>``; tables.list gives each ``db_table``), with a 10-second limit; at
     most ``max_rows`` rows and ``max_bytes`` bytes of them, else ``truncated``. It runs on
     threads and connections of its own; on SQLite it may read the memory tables only, on
-    PostgreSQL it runs as a role that may only read them. A refused or failing statement
-    is INVALID_PARAMS; too many at once, or no read-only role on PostgreSQL, UNAVAILABLE."""
-    columns, rows, truncated = await ctx.daemon.store.operator_sql.run(
-        params.sql, params.params, params.max_rows, params.max_bytes
+    PostgreSQL it runs as a role that may only read them. Paging: ``offset`` skips rows
+    first, and a truncated reply gives ``next_offset``, where the next page starts (the
+    statement runs again for each page: give it an ORDER BY for pages that line up). A
+    refused or failing statement is INVALID_PARAMS; too many at once, or no read-only role
+    on PostgreSQL, UNAVAILABLE."""
+    page = await ctx.daemon.store.operator_sql.run(
+        params.sql, params.params, params.max_rows, params.max_bytes, params.offset
     )
-    return p.SqlResult(columns=columns, rows=rows, truncated=truncated)
+    return p.SqlResult(page.columns, page.rows, page.truncated, page.next_offset)

@@ -118,7 +118,8 @@ def structured_choice(ex: Extraction, catalog: dict[str, TableSpec]) -> Structur
     runner = domain[1].strength if len(domain) > 1 else 0.0
     code = next((m for m in matches if m.table == CODE), None)
     scores = {m.table: round(m.strength, 2) for m in matches[:5]}
-    what = f"{shape.format} with {len(shape.records)} records" if shape.records is not None else shape.format
+    count = ex.metadata.get("row_count", len(shape.records)) if shape.records is not None else 0
+    what = f"{shape.format} with {count} records" if shape.records is not None else shape.format
     reasons = [f"{what} and {len(shape.keys)} keys"]
     best = top.strength if top else 0.0
     if top is not None and _real(top) and (code is None or top.strength > code.strength):

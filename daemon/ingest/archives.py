@@ -31,7 +31,7 @@ import time
 import zipfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import IO, TYPE_CHECKING, Any
 
 from ..errors import DaemonError
@@ -53,6 +53,13 @@ MAX_RATIO = 200  # uncompressed : compressed, over the whole archive (real archi
 RATIO_FLOOR = 8 * 1024 * 1024  # below this much uncompressed, any ratio is harmless
 COPY_CHUNK = 1 << 20
 # Zip-based formats that are documents or packages, not folders of files: left whole.
+# Names that say "archive" (packages included: a wheel, a jar and a gem are archives): members of
+# an archive under any other name (gzip bytes called report.csv) are not what the name says.
+ARCHIVE_EXTENSIONS = {
+    ".zip", ".jar", ".war", ".whl", ".egg", ".nupkg", ".apk", ".xpi", ".crate", ".gem",
+    ".tar", ".tgz", ".tbz", ".tbz2", ".txz", ".taz", ".gz", ".bz2", ".xz", ".z",
+}  # fmt: skip
+
 ZIP_DOCUMENT_EXTENSIONS = {
     ".docx",
     ".xlsx",
@@ -93,6 +100,7 @@ class Member:
     size: int  # uncompressed bytes, as the archive declares them
     mtime: float
     handle: Any = None  # the format's own record of it (ZipInfo, TarInfo)
+    doubt: str | None = None  # what makes the archive around it untrustworthy
 
 
 def member_path(archive: str, name: str) -> str:
@@ -114,6 +122,13 @@ def archive_of(path: str) -> str | None:
             pass
         start = i + 1
     return None
+
+
+def _escapes(name: str) -> bool:
+    """An entry name that points outside the folder it is unpacked in (zip slip): absolute,
+    a drive, or climbing with '..'. No honest packer writes one."""
+    name = name.replace("\\", "/")
+    return name.startswith("/") or name[1:3] == ":/" or ".." in name.split("/")
 
 
 def _clean_name(name: str) -> str | None:
@@ -174,6 +189,7 @@ class Archive:
         self.path, self.fmt, self.limits = path, fmt, limits
         self.source = source or path
         self.skipped = 0  # links, devices, folders, unsafe names: not files to read
+        self.escaping: list[str] = []  # entry names that point outside the archive
         self._zip: zipfile.ZipFile | None = None
         self._tar: tarfile.TarFile | None = None
         self._gzip_data: bytes | None = None
@@ -222,10 +238,15 @@ class Archive:
                 raise ExtractionError(
                     f"archive unpacks to over {MAX_RATIO} times its size (a zip bomb?): not unpacked", "too_large"
                 )
+        if self.escaping:  # crafted to write outside its folder: what else it holds waits for a person
+            doubt = f"from an archive with entries that point outside it ({self.escaping[0]!r})"
+            members = [replace(m, doubt=doubt) for m in members]
         return members
 
     def _zip_members(self, zf: zipfile.ZipFile) -> Iterator[Member]:
         for info in zf.infolist():
+            if _escapes(info.filename):
+                self.escaping.append(info.filename)
             name = _clean_name(info.filename)
             if info.is_dir() or name is None or stat.S_ISLNK(info.external_attr >> 16):
                 self.skipped += info.is_dir() is False
@@ -238,6 +259,8 @@ class Archive:
 
     def _tar_members(self, tf: tarfile.TarFile) -> Iterator[Member]:
         while (info := tf.next()) is not None:
+            if _escapes(info.name):
+                self.escaping.append(info.name)
             name = _clean_name(info.name)
             if not info.isreg() or name is None:
                 self.skipped += not info.isdir()
@@ -257,7 +280,7 @@ class Archive:
                 data = _read_capped(g, limit, f"{os.path.basename(self.path)} unpacks to more than {limit} bytes")
         self._gzip_data = data
         base = os.path.basename(self.path)
-        name = base[:-3] if base.lower().endswith(".gz") and len(base) > 3 else base + ".out"
+        name = base[:-3] if base.lower().endswith(".gz") and len(base) > 3 else base  # report.csv: a CSV, gzipped
         yield Member(name, len(data), os.path.getmtime(self.source))
 
     def read(self, member: Member) -> bytes:
@@ -335,6 +358,11 @@ def extract_member(data: bytes, member: Member, archive: str, limits: ExtractLim
             f.write(data)
         extraction = extract(tmp, limits)
     extraction.path = member_path(archive, member.name)
+    ext = os.path.splitext(archive)[1].lower()
+    if ext and ext not in ARCHIVE_EXTENSIONS:
+        extraction.suspect = [*extraction.suspect, f"unpacked from an archive named {ext}"]
+    if member.doubt:
+        extraction.suspect = [*extraction.suspect, member.doubt]
     extraction.metadata["archive"] = archive
     extraction.metadata["member"] = member.name
     if member.mtime:

@@ -34,20 +34,28 @@ class Hit(msgspec.Struct):
     score: float = 0.0  # higher is a better match (0: the table's index is still being built)
 
 
+Offset = Annotated[int, msgspec.Meta(ge=0)]
+
+
 class Sql(msgspec.Struct, forbid_unknown_fields=True):
-    """One read-only statement; ``params`` fill its placeholders (? on SQLite, %s on PostgreSQL)."""
+    """One read-only statement; ``params`` fill its placeholders (? on SQLite, %s on PostgreSQL).
+    ``offset``: skip this many rows of the answer first (the next page: the reply's ``next_offset``)."""
 
     sql: Annotated[str, msgspec.Meta(min_length=1)]
     params: list[Any] = []
     max_rows: Annotated[int, msgspec.Meta(ge=1, le=10_000)] = 1000
     # The reply's rows, counted as JSON, stop before this many bytes (then truncated is true).
     max_bytes: Annotated[int, msgspec.Meta(ge=1024, le=64 * 1024 * 1024)] = 4 * 1024 * 1024
+    offset: Offset = 0
 
 
 class SqlResult(msgspec.Struct):
     columns: list[str]
     rows: list[list[Any]]
-    truncated: bool
+    truncated: bool  # more rows follow these
+    # Where the next page starts (ask again with this offset); None at the end, or when the next
+    # row alone is larger than max_bytes.
+    next_offset: int | None = None
 
 
 class RunSaved(msgspec.Struct, forbid_unknown_fields=True):
@@ -57,6 +65,7 @@ class RunSaved(msgspec.Struct, forbid_unknown_fields=True):
     args: dict[str, Any] = {}
     max_rows: Annotated[int, msgspec.Meta(ge=1, le=10_000)] = 1000
     max_bytes: Annotated[int, msgspec.Meta(ge=1024, le=64 * 1024 * 1024)] = 4 * 1024 * 1024
+    offset: Offset = 0
 
 
 class SavedQuery(msgspec.Struct):

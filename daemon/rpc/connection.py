@@ -37,9 +37,24 @@ class Connection:
         """Write one framed message; waits while the peer's receive buffer is full."""
         if self.closed:
             return
-        async with self._write_lock:
+        transport = self.writer.transport
+        if not self._write_lock.locked() and not transport.get_write_buffer_size():
+            # The peer keeps up (the common case): the message goes to the socket whole, with
+            # no lock to take and nothing to wait for.
             try:
                 self.writer.write(data + b"\n")
+            except (ConnectionError, RuntimeError):
+                self.closed = True
+                return
+            if not transport.get_write_buffer_size():
+                return
+            data = b""  # written: only the wait is left
+        async with self._write_lock:  # one waits for the peer at a time, the others queue in order
+            try:
+                if data:
+                    self.writer.write(data + b"\n")
+                # wait_for, not asyncio.timeout: this may run before the call's first wait, on
+                # the read loop's task (rpc/eager.py), which a timeout would cancel instead.
                 await asyncio.wait_for(self.writer.drain(), self.write_timeout)
             except (ConnectionError, RuntimeError):
                 self.closed = True

@@ -31,9 +31,10 @@ class CallContext:
     @property
     def role(self) -> Role | None:
         """The caller's role, or None for a caller with none (or one this daemon does not know)."""
-        return Role[self.identity.role] if self.identity.role in Role.__members__ else None
+        return ROLES.get(self.identity.role)
 
 
+ROLES: dict[str, Role] = dict(Role.__members__)  # by name; Role.__members__ makes a new proxy per use
 Handler = Callable[[CallContext, Any], Awaitable[Any]]
 HANDLERS: dict[str, Handler] = {}
 F = TypeVar("F", bound=Handler)

@@ -37,6 +37,7 @@ from ..protocol.paths import UnsafeSocketPath, socket_path_problem
 from ..protocol.registry import METHODS, Method, Role
 from ..protocol.system import Identity
 from .connection import Connection
+from .eager import start_eagerly
 from .router import HANDLERS, CallContext
 
 if TYPE_CHECKING:
@@ -215,55 +216,58 @@ class RpcServer:
         # When the message now arriving must be complete: set at its first byte, never moved by
         # later bytes, so trickling a byte at a time does not hold a connection open.
         deadline: float | None = None
-        while not conn.closed:
-            partial = bool(buffer) or discarding
-            if partial and deadline is not None:
-                timeout: float | None = max(0.0, deadline - loop.time())
-            else:
-                timeout = None if conn.streams else limits.idle_timeout_s
-            try:
-                chunk = await asyncio.wait_for(reader.read(READ_CHUNK), timeout)
-            except TimeoutError:
-                if partial:
+        idle = IdleWatch(reader, conn, limits.idle_timeout_s)
+        try:
+            while not conn.closed:
+                idle.partial = partial = bool(buffer) or discarding
+                try:
+                    if partial and deadline is not None:
+                        async with asyncio.timeout_at(deadline):  # not wait_for: that makes a task per read
+                            chunk = await reader.read(READ_CHUNK)
+                    else:
+                        chunk = await reader.read(READ_CHUNK)  # the IdleWatch ends it if nothing comes
+                except TimeoutError:
                     await self._reply(conn, error_response(ErrorCode.TIMEOUT, "message not finished in time; closing"))
                     return
-                if conn.streams:
-                    continue  # a stream began while this read was waiting: the connection is not idle
-                return
-            except ConnectionError:
-                return
-            if not chunk:
-                return  # EOF; in-flight calls still get their answers
-            completed = False  # did a message end in this chunk (so what follows is a new one)?
-            if discarding:
-                cut = chunk.find(b"\n")
-                if cut < 0:
-                    chunk = b""
-                else:
-                    chunk, discarding, completed = chunk[cut + 1 :], False, True
-            buffer += chunk
-            while (cut := buffer.find(b"\n")) >= 0:
-                completed = True
-                line = bytes(buffer[:cut])
-                del buffer[: cut + 1]
-                if len(line) > limits.max_message_bytes:
-                    await self._too_large(conn)
-                    errors_in_a_row += 1
-                elif line.strip():
-                    errors_in_a_row = 0 if await self._accept(conn, line) else errors_in_a_row + 1
-                if errors_in_a_row >= MAX_ERRORS_IN_A_ROW:
-                    log.warning("closing connection of %s after %d bad messages", conn.identity.user, errors_in_a_row)
+                except ConnectionError:
                     return
-            if len(buffer) > limits.max_message_bytes:
-                buffer.clear()
-                discarding = True
-                await self._too_large(conn)
-            if not buffer and not discarding:
-                deadline = None
-            elif completed or deadline is None:
-                # Measured after handling what came before it: time spent waiting for this
-                # connection's own calls (backpressure) is not charged to the next message.
-                deadline = loop.time() + limits.message_timeout_s
+                if not chunk:
+                    return  # EOF, or idle too long; in-flight calls still get their answers
+                idle.last = loop.time()
+                completed = False  # did a message end in this chunk (so what follows is a new one)?
+                if discarding:
+                    cut = chunk.find(b"\n")
+                    if cut < 0:
+                        chunk = b""
+                    else:
+                        chunk, discarding, completed = chunk[cut + 1 :], False, True
+                buffer += chunk
+                while (cut := buffer.find(b"\n")) >= 0:
+                    completed = True
+                    line = bytes(buffer[:cut])
+                    del buffer[: cut + 1]
+                    if len(line) > limits.max_message_bytes:
+                        await self._too_large(conn)
+                        errors_in_a_row += 1
+                    elif line.strip():
+                        errors_in_a_row = 0 if await self._accept(conn, line) else errors_in_a_row + 1
+                    if errors_in_a_row >= MAX_ERRORS_IN_A_ROW:
+                        log.warning(
+                            "closing connection of %s after %d bad messages", conn.identity.user, errors_in_a_row
+                        )
+                        return
+                if len(buffer) > limits.max_message_bytes:
+                    buffer.clear()
+                    discarding = True
+                    await self._too_large(conn)
+                if not buffer and not discarding:
+                    deadline = None
+                elif completed or deadline is None:
+                    # Measured after handling what came before it: time spent waiting for this
+                    # connection's own calls (backpressure) is not charged to the next message.
+                    deadline = loop.time() + limits.message_timeout_s
+        finally:
+            idle.stop()
 
     async def _too_large(self, conn: Connection) -> None:
         limit = self.limits.max_message_bytes
@@ -297,7 +301,14 @@ class RpcServer:
             await self._reply(conn, error_response(ErrorCode.INVALID_REQUEST, "Invalid Request: empty batch"))
             return False
         await conn.inflight.acquire()  # backpressure: stop reading while too much is in flight
-        task = asyncio.create_task(self._handle_message(conn, message))
+        try:
+            task = start_eagerly(self._handle_message(conn, message))
+        except Exception:  # a bug: this message is lost, never the connection
+            log.exception("internal error handling a message from %s", conn.identity.user)
+            task = None
+        if task is None:  # answered already, on this turn of the loop
+            conn.inflight.release()
+            return True
         conn.tasks.add(task)
 
         def done(t: asyncio.Task[Any]) -> None:
@@ -390,6 +401,31 @@ class RpcServer:
             raise InvalidParams(f"Invalid params: not valid JSON: {e}") from None
         except RecursionError:
             raise InvalidParams("Invalid params: nested too deeply") from None
+
+
+class IdleWatch:
+    """Ends a connection's reading once nothing has come for ``idle_s`` (unless it streams or a
+    message is half-read: the message deadline covers that). One timer per connection, moved
+    on only when it fires, instead of one armed and cancelled around every read."""
+
+    def __init__(self, reader: asyncio.StreamReader, conn: Connection, idle_s: float) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.reader, self.conn, self.idle_s = reader, conn, idle_s
+        self.last = self.loop.time()  # when something last came
+        self.partial = False
+        self._timer = self.loop.call_at(self.last + idle_s, self._check)
+
+    def _check(self) -> None:
+        now = self.loop.time()
+        if self.conn.streams or self.partial:
+            self._timer = self.loop.call_at(now + self.idle_s, self._check)
+        elif now - self.last < self.idle_s:
+            self._timer = self.loop.call_at(self.last + self.idle_s, self._check)
+        else:
+            self.reader.feed_eof()  # the read loop sees the end, as if the peer had closed
+
+    def stop(self) -> None:
+        self._timer.cancel()
 
 
 def _is_json(data: bytes) -> bool:

@@ -11,6 +11,7 @@ import peewee
 from playhouse.sqlite_ext import AutoIncrementField
 
 from ..catalog import TableSpec
+from .links import TARGET, indexed_columns
 
 
 def utcnow() -> datetime:
@@ -74,7 +75,16 @@ def build_model(spec: TableSpec, db: peewee.Database) -> type[MemoryModel]:
         attrs["id"] = AutoIncrementField()
     attrs["Meta"] = type("Meta", (), {"database": db, "table_name": spec.db_table})
     class_name = "".join(part.title() for part in spec.name.split("_"))
-    return type(class_name, (MemoryModel,), attrs)
+    model: type[MemoryModel] = type(class_name, (MemoryModel,), attrs)
+    # The link columns (links.py) are indexed: agents' calls look rows up by them, and
+    # query.related follows them. Created with the table, and at start for a table already
+    # there (CREATE INDEX IF NOT EXISTS), so an upgraded database gets them too.
+    types = {f.name: f.type for f in spec.fields}
+    for column in indexed_columns({name: types.get(name, "string") for name in model._meta.fields}):
+        model.add_index(model.index(getattr(model, column), name=f"{spec.db_table}_{column}_idx"))
+    if all(c in types for c in TARGET):
+        model.add_index(model.index(*(getattr(model, c) for c in TARGET), name=f"{spec.db_table}_target_idx"))
+    return model
 
 
 def build_models(catalog: dict[str, TableSpec], db: peewee.Database) -> dict[str, type[MemoryModel]]:

@@ -11,8 +11,12 @@
   statement's. Advisory locks are refused by name and released after every statement
   anyway. If the role cannot be made, query.sql is not offered (UNAVAILABLE, and
   ``status`` says why, for system.info and health).
+* Writes held in memory (agents' bare heartbeats) are flushed first, as for rows.list.
 * Rows are streamed (a server-side cursor on PostgreSQL) and counted in bytes as well as
-  rows: the reply stops at ``max_bytes`` or ``max_rows`` with ``truncated``.
+  rows: the reply stops at ``max_bytes`` or ``max_rows`` with ``truncated``. Pages: the
+  statement runs again with ``offset`` rows read and dropped first (no cursor is held
+  between calls, so nothing is left open when a console goes away); the 10-second limit
+  covers the skipping too.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import sqlite3
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import quote
 
 import msgspec
@@ -45,6 +49,13 @@ QUEUED = 8  # waiting for a thread; beyond that, UNAVAILABLE
 TIMEOUT_S = 10.0
 BATCH = 200  # rows fetched at a time
 SQLITE_MAX_LENGTH = 64 * 1024 * 1024  # the longest string or blob a statement may build
+
+
+class SqlPage(NamedTuple):
+    columns: list[str]
+    rows: list[list[Any]]
+    truncated: bool  # more rows follow
+    next_offset: int | None  # where the next page starts; None at the end (or if no row fits max_bytes)
 
 
 def reader_role_name(database: str, schema: str) -> str:
@@ -100,10 +111,8 @@ class OperatorSql:
 
     # -- running ----------------------------------------------------------------------
 
-    async def run(
-        self, sql: str, params: list[Any], max_rows: int, max_bytes: int
-    ) -> tuple[list[str], list[list[Any]], bool]:
-        """(columns, rows, truncated) of one read-only statement; see the module docstring."""
+    async def run(self, sql: str, params: list[Any], max_rows: int, max_bytes: int, offset: int = 0) -> SqlPage:
+        """One page of a read-only statement's answer; see the module docstring."""
         check_statement(sql, self.postgres)
         if self.refused:
             raise Unavailable(f"query.sql is not offered on this database: {self.refused}")
@@ -111,21 +120,25 @@ class OperatorSql:
             raise Unavailable(f"{self._pending} SQL statements are running or waiting; try again shortly")
         self._pending += 1
         try:
-            return await asyncio.get_running_loop().run_in_executor(
-                self._pool, self._run_with_retry, sql, params, max_rows, max_bytes
+            # What waits in memory (agents' heartbeats) is written first: the statement may read
+            # any table, and must see the state rows.list sees.
+            await self.store.settle()
+            columns, rows, truncated = await asyncio.get_running_loop().run_in_executor(
+                self._pool, self._run_with_retry, sql, params, max_rows, max_bytes, offset
             )
         finally:
             self._pending -= 1
+        return SqlPage(columns, rows, truncated, offset + len(rows) if truncated and rows else None)
 
     def _run_with_retry(
-        self, sql: str, params: list[Any], max_rows: int, max_bytes: int
+        self, sql: str, params: list[Any], max_rows: int, max_bytes: int, offset: int
     ) -> tuple[list[str], list[list[Any]], bool]:
         for attempt in (1, 2):  # reads may run again on a new connection
             try:
                 conn = self._connection()
                 if self.postgres:
-                    return self._run_pg(conn, sql, params, max_rows, max_bytes)
-                return self._run_sqlite(conn, sql, params, max_rows, max_bytes)
+                    return self._run_pg(conn, sql, params, max_rows, max_bytes, offset)
+                return self._run_sqlite(conn, sql, params, max_rows, max_bytes, offset)
             except (InvalidParams, Unavailable):
                 raise
             except Exception as e:
@@ -138,8 +151,14 @@ class OperatorSql:
         raise AssertionError("unreachable")
 
     @staticmethod
-    def _collect(cursor: Any, max_rows: int, max_bytes: int) -> tuple[list[list[Any]], bool]:
-        """Rows from ``cursor`` until it ends, ``max_rows`` or ``max_bytes`` (as JSON)."""
+    def _collect(cursor: Any, max_rows: int, max_bytes: int, offset: int) -> tuple[list[list[Any]], bool]:
+        """Rows from ``cursor``, after the first ``offset``, until it ends, ``max_rows`` or
+        ``max_bytes`` (as JSON)."""
+        while offset > 0:
+            skipped = len(cursor.fetchmany(min(offset, BATCH)))
+            if not skipped:
+                return [], False
+            offset -= skipped
         rows: list[list[Any]] = []
         size = 0
         while True:
@@ -156,7 +175,7 @@ class OperatorSql:
     # -- SQLite -----------------------------------------------------------------------
 
     def _run_sqlite(
-        self, conn: sqlite3.Connection, sql: str, params: list[Any], max_rows: int, max_bytes: int
+        self, conn: sqlite3.Connection, sql: str, params: list[Any], max_rows: int, max_bytes: int, offset: int
     ) -> tuple[list[str], list[list[Any]], bool]:
         readable = frozenset(spec.db_table for spec in self.store.catalog.values())
         deadline = time.monotonic() + TIMEOUT_S
@@ -166,7 +185,7 @@ class OperatorSql:
         try:
             cursor = conn.execute(sql, params)
             columns = [d[0] for d in cursor.description or []]
-            rows, truncated = self._collect(cursor, max_rows, max_bytes)
+            rows, truncated = self._collect(cursor, max_rows, max_bytes, offset)
         except sqlite3.OperationalError as e:
             if str(e) == "interrupted":
                 raise InvalidParams(f"SQL refused: it ran longer than {TIMEOUT_S:g} s") from None
@@ -183,7 +202,7 @@ class OperatorSql:
     # -- PostgreSQL -------------------------------------------------------------------
 
     def _run_pg(
-        self, conn: Any, sql: str, params: list[Any], max_rows: int, max_bytes: int
+        self, conn: Any, sql: str, params: list[Any], max_rows: int, max_bytes: int, offset: int
     ) -> tuple[list[str], list[list[Any]], bool]:
         if self.role is None:
             self._setup_role_safely()
@@ -197,7 +216,7 @@ class OperatorSql:
             with conn.cursor(name="clarity_operator_sql") as named:  # server-side: rows come in batches
                 named.itersize = BATCH
                 named.execute(sql, params or None)
-                rows, truncated = self._collect(named, max_rows, max_bytes)
+                rows, truncated = self._collect(named, max_rows, max_bytes, offset)
                 columns = [d[0] for d in named.description or []]
             with conn.cursor() as cur:
                 cur.execute("SELECT current_user")

@@ -1,9 +1,7 @@
 """Related rows: what else, in any memory table, points at the same thing as a given row.
 
-A "link" is a kind of value that several tables hold under known column names: a file path,
-a content hash, an agent, a work order, a component, a playbook. Columns are found by name in
-every table of the live catalog, so tables created at run time take part too. Rows that
-point at the given row itself (governance and verification: ``target_table`` +
+The links are in :mod:`.links`; each is looked for in every table of the live catalog. Rows
+that point at the given row itself (governance and verification: ``target_table`` +
 ``target_row``) are related as ``target``.
 """
 
@@ -15,20 +13,10 @@ import msgspec
 import peewee
 
 from ..catalog import TableSpec
+from .links import LINKS, LIST_TYPES, TARGET
 from .models import MemoryModel
 from .rows import dict_rows, field_types, get_row
 
-# link kind -> the columns that hold it (scalar text, or a JSON list of text). Most specific
-# first: a row related in two ways is reported once, by the first.
-LINKS: dict[str, tuple[str, ...]] = {
-    "source": ("source", "path"),
-    "content_hash": ("sha256", "content_hash"),
-    "work_order": ("work_order_id",),
-    "playbook": ("playbook_name", "playbook"),
-    "agent": ("agent_id", "assigned_agent", "parent_agent", "executor", "agent"),
-    "component": ("target_components", "systems", "component"),
-}
-LIST_TYPES = ("list", "json")
 TITLE_SKIP = ("source", "path", "sha256")
 
 
@@ -93,8 +81,8 @@ def related_rows(
                     add(kind, name, column, value, found)
     for name, other, other_spec in tables:  # audit and verification rows about this row
         types = field_types(other_spec)
-        if "target_table" in types and "target_row" in types and len(out) < limit:
-            target_table, target_row = other._meta.fields["target_table"], other._meta.fields["target_row"]
+        if all(c in types for c in TARGET) and len(out) < limit:
+            target_table, target_row = (other._meta.fields[c] for c in TARGET)
             for found in dict_rows(
                 other.select().where((target_table == table) & (target_row == row_id)).order_by(other.id).limit(limit)
             ):

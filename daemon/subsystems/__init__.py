@@ -13,7 +13,6 @@ from ..events import Event
 from ..retention import prune_all
 from .coding_agent import CodingAgent
 from .fleet import HOUR
-from .records import ensure_indexes
 from .self_healing import SelfHealing
 from .sub_agents import AgentTask, SubAgents
 
@@ -35,10 +34,10 @@ class Subsystems:
         self.relay: PgEventRelay | None = None
 
     async def prepare(self) -> None:
-        """After the tables exist, before the socket answers: indexes, and the relay (an event
-        written by a call that came before the relay names its channel would reach no other daemon)."""
+        """After the tables exist, before the socket answers: the relay (an event written by a
+        call that came before the relay names its channel would reach no other daemon). The
+        natural keys' indexes come with the tables (storage/links.py)."""
         d = self.daemon
-        await d.store.write(ensure_indexes, d.store)
         if d.store.backend == "postgresql":
             self.relay = PgEventRelay(d.events, d.store)
             await self.relay.start()

@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
+import time
+from datetime import datetime, UTC
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..protocol import sub_agents as p
-from ..storage.models import utcnow
 
 if TYPE_CHECKING:
     from ..storage import Store
@@ -44,7 +44,9 @@ class LiveBeats:
         self.store = store
         self._model = model  # looked up at use: a schema change replaces the model
         self.online: dict[str, tuple[int, str]] = {}  # agent_id -> (row id, status), agents known online
-        self.pending: dict[str, tuple[int, datetime]] = {}  # agent_id -> (row id, latest unwritten beat)
+        # agent_id -> (row id, latest unwritten beat as time.time(): a datetime is made per agent
+        # per batch, not per beat)
+        self.pending: dict[str, tuple[int, float]] = {}
         self._flushing: asyncio.Future[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
 
@@ -56,7 +58,7 @@ class LiveBeats:
         known = self.online.get(agent_id)
         if known is None:
             return None
-        self.pending[agent_id] = (known[0], utcnow())
+        self.pending[agent_id] = (known[0], time.time())
         if self._timer is None:
             self._timer = asyncio.get_running_loop().call_later(FLUSH_S, self._flush_later)
         return known[1]
@@ -90,7 +92,7 @@ class LiveBeats:
         self._flushing = asyncio.ensure_future(self._write(batch))
         await asyncio.shield(self._flushing)
 
-    async def _write(self, batch: dict[str, tuple[int, datetime]]) -> None:
+    async def _write(self, batch: dict[str, tuple[int, float]]) -> None:
         try:
             found = await self.store.write(write_beats, self.store, self._model(), batch)
         except Exception as e:
@@ -108,13 +110,16 @@ class LiveBeats:
                 self.note(agent_id, row_id, status)  # gone (None) or not online: forgotten
 
 
-def write_beats(store: Store, model: Any, batch: dict[str, tuple[int, datetime]]) -> dict[int, str | None]:
+def write_beats(store: Store, model: Any, batch: dict[str, tuple[int, float]]) -> dict[int, str | None]:
     """On the writer thread, in one transaction: move each agent's ``last_heartbeat`` to its
     beat, never backwards and only while it is online; the agents' statuses as they are now."""
     db, ph, table = store.db, store.db.param, f'"{model._meta.table_name}"'
     online = ", ".join(f"'{s}'" for s in p.ONLINE_STATUSES)
     rows = sorted(batch.values())  # one lock order for every daemon
-    beat = model.last_heartbeat.db_value
+
+    def beat(at: float) -> Any:  # stored as every DateTimeField is: naive UTC
+        return model.last_heartbeat.db_value(datetime.fromtimestamp(at, UTC).replace(tzinfo=None))
+
     if store.backend == "postgresql":
         from psycopg2.extras import execute_values
 

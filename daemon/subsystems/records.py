@@ -1,9 +1,8 @@
 """What the three subsystem services share: finding a row by its natural key, locking it across
-hosts, times in and out, and the indexes their lookups need."""
+hosts, times in and out (the indexes their lookups need come with the models: storage/links.py)."""
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, UTC
 from typing import TYPE_CHECKING, Any, overload
 
@@ -16,11 +15,6 @@ if TYPE_CHECKING:
     from ..events import EventBus
     from ..storage import Store
     from ..storage.models import MemoryModel
-
-log = logging.getLogger(__name__)
-
-# (catalog table, natural-key column): the column every call looks rows up by.
-NATURAL_KEYS = (("sub_agents", "agent_id"), ("coding_agent", "work_order_id"), ("self_healing", "playbook_name"))
 
 
 class TableService:
@@ -123,18 +117,3 @@ def naive_utc(value: datetime | None) -> datetime | None:
         return value.astimezone(UTC).replace(tzinfo=None)
     except OverflowError:  # 0001-01-01 with a positive offset is before the first UTC time
         raise InvalidParams(f"time {value.isoformat()} is out of range") from None
-
-
-def ensure_indexes(store: Store) -> None:
-    """Index the natural keys (call inside a write). Memory tables are built from YAML without
-    them; every agent call looks a row up by one. Safe to repeat, and to race another host."""
-    for table, column in NATURAL_KEYS:
-        if table not in store.models:
-            continue
-        model = store.models[table]
-        name = f"{model._meta.table_name}_{column}_idx"
-        try:
-            with store.db.atomic():  # a savepoint: a lost race with another daemon is harmless
-                store.db.execute_sql(f'CREATE INDEX IF NOT EXISTS "{name}" ON "{model._meta.table_name}" ("{column}")')
-        except peewee.DatabaseError as e:
-            log.debug("index %s not created: %s", name, e)
