@@ -37,9 +37,11 @@ def console_commands(app: Any) -> list[ConsoleCommand]:
     ]
     for mode, screen_class in app.MODES.items():
         title = mode.capitalize()
+        seen: set[str] = set()
         for b in _binding_list(screen_class.BINDINGS):
-            if b.action in ("leave_search", "leave_filter"):
-                continue  # Esc inside a screen: not something to look for
+            if b.action in ("leave_search", "leave_filter") or b.action in seen:
+                continue  # Esc inside a screen: not something to look for; a second key for an action: once
+            seen.add(b.action)
             commands.append(ConsoleCommand(f"{title}: {b.description}", b.tooltip or b.description, mode, b.action))
     return commands
 

@@ -777,7 +777,7 @@ class SystemMethods(_Namespace):
         return self._call(DESCRIBE, _params, kwargs)
 
     def health(self, params: NoParams | dict[str, Any] | None = None, /) -> Health:
-        """Is the daemon up and its database reachable. (``system.health``, reader)"""
+        """Is the daemon up (ok, degraded, or starting: not yet watching folders) and its database reachable. (``system.health``, reader)"""
         return self._call(HEALTH, params, {})
 
     def info(self, params: NoParams | dict[str, Any] | None = None, /) -> Info:
@@ -1537,7 +1537,7 @@ class AsyncSystemMethods(_AsyncNamespace):
         return await self._call(DESCRIBE, _params, kwargs)
 
     async def health(self, params: NoParams | dict[str, Any] | None = None, /) -> Health:
-        """Is the daemon up and its database reachable. (``system.health``, reader)"""
+        """Is the daemon up (ok, degraded, or starting: not yet watching folders) and its database reachable. (``system.health``, reader)"""
         return await self._call(HEALTH, params, {})
 
     async def info(self, params: NoParams | dict[str, Any] | None = None, /) -> Info:

@@ -80,7 +80,7 @@ class IngestConfig(msgspec.Struct, forbid_unknown_fields=True):
     settle_s: Annotated[float, msgspec.Meta(ge=0)] = 1.0
     rescan_interval_s: Annotated[float, msgspec.Meta(gt=0)] = 300.0  # catches what the watcher missed
     poll_interval_s: Annotated[float, msgspec.Meta(gt=0)] = 5.0  # for polling folders
-    workers: Annotated[int, msgspec.Meta(ge=1, le=64)] = 2  # files extracted at once (threads)
+    workers: Annotated[int, msgspec.Meta(ge=1, le=64)] = 2  # processes that extract and infer (and threads that hash)
     max_attempts: Annotated[int, msgspec.Meta(ge=1)] = 5  # automatic tries of a failing file
     retry_base_s: float = 60.0  # first retry after this; each next one waits 4x longer
     retry_max_s: float = 3600.0

@@ -18,7 +18,6 @@ from collections.abc import Callable
 import msgspec
 import peewee
 
-from .storage import compiled
 from .storage.models import json_field, utcnow
 from .storage.rows import row_to_dict
 from .storage.store import Store
@@ -54,30 +53,40 @@ class EventBus:
 
     def emit(self, type: str, subject: str, payload: Any = None, actor: str | None = None) -> dict[str, Any]:
         """Record an event in the current write; listeners get it after commit, on the loop."""
-        # Event.create, cheaper: its SQL built once (compiled) and no model instance, since
-        # an event per state change adds up on the one writer thread.
+        # Inserted with the write's other events in one statement (Store.insert_later):
+        # a state change is an event, several per file ingested, on the one writer thread.
         created_at = utcnow()
-        event_id = compiled.insert(
-            Event,
-            {"created_at": created_at, "type": type, "subject": subject, "payload": payload, "actor": actor},
-            returning_id=True,
-        )
         data = {
             "created_at": created_at.replace(tzinfo=UTC),
             "type": type,
             "subject": subject,
             "payload": payload,
             "actor": actor,
-            "id": event_id,
+            "id": None,
         }
-        if self.notify_channel:
-            # Delivered by PostgreSQL at commit, to every daemon listening: consoles of all hosts see it.
-            self.store.db.execute_sql(
-                "SELECT pg_notify(%s, %s)", (self.notify_channel, relay_payload(self.origin, data))
-            )
+
+        def inserted(event_id: int) -> None:
+            data["id"] = event_id
+            if self.notify_channel:
+                # Delivered by PostgreSQL at commit, to every daemon listening: consoles of all hosts see it.
+                self.store.db.execute_sql(
+                    "SELECT pg_notify(%s, %s)", (self.notify_channel, relay_payload(self.origin, data))
+                )
+
+        self.store.insert_later(
+            Event,
+            {"created_at": created_at, "type": type, "subject": subject, "payload": payload, "actor": actor},
+            on_id=inserted,
+        )
 
         def publish() -> None:
-            self.loop.call_soon_threadsafe(self._publish, data)
+            try:
+                on_loop = asyncio.get_running_loop() is self.loop
+            except RuntimeError:
+                on_loop = False
+            # Store.write runs this on the loop: no need to wake it through its self-pipe
+            # (a write to a socket per event, several per file ingested).
+            (self.loop.call_soon if on_loop else self.loop.call_soon_threadsafe)(self._publish, data)
 
         self.store.after_commit(publish)
         return data

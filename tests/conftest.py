@@ -131,10 +131,11 @@ class DaemonProcess:
                 raise RuntimeError(f"clarityd exited {self.proc.returncode}:\n{self.log()}")
             try:
                 with Client(self.socket, timeout=5) as c:
-                    c.system.health()
-                return self
+                    if c.system.health().status != "starting":  # folders watched, jobs running
+                        return self
             except Exception:
-                time.sleep(0.05)
+                pass
+            time.sleep(0.05)
         raise RuntimeError(f"clarityd did not come up:\n{self.log()}")
 
     def client(self, **kwargs: Any) -> Client:

@@ -47,6 +47,7 @@ async def test_keys_help_and_the_command_palette(daemon):
         names = [c.name for c in console_commands(app)]
         wanted = {"Proposals", "Proposals: Approve", "Proposals: Reject", "Tables: Delete", "History: Revert"}
         assert wanted <= set(names)
+        assert len(names) == len(set(names))  # an action with two keys (Query: Run) is one command
         await pilot.press("1")
         await pilot.press("ctrl+p")
         assert await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))

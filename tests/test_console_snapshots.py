@@ -4,6 +4,7 @@ The daemon is started on a fixed state (tests/console_seed.py: the same rows, id
 on every run), the console's clock and the daemon's uptime are frozen, and nothing here
 changes the daemon's state: dialogs are opened and photographed, never submitted. Look at a
 snapshot before accepting it (``--snapshot-update``; rsvg-convert turns one into a PNG).
+Beside the pictures, a check that needs no eyes: at 80x24 every dialog shows all its buttons.
 """
 
 from __future__ import annotations
@@ -171,6 +172,8 @@ CASES |= {
     "row-filter": _then(_tables, "f", dialog="RowFilterDialog"),
     "schema": _then(_tables, "n", dialog="SchemaDialog", text=""),
     "export": _then(_tables, "x", dialog="ExportDialog"),
+    # Dialogs of the Query screen.
+    "export-query": _then(_query, "ctrl+s", dialog="ExportDialog"),
 }
 
 

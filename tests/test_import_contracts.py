@@ -3,8 +3,10 @@
 - ``daemon/protocol`` is a leaf: the standard library and msgspec only (``paths.py`` reads a named
   config file with PyYAML when one is given, imported lazily and optional).
 - The client (``daemon/client*.py``) imports only the protocol.
-- ``console/`` reaches the daemon only through the client and the protocol. Two commands are
-  named exceptions because they run with no daemon, by design: ``clarity infer``
+- ``daemon/export_format.py`` (the export file formats, written by rows.export and by the
+  console's export of a query's answer) is a leaf too: the standard library and msgspec.
+- ``console/`` reaches the daemon only through the client, the protocol and the export formats.
+  Two commands are named exceptions because they run with no daemon, by design: ``clarity infer``
   (``console/infer_command.py``: extraction and inference in-process, DESIGN.md) and
   ``clarity restore`` (``console/commands/backup.py``: the daemon must be stopped).
 - Nothing in ``daemon/`` imports ``console`` or Textual.
@@ -64,6 +66,13 @@ def test_protocol_is_a_leaf() -> None:
     assert bad == [], "daemon/protocol may import only the standard library and msgspec"
 
 
+def test_export_formats_are_a_leaf() -> None:
+    bad = _violations(
+        [ROOT / "daemon" / "export_format.py"], lambda m: _top(m) in STDLIB or _top(m) in ("msgspec", "__future__")
+    )
+    assert bad == [], "daemon/export_format.py may import only the standard library and msgspec"
+
+
 def test_client_imports_only_the_protocol() -> None:
     files = sorted((ROOT / "daemon").glob("client*.py"))
     assert files
@@ -89,9 +98,10 @@ def test_console_uses_only_the_client_and_the_protocol() -> None:
         "daemon.client_streams",
         "daemon.client_methods",
         "daemon.client_export",
+        "daemon.export_format",
     )
     bad = _violations(files, lambda m: _top(m) != "daemon" or _within(m, *client))
-    assert bad == [], "console/ may reach the daemon only through daemon.client and daemon.protocol"
+    assert bad == [], "console/ may reach the daemon only through daemon.client, daemon.protocol and the export formats"
 
 
 def test_daemon_never_imports_console_or_textual() -> None:

@@ -12,9 +12,8 @@ from conftest import ROOT
 
 
 def test_client_imports_without_the_daemon():
-    # The console's own export (of a query's answer) uses daemon.export_format: light too.
     code = (
-        "import sys, daemon.client, daemon.export_format; "
+        "import sys, daemon.client; "
         "heavy = [m for m in ('peewee', 'watchdog', 'textual', 'apscheduler', 'pypdf', 'yaml', 'daemon.service',"
         " 'daemon.storage', 'console') if m in sys.modules]; print(heavy)"
     )

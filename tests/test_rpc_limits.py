@@ -3,6 +3,7 @@ daemon keeps serving everyone else."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import time
@@ -76,6 +77,20 @@ def test_idle_connection_is_closed(make_daemon):
         time.sleep(1.0)
         assert idle.closed_by_peer()
     assert still_serving(daemon)
+
+
+def test_a_call_in_flight_when_the_idle_timeout_ends_reading_is_still_answered(make_daemon):
+    """Reading ends at the idle timeout, but a slow call still answers; what the peer sends
+    after that is not read (and must not break the connection's answer)."""
+    daemon = make_daemon(config={"limits": {"idle_timeout_s": 0.2}})
+    slow = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) SELECT count(*) FROM c"
+    with RawConnection(daemon.socket) as conn:
+        conn.send(json.dumps({"jsonrpc": "2.0", "method": "query.sql", "params": {"sql": slow}, "id": 1}) + "\n")
+        time.sleep(0.5)  # past the idle timeout while the query runs
+        conn.send(HEALTH)
+        assert conn.recv()["result"]["rows"] == [[3000000]]
+    assert still_serving(daemon)
+    assert "feed_data after feed_eof" not in daemon.log() and "Fatal error" not in daemon.log()
 
 
 def test_connection_flood(make_daemon):

@@ -3,10 +3,10 @@ content (``compose_form``) and what submitting reads (``action_submit``).
 
 Under the content, always in sight (docked, so a long form scrolls above them and even at
 80×24 they are on screen): an error line when there is one, the submit and Cancel buttons;
-then a compact footer. Enter in
-any input or the submit button submits; Escape or Cancel dismisses with None. Inputs are
-FormInputs: they open with nothing selected, so typing adds to a value. While the daemon is
-unreachable a dialog stays open with what was typed (``finish``), so nothing is lost.
+then a compact footer. Enter in any input or the submit button submits; Escape or Cancel
+dismisses with None. Inputs are FormInputs: they open with nothing selected, so typing adds
+to a value. While the daemon is unreachable a dialog stays open with what was typed
+(``finish``), so nothing is lost.
 """
 
 from __future__ import annotations

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any, cast
 
 import peewee
 
-from ..storage import compiled
 from ..storage.models import utcnow
 from ..storage.rows import decode_cursor, encode_cursor, row_to_dict
 from .models import SCHEMA_KINDS, AuditEntry, Proposal
@@ -62,22 +61,25 @@ def write_audit(
     if proposal.reverts:
         info["reverts"] = proposal.reverts  # the link from an undo to what it undoes
     info.update(details or {})
-    compiled.create(  # .create with its SQL built once: every decision writes one
+    # With the write's other audit rows in one statement: every decision writes one.
+    store.insert_later(
         AuditEntry,
-        actor=actor,
-        action=action,
-        proposal_id=proposal.id,
-        target_table=proposal.table,
-        target_row=proposal.row_id,
-        decision=decision,
-        reason=reason,
-        policy_rule=rule,
-        risk_level=risk_of(proposal),
-        reviewer=reviewer,
-        before_value=before,
-        after_value=after,
-        details=info,
-        decided_at=utcnow(),
+        {
+            "actor": actor,
+            "action": action,
+            "proposal_id": proposal.id,
+            "target_table": proposal.table,
+            "target_row": proposal.row_id,
+            "decision": decision,
+            "reason": reason,
+            "policy_rule": rule,
+            "risk_level": risk_of(proposal),
+            "reviewer": reviewer,
+            "before_value": before,
+            "after_value": after,
+            "details": info,
+            "decided_at": utcnow(),
+        },
     )
 
 

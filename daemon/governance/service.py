@@ -67,6 +67,10 @@ class Draft(msgspec.Struct, kw_only=True):
     # Secrets found in what the fields were made from (ingestion scans a file's raw text and
     # records once, off the writer thread): they flag the proposal and are redacted too.
     found: Findings | None = None
+    # The fields a scan has yet to see: None, all of them. Ingestion scans the fields it
+    # inferred in its worker processes (what that found is in ``found``) and names here
+    # only those it set afterwards.
+    unscanned: list[str] | None = None
 
 
 @dataclass
@@ -120,13 +124,18 @@ class Governance:
         if draft.kind == "update" and not fields:
             raise InvalidParams("an update needs at least one field")
         # Secrets flag the proposal and are redacted from what it stores (and any row it makes).
-        found = (find(fields, self.policy.rules) if fields else Findings()).merged(draft.found)
+        to_scan = fields if draft.unscanned is None else {k: fields[k] for k in draft.unscanned if k in fields}
+        found = (find(to_scan, self.policy.rules) if to_scan else Findings()).merged(draft.found)
         fields = redact(fields, found.secrets)
         flags = found.flags
         missing = self._missing(spec, fields) if draft.kind == "insert" else []
         verdict = self.policy.evaluate(draft.kind, draft.table, draft.confidence, flags, missing, draft.by_operator)
         if draft.reverts is not None and draft.kind == "insert" and verdict.approve:
             verdict.approve, verdict.rule = False, "pending: a restore (the undo of a delete) needs a person"
+        if verdict.approve and draft.kind == "insert" and draft.row_id is None:
+            applied = self._propose_applied(draft, fields, flags, verdict.rule, verdict.self_approved)
+            if applied is not None:
+                return applied
         p = compiled.create(  # Proposal.create, its SQL built once: ingestion proposes per file
             Proposal,
             kind=draft.kind,
@@ -149,6 +158,75 @@ class Governance:
             action = "self-approve" if verdict.self_approved else "auto-approve"
             self._approve_and_apply(p, approver, verdict.rule, None, action=action)
         return row_to_dict(p)
+
+    def _propose_applied(
+        self, draft: Draft, fields: dict[str, Any], flags: list[str], rule: str, self_approved: bool
+    ) -> dict[str, Any] | None:
+        """An insert the policy approves, written as applied in one step: the row, then the
+        proposal as it ends (one INSERT, where pending, approved and applied took three
+        statements), with the same events and audit row as :meth:`_approve_and_apply`.
+        None when the row cannot be inserted: nothing is left of the attempt, and the caller
+        records the proposal the long way (pending, approved, then failed with the reason)."""
+        approver = draft.actor if self_approved else SYSTEM_ACTOR
+        action = "self-approve" if self_approved else "auto-approve"
+        now = utcnow()
+        values = {
+            "kind": "insert",
+            "table": draft.table,
+            "payload": fields,
+            "confidence": draft.confidence,
+            "reasoning": draft.reasoning,
+            "source": draft.source,
+            "created_by": draft.actor,
+            "policy_rule": rule,
+            "flags": flags or None,
+        }
+        try:
+            with self.store.db.atomic():  # a savepoint: a row that fails leaves the table untouched
+                after = applying.apply_insert(self.store, Proposal(**values))
+        except (DaemonError, peewee.PeeweeException, OverflowError, ValueError, TypeError):
+            return None
+        p = compiled.create(
+            Proposal,
+            **values,
+            status="applied",
+            decided_by=approver,
+            decided_at=now,
+            row_id=after["id"],
+            after=after,
+            created_at=now,
+            updated_at=now,
+        )
+        self._emit("proposal.created", p, draft.actor, status="pending", flags=flags or None)
+        self._supersede_older(p)
+        self._emit(
+            "proposal.approved",
+            p,
+            approver,
+            original_table=p.table,
+            rule=rule,
+            auto=action == "auto-approve",
+            self_approved=self_approved,
+            corrections=None,
+            fields=p.payload,
+        )
+        self._emit_change(p, approver, after)
+        self._emit("proposal.applied", p, approver, row_id=p.row_id)
+        record = row_to_dict(p)
+        for hook in self.on_applied:
+            hook(record)
+        write_audit(
+            self.store,
+            p,
+            actor=approver,
+            action=action,
+            decision="approved",
+            rule=rule,
+            before=None,
+            after=after,
+            details={"outcome": "applied", "corrections": None},
+        )
+        return record
 
     def propose_schema(
         self,

@@ -27,9 +27,10 @@ async def health(ctx: CallContext, params: p.NoParams) -> p.Health:
     at most once a second; writes are known to fail once one has failed, until a probe gets
     through).
 
-    ``status`` is "ok" when both work, "degraded" when either does not, and ``reason``
-    says why; ``query_sql`` says whether operator SQL is offered. ``notices`` says what an
-    operator should know, e.g. schema-file changes left pending at start (README, "Upgrades").
+    ``status`` is "ok" when both work, "degraded" when either does not, "starting" while the
+    socket answers but ingestion and the jobs are not running yet, and ``reason`` says why;
+    ``query_sql`` says whether operator SQL is offered. ``notices`` says what an operator
+    should know, e.g. schema-file changes left pending at start (README, "Upgrades").
     ``search_index`` says whether the full-text indexes are ready or how many rows are left."""
     d = ctx.daemon
     reasons: list[str] = []
@@ -47,8 +48,15 @@ async def health(ctx: CallContext, params: p.NoParams) -> p.Health:
     write_error = d.store.write_error
     if write_error is not None:
         reasons.append(f"writes fail: {write_error}")
+    if reasons:
+        status = "degraded"
+    elif not d.started:
+        status = "starting"
+        reasons.append("starting: the watched folders and the periodic jobs are not running yet")
+    else:
+        status = "ok"
     return p.Health(
-        status="ok" if ok and write_error is None else "degraded",
+        status=status,
         database=d.store.backend,
         database_ok=ok,
         uptime_s=round(time.monotonic() - d.started_monotonic, 3),

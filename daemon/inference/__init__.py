@@ -22,7 +22,7 @@ from .structured import FRONT_MATTER_WEIGHT, LABEL_WEIGHT, StructuredChoice, sta
 from .types import Inference
 
 if TYPE_CHECKING:
-    from .learning import Learner
+    from .learning import Learner, Lessons
 
 __all__ = ["Inference", "infer"]
 
@@ -193,7 +193,7 @@ def _media_choice(ex: Extraction, catalog: dict[str, TableSpec]) -> tuple[str, f
     return table, (MEDIA_READ if known else MEDIA_UNREAD), reasons, {}
 
 
-def infer(extraction: Extraction, catalog: dict[str, TableSpec], learner: Learner | None = None) -> Inference:
+def infer(extraction: Extraction, catalog: dict[str, TableSpec], learner: Learner | Lessons | None = None) -> Inference:
     """Choose the table for ``extraction``, fill its fields and say how sure and why."""
     kind = extraction.kind
     structured = structured_choice(extraction, catalog) if kind != "media" else None

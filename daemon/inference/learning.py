@@ -28,7 +28,6 @@ import peewee
 from ..catalog import TableSpec
 from ..extract.types import Extraction
 from ..governance import SYSTEM_ACTOR, Proposal
-from ..storage import compiled
 from ..storage.models import json_field, utcnow
 from .lexicon import norm_column, tokens
 from .shapes import shape_of
@@ -139,138 +138,18 @@ def similarity(a: dict[str, Any], b: dict[str, Any]) -> float:
     return min(sim, 1.0)
 
 
-class Learner:
-    def __init__(self, store: Store, events: EventBus) -> None:
-        self.store = store
-        self.events = events
-        self._lessons: list[tuple[str, int, dict[str, Any]]] = []
-        self._loaded_at: float | None = None
-        self._lock = threading.Lock()
-        self._tasks: set[asyncio.Task[Any]] = set()
-        store.register(ProposalFeatures, Lesson)
-        events.listeners.add(self._on_event)
+class Lessons:
+    """The operators' decisions as inference consults them: a fixed list, which a worker
+    process can hold a copy of (:mod:`daemon.ingest.reading`)."""
 
-    # -- called by the pipeline inside the write that created the proposal ----------------
-
-    def remember(
-        self, proposal_id: int, extraction: Extraction, table: str | None = None, feats: dict[str, Any] | None = None
-    ) -> None:
-        """Keep the features of the file behind ``proposal_id`` (inside a Store.write).
-        ``table`` (the proposal's) and ``feats`` (``features(extraction)``) spare the one
-        writer thread a lookup and the tokenizing when the caller has them already."""
-        if table is None:
-            proposal = Proposal.get_or_none(Proposal.id == proposal_id)
-            table = proposal.table if proposal is not None else ""
-        if feats is None:
-            feats = features(extraction)
-        # An upsert whose SQL is built once (compiled): the new row's columns win on conflict.
-        compiled.insert(
-            ProposalFeatures,
-            {"proposal_id": proposal_id, "proposed_table": table, "features": feats},
-            conflict_target=("proposal_id",),
-            preserve=("features", "proposed_table"),
-        )
-
-    # -- decisions --------------------------------------------------------------------------
-
-    def _on_event(self, event: dict[str, Any]) -> None:
-        kind = event.get("type")
-        if kind not in ("proposal.approved", "proposal.rejected"):
-            return
-        payload = event.get("payload")
-        if not isinstance(payload, dict):
-            payload = {}
-        if (event.get("actor") or SYSTEM_ACTOR) == SYSTEM_ACTOR or payload.get("auto"):
-            return  # the policy agreeing with inference teaches nothing
-        m = re.fullmatch(r"proposal/(\d+)", str(event.get("subject", "")))
-        if not m:
-            return
-        task = asyncio.ensure_future(
-            self._learn(int(m.group(1)), kind == "proposal.approved", payload.get("table"), event.get("actor"))
-        )
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _learn(self, proposal_id: int, approved: bool, table: str | None, actor: str | None) -> None:
-        try:
-            learned = await self.store.write(self._record, proposal_id, approved, table, actor)
-        except Exception:
-            log.exception("could not learn from the decision on proposal %s", proposal_id)
-            return
-        with self._lock:
-            self._lessons.extend(learned)
-            del self._lessons[:-MAX_LESSONS]
-
-    def _record(
-        self, proposal_id: int, approved: bool, table: str | None, actor: str | None
-    ) -> list[tuple[str, int, dict[str, Any]]]:
-        saved = ProposalFeatures.get_or_none(ProposalFeatures.proposal_id == proposal_id)
-        if saved is None:
-            return []  # not a proposal made from a file
-        known = list(Lesson.select().where(Lesson.proposal_id == proposal_id))
-        if known:  # another daemon on the same database recorded this decision already
-            return [(k.table, k.verdict, k.features) for k in known]
-        proposal = Proposal.get_or_none(Proposal.id == proposal_id)
-        final = table or (proposal.table if proposal is not None else saved.proposed_table)
-        lessons: list[tuple[str, int]] = []
-        if approved:
-            lessons.append((final, 1))
-            if saved.proposed_table and saved.proposed_table != final:
-                lessons.append((saved.proposed_table, -1))  # approved with a corrected table
-        else:
-            lessons.append((final, -1))
-        created = []
-        for tbl, verdict in lessons:
-            try:
-                with self.store.db.atomic():  # a savepoint: another daemon may win the race
-                    Lesson.create(
-                        proposal_id=proposal_id, table=tbl, verdict=verdict, features=saved.features, actor=actor
-                    )
-                created.append({"table": tbl, "verdict": verdict})
-            except peewee.IntegrityError:
-                pass
-        if created:  # operators see that a decision taught inference something
-            self.events.emit("inference.learned", f"proposal/{proposal_id}", {"lessons": created}, actor=actor)
-        return [(tbl, verdict, saved.features) for tbl, verdict in lessons]
-
-    # -- consulted by inference ---------------------------------------------------------------
-
-    def _load_rows(self) -> list[tuple[str, int, dict[str, Any]]]:
-        rows = (
-            Lesson.select(Lesson.table, Lesson.verdict, Lesson.features).order_by(Lesson.id.desc()).limit(MAX_LESSONS)
-        )
-        return [(r.table, r.verdict, r.features) for r in rows][::-1]
-
-    def _ensure_loaded(self) -> None:
-        now = time.monotonic()
-        if self._loaded_at is not None and now - self._loaded_at < REFRESH_S:
-            return
-        loop = self.events.loop
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is loop:
-            return  # never block the loop; a worker thread's call loads them
-        try:
-            rows = asyncio.run_coroutine_threadsafe(self.store.read(self._load_rows), loop).result(timeout=10)
-        except Exception:
-            log.warning("could not load inference lessons; routing without them this time", exc_info=True)
-            return
-        with self._lock:
-            self._lessons = rows
-            self._loaded_at = now
-
-    def lessons(self) -> list[tuple[str, int, dict[str, Any]]]:
-        self._ensure_loaded()
-        with self._lock:
-            return list(self._lessons)
+    def __init__(self, lessons: list[tuple[str, int, dict[str, Any]]]) -> None:
+        self.lessons = lessons
 
     def adjust(
         self, ex: Extraction, table: str, confidence: float, catalog: dict[str, TableSpec]
     ) -> tuple[str, float, str | None]:
         """The routing after the lessons: maybe another table, maybe another confidence, and why."""
-        lessons = [(t, v, f) for t, v, f in self.lessons() if t in catalog]
+        lessons = [(t, v, f) for t, v, f in self.lessons if t in catalog]
         if not lessons:
             return table, confidence, None
         mine = features(ex)
@@ -329,6 +208,154 @@ class Learner:
             f"rerouted from {table}"
         )
         return best, round(conf, 3), why
+
+
+class Learner:
+    def __init__(self, store: Store, events: EventBus) -> None:
+        self.store = store
+        self.events = events
+        self._lessons: list[tuple[str, int, dict[str, Any]]] = []
+        self._loaded_at: float | None = None
+        self.version = 0  # counts changes of the lessons: worker processes hold a copy
+        self._lock = threading.Lock()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        store.register(ProposalFeatures, Lesson)
+        events.listeners.add(self._on_event)
+
+    # -- called by the pipeline inside the write that created the proposal ----------------
+
+    def remember(
+        self, proposal_id: int, extraction: Extraction, table: str | None = None, feats: dict[str, Any] | None = None
+    ) -> None:
+        """Keep the features of the file behind ``proposal_id`` (inside a Store.write).
+        ``table`` (the proposal's) and ``feats`` (``features(extraction)``) spare the one
+        writer thread a lookup and the tokenizing when the caller has them already."""
+        if table is None:
+            proposal = Proposal.get_or_none(Proposal.id == proposal_id)
+            table = proposal.table if proposal is not None else ""
+        if feats is None:
+            feats = features(extraction)
+        # An upsert, with the write's others in one statement: the new row's columns win on conflict.
+        self.store.insert_later(
+            ProposalFeatures,
+            {"proposal_id": proposal_id, "proposed_table": table, "features": feats},
+            conflict_target=("proposal_id",),
+            preserve=("features", "proposed_table"),
+        )
+
+    # -- decisions --------------------------------------------------------------------------
+
+    def _on_event(self, event: dict[str, Any]) -> None:
+        kind = event.get("type")
+        if kind not in ("proposal.approved", "proposal.rejected"):
+            return
+        payload = event.get("payload")
+        if not isinstance(payload, dict):
+            payload = {}
+        if (event.get("actor") or SYSTEM_ACTOR) == SYSTEM_ACTOR or payload.get("auto"):
+            return  # the policy agreeing with inference teaches nothing
+        m = re.fullmatch(r"proposal/(\d+)", str(event.get("subject", "")))
+        if not m:
+            return
+        task = asyncio.ensure_future(
+            self._learn(int(m.group(1)), kind == "proposal.approved", payload.get("table"), event.get("actor"))
+        )
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _learn(self, proposal_id: int, approved: bool, table: str | None, actor: str | None) -> None:
+        try:
+            learned = await self.store.write(self._record, proposal_id, approved, table, actor)
+        except Exception:
+            log.exception("could not learn from the decision on proposal %s", proposal_id)
+            return
+        with self._lock:
+            self._lessons.extend(learned)
+            del self._lessons[:-MAX_LESSONS]
+            self.version += 1
+
+    def _record(
+        self, proposal_id: int, approved: bool, table: str | None, actor: str | None
+    ) -> list[tuple[str, int, dict[str, Any]]]:
+        saved = ProposalFeatures.get_or_none(ProposalFeatures.proposal_id == proposal_id)
+        if saved is None:
+            return []  # not a proposal made from a file
+        known = list(Lesson.select().where(Lesson.proposal_id == proposal_id))
+        if known:  # another daemon on the same database recorded this decision already
+            return [(k.table, k.verdict, k.features) for k in known]
+        proposal = Proposal.get_or_none(Proposal.id == proposal_id)
+        final = table or (proposal.table if proposal is not None else saved.proposed_table)
+        lessons: list[tuple[str, int]] = []
+        if approved:
+            lessons.append((final, 1))
+            if saved.proposed_table and saved.proposed_table != final:
+                lessons.append((saved.proposed_table, -1))  # approved with a corrected table
+        else:
+            lessons.append((final, -1))
+        created = []
+        for tbl, verdict in lessons:
+            try:
+                with self.store.db.atomic():  # a savepoint: another daemon may win the race
+                    Lesson.create(
+                        proposal_id=proposal_id, table=tbl, verdict=verdict, features=saved.features, actor=actor
+                    )
+                created.append({"table": tbl, "verdict": verdict})
+            except peewee.IntegrityError:
+                pass
+        if created:  # operators see that a decision taught inference something
+            self.events.emit("inference.learned", f"proposal/{proposal_id}", {"lessons": created}, actor=actor)
+        return [(tbl, verdict, saved.features) for tbl, verdict in lessons]
+
+    # -- consulted by inference ---------------------------------------------------------------
+
+    def _load_rows(self) -> list[tuple[str, int, dict[str, Any]]]:
+        rows = (
+            Lesson.select(Lesson.table, Lesson.verdict, Lesson.features).order_by(Lesson.id.desc()).limit(MAX_LESSONS)
+        )
+        return [(r.table, r.verdict, r.features) for r in rows][::-1]
+
+    def _ensure_loaded(self) -> None:
+        now = time.monotonic()
+        if self._loaded_at is not None and now - self._loaded_at < REFRESH_S:
+            return
+        loop = self.events.loop
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            return  # never block the loop; a worker thread's call loads them
+        try:
+            rows = asyncio.run_coroutine_threadsafe(self.store.read(self._load_rows), loop).result(timeout=10)
+        except Exception:
+            log.warning("could not load inference lessons; routing without them this time", exc_info=True)
+            return
+        with self._lock:
+            if rows != self._lessons:
+                self._lessons = rows
+                self.version += 1
+            self._loaded_at = now
+
+    @property
+    def due(self) -> bool:
+        """Whether the lessons are to be (re)read from the database, on a thread (not the loop)."""
+        return self._loaded_at is None or time.monotonic() - self._loaded_at >= REFRESH_S
+
+    def lessons(self) -> list[tuple[str, int, dict[str, Any]]]:
+        self._ensure_loaded()
+        with self._lock:
+            return list(self._lessons)
+
+    def snapshot(self) -> tuple[int, Lessons]:
+        """The lessons as they are (not reloaded: see :attr:`due`), and their version."""
+        with self._lock:
+            return self.version, Lessons(list(self._lessons))
+
+    def adjust(
+        self, ex: Extraction, table: str, confidence: float, catalog: dict[str, TableSpec]
+    ) -> tuple[str, float, str | None]:
+        """The routing after the lessons: maybe another table, maybe another confidence, and why."""
+        return Lessons(self.lessons()).adjust(ex, table, confidence, catalog)
 
 
 def _bag(feats: dict[str, Any]) -> set[str]:

@@ -41,9 +41,9 @@ from .opening import Opened, alias
 
 if TYPE_CHECKING:
     from ..events import EventBus
-    from ..governance.content import Findings
     from ..extract.types import Extraction
     from .pipeline import Pipeline
+    from .reading import Read
 
 log = logging.getLogger("clarityd.ingest")
 
@@ -472,14 +472,12 @@ async def _member(pipeline: Pipeline, archive: Archive, member: Member, force: b
     if action != "process":
         return entry
 
-    def read_and_infer() -> tuple[Extraction, Any, Any, Findings]:
+    def read_and_infer() -> Read:
         extraction = extract_member(data, member, archive.path, limits)
         return pipeline._infer(extraction)
 
     try:
-        extraction, inference, features, found = await asyncio.wait_for(
-            loop.run_in_executor(pipeline._pool, read_and_infer), limits.timeout_s * 2 + 10
-        )
+        read = await asyncio.wait_for(loop.run_in_executor(pipeline._pool, read_and_infer), limits.timeout_s * 2 + 10)
     except TimeoutError:
         return await pipeline._fail(path, entry["id"], sha, f"extraction took longer than {limits.timeout_s:g} s")
     except ExtractionError as e:
@@ -488,9 +486,7 @@ async def _member(pipeline: Pipeline, archive: Archive, member: Member, force: b
         log.exception("extracting %s failed", path)
         return await pipeline._fail(path, entry["id"], sha, f"{type(e).__name__}: {e}")
     try:
-        entry, _ = await pipeline.commits.write(
-            path, pipeline._propose, entry["id"], sha, extraction, inference, features, found
-        )
+        entry, _ = await pipeline.commits.write(path, pipeline._propose, entry["id"], sha, *read)
     except DaemonError as e:
         return await pipeline._fail(path, entry["id"], sha, f"proposal refused: {e.message}")
     return entry

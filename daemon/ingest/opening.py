@@ -25,7 +25,6 @@ import contextlib
 import errno
 import os
 import stat
-import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -163,9 +162,10 @@ def alias(opened: Opened, scratch: str) -> Iterator[str]:
     """A name for the open descriptor that keeps the file's own base name (the extractors
     read the name for its extension and title): a link in the private ``scratch`` folder to
     ``/proc/<pid>/fd/<fd>``. Opening it reaches the very file already checked, whatever the
-    original path points at by now; the PDF worker processes can open it too. Each thread
-    has a folder of its own there, kept (removing a folder costs milliseconds on ext4)."""
-    folder = os.path.join(scratch, str(threading.get_native_id()))
+    original path points at by now; the worker processes that read files (:mod:`.reading`)
+    and parse PDFs can open it too. Each descriptor has a folder of its own there (its
+    number is unique while it is open), kept (removing a folder costs milliseconds on ext4)."""
+    folder = os.path.join(scratch, str(opened.fd))
     os.makedirs(folder, mode=0o700, exist_ok=True)
     link = os.path.join(folder, os.path.basename(opened.path))
     with contextlib.suppress(FileNotFoundError):

@@ -1,5 +1,5 @@
-"""A settled file's journey: open and hash → journal → extract and infer (worker threads)
-→ proposal, journal state and learner memory in one write → (optionally) delete.
+"""A settled file's journey: open and hash → journal → extract and infer (worker processes,
+:mod:`.reading`) → proposal, journal state and learner memory in one write → (optionally) delete.
 
 A file is opened once, under the rules of :mod:`.opening` (regular files only, links
 only into the watched folders, the caller's rights for ``ingest.file``), and everything
@@ -7,9 +7,9 @@ after reads that descriptor: the hash, and the extractors through :func:`.openin
 Names are journaled in their :mod:`.names` stored form, whatever their bytes.
 
 Files wait in one priority queue (files handed over by an agent or the watcher before
-rescans and retries); a fixed number of worker tasks take them, each reading one file at
-a time in a bounded thread pool. A path is never in the queue twice: asking again while
-it waits or runs joins the same result.
+rescans and retries); a fixed number of worker tasks take them, each opening and hashing
+one file at a time in a bounded thread pool, then handing it to the reading processes.
+A path is never in the queue twice: asking again while it waits or runs joins the same result.
 
 A file's writes go through group commit (:mod:`.commits`): the files waiting on the one
 database writer share a transaction, each in its own savepoint. So more tasks run than
@@ -28,12 +28,9 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-import msgspec
-
 from ..errors import DaemonError, Unavailable
-from ..extract import ExtractionError, extract
-from ..governance.content import Findings, find
-from ..inference import infer
+from ..extract import ExtractionError, ExtractLimits
+from ..governance.content import Findings
 from ..inference import learning
 from ..storage.models import utcnow
 from . import archives
@@ -43,6 +40,7 @@ from .access import Caller
 from .commits import GroupCommit
 from .opening import Opened, Refused, Vanished, alias, open_file
 from .proposing import Proposer
+from .reading import Context, Read, Readers, ReadFailed, Request, analyse
 
 if TYPE_CHECKING:
     from ..config import IngestConfig
@@ -133,6 +131,8 @@ class Pipeline:
         os.makedirs(self.scratch, mode=0o700)
         workers = self.settings.workers
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="ingest")
+        self.readers = Readers(workers, self._context_key, self._context)
+        self._lessons_loading: asyncio.Future[Any] | None = None
         self._queue: asyncio.PriorityQueue[tuple[int, int, str]] = asyncio.PriorityQueue()
         self._jobs: dict[str, QueuedFile] = {}  # queued or running, by path
         self._order = itertools.count()
@@ -247,20 +247,39 @@ class Pipeline:
             opened.close()
 
     async def _process_opened(self, opened: Opened, name: str, sha: str, force: bool) -> dict[str, Any]:
-        loop = asyncio.get_running_loop()
         settings = self.settings
         size, mtime_ns = opened.identity
+        # Read first, then one write takes the file from unknown to proposed: the journal
+        # entry, its proposal and its events commit together (a crash before leaves no trace,
+        # and the file is new again at restart). Reading a file whose content turns out to
+        # be known already (touched, or a copy) costs a worker's time, not the writer's.
+        read: Read | BaseException
+        try:
+            read = await self._read(opened, name, settings.limits)
+        except Exception as e:
+            read = e
+        if isinstance(read, Read) and read.extraction.sha256 == sha:
+            try:
+                entry, outcome = await self.commits.write(
+                    name, self._seen_and_propose, name, size, mtime_ns, sha, force, read
+                )
+            except Unavailable:
+                raise  # nothing is recorded: the file waits for the database
+            except DaemonError:
+                pass  # the proposal was refused (bad fields...): recorded the long way, below
+            else:
+                if outcome in ("proposed", "applied", "duplicate") or entry.get("state") in j.DONE:
+                    self._after_done(entry)
+                return entry
+        # The long way: the journal first, then what the reading gave.
         entry, action = await self.commits.write(name, self._seen, name, size, mtime_ns, sha, force)
         if action != "process":
             if action == "duplicate" or entry["state"] in j.DONE:
                 self._after_done(entry)
             return entry
         try:
-            extraction, inference, features, found = await asyncio.wait_for(
-                loop.run_in_executor(self._pool, self._read_and_infer, opened, name, settings.limits),
-                # extract() keeps its own deadline; this one only guards against a bug in it.
-                settings.limits.timeout_s * 2 + 10,
-            )
+            if isinstance(read, BaseException):
+                raise read
         except TimeoutError:
             took = f"extraction took longer than {settings.limits.timeout_s:g} s"
             return await self._fail(name, entry["id"], sha, took)
@@ -268,19 +287,18 @@ class Pipeline:
             return await archives.unpack(self, opened, name, entry, sha, force, e.format)
         except ExtractionError as e:
             return await self._fail(name, entry["id"], sha, str(e), e.permanent)
+        except ReadFailed as e:
+            log.error("extracting %s failed: %s", name, e)
+            return await self._fail(name, entry["id"], sha, str(e).strip().splitlines()[-1])
         except Exception as e:
-            log.exception("extracting %s failed", name)
+            log.error("extracting %s failed", name, exc_info=e)
             return await self._fail(name, entry["id"], sha, f"{type(e).__name__}: {e}")
-        if extraction.sha256 != sha:
+        if read.extraction.sha256 != sha:
             # It changed while we read it: note the new content and read it again.
             self._jobs[opened.path].again = True
             return entry
-        # No journal write of its own for "read": the state it reaches next commits with its
-        # proposal, and a crash before that redoes the reading anyway.
         try:
-            entry, outcome = await self.commits.write(
-                name, self._propose, entry["id"], sha, extraction, inference, features, found
-            )
+            entry, outcome = await self.commits.write(name, self._propose, entry["id"], sha, *read)
         except Unavailable:
             raise  # not the proposal's fault: nothing is recorded, the file waits for the database
         except DaemonError as e:  # the proposal was refused (bad fields, unknown table...)
@@ -289,52 +307,64 @@ class Pipeline:
             self._after_done(entry)
         return entry
 
-    def _read_and_infer(
-        self, opened: Opened, name: str, limits: Any
-    ) -> tuple[Extraction, Inference, dict[str, Any] | None, Findings]:
-        """On a worker thread: extraction (of the open file, through its alias; an archive
-        raises IsArchive instead), then :meth:`_infer`."""
+    async def _read(self, opened: Opened, name: str, limits: ExtractLimits) -> Read:
+        """Extraction and inference of the open file in a worker process (:mod:`.reading`)."""
+        await self._fresh_lessons()
         with alias(opened, self.scratch) as link:
-            fmt = archives.archive_format(link)
-            if fmt is not None:
-                raise archives.IsArchive(fmt)
-            extraction = extract(link, limits)
-        # What the extractors took from the name, in the form the journal holds it.
-        extraction = msgspec.structs.replace(extraction, path=name)
-        if name != opened.path:
-            extraction = msgspec.structs.replace(
-                extraction, title=names.printable(extraction.title), metadata=names.printable(extraction.metadata)
+            # extract() keeps its own deadline; this one only guards against a bug in it.
+            return await asyncio.wait_for(
+                self.readers.read(Request(link, name, opened.path, limits)), limits.timeout_s * 2 + 10
             )
-        return self._infer(extraction)
 
-    def _infer(self, extraction: Extraction) -> tuple[Extraction, Inference, dict[str, Any] | None, Findings]:
-        """On a worker thread: inference over the catalog, the features the learner keeps of
-        the file, and the secrets in its raw text and records (found here, off the one writer
-        thread). Archive members come here straight from archives.py."""
-        inference = infer(extraction, self.store.catalog, self.learner)
-        features = learning.features(extraction) if self.learner is not None else None
-        evidence = {
-            "title": extraction.title,
-            "text": extraction.text,
-            "records": extraction.records,
-            "metadata": extraction.metadata,
-        }
-        found = find(None, self.governance.policy.rules, evidence)
-        if features is not None and found.secrets:  # the learner keeps telling words: never a secret
-            secrets = [secret.lower() for secret in found.secrets]
-            for key in ("words", "title"):
-                features[key] = [w for w in features[key] if not any(w in secret for secret in secrets)]
-        return extraction, inference, features, found
+    # -- what inference reads besides the file -------------------------------------------
+
+    def _context_key(self) -> tuple[Any, ...]:
+        version = self.learner.version if self.learner is not None else None
+        return self.store.catalog, self.governance.policy.rules, version
+
+    def _context(self) -> Context:
+        lessons = self.learner.snapshot()[1] if self.learner is not None else None
+        return Context(self.store.catalog, self.governance.policy.rules, lessons)
+
+    async def _fresh_lessons(self) -> None:
+        """The learner's lessons (re)read from the database when due, on a thread: the loop never waits on it."""
+        if self.learner is None or not self.learner.due:
+            return
+        if self._lessons_loading is None or self._lessons_loading.done():
+            self._lessons_loading = asyncio.get_running_loop().run_in_executor(self._pool, self.learner.lessons)
+        await asyncio.shield(self._lessons_loading)
+
+    def _infer(self, extraction: Extraction) -> Read:
+        """On a worker thread, for an archive's member: :func:`.reading.analyse` with the learner as it is now."""
+        lessons = learning.Lessons(self.learner.lessons()) if self.learner is not None else None
+        return analyse(extraction, Context(self.store.catalog, self.governance.policy.rules, lessons))
 
     # -- writes (on the writer thread) -------------------------------------------------
 
     def _seen(self, path: str, size: int, mtime_ns: int, sha: str, force: bool) -> tuple[dict[str, Any], str]:
         entry, action = j.record_seen(path, size, mtime_ns, sha, force)
+        self._emit_seen(entry, action, path, sha, size)
+        return dict(entry.__data__), action
+
+    def _emit_seen(self, entry: j.JournalEntry, action: str, path: str, sha: str, size: int) -> None:
         if action == "process" and entry.state == j.SEEN:
             self.events.emit("ingest.seen", j.subject(entry), {"path": path, "sha256": sha, "size": size})
         elif action == "duplicate":
             self.events.emit("ingest.duplicate", j.subject(entry), {"path": path, "duplicate_of": entry.duplicate_of})
-        return dict(entry.__data__), action
+
+    def _seen_and_propose(
+        self, path: str, size: int, mtime_ns: int, sha: str, force: bool, read: Read
+    ) -> tuple[dict[str, Any], str]:
+        """The file's content noted and, when it is news, proposed: one savepoint of a group
+        write. A proposal refused rolls back the noting too (the caller goes the long way)."""
+        entry, action = j.record_seen(path, size, mtime_ns, sha, force)
+        if action == "unchanged":
+            return dict(entry.__data__), action
+        self._emit_seen(entry, action, path, sha, size)
+        if action == "duplicate":
+            return dict(entry.__data__), action
+        done, outcome = self.proposer.propose(entry.id, sha, *read, entry=entry)
+        return (done.__data__.copy() if done is not None else {}), outcome
 
     def _propose(
         self,
@@ -344,8 +374,9 @@ class Pipeline:
         inference: Inference,
         features: dict[str, Any] | None,
         found: Findings,
+        scanned: list[Findings | None],
     ) -> tuple[dict[str, Any], str]:
-        entry, outcome = self.proposer.propose(entry_id, sha, extraction, inference, features, found)
+        entry, outcome = self.proposer.propose(entry_id, sha, extraction, inference, features, found, scanned)
         return (entry.__data__.copy() if entry is not None else {}), outcome
 
     def _vanished(self, path: str, error: str) -> dict[str, Any]:
@@ -525,3 +556,4 @@ class Pipeline:
         await asyncio.gather(*self._workers, return_exceptions=True)
         await self.commits.idle()  # writes already handed in finish before the store closes
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self.readers.shutdown()

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from ..governance import Draft, Proposal
 from ..governance.content import Findings
-from ..storage import compiled
 from ..storage.rows import tuple_rows
 from . import journal as j
 
@@ -49,15 +48,20 @@ class Proposer:
         inference: Inference,
         features: dict[str, Any] | None = None,
         found: Findings | None = None,
+        scanned: list[Findings | None] | None = None,
+        entry: j.JournalEntry | None = None,
     ) -> tuple[j.JournalEntry | None, str]:
         """Propose what ``inference`` says about the entry's current content (``features``:
         the learner's features of the file, if computed already; ``found``: the secrets a
-        scan of its raw text found, for every proposal made from it).
+        scan of its raw text found, for every proposal made from it; ``scanned``: those
+        found in each record's fields, where a worker scanned them).
 
         Returns the entry and the outcome: "proposed", "applied", "failed" (no proposal
         could be applied), "duplicate" (another path proposed this content first) or
-        "stale" (the entry moved on while the file was being read; nothing written)."""
-        entry = j.locked_entry(entry_id)
+        "stale" (the entry moved on while the file was being read; nothing written).
+        ``entry``: the entry as this write just read (and locked) it, if it has."""
+        if entry is None:
+            entry = j.locked_entry(entry_id)
         if entry is None or entry.sha256 != sha256 or entry.state not in j.UNFINISHED:
             return entry, "stale"
         # Claim the content first: if another path (or another daemon) got there before
@@ -69,8 +73,15 @@ class Proposer:
             return entry, "duplicate"
         previous = self._previous_proposals(entry)
         drafts = self._drafts(entry, extraction, inference, previous)
-        for draft in drafts:
+        records = inference.rows or [inference.fields]
+        for position, draft in enumerate(drafts):
             draft.found = found
+            pre = scanned[position] if scanned and position < len(scanned) else None
+            if pre is not None and draft.kind == "insert" and draft.table == inference.table:
+                # Scanned in the worker as inferred: governance scans only what was set since (the file's facts).
+                record = records[position]
+                draft.unscanned = [k for k, v in draft.fields.items() if k not in record or record[k] != v]
+                draft.found = pre.merged(found)
         self.proposing = True
         try:
             proposals = [self.governance.propose(draft) for draft in drafts]
@@ -81,8 +92,9 @@ class Proposer:
             if old.status == "pending":
                 self.governance.supersede(old.id, version, f"{entry.path} changed before a decision")
         for position, proposal in enumerate(proposals):
-            compiled.create(
-                j.EntryProposal, entry_id=entry.id, version=version, position=position, proposal_id=proposal["id"]
+            self.store.insert_later(
+                j.EntryProposal,
+                {"entry_id": entry.id, "version": version, "position": position, "proposal_id": proposal["id"]},
             )
             if self.learner is not None:
                 self.learner.remember(proposal["id"], extraction, table=proposal["table"], feats=features)

@@ -78,6 +78,7 @@ class Ingest:
         self.running = True
         # Adding inotify watches walks the folders: off the loop.
         await asyncio.get_running_loop().run_in_executor(None, self.watcher.start)
+        self.pipeline.readers.start()  # the reading processes warm up meanwhile
         self.governance.on_applied.append(self._on_applied)
         # Once the database takes writes again after refusing them, do what start-up does
         # (catch up, resume, rescan): files that arrived meanwhile are taken at once.

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from .envelope import Id
+from .envelope import INT64_MAX, Id
 from .registry import Method, NoParams, Role
 
 
@@ -34,7 +34,7 @@ class Hit(msgspec.Struct):
     score: float = 0.0  # higher is a better match (0: the table's index is still being built)
 
 
-Offset = Annotated[int, msgspec.Meta(ge=0)]
+Offset = Annotated[int, msgspec.Meta(ge=0, le=INT64_MAX)]
 
 
 class Sql(msgspec.Struct, forbid_unknown_fields=True):

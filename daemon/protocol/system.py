@@ -31,7 +31,7 @@ class SearchIndexHealth(msgspec.Struct):
 
 
 class Health(msgspec.Struct):
-    status: str  # "ok" or "degraded"
+    status: str  # "ok", "degraded", or "starting" (answering, not yet watching folders)
     database: str  # "sqlite" or "postgresql"
     database_ok: bool  # it answers reads
     uptime_s: float
@@ -78,7 +78,13 @@ class Reloaded(msgspec.Struct):
     changes: list[str]
 
 
-HEALTH = Method("system.health", NoParams, Health, Role.reader, "Is the daemon up and its database reachable.")
+HEALTH = Method(
+    "system.health",
+    NoParams,
+    Health,
+    Role.reader,
+    "Is the daemon up (ok, degraded, or starting: not yet watching folders) and its database reachable.",
+)
 INFO = Method("system.info", NoParams, Info, Role.reader, "Version, paths, database, and who you are.")
 DESCRIBE = Method(
     "system.describe", DescribeMethods, list[MethodDoc], Role.reader, "Every method's params, result and help."

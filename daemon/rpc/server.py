@@ -422,7 +422,12 @@ class IdleWatch:
         elif now - self.last < self.idle_s:
             self._timer = self.loop.call_at(self.last + self.idle_s, self._check)
         else:
-            self.reader.feed_eof()  # the read loop sees the end, as if the peer had closed
+            # The read loop sees the end, as if the peer had closed; reading stops first, since a
+            # reader may not be fed after its end (calls still in flight keep their answers).
+            transport = self.conn.writer.transport
+            if isinstance(transport, asyncio.ReadTransport):
+                transport.pause_reading()
+            self.reader.feed_eof()
 
     def stop(self) -> None:
         self._timer.cancel()

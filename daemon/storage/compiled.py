@@ -168,6 +168,91 @@ def insert(
     return cursor.lastrowid if returning_id else cursor.rowcount
 
 
+MANY_CHUNK = 200  # rows per multi-row INSERT: far under SQLite's 32,766 parameters for any table here
+
+
+def _values_span(sql: str) -> tuple[int, int]:
+    """Where the row's ``(?, ?, json(?))`` is in a one-row INSERT's SQL."""
+    start = sql.index(" VALUES (") + len(" VALUES ")
+    depth = 0
+    for i in range(start, len(sql)):
+        if sql[i] == "(":
+            depth += 1
+        elif sql[i] == ")":
+            depth -= 1
+            if depth == 0:
+                return start, i + 1
+    raise ValueError(f"no VALUES row in {sql!r}")
+
+
+def insert_many(
+    model: type[peewee.Model],
+    rows: list[dict[str, Any]],
+    *,
+    returning_id: bool = False,
+    conflict_target: tuple[str, ...] = (),
+    preserve: tuple[str, ...] = (),
+) -> list[int] | None:
+    """:func:`insert` of many rows of ``model`` (each with the same columns), in one statement
+    per MANY_CHUNK rows: the one-row statement's SQL with its row repeated. Returns the new
+    ids in the rows' order when ``returning_id``. A shape that is not cacheable, or rows of
+    different columns, are inserted one by one."""
+    meta = model._meta
+    db = _db(model)
+    want_id = returning_id and db.returning_clause and meta.primary_key is not False
+    ids: list[int] = []
+    for start in range(0, len(rows), MANY_CHUNK):
+        chunk = [dict(row) for row in rows[start : start + MANY_CHUNK]]
+        for row in chunk:
+            for field, default in meta.defaults.items():
+                if field.name not in row:
+                    row[field.name] = default() if callable(default) else default
+        fields = sorted((meta.fields[name] for name in chunk[0]), key=_order)
+        one = None
+        params: list[Any] = []
+        if all(row.keys() == chunk[0].keys() for row in chunk):
+            try:
+                bound = [[_bind(f, row[f.name]) for f in fields] for row in chunk]
+            except _NotBindable:
+                bound = []
+            shapes = {tuple(how for how, _ in b) for b in bound}
+            if len(shapes) == 1:
+                shape = tuple((f.name, how) for f, (how, _) in zip(fields, bound[0], strict=True))
+                conflict = (conflict_target, preserve) if conflict_target else None
+                key = (db, model, "insert", shape, conflict, want_id)
+                first = [p for _, p in bound[0]]
+
+                def build(row: dict[str, Any] = chunk[0], fields: list[peewee.Field] = fields) -> peewee.Insert:
+                    q = model.insert({f: row[f.name] for f in fields})
+                    if conflict_target:
+                        q = q.on_conflict(
+                            conflict_target=[meta.fields[n] for n in conflict_target],
+                            preserve=[meta.fields[n] for n in preserve],
+                        )
+                    return q.returning(meta.primary_key) if want_id else q if returning_id else q.as_rowcount()
+
+                one = _compiled(key, first, build)
+                params = [p for b in bound for _, p in b]
+        if one is None:
+            for row in chunk:
+                new_id = insert(
+                    model, row, returning_id=returning_id, conflict_target=conflict_target, preserve=preserve
+                )
+                ids.append(new_id)
+            continue
+        sql = one[0]
+        a, b = _values_span(sql)
+        cursor = db.execute_sql(sql[:a] + ", ".join([sql[a:b]] * len(chunk)) + sql[b:], params)
+        if want_id:
+            # Ids come from one sequence in the rows' order; RETURNING need not list them so.
+            ids += sorted(r[0] for r in cursor.fetchall())
+        elif returning_id:
+            # SQLite: one writer, so the rows of one statement take consecutive rowids.
+            last = cursor.lastrowid
+            ids += range(last - len(chunk) + 1, last + 1)
+    return ids if returning_id else None
+
+
 def create(model: type[M], **values: Any) -> M:
     """``model.create(**values)``: the instance, with its defaults and new primary key."""
     instance = model(**values)

@@ -29,6 +29,7 @@ import peewee
 
 from ..catalog import TableSpec
 from ..errors import NotFound, Unavailable
+from . import compiled
 from .database import backend_name
 from .failures import unavailable_reason
 from .models import MemoryModel, build_model, build_models, utcnow
@@ -183,6 +184,48 @@ class Store:
             raise RuntimeError("after_commit() outside Store.write()")
         hooks.append(hook)
 
+    def insert_later(
+        self,
+        model: type[peewee.Model],
+        values: dict[str, Any],
+        *,
+        conflict_target: tuple[str, ...] = (),
+        preserve: tuple[str, ...] = (),
+        on_id: Callable[[int], None] | None = None,
+    ) -> None:
+        """From inside a write: insert this row at the end of the write, with the others of
+        its table in one statement (:func:`compiled.insert_many`): a group transaction's
+        events and audit rows then cost a statement per table, not one per row. ``on_id``
+        gets the new id then, before the commit. Like an after-commit hook, the row is
+        dropped with the :meth:`savepoint` it was made in (not with a bare ``db.atomic()``).
+        Nothing in the same write may read it back."""
+        later = getattr(self._local, "later", None)
+        if later is None:
+            raise RuntimeError("insert_later() outside Store.write()")
+        later.append((model, values, conflict_target, preserve, on_id))
+
+    def _insert_pending(self) -> None:
+        """The rows :meth:`insert_later` kept, a statement per table and shape, in their order."""
+        later = self._local.later
+        groups: dict[tuple[Any, ...], list[tuple[dict[str, Any], Callable[[int], None] | None]]] = {}
+        for model, values, conflict_target, preserve, on_id in later:
+            key = (model, conflict_target, preserve, tuple(values))
+            groups.setdefault(key, []).append((values, on_id))
+        later.clear()
+        for (model, conflict_target, preserve, _), rows in groups.items():
+            want_ids = any(on_id is not None for _, on_id in rows)
+            ids = compiled.insert_many(
+                model,
+                [values for values, _ in rows],
+                returning_id=want_ids,
+                conflict_target=conflict_target,
+                preserve=preserve,
+            )
+            if ids is not None:
+                for (_, on_id), new_id in zip(rows, ids, strict=True):
+                    if on_id is not None:
+                        on_id(new_id)
+
     def defer_writes(self, table: str, flush: Callable[[], Awaitable[None]]) -> None:
         """Say that changes to catalog table ``table`` may wait in memory, and how to write
         them (``flush``, on the loop): :meth:`settle` calls it before reads that need them."""
@@ -210,12 +253,13 @@ class Store:
         if hooks is None:
             raise RuntimeError("savepoint() outside Store.write()")
         self._refuse_if_unwritable()
-        mark = len(hooks)
+        mark, later = len(hooks), len(self._local.later)
         try:
             with self.db.atomic():
                 yield
         except BaseException as e:
             del hooks[mark:]
+            del self._local.later[later:]
             reason = unavailable_reason(e) if isinstance(e, Exception) and not isinstance(e, Unavailable) else None
             if reason is not None:
                 self._writes_failed(reason)
@@ -328,10 +372,12 @@ class Store:
     def _run_write(self, fn: Callable[..., T], args: tuple[Any, ...]) -> tuple[T, list[Callable[[], None]]]:
         self._refuse_if_unwritable()
         self._local.hooks = []
+        self._local.later = []
         try:
             self._ensure_connection(pre_ping=True)
             with self.db.atomic():
                 result = fn(*args)
+                self._insert_pending()
             self.last_ok = time.monotonic()
             return result, self._local.hooks
         except Unavailable:
@@ -348,6 +394,7 @@ class Store:
             raise Unavailable(f"the database cannot be written now: {reason}") from e
         finally:
             self._local.hooks = None
+            self._local.later = None
 
     def ping(self) -> bool:
         self.db.execute_sql("SELECT 1").fetchone()

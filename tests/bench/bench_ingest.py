@@ -1,10 +1,14 @@
 """Ingestion from drop to proposal against a real clarityd, beside a baseline measured in the same run.
 
+    .venv/bin/pip install -e '.[bench]'   # sqlite-utils, the outside baseline
     .venv/bin/python tests/bench/bench_ingest.py [--files 10000] [--latency 200] [--workers 2]
 
 Prints:
   * baseline: a plain loop that reads, hashes (sha256) and inserts the same files into
     SQLite (executemany, one transaction) — the floor of work any ingester does;
+  * sqlite-utils: ``sqlite-utils insert-files`` of the same folder (path, content, sha256,
+    size; the command's start-up included) — a well-known tool that stores files and
+    understands none of them;
   * throughput: files/s for N small mixed files (markdown, Python, CSV, text, PNG) written
     into the inbox of a running daemon, from the first write until every file is proposed
     (or applied) in the journal;
@@ -57,6 +61,18 @@ def baseline(folder: Path, db_path: Path) -> float:
     elapsed = time.perf_counter() - start
     db.close()
     return len(rows) / elapsed
+
+
+def sqlite_utils(folder: Path, db_path: Path) -> float:
+    """files/s: ``sqlite-utils insert-files`` of every file in ``folder``, as a user runs it."""
+    command = shutil.which("sqlite-utils", path=os.path.dirname(sys.executable)) or shutil.which("sqlite-utils")
+    if command is None:
+        raise SystemExit("sqlite-utils is not installed: pip install -e '.[bench]'")
+    count = sum(1 for _ in os.scandir(folder))
+    columns = ["-c", "path:path", "-c", "content:content", "-c", "sha256:sha256", "-c", "size:size", "--pk", "path"]
+    start = time.perf_counter()
+    subprocess.run([command, "insert-files", str(db_path), "files", str(folder), *columns, "-s"], check=True)
+    return count / (time.perf_counter() - start)
 
 
 def start_daemon(state: str, sock: str, workers: int) -> subprocess.Popen[bytes]:
@@ -163,11 +179,16 @@ def main() -> None:
         for name, data in files.items():
             (folder / name).write_bytes(data)
         base = baseline(folder, Path(tmp) / "baseline.db")
+        tool = sqlite_utils(folder, Path(tmp) / "sqlite-utils.db")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     rate, counts = throughput(files, args.workers)
     print(f"baseline  read+sha256+insert into SQLite: {base:10.0f} files/s")
-    print(f"clarityd  drop -> proposal:               {rate:10.0f} files/s  ({rate / base:.1%} of baseline)  {counts}")
+    print(f"sqlite-utils insert-files:                {tool:10.0f} files/s")
+    print(
+        f"clarityd  drop -> proposal:               {rate:10.0f} files/s  "
+        f"({rate / tool:.0%} of sqlite-utils, {rate / base:.1%} of baseline)  {counts}"
+    )
     lat = latency(args.latency, args.workers)
     for how, values in lat.items():
         print(

@@ -105,10 +105,13 @@ async def with_echo(fn: Callable[[str], Awaitable[Any]]) -> Any:
     path = os.path.join(tempfile.mkdtemp(prefix="echo-", dir="/tmp"), "echo.sock")
     proc = subprocess.Popen([sys.executable, __file__, path])
     try:
-        for _ in range(200):
-            if os.path.exists(path):
+        for _ in range(500):  # the path appears at bind(), before listen(): wait for a connection
+            try:
+                _, writer = await asyncio.open_unix_connection(path)
+                writer.close()
                 break
-            await asyncio.sleep(0.02)
+            except (FileNotFoundError, ConnectionRefusedError):
+                await asyncio.sleep(0.02)
         return await fn(path)
     finally:
         proc.terminate()
