@@ -54,12 +54,14 @@ class FieldSpec(FieldDef):
 
 
 class Hints(msgspec.Struct, forbid_unknown_fields=True):
-    """What inference looks for: extracted kinds, extensions, phrases, dataset columns."""
+    """What inference looks for: extracted kinds, extensions, phrases, dataset columns, and the
+    section headings the table's documents have (``Attendees``, ``Motions`` in board minutes)."""
 
     kinds: list[FileKind] = []
     extensions: list[str] = []
     keywords: list[str] = []
     columns: list[str] = []
+    sections: list[str] = []
 
 
 class TableSpec(msgspec.Struct, forbid_unknown_fields=True):

@@ -12,7 +12,14 @@ import re
 import sys
 from typing import Any
 
-from .known_files import code_by_lines, known_code_language, template_language
+from .known_files import (
+    block_shaped,
+    code_by_lines,
+    known_code_language,
+    lock_file,
+    template_language,
+    yaml_shaped,
+)
 
 LANGUAGE_BY_EXTENSION = {
     ".py": "python",
@@ -245,6 +252,8 @@ def detect_language(path: str, text: str) -> tuple[str | None, str]:
     known = known_code_language(name)
     if known:
         return known, "name"
+    if lock_file(name, text):
+        return "lockfile", "name"
     by_lines = code_by_lines(text) or template_language(text)
     if by_lines:
         return by_lines, "content"
@@ -252,6 +261,10 @@ def detect_language(path: str, text: str) -> tuple[str | None, str]:
     for language, pattern in _CONTENT_HINTS:
         if pattern.search(head):
             return language, "content"
+    if yaml_shaped(head):
+        return "yaml", "content"
+    if block_shaped(head):
+        return "config", "content"  # blocks of statements in no language we name: a config (nginx, HCL)
     return None, "unknown"
 
 

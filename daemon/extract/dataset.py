@@ -31,6 +31,9 @@ _DATE_RE = re.compile(
     r"^\d{1,2}/\d{1,2}/\d{2,4}$"
 )
 # A column name: short, no digit first, none of the marks of an address, e-mail or URL.
+_HASH_COLUMN_RE = re.compile(r"#[,;\t|]")
+# A value that is a figure whatever its decoration: "115%", "<14", "$1,200", "3.5k".
+_FIGURE_RE = re.compile(r"[<>~≈]?\s*[-+]?[$€£¥]?\s*\d[\d,.]*\s*(%|[kKmMbB]|bn)?")
 _LABEL_RE = re.compile(r"^(?![\d+-])[^@,;\n]{1,60}$(?<!://)")
 # A column name as people type them: words of letters, digits and underscores (``unit price``,
 # ``amount_eur``); a cell below that is not one (a formula, a sentence with punctuation) is a value.
@@ -103,12 +106,13 @@ def _has_header(first: list[str], rest: list[list[str]], sniffer_says: bool | No
     labels = [c.strip() for c in first]
     if not labels or any(not c for c in labels):
         return bool(sniffer_says) and sum(1 for c in labels if c) > len(labels) / 2
-    if any(value_type(c) in ("integer", "float", "datetime") for c in labels):
-        return False
+    if any(value_type(c) in ("integer", "float", "datetime") or _FIGURE_RE.fullmatch(c) for c in labels):
+        return False  # a figure ("$5", "12%") is a value, not a column's name
     # A column whose name is a word while its values are numbers or dates: a header.
     for i, label in enumerate(labels):
-        below = {value_type(r[i]) for r in rest[:50] if i < len(r)} - {None}
-        if below and below <= {"integer", "float", "datetime", "boolean"} and _LABEL_RE.match(label):
+        values = [r[i].strip() for r in rest[:50] if i < len(r) and r[i].strip()]
+        below = {"figure" if _FIGURE_RE.fullmatch(v) else value_type(v) for v in values} - {None}
+        if below and below <= {"integer", "float", "datetime", "boolean", "figure"} and _LABEL_RE.match(label):
             return True
     if any(not _LABEL_RE.match(c) for c in labels):
         return False  # an address, a sentence, an e-mail, a code: data, not a column name
@@ -135,11 +139,13 @@ def _has_header(first: list[str], rest: list[list[str]], sniffer_says: bool | No
 def parse_delimited(text: str, ext: str, deadline: float, max_columns: int = MAX_COLUMNS) -> dict[str, Any]:
     """Format, delimiter, columns, row count, types and a sample of a CSV or TSV text."""
     text = text.lstrip("\ufeff")
-    if "\r" in text and "\n" not in text:
-        text = text.replace("\r", "\n")  # classic Mac OS line ends: csv reads only \n or \r\n
-    if text.startswith("#"):
+    cr_only = "\r" in text and "\n" not in text
+    if cr_only:
+        text = text.replace("\r", "\n")  # classic Mac OS line ends: each CR ends a row
+    if text.startswith("#") and not _HASH_COLUMN_RE.match(text):
         # A file that opens with a '#' comment (zone.tab, many exports) comments with '#'
-        # throughout: those lines are notes, not rows.
+        # throughout: those lines are notes, not rows. "#,Name,..." is a header whose first
+        # column is called '#' (a row number), not a comment.
         text = "".join(ln for ln in text.splitlines(keepends=True) if not ln.startswith("#"))
     if not text.strip():
         raise ExtractionError("empty dataset: no rows", "empty")
@@ -204,6 +210,7 @@ def parse_delimited(text: str, ext: str, deadline: float, max_columns: int = MAX
         "format": fmt,
         "delimiter": delimiter,
         "has_header": header,
+        "cr_line_ends": cr_only,
         "row_count": count,
         "columns": columns,
         "column_types": types,

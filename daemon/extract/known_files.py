@@ -58,7 +58,24 @@ KNOWN_CODE_NAMES: dict[str, str] = {
     "poetry.lock": "toml",
     "yarn.lock": "config",
     "pnpm-lock.yaml": "yaml",
+    "pyproject.toml": "toml",
+    "cargo.toml": "toml",
+    ".pre-commit-config.yaml": "yaml",
+    ".gitlab-ci.yml": "yaml",
+    ".travis.yml": "yaml",
+    ".readthedocs.yaml": "yaml",
+    ".readthedocs.yml": "yaml",
 }
+# Directories whose files configure a development tool (CI workflows, dependabot, editor settings):
+# a YAML or JSON there is the tool's, whatever words its keys use.
+TOOL_DIRECTORIES = {".github", ".gitlab", ".circleci", ".buildkite", ".devcontainer", ".vscode", ".husky"}
+
+
+def in_tool_directory(path: str) -> bool:
+    """Whether ``path`` lies under a development tool's configuration directory (``.github/``)."""
+    return any(part in TOOL_DIRECTORIES for part in re.split(r"[\\/]", path)[:-1])
+
+
 # Names that keep their meaning with a variant suffix or prefix (Dockerfile.dev, docs-Makefile).
 _DOCUMENT_ENDINGS = (".txt", ".md", ".rst", ".html", ".htm", ".pdf", ".doc", ".docx", ".odt")
 _VARIANT_STEMS = {"makefile", "dockerfile", "containerfile", "jenkinsfile", "procfile", "vagrantfile", "gemfile"}
@@ -106,6 +123,65 @@ def code_by_lines(text: str) -> str | None:
     if all(_REQUIREMENT.match(ln) for ln in body) and any(re.search(r"[<>=~!]=|^-[rce]\s|[<>]", ln) for ln in body):
         return "requirements"
     return None
+
+
+# Lines of a block-structured config or program (nginx, HCL, C, CSS): they end in "{", "}" or ";".
+# Prose lines almost never do; half of a file's lines doing so is its syntax, not an accident.
+BLOCK_SHARE = 0.5
+BLOCK_MIN_LINES = 4  # fewer lines are a snippet, not a file's shape
+_COMMENT_STARTS = ("#", ";", "//", "/*", "*", "<!--")
+
+
+def block_shaped(text: str) -> bool:
+    """Whether the text is written in blocks (``server {`` ... ``}``) of ``;``-terminated
+    statements: a config or source file whatever its name, not a document."""
+    body = [ln.strip() for ln in text[:20000].splitlines()]
+    body = [ln for ln in body if ln and not ln.startswith(_COMMENT_STARTS)]
+    if len(body) < BLOCK_MIN_LINES:
+        return False
+    opens = any(ln.endswith("{") for ln in body)
+    closes = any(ln.startswith("}") for ln in body)
+    ends = sum(1 for ln in body if ln.endswith(("{", "}", ";")))
+    return opens and closes and ends >= BLOCK_SHARE * len(body)
+
+
+LOCK_MIN_LINES = 5  # a package manager's lock file pins packages over many lines; "app.lock" of a PID does not
+_LOCK_STRUCTURE = re.compile(r"[=:{]")
+
+
+def lock_file(name: str, text: str) -> bool:
+    """Whether a ``*.lock`` file is a package manager's pinned dependencies (uv.lock, Gemfile.lock,
+    composer.lock): its name says lock, and its lines are structured, not a process id or a stamp."""
+    if not name.endswith(".lock") or name == ".lock":
+        return False
+    lines = [ln for ln in text[:20000].splitlines() if ln.strip()]
+    return len(lines) >= LOCK_MIN_LINES and sum(1 for ln in lines if _LOCK_STRUCTURE.search(ln)) >= len(lines) / 2
+
+
+_YAML_TOP_KEY = re.compile(r"^[A-Za-z_][\w.-]{0,60}:(\s|$)")
+_YAML_OTHER = re.compile(r"^(---|\.\.\.|- |-$|[ \t]+\S)")
+YAML_MIN_KEYS = 3  # distinct top-level keys: fewer are a note with a label or two
+YAML_VALUE_WORDS = 8  # a setting's value is a few words at most...
+YAML_SHORT_SHARE = 0.8  # ...on most lines
+
+
+def yaml_shaped(text: str) -> bool:
+    """Whether every line is YAML's (``key: value`` at the margin, indented lines under it, list
+    items, ``---``) with a few top-level keys: a YAML file under a name that does not say so
+    (``CITATION.cff``). Only for names that claim nothing: a .txt of ``Label: value`` lines is a
+    record someone typed."""
+    lines = [ln.rstrip() for ln in text[:20000].splitlines()]
+    body = [ln for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+    if not body or not _YAML_TOP_KEY.match(body[0]) and not body[0].startswith("---"):
+        return False
+    keyed = [ln for ln in body if _YAML_TOP_KEY.match(ln)]
+    if len({ln.split(":", 1)[0] for ln in keyed}) < YAML_MIN_KEYS:
+        return False
+    # A value is a setting, not a sentence: "Q: ... A: ..." notes are prose with labels.
+    short = sum(1 for ln in keyed if len(ln.split(":", 1)[1].split()) <= YAML_VALUE_WORDS)
+    return short >= YAML_SHORT_SHARE * len(keyed) and all(
+        _YAML_TOP_KEY.match(ln) or _YAML_OTHER.match(ln) for ln in body
+    )
 
 
 def headerless_records(text: str) -> bool:

@@ -9,9 +9,11 @@ Matroska/WebM and AVI are read from their headers here (mutagen does not do them
 
 from __future__ import annotations
 
+import os
 import re
 import struct
 import wave
+import zlib
 from typing import IO, Any
 
 from .types import ExtractionError
@@ -25,6 +27,10 @@ _PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
 # Deflate cannot compress better than about 1032:1, so image data smaller than the raw
 # pixels over this cannot hold the pixels the header claims.
 DEFLATE_MAX_RATIO = 1100
+# Chunk data whose CRC-32 is checked (at about a gigabyte a second): every chunk of any real image.
+PNG_CRC_BYTES = 64 * 1024 * 1024
+# Bytes after IEND beyond a stray padding: something else (an archive, a script) rides on the image.
+PNG_TRAILING_BYTES = 1024
 
 
 def _png(f: IO[bytes]) -> dict[str, Any]:
@@ -39,25 +45,33 @@ def _png(f: IO[bytes]) -> dict[str, Any]:
     f.seek(8)
     idat = 0
     ended = False
-    for _ in range(1_000_000):  # walk every chunk header: the data's size, the end, an animation
+    checked = 0
+    for _ in range(1_000_000):  # walk every chunk: the data's size, the end, an animation, checksums
         chunk = f.read(8)
         if len(chunk) < 8:
             break
         length, ctype = struct.unpack(">I4s", chunk)
-        if ctype == b"acTL":
-            frames = f.read(8)
-            facts["animated"] = True
-            if len(frames) == 8:
-                facts["frame_count"] = struct.unpack(">I", frames[:4])[0]
-            length -= len(frames)
-        elif ctype == b"IDAT":
+        if ctype == b"IDAT":
             idat += length
         elif ctype == b"IEND":
             ended = True
+            if size - (f.tell() + 4) > PNG_TRAILING_BYTES:
+                facts["trailing_data"] = size - (f.tell() + 4)  # another file glued after the image
             break
         if f.tell() + length + 4 > size:
             break  # the chunk runs past the end of the file
-        f.seek(length + 4, 1)
+        if checked + length <= PNG_CRC_BYTES:
+            data = f.read(length)
+            checked += length
+            if struct.unpack(">I", f.read(4))[0] != zlib.crc32(ctype + data):
+                facts["damaged"] = True  # a chunk's data is not what its checksum says
+        else:
+            data = f.read(min(length, 8))
+            f.seek(length - len(data) + 4, 1)
+        if ctype == b"acTL":
+            facts["animated"] = True
+            if len(data) >= 4:
+                facts["frame_count"] = struct.unpack(">I", data[:4])[0]
     if len(head) >= 26:
         bits = head[24] * _PNG_CHANNELS.get(head[25], 4)
         raw = height * (1 + (width * bits + 7) // 8)
@@ -240,17 +254,20 @@ def _wav(path: str) -> dict[str, Any]:
     try:
         with wave.open(path, "rb") as w:
             frames, rate = w.getnframes(), w.getframerate()
-            return {
+            facts: dict[str, Any] = {
                 "duration_seconds": round(frames / rate, 3) if rate else None,
                 "sample_rate": rate,
                 "channels": w.getnchannels(),
                 "codec": "pcm",
             }
+            if frames * w.getsampwidth() * w.getnchannels() > os.path.getsize(path):
+                facts["truncated"] = True  # the data chunk claims more samples than the file holds
+            return facts
     except (wave.Error, EOFError, struct.error, RuntimeError) as e:  # RuntimeError: a chunk size past the end
-        facts = _riff_wav(path)  # float or extensible WAV, which this Python's wave refuses
-        if facts is None:
+        riff = _riff_wav(path)  # float or extensible WAV, which this Python's wave refuses
+        if riff is None:
             raise ExtractionError(f"corrupt WAV: {e}", "corrupt") from None
-        return facts
+        return riff
 
 
 def _riff_wav(path: str) -> dict[str, Any] | None:
@@ -395,6 +412,11 @@ def _riff_truncated(path: str) -> bool:
     return len(head) == 8 and struct.unpack("<I", head[4:8])[0] + 8 > size
 
 
+# Below this many bits per second of claimed duration, no codec holds the sound or picture: FLAC of
+# silence is about 2 kbit/s, the thinnest speech codecs 6 kbit/s. A header claiming minutes over a
+# few bytes is a header with its data cut off.
+MIN_BITRATE = 1000
+
 IMAGE_READERS = {"png": _png, "jpeg": _jpeg, "gif": _gif, "webp": _webp, "bmp": _bmp, "tiff": _tiff}
 
 
@@ -423,6 +445,9 @@ def media_facts(path: str, fmt: str, media_type: str) -> dict[str, Any]:
                 facts["format"] = "m4a" if fmt == "mp4" else fmt
         if fmt in ("wav", "webp", "avi") and _riff_truncated(path):
             facts["truncated"] = True
+        duration = facts.get("duration_seconds")
+        if isinstance(duration, (int, float)) and duration > 0 and os.path.getsize(path) * 8 / duration < MIN_BITRATE:
+            facts["truncated"] = True  # the header claims a length the bytes cannot hold
     except (struct.error, OSError, ValueError) as e:
         raise ExtractionError(f"corrupt or truncated {fmt.upper()}: {e}", "corrupt") from None
     return facts

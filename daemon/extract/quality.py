@@ -80,21 +80,37 @@ BINARY_EXTENSIONS = {
 }
 
 
-# Names of raster images and sounds, and the format their bytes must then be: a PNG named .jpg
-# was renamed by hand or is dressed up as something else.
-EXTENSION_FORMATS = {
-    ".png": "png",
-    ".jpg": "jpeg",
-    ".jpeg": "jpeg",
-    ".gif": "gif",
-    ".webp": "webp",
-    ".bmp": "bmp",
-    ".tif": "tiff",
-    ".tiff": "tiff",
-    ".mp3": "mp3",
-    ".wav": "wav",
-    ".flac": "flac",
+# The formats a media extension promises (the ISO family, MP4 to 3GP, and Matroska/WebM share
+# containers, so any of theirs will do): a PNG named .jpg is not what its name says.
+_ISO = {"mp4", "m4a", "mov", "3gp"}
+_MATROSKA = {"mkv", "webm"}
+MEDIA_EXTENSION_FORMATS: dict[str, set[str]] = {
+    ".png": {"png"},
+    ".jpg": {"jpeg"},
+    ".jpeg": {"jpeg"},
+    ".gif": {"gif"},
+    ".webp": {"webp"},
+    ".bmp": {"bmp"},
+    ".tif": {"tiff"},
+    ".tiff": {"tiff"},
+    ".heic": {"heic"},
+    ".avif": {"avif"},
+    ".mp3": {"mp3"},
+    ".wav": {"wav"},
+    ".flac": {"flac"},
+    ".ogg": {"ogg", "opus"},
+    ".opus": {"ogg", "opus"},
+    ".aiff": {"aiff"},
+    ".avi": {"avi"},
+    ".mp4": _ISO,
+    ".m4v": _ISO,
+    ".m4a": _ISO,
+    ".mov": _ISO,
+    ".3gp": _ISO,
+    ".mkv": _MATROSKA,
+    ".webm": _MATROSKA,
 }
+
 
 # A cell a spreadsheet would run as a formula: '=' then anything, or a function call after
 # '+', '-' or '@' (=HYPERLINK(...), =cmd|'/C calc'!A0, @SUM(...)). Exported back, it runs.
@@ -128,9 +144,10 @@ def suspect_reasons(ex: Extraction) -> list[str]:
             reasons.append("text in mixed encodings (UTF-8 and a single-byte one)")
         elif "\ufffd" in ex.text[:200_000] and ex.text.count("\ufffd") > 2:
             reasons.append("bytes that are not valid in its encoding")
+    promised = MEDIA_EXTENSION_FORMATS.get(ext)
     if ex.kind == "media" and ext in TEXT_EXTENSIONS:
         reasons.append(f"named {ext} but holds {m.get('media_type', 'media')} ({m.get('format', '?')})")
-    elif ex.kind == "media" and EXTENSION_FORMATS.get(ext, m.get("format")) != m.get("format"):
+    elif ex.kind == "media" and promised is not None and m.get("format") not in promised:
         reasons.append(f"named {ext} but its bytes are {str(m.get('format', '?')).upper()}")
     if m.get("entity_expansion"):
         reasons.append("XML entities defined by other entities: a document built to expand itself")
@@ -146,8 +163,14 @@ def suspect_reasons(ex: Extraction) -> list[str]:
             reasons.append(f"ragged rows: {m['ragged_rows']} have far fewer or more fields than the header")
         elif not m.get("columns"):
             reasons.append("records with no fields")
+        if m.get("cr_line_ends"):
+            reasons.append("lines ended by a bare CR (classic Mac OS): rows read, but a person should check them")
     if m.get("json_empty"):
         reasons.append("an empty JSON value")
+    if m.get("trailing_data"):
+        reasons.append(f"{m['trailing_data']} bytes after the end of its {m.get('format', ex.kind).upper()} data")
+    if m.get("damaged"):
+        reasons.append(f"damaged {m.get('format', ex.kind).upper()}: a checksum does not match its data")
     if m.get("truncated"):
         reasons.append(f"truncated {m.get('format', ex.kind).upper()}: its data ends early")
     if m.get("impossible_size"):

@@ -11,7 +11,15 @@ import re
 from dataclasses import dataclass
 
 from .formats import looks_like_email, looks_like_xml
-from .known_files import code_by_lines, headerless_records, known_code_language, template_language
+from .known_files import (
+    block_shaped,
+    code_by_lines,
+    headerless_records,
+    known_code_language,
+    lock_file,
+    template_language,
+    yaml_shaped,
+)
 from .types import Kind
 
 HEAD_BYTES = 8192  # how much of the file sniffing looks at
@@ -142,6 +150,8 @@ XML_EXTENSIONS = {
     ".metainfo",
 }
 EMAIL_EXTENSIONS = {".eml"}
+# Extensions that claim prose or a log: their content's shape does not make them code.
+_TEXT_EXTENSIONS = {".txt", ".text", ".log", ".out", ".msg"}
 
 _SVG_RE = re.compile(rb"<svg[\s>]", re.IGNORECASE)
 _HTML_RE = re.compile(rb"<!doctype html|<html[\s>]", re.IGNORECASE)
@@ -269,7 +279,7 @@ def text_kind(path: str, head_text: str) -> tuple[Kind, str]:
         return "text", "application/xml"
     if ext in EMAIL_EXTENSIONS:
         return "text", "message/rfc822"
-    if ext in CODE_EXTENSIONS or name in CODE_NAMES or known_code_language(name):
+    if ext in CODE_EXTENSIONS or name in CODE_NAMES or known_code_language(name) or lock_file(name, head_text):
         return "code", "text/x-source"
     if stripped.startswith("#!"):
         return "code", "text/x-script"
@@ -281,6 +291,13 @@ def text_kind(path: str, head_text: str) -> tuple[Kind, str]:
         return "text", "application/xml"
     if ext not in (".md", ".log", ".out") and code_by_lines(head_text):
         return "code", "text/x-source"  # an INI, requirements list or Dockerfile under any name
+    if ext not in _TEXT_EXTENSIONS and stripped[:1] not in ("[", "{") and block_shaped(head_text):
+        return (
+            "code",
+            "text/x-source",
+        )  # an nginx site named "default", a C file with no extension (JSON is tried below)
+    if ext and ext not in _TEXT_EXTENSIONS and yaml_shaped(head_text):
+        return "code", "text/x-source"  # YAML under its own format's extension (CITATION.cff)
     if ext == "" and headerless_records(head_text):
         return "dataset", "text/csv"  # a wheel's RECORD, an export with no name
     if ext in ("", ".txt", ".text", ".log", ".out"):

@@ -12,7 +12,7 @@ import msgspec
 from ..catalog import TableSpec
 from ..extract.types import Extraction, file_stem
 from .fields import PATTERN, SECTION, fill_from_text, pattern_fields, title_like
-from .schema_match import TableMatch, row_of
+from .schema_match import TableMatch, name_tokens, row_of, type_fit
 from .shapes import Shape
 
 MAX_ROWS = 1000
@@ -166,6 +166,11 @@ MEASURED = 0.99  # counted or read by the extractor (pages, rows, hash, size, du
 TITLE = 0.8  # the document's own title standing for a required name
 FILE_NAME = 0.5  # nothing better than the file name
 MAPPED = 0.95  # at most, for a key whose name and values fit a field: a name can still mean something else
+# A column no field took whose name ends in one of these words ("job_name", "Title", "label") names
+# each row: it fills the table's required name rather than "file #3". Not evidence of the table
+# (any register has one), so it plays no part in routing.
+NAME_WORDS = ("name", "title", "label")
+NAME_COLUMN = 0.7
 
 
 @dataclass
@@ -179,6 +184,29 @@ class Built:
     mapping: dict[str, str] | None = None  # key or column -> field, for a structured file
 
 
+def _name_column(spec: TableSpec, match: TableMatch, shape: Shape) -> tuple[str, str] | None:
+    """(column, field) when the table's required name is unmapped and a column named like a
+    name, of short text values, is left over: the one whose last word the field shares, else the first."""
+    wanted = [f for f in title_like(spec) if f not in match.mapping.values() and f not in ("content", "path")]
+    if not wanted:
+        return None
+    candidates = [
+        k
+        for k in shape.keys
+        if k not in match.mapping
+        and name_tokens(k)[-1:] in [(w,) for w in NAME_WORDS]
+        and any(v is not None for v in shape.values.get(k, []))
+        and type_fit("string", shape.values.get(k, [])) == 1.0
+    ]
+    if not candidates:
+        return None
+    for key in candidates:
+        for f in wanted:
+            if name_tokens(f)[-1:] == name_tokens(key)[-1:]:
+                return key, f
+    return candidates[0], wanted[0]
+
+
 def build_fields(spec: TableSpec, ex: Extraction, match: TableMatch | None = None, shape: Shape | None = None) -> Built:
     """The table's fields for one extraction: measured facts, mapped keys, labelled values."""
     out = Built({})
@@ -189,6 +217,10 @@ def build_fields(spec: TableSpec, ex: Extraction, match: TableMatch | None = Non
         # A structured file whose keys name this table's fields: map them, record by record.
         out.mapping = {k: f for k, f in match.mapping.items() if f}
         key_conf = {f: min(match.fit[k], MAPPED) for k, f in out.mapping.items()}
+        named = _name_column(spec, match, shape)
+        if named is not None:
+            out.mapping[named[0]] = named[1]
+            key_conf[named[1]] = NAME_COLUMN
         if shape.records is not None:
             out.rows = [_clean(spec, row_of(spec, out.mapping, r)) for r in shape.records[:MAX_ROWS]]
             fields.update(out.rows[0] if out.rows else {})

@@ -15,6 +15,7 @@ from ..catalog import TableSpec
 
 _TOKEN_RE = re.compile(r"[a-z0-9#&+]+")
 MAX_NGRAM = 4
+MAX_SECTION_WORDS = 6  # a section heading is short ("What didn't go well" is five words)
 
 # Words that are hints for a table but also ordinary English in any document: they count
 # for less, so that "the purpose of this chapter" does not make a manual an SOP.
@@ -237,6 +238,8 @@ class Lexicon:
     extensions: dict[str, set[str]] = field(default_factory=dict)
 
     starts: set[str] = field(default_factory=set)  # first words of the phrases
+    # Section headings -> tables (with a weight): a document's genre told by how it is laid out.
+    sections: dict[tuple[str, ...], dict[str, float]] = field(default_factory=dict)
 
     def hits(self, words: list[str]) -> dict[tuple[str, ...], int]:
         """Every keyword n-gram found in ``words`` with its count."""
@@ -253,6 +256,17 @@ class Lexicon:
                 key = tuple(words[i : i + size])
                 if key in phrases:
                     found[key] = found.get(key, 0) + 1
+        return found
+
+    def section_hits(self, headings: list[str]) -> set[tuple[str, ...]]:
+        """The declared sections that headings open with ("Attendees (6)", "2. Problem statement")."""
+        found: set[tuple[str, ...]] = set()
+        for heading in headings:
+            words = [w for w in tokens(heading) if not w.isdigit()]
+            for size in range(min(MAX_SECTION_WORDS, len(words)), 0, -1):
+                if tuple(words[:size]) in self.sections:
+                    found.add(tuple(words[:size]))
+                    break
         return found
 
 
@@ -293,10 +307,20 @@ def keyword_weight(phrase: tuple[str, ...], tables: int) -> float:
     return base / (1.0 + 0.6 * (tables - 1))
 
 
+# A section heading weighs what a keyword does, by how many tables declare it: "Attendees" is
+# minutes' (governance), "Action items" is shared by several genres and says less.
+SECTION_WEIGHT = 1.0
+
+
 def build_lexicon(catalog: Iterable[TableSpec]) -> Lexicon:
     lex = Lexicon()
     owners: dict[tuple[str, ...], set[str]] = {}
+    section_owners: dict[tuple[str, ...], dict[str, str]] = {}  # heading -> table -> as written
     for spec in catalog:
+        for section in spec.hints.sections:
+            key = tuple(w for w in tokens(section) if not w.isdigit())
+            if key:
+                section_owners.setdefault(key, {})[spec.name] = section.lower()
         lex.kinds[spec.name] = set(spec.hints.kinds)
         lex.extensions[spec.name] = {e.lower() for e in spec.hints.extensions}
         lex.columns[spec.name] = {norm_column(c) for c in spec.hints.columns}
@@ -309,6 +333,10 @@ def build_lexicon(catalog: Iterable[TableSpec]) -> Lexicon:
         w = keyword_weight(key, len(tables))
         lex.phrases[key] = {t: w for t in tables}
     lex.starts = {key[0] for key in lex.phrases}
+    for key, written in section_owners.items():
+        w = SECTION_WEIGHT / (1.0 + 0.6 * (len(written) - 1))
+        lex.sections[key] = dict.fromkeys(written, w)
+        lex.names.setdefault(key, next(iter(written.values())))  # a keyword's spelling first
     return lex
 
 

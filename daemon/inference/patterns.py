@@ -4,6 +4,7 @@ placeholders, section headings. Each pattern names the evidence it stands for.""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 F = re.IGNORECASE | re.MULTILINE
 
@@ -46,6 +47,13 @@ TEXT_PATTERNS: dict[str, list[tuple[re.Pattern[str], float, str]]] = {
         (re.compile(r"^\W*\d{1,2}:\d{2}(\s*(UTC|[AP]M))?\s*[-–—|:]", F), 0.6, "a timestamped timeline"),
         (re.compile(r"\bINC-?\d{2,}\b"), 1.5, "an incident id"),
     ],
+    "sales_assets": [
+        (
+            re.compile(r"[\"“][^\"”\n]{10,300}[\"”]\s*[—–-]{1,2}\s*[A-Z][\w.'-]+( [A-Z][\w.'-]+)*,\s*[A-Z]", re.M),
+            1.0,
+            "a customer quote with name and title",
+        ),
+    ],
     "security_runbooks": [
         (re.compile(r"\bT1\d{3}(\.\d{3})?\b"), 2.0, "MITRE ATT&CK technique ids"),
         (
@@ -85,6 +93,24 @@ TEXT_PATTERNS: dict[str, list[tuple[re.Pattern[str], float, str]]] = {
     "model_training": [
         (re.compile(r"\b(epoch|step)\s*\d+\s*[/:|,]", F), 0.8, "per-epoch progress"),
         (re.compile(r"\b(train|val|eval)(_| )loss\b", F), 1.0, "loss figures"),
+    ],
+    "business_intelligence": [
+        (
+            re.compile(
+                r"\b\d+(\.\d+)?\s*%[^.\n]{0,40}\b(against|vs\.?|versus)\s+(a\s+|the\s+)?(target|plan|goal|budget)\b", F
+            ),
+            1.2,
+            "a figure against its target",
+        ),
+        (
+            re.compile(
+                r"\b(vs\.?|versus|compared (to|with))\s+"
+                r"(Q[1-4]|(the\s+)?(last|prior|previous) (week|month|quarter|year))\b",
+                F,
+            ),
+            0.8,
+            "a period-over-period comparison",
+        ),
     ],
     "vendor_management": [
         (
@@ -127,11 +153,38 @@ TEXT_PATTERNS: dict[str, list[tuple[re.Pattern[str], float, str]]] = {
 }
 
 
+# A record line of a log: a timestamp (ISO, syslog or time of day) or a level first.
+_LOG_LINE_RE = re.compile(
+    r"^\[?(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}|[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2}|\d{2}:\d{2}:\d{2})"
+    r"|^\S*\s*\[?(INFO|WARN|WARNING|ERROR|DEBUG|CRITICAL|FATAL|TRACE)\]?[\s:]"
+)
+LOG_LINE_SHARE = 0.6  # of the lines that are not blank: most of the file is records, not prose about them
+LOG_MIN_LINES = 5
+LOG_LINES_READ = 2000
+
+
+def log_shaped(text: str) -> bool:
+    """Whether most lines of ``text`` are log records: the share says more than a count of them."""
+    lines = [ln for ln in text.splitlines()[:LOG_LINES_READ] if ln.strip()]
+    return len(lines) >= LOG_MIN_LINES and sum(1 for ln in lines if _LOG_LINE_RE.match(ln)) >= LOG_LINE_SHARE * len(
+        lines
+    )
+
+
+# table -> [(test of the whole text, weight, what it means)]: shapes no count of matches tells.
+TEXT_SHAPES: dict[str, list[tuple[Callable[[str], bool], float, str]]] = {
+    "execution_logs": [(log_shaped, 4.0, "mostly log lines")],  # with its timestamps and levels, near the sure bar
+}
+
+
 def pattern_hits(table: str, text: str) -> list[tuple[str, float, int]]:
-    """(what, weight, count) for each of the table's patterns found in ``text``."""
+    """(what, weight, count) for each of the table's patterns and shapes found in ``text``."""
     out = []
     for pattern, weight, what in TEXT_PATTERNS.get(table, ()):
         count = sum(1 for _ in zip(range(50), pattern.finditer(text), strict=False))
         if count:
             out.append((what, weight, count))
+    for test, weight, what in TEXT_SHAPES.get(table, ()):
+        if test(text):
+            out.append((what, weight, 1))
     return out

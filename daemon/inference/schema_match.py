@@ -113,6 +113,7 @@ TYPE_MISFIT = 0.25  # a name that fits whose values do not: weak evidence
 NO_VALUES = 0.8  # only the name to go on (a header-only file, an empty key)
 
 
+_QUALIFIER_RE = re.compile(r"\s*[(\[]([^()\[\]]{1,40})[)\]]")
 _CAMEL_RE = re.compile(r"([a-z0-9])([A-Z])")
 _ACRONYM_RE = re.compile(r"([A-Z]+)([A-Z][a-z])")
 _WORD_RE = re.compile(r"[a-z0-9]+")
@@ -195,6 +196,13 @@ class SchemaIndex:
                     for words, t in self.multi.get(word, ()):
                         if t not in found and words <= have:
                             found[t] = CONTAINS
+        qualified = _QUALIFIER_RE.search(key)
+        if qualified and key.strip() != qualified.group(0).strip():
+            # "schedule (cron)", "assignee (agent)", "duration (ms)": the name and its qualifier
+            # are each a name the column may go by, as sure as a name with a unit dropped.
+            for part in (key[: qualified.start()] + key[qualified.end() :], qualified.group(1)):
+                for t, fit in self.lookup(part).items():
+                    found.setdefault(t, min(fit, CORE))
         if len(self._memo) >= MEMO_KEYS:
             self._memo.clear()
         self._memo[key] = found
@@ -274,7 +282,12 @@ class TableMatch:
     explains: float = 0.0  # share of the file's keys mapped onto the table
     mapping: dict[str, str] = field(default_factory=dict)  # key -> field ("" for a column hint)
     fit: dict[str, float] = field(default_factory=dict)  # key -> name fit x value fit (per-field confidence)
+    weight: dict[str, float] = field(default_factory=dict)  # key -> what it adds to strength
     distinct: int = 0  # mapped keys that are specific (fit few tables)
+
+    def strength_beyond(self, other: TableMatch) -> float:
+        """The strength of the keys ``other`` does not map: this table's own evidence against it."""
+        return sum(w for k, w in self.weight.items() if k not in other.mapping)
 
     def describe(self, keys: list[str]) -> str:
         pairs = ", ".join(f"{k}->{f or '(hint)'}" for k, f in list(self.mapping.items())[:12])
@@ -319,6 +332,7 @@ def match_tables(shape: Shape, catalog: dict[str, TableSpec]) -> list[TableMatch
                 continue  # each field takes one key: the first, in file order
             m.mapping[key] = target.field
             m.fit[key] = round(score, 3)
+            m.weight[key] = score * spec_w
             m.strength += score * spec_w
             m.distinct += spec_w >= SPECIFIC
     n_keys = max(len(shape.keys), 1)

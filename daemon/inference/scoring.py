@@ -66,38 +66,50 @@ def score_text(ex: Extraction, catalog_names: list[str], lex: Lexicon) -> Scored
     body = ex.text[:BODY_CHARS]
     words = tokens(body)
     title_words = tokens(ex.title or "")
-    heading_text = " \n ".join(
-        h[1] if isinstance(h, (list, tuple)) else str(h) for h in ex.metadata.get("headings", [])[:60]
-    )
-    body_hits = lex.hits(words)
-    title_hits = lex.hits(title_words)
-    heading_hits = lex.hits(tokens(heading_text))
-    file_hits = lex.hits(_filename_words(ex.path))
+    headings = [h[1] if isinstance(h, (list, tuple)) else str(h) for h in ex.metadata.get("headings", [])[:60]]
+    heading_text = " \n ".join(headings)
+    # Each phrase found, filed under the tables that own it: a table then reads only its own hits.
+    found_by_table: dict[str, list[tuple[str, list[tuple[tuple[str, ...], int, float]]]]] = {}
+    for where, hits in (
+        ("text", lex.hits(words)),
+        ("title", lex.hits(title_words)),
+        ("headings", lex.hits(tokens(heading_text))),
+        ("file name", lex.hits(_filename_words(ex.path))),
+    ):
+        per_table: dict[str, list[tuple[tuple[str, ...], int, float]]] = {}
+        for phrase, count in hits.items():
+            for table, w in lex.phrases[phrase].items():
+                per_table.setdefault(table, []).append((phrase, count, w))
+        for table, found_here in per_table.items():
+            found_by_table.setdefault(table, []).append((where, found_here))
+    sections_by_table: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in sorted(lex.section_hits(headings)):
+        for table in lex.sections[phrase]:
+            sections_by_table.setdefault(table, []).append(phrase)
     scores: dict[str, Score] = {}
     # Long documents meet stray keywords by chance: damp body evidence by length.
     length_damp = 1.0 / (1.0 + max(0.0, math.log10(max(len(words), 1) / 1500.0)))
+    factors = {"text": length_damp, "title": 3.0, "headings": 1.2, "file name": 2.0}
     for name in catalog_names:
         kinds = lex.kinds.get(name, set())
         if ex.kind not in kinds and not (ex.kind == "text" and "markdown" in kinds):
             continue
         s = Score(name)
-        for hits, factor, where in (
-            (body_hits, length_damp, "text"),
-            (title_hits, 3.0, "title"),
-            (heading_hits, 1.2, "headings"),
-            (file_hits, 2.0, "file name"),
-        ):
+        for where, found_here in found_by_table.get(name, ()):
             found = []
-            for phrase, count in hits.items():
-                w = lex.phrases[phrase].get(name)
-                if w:
-                    s.score += w * factor * (_sat(count) if where == "text" else 1.0)
-                    found.append(lex.names.get(phrase, " ".join(phrase)))
-                    s.distinct.add(found[-1])
-            if found:
-                s.evidence.append(f"{where}: " + ", ".join(sorted(found)[:8]))
-                if where == "text":
-                    s.matched = found
+            for phrase, count, w in found_here:
+                s.score += w * factors[where] * (_sat(count) if where == "text" else 1.0)
+                found.append(lex.names.get(phrase, " ".join(phrase)))
+                s.distinct.add(found[-1])
+            s.evidence.append(f"{where}: " + ", ".join(sorted(found)[:8]))
+            if where == "text":
+                s.matched = found
+        sections = sections_by_table.get(name, [])
+        for phrase in sections:
+            s.score += lex.sections[phrase][name]
+            s.distinct.add(lex.names.get(phrase, " ".join(phrase)))  # the same phrase as a keyword: one signal
+        if sections:
+            s.evidence.append("sections: " + ", ".join(lex.names.get(p, " ".join(p)) for p in sections[:8]))
         for what, weight, count in pattern_hits(name, body):
             s.score += weight * min(_sat(count), 3.0)
             s.evidence.append(f"{what} (x{count})")

@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, field
 
 from ..catalog import TableSpec
-from ..extract.known_files import known_code_language
+from ..extract.known_files import in_tool_directory, known_code_language
 from ..extract.types import Extraction
 from .fields import labelled_values
 from .name_words import domain_words_in_names
@@ -31,10 +31,14 @@ CLAIM_DISTINCT = 2
 CLAIM_EXPLAINS = 0.25
 # Auto-approval: at least three specific fields, half the file's keys explained, and twice
 # the evidence of any other table - the three checks a person would make before filing it.
+# A rival's evidence is what it explains that the leader does not: keys both map (cron in a
+# list of triggers, which a backup plan also has) speak for neither. On all keys together the
+# leader must still be well ahead, so a near tie between two readings of the same keys waits.
 SURE_STRENGTH = 3.0
 SURE_DISTINCT = 3
 SURE_EXPLAINS = 0.5
 SURE_MARGIN = 2.0
+SURE_TOTAL_MARGIN = 1.5
 # Below this best-domain strength (one specific key), or with fewer than CLAIM_DISTINCT
 # specific keys (generic ones such as title, type, date only), no domain table has a claim:
 # a generic table may then be sure.
@@ -86,12 +90,15 @@ def _real(m: TableMatch | None) -> bool:
     )
 
 
-def _domain_confidence(top: TableMatch, rival: float) -> tuple[float, bool]:
+def _domain_confidence(top: TableMatch, rivals: list[TableMatch]) -> tuple[float, bool]:
+    own = max((r.strength_beyond(top) for r in rivals), default=0.0)
+    total = max((r.strength for r in rivals), default=0.0)
     sure = (
         top.strength >= SURE_STRENGTH
         and top.distinct >= SURE_DISTINCT
         and top.explains >= SURE_EXPLAINS
-        and top.strength >= SURE_MARGIN * max(rival, 0.5)
+        and top.strength >= SURE_MARGIN * max(own, 0.5)
+        and top.strength >= SURE_TOTAL_MARGIN * total
     )
     if sure:
         # More of the file explained, more sure: the last keys unexplained are the doubt.
@@ -116,7 +123,7 @@ def structured_choice(ex: Extraction, catalog: dict[str, TableSpec]) -> Structur
     reasons = [f"{what} and {len(shape.keys)} keys"]
     best = top.strength if top else 0.0
     if top is not None and _real(top) and (code is None or top.strength > code.strength):
-        conf, sure = _domain_confidence(top, max(runner, code.strength if code else 0.0))
+        conf, sure = _domain_confidence(top, domain[1:] + ([code] if code else []))
         reasons.append(top.describe(shape.keys))
         if len(domain) > 1:
             reasons.append(f"runner-up {domain[1].table} {runner:.1f}")
@@ -128,12 +135,13 @@ def structured_choice(ex: Extraction, catalog: dict[str, TableSpec]) -> Structur
         return StructuredChoice(top.table, conf, reasons, shape, top, scores)
     if (
         ex.kind == "code"
-        and known_code_language(os.path.basename(ex.path).lower())
+        and (known_code_language(os.path.basename(ex.path).lower()) or in_tool_directory(ex.path))
         and CODE in catalog
         and not _real(top)
     ):
-        # tox.ini, setup.cfg, entry_points.txt: the file's name is a build tool's, its keys are its options.
-        reasons.append("a config under a build or packaging tool's well-known name")
+        # tox.ini, setup.cfg, .github/workflows/ci.yml: the file's name or place is a build tool's,
+        # its keys are its options.
+        reasons.append("a config under a build or development tool's well-known name or directory")
         return StructuredChoice(CODE, GENERIC_SURE, reasons, shape, None, scores)
     if code is not None and _real(code) and CODE in catalog:
         reasons.append(f"a manifest or config: {code.describe(shape.keys)}")
