@@ -108,6 +108,39 @@ def test_two_daemons_on_postgresql_see_each_others_beats_and_changes(make_daemon
         assert e.value.code == ErrorCode.INVALID_STATE
 
 
+async def test_completions_from_two_daemons_on_postgresql_count_exactly(make_daemon, pg_url):
+    """Each group of reports locks its agents in one statement and writes them in one
+    savepoint; two daemons completing tasks of the same agents at once lose no update: the
+    counts are exact and every completion's previous trust is the one before it."""
+    from daemon.client import AsyncClient
+
+    one, two = make_daemon(database=pg_url), make_daemon(database=pg_url)
+    agents = ["a", "b", "c"]
+    async with AsyncClient(one.socket) as c1, AsyncClient(two.socket) as c2:
+        for name in agents:
+            await c1.sub_agents.register(agent_id=name, agent_name=name, agent_type="worker")
+        calls = [
+            c.sub_agents.task_completion(agent_id=name, success=n % 3 != 0)
+            for n in range(30)
+            for c in (c1, c2)
+            for name in agents
+        ]
+        calls.append(c2.sub_agents.task_completion(agent_id="nobody", success=True))  # fails alone
+        results = await asyncio.gather(*calls, return_exceptions=True)
+        assert isinstance(results[-1], RpcError) and results[-1].code == ErrorCode.NOT_FOUND
+        for name in agents:
+            stats = await c2.sub_agents.stats(agent_id=name)
+            agent = stats.agent
+            assert (agent.tasks_completed, agent.tasks_succeeded, agent.tasks_failed) == (60, 40, 20)
+            assert stats.tasks_last_hour == 60
+            page = await c1.events.list(subject=f"agent/{name}", type="agent.task_completed", limit=100)
+            chain = sorted(page.events, key=lambda e: e.id)
+            assert len(chain) == 60
+            for before, after in zip(chain, chain[1:], strict=False):
+                assert after.payload["previous_trust"] == before.payload["trust_score"]
+            assert chain[-1].payload["trust_score"] == agent.trust_score
+
+
 @pytest.mark.timeout(20)
 async def test_a_flush_right_after_a_finished_batch_does_not_spin():
     """A batch that has finished but is still recorded as in flight (its clean-up not run

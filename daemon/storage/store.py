@@ -204,6 +204,14 @@ class Store:
             raise RuntimeError("insert_later() outside Store.write()")
         later.append((model, values, conflict_target, preserve, on_id))
 
+    def held_locks(self) -> set[str]:
+        """From inside a write: keys of locks taken for the whole of it (not in a savepoint),
+        noted by whoever took them so they are not asked for again."""
+        held: set[str] | None = getattr(self._local, "held", None)
+        if held is None:
+            raise RuntimeError("held_locks() outside Store.write()")
+        return held
+
     def _insert_pending(self) -> None:
         """The rows :meth:`insert_later` kept, a statement per table and shape, in their order."""
         later = self._local.later
@@ -373,6 +381,7 @@ class Store:
         self._refuse_if_unwritable()
         self._local.hooks = []
         self._local.later = []
+        self._local.held = set()
         try:
             self._ensure_connection(pre_ping=True)
             with self.db.atomic():
@@ -395,6 +404,7 @@ class Store:
         finally:
             self._local.hooks = None
             self._local.later = None
+            self._local.held = None
 
     def ping(self) -> bool:
         self.db.execute_sql("SELECT 1").fetchone()

@@ -29,7 +29,7 @@ from ..storage import compiled
 from ..storage.models import utcnow
 from .figures import INITIAL_TRUST, next_trust
 from .live_beats import LiveBeats
-from .records import TableService, aware, find, lock, need
+from .records import TableService, aware, find, lock, lock_all, need
 
 if TYPE_CHECKING:
     from ..config import SubAgentsConfig
@@ -90,7 +90,9 @@ class SubAgents(TableService):
     table = TABLE
 
     def __init__(self, store: Store, events: EventBus, settings: Callable[[], SubAgentsConfig]) -> None:
-        super().__init__(store, events)
+        # An agent's reports lock it (records.lock, keyed as the group commit's writes are):
+        # a group takes all its locks at once.
+        super().__init__(store, events, prepare=functools.partial(lock_all, store))
         self.settings = settings  # read at use: SIGHUP may change them
         self.live = LiveBeats(store, lambda: self.model)
         store.defer_writes(TABLE, self.live.flush)
@@ -193,7 +195,8 @@ class SubAgents(TableService):
             row.status = "idle"  # recorded without a status (an ingested file): reporting makes it live
         row.last_heartbeat = now
         self._save(row, now)
-        compiled.insert(
+        # With the group's other tasks in one statement, as its events are.
+        self.store.insert_later(
             AgentTask,
             {
                 "agent_id": row.agent_id,
