@@ -212,6 +212,15 @@ class Store:
             raise RuntimeError("held_locks() outside Store.write()")
         return held
 
+    def memo(self) -> dict[Any, Any]:
+        """From inside a write: a dict for rows it read and may use again (a group of writes
+        reads its rows at once). Emptied when a savepoint rolls back (a row in it may hold the
+        rolled-back changes) and at the write's end."""
+        memo: dict[Any, Any] | None = getattr(self._local, "memo", None)
+        if memo is None:
+            raise RuntimeError("memo() outside Store.write()")
+        return memo
+
     def _insert_pending(self) -> None:
         """The rows :meth:`insert_later` kept, a statement per table and shape, in their order."""
         later = self._local.later
@@ -268,6 +277,7 @@ class Store:
         except BaseException as e:
             del hooks[mark:]
             del self._local.later[later:]
+            self._local.memo.clear()
             reason = unavailable_reason(e) if isinstance(e, Exception) and not isinstance(e, Unavailable) else None
             if reason is not None:
                 self._writes_failed(reason)
@@ -382,6 +392,7 @@ class Store:
         self._local.hooks = []
         self._local.later = []
         self._local.held = set()
+        self._local.memo = {}
         try:
             self._ensure_connection(pre_ping=True)
             with self.db.atomic():
@@ -405,6 +416,7 @@ class Store:
             self._local.hooks = None
             self._local.later = None
             self._local.held = None
+            self._local.memo = None
 
     def ping(self) -> bool:
         self.db.execute_sql("SELECT 1").fetchone()
