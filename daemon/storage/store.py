@@ -212,6 +212,11 @@ class Store:
             raise RuntimeError("held_locks() outside Store.write()")
         return held
 
+    def before_commit(self, hook: Callable[[], None]) -> None:
+        """From an ``insert_later`` row's ``on_id`` (once no savepoint can roll back): call
+        ``hook`` on the writer thread after every pending row is inserted, before the commit."""
+        self._local.finishing.append(hook)
+
     def memo(self) -> dict[Any, Any]:
         """From inside a write: a dict for rows it read and may use again (a group of writes
         reads its rows at once). Emptied when a savepoint rolls back (a row in it may hold the
@@ -393,11 +398,14 @@ class Store:
         self._local.later = []
         self._local.held = set()
         self._local.memo = {}
+        self._local.finishing = []
         try:
             self._ensure_connection(pre_ping=True)
             with self.db.atomic():
                 result = fn(*args)
                 self._insert_pending()
+                for finish in self._local.finishing:
+                    finish()
             self.last_ok = time.monotonic()
             return result, self._local.hooks
         except Unavailable:
@@ -417,6 +425,7 @@ class Store:
             self._local.later = None
             self._local.held = None
             self._local.memo = None
+            self._local.finishing = None
 
     def ping(self) -> bool:
         self.db.execute_sql("SELECT 1").fetchone()
