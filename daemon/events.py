@@ -68,10 +68,12 @@ class EventBus:
         def inserted(event_id: int) -> None:
             data["id"] = event_id
             if self.notify_channel:
-                # Delivered by PostgreSQL at commit, to every daemon listening: consoles of all hosts see it.
-                self.store.db.execute_sql(
-                    "SELECT pg_notify(%s, %s)", (self.notify_channel, relay_payload(self.origin, data))
-                )
+                # Delivered by PostgreSQL at commit, to every daemon listening: consoles of all
+                # hosts see it. The write's events are NOTIFY'd together, in one statement.
+                payloads = self.store.memo().setdefault((EventBus, "notify"), [])
+                if not payloads:
+                    self.store.before_commit(functools.partial(self._notify, self.notify_channel, payloads))
+                payloads.append(relay_payload(self.origin, data))
 
         self.store.insert_later(
             Event,
@@ -90,6 +92,13 @@ class EventBus:
 
         self.store.after_commit(publish)
         return data
+
+    def _notify(self, channel: str, payloads: list[str]) -> None:
+        self.store.db.execute_sql(
+            "SELECT count(pg_notify(%s, p)) FROM "
+            "(SELECT p FROM unnest(%s::text[]) WITH ORDINALITY AS u(p, i) ORDER BY i) AS ordered",
+            (channel, payloads),
+        )
 
     def publish(self, data: dict[str, Any]) -> None:
         """Hand a committed event to the listeners (on the loop); the relay calls this for

@@ -108,6 +108,57 @@ def test_two_daemons_on_postgresql_see_each_others_beats_and_changes(make_daemon
         assert e.value.code == ErrorCode.INVALID_STATE
 
 
+async def complete_at_once(clients: list[Any], agents: list[str], rounds: int) -> None:
+    """``rounds`` completions of each agent through each client, all at once (a third failing),
+    and one of an unknown agent: counts exact, and each completion's previous trust is the one
+    before it (no lost update)."""
+    calls = [
+        c.sub_agents.task_completion(agent_id=name, success=n % 3 != 0)
+        for n in range(rounds)
+        for c in clients
+        for name in agents
+    ]
+    calls.append(clients[-1].sub_agents.task_completion(agent_id="nobody", success=True))  # fails alone
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    assert isinstance(results[-1], RpcError) and results[-1].code == ErrorCode.NOT_FOUND
+    assert not any(isinstance(r, BaseException) for r in results[:-1])
+    total = rounds * len(clients)
+    for name in agents:
+        stats = await clients[0].sub_agents.stats(agent_id=name)
+        agent = stats.agent
+        assert (agent.tasks_completed, agent.tasks_succeeded) == (total, total * 2 // 3)
+        assert agent.tasks_failed == total - total * 2 // 3 and stats.tasks_last_hour == total
+        page = await clients[-1].events.list(subject=f"agent/{name}", type="agent.task_completed", limit=1000)
+        chain = sorted(page.events, key=lambda e: e.id)
+        assert len(chain) == total
+        for before, after in zip(chain, chain[1:], strict=False):
+            assert after.payload["previous_trust"] == before.payload["trust_score"]
+        assert chain[-1].payload["trust_score"] == agent.trust_score
+
+
+async def test_many_completions_of_one_agent_in_a_group_count_exactly(daemon_on):
+    """A group reads its agents once; several reports of one agent in it each see the last."""
+    from daemon.client import AsyncClient
+
+    async with AsyncClient(daemon_on.socket) as c:
+        for name in ("a", "b"):
+            await c.sub_agents.register(agent_id=name, agent_name=name, agent_type="worker")
+        await complete_at_once([c], ["a", "b"], 60)
+
+
+async def test_completions_from_two_daemons_on_postgresql_count_exactly(make_daemon, pg_url):
+    """Each group of reports locks its agents in one statement, reads them in another and
+    writes them in one savepoint; two daemons completing tasks of the same agents at once
+    lose no update."""
+    from daemon.client import AsyncClient
+
+    one, two = make_daemon(database=pg_url), make_daemon(database=pg_url)
+    async with AsyncClient(one.socket) as c1, AsyncClient(two.socket) as c2:
+        for name in ("a", "b", "c"):
+            await c1.sub_agents.register(agent_id=name, agent_name=name, agent_type="worker")
+        await complete_at_once([c1, c2], ["a", "b", "c"], 30)
+
+
 @pytest.mark.timeout(20)
 async def test_a_flush_right_after_a_finished_batch_does_not_spin():
     """A batch that has finished but is still recorded as in flight (its clean-up not run

@@ -201,6 +201,19 @@ def test_events_reach_subscribers_of_every_daemon_on_postgresql(make_daemon, pg_
         got = {next(stream)["subject"], next(stream)["subject"]}
         assert got == {"agent/from-b", "agent/from-a"}
         stream.close()
+
+        # A group of writes NOTIFYs its events together: every one arrives, in order.
+        stream = on_a.subscribe_events(type="agent.task_completed")
+
+        async def complete() -> None:
+            async with AsyncClient(b.socket) as c:
+                calls = [c.sub_agents.task_completion(agent_id="from-b", success=True) for _ in range(20)]
+                await asyncio.gather(*calls)
+
+        asyncio.run(complete())
+        ids = [next(stream)["id"] for _ in range(20)]
+        assert ids == sorted(ids) and len(set(ids)) == 20
+        stream.close()
         # Big events travel by id and are read from the table.
         stream = on_a.subscribe_events(type="playbook")
         on_b.self_healing.log(playbook_name="big", success=False, error="e" * 20000)

@@ -1,6 +1,6 @@
 """Group commit (daemon/ingest/commits.py) on both backends: writes handed in together share
-one transaction, each in its own savepoint; one that fails takes only itself and its
-events with it."""
+one transaction, each in its own savepoint (rerunnable ones: in one, unless one fails); one
+that fails takes only itself and its events with it."""
 
 from __future__ import annotations
 
@@ -26,7 +26,10 @@ async def parts(database_url):
     await asyncio.get_running_loop().run_in_executor(None, store.close)
 
 
-async def test_a_failing_write_rolls_back_alone_with_its_events(parts):
+@pytest.mark.parametrize("rerunnable", [False, True])
+async def test_a_failing_write_rolls_back_alone_with_its_events(parts, rerunnable):
+    """Rerunnable writes share one savepoint: one failing rolls the batch back and runs each
+    again in its own, so the others still commit once, with their events once."""
     store, events = parts
     heard: list[dict] = []
     events.listeners.add(heard.append)
@@ -38,7 +41,7 @@ async def test_a_failing_write_rolls_back_alone_with_its_events(parts):
         return await write(fn, *args)
 
     store.write = counting_write
-    commits = GroupCommit(store)
+    commits = GroupCommit(store, rerunnable=rerunnable)
 
     def ok(n: int) -> int:
         events.emit("test.ok", f"test/{n}", {"n": n})

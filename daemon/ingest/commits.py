@@ -8,6 +8,12 @@ one that fails rolls back alone, with its events, and only its caller sees the e
 A file alone in an idle daemon is written at once, as before: nothing waits for a batch
 to fill.
 
+Writes that touch nothing but the database (and after-commit hooks and ``insert_later``
+rows, which a savepoint's rollback drops) can say so (``rerunnable``): a batch of them runs
+in one savepoint, and only when one of them fails is the batch rolled back and run again,
+each in its own. On PostgreSQL a savepoint is two round trips per write; agents' reports
+are such writes, and seldom fail.
+
 Crash safety is unchanged: each file's write is still all-or-nothing, and a transaction
 that never commits leaves every file in it as it was (their work is redone at restart).
 
@@ -62,9 +68,18 @@ def lost_to_concurrency(error: BaseException) -> bool:
 
 
 class GroupCommit:
-    def __init__(self, store: Store, max_batch: int = MAX_BATCH) -> None:
+    def __init__(
+        self,
+        store: Store,
+        max_batch: int = MAX_BATCH,
+        *,
+        rerunnable: bool = False,
+        prepare: Callable[[list[str]], None] | None = None,
+    ) -> None:
         self.store = store
         self.max_batch = max_batch
+        self.rerunnable = rerunnable
+        self.prepare = prepare  # run first in each transaction, with its writes' keys in order (to lock them)
         self._waiting: deque[_Write] = deque()
         self._drainer: asyncio.Task[None] | None = None
         self.retried = 0  # writes run again alone after losing to a concurrent transaction
@@ -122,7 +137,16 @@ class GroupCommit:
                 self._waiting.extendleft(reversed(again))
 
     def _run(self, batch: list[_Write]) -> list[tuple[bool, Any]]:
-        """On the writer thread, inside one transaction: each write in its own savepoint."""
+        """On the writer thread, inside one transaction: each write in its own savepoint
+        (rerunnable writes: all in one, unless one of them fails)."""
+        if self.prepare is not None:
+            self.prepare([w.key for w in batch])
+        if self.rerunnable and len(batch) > 1:
+            try:
+                with self.store.savepoint():
+                    return [(True, w.fn(*w.args)) for w in batch]
+            except Exception:
+                pass  # rolled back, with its hooks and rows: each write again, alone, to learn which failed
         outcomes: list[tuple[bool, Any]] = []
         for w in batch:
             try:

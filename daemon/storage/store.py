@@ -204,6 +204,28 @@ class Store:
             raise RuntimeError("insert_later() outside Store.write()")
         later.append((model, values, conflict_target, preserve, on_id))
 
+    def held_locks(self) -> set[str]:
+        """From inside a write: keys of locks taken for the whole of it (not in a savepoint),
+        noted by whoever took them so they are not asked for again."""
+        held: set[str] | None = getattr(self._local, "held", None)
+        if held is None:
+            raise RuntimeError("held_locks() outside Store.write()")
+        return held
+
+    def before_commit(self, hook: Callable[[], None]) -> None:
+        """From an ``insert_later`` row's ``on_id`` (once no savepoint can roll back): call
+        ``hook`` on the writer thread after every pending row is inserted, before the commit."""
+        self._local.finishing.append(hook)
+
+    def memo(self) -> dict[Any, Any]:
+        """From inside a write: a dict for rows it read and may use again (a group of writes
+        reads its rows at once). Emptied when a savepoint rolls back (a row in it may hold the
+        rolled-back changes) and at the write's end."""
+        memo: dict[Any, Any] | None = getattr(self._local, "memo", None)
+        if memo is None:
+            raise RuntimeError("memo() outside Store.write()")
+        return memo
+
     def _insert_pending(self) -> None:
         """The rows :meth:`insert_later` kept, a statement per table and shape, in their order."""
         later = self._local.later
@@ -260,6 +282,7 @@ class Store:
         except BaseException as e:
             del hooks[mark:]
             del self._local.later[later:]
+            self._local.memo.clear()
             reason = unavailable_reason(e) if isinstance(e, Exception) and not isinstance(e, Unavailable) else None
             if reason is not None:
                 self._writes_failed(reason)
@@ -373,11 +396,16 @@ class Store:
         self._refuse_if_unwritable()
         self._local.hooks = []
         self._local.later = []
+        self._local.held = set()
+        self._local.memo = {}
+        self._local.finishing = []
         try:
             self._ensure_connection(pre_ping=True)
             with self.db.atomic():
                 result = fn(*args)
                 self._insert_pending()
+                for finish in self._local.finishing:
+                    finish()
             self.last_ok = time.monotonic()
             return result, self._local.hooks
         except Unavailable:
@@ -395,6 +423,9 @@ class Store:
         finally:
             self._local.hooks = None
             self._local.later = None
+            self._local.held = None
+            self._local.memo = None
+            self._local.finishing = None
 
     def ping(self) -> bool:
         self.db.execute_sql("SELECT 1").fetchone()

@@ -22,14 +22,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import peewee
 from msgspec import UNSET
 
-from ..errors import InvalidState
+from ..errors import InvalidState, NotFound
 from ..governance import SYSTEM_ACTOR
 from ..protocol import sub_agents as p
 from ..storage import compiled
 from ..storage.models import utcnow
 from .figures import INITIAL_TRUST, next_trust
 from .live_beats import LiveBeats
-from .records import TableService, aware, find, lock, need
+from .records import TableService, aware, find, lock, lock_all
 
 if TYPE_CHECKING:
     from ..config import SubAgentsConfig
@@ -61,6 +61,11 @@ def subject(agent_id: str) -> str:
     return f"agent/{agent_id}"
 
 
+def agent_of(key: str) -> str:
+    """The agent_id of a :func:`subject`."""
+    return key.removeprefix("agent/")
+
+
 def to_agent(row: Any, default_interval: float) -> p.Agent:
     done = row.tasks_completed or 0
     return p.Agent(
@@ -90,7 +95,9 @@ class SubAgents(TableService):
     table = TABLE
 
     def __init__(self, store: Store, events: EventBus, settings: Callable[[], SubAgentsConfig]) -> None:
-        super().__init__(store, events)
+        # An agent's reports lock it (records.lock, keyed as the group commit's writes are)
+        # and read it: a group takes all its locks and reads all its agents at once.
+        super().__init__(store, events, prepare=self._prepare)
         self.settings = settings  # read at use: SIGHUP may change them
         self.live = LiveBeats(store, lambda: self.model)
         store.defer_writes(TABLE, self.live.flush)
@@ -111,6 +118,28 @@ class SubAgents(TableService):
 
     # -- reports from agents (writer thread) ----------------------------------------------
 
+    def _prepare(self, keys: list[str]) -> None:
+        """First in a group's transaction: lock its agents, and read them in one statement
+        (a report then finds its agent in :meth:`Store.memo` instead of a SELECT of its own)."""
+        lock_all(self.store, keys)
+        if len(keys) < 2:
+            return  # alone: find() is the cheaper statement
+        model, memo = self.model, self.store.memo()
+        for row in model.select().where(model.agent_id.in_([agent_of(k) for k in keys])).order_by(model.id):
+            row._dirty.clear()
+            memo.setdefault((model, row.agent_id), row)  # the oldest, as find() takes
+
+    def _find(self, agent_id: str) -> Any:
+        """The agent's row as this write has it: read by the group (or by an earlier report
+        in it, which changed it in place), else from the database."""
+        model, memo = self.model, self.store.memo()
+        row = memo.get((model, agent_id))
+        if row is None:
+            row = find(model, "agent_id", agent_id)
+            if row is not None:
+                memo[(model, agent_id)] = row
+        return row
+
     def register(self, params: p.RegisterAgent, actor: str) -> p.Agent:
         """Create the agent, or update it in place; a retired agent stays retired."""
         lock(self.store, subject(params.agent_id))
@@ -120,7 +149,7 @@ class SubAgents(TableService):
             for name in ("mission", "capabilities", "parent_agent", "model", "heartbeat_interval_s")
             if getattr(params, name) is not UNSET
         }
-        row = find(self.model, "agent_id", params.agent_id)
+        row = self._find(params.agent_id)
         if row is None:
             row = self.model.create(
                 agent_id=params.agent_id,
@@ -193,7 +222,8 @@ class SubAgents(TableService):
             row.status = "idle"  # recorded without a status (an ingested file): reporting makes it live
         row.last_heartbeat = now
         self._save(row, now)
-        compiled.insert(
+        # With the group's other tasks in one statement, as its events are.
+        self.store.insert_later(
             AgentTask,
             {
                 "agent_id": row.agent_id,
@@ -252,8 +282,7 @@ class SubAgents(TableService):
         return p.Beat(agent_id=row.agent_id, status=row.status, back_online=back)
 
     def retire(self, params: p.RetireAgent, actor: str) -> p.Agent:
-        lock(self.store, subject(params.agent_id))
-        row = need(self.model, "agent_id", params.agent_id, "agent")
+        row = self._need(params.agent_id)
         if row.status == "retired":
             raise InvalidState(f"agent {params.agent_id!r} is already retired")
         now = utcnow()
@@ -323,9 +352,15 @@ class SubAgents(TableService):
 
     # -- helpers --------------------------------------------------------------------------
 
-    def _live_row(self, agent_id: str) -> Any:
+    def _need(self, agent_id: str) -> Any:
         lock(self.store, subject(agent_id))
-        row = need(self.model, "agent_id", agent_id, "agent")
+        row = self._find(agent_id)
+        if row is None:
+            raise NotFound(f"no agent {agent_id!r}")
+        return row
+
+    def _live_row(self, agent_id: str) -> Any:
+        row = self._need(agent_id)
         if row.status == "retired":
             raise InvalidState(f"agent {agent_id!r} is retired")
         return row
