@@ -17,7 +17,7 @@ from daemon.client import ConnectionLost
 from .. import formatting
 from ..error_text import first_fitting
 from ..formatting import cell
-from ..messages import EventReceived, OverviewLoaded
+from ..messages import EventReceived, EventStreamChanged, OverviewLoaded
 from ..widgets.row_table import RowTable
 from .base import ClarityScreen
 
@@ -47,6 +47,9 @@ class OverviewScreen(ClarityScreen):
             self.table = table
 
     loaded: OverviewLoaded | None = None
+    gone: str | None = None
+    """Why clarityd went away since ``loaded`` came (None while it answers): the figures shown
+    are from before, and stay said to be, through resizes and screen switches."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -79,18 +82,37 @@ class OverviewScreen(ClarityScreen):
         status.update(f"not connected: {error} — retried on its own (r: now)")
 
     def daemon_unreachable(self, detail: str) -> None:
+        self.gone = detail
+        self.show_gone()
+
+    def show_gone(self) -> None:
         # The banner above says what happened: one line here, the raw error only if it fits.
         status = self.query_one("#health", Static)
         status.set_class(True, "degraded")
         stale = "The figures below are from before clarityd became unreachable."
-        status.update(first_fitting(self.app.size.width - 2, f"The figures below are from before · {detail}", stale))
+        status.update(first_fitting(self.app.size.width - 2, f"The figures below are from before · {self.gone}", stale))
 
     def on_resize(self) -> None:
         if self.loaded is not None:
-            self.on_overview_loaded(self.loaded)  # descriptions are cut to the width
+            self.show(self.loaded)  # descriptions are cut to the width
+
+    def on_event_stream_changed(self, message: EventStreamChanged) -> None:
+        if message.reachable and message.live:
+            self.gone = None  # back: the refresh that follows (ClarityScreen's) shows figures of now
 
     def on_overview_loaded(self, message: OverviewLoaded) -> None:
+        # (an answer sent just before clarityd went away may come after: still marked stale)
         self.loaded = message
+        self.show(message)
+
+    def show(self, message: OverviewLoaded) -> None:
+        if self.gone is not None:
+            self.show_gone()
+        else:
+            self.show_health(message)
+        self.show_tables(message)
+
+    def show_health(self, message: OverviewLoaded) -> None:
         h = message.health
         status = self.query_one("#health", Static)
         status.set_class(h.status != "ok", "degraded")
@@ -101,6 +123,8 @@ class OverviewScreen(ClarityScreen):
             f" · up {formatting.uptime(h.uptime_s)} · {len(message.tables)} tables · {total} rows{pending}"
             f" · {h.connections} connection(s)"
         )
+
+    def show_tables(self, message: OverviewLoaded) -> None:
         table = self.query_one("#tables", DataTable)
         row = table.cursor_row
         table.clear()
