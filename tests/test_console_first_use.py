@@ -135,7 +135,7 @@ async def test_approve_dialog_shows_table_and_note_first(daemon):
         described = c.tables.describe(table="finance_treasury")
         fields = {f.name: None for f in described.fields if not f.common}
         assert len(fields) > 10  # more fields than an 80×24 dialog shows
-        c.proposals.create(table="finance_treasury", confidence=0.9, fields={"description": "wire"})
+        c.proposals.create(table="finance_treasury", confidence=0.9, fields={"title": "wire to Acme"})
     app = make_app(socket_path=daemon.socket)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("2")
@@ -147,4 +147,5 @@ async def test_approve_dialog_shows_table_and_note_first(daemon):
         await pilot.pause()
         for input_id in ("#approve-table", "#approve-note"):
             assert fully_visible(dialog, dialog.query_one(input_id, FormInput)), input_id
-        assert app.focused is dialog.query("#approve-fields FormInput").first()
+        first = dialog.query("#approve-fields FormInput").first()
+        assert app.focused is first and fully_visible(dialog, first)

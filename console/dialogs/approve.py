@@ -104,7 +104,7 @@ class ApproveDialog(FormDialog[ApproveDecision | None]):
         # The first field of the record, ready to correct (table and note are above it, in sight).
         first = self.query("#approve-fields FormInput")
         if first:
-            self.set_focus(first.first())
+            self.set_focus(first.first(), scroll_visible=False)  # the dialog's top (table, note) stays in sight
 
     def action_submit(self) -> None:
         try:
