@@ -149,3 +149,21 @@ async def test_approve_dialog_shows_table_and_note_first(daemon):
             assert fully_visible(dialog, dialog.query_one(input_id, FormInput)), input_id
         first = dialog.query("#approve-fields FormInput").first()
         assert app.focused is first and fully_visible(dialog, first)
+
+
+async def test_fleet_keeps_the_selected_agent_across_a_refresh(daemon):
+    with daemon.client() as c:
+        for name in ("a1", "a2", "a3"):
+            c.sub_agents.register(agent_id=name, agent_name=name, agent_type="worker")
+    app = make_app(socket_path=daemon.socket)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4")
+        agents = app.screen.query_one("#agents", DataTable)
+        assert await wait_for(pilot, lambda: agents.row_count == 3)
+        agents.move_cursor(row=2)
+        chosen = agents.coordinate_to_cell_key(agents.cursor_coordinate).row_key.value
+        with daemon.client() as c:
+            c.sub_agents.register(agent_id="a0", agent_name="a0", agent_type="worker")
+        app.screen.action_refresh()
+        assert await wait_for(pilot, lambda: agents.row_count == 4)
+        assert agents.coordinate_to_cell_key(agents.cursor_coordinate).row_key.value == chosen

@@ -156,7 +156,7 @@ class FleetScreen(ClarityScreen):
                 when(a.last_heartbeat),
                 key=a.agent_id,
             )
-        if kept in agents.rows:
+        if kept is not None and kept in agents.rows:
             agents.move_cursor(row=agents.get_row_index(kept))
         failures = self.query_one("#ingest-failures", DataTable)
         failures.clear()
