@@ -17,7 +17,7 @@ from daemon.client import ConnectionLost
 from .. import formatting
 from ..error_text import first_fitting
 from ..formatting import cell
-from ..messages import EventReceived, EventStreamChanged, OverviewLoaded
+from ..messages import EventReceived, OverviewLoaded
 from ..widgets.row_table import RowTable
 from .base import ClarityScreen
 
@@ -96,12 +96,11 @@ class OverviewScreen(ClarityScreen):
         if self.loaded is not None:
             self.show(self.loaded)  # descriptions are cut to the width
 
-    def on_event_stream_changed(self, message: EventStreamChanged) -> None:
-        if message.reachable and message.live:
-            self.gone = None  # back: the refresh that follows (ClarityScreen's) shows figures of now
-
     def on_overview_loaded(self, message: OverviewLoaded) -> None:
-        # (an answer sent just before clarityd went away may come after: still marked stale)
+        # Figures of now, unless the feed has since found clarityd gone (an answer sent just
+        # before may arrive after: it stays marked stale until the refresh on its return).
+        if self.clarity.event_feed.reachable:
+            self.gone = None
         self.loaded = message
         self.show(message)
 
