@@ -127,3 +127,18 @@ def test_rows_written_by_another_tool_are_found(database_url, make_daemon):
         )
         db.close()
         assert [x.title for x in c.query.search(text="reykjavik")] == ["Pager storm in Reykjavik"]
+
+
+def test_a_snippet_is_the_text_matched_not_its_files_path(daemon):
+    with daemon.client() as c:
+        c.proposals.create(
+            table="documents",
+            confidence=0.99,
+            fields={
+                "title": "Trip notes",
+                "source": "/inbox/zanzibar/trip.md",
+                "summary": "Two weeks in zanzibar, mostly on spice farms.",
+            },
+        )
+        hits = eventually(lambda: c.query.search(text="zanzibar"))
+        assert hits[0].column == "summary" and "spice farms" in hits[0].snippet

@@ -1,5 +1,5 @@
-"""Approve a proposal, optionally correcting its fields, moving an insert to another table,
-and leaving a note for the audit trail."""
+"""Approve a proposal, optionally moving an insert to another table, leaving a note for the
+audit trail (these two first, always in sight) and correcting its fields."""
 
 from __future__ import annotations
 
@@ -73,6 +73,12 @@ class ApproveDialog(FormDialog[ApproveDecision | None]):
         )
         if p.reasoning:
             yield Static(p.reasoning, classes="dialog-hint")
+        # Table and note first: a record's fields may be many, and these must be in sight at 80×24.
+        if p.kind == "insert":
+            yield from text_row(
+                "table", "approve-table", p.table, tooltip="Move the row to another table (fields it lacks are dropped)"
+            )
+        yield from text_row("note", "approve-note", placeholder="why (kept in the audit trail)")
         if self.current is not None and p.kind == "update":
             diff = "\n".join(f"  {k}: {v}" for k, v in changes(self.current, p.payload).items())
             yield Static(
@@ -93,11 +99,12 @@ class ApproveDialog(FormDialog[ApproveDecision | None]):
             yield FieldsForm(form_fields(p, self.table), id="approve-fields")
         elif p.preview:
             yield Static("DDL preview:\n" + ddl_text(p.preview), classes="dialog-hint", id="approve-ddl")
-        if p.kind == "insert":
-            yield from text_row(
-                "table", "approve-table", p.table, tooltip="Move the row to another table (fields it lacks are dropped)"
-            )
-        yield from text_row("note", "approve-note", placeholder="why (kept in the audit trail)")
+
+    def on_mount(self) -> None:
+        # The first field of the record, ready to correct (table and note are above it, in sight).
+        first = self.query("#approve-fields FormInput")
+        if first:
+            self.set_focus(first.first(), scroll_visible=False)  # the dialog's top (table, note) stays in sight
 
     def action_submit(self) -> None:
         try:

@@ -141,7 +141,8 @@ class FleetScreen(ClarityScreen):
         self.query_one("#coding-summary", Static).update(coding_summary(message.coding))
         self.query_one("#ingest-summary", Static).update(ingest_summary(message.ingest))
         agents = self.query_one("#agents", DataTable)
-        agents.clear()
+        kept = agents.coordinate_to_cell_key(agents.cursor_coordinate).row_key.value if agents.row_count else None
+        agents.clear()  # (which puts the cursor on the first row: it goes back to the same agent below)
         for a in message.agents:
             agents.add_row(
                 a.agent_id,
@@ -155,6 +156,8 @@ class FleetScreen(ClarityScreen):
                 when(a.last_heartbeat),
                 key=a.agent_id,
             )
+        if kept is not None and kept in agents.rows:
+            agents.move_cursor(row=agents.get_row_index(kept))
         failures = self.query_one("#ingest-failures", DataTable)
         failures.clear()
         path_width = max(24, min(60, self.app.size.width // 2 - 4))

@@ -47,6 +47,9 @@ class OverviewScreen(ClarityScreen):
             self.table = table
 
     loaded: OverviewLoaded | None = None
+    gone: str | None = None
+    """Why clarityd went away since ``loaded`` came (None while it answers): the figures shown
+    are from before, and stay said to be, through resizes and screen switches."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -79,18 +82,36 @@ class OverviewScreen(ClarityScreen):
         status.update(f"not connected: {error} — retried on its own (r: now)")
 
     def daemon_unreachable(self, detail: str) -> None:
+        self.gone = detail
+        self.show_gone()
+
+    def show_gone(self) -> None:
         # The banner above says what happened: one line here, the raw error only if it fits.
         status = self.query_one("#health", Static)
         status.set_class(True, "degraded")
         stale = "The figures below are from before clarityd became unreachable."
-        status.update(first_fitting(self.app.size.width - 2, f"The figures below are from before · {detail}", stale))
+        status.update(first_fitting(self.app.size.width - 2, f"The figures below are from before · {self.gone}", stale))
 
     def on_resize(self) -> None:
         if self.loaded is not None:
-            self.on_overview_loaded(self.loaded)  # descriptions are cut to the width
+            self.show(self.loaded)  # descriptions are cut to the width
 
     def on_overview_loaded(self, message: OverviewLoaded) -> None:
+        # Figures of now, unless the feed has since found clarityd gone (an answer sent just
+        # before may arrive after: it stays marked stale until the refresh on its return).
+        if self.clarity.event_feed.reachable:
+            self.gone = None
         self.loaded = message
+        self.show(message)
+
+    def show(self, message: OverviewLoaded) -> None:
+        if self.gone is not None:
+            self.show_gone()
+        else:
+            self.show_health(message)
+        self.show_tables(message)
+
+    def show_health(self, message: OverviewLoaded) -> None:
         h = message.health
         status = self.query_one("#health", Static)
         status.set_class(h.status != "ok", "degraded")
@@ -101,6 +122,8 @@ class OverviewScreen(ClarityScreen):
             f" · up {formatting.uptime(h.uptime_s)} · {len(message.tables)} tables · {total} rows{pending}"
             f" · {h.connections} connection(s)"
         )
+
+    def show_tables(self, message: OverviewLoaded) -> None:
         table = self.query_one("#tables", DataTable)
         row = table.cursor_row
         table.clear()

@@ -152,8 +152,10 @@ class ProposalsScreen(ClarityScreen):
 
     def on_resize(self, event: Resize) -> None:
         if (event.size.width < NARROW) != self.narrow:
+            table = self.query_one("#proposals", PagedTable)
+            keep = self.selected_key(), table.cursor_row  # new columns empty the table
             self.set_columns(event.size.width < NARROW)
-            self.render_rows()
+            self.render_rows(keep)
 
     def set_columns(self, narrow: bool) -> None:
         self.narrow = narrow
@@ -202,10 +204,11 @@ class ProposalsScreen(ClarityScreen):
         table.has_more = self.next_cursor is not None
         table.check_end()
 
-    def render_rows(self) -> None:
-        """The loaded proposals, in the chosen order, the cursor kept on the same one."""
+    def render_rows(self, keep: tuple[str | None, int] | None = None) -> None:
+        """The loaded proposals, in the chosen order, the cursor kept on the same one (``keep``:
+        its key and row, when the table was emptied before)."""
         table = self.query_one("#proposals", PagedTable)
-        keep_key, keep_row = self.selected_key(), table.cursor_row
+        keep_key, keep_row = keep or (self.selected_key(), table.cursor_row)
         has_more, table.has_more = table.has_more, False  # clearing moves the cursor: ask for no page
         table.clear()
         width = self.reasoning_width()

@@ -19,16 +19,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import Footer, Header, Static, TextArea
+from textual.widgets import Footer, Header, Static
 
 from daemon.client import ConnectionLost
 from daemon.export_format import render_chunk
 
 from ..dialogs.export import ExportDialog, ExportRequest
-from ..error_text import describe_error
+from ..error_text import describe_error, first_fitting
 from ..formatting import cell
 from ..messages import RowsExported
 from ..widgets.paged_table import PagedTable
+from ..widgets.query_box import QueryBox
 from .base import ClarityScreen
 
 PAGE_SIZE = 500  # rows a page in the table (each page runs the statement again: not too small)
@@ -37,6 +38,11 @@ SEARCH_LIMIT = 500  # matches: query.search's largest
 CELL_WIDTH = 60
 
 Kind = Literal["sql", "search"]
+
+PLACEHOLDER: dict[Kind, str] = {
+    "sql": "one read-only statement, e.g. SELECT * FROM memory_feedback LIMIT 20 (tables are memory_*)",
+    "search": "words to find in every table",
+}
 
 
 class Page(NamedTuple):
@@ -49,6 +55,7 @@ class Page(NamedTuple):
 class QueryScreen(ClarityScreen):
     MODE = "query"
     TITLE = "Clarity · Query"
+    AUTO_FOCUS = "#query-box"
     BINDINGS = [
         Binding("ctrl+r", "run", "Run", id="query-run", priority=True, tooltip="Run the SQL or the search in the box"),
         Binding("ctrl+enter", "run", "Run", id="query-run-enter", show=False, priority=True, tooltip="Run (as Ctrl+R)"),
@@ -105,36 +112,46 @@ class QueryScreen(ClarityScreen):
         self.answered: tuple[Kind, str] | None = None
         """What the table shows the answer to (kind, text); None before the first."""
         self.next_offset: int | None = None
+        self.texts: dict[Kind, str] = {"sql": "", "search": ""}
+        """What was typed in each kind of box, kept while the other is shown."""
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="query-status", classes="status")
-        yield TextArea("SELECT 1 AS one", id="query-box", language=None, show_line_numbers=False)
+        yield QueryBox(id="query-box", language=None, show_line_numbers=False)
         yield PagedTable(id="query-results")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.watch_kind(self.kind)
-        self.query_one("#query-box", TextArea).focus()
+
+    def on_screen_resume(self) -> None:
+        # Arriving (by key, palette or from another screen): into the box, so what is typed
+        # next is SQL, never a screen's key (q would quit from the results).
+        self.set_focus(self.query_one("#query-box", QueryBox))
 
     def watch_kind(self, kind: Kind) -> None:
-        box = self.query_one("#query-box", TextArea)
+        box = self.query_one("#query-box", QueryBox)
         box.border_title = "SQL (read-only, operators)" if kind == "sql" else "Search every table"
+        box.border_subtitle = "Tab/Esc: to the results"
+        box.placeholder = PLACEHOLDER[kind]
         self.query_one("#query-status", Static).update(
-            f"{'SQL' if kind == 'sql' else 'Search'} · Ctrl+R runs · Ctrl+T or / switches"
+            f"{'SQL' if kind == 'sql' else 'Search'} · Ctrl+R runs · Ctrl+T or / switches · Ctrl+U clears"
         )
 
     def action_toggle_kind(self) -> None:
+        box = self.query_one("#query-box", QueryBox)
+        self.texts[self.kind] = box.text
         self.kind = "search" if self.kind == "sql" else "sql"
-        box = self.query_one("#query-box", TextArea)
-        box.text = ""
-        box.focus()
+        box.text = self.texts[self.kind]
+        box.move_cursor(box.document.end)
+        self.set_focus(box)
 
     def action_refresh(self) -> None:
         """Nothing follows live events here: an answer stays as it was given."""
 
     def action_run(self) -> None:
-        text = self.query_one("#query-box", TextArea).text.strip()
+        text = self.query_one("#query-box", QueryBox).text.strip()
         if not text:
             self.notify("Type something to run first.", severity="warning")
             return
@@ -194,9 +211,12 @@ class QueryScreen(ClarityScreen):
         table = self.query_one("#query-results", PagedTable)
         table.has_more = self.next_offset is not None  # a page that failed is asked for again on the next move
         why = "clarityd is unreachable" if isinstance(error, ConnectionLost) else describe_error(error)[1]
-        below = " · below: the last answer" if table.row_count else ""
-        # One line (the notification has it in full).
-        line = cell(f"not answered: {why}", self.size.width - 2 - len(below)) + below
+        why = why.removeprefix("SQL refused: ")  # "not answered" says as much
+        width = self.size.width - 2
+        line = f"not answered: {why}"
+        if table.row_count:  # the reason before the reminder, if both do not fit
+            line = first_fitting(width, line + " · below: the last answer", line)
+        line = cell(line, width)  # one line (the notification has it in full)
         self.query_one("#query-status", Static).update(line)
 
     # -- export --------------------------------------------------------------------------

@@ -266,7 +266,7 @@ def describe_hit(table: str, row: dict[str, Any], cols: list[str], terms: list[s
     """A hit as query.search returns it: the column matched and a snippet around the match,
     plain and with the matched words between <mark> and </mark>."""
     column, spans, text = "", [], ""
-    for c in cols:
+    for c in sorted(cols, key=lambda c: c == "source"):  # the text matched before its file's path
         value = row.get(c)
         if isinstance(value, str) and value:
             spans = _find(value, terms)

@@ -25,6 +25,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import re
 import sqlite3
 import threading
 import time
@@ -62,6 +63,28 @@ def reader_role_name(database: str, schema: str) -> str:
     """The NOLOGIN role operator SQL runs as, for one database and schema (role names are
     global to the server: the hash keeps deployments apart, and within 63 bytes)."""
     return "clarity_reader_" + hashlib.sha1(f"{database}/{schema}".encode()).hexdigest()[:16]
+
+
+# A statement naming a table that is not there: SQLite's words, then PostgreSQL's.
+_MISSING_TABLE = re.compile(r'no such table: (?:main\.)?([\w]+)|relation "(?:[\w]+\.)?([\w]+)" does not exist')
+
+
+def with_table_hint(message: str, catalog: dict[str, Any]) -> str:
+    """``message``, where it says a statement named a catalog table as the tools do
+    (``documents``), with the table's name in SQL after its first line (``memory_documents``;
+    some differ, e.g. ``memory_coding_work_orders``)."""
+    found = _MISSING_TABLE.search(message)
+    if found is None:
+        return message
+    name = found.group(1) or found.group(2)
+    spec = catalog.get(name)
+    hint = (
+        f" (in SQL: {spec.db_table})"
+        if spec
+        else " (in SQL the memory tables are memory_*: tables.describe names each)"
+    )
+    first, newline, rest = message.partition("\n")  # PostgreSQL adds lines pointing into the statement
+    return first + hint + newline + rest
 
 
 def _quote_ident(name: str) -> str:
@@ -144,7 +167,7 @@ class OperatorSql:
             except Exception as e:
                 reason = unavailable_reason(e)
                 if reason is None:
-                    raise InvalidParams(f"SQL refused: {e}") from None
+                    raise InvalidParams(f"SQL refused: {with_table_hint(str(e), self.store.catalog)}") from None
                 self._drop_connection()
                 if attempt == 2:
                     raise Unavailable(f"the database cannot be read now: {reason}") from None
