@@ -115,6 +115,10 @@ def mixed_files(seed: int = 0) -> dict[str, tuple[bytes, str]]:
     }
 
 
+# Ingest settings for tests that wait on retries: failures are tried again within a second.
+FAST_RETRY = {"settle_s": 0.2, "retry_base_s": 0.2, "retry_max_s": 0.4, "retry_check_s": 0.2}
+
+
 def small_files(count: int, seed: int = 0) -> dict[str, bytes]:
     """``count`` small files of mixed kinds with unique contents (for kill and bench runs)."""
     out: dict[str, bytes] = {}

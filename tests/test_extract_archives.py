@@ -21,14 +21,14 @@ from daemon.config import REPO_SCHEMAS
 from daemon.extract import ExtractLimits
 from daemon.inference import infer
 from daemon.ingest.archives import iter_extractions
-from ingest_helpers import PROSE, record_of, settled, wait_until
+from ingest_helpers import FAST_RETRY, PROSE, record_of, settled, wait_until
 
 # Real files this project did not write: a Debian copyright file, stdlib Python, a CSV.
 ROOT = Path(__file__).resolve().parent.parent
 COPYRIGHT = ROOT / "tests" / "corpus" / "real" / "docs" / "bash-copyright"
 PYTHON = Path(json.__file__).parent / "decoder.py"
 CSV = ROOT / "tests" / "corpus" / "real" / "data" / "pcg64-testset-1.csv"
-FAST = {"ingest": {"settle_s": 0.2, "retry_base_s": 0.2, "retry_max_s": 0.4, "retry_check_s": 0.2}}
+FAST = {"ingest": FAST_RETRY}
 
 
 def _zip(members: dict[str, bytes]) -> bytes:

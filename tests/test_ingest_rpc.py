@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 
 from daemon.protocol import ErrorCode, RpcError
-from ingest_helpers import PROSE, record_of, settled, wait_until
+from ingest_helpers import FAST_RETRY, PROSE, record_of, settled, wait_until
 
 FAST = {"ingest": {"settle_s": 0.2}}
 
@@ -93,10 +93,7 @@ def test_transient_failures_are_retried_with_backoff_then_quarantined(make_daemo
     # No time at all to read a file: a transient failure (a timeout), tried again each time.
     config = {
         "ingest": {
-            "settle_s": 0.2,
-            "retry_base_s": 0.2,
-            "retry_max_s": 0.4,
-            "retry_check_s": 0.2,
+            **FAST_RETRY,
             "max_attempts": 3,
             "quarantine": True,
             "limits": {"timeout_s": 0},
@@ -117,10 +114,7 @@ def test_transient_failures_are_retried_with_backoff_then_quarantined(make_daemo
 def test_permanent_failures_are_quarantined_at_once_and_come_back_when_fixed(make_daemon):
     config = {
         "ingest": {
-            "settle_s": 0.2,
-            "retry_base_s": 0.2,
-            "retry_max_s": 0.4,
-            "retry_check_s": 0.2,
+            **FAST_RETRY,
             "max_attempts": 3,
             "quarantine": True,
         }

@@ -6,10 +6,10 @@ from __future__ import annotations
 import os
 import signal
 
-from ingest_helpers import PROSE, settled, small_files, wait_until
+from ingest_helpers import FAST_RETRY, PROSE, settled, small_files, wait_until
 
 # Files a dead worker held fail for now and are retried: check for due retries often.
-FAST = {"ingest": {"settle_s": 0.2, "retry_base_s": 0.2, "retry_max_s": 0.4, "retry_check_s": 0.2, "workers": 2}}
+FAST = {"ingest": {**FAST_RETRY, "workers": 2}}
 
 
 def _alive(pid: int) -> bool:
