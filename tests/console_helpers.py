@@ -8,6 +8,9 @@ from typing import Any
 from rich.text import Text
 from textual import events
 from textual.errors import NoWidget
+from textual.widgets import DataTable, Static, TextArea
+
+from console.screens.query import QueryScreen
 
 
 async def wait_for(pilot: Any, predicate: Callable[[], Any], tries: int = 150, step: float = 0.05) -> bool:
@@ -56,3 +59,17 @@ def fully_visible(screen: Any, widget: Any) -> bool:
         if found is not widget and widget not in found.ancestors:
             return False
     return True
+
+
+async def open_query(pilot: Any) -> tuple[QueryScreen, TextArea, DataTable[Any], Static]:
+    """Key 7, then the Query screen once shown: (screen, SQL box, results table, status line)."""
+    app = pilot.app
+    await pilot.press("7")
+    assert await wait_for(pilot, lambda: isinstance(app.screen, QueryScreen))
+    screen = app.screen
+    return (
+        screen,
+        screen.query_one("#query-box", TextArea),
+        screen.query_one("#query-results", DataTable),
+        screen.query_one("#query-status", Static),
+    )

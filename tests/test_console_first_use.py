@@ -4,7 +4,7 @@ survive a resize; stale figures stay marked stale; the approve dialog's table an
 
 from __future__ import annotations
 
-from textual.widgets import DataTable, Static, TextArea
+from textual.widgets import DataTable, Static
 
 from console.app import make_app
 from console.dialogs.approve import ApproveDialog
@@ -14,18 +14,13 @@ from console.widgets.form_input import FormInput
 from console.widgets.paged_table import PagedTable
 from daemon.protocol import RpcError
 
-from console_helpers import fully_visible, type_text, wait_for
+from console_helpers import fully_visible, open_query, type_text, wait_for
 
 
 async def test_the_query_box_has_the_keys_and_keeps_each_modes_text(daemon):
     app = make_app(socket_path=daemon.socket)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("7")
-        assert await wait_for(pilot, lambda: isinstance(app.screen, QueryScreen))
-        screen = app.screen
-        box = screen.query_one("#query-box", TextArea)
-        results = screen.query_one("#query-results", DataTable)
-        status = screen.query_one("#query-status", Static)
+        screen, box, results, status = await open_query(pilot)
         # Empty, with a placeholder: typing never joins onto a sample statement.
         assert box.has_focus and box.text == "" and "memory_" in str(box.placeholder)
         await type_text(pilot, "SELECT 1 AS sq")  # q is typed, not quit

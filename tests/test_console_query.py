@@ -8,17 +8,16 @@ import csv
 import json
 from pathlib import Path
 
-from textual.widgets import DataTable, Static, TextArea
 
 from console.app import make_app
 from console.dialogs.confirm import ConfirmDialog
 from console.dialogs.export import ExportDialog
 from console.error_text import describe_error
-from console.screens.query import PAGE_SIZE, QueryScreen
+from console.screens.query import PAGE_SIZE
 from console.widgets.form_input import FormInput
 from daemon.protocol import ErrorCode, RpcError
 
-from console_helpers import cells, notified, paste, wait_for
+from console_helpers import cells, notified, open_query, paste, wait_for
 
 
 async def test_sql_and_search_fill_the_table(daemon):
@@ -30,12 +29,7 @@ async def test_sql_and_search_fill_the_table(daemon):
         )
     app = make_app(socket_path=daemon.socket)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("7")
-        assert await wait_for(pilot, lambda: isinstance(app.screen, QueryScreen))
-        screen = app.screen
-        box = screen.query_one("#query-box", TextArea)
-        results = screen.query_one("#query-results", DataTable)
-        status = screen.query_one("#query-status", Static)
+        screen, box, results, status = await open_query(pilot)
         assert box.has_focus
         box.text = "SELECT 1 AS one"
         await pilot.press("ctrl+r")
@@ -84,12 +78,8 @@ async def test_a_long_answer_scrolls_page_by_page_and_exports_whole(daemon, tmp_
     monkeypatch.setenv("HOME", str(tmp_path))
     app = make_app(socket_path=daemon.socket)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("7")
-        assert await wait_for(pilot, lambda: isinstance(app.screen, QueryScreen))
-        screen = app.screen
-        results = screen.query_one("#query-results", DataTable)
-        status = screen.query_one("#query-status", Static)
-        screen.query_one("#query-box", TextArea).text = FIVE_THOUSAND
+        screen, box, results, status = await open_query(pilot)
+        box.text = FIVE_THOUSAND
         await pilot.press("ctrl+r")
         assert await wait_for(pilot, lambda: results.row_count == PAGE_SIZE)
         assert "so far" in str(status.render())
@@ -121,7 +111,7 @@ async def test_a_long_answer_scrolls_page_by_page_and_exports_whole(daemon, tmp_
         assert not list(Path(tmp_path).glob("*.part"))
 
         # From the box, Ctrl+S; another name, another format: JSON, every row.
-        screen.query_one("#query-box", TextArea).focus()
+        box.focus()
         await pilot.press("ctrl+s")
         assert await wait_for(pilot, lambda: isinstance(app.screen, ExportDialog))
         await pilot.press("ctrl+u")
