@@ -98,6 +98,36 @@ async def test_batches_are_bounded_and_writes_run_in_order(parts):
     assert count == 12
 
 
+async def test_a_failing_report_keeps_the_changes_before_it_in_its_group(parts):
+    """Agents' reports change their rows in memory and write them at the group's end
+    (Store.update_later). When one report fails mid-group, the ones before it still count,
+    and a later report of the same agent in the group builds on them, not on a stale row."""
+    from daemon.config import SubAgentsConfig
+    from daemon.protocol import sub_agents as p
+    from daemon.subsystems.sub_agents import SubAgents
+
+    store, events = parts
+    agents = SubAgents(store, events, SubAgentsConfig)
+    store.create_tables()
+    await agents.write(agents.register, p.RegisterAgent(agent_id="a1", agent_name="a1", agent_type="worker"), "t")
+
+    def refused(params: p.TaskCompletion, actor: str) -> None:
+        agents.task_completion(params, actor)  # changes the row in memory, then fails
+        raise InvalidParams("refused")
+
+    done = p.TaskCompletion(agent_id="a1", success=True, task="t")
+    results = await asyncio.gather(
+        agents.write(agents.task_completion, done, "t"),
+        agents.write(refused, done, "t"),
+        agents.write(agents.task_completion, p.TaskCompletion(agent_id="a1", success=False), "t"),
+        return_exceptions=True,
+    )
+    assert [type(r).__name__ for r in results] == ["Agent", "InvalidParams", "Agent"]
+    assert results[2].tasks_completed == 2 and results[2].tasks_failed == 1
+    row = await store.read(lambda: agents.model.get(agents.model.agent_id == "a1"))
+    assert (row.tasks_completed, row.tasks_succeeded, row.tasks_failed) == (2, 1, 1)
+
+
 async def test_a_write_that_loses_a_deadlock_to_another_daemon_runs_again_alone(pg_url):
     """Two daemons' group transactions lock two files in opposite orders: PostgreSQL aborts
     one write of one of them; that write runs again on its own and both batches succeed."""

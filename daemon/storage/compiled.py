@@ -276,31 +276,59 @@ def create(model: type[M], **values: Any) -> M:
 def update(model: type[peewee.Model], values: dict[str, Any], **where: Any) -> int:
     """``model.update(**values).where(model.a == x, ...)`` for the ``where`` columns; the
     number of rows changed. A ``where`` value must not be None (that would be IS NULL)."""
+    compiled = _update_sql(model, values, where)
+    if compiled is None:
+        changed: int = _update_query(model, values, where).execute()
+        return changed
+    changed = _db(model).execute_sql(*compiled).rowcount
+    return changed
+
+
+def update_many(model: type[peewee.Model], rows: list[tuple[dict[str, Any], Any]]) -> None:
+    """:func:`update` of each ``(values, id)`` of ``rows``: the rows of one shape in one call
+    (``executemany`` on SQLite, one round trip of ``execute_batch`` on PostgreSQL)."""
+    db = _db(model)
+    batches: dict[str, list[list[Any]]] = {}
+    for values, row_id in rows:
+        compiled = _update_sql(model, values, {"id": row_id})
+        if compiled is None:
+            _update_query(model, values, {"id": row_id}).execute()
+        else:
+            batches.setdefault(compiled[0], []).append(compiled[1])
+    for sql, params in batches.items():
+        if len(params) == 1:
+            db.execute_sql(sql, params[0])
+        elif isinstance(db, peewee.PostgresqlDatabase):
+            from psycopg2.extras import execute_batch
+
+            execute_batch(db.cursor(), sql, params, page_size=len(params))
+        else:
+            db.cursor().executemany(sql, params)
+
+
+def _update_query(model: type[peewee.Model], values: dict[str, Any], where: dict[str, Any]) -> peewee.Update:
+    fields = model._meta.fields
+    return model.update({fields[n]: v for n, v in values.items()}).where(*[fields[n] == v for n, v in where.items()])
+
+
+def _update_sql(
+    model: type[peewee.Model], values: dict[str, Any], where: dict[str, Any]
+) -> tuple[str, list[Any]] | None:
+    """The compiled UPDATE and its parameters, or None when Peewee must build it."""
     meta = model._meta
     names = tuple(sorted(values, key=lambda n: _order(meta.fields[n])))  # Peewee's SET order
     conds = tuple(where)
-
-    def build() -> peewee.Update:
-        return model.update({meta.fields[n]: values[n] for n in names}).where(
-            *[meta.fields[n] == where[n] for n in conds]
-        )
-
     try:
         bound = [_bind(meta.fields[n], values[n]) for n in names]
         bound_where = [_bind(meta.fields[n], where[n], True) for n in conds if where[n] is not None]
         if len(bound_where) != len(conds):
-            raise _NotBindable
+            return None
     except _NotBindable:
-        compiled = None
-    else:
-        key = (_db(model), model, "update", tuple((n, how) for n, (how, _) in zip(names, bound, strict=True)), conds)
-        params = [p for _, p in bound] + [p for _, p in bound_where]
-        compiled = _compiled(key, params, build)
-    if compiled is None:
-        changed: int = build().execute()
-        return changed
-    changed = _db(model).execute_sql(compiled[0], params).rowcount
-    return changed
+        return None
+    key = (_db(model), model, "update", tuple((n, how) for n, (how, _) in zip(names, bound, strict=True)), conds)
+    params = [p for _, p in bound] + [p for _, p in bound_where]
+    compiled = _compiled(key, params, lambda: _update_query(model, {n: values[n] for n in names}, where))
+    return None if compiled is None else (compiled[0], params)
 
 
 # -- SELECT ---------------------------------------------------------------------------------

@@ -204,6 +204,19 @@ class Store:
             raise RuntimeError("insert_later() outside Store.write()")
         later.append((model, values, conflict_target, preserve, on_id))
 
+    def update_later(self, model: type[peewee.Model], row_id: Any, values: dict[str, Any]) -> None:
+        """From inside a write: set ``values`` on row ``row_id`` of ``model`` at the end of the
+        write, with the other rows of its table changed the same way in one call
+        (:func:`compiled.update_many`): a group of agents' reports costs a statement, not one
+        per report. Later values for the same row win. Dropped with the :meth:`savepoint` it
+        was made in. Whoever reads the row again in the same write must read it from the
+        write's :meth:`memo`, which holds it as changed (after a savepoint rolls back, the
+        memo is emptied and what is pending is written first, so the database has it)."""
+        updates = getattr(self._local, "updates", None)
+        if updates is None:
+            raise RuntimeError("update_later() outside Store.write()")
+        updates.append((model, row_id, values))
+
     def held_locks(self) -> set[str]:
         """From inside a write: keys of locks taken for the whole of it (not in a savepoint),
         noted by whoever took them so they are not asked for again."""
@@ -225,6 +238,18 @@ class Store:
         if memo is None:
             raise RuntimeError("memo() outside Store.write()")
         return memo
+
+    def _update_pending(self) -> None:
+        """The changes :meth:`update_later` kept, merged per row, a call per table and shape."""
+        merged: dict[tuple[Any, Any], dict[str, Any]] = {}
+        for model, row_id, values in self._local.updates:
+            merged.setdefault((model, row_id), {}).update(values)
+        self._local.updates.clear()
+        by_model: dict[Any, list[tuple[dict[str, Any], Any]]] = {}
+        for (model, row_id), values in merged.items():
+            by_model.setdefault(model, []).append((values, row_id))
+        for model, rows in by_model.items():
+            compiled.update_many(model, rows)
 
     def _insert_pending(self) -> None:
         """The rows :meth:`insert_later` kept, a statement per table and shape, in their order."""
@@ -275,14 +300,17 @@ class Store:
         if hooks is None:
             raise RuntimeError("savepoint() outside Store.write()")
         self._refuse_if_unwritable()
-        mark, later = len(hooks), len(self._local.later)
+        mark, later, updates = len(hooks), len(self._local.later), len(self._local.updates)
         try:
             with self.db.atomic():
                 yield
         except BaseException as e:
             del hooks[mark:]
             del self._local.later[later:]
+            del self._local.updates[updates:]
             self._local.memo.clear()
+            if self._local.updates and not isinstance(e, Unavailable) and unavailable_reason(e) is None:
+                self._update_pending()  # what the memo held as changed, into the database the next reads see
             reason = unavailable_reason(e) if isinstance(e, Exception) and not isinstance(e, Unavailable) else None
             if reason is not None:
                 self._writes_failed(reason)
@@ -396,6 +424,7 @@ class Store:
         self._refuse_if_unwritable()
         self._local.hooks = []
         self._local.later = []
+        self._local.updates = []
         self._local.held = set()
         self._local.memo = {}
         self._local.finishing = []
@@ -403,6 +432,7 @@ class Store:
             self._ensure_connection(pre_ping=True)
             with self.db.atomic():
                 result = fn(*args)
+                self._update_pending()
                 self._insert_pending()
                 for finish in self._local.finishing:
                     finish()
@@ -423,6 +453,7 @@ class Store:
         finally:
             self._local.hooks = None
             self._local.later = None
+            self._local.updates = None
             self._local.held = None
             self._local.memo = None
             self._local.finishing = None

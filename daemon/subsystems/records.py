@@ -61,26 +61,35 @@ def lock_all(store: Store, keys: list[str]) -> None:
     store.held_locks().update(keys)
 
 
-_FIND_SQL: dict[tuple[type, str], tuple[str, list[Any]]] = {}
+_FIND_SQL: dict[tuple[type, str, int], tuple[str, list[Any]]] = {}
 _FIND_READERS: dict[type, tuple[Any, Any, Any, Any]] = {}
 
 
 def find(model: type[MemoryModel], column: str, value: str) -> Any:
-    """The row whose ``column`` is ``value`` (the oldest, should ingestion have added another), or None.
+    """The row whose ``column`` is ``value`` (the oldest, should ingestion have added another), or None."""
+    rows = find_all(model, column, [value], first=True)
+    return rows[0] if rows else None
 
-    The SQL is built once per model and column: Peewee spends far longer writing a query of
-    some 25 columns than SQLite spends running it, and agents call this on every report."""
-    key = (model, column)
+
+def find_all(model: type[MemoryModel], column: str, values: list[str], first: bool = False) -> list[Any]:
+    """The rows whose ``column`` is one of ``values``, oldest first (only the oldest: ``first``).
+
+    The SQL is built once per model, column and number of values (rounded up to a power of
+    two, the last value repeated: few shapes): Peewee spends far longer writing a query of
+    some 25 columns than SQLite spends running it, and agents call this on every report.
+    The rows are built as Peewee's cursor wrapper would, with its naming and converters
+    worked out once per model, and their values set directly rather than field by field."""
+    n = 1 if first else 1 << max(len(values) - 1, 0).bit_length()
+    key = (model, column, 0 if first else n)
     if key not in _FIND_SQL:
-        sql, params = model.select().where(getattr(model, column) == "\0").order_by(model.id).limit(1).sql()
+        field = getattr(model, column)
+        q = model.select().order_by(model.id)
+        q = q.where(field == "\0").limit(1) if first else q.where(field.in_(["\0"] * n))
+        sql, params = q.sql()
         _FIND_SQL[key] = (sql, params)
     sql, params = _FIND_SQL[key]
-    cursor = model._meta.database.execute_sql(sql, [value if v == "\0" else v for v in params])
-    row = cursor.fetchone()
-    if row is None:
-        return None
-    # The instance built as Peewee's cursor wrapper would, with its naming and converters
-    # worked out once per model (model.raw() did that per call: most of a lookup's time).
+    wanted = iter(values + values[-1:] * (n - len(values)))
+    cursor = model._meta.database.execute_sql(sql, [next(wanted) if v == "\0" else v for v in params])
     reader = _FIND_READERS.get(model)
     if reader is None:
         wrapper = peewee.ModelObjectCursorWrapper(cursor, model, model._meta.sorted_fields, model)
@@ -92,12 +101,16 @@ def find(model: type[MemoryModel], column: str, value: str) -> Any:
             wrapper.convert,
         )
     names, converters, no_convert, convert = reader
-    data = {names[i]: row[i] for i in no_convert}
-    for i in convert:
-        data[names[i]] = converters[i](row[i])
-    instance = model(__no_default__=1, **data)
-    instance._dirty.clear()  # type: ignore[attr-defined]  # Peewee internals, absent from its stubs
-    return instance
+    out = []
+    for row in cursor.fetchall():
+        instance = model(__no_default__=1)
+        data = instance.__data__
+        for i in no_convert:
+            data[names[i]] = row[i]
+        for i in convert:
+            data[names[i]] = converters[i](row[i])
+        out.append(instance)
+    return out
 
 
 def need(model: type[MemoryModel], column: str, value: str, what: str) -> Any:

@@ -25,11 +25,10 @@ from msgspec import UNSET
 from ..errors import InvalidState, NotFound
 from ..governance import SYSTEM_ACTOR
 from ..protocol import sub_agents as p
-from ..storage import compiled
 from ..storage.models import utcnow
 from .figures import INITIAL_TRUST, next_trust
 from .live_beats import LiveBeats
-from .records import TableService, aware, find, lock, lock_all
+from .records import TableService, aware, find, find_all, lock, lock_all
 
 if TYPE_CHECKING:
     from ..config import SubAgentsConfig
@@ -125,8 +124,7 @@ class SubAgents(TableService):
         if len(keys) < 2:
             return  # alone: find() is the cheaper statement
         model, memo = self.model, self.store.memo()
-        for row in model.select().where(model.agent_id.in_([agent_of(k) for k in keys])).order_by(model.id):
-            row._dirty.clear()
+        for row in find_all(model, "agent_id", [agent_of(k) for k in keys]):
             memo.setdefault((model, row.agent_id), row)  # the oldest, as find() takes
 
     def _find(self, agent_id: str) -> Any:
@@ -277,7 +275,8 @@ class SubAgents(TableService):
         if back or row.status != old_status or row.current_task != old_task:
             self._save(row, now)
         else:
-            self.model.update(last_heartbeat=now).where(self.model.id == row.id).execute()
+            row._dirty.intersection_update({"last_heartbeat"})
+            self._write_later(row)
         self._note(row)
         return p.Beat(agent_id=row.agent_id, status=row.status, back_online=back)
 
@@ -380,7 +379,11 @@ class SubAgents(TableService):
     def _save(self, row: Any, now: Any) -> None:
         row.updated_at = now
         row.version = (row.version or 0) + 1
-        # The columns that changed, not all of them; the UPDATE's SQL built once per set of
-        # columns (Peewee's save() built it every time: a quarter of the writer's time for agents).
-        compiled.update(type(row), {f.name: row.__data__.get(f.name) for f in row.dirty_fields}, id=row.id)
+        self._write_later(row)
+
+    def _write_later(self, row: Any) -> None:
+        """The columns that changed, written with the group's other changes in one call at
+        its end; meanwhile the write's memo holds the row as changed, for its next report."""
+        self.store.memo().setdefault((type(row), row.agent_id), row)
+        self.store.update_later(type(row), row.id, {name: row.__data__.get(name) for name in row._dirty})
         row._dirty.clear()
