@@ -38,6 +38,30 @@ def test_sqlite_pragmas(tmp_path):
     s.close()
 
 
+async def test_sqlite_wal_is_folded_back_by_its_own_thread_not_by_commits(tmp_path):
+    """Commits never checkpoint (a group would wait for the copy and the sync); after writes
+    the checkpointer thread folds every frame of the WAL back into the database."""
+    import sqlite3
+
+    from ingest_helpers import wait_until
+
+    s = Store(open_database(f"sqlite:///{tmp_path}/x.db"), load_catalog(ROOT / "schemas"))
+    s.create_tables()
+    model = s.model("documents")
+    try:
+        assert await s.write(lambda: s.db.execute_sql("PRAGMA wal_autocheckpoint").fetchone()[0]) == 0
+        for i in range(30):
+            await s.write(lambda i=i: model.insert_many([{"title": f"n{i}-{k}" * 40} for k in range(50)]).execute())
+        wait_until(lambda: s.checkpoints.runs >= 1, timeout=10)
+        s.checkpoints.stop()  # no checkpoint of its own from here on
+        raw = sqlite3.connect(tmp_path / "x.db")
+        busy, frames, copied = raw.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        raw.close()
+        assert frames > 0 and copied == frames  # every frame was already in the database
+    finally:
+        s.close()
+
+
 def seed(store, n=120):
     model = store.models["incidents"]
     base = datetime(2026, 1, 1)

@@ -17,6 +17,9 @@ SQLITE_PRAGMAS = {
     "foreign_keys": 1,
     "busy_timeout": 10_000,
     "cache_size": -32_000,
+    # Commits never fold the WAL back themselves: Store's checkpoints.Checkpointer does, on a
+    # thread of its own, so a commit does not wait for it.
+    "wal_autocheckpoint": 0,
 }
 
 

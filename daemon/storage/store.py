@@ -30,6 +30,7 @@ import peewee
 from ..catalog import TableSpec
 from ..errors import NotFound, Unavailable
 from . import compiled
+from .checkpoints import Checkpointer
 from .database import backend_name
 from .failures import unavailable_reason
 from .models import MemoryModel, build_model, build_models, utcnow
@@ -81,6 +82,7 @@ class Store:
         # Operator SQL (query.sql) has threads and connections of its own: slow or huge
         # queries cannot take the readers every other call needs.
         self.operator_sql = OperatorSql(self)
+        self.checkpoints = Checkpointer(db) if self.backend == "sqlite" else None
 
     # -- schema -----------------------------------------------------------------------
 
@@ -437,6 +439,8 @@ class Store:
                 for finish in self._local.finishing:
                     finish()
             self.last_ok = time.monotonic()
+            if self.checkpoints is not None:
+                self.checkpoints.written()
             return result, self._local.hooks
         except Unavailable:
             raise
@@ -491,6 +495,8 @@ class Store:
         """Finish queued work and close the connections (SQLite checkpoints its WAL here)."""
         self._closing = True
         self.operator_sql.close()
+        if self.checkpoints is not None:
+            self.checkpoints.stop()
         for pool in (self._readers, self._writer):
             pool.submit(self._close_quietly).result()
             pool.shutdown(wait=True)
