@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from collections.abc import Callable
 
 from .events import event_filter, list_events
+from .protocol.envelope import Notification, encode_message
 from .protocol.events import DROPPED_NOTIFICATION, EVENT_NOTIFICATION
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BACKLOG_PAGE = 500
+SEND_BATCH = 256  # queued events sent in one write at most
 
 
 class _Dropped:
@@ -66,12 +68,20 @@ class Subscription:
             return False
         return True
 
-    async def _send(self, event: dict[str, Any], live: bool = True) -> None:
-        if live and self.replayed_upto is not None and event["id"] <= self.replayed_upto:
-            return  # already sent while replaying
-        await self.conn.notify(EVENT_NOTIFICATION, {**event, "subscription": self.id})
-        self.last_id = event["id"]
-        self.delivered += 1
+    async def _send(self, events: list[dict[str, Any]], live: bool = True) -> None:
+        """Send ``events`` in one write: a group transaction publishes its events together."""
+        if live and self.replayed_upto is not None:
+            events = [e for e in events if e["id"] > self.replayed_upto]  # the others were replayed
+        if not events:
+            return
+        await self.conn.send(
+            b"\n".join(
+                encode_message(Notification(method=EVENT_NOTIFICATION, params={**e, "subscription": self.id}))
+                for e in events
+            )
+        )
+        self.last_id = events[-1]["id"]
+        self.delivered += len(events)
 
 
 class EventStreams:
@@ -140,6 +150,17 @@ class EventStreams:
                 await self._replay(sub, types, subject)
             while True:
                 item = await sub.queue.get()
+                events: list[dict[str, Any]] = []
+                while not isinstance(item, _Dropped):
+                    events.append(item)
+                    if sub.queue.empty() or len(events) >= SEND_BATCH:
+                        break
+                    item = sub.queue.get_nowait()
+                if events:
+                    await sub._send(events)
+                    if sub.conn.closed:
+                        self._end(sub)
+                        return
                 if isinstance(item, _Dropped):
                     await sub.conn.notify(
                         DROPPED_NOTIFICATION,
@@ -149,10 +170,6 @@ class EventStreams:
                             "last_event_id": sub.last_id,
                         },
                     )
-                    return
-                await sub._send(item)
-                if sub.conn.closed:
-                    self._end(sub)
                     return
         except asyncio.CancelledError:
             pass
@@ -167,9 +184,9 @@ class EventStreams:
             page, _ = await self.store.read(
                 lambda c=cursor: list_events(types=types, subject=subject, order="asc", cursor=c, limit=BACKLOG_PAGE)
             )
-            for event in page:
-                await sub._send(event, live=False)
-                sub.replayed_upto = event["id"]
+            if page:
+                await sub._send(page, live=False)
+                sub.replayed_upto = page[-1]["id"]
             if len(page) < BACKLOG_PAGE:
                 return
             cursor = page[-1]["id"]

@@ -6,6 +6,7 @@ One signal map: SIGTERM and SIGINT drain and stop; SIGHUP reloads the configurat
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -126,6 +127,11 @@ class Daemon:
             ", ".join(c.watch),
         )
         sdnotify.notify("READY=1", f"STATUS=serving on {c.socket}")
+        # What start-up built (modules, catalog, models, compiled statements) lives as long as
+        # the daemon: out of the collector's sight, a full collection no longer walks it all.
+        # Such a collection stopped every call and write for ~45 ms, a few times a minute under load.
+        gc.collect()
+        gc.freeze()
 
     def _signal_map(self) -> dict[signal.Signals, Callable[[], object]]:
         return {
