@@ -6,8 +6,10 @@ Each agent has its own connection (opened and registered before the clock starts
 call at a time, as an agent does: heartbeats (phase 1), then heartbeats with a task completion
 every fifth call while a console-like subscriber streams every event (phase 2). Prints sustained calls/s and p50/p99
 latency beside the echo server (same framing, msgspec, 200 connections) measured in this run.
-Not a test: it asserts nothing. Every heartbeat and task completion is one write transaction on
-the daemon's single writer; a task completion also writes a task row and an event.
+Not a test: it asserts nothing. A bare heartbeat is answered from memory and written with the
+others a second later; a task completion is durable before its reply: the completions that queue
+up while the writer is busy share one transaction (the agents' rows in one statement, their task
+rows and events in one each).
 """
 
 from __future__ import annotations
