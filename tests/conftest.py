@@ -6,7 +6,6 @@ the database named by $TEST_DATABASE_URL (default: the local server's `test` dat
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import signal
@@ -14,18 +13,17 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 from collections.abc import Iterator
 
 import pytest
 import yaml
+from pg_schema import PG_URL, drop_reader_role, fresh_schema, pg_admin as _pg_admin  # noqa: F401  (used by tests)
 
 from daemon.client import Client
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", "postgresql"]
 
 
@@ -37,40 +35,11 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name, raising=False)
 
 
-def _pg_admin():
-    import psycopg2
-
-    conn = psycopg2.connect(PG_URL)
-    conn.autocommit = True
-    return conn
-
-
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A PostgreSQL URL whose search_path is a fresh schema, dropped afterwards."""
-    schema = "t_" + uuid.uuid4().hex[:12]
-    admin = _pg_admin()
-    with admin.cursor() as cur:
-        cur.execute(f"CREATE SCHEMA {schema}")
-    sep = "&" if "?" in PG_URL else "?"
-    try:
-        yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.cursor() as cur:
-            cur.execute(f"DROP SCHEMA {schema} CASCADE")
-        drop_reader_role(admin, schema)
-        admin.close()
-
-
-def drop_reader_role(admin: Any, schema: str) -> None:
-    """Drop the role a daemon made for query.sql on ``schema`` (roles outlive schemas)."""
-    from daemon.storage.operator_sql import reader_role_name
-
-    with admin.cursor() as cur:
-        cur.execute("SELECT current_database()")
-        role = reader_role_name(cur.fetchone()[0], schema)
-        with contextlib.suppress(Exception):  # still in use by a daemon being stopped: harmless to leave
-            cur.execute(f'DROP ROLE IF EXISTS "{role}"')
+    with fresh_schema() as url:
+        yield url
 
 
 @pytest.fixture(params=BACKENDS)

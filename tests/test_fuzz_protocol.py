@@ -13,7 +13,6 @@ import contextlib
 import json
 import os
 import socket
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,7 +23,8 @@ from hypothesis import strategies as st
 
 from daemon.protocol import METHODS, ErrorCode
 
-from conftest import BACKENDS, PG_URL, DaemonProcess, _pg_admin
+from conftest import BACKENDS, DaemonProcess
+from pg_schema import fresh_schema
 
 SCALE = float(os.environ.get("CLARITY_FUZZ_SCALE", "1"))
 FUZZ = settings(
@@ -49,16 +49,8 @@ def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('fuzzdb')}/clarity.db"
         return
-    schema = "fuzz_" + uuid.uuid4().hex[:12]
-    admin = _pg_admin()
-    with admin.cursor() as cur:
-        cur.execute(f"CREATE SCHEMA {schema}")
-    try:
-        yield f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.cursor() as cur:
-            cur.execute(f"DROP SCHEMA {schema} CASCADE")
-        admin.close()
+    with fresh_schema("fuzz_") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,7 @@
 """200 simulated agents over the socket, against a real clarityd, beside the bare echo baseline.
 
-    .venv/bin/python tests/bench/bench_agents.py [--agents 200] [--seconds 10] [--database URL]
+    .venv/bin/python tests/bench/bench_agents.py [--agents 200] [--seconds 10] \\
+        [--database sqlite --database postgresql]   # both backends, beside one echo baseline
 
 Each agent has its own connection (opened and registered before the clock starts) and makes one
 call at a time, as an agent does: heartbeats (phase 1), then heartbeats with a task completion
@@ -26,14 +27,15 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path[:0] = [str(ROOT), str(Path(__file__).parent)]
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(Path(__file__).parent)]
 
 from harness import start_daemon  # noqa: E402
 
 from echo_baseline import row, with_echo  # noqa: E402
+from pg_schema import fresh_schema  # noqa: E402
 
 from daemon.client import Client  # noqa: E402
+from daemon.storage.database import mask_url  # noqa: E402
 
 
 def line(method: str, params: dict, rid: int = 1) -> bytes:
@@ -155,32 +157,48 @@ async def fleet(path: str, agents: int, seconds: float, tasks: bool, watch: bool
 
 
 async def main(args: argparse.Namespace) -> None:
+    databases = args.database or ["sqlite"]
     print(
         f"python {sys.version.split()[0]}, {os.cpu_count()} cores; {args.agents} agents, "
-        f"{args.seconds:g} s per phase; database {args.database or 'sqlite (state dir)'}"
+        f"{args.seconds:g} s per phase; databases: {', '.join(mask_url(d) for d in databases)}"
     )
+    baseline: list[float] = []
 
     async def echo(path: str) -> None:
         rate, lat = await echo_fleet(path, args.agents, args.seconds)
+        baseline.append(rate)
         print(row(f"echo baseline, {args.agents} connections", rate, lat))
 
     await with_echo(echo)
+    for database in databases:
+        if database == "sqlite":
+            await backend(args, None, baseline[0])
+        elif database == "postgresql":  # a schema of its own on the project's server, dropped after
+            with fresh_schema("bench_") as url:
+                await backend(args, url, baseline[0])
+        else:
+            await backend(args, database, baseline[0])
+
+
+async def backend(args: argparse.Namespace, database: str | None, echo_rate: float) -> None:
+    """Both phases against a daemon on ``database`` (None: SQLite in its state folder)."""
+    name = "postgresql" if database else "sqlite"
     tmp = tempfile.mkdtemp(prefix="bench-agents-", dir="/tmp")
-    proc, sock = start_daemon(tmp, args.database)
+    proc, sock = start_daemon(tmp, database)
     try:
         rate, lat, _ = await fleet(sock, args.agents, 1.0, False, False)  # warm up, and register
         rate, lat, (_, errors) = await fleet(sock, args.agents, args.seconds, False, False)
-        print(row("clarityd heartbeats", rate, lat))
+        print(row(f"{name}: heartbeats", rate, lat), f"  {rate / echo_rate:.0%} of echo")
         rate, lat, (counter, errors2) = await fleet(sock, args.agents, args.seconds, True, True)
-        print(row("clarityd heartbeats + 20% task completions", rate, lat))
+        print(row(f"{name}: heartbeats + 20% task completions", rate, lat), f"  {rate / echo_rate:.0%} of echo")
         print(f"{'':<44} live subscriber got {counter[0]:,} events, dropped {counter[1]} time(s)")
         for e in errors + errors2:
             print("error:", e)
         with Client(sock) as c:
             f = c.sub_agents.fleet_stats()
             print(
-                f"fleet: {f.total} agents, {f.online} online, {f.tasks_last_hour:,} tasks in the last hour, "
-                f"mean trust {f.mean_trust:.3f}"
+                f"{'':<44} fleet: {f.total} agents, {f.online} online, {f.tasks_last_hour:,} tasks in the "
+                f"last hour, mean trust {f.mean_trust:.3f}"
             )
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -192,5 +210,10 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--agents", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--database", help="a PostgreSQL URL to measure that backend instead")
+    parser.add_argument(
+        "--database",
+        action="append",
+        help="'sqlite' (the default), 'postgresql' (a fresh schema on $TEST_DATABASE_URL, else the local "
+        "server's test database) or a PostgreSQL URL; repeat it to measure several in one run",
+    )
     asyncio.run(main(parser.parse_args()))
