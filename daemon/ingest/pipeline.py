@@ -3,7 +3,7 @@
 
 A file is opened once, under the rules of :mod:`.opening` (regular files only, links
 only into the watched folders, the caller's rights for ``ingest.file``), and everything
-after reads that descriptor: the hash, and the extractors through :func:`.opening.alias`.
+after reads that descriptor: the hash, and the extractors through :func:`.opening.fd_path`.
 Names are journaled in their :mod:`.names` stored form, whatever their bytes.
 
 Files wait in one priority queue (files handed over by an agent or the watcher before
@@ -38,7 +38,7 @@ from . import journal as j
 from . import names
 from .access import Caller
 from .commits import GroupCommit
-from .opening import Opened, Refused, Vanished, alias, open_file
+from .opening import Opened, Refused, Vanished, fd_path, open_file
 from .proposing import Proposer
 from .reading import Context, Read, Readers, ReadFailed, Request, analyse
 
@@ -125,10 +125,8 @@ class Pipeline:
         self._settings = settings
         self.proposer = Proposer(store, governance, events, learner)
         self.commits = GroupCommit(store)
-        # Private folder of the links through which extractors read open files (opening.alias).
-        self.scratch = os.path.join(rules.state_dir, "reading")
-        shutil.rmtree(self.scratch, ignore_errors=True)  # what a killed daemon left
-        os.makedirs(self.scratch, mode=0o700)
+        # Older versions read files through links in this folder: gone (opening.fd_path).
+        shutil.rmtree(os.path.join(rules.state_dir, "reading"), ignore_errors=True)
         workers = self.settings.workers
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="ingest")
         self.readers = Readers(workers, self._context_key, self._context)
@@ -310,11 +308,10 @@ class Pipeline:
     async def _read(self, opened: Opened, name: str, limits: ExtractLimits) -> Read:
         """Extraction and inference of the open file in a worker process (:mod:`.reading`)."""
         await self._fresh_lessons()
-        with alias(opened, self.scratch) as link:
-            # extract() keeps its own deadline; this one only guards against a bug in it.
-            return await asyncio.wait_for(
-                self.readers.read(Request(link, name, opened.path, limits)), limits.timeout_s * 2 + 10
-            )
+        # extract() keeps its own deadline; this one only guards against a bug in it.
+        return await asyncio.wait_for(
+            self.readers.read(Request(fd_path(opened), name, opened.path, limits)), limits.timeout_s * 2 + 10
+        )
 
     # -- what inference reads besides the file -------------------------------------------
 
