@@ -12,7 +12,7 @@ one file at a time in a bounded thread pool, then handing it to the reading proc
 A path is never in the queue twice: asking again while it waits or runs joins the same result.
 
 A file's writes go through group commit (:mod:`.commits`): the files waiting on the one
-database writer share a transaction, each in its own savepoint. So more tasks run than
+database writer share a transaction and a savepoint (each its own only if one fails). So more tasks run than
 threads read: the rest wait on the writer, and the next transaction takes them all.
 """
 
@@ -124,7 +124,10 @@ class Pipeline:
         self.learner = learner
         self._settings = settings
         self.proposer = Proposer(store, governance, events, learner)
-        self.commits = GroupCommit(store)
+        # Every write below touches the database only (events and rows through the store's
+        # hooks; files are moved or deleted after commit, or in writes of their own): a group
+        # shares one savepoint, and is run again file by file only when one of them fails.
+        self.commits = GroupCommit(store, rerunnable=True)
         # Older versions read files through links in this folder: gone (opening.fd_path).
         shutil.rmtree(os.path.join(rules.state_dir, "reading"), ignore_errors=True)
         workers = self.settings.workers
