@@ -43,6 +43,10 @@ def _bind(field: peewee.Field, value: Any, in_where: bool = False) -> tuple[int,
     """(how, parameter) of ``value`` for ``field``, as Peewee's Value(value, converter=db_value) binds it."""
     if isinstance(value, peewee.Node) or (in_where and isinstance(value, (list, tuple, set, frozenset))):
         raise _NotBindable  # an expression; or, in a WHERE, a list Peewee would unpack into (?, ?, ...)
+    if value is not None and type(field) is peewee.JSONField and type(field._helper) is peewee.SqliteJSONMethods:
+        # What its db_value makes, fn.json(dumps(value)), without building the Function (most
+        # of a JSON value's binding: every event, audit row and proposal has one or more).
+        return _JSON, field._dumps(value)
     converted = field.db_value(value)
     if isinstance(converted, peewee.Node):
         # SQLite's JSONField stores json(?) so the value is JSON-typed.
