@@ -34,6 +34,7 @@ _UNCACHEABLE = object()
 _shapes: dict[tuple[Any, ...], Any] = {}  # shape -> (sql, tail params) or _UNCACHEABLE
 _readers: dict[tuple[Any, ...], Any] = {}  # select shape -> how its columns are named and converted
 _inserts: dict[tuple[Any, ...], Any] = {}  # (model, columns given) -> see _columns
+_plains: dict[tuple[Any, ...], bool] = {}  # (model, attribute names) -> see _plain
 
 
 class _NotBindable(Exception):
@@ -110,6 +111,22 @@ def cached(model: type[peewee.Model]) -> tuple[int, int]:
     found = [v for k, v in _shapes.items() if k[1] is model]
     bad = sum(1 for v in found if v is _UNCACHEABLE)
     return len(found) - bad, bad
+
+
+def _plain(model: type[peewee.Model], names: Any) -> bool:
+    """Whether setting these attributes of a ``model`` instance only puts them in its
+    ``__data__`` (plain fields of a model with Peewee's own __init__): then an instance can
+    take a dict of them as it is, without a descriptor call per column."""
+    key = (model, tuple(names))
+    found = _plains.get(key)
+    if found is None:
+        found = model.__init__ is peewee.Model.__init__ and all(
+            type(vars(model).get(name)) is peewee.FieldAccessor for name in names
+        )
+        if len(_plains) >= MAX_SHAPES:
+            _plains.clear()
+        _plains[key] = found
+    return found
 
 
 def _db(model: type[peewee.Model]) -> peewee.Database:
@@ -275,8 +292,15 @@ def insert_many(
 
 def create(model: type[M], **values: Any) -> M:
     """``model.create(**values)``: the instance, with its defaults and new primary key."""
-    instance = model(**values)
     meta = model._meta
+    if _plain(model, tuple(values)):
+        # What Model(**values) makes, without setting each value through its descriptor.
+        instance = model(__no_default__=1)
+        instance.__data__ = dict(values)
+        for name, default in _columns(model, values)[2]:
+            instance.__data__[name] = default() if callable(default) else default
+    else:
+        instance = model(**values)
     data = dict(instance.__data__)
     pk = meta.primary_key
     auto = meta.auto_increment and pk is not False
@@ -371,11 +395,7 @@ def get(model: type[M], *, for_update: bool = False, as_dict: bool = False, **wh
             else peewee.ModelObjectCursorWrapper(cursor, model, columns, model)
         )
         wrapper.initialize()
-        # Columns that are plain fields of a model with Peewee's own __init__ are only put in
-        # its __data__ when set: the instance can take the row's dict as it is.
-        plain = model.__init__ is peewee.Model.__init__ and all(
-            type(vars(model).get(name)) is peewee.FieldAccessor for name in wrapper.unique_columns
-        )
+        plain = _plain(model, wrapper.unique_columns)
         reader = _readers[(key, as_dict)] = (
             wrapper.unique_columns,
             wrapper.converters,
