@@ -347,7 +347,7 @@ class Pipeline:
         return dict(entry.__data__), action
 
     def _emit_seen(self, entry: j.JournalEntry, action: str, path: str, sha: str, size: int) -> None:
-        if action == "process" and entry.state == j.SEEN:
+        if action in ("process", "claimed") and entry.state == j.SEEN:
             self.events.emit("ingest.seen", j.subject(entry), {"path": path, "sha256": sha, "size": size})
         elif action == "duplicate":
             self.events.emit("ingest.duplicate", j.subject(entry), {"path": path, "duplicate_of": entry.duplicate_of})
@@ -357,13 +357,13 @@ class Pipeline:
     ) -> tuple[dict[str, Any], str]:
         """The file's content noted and, when it is news, proposed: one savepoint of a group
         write. A proposal refused rolls back the noting too (the caller goes the long way)."""
-        entry, action = j.record_seen(path, size, mtime_ns, sha, force)
+        entry, action = j.record_seen(path, size, mtime_ns, sha, force, claim=True)
         if action == "unchanged":
             return dict(entry.__data__), action
         self._emit_seen(entry, action, path, sha, size)
         if action == "duplicate":
             return dict(entry.__data__), action
-        done, outcome = self.proposer.propose(entry.id, sha, *read, entry=entry)
+        done, outcome = self.proposer.propose(entry.id, sha, *read, entry=entry, claimed=action == "claimed")
         return (done.__data__.copy() if done is not None else {}), outcome
 
     def _propose(
