@@ -37,7 +37,7 @@ from . import archives
 from . import journal as j
 from . import names
 from .access import Caller
-from .commits import GroupCommit
+from .commits import MAX_BATCH, GroupCommit
 from .opening import Opened, Refused, Vanished, fd_path, open_file
 from .proposing import Proposer
 from .reading import Context, Read, Readers, ReadFailed, Request, analyse
@@ -55,9 +55,12 @@ log = logging.getLogger("clarityd.ingest")
 
 URGENT, ARRIVAL, RESCAN, RETRY = 0, 1, 2, 3  # queue priorities: lower goes first
 HASH_CHUNK = 1 << 20
-# Files that may wait on the database writer at once, beyond those being read: what one
-# group transaction can take. (Each holds its extraction, at most max_text_chars, meanwhile.)
-WRITE_QUEUE = 64
+# Files that may wait on the database writer at once, beyond those being read: what two
+# group transactions take, one being written while the next gathers. (With one, files in
+# the transaction being written held every task: the reading workers idled meanwhile, and
+# the writer then idled while they read.) Each holds its extraction, at most
+# max_text_chars, and its descriptor meanwhile.
+WRITE_QUEUE = 2 * MAX_BATCH
 
 
 class TooLarge(Exception):
