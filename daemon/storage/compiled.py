@@ -30,6 +30,7 @@ M = TypeVar("M", bound=peewee.Model)
 MAX_SHAPES = 4096  # runtime tables come and go (schema changes): never grow without bound
 
 _PLAIN, _JSON = 0, 1  # how a value is bound: as is, or wrapped in SQLite's json(?)
+_SQLITE_JSON = getattr(peewee, "SqliteJSONMethods", None)  # how a JSONField binds on SQLite (not in the stubs)
 _UNCACHEABLE = object()
 _shapes: dict[tuple[Any, ...], Any] = {}  # shape -> (sql, tail params) or _UNCACHEABLE
 _readers: dict[tuple[Any, ...], Any] = {}  # select shape -> how its columns are named and converted
@@ -45,10 +46,10 @@ def _bind(field: peewee.Field, value: Any, in_where: bool = False) -> tuple[int,
     """(how, parameter) of ``value`` for ``field``, as Peewee's Value(value, converter=db_value) binds it."""
     if isinstance(value, peewee.Node) or (in_where and isinstance(value, (list, tuple, set, frozenset))):
         raise _NotBindable  # an expression; or, in a WHERE, a list Peewee would unpack into (?, ?, ...)
-    if value is not None and type(field) is peewee.JSONField and type(field._helper) is peewee.SqliteJSONMethods:
+    if value is not None and type(field) is peewee.JSONField and type(getattr(field, "_helper", None)) is _SQLITE_JSON:
         # What its db_value makes, fn.json(dumps(value)), without building the Function (most
         # of a JSON value's binding: every event, audit row and proposal has one or more).
-        return _JSON, field._dumps(value)
+        return _JSON, field._dumps(value)  # type: ignore[attr-defined]  # Peewee's, not in its stubs
     converted = field.db_value(value)
     if isinstance(converted, peewee.Node):
         # SQLite's JSONField stores json(?) so the value is JSON-typed.
