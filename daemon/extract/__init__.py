@@ -86,22 +86,24 @@ def _excerpt(text: str) -> str:
     return " ".join(text[: EXCERPT_CHARS * 3].split())[:EXCERPT_CHARS]
 
 
-def extract(path: str, limits: ExtractLimits = ExtractLimits()) -> Extraction:
+def extract(path: str, limits: ExtractLimits = ExtractLimits(), name: str | None = None) -> Extraction:
     """Read one file and say what it is and what it holds; ExtractionError when it cannot.
-    ``suspect`` on the result lists what makes it not quite what it claims to be."""
-    extraction = _extract(path, limits)
+    ``suspect`` on the result lists what makes it not quite what it claims to be.
+    ``name``: what the file is called (its extension and base name tell its kind and
+    title) when ``path`` does not say (ingestion reads a descriptor's ``/proc`` path)."""
+    extraction = _extract(path, limits, name or path)
     extraction.suspect = suspect_reasons(extraction)
     return extraction
 
 
-def _extract(path: str, limits: ExtractLimits) -> Extraction:
+def _extract(path: str, limits: ExtractLimits, name: str) -> Extraction:
     deadline = time.monotonic() + limits.timeout_s
     data, st = _read(path, limits, deadline)
     if not data:
         raise ExtractionError("empty file: there is nothing to extract", "empty")
     sha = hashlib.sha256(data).hexdigest()
-    ext = os.path.splitext(path)[1].lower()
-    base: dict[str, Any] = {"path": path, "size_bytes": len(data), "sha256": sha}
+    ext = os.path.splitext(name)[1].lower()
+    base: dict[str, Any] = {"path": name, "size_bytes": len(data), "sha256": sha}
     meta: dict[str, Any] = {
         "extension": ext,
         "modified_at": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(st.st_mtime)),
@@ -113,24 +115,24 @@ def _extract(path: str, limits: ExtractLimits) -> Extraction:
         if sniffed.kind is None:
             raise ExtractionError(f"unsupported binary format: {sniffed.format} ({sniffed.mime_type})", "unsupported")
         if sniffed.kind == "pdf":
-            return _pdf(path, base, meta, limits, deadline)
+            return _pdf(path, name, base, meta, limits, deadline)
         meta.update(media_facts(path, sniffed.format, sniffed.media_type or "image"))
-        return Extraction(kind="media", mime_type=sniffed.mime_type, title=file_stem(path), metadata=meta, **base)
+        return Extraction(kind="media", mime_type=sniffed.mime_type, title=file_stem(name), metadata=meta, **base)
     if looks_binary(head):
         raise ExtractionError(
-            f"binary content in a file named {os.path.basename(path)!r}: not a format Clarity reads", "unsupported"
+            f"binary content in a file named {os.path.basename(name)!r}: not a format Clarity reads", "unsupported"
         )
     text, encoding = decode(data)
     meta["encoding"] = encoding
     if not text.strip().strip("\ufeff"):
         meta["blank"] = True  # only whitespace: read, but suspect (see quality.py)
-    kind, mime = text_kind(path, text[:HEAD_BYTES])
+    kind, mime = text_kind(name, text[:HEAD_BYTES])
     meta["detected_by"] = "extension" if ext else "content"
     if nested_entities(text):
         meta["entity_expansion"] = True
     if kind == "media":  # SVG: text that is an image
         meta.update(media_type="image", format="svg", **svg_size(text))
-        return Extraction(kind="media", mime_type=mime, title=file_stem(path), metadata=meta, **base)
+        return Extraction(kind="media", mime_type=mime, title=file_stem(name), metadata=meta, **base)
     if kind == "dataset":
         found = _dataset(text, data, ext, meta, limits, deadline)
         if found is not None:
@@ -138,13 +140,13 @@ def _extract(path: str, limits: ExtractLimits) -> Extraction:
                 kind="dataset",
                 mime_type=mime,
                 text=text[: limits.max_text_chars],
-                title=file_stem(path),
+                title=file_stem(name),
                 metadata=meta,
                 records=found.pop("records", None),
                 **base,
             )
         kind = "text"  # JSON that is not records: a document
-    return _text(kind, mime, text, data, path, base, meta, limits)
+    return _text(kind, mime, text, data, name, base, meta, limits)
 
 
 def _dataset(
@@ -182,11 +184,13 @@ def _dataset(
     return facts
 
 
-def _pdf(path: str, base: dict[str, Any], meta: dict[str, Any], limits: ExtractLimits, deadline: float) -> Extraction:
+def _pdf(
+    path: str, name: str, base: dict[str, Any], meta: dict[str, Any], limits: ExtractLimits, deadline: float
+) -> Extraction:
     reply = extract_pdf(path, limits, deadline)
     text = reply["text"]
     info = reply.get("info", {})
-    title = info.get("title") or text_structure(text)["title"] or file_stem(path)
+    title = info.get("title") or text_structure(text)["title"] or file_stem(name)
     meta.update(
         page_count=reply["page_count"],
         pages_read=reply.get("pages_read"),
@@ -208,7 +212,7 @@ def _text(
     mime: str,
     text: str,
     data: bytes,
-    path: str,
+    name: str,
     base: dict[str, Any],
     meta: dict[str, Any],
     limits: ExtractLimits,
@@ -240,8 +244,8 @@ def _text(
             meta["front_matter"] = found["front_matter"]
         body = text
     elif kind == "code":
-        meta.update(code_facts(path, text[: limits.max_text_chars * 5]))
-        title = os.path.basename(path)
+        meta.update(code_facts(name, text[: limits.max_text_chars * 5]))
+        title = os.path.basename(name)
         body = text
     elif meta.get("is_json"):
         title = meta.get("json_title")  # a JSON document names itself, or the file name does
@@ -262,7 +266,7 @@ def _text(
         kind=kind,
         mime_type=mime,
         text=body[: limits.max_text_chars],
-        title=title or file_stem(path),
+        title=title or file_stem(name),
         metadata=meta,
         **base,
     )

@@ -37,7 +37,7 @@ from typing import IO, TYPE_CHECKING, Any
 from ..errors import DaemonError
 from ..extract import ExtractionError, ExtractLimits, extract
 from . import journal as j
-from .opening import Opened, alias
+from .opening import Opened, fd_path
 
 if TYPE_CHECKING:
     from ..events import EventBus
@@ -137,10 +137,10 @@ def _clean_name(name: str) -> str | None:
     return None if name in ("", ".") or name.startswith("../") else name
 
 
-def archive_format(path: str) -> str | None:
+def archive_format(path: str, name: str | None = None) -> str | None:
     """zip, tar, tar.gz, tar.bz2, tar.xz or gzip, told by the bytes; None for anything else
-    (zip-based documents like .docx and .odt included: they are not folders of files; a
-    lone .bz2 or .xz is left to extraction, which names it)."""
+    (zip-based documents like .docx and .odt included: they are not folders of files, as
+    their ``name`` says; a lone .bz2 or .xz is left to extraction, which names it)."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO put in its place must not block us
         if not stat.S_ISREG(os.fstat(fd).st_mode):
@@ -149,7 +149,7 @@ def archive_format(path: str) -> str | None:
         with os.fdopen(fd, "rb") as f:
             head = f.read(512)
             if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
-                return None if os.path.splitext(path)[1].lower() in ZIP_DOCUMENT_EXTENSIONS else "zip"
+                return None if os.path.splitext(name or path)[1].lower() in ZIP_DOCUMENT_EXTENSIONS else "zip"
             if _is_tar(head):
                 return "tar"
             compressed = next((c for c in COMPRESSIONS if head.startswith(c[0])), None)
@@ -185,7 +185,7 @@ class Archive:
 
     def __init__(self, path: str, fmt: str, limits: ExtractLimits, source: str | None = None) -> None:
         # path: the archive's name in the journal; source: what to open (the ingest pipeline
-        # passes a link to the descriptor it already checked, see ingest/opening.py).
+        # passes the descriptor it already checked, see ingest/opening.py fd_path).
         self.path, self.fmt, self.limits = path, fmt, limits
         self.source = source or path
         self.skipped = 0  # links, devices, folders, unsafe names: not files to read
@@ -432,8 +432,7 @@ async def unpack(
     limits = pipeline.settings.limits
 
     def open_archive() -> Archive:
-        with alias(opened, pipeline.scratch) as link:  # the descriptor already checked, not the name
-            return Archive(path, fmt, limits, source=link)
+        return Archive(path, fmt, limits, source=fd_path(opened))  # the descriptor already checked, not the name
 
     try:
         archive = await loop.run_in_executor(pipeline._pool, open_archive)

@@ -125,9 +125,14 @@ def save(entry: JournalEntry, **changes: Any) -> JournalEntry:
 # -- transitions (inside Store.write) ------------------------------------------------------
 
 
-def record_seen(path: str, size: int, mtime_ns: int, sha256: str, force: bool) -> tuple[JournalEntry, str]:
+def record_seen(
+    path: str, size: int, mtime_ns: int, sha256: str, force: bool, claim: bool = False
+) -> tuple[JournalEntry, str]:
     """Note the content now at ``path``. Returns the entry and what to do next:
-    "process" (read it), "unchanged" (nothing new), "duplicate" (linked to the original)."""
+    "process" (read it), "unchanged" (nothing new), "duplicate" (linked to the original).
+    ``claim``: the content is proposed in this same write, so claim it now (:func:`claim_content`,
+    one statement where looking for another path's claim took one too); "claimed" then
+    says it is this entry's to propose."""
     entry = locked_entry(path=path)
     created = False
     if entry is None:
@@ -152,6 +157,9 @@ def record_seen(path: str, size: int, mtime_ns: int, sha256: str, force: bool) -
             quarantine_path=None,
             attempts=0 if changed else entry.attempts,
         )
+    if claim:
+        original = claim_content(entry)
+        return (mark_duplicate(entry, original), "duplicate") if original is not None else (entry, "claimed")
     original = compiled.get(ContentSeen, sha256=sha256)
     if original is not None and original.entry_id != entry.id:
         return mark_duplicate(entry, original), "duplicate"

@@ -3,7 +3,7 @@
 
 A file is opened once, under the rules of :mod:`.opening` (regular files only, links
 only into the watched folders, the caller's rights for ``ingest.file``), and everything
-after reads that descriptor: the hash, and the extractors through :func:`.opening.alias`.
+after reads that descriptor: the hash, and the extractors through :func:`.opening.fd_path`.
 Names are journaled in their :mod:`.names` stored form, whatever their bytes.
 
 Files wait in one priority queue (files handed over by an agent or the watcher before
@@ -12,7 +12,7 @@ one file at a time in a bounded thread pool, then handing it to the reading proc
 A path is never in the queue twice: asking again while it waits or runs joins the same result.
 
 A file's writes go through group commit (:mod:`.commits`): the files waiting on the one
-database writer share a transaction, each in its own savepoint. So more tasks run than
+database writer share a transaction and a savepoint (each its own only if one fails). So more tasks run than
 threads read: the rest wait on the writer, and the next transaction takes them all.
 """
 
@@ -37,8 +37,8 @@ from . import archives
 from . import journal as j
 from . import names
 from .access import Caller
-from .commits import GroupCommit
-from .opening import Opened, Refused, Vanished, alias, open_file
+from .commits import MAX_BATCH, GroupCommit
+from .opening import Opened, Refused, Vanished, fd_path, open_file
 from .proposing import Proposer
 from .reading import Context, Read, Readers, ReadFailed, Request, analyse
 
@@ -55,9 +55,12 @@ log = logging.getLogger("clarityd.ingest")
 
 URGENT, ARRIVAL, RESCAN, RETRY = 0, 1, 2, 3  # queue priorities: lower goes first
 HASH_CHUNK = 1 << 20
-# Files that may wait on the database writer at once, beyond those being read: what one
-# group transaction can take. (Each holds its extraction, at most max_text_chars, meanwhile.)
-WRITE_QUEUE = 64
+# Files that may wait on the database writer at once, beyond those being read: what two
+# group transactions take, one being written while the next gathers. (With one, files in
+# the transaction being written held every task: the reading workers idled meanwhile, and
+# the writer then idled while they read.) Each holds its extraction, at most
+# max_text_chars, and its descriptor meanwhile.
+WRITE_QUEUE = 2 * MAX_BATCH
 
 
 class TooLarge(Exception):
@@ -124,11 +127,12 @@ class Pipeline:
         self.learner = learner
         self._settings = settings
         self.proposer = Proposer(store, governance, events, learner)
-        self.commits = GroupCommit(store)
-        # Private folder of the links through which extractors read open files (opening.alias).
-        self.scratch = os.path.join(rules.state_dir, "reading")
-        shutil.rmtree(self.scratch, ignore_errors=True)  # what a killed daemon left
-        os.makedirs(self.scratch, mode=0o700)
+        # Every write below touches the database only (events and rows through the store's
+        # hooks; files are moved or deleted after commit, or in writes of their own): a group
+        # shares one savepoint, and is run again file by file only when one of them fails.
+        self.commits = GroupCommit(store, rerunnable=True)
+        # Older versions read files through links in this folder: gone (opening.fd_path).
+        shutil.rmtree(os.path.join(rules.state_dir, "reading"), ignore_errors=True)
         workers = self.settings.workers
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="ingest")
         self.readers = Readers(workers, self._context_key, self._context)
@@ -310,11 +314,10 @@ class Pipeline:
     async def _read(self, opened: Opened, name: str, limits: ExtractLimits) -> Read:
         """Extraction and inference of the open file in a worker process (:mod:`.reading`)."""
         await self._fresh_lessons()
-        with alias(opened, self.scratch) as link:
-            # extract() keeps its own deadline; this one only guards against a bug in it.
-            return await asyncio.wait_for(
-                self.readers.read(Request(link, name, opened.path, limits)), limits.timeout_s * 2 + 10
-            )
+        # extract() keeps its own deadline; this one only guards against a bug in it.
+        return await asyncio.wait_for(
+            self.readers.read(Request(fd_path(opened), name, opened.path, limits)), limits.timeout_s * 2 + 10
+        )
 
     # -- what inference reads besides the file -------------------------------------------
 
@@ -347,7 +350,7 @@ class Pipeline:
         return dict(entry.__data__), action
 
     def _emit_seen(self, entry: j.JournalEntry, action: str, path: str, sha: str, size: int) -> None:
-        if action == "process" and entry.state == j.SEEN:
+        if action in ("process", "claimed") and entry.state == j.SEEN:
             self.events.emit("ingest.seen", j.subject(entry), {"path": path, "sha256": sha, "size": size})
         elif action == "duplicate":
             self.events.emit("ingest.duplicate", j.subject(entry), {"path": path, "duplicate_of": entry.duplicate_of})
@@ -357,13 +360,13 @@ class Pipeline:
     ) -> tuple[dict[str, Any], str]:
         """The file's content noted and, when it is news, proposed: one savepoint of a group
         write. A proposal refused rolls back the noting too (the caller goes the long way)."""
-        entry, action = j.record_seen(path, size, mtime_ns, sha, force)
+        entry, action = j.record_seen(path, size, mtime_ns, sha, force, claim=True)
         if action == "unchanged":
             return dict(entry.__data__), action
         self._emit_seen(entry, action, path, sha, size)
         if action == "duplicate":
             return dict(entry.__data__), action
-        done, outcome = self.proposer.propose(entry.id, sha, *read, entry=entry)
+        done, outcome = self.proposer.propose(entry.id, sha, *read, entry=entry, claimed=action == "claimed")
         return (done.__data__.copy() if done is not None else {}), outcome
 
     def _propose(

@@ -50,6 +50,7 @@ class Proposer:
         found: Findings | None = None,
         scanned: list[Findings | None] | None = None,
         entry: j.JournalEntry | None = None,
+        claimed: bool = False,
     ) -> tuple[j.JournalEntry | None, str]:
         """Propose what ``inference`` says about the entry's current content (``features``:
         the learner's features of the file, if computed already; ``found``: the secrets a
@@ -59,14 +60,15 @@ class Proposer:
         Returns the entry and the outcome: "proposed", "applied", "failed" (no proposal
         could be applied), "duplicate" (another path proposed this content first) or
         "stale" (the entry moved on while the file was being read; nothing written).
-        ``entry``: the entry as this write just read (and locked) it, if it has."""
+        ``entry``: the entry as this write just read (and locked) it, if it has; ``claimed``:
+        this write claimed its content already (:func:`.journal.record_seen`)."""
         if entry is None:
             entry = j.locked_entry(entry_id)
         if entry is None or entry.sha256 != sha256 or entry.state not in j.UNFINISHED:
             return entry, "stale"
         # Claim the content first: if another path (or another daemon) got there before
         # us, this file is a duplicate and no second proposal is made.
-        original = j.claim_content(entry)
+        original = None if claimed else j.claim_content(entry)
         if original is not None:
             j.mark_duplicate(entry, original)
             self._event("ingest.duplicate", entry, {"duplicate_of": original.entry_id})

@@ -5,9 +5,9 @@ and inferring took half of the daemon's time, in turn with the one database writ
 few warm worker processes (``ingest.workers``) extract, infer, take the learner's features
 and scan for secrets; the daemon keeps opening, hashing and writing.
 
-A worker reads the file through its alias (:func:`.opening.alias`): a link to
-``/proc/<daemon>/fd/<n>``, the descriptor the daemon opened and checked, which a process of
-the same user opens like the daemon would. The daemon keeps the descriptor open until the
+A worker reads the file through ``/proc/<daemon>/fd/<n>`` (:func:`.opening.fd_path`), the
+descriptor the daemon opened and checked, which a process of the same user opens like the
+daemon would; the file's name goes with it. The daemon keeps the descriptor open until the
 answer is back.
 
 What inference needs besides the file — the catalog, the content rules, the operators'
@@ -73,7 +73,7 @@ class Read(NamedTuple):
 
 
 class Request(NamedTuple):
-    link: str  # the alias to read
+    source: str  # what to open: the daemon's descriptor (opening.fd_path)
     name: str  # the journal's form of the name
     path: str  # the name on disk
     limits: ExtractLimits
@@ -115,12 +115,12 @@ def _scan_records(inference: Inference, context: Context) -> list[Findings | Non
 
 
 def read(request: Request, context: Context) -> Read:
-    """Extraction of the file behind ``request.link`` (an archive raises IsArchive
+    """Extraction of the file behind ``request.source`` (an archive raises IsArchive
     instead), then :func:`analyse`."""
-    fmt = archives.archive_format(request.link)
+    fmt = archives.archive_format(request.source, request.path)
     if fmt is not None:
         raise archives.IsArchive(fmt)
-    extraction = extract(request.link, request.limits)
+    extraction = extract(request.source, request.limits, name=request.path)
     # What the extractors took from the name, in the form the journal holds it.
     extraction = msgspec.structs.replace(extraction, path=request.name)
     if request.name != request.path:

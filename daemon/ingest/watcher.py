@@ -4,8 +4,8 @@ A file is handed on only once it is complete: on close-after-write where the pla
 reports it (inotify), else once its size and mtime have held still for ``settle_s``.
 Renames and moves into a folder are arrivals; a folder moved in is walked, since the
 kernel reports nothing for the files inside it. Handlers run on the observer threads
-and hand every event to the event loop with ``call_soon_threadsafe``; everything else
-happens on the loop, where no lock is needed.
+and hand events to the event loop (a queue, and a ``call_soon_threadsafe`` to wake it when
+the queue was empty); everything else happens on the loop, where no lock is needed.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import asyncio
 import logging
 import os
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from collections.abc import Callable
 
@@ -102,8 +103,13 @@ class _Handler(FileSystemEventHandler):
         self.watcher, self.rule = watcher, rule
 
     def on_any_event(self, event: FileSystemEvent) -> None:
-        # On the observer thread: hand over and return at once.
-        self.watcher.loop.call_soon_threadsafe(self.watcher.on_event, event)
+        # On the observer thread: hand over and return at once. A folder filling up raises
+        # two events a file; the loop is woken once for all those that arrive meanwhile.
+        watcher = self.watcher
+        watcher._arrived.append(event)
+        if not watcher._woken:
+            watcher._woken = True
+            watcher.loop.call_soon_threadsafe(watcher._take_arrived)
 
 
 class _OverflowAlarm(logging.Handler):
@@ -137,6 +143,8 @@ class Watcher:
         self.loop = asyncio.get_running_loop()
         self.folders = [FolderWatch(rule) for rule in rules.folders]
         self._pending: dict[str, _Pending] = {}
+        self._arrived: deque[FileSystemEvent] = deque()  # from the observer threads
+        self._woken = False  # a _take_arrived is due on the loop
         self._alarm = _OverflowAlarm(lambda: self.loop.call_soon_threadsafe(on_overflow))
 
     # -- observers ---------------------------------------------------------------------
@@ -213,6 +221,15 @@ class Watcher:
             observer.join(timeout=5)
 
     # -- events (on the loop) ----------------------------------------------------------
+
+    def _take_arrived(self) -> None:
+        self._woken = False  # first: an event added from now on wakes the loop again
+        while self._arrived:
+            event = self._arrived.popleft()
+            try:
+                self.on_event(event)
+            except Exception:  # as asyncio would say of a callback of its own; the rest go on
+                log.exception("handling %s failed", event)
 
     def on_event(self, event: FileSystemEvent) -> None:
         kind = event.event_type

@@ -30,9 +30,12 @@ M = TypeVar("M", bound=peewee.Model)
 MAX_SHAPES = 4096  # runtime tables come and go (schema changes): never grow without bound
 
 _PLAIN, _JSON = 0, 1  # how a value is bound: as is, or wrapped in SQLite's json(?)
+_SQLITE_JSON = getattr(peewee, "SqliteJSONMethods", None)  # how a JSONField binds on SQLite (not in the stubs)
 _UNCACHEABLE = object()
 _shapes: dict[tuple[Any, ...], Any] = {}  # shape -> (sql, tail params) or _UNCACHEABLE
 _readers: dict[tuple[Any, ...], Any] = {}  # select shape -> how its columns are named and converted
+_inserts: dict[tuple[Any, ...], Any] = {}  # (model, columns given) -> see _columns
+_plains: dict[tuple[Any, ...], bool] = {}  # (model, attribute names) -> see _plain
 
 
 class _NotBindable(Exception):
@@ -43,6 +46,10 @@ def _bind(field: peewee.Field, value: Any, in_where: bool = False) -> tuple[int,
     """(how, parameter) of ``value`` for ``field``, as Peewee's Value(value, converter=db_value) binds it."""
     if isinstance(value, peewee.Node) or (in_where and isinstance(value, (list, tuple, set, frozenset))):
         raise _NotBindable  # an expression; or, in a WHERE, a list Peewee would unpack into (?, ?, ...)
+    if value is not None and type(field) is peewee.JSONField and type(getattr(field, "_helper", None)) is _SQLITE_JSON:
+        # What its db_value makes, fn.json(dumps(value)), without building the Function (most
+        # of a JSON value's binding: every event, audit row and proposal has one or more).
+        return _JSON, field._dumps(value)  # type: ignore[attr-defined]  # Peewee's, not in its stubs
     converted = field.db_value(value)
     if isinstance(converted, peewee.Node):
         # SQLite's JSONField stores json(?) so the value is JSON-typed.
@@ -107,6 +114,22 @@ def cached(model: type[peewee.Model]) -> tuple[int, int]:
     return len(found) - bad, bad
 
 
+def _plain(model: type[peewee.Model], names: Any) -> bool:
+    """Whether setting these attributes of a ``model`` instance only puts them in its
+    ``__data__`` (plain fields of a model with Peewee's own __init__): then an instance can
+    take a dict of them as it is, without a descriptor call per column."""
+    key = (model, tuple(names))
+    found = _plains.get(key)
+    if found is None:
+        found = model.__init__ is peewee.Model.__init__ and all(
+            type(vars(model).get(name)) is peewee.FieldAccessor for name in names
+        )
+        if len(_plains) >= MAX_SHAPES:
+            _plains.clear()
+        _plains[key] = found
+    return found
+
+
 def _db(model: type[peewee.Model]) -> peewee.Database:
     db: peewee.Database = model._meta.database
     return db
@@ -129,11 +152,10 @@ def insert(
     ``ignore_conflict`` met a conflict). ``conflict_target`` with ``preserve`` is an upsert
     that takes the preserved columns from the new row."""
     meta = model._meta
+    fields, names, missing = _columns(model, values)
     row = dict(values)
-    for field, default in meta.defaults.items():
-        if field.name not in row:
-            row[field.name] = default() if callable(default) else default
-    fields = sorted((meta.fields[name] for name in row), key=_order)  # Peewee's column order
+    for name, default in missing:
+        row[name] = default() if callable(default) else default
     db = _db(model)
     want_id = returning_id and db.returning_clause and meta.primary_key is not False
 
@@ -155,8 +177,7 @@ def insert(
         compiled = None
     else:
         conflict = ("ignore",) if ignore_conflict else (conflict_target, preserve) if conflict_target else None
-        shape = tuple((f.name, how) for f, (how, _) in zip(fields, bound, strict=True))
-        key = (db, model, "insert", shape, conflict, want_id)
+        key = (db, model, "insert", names, tuple([how for how, _ in bound]), conflict, want_id)
         params = [p for _, p in bound]
         compiled = _compiled(key, params, lambda: build(want_id))
     if compiled is None:
@@ -166,6 +187,24 @@ def insert(
         first = cursor.fetchone()
         return first[0] if first else None
     return cursor.lastrowid if returning_id else cursor.rowcount
+
+
+def _columns(
+    model: type[peewee.Model], values: dict[str, Any]
+) -> tuple[list[peewee.Field], tuple[str, ...], list[tuple[str, Any]]]:
+    """An INSERT of ``values``' columns: its fields in Peewee's column order, their names,
+    and the (name, default) of the fields with a default that ``values`` leaves out. Worked
+    out once per model and set of columns (sorting them took a fifth of an insert)."""
+    key = (model, tuple(values))
+    found = _inserts.get(key)
+    if found is None:
+        meta = model._meta
+        missing = [(f.name, default) for f, default in meta.defaults.items() if f.name not in values]
+        fields = sorted([meta.fields[n] for n in values] + [meta.fields[n] for n, _ in missing], key=_order)
+        if len(_inserts) >= MAX_SHAPES:
+            _inserts.clear()
+        found = _inserts[key] = (fields, tuple(f.name for f in fields), missing)
+    return found
 
 
 MANY_CHUNK = 200  # rows per multi-row INSERT: far under SQLite's 32,766 parameters for any table here
@@ -203,11 +242,11 @@ def insert_many(
     ids: list[int] = []
     for start in range(0, len(rows), MANY_CHUNK):
         chunk = [dict(row) for row in rows[start : start + MANY_CHUNK]]
+        fields, names, _ = _columns(model, chunk[0])
         for row in chunk:
             for field, default in meta.defaults.items():
                 if field.name not in row:
                     row[field.name] = default() if callable(default) else default
-        fields = sorted((meta.fields[name] for name in chunk[0]), key=_order)
         one = None
         params: list[Any] = []
         if all(row.keys() == chunk[0].keys() for row in chunk):
@@ -217,9 +256,8 @@ def insert_many(
                 bound = []
             shapes = {tuple(how for how, _ in b) for b in bound}
             if len(shapes) == 1:
-                shape = tuple((f.name, how) for f, (how, _) in zip(fields, bound[0], strict=True))
                 conflict = (conflict_target, preserve) if conflict_target else None
-                key = (db, model, "insert", shape, conflict, want_id)
+                key = (db, model, "insert", names, tuple([how for how, _ in bound[0]]), conflict, want_id)
                 first = [p for _, p in bound[0]]
 
                 def build(row: dict[str, Any] = chunk[0], fields: list[peewee.Field] = fields) -> peewee.Insert:
@@ -255,8 +293,15 @@ def insert_many(
 
 def create(model: type[M], **values: Any) -> M:
     """``model.create(**values)``: the instance, with its defaults and new primary key."""
-    instance = model(**values)
     meta = model._meta
+    if _plain(model, tuple(values)):
+        # What Model(**values) makes, without setting each value through its descriptor.
+        instance = model(__no_default__=1)
+        instance.__data__ = dict(values)
+        for name, default in _columns(model, values)[2]:
+            instance.__data__[name] = default() if callable(default) else default
+    else:
+        instance = model(**values)
     data = dict(instance.__data__)
     pk = meta.primary_key
     auto = meta.auto_increment and pk is not False
@@ -379,18 +424,24 @@ def get(model: type[M], *, for_update: bool = False, as_dict: bool = False, **wh
             else peewee.ModelObjectCursorWrapper(cursor, model, columns, model)
         )
         wrapper.initialize()
+        plain = _plain(model, wrapper.unique_columns)
         reader = _readers[(key, as_dict)] = (
             wrapper.unique_columns,
             wrapper.converters,
             wrapper.no_convert,
             wrapper.convert,
+            plain,
         )
-    names, converters, no_convert, convert = reader
+    names, converters, no_convert, convert, plain = reader
     data = {names[i]: row[i] for i in no_convert}  # as the wrapper's process_row does
     for i in convert:
         data[names[i]] = converters[i](row[i])
     if as_dict:
         return data
+    if plain:
+        instance = model(__no_default__=1)
+        instance.__data__ = data
+        return instance
     instance = model(__no_default__=1, **data)
     instance._dirty.clear()  # type: ignore[attr-defined]  # Peewee's change set, not in its stubs
     return instance
