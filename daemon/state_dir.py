@@ -1,6 +1,6 @@
 """The state folder: private to the daemon, and held by one daemon at a time.
 
-It holds the SQLite database, the inbox, quarantine and the extractors' scratch links, so
+It holds the SQLite database, the inbox and quarantine, so
 it is created 0700, or 0750 when a group shares it (``socket_group`` is set, or systemd's
 ``StateDirectory=`` made it, whose group drops files into the inbox), never open to every
 local user. The process umask is 077 (027 when shared) and the SQLite files are narrowed
