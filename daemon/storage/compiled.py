@@ -33,7 +33,7 @@ _PLAIN, _JSON = 0, 1  # how a value is bound: as is, or wrapped in SQLite's json
 _SQLITE_JSON = getattr(peewee, "SqliteJSONMethods", None)  # how a JSONField binds on SQLite (not in the stubs)
 _UNCACHEABLE = object()
 _shapes: dict[tuple[Any, ...], Any] = {}  # shape -> (sql, tail params) or _UNCACHEABLE
-_readers: dict[tuple[Any, ...], Any] = {}  # select shape -> how its columns are named and converted
+_readers: dict[tuple[Any, ...], Any] = {}  # (db, model, as dicts) -> how its columns are named and converted
 _inserts: dict[tuple[Any, ...], Any] = {}  # (model, columns given) -> see _columns
 _plains: dict[tuple[Any, ...], bool] = {}  # (model, attribute names) -> see _plain
 
@@ -152,10 +152,8 @@ def insert(
     ``ignore_conflict`` met a conflict). ``conflict_target`` with ``preserve`` is an upsert
     that takes the preserved columns from the new row."""
     meta = model._meta
-    fields, names, missing = _columns(model, values)
-    row = dict(values)
-    for name, default in missing:
-        row[name] = default() if callable(default) else default
+    fields, names, _ = _columns(model, values)
+    row = _with_defaults(model, values)
     db = _db(model)
     want_id = returning_id and db.returning_clause and meta.primary_key is not False
 
@@ -207,6 +205,14 @@ def _columns(
     return found
 
 
+def _with_defaults(model: type[peewee.Model], values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` and the defaults of the fields it leaves out, as Model(**values) has them."""
+    row = dict(values)
+    for name, default in _columns(model, values)[2]:
+        row[name] = default() if callable(default) else default
+    return row
+
+
 MANY_CHUNK = 200  # rows per multi-row INSERT: far under SQLite's 32,766 parameters for any table here
 
 
@@ -241,12 +247,8 @@ def insert_many(
     want_id = returning_id and db.returning_clause and meta.primary_key is not False
     ids: list[int] = []
     for start in range(0, len(rows), MANY_CHUNK):
-        chunk = [dict(row) for row in rows[start : start + MANY_CHUNK]]
+        chunk = [_with_defaults(model, row) for row in rows[start : start + MANY_CHUNK]]
         fields, names, _ = _columns(model, chunk[0])
-        for row in chunk:
-            for field, default in meta.defaults.items():
-                if field.name not in row:
-                    row[field.name] = default() if callable(default) else default
         one = None
         params: list[Any] = []
         if all(row.keys() == chunk[0].keys() for row in chunk):
@@ -297,9 +299,7 @@ def create(model: type[M], **values: Any) -> M:
     if _plain(model, tuple(values)):
         # What Model(**values) makes, without setting each value through its descriptor.
         instance = model(__no_default__=1)
-        instance.__data__ = dict(values)
-        for name, default in _columns(model, values)[2]:
-            instance.__data__[name] = default() if callable(default) else default
+        instance.__data__ = _with_defaults(model, values)
     else:
         instance = model(**values)
     data = dict(instance.__data__)
@@ -392,7 +392,6 @@ def get(model: type[M], *, for_update: bool = False, as_dict: bool = False, **wh
     as asked): the first matching row as an instance (or dict), or None."""
     meta = model._meta
     conds = tuple(where)
-    columns = meta.sorted_fields
 
     def build() -> peewee.ModelSelect[M]:
         query = model.select().where(*[meta.fields[n] == where[n] for n in conds]).limit(1)
@@ -415,23 +414,41 @@ def get(model: type[M], *, for_update: bool = False, as_dict: bool = False, **wh
     row = cursor.fetchone()
     if row is None:
         return None
-    reader = _readers.get((key, as_dict))
+    return _build(model, _reader(model, cursor, as_dict), row, as_dict)
+
+
+def instances(model: type[M], cursor: Any) -> list[M]:
+    """The rows of ``cursor``, a query of ``model.select()``'s columns, as instances built as
+    Peewee's cursor wrapper builds them (for queries whose SQL is kept elsewhere)."""
+    reader = _reader(model, cursor, False)
+    out: list[M] = [_build(model, reader, row, False) for row in cursor.fetchall()]
+    return out
+
+
+def _reader(model: type[peewee.Model], cursor: Any, as_dict: bool) -> tuple[Any, ...]:
+    """How Peewee's cursor wrapper names and converts the columns of ``model.select()``,
+    worked out once per model (the wrapper does it per query: most of a lookup's time)."""
+    key = (_db(model), model, as_dict)
+    reader = _readers.get(key)
     if reader is None:
-        # How Peewee's cursor wrapper names and converts these columns, worked out once.
+        columns = model._meta.sorted_fields
         wrapper = (
             peewee.ModelDictCursorWrapper(cursor, model, columns)
             if as_dict
             else peewee.ModelObjectCursorWrapper(cursor, model, columns, model)
         )
         wrapper.initialize()
-        plain = _plain(model, wrapper.unique_columns)
-        reader = _readers[(key, as_dict)] = (
+        reader = _readers[key] = (
             wrapper.unique_columns,
             wrapper.converters,
             wrapper.no_convert,
             wrapper.convert,
-            plain,
+            _plain(model, wrapper.unique_columns),
         )
+    return reader
+
+
+def _build(model: type[M], reader: tuple[Any, ...], row: tuple[Any, ...], as_dict: bool) -> Any:
     names, converters, no_convert, convert, plain = reader
     data = {names[i]: row[i] for i in no_convert}  # as the wrapper's process_row does
     for i in convert:

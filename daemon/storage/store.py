@@ -311,9 +311,9 @@ class Store:
             del self._local.later[later:]
             del self._local.updates[updates:]
             self._local.memo.clear()
-            if self._local.updates and not isinstance(e, Unavailable) and unavailable_reason(e) is None:
-                self._update_pending()  # what the memo held as changed, into the database the next reads see
             reason = unavailable_reason(e) if isinstance(e, Exception) and not isinstance(e, Unavailable) else None
+            if self._local.updates and reason is None and not isinstance(e, Unavailable):
+                self._update_pending()  # what the memo held as changed, into the database the next reads see
             if reason is not None:
                 self._writes_failed(reason)
                 raise Unavailable(f"the database cannot be written now: {reason}") from e

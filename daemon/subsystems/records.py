@@ -7,10 +7,10 @@ from datetime import datetime, UTC
 from typing import TYPE_CHECKING, Any, overload
 from collections.abc import Callable
 
-import peewee
 
 from ..errors import InvalidParams, NotFound
 from ..ingest.commits import GroupCommit
+from ..storage import compiled
 
 if TYPE_CHECKING:
     from ..events import EventBus
@@ -62,7 +62,6 @@ def lock_all(store: Store, keys: list[str]) -> None:
 
 
 _FIND_SQL: dict[tuple[type, str, int], tuple[str, list[Any]]] = {}
-_FIND_READERS: dict[type, tuple[Any, Any, Any, Any]] = {}
 
 
 def find(model: type[MemoryModel], column: str, value: str) -> Any:
@@ -76,9 +75,7 @@ def find_all(model: type[MemoryModel], column: str, values: list[str], first: bo
 
     The SQL is built once per model, column and number of values (rounded up to a power of
     two, the last value repeated: few shapes): Peewee spends far longer writing a query of
-    some 25 columns than SQLite spends running it, and agents call this on every report.
-    The rows are built as Peewee's cursor wrapper would, with its naming and converters
-    worked out once per model, and their values set directly rather than field by field."""
+    some 25 columns than SQLite spends running it, and agents call this on every report."""
     n = 1 if first else 1 << max(len(values) - 1, 0).bit_length()
     key = (model, column, 0 if first else n)
     if key not in _FIND_SQL:
@@ -90,27 +87,7 @@ def find_all(model: type[MemoryModel], column: str, values: list[str], first: bo
     sql, params = _FIND_SQL[key]
     wanted = iter(values + values[-1:] * (n - len(values)))
     cursor = model._meta.database.execute_sql(sql, [next(wanted) if v == "\0" else v for v in params])
-    reader = _FIND_READERS.get(model)
-    if reader is None:
-        wrapper = peewee.ModelObjectCursorWrapper(cursor, model, model._meta.sorted_fields, model)
-        wrapper.initialize()
-        reader = _FIND_READERS[model] = (
-            wrapper.unique_columns,
-            wrapper.converters,
-            wrapper.no_convert,
-            wrapper.convert,
-        )
-    names, converters, no_convert, convert = reader
-    out = []
-    for row in cursor.fetchall():
-        instance = model(__no_default__=1)
-        data = instance.__data__
-        for i in no_convert:
-            data[names[i]] = row[i]
-        for i in convert:
-            data[names[i]] = converters[i](row[i])
-        out.append(instance)
-    return out
+    return compiled.instances(model, cursor)
 
 
 def need(model: type[MemoryModel], column: str, value: str, what: str) -> Any:
