@@ -275,8 +275,7 @@ class SubAgents(TableService):
         if back or row.status != old_status or row.current_task != old_task:
             self._save(row, now)
         else:
-            row._dirty.intersection_update({"last_heartbeat"})
-            self._write_later(row)
+            self._write_later(row)  # last_heartbeat, the one column that changed
         self._note(row)
         return p.Beat(agent_id=row.agent_id, status=row.status, back_online=back)
 
