@@ -198,11 +198,11 @@ class Pipeline:
             job.running = True
             try:
                 while True:
-                    job.again = False
-                    result = await self._process(path, job.force, job.callers)
+                    # A force asked for while this pass runs (ingest.retry) is for the next one.
+                    force, job.force, job.again = job.force, False, False
+                    result = await self._process(path, force, job.callers)
                     if not job.again or self.stopping:
                         break
-                    job.force = False
                 if not job.future.done():
                     job.future.set_result(result)
             except asyncio.CancelledError:
