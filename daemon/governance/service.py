@@ -199,33 +199,9 @@ class Governance:
         )
         self._emit("proposal.created", p, draft.actor, status="pending", flags=flags or None)
         self._supersede_older(p)
-        self._emit(
-            "proposal.approved",
-            p,
-            approver,
-            original_table=p.table,
-            rule=rule,
-            auto=action == "auto-approve",
-            self_approved=self_approved,
-            corrections=None,
-            fields=p.payload,
-        )
-        self._emit_change(p, approver, after)
-        self._emit("proposal.applied", p, approver, row_id=p.row_id)
-        record = row_to_dict(p)
-        for hook in self.on_applied:
-            hook(record)
-        write_audit(
-            self.store,
-            p,
-            actor=approver,
-            action=action,
-            decision="approved",
-            rule=rule,
-            before=None,
-            after=after,
-            details={"outcome": "applied", "corrections": None},
-        )
+        self._emit_approved(p, approver, rule, action)
+        record = self._applied(p, approver, after)
+        self._audit_approval(p, approver, rule, action)
         return record
 
     def propose_schema(
@@ -425,31 +401,9 @@ class Governance:
             table=p.table,
             corrections=p.corrections,
         )
-        self._emit(
-            "proposal.approved",
-            p,
-            actor,
-            original_table=original_table,
-            rule=rule,
-            auto=action == "auto-approve",
-            self_approved=action == "self-approve",
-            corrections=p.corrections,
-            fields=p.payload if p.kind in ROW_KINDS else None,
-        )
+        self._emit_approved(p, actor, rule, action, original_table)
         error = self._apply(p, actor)
-        write_audit(
-            self.store,
-            p,
-            actor=actor,
-            action=action,
-            decision="approved",
-            rule=rule,
-            reason=note,
-            reviewer=reviewer,
-            before=p.before,
-            after=p.after,
-            details={"outcome": p.status, "corrections": p.corrections},
-        )
+        self._audit_approval(p, actor, rule, action, note, reviewer)
         if error is not None:
             write_audit(self.store, p, actor=actor, action="apply", decision="failed", rule=rule, reason=p.error)
         return error if isinstance(error, Conflict) else None
@@ -481,6 +435,28 @@ class Governance:
         self._transition(
             p, from_status="approved", status="applied", row_id=p.row_id, before=before, after=after, preview=p.preview
         )
+        self._applied(p, actor, after)
+        return None
+
+    # -- what every approval records (approved by a person or the policy, applied in steps or at once)
+
+    def _emit_approved(
+        self, p: Proposal, actor: str, rule: str, action: str, original_table: str | None = None
+    ) -> None:
+        self._emit(
+            "proposal.approved",
+            p,
+            actor,
+            original_table=original_table or p.table,
+            rule=rule,
+            auto=action == "auto-approve",
+            self_approved=action == "self-approve",
+            corrections=p.corrections,
+            fields=p.payload if p.kind in ROW_KINDS else None,
+        )
+
+    def _applied(self, p: Proposal, actor: str, after: dict[str, Any] | None) -> dict[str, Any]:
+        """Once ``p`` is applied: its events, the link from an undo to what it undid, the hooks."""
         self._emit_change(p, actor, after)
         self._emit("proposal.applied", p, actor, row_id=p.row_id)
         if p.reverts is not None:
@@ -488,7 +464,25 @@ class Governance:
         record = row_to_dict(p)
         for hook in self.on_applied:
             hook(record)
-        return None
+        return record
+
+    def _audit_approval(
+        self, p: Proposal, actor: str, rule: str, action: str, note: str | None = None, reviewer: str | None = None
+    ) -> None:
+        """The audit row of an approval, once ``p`` is applied or failed."""
+        write_audit(
+            self.store,
+            p,
+            actor=actor,
+            action=action,
+            decision="approved",
+            rule=rule,
+            reason=note,
+            reviewer=reviewer,
+            before=p.before,
+            after=p.after,
+            details={"outcome": p.status, "corrections": p.corrections},
+        )
 
     def _emit_change(self, p: Proposal, actor: str, after: dict[str, Any] | None) -> None:
         if p.kind in ROW_KINDS:
