@@ -163,3 +163,46 @@ async def test_a_write_that_loses_a_deadlock_to_another_daemon_runs_again_alone(
     finally:
         for s in stores:
             await loop.run_in_executor(None, s.close)
+
+
+async def test_a_group_that_loses_a_deadlock_while_taking_its_locks_runs_again_write_by_write(pg_url):
+    """Two daemons' groups take their locks first (``prepare``, outside any savepoint), in
+    opposite orders: PostgreSQL aborts one whole transaction. Its writes run again, each in a
+    transaction of its own, and every caller gets its result: none gets the deadlock."""
+    import threading
+
+    from daemon.ingest import journal as j
+
+    loop = asyncio.get_running_loop()
+    stores = [Store(open_database(pg_url), load_catalog(ROOT / "schemas")) for _ in range(2)]
+    stores[0].register(*j.MODELS)
+    stores[0].create_tables()
+    x, y = await stores[0].write(lambda: [j.JournalEntry.create(path=p, state="seen").id for p in ("/x", "/y")])
+    both_hold_one = threading.Barrier(2, timeout=10)
+    first_try = {0: True, 1: True}
+
+    def prepare(daemon: int, order: tuple[int, int]):
+        def lock_rows(keys: list[str]) -> None:
+            for n, entry_id in enumerate(order):
+                stores[daemon].db.execute_sql(
+                    "SELECT id FROM clarity_ingest_journal WHERE id = %s FOR UPDATE", (entry_id,)
+                )
+                if n == 0 and first_try[daemon]:
+                    first_try[daemon] = False
+                    both_hold_one.wait()  # each daemon holds one row and reaches for the other's
+
+        return lock_rows
+
+    commits = [GroupCommit(stores[0], prepare=prepare(0, (x, y))), GroupCommit(stores[1], prepare=prepare(1, (y, x)))]
+    try:
+        results = await asyncio.gather(
+            commits[0].write("1", lambda: "a1"),
+            commits[0].write("2", lambda: "a2"),
+            commits[1].write("1", lambda: "b1"),
+            commits[1].write("2", lambda: "b2"),
+        )
+        assert results == ["a1", "a2", "b1", "b2"]
+        assert commits[0].retried + commits[1].retried == 2  # the victim's group, write by write
+    finally:
+        for s in stores:
+            await loop.run_in_executor(None, s.close)

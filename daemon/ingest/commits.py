@@ -113,17 +113,20 @@ class GroupCommit:
             batch = self._next_batch()
             try:
                 outcomes = await self.store.write(self._run, batch)
-            except BaseException as e:  # the commit failed (or we are cancelled): nothing of the batch holds
-                for w in batch:
-                    if not w.future.done():
-                        w.future.set_exception(e if isinstance(e, Exception) else RuntimeError("write abandoned"))
-                if not isinstance(e, Exception):
-                    raise
+            except Exception as e:
+                if len(batch) > 1 and lost_to_concurrency(e):
+                    # The group itself lost (taking its locks in prepare, or at its commit):
+                    # nothing of it holds, and each write runs again in a transaction of its own.
+                    self._again(batch)
+                    continue
+                self._abandon(batch, e)
                 continue
+            except BaseException as e:  # cancelled: nothing of the batch holds
+                self._abandon(batch, e)
+                raise
             again = []
             for w, (ok, value) in zip(batch, outcomes, strict=True):
                 if not ok and len(batch) > 1 and lost_to_concurrency(value):
-                    w.alone = True
                     again.append(w)
                 elif w.future.done():
                     continue  # its caller gave up waiting (cancelled); the write stands
@@ -132,9 +135,22 @@ class GroupCommit:
                 else:
                     w.future.set_exception(value)
             if again:
-                self.retried += len(again)
-                log.debug("%d writes lost to another daemon's transaction; running them again alone", len(again))
-                self._waiting.extendleft(reversed(again))
+                self._again(again)
+
+    def _again(self, writes: list[_Write]) -> None:
+        """Writes that lost to another daemon's transaction: first in line, each alone."""
+        for w in writes:
+            w.alone = True
+        self.retried += len(writes)
+        log.debug("%d writes lost to another daemon's transaction; running them again alone", len(writes))
+        self._waiting.extendleft(reversed(writes))
+
+    @staticmethod
+    def _abandon(batch: list[_Write], error: BaseException) -> None:
+        """The transaction failed (or was cancelled): every write of it gets the error."""
+        for w in batch:
+            if not w.future.done():
+                w.future.set_exception(error if isinstance(error, Exception) else RuntimeError("write abandoned"))
 
     def _run(self, batch: list[_Write]) -> list[tuple[bool, Any]]:
         """On the writer thread, inside one transaction: each write in its own savepoint
