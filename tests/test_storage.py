@@ -169,3 +169,57 @@ def test_ids_are_never_reused(store):
     asyncio.run(store.write(lambda: model.delete().where(model.id == first).execute()))
     second = asyncio.run(store.write(lambda: model.create(**{field: "b"}).id))
     assert second > first
+
+
+def test_creating_tables_that_deadlocks_with_another_daemons_writes_runs_again(pg_url, caplog):
+    """A daemon starting on a shared PostgreSQL runs CREATE INDEX IF NOT EXISTS on tables that
+    exist, which locks them against writes: a daemon writing to two of them can deadlock with
+    it. When the start is the loser it runs again once the writer has committed, and starts."""
+    import threading
+    import time
+
+    import peewee
+
+    catalog = load_catalog(ROOT / "schemas")
+    writer, starting = Store(open_database(pg_url), catalog), Store(open_database(pg_url), catalog)
+    writer.create_tables()
+    order = [m._meta.table_name for m in peewee.sort_models(list(starting.models.values()))]
+    first, last = order[0], order[-1]  # the start locks ``first`` early, waits on ``last`` late
+    failed: list[BaseException] = []
+
+    def write_both() -> None:
+        """The other daemon: holds ``last`` against the start, then reaches for ``first``."""
+        try:
+            with writer.db.connection_context(), writer.db.atomic():
+                writer.db.execute_sql("SET LOCAL deadlock_timeout = '30s'")  # the start detects it: its loss
+                writer.db.execute_sql(f'LOCK TABLE "{last}" IN ROW EXCLUSIVE MODE')
+                holding.set()
+                deadline = time.monotonic() + 20
+                while not waiting_on(last):  # the start is blocked on ``last``, holding ``first``
+                    assert time.monotonic() < deadline, "the start never waited on the writer"
+                    time.sleep(0.02)
+                writer.db.execute_sql(f'LOCK TABLE "{first}" IN ROW EXCLUSIVE MODE')
+        except BaseException as e:
+            failed.append(e)
+
+    def waiting_on(table: str) -> bool:
+        with writer.db.connection_context():
+            (n,) = writer.db.execute_sql(
+                "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = %s::regclass", (table,)
+            ).fetchone()
+        return n > 0
+
+    holding = threading.Event()
+    other = threading.Thread(target=write_both)
+    other.start()
+    try:
+        assert holding.wait(10)
+        with caplog.at_level("INFO", logger="daemon.storage.store"):
+            starting.create_tables()  # loses the deadlock once, then waits for the writer and succeeds
+        other.join(30)
+        assert not failed
+        assert "lost to another daemon's transaction" in caplog.text
+    finally:
+        other.join(30)
+        writer.close()
+        starting.close()

@@ -32,6 +32,8 @@ from collections import deque
 from typing import TYPE_CHECKING, Any, TypeVar
 from collections.abc import Callable
 
+from ..storage.failures import lost_to_concurrency
+
 if TYPE_CHECKING:
     from ..storage import Store
 
@@ -39,8 +41,6 @@ log = logging.getLogger("clarityd.ingest")
 
 T = TypeVar("T")
 MAX_BATCH = 64  # files per transaction: long enough to amortise a commit, short enough not to hold the writer
-# PostgreSQL errors that say "this transaction lost to a concurrent one; try again".
-RETRY_ALONE = {"40P01", "40001", "55P03"}  # deadlock_detected, serialization_failure, lock_not_available
 
 
 class _Write:
@@ -49,22 +49,6 @@ class _Write:
     def __init__(self, key: str, fn: Callable[..., Any], args: tuple[Any, ...], future: asyncio.Future[Any]) -> None:
         self.key, self.fn, self.args, self.future = key, fn, args, future
         self.alone = False  # lost to another daemon in a group: runs in a transaction of its own
-
-
-def lost_to_concurrency(error: BaseException) -> bool:
-    """Whether ``error`` is PostgreSQL refusing this transaction in favour of a concurrent one."""
-    seen: set[int] = set()
-    stack: list[Any] = [error]
-    while stack:
-        e = stack.pop()
-        if e is None or id(e) in seen:
-            continue
-        seen.add(id(e))
-        if getattr(e, "pgcode", None) in RETRY_ALONE:
-            return True
-        if isinstance(e, BaseException):  # Peewee wraps the driver's error: look inside
-            stack.extend([e.__cause__, e.__context__, *(a for a in e.args if isinstance(a, BaseException))])
-    return False
 
 
 class GroupCommit:

@@ -33,6 +33,9 @@ PG_REASONS = {
     "25006": "PostgreSQL is read-only (a standby?)",
 }
 
+# SQLSTATEs that say "this transaction lost to a concurrent one; run it again".
+LOST_TO_CONCURRENCY = {"40P01", "40001", "55P03"}  # deadlock_detected, serialization_failure, lock_not_available
+
 
 def _chain(error: BaseException) -> list[BaseException]:
     """``error`` and what it wraps (Peewee puts the driver's exception in args and __context__)."""
@@ -70,3 +73,9 @@ def unavailable_reason(error: BaseException) -> str | None:
                 first = (str(e).strip().splitlines() or ["connection lost"])[0]
                 return f"cannot reach PostgreSQL: {first}"
     return None
+
+
+def lost_to_concurrency(error: BaseException) -> bool:
+    """Whether ``error`` is PostgreSQL refusing this transaction in favour of a concurrent one
+    (nothing of it committed: it can run again)."""
+    return any(getattr(e, "pgcode", None) in LOST_TO_CONCURRENCY for e in _chain(error))

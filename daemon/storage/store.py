@@ -32,11 +32,13 @@ from ..errors import NotFound, Unavailable
 from . import compiled
 from .checkpoints import Checkpointer
 from .database import backend_name
-from .failures import unavailable_reason
+from .failures import lost_to_concurrency, unavailable_reason
 from .models import MemoryModel, build_model, build_models, utcnow
 from .operator_sql import OperatorSql
 
 log = logging.getLogger(__name__)
+
+CREATE_ATTEMPTS = 5  # create_tables against other daemons' writes (each try waits out the one it lost to)
 T = TypeVar("T")
 PROBE_FIRST_S = 0.1  # the write probe's first wait; it doubles up to PROBE_MAX_S
 PROBE_MAX_S = 2.0
@@ -96,9 +98,20 @@ class Store:
     def create_tables(self) -> None:
         """Create every missing table (idempotent). Several daemons starting at once on one
         PostgreSQL database: hold :meth:`schema_lock` around this (CREATE TABLE IF NOT
-        EXISTS is not safe against a concurrent one)."""
-        with self.db.connection_context(), self.db.atomic():
-            self.db.create_tables([*self.internal_models, *self.models.values()], safe=True)
+        EXISTS is not safe against a concurrent one).
+
+        On PostgreSQL, CREATE INDEX IF NOT EXISTS locks a table that exists already against
+        writes: another daemon busy writing can deadlock with it. The loser, if it is this,
+        runs again once the other has committed (nothing of it was kept)."""
+        for attempt in range(1, CREATE_ATTEMPTS + 1):
+            try:
+                with self.db.connection_context(), self.db.atomic():
+                    self.db.create_tables([*self.internal_models, *self.models.values()], safe=True)
+                return
+            except peewee.PeeweeException as e:
+                if attempt == CREATE_ATTEMPTS or not lost_to_concurrency(e):
+                    raise
+                log.info("creating tables lost to another daemon's transaction (%s); again", e)
 
     @contextlib.asynccontextmanager
     async def schema_lock(self) -> AsyncIterator[None]:
