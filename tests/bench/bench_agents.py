@@ -94,7 +94,9 @@ async def echo_fleet(path: str, clients: int, seconds: float) -> tuple[float, li
     return sum(calls) / (time.perf_counter() - t), lat
 
 
-async def agent(conn: Conn, n: int, seconds: float, tasks: bool, lat: list[float], errors: list[str]) -> int:
+async def agent(
+    conn: Conn, n: int, seconds: float, tasks: bool, lat: list[float], done_lat: list[float], errors: list[str]
+) -> int:
     """One registered agent: call until ``seconds`` pass; returns calls made."""
     agent_id = f"bench-{n:04d}"
     reader, writer = conn
@@ -112,6 +114,8 @@ async def agent(conn: Conn, n: int, seconds: float, tasks: bool, lat: list[float
         await writer.drain()
         reply = await reader.readline()
         lat.append(time.perf_counter() - t)
+        if data is not beat:
+            done_lat.append(lat[-1])
         if b'"error"' in reply and len(errors) < 5:
             errors.append(reply.decode()[:200])
         calls += 1
@@ -139,13 +143,14 @@ async def subscriber(path: str, counter: list[int], stop: asyncio.Event) -> None
 
 async def fleet(path: str, agents: int, seconds: float, tasks: bool, watch: bool) -> tuple[float, list[float], list]:
     lat: list[float] = []
+    done_lat: list[float] = []  # of the task completions alone
     errors: list[str] = []
     counter = [0, 0]
     stop = asyncio.Event()
     sub = asyncio.create_task(subscriber(path, counter, stop)) if watch else None
     conns = await connect_all(path, agents)
     t = time.perf_counter()
-    calls = await asyncio.gather(*(agent(c, i, seconds, tasks, lat, errors) for i, c in enumerate(conns)))
+    calls = await asyncio.gather(*(agent(c, i, seconds, tasks, lat, done_lat, errors) for i, c in enumerate(conns)))
     elapsed = time.perf_counter() - t
     for _, writer in conns:
         writer.close()
@@ -153,7 +158,7 @@ async def fleet(path: str, agents: int, seconds: float, tasks: bool, watch: bool
         await asyncio.sleep(0.5)
         stop.set()
         await sub
-    return sum(calls) / elapsed, lat, [counter, errors]
+    return sum(calls) / elapsed, lat, [counter, errors, done_lat]
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -187,10 +192,11 @@ async def backend(args: argparse.Namespace, database: str | None, echo_rate: flo
     proc, sock = start_daemon(tmp, database)
     try:
         rate, lat, _ = await fleet(sock, args.agents, 1.0, False, False)  # warm up, and register
-        rate, lat, (_, errors) = await fleet(sock, args.agents, args.seconds, False, False)
+        rate, lat, (_, errors, _) = await fleet(sock, args.agents, args.seconds, False, False)
         print(row(f"{name}: heartbeats", rate, lat), f"  {rate / echo_rate:.0%} of echo")
-        rate, lat, (counter, errors2) = await fleet(sock, args.agents, args.seconds, True, True)
+        rate, lat, (counter, errors2, done_lat) = await fleet(sock, args.agents, args.seconds, True, True)
         print(row(f"{name}: heartbeats + 20% task completions", rate, lat), f"  {rate / echo_rate:.0%} of echo")
+        print(row("    of which the task completions", len(done_lat) / args.seconds, done_lat))
         print(f"{'':<44} live subscriber got {counter[0]:,} events, dropped {counter[1]} time(s)")
         for e in errors + errors2:
             print("error:", e)
