@@ -89,13 +89,9 @@ def results(paths: list[str], schemas: str | None) -> Iterator[dict[str, Any]]:
                         "reasoning": result.reasoning,
                     }
                 if not members:
-                    # One line per path given (DESIGN.md): an archive whose members were all refused
-                    # (a name that climbs out, a link) or that holds none still says so.
-                    yield {
-                        "path": path,
-                        "error": "archive: no member could be read (empty, or every "
-                        "member refused: unsafe name, link or over a limit)",
-                    }
+                    # One line per path given (DESIGN.md): an archive that holds nothing says so
+                    # (entries it holds but does not read as files have had their line above).
+                    yield {"path": path, "error": "archive: no files in it"}
             except ExtractionError as e:
                 yield {"path": path, "error": str(e)}
         except Exception as e:  # a bug on one odd file must not lose the others' answers

@@ -283,6 +283,23 @@ def test_clarity_infer_prints_a_line_per_archive_member_and_refuses_outside_syml
     assert "error" not in results[3] and "error" not in results[4]
 
 
+def test_clarity_infer_says_which_archive_entries_it_did_not_read(tmp_path: Path) -> None:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("notes.md", f"# Notes\n\n{PROSE}")
+        z.writestr("../climbs-out.md", "# Out\n")  # a name leading outside the archive: never read
+    archive = tmp_path / "bundle.zip"
+    archive.write_bytes(out.getvalue())
+    empty = tmp_path / "empty.zip"
+    with zipfile.ZipFile(empty, "w"):
+        pass
+    results = clarity_infer(str(archive), str(empty))
+    assert [r["path"] for r in results] == [f"{archive}!notes.md", str(archive), str(empty)]
+    assert "error" not in results[0]
+    assert results[1]["error"].startswith("archive: 1 entry not read (a link, a device, a name leading outside")
+    assert results[2]["error"] == "archive: no files in it"
+
+
 def test_word_count_splits_on_the_spaces_wc_splits_on(tmp_path: Path) -> None:
     # Measured on GNU wc: no-break spaces separate words; zero-width and line separators do not.
     path = tmp_path / "spaces.txt"

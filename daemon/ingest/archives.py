@@ -379,6 +379,16 @@ def iter_extractions(path: str, fmt: str, limits: ExtractLimits) -> Iterator[tup
                 yield member_path(path, member.name), extract_member(archive.read(member), member, path, limits)
             except ExtractionError as e:
                 yield member_path(path, member.name), e
+        if archive.skipped:  # said, as the journal says it: a member named ../x is otherwise simply nowhere
+            yield path, ExtractionError(f"archive: {skipped_note(archive.skipped)}", "unsupported")
+
+
+def skipped_note(skipped: int) -> str:
+    """What is said of an archive's entries that are not read as files."""
+    return (
+        f"{skipped} entr{'y' if skipped == 1 else 'ies'} not read (a link, a device, a name "
+        "leading outside the archive, or a name repeated)"
+    )
 
 
 # -- the pipeline's part --------------------------------------------------------------------
@@ -408,10 +418,7 @@ def _unpacked(
     # Entries not read are said too: a member named ../x is otherwise simply nowhere.
     notes = [f"{failed} of the {members} files in it failed"] if failed else []
     if skipped:
-        notes.append(
-            f"{skipped} entr{'y' if skipped == 1 else 'ies'} not read (a link, a device, a name "
-            "leading outside the archive, or a name repeated)"
-        )
+        notes.append(skipped_note(skipped))
     note = "; ".join(notes) or None
     j.save(entry, state=j.UNPACKED, kind="archive", last_error=note, next_attempt_at=None, attempts=0)
     events.emit(
