@@ -201,17 +201,24 @@ def _seeded_daemon(tmp: Path) -> Iterator[DaemonProcess]:
 @contextmanager
 def frozen_console() -> Iterator[None]:
     """The console's clock at FROZEN_NOW, the daemon's uptime shown as FROZEN_UPTIME_S, and
-    the input cursor not blinking."""
-    from textual.widgets import Input
+    the cursors of inputs and text areas not blinking (a snapshot would catch either phase)."""
+    from textual.widgets import Input, TextArea
 
     from console import formatting
 
-    saved = formatting.now, formatting.uptime, Input._toggle_cursor
+    saved = formatting.now, formatting.uptime, Input._toggle_cursor, TextArea._toggle_cursor_blink_visible
     formatting.now = lambda: FROZEN_NOW
     formatting.uptime = lambda seconds: formatting.duration(FROZEN_UPTIME_S)
-    Input._toggle_cursor = lambda self: None  # type: ignore[method-assign]  # no blink: the cursor stays shown
+    # No blink: the cursor stays shown.
+    Input._toggle_cursor = lambda self: None  # type: ignore[method-assign]
+    TextArea._toggle_cursor_blink_visible = lambda self: None  # type: ignore[method-assign]
     os.environ.pop("NO_COLOR", None)
     try:
         yield
     finally:
-        formatting.now, formatting.uptime, Input._toggle_cursor = saved  # type: ignore[method-assign]
+        (  # type: ignore[method-assign]
+            formatting.now,
+            formatting.uptime,
+            Input._toggle_cursor,
+            TextArea._toggle_cursor_blink_visible,
+        ) = saved
