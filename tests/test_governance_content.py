@@ -42,6 +42,9 @@ def test_nested_values_are_scanned_and_the_text_is_never_in_the_flag():
         "order 4111 1111 1111 1112",  # fails the Luhn check
         "phone 0044 2079 4600 00 and id 1234567890123",
         "the word password appears here",
+        # Decimals whose digits pass the Luhn check (seen in real datasets: matplotlib's Stocks.csv)
+        "1990-09-01,12.25,0.5499854683876038,7.255113124847412",
+        "close 322.55999755859375 and 4111111111111111.5 units",
     ],
 )
 def test_ordinary_text_is_not_flagged(text):

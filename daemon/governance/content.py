@@ -48,8 +48,10 @@ BUILTIN_RULES: dict[str, str] = {
     # scheme://user:password@host (database URLs, git remotes); a masked *** is no secret
     "url_credentials": r"\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^\s/:@]+:(?P<value>(?!\*+@)[^\s/@]+)@[\w.\-\[\]]+",
     "secret_field": rf"(?i)^(?:[\w.\-]*[_.\- ])?{_SECRET_NAME}s?$",
-    # 13-19 digits, optionally grouped by spaces or dashes; confirmed by the Luhn check.
-    "card_number": r"\b(?:\d[ -]?){12,18}\d\b",
+    # 13-19 digits, optionally grouped by spaces or dashes; confirmed by the Luhn check. Not
+    # the digits of a decimal number (0.5499854683876038): one in ten such runs passes Luhn,
+    # and datasets of measurements were held as holding card numbers.
+    "card_number": r"(?<!\d\.)\b(?:\d[ -]?){12,18}\d\b(?!\.\d)",
 }
 NAME_RULES = frozenset({"secret_field"})  # matched against names, not text
 # Words (lower case) without one of which a built-in rule cannot match: texts lacking them are
