@@ -181,9 +181,10 @@ def pattern_hits(table: str, text: str) -> list[tuple[str, float, int]]:
     """(what, weight, count) for each of the table's patterns and shapes found in ``text``."""
     out = []
     for pattern, weight, what in TEXT_PATTERNS.get(table, ()):
+        if pattern.search(text) is None:
+            continue  # the common case, without a generator to count nothing
         count = sum(1 for _ in zip(range(50), pattern.finditer(text), strict=False))
-        if count:
-            out.append((what, weight, count))
+        out.append((what, weight, count))
     for test, weight, what in TEXT_SHAPES.get(table, ()):
         if test(text):
             out.append((what, weight, 1))
