@@ -69,6 +69,11 @@ _NEEDLES: dict[str, tuple[str, ...]] = {
 }
 
 
+# What every built-in card_number match holds: a first look that, unlike the rule's leading
+# \b, lets the regex engine skip ahead to the digits (half the cost of the rule on prose).
+_CARD_DIGITS = re.compile(r"\d(?:[ -]?\d){12}")
+
+
 def _luhn_ok(digits: str) -> bool:
     total = 0
     for i, ch in enumerate(reversed(digits)):
@@ -187,7 +192,9 @@ def find(fields: Any, rules: dict[str, Pattern[str]], evidence: Any = None) -> F
                 secrets += _header_columns(text, rx)
             hit = bool(keys) or bool(secrets)
         elif name == "card_number":
-            within = [joined] if rx.pattern == BUILTIN_RULES[name] else texts
+            within = texts
+            if rx.pattern == BUILTIN_RULES[name]:  # all the texts at once, if 13 digits are there
+                within = [joined] if _CARD_DIGITS.search(joined) else []
             secrets = [m.group(0) for text in within for m in rx.finditer(text) if _card_like(m.group(0))]
             hit = bool(secrets)
         else:
@@ -195,7 +202,7 @@ def find(fields: Any, rules: dict[str, Pattern[str]], evidence: Any = None) -> F
             candidates = texts
             needles = _NEEDLES.get(name) if rx.pattern == BUILTIN_RULES.get(name) else None
             if needles is not None:
-                if not any(needle in everything for needle in needles):
+                if not any(map(everything.__contains__, needles)):
                     continue
                 if lowered is None:
                     lowered = [text.lower() for text in texts]
