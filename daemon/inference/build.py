@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -39,6 +38,7 @@ _STOPWORDS = {
     "portuguese": {"o", "os", "que", "não", "uma", "para", "com", "do", "da", "em", "se", "por"},
     "dutch": {"de", "het", "een", "en", "van", "ik", "niet", "dat", "op", "te", "zijn", "met"},
 }
+_ANY_STOPWORD = frozenset().union(*_STOPWORDS.values())
 _DOC_TYPES = [
     (name, re.compile(pattern))
     for name, pattern in (
@@ -67,8 +67,8 @@ def natural_language(text: str) -> str | None:
     words = _WORD_RE.findall(text[:20_000].lower())
     if len(words) < 20:
         return None
-    seen = Counter(words)
-    counts = {lang: sum(seen[w] for w in stop if w in seen) for lang, stop in _STOPWORDS.items()}
+    stops = [w for w in words if w in _ANY_STOPWORD]  # the few that count, then each language's
+    counts = {lang: sum(map(stop.__contains__, stops)) for lang, stop in _STOPWORDS.items()}
     best = max(counts, key=lambda k: counts[k])
     return best if counts[best] >= max(3, 0.05 * len(words)) else None
 

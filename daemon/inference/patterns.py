@@ -195,15 +195,8 @@ def pattern_hits(table: str, text: str) -> list[tuple[str, float, int]]:
     out = []
     low = folded(text)
     for pattern, weight, what, needs, nocase in _WITH_NEEDLES.get(table, ()):
-        if needs:
-            where = low if nocase else text
-            for needle in needs[0]:  # the first set rules out most: a plain loop, the cheapest ask
-                if needle in where:
-                    break
-            else:
-                continue
-            if not holds(where, needs[1:]):
-                continue
+        if needs and not holds(low if nocase else text, needs):
+            continue
         if pattern.search(text) is None:
             continue  # the common case, without a generator to count nothing
         count = sum(1 for _ in zip(range(50), pattern.finditer(text), strict=False))
