@@ -13,7 +13,9 @@ no summary, row or event repeats it.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from re import Pattern
 from typing import Any
@@ -72,6 +74,18 @@ _NEEDLES: dict[str, tuple[str, ...]] = {
 # What every built-in card_number match holds: a first look that, unlike the rule's leading
 # \b, lets the regex engine skip ahead to the digits (half the cost of the rule on prose).
 _CARD_DIGITS = re.compile(r"\d(?:[ -]?\d){12}")
+
+
+@functools.lru_cache(maxsize=16)
+def _key_matcher(rx: Pattern[str]) -> Callable[[str], bool]:
+    """Whether a name rule matches a key, remembered: files repeat the same few dozen keys
+    (a match of secret_field costs a microsecond; each file has twenty keys or more)."""
+
+    @functools.lru_cache(maxsize=4096)
+    def matches(key: str) -> bool:
+        return rx.match(key) is not None
+
+    return matches
 
 
 def _luhn_ok(digits: str) -> bool:
@@ -186,7 +200,8 @@ def find(fields: Any, rules: dict[str, Pattern[str]], evidence: Any = None) -> F
     for name, rx in rules.items():
         secrets: list[str] = []
         if name in NAME_RULES:
-            keys = [(k, v) for k, v in named if rx.match(k)]
+            matches = _key_matcher(rx)
+            keys = [(k, v) for k, v in named if matches(k)]
             secrets = [str(v) for _, v in keys if not isinstance(v, (dict, list))]
             for text in texts[shown:]:
                 secrets += _header_columns(text, rx)
