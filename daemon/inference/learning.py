@@ -21,7 +21,7 @@ import re
 import threading
 import time
 from collections import Counter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import peewee
 
@@ -117,27 +117,56 @@ def _keys(ex: Extraction) -> list[str]:
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:
-    return len(a & b) / len(a | b) if a and b else 0.0
+    if not a or not b:
+        return 0.0
+    shared = len(a & b)
+    return shared / (len(a) + len(b) - shared)  # the size of a | b, without making it
 
 
 def _family(kind: Any) -> Any:
     return "prose" if kind in PROSE else kind
 
 
+class _Compared(NamedTuple):
+    """A file's features as :func:`similarity` compares them: sets, made once."""
+
+    family: Any
+    kind: Any
+    ext: Any
+    format: Any
+    words: set[str]
+    title: set[str]
+    columns: set[str]
+
+
+def _compared(feats: dict[str, Any]) -> _Compared:
+    return _Compared(
+        _family(feats.get("kind")),
+        feats.get("kind"),
+        feats.get("ext"),
+        feats.get("format"),
+        set(feats.get("words", [])),
+        set(feats.get("title", [])),
+        set(feats.get("columns") or []),
+    )
+
+
 def similarity(a: dict[str, Any], b: dict[str, Any]) -> float:
     """0..1: how alike two files' features are (0 when one is prose and the other code, data or media)."""
-    if _family(a.get("kind")) != _family(b.get("kind")):
+    return _similarity(_compared(a), _compared(b))
+
+
+def _similarity(a: _Compared, b: _Compared) -> float:
+    if a.family != b.family:
         return 0.0
-    words = _jaccard(set(a.get("words", [])), set(b.get("words", [])))
-    title = _jaccard(set(a.get("title", [])), set(b.get("title", [])))
-    if a.get("columns") and b.get("columns"):
-        cols = _jaccard(set(a["columns"]), set(b["columns"]))
-        sim = 0.75 * cols + 0.25 * words
+    words = _jaccard(a.words, b.words)
+    if a.columns and b.columns:
+        sim = 0.75 * _jaccard(a.columns, b.columns) + 0.25 * words
     else:
-        sim = 0.75 * words + 0.25 * title
-    if a.get("kind") == b.get("kind"):
-        sim += 0.0 if a.get("ext") != b.get("ext") else 0.05
-    if a.get("format") == b.get("format"):
+        sim = 0.75 * words + 0.25 * _jaccard(a.title, b.title)
+    if a.kind == b.kind:
+        sim += 0.0 if a.ext != b.ext else 0.05
+    if a.format == b.format:
         sim += 0.05
     return min(sim, 1.0)
 
@@ -148,6 +177,7 @@ class Lessons:
 
     def __init__(self, lessons: list[tuple[str, int, dict[str, Any]]]) -> None:
         self.lessons = lessons
+        self._sets: list[_Compared] | None = None  # each lesson's features as compared, made at the first file
 
     def adjust(
         self, ex: Extraction, table: str, confidence: float, catalog: dict[str, TableSpec]
@@ -159,8 +189,13 @@ class Lessons:
         mine = features(ex)
         pos: dict[str, list[float]] = {}
         neg: dict[str, list[float]] = {}
-        for tbl, verdict, feats in lessons:
-            sim = similarity(mine, feats)
+        if self._sets is None:
+            self._sets = [_compared(f) for _, _, f in self.lessons]
+        compared = _compared(mine)
+        for (tbl, verdict, _), theirs in zip(self.lessons, self._sets, strict=True):
+            if tbl not in catalog:
+                continue
+            sim = _similarity(compared, theirs)
             if sim >= SIMILAR:
                 (pos if verdict > 0 else neg).setdefault(tbl, []).append(sim)
         net = {t: sum(pos.get(t, [])) - sum(neg.get(t, [])) for t in set(pos) | set(neg)}
