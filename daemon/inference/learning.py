@@ -21,6 +21,7 @@ import re
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import peewee
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 
 TOP_WORDS = 40
 SIMILAR = 0.4  # similarity from which one lesson applies on its own (a near-copy of a decided file)
+UNSHARED_MAX = 0.25 + 0.05 + 0.05  # the most similarity gives two files with no word and no column in common
 # A table's lessons as a whole: the idf-weighted share of a file's telling words that files
 # operators filed there also used. Files on one topic by different hands share about a third
 # of their telling words (0.26-0.40 between the look-alike files of tests/test_learning.py);
@@ -177,7 +179,20 @@ class Lessons:
 
     def __init__(self, lessons: list[tuple[str, int, dict[str, Any]]]) -> None:
         self.lessons = lessons
-        self._sets: list[_Compared] | None = None  # each lesson's features as compared, made at the first file
+        self._sets: list[_Compared] = []  # each lesson's features as compared, made at the first file
+        self._having: dict[str, list[int]] = {}  # word or column -> the lessons whose features have it
+
+    def _near(self, mine: _Compared) -> Iterable[int]:
+        """The lessons that may be SIMILAR to a file, in order: those sharing a word or a column
+        with it (one sharing neither scores at most UNSHARED_MAX)."""
+        if not self._sets:
+            self._sets = [_compared(f) for _, _, f in self.lessons]
+            for i, theirs in enumerate(self._sets):
+                for word in theirs.words | theirs.columns:
+                    self._having.setdefault(word, []).append(i)
+        if SIMILAR <= UNSHARED_MAX:
+            return range(len(self.lessons))
+        return sorted({i for word in mine.words | mine.columns for i in self._having.get(word, ())})
 
     def adjust(
         self, ex: Extraction, table: str, confidence: float, catalog: dict[str, TableSpec]
@@ -189,13 +204,12 @@ class Lessons:
         mine = features(ex)
         pos: dict[str, list[float]] = {}
         neg: dict[str, list[float]] = {}
-        if self._sets is None:
-            self._sets = [_compared(f) for _, _, f in self.lessons]
         compared = _compared(mine)
-        for (tbl, verdict, _), theirs in zip(self.lessons, self._sets, strict=True):
+        for i in self._near(compared):
+            tbl, verdict, _ = self.lessons[i]
             if tbl not in catalog:
                 continue
-            sim = _similarity(compared, theirs)
+            sim = _similarity(compared, self._sets[i])
             if sim >= SIMILAR:
                 (pos if verdict > 0 else neg).setdefault(tbl, []).append(sim)
         net = {t: sum(pos.get(t, [])) - sum(neg.get(t, [])) for t in set(pos) | set(neg)}
