@@ -116,7 +116,7 @@ def _extract(path: str, limits: ExtractLimits, name: str) -> Extraction:
             raise ExtractionError(f"unsupported binary format: {sniffed.format} ({sniffed.mime_type})", "unsupported")
         if sniffed.kind == "pdf":
             return _pdf(path, name, base, meta, limits, deadline)
-        meta.update(media_facts(path, sniffed.format, sniffed.media_type or "image"))
+        meta.update(media_facts(path, sniffed.format, sniffed.media_type or "image", data))
         return Extraction(kind="media", mime_type=sniffed.mime_type, title=file_stem(name), metadata=meta, **base)
     if looks_binary(head):
         raise ExtractionError(

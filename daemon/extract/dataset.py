@@ -15,6 +15,7 @@ from typing import Any
 
 import msgspec
 
+from .csv_dialect import Sniffer
 from .quality import formula_cells
 from .types import MAX_RECORDS, ExtractionError
 
@@ -160,13 +161,13 @@ def parse_delimited(text: str, ext: str, deadline: float, max_columns: int = MAX
         sample = sample[: sample.rfind("\n")]  # a cut last line confuses the sniffer
     delimiters = "\t" if ext in (".tsv", ".tab") else ",;\t|"
     try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=delimiters)
+        dialect: Any = Sniffer().sniff(sample, delimiters=delimiters)
     except csv.Error:
         dialect = csv.excel_tab if ext in (".tsv", ".tab") else csv.excel
 
     def sniffed_header() -> bool | None:
         try:
-            return csv.Sniffer().has_header(sample)
+            return Sniffer().has_header(sample)
         except csv.Error:
             return None
 

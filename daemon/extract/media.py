@@ -9,6 +9,7 @@ Matroska/WebM and AVI are read from their headers here (mutagen does not do them
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import struct
@@ -420,12 +421,13 @@ MIN_BITRATE = 1000
 IMAGE_READERS = {"png": _png, "jpeg": _jpeg, "gif": _gif, "webp": _webp, "bmp": _bmp, "tiff": _tiff}
 
 
-def media_facts(path: str, fmt: str, media_type: str) -> dict[str, Any]:
-    """Dimensions of an image, duration (and rate, codec) of a sound or a video."""
+def media_facts(path: str, fmt: str, media_type: str, data: bytes | None = None) -> dict[str, Any]:
+    """Dimensions of an image, duration (and rate, codec) of a sound or a video. ``data``: the
+    file's bytes, when read already (an image is then read from them, not opened again)."""
     facts: dict[str, Any] = {"media_type": media_type, "format": fmt}
     try:
         if fmt in IMAGE_READERS:
-            with open(path, "rb") as f:
+            with io.BytesIO(data) if data is not None else open(path, "rb") as f:
                 facts.update(IMAGE_READERS[fmt](f))
         elif fmt == "wav":
             facts.update(_wav(path))

@@ -13,8 +13,9 @@ no summary, row or event repeats it.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from re import Pattern
 from typing import Any
@@ -72,6 +73,23 @@ _NEEDLES: dict[str, tuple[str, ...]] = {
 }
 
 
+# What every built-in card_number match holds: a first look that, unlike the rule's leading
+# \b, lets the regex engine skip ahead to the digits (half the cost of the rule on prose).
+_CARD_DIGITS = re.compile(r"\d(?:[ -]?\d){12}")
+
+
+@functools.lru_cache(maxsize=16)
+def _key_matcher(rx: Pattern[str]) -> Callable[[str], bool]:
+    """Whether a name rule matches a key, remembered: files repeat the same few dozen keys
+    (a match of secret_field costs a microsecond; each file has twenty keys or more)."""
+
+    @functools.lru_cache(maxsize=4096)
+    def matches(key: str) -> bool:
+        return rx.match(key) is not None
+
+    return matches
+
+
 def _luhn_ok(digits: str) -> bool:
     total = 0
     for i, ch in enumerate(reversed(digits)):
@@ -120,28 +138,25 @@ class Findings:
         return Findings(list(dict.fromkeys(self.flags + other.flags)), self.secrets | other.secrets)
 
 
-def _strings(value: Any) -> Iterator[str]:
-    """Every string value (not key) in ``value``."""
+def _gather(value: Any, texts: list[str], named: list[tuple[str, Any]]) -> None:
+    """Every string value (not key) in ``value`` into ``texts``, and every (key, value) pair
+    of its mappings with a value that is not empty into ``named``."""
     if isinstance(value, str):
-        yield value
+        texts.append(value)
     elif isinstance(value, dict):
-        for v in value.values():
-            yield from _strings(v)
-    elif isinstance(value, (list, tuple)):
-        for v in value:
-            yield from _strings(v)
-
-
-def _named(value: Any) -> Iterator[tuple[str, Any]]:
-    """Every (key, value) pair of every mapping in ``value``."""
-    if isinstance(value, dict):
         for k, v in value.items():
-            if isinstance(k, str):
-                yield k, v
-            yield from _named(v)
+            if isinstance(k, str) and v not in (None, "", [], {}):
+                named.append((k, v))
+            if isinstance(v, str):
+                texts.append(v)
+            elif isinstance(v, (dict, list, tuple)):
+                _gather(v, texts, named)
     elif isinstance(value, (list, tuple)):
         for v in value:
-            yield from _named(v)
+            if isinstance(v, str):
+                texts.append(v)
+            elif isinstance(v, (dict, list, tuple)):
+                _gather(v, texts, named)
 
 
 def _header_columns(text: str, rx: Pattern[str]) -> list[str]:
@@ -173,31 +188,43 @@ def _secret_parts(value: str) -> set[str]:
 def find(fields: Any, rules: dict[str, Pattern[str]], evidence: Any = None) -> Findings:
     """Scan ``fields`` and ``evidence`` (anything: raw text, records) with ``rules``."""
     found = Findings()
-    texts = [*_strings(fields), *_strings(evidence)]
-    lowered = [text.lower() for text in texts]
+    texts: list[str] = []
+    named: list[tuple[str, Any]] = []
+    _gather(fields, texts, named)
+    shown = len(texts)  # texts[shown:] are the evidence's
+    _gather(evidence, texts, named)
     # All of it at once: most rules' needles are in none of the texts (a record's dozen
     # strings, each asked for each rule's needles, took a third of reading a small file).
-    everything = "\0".join(lowered)
-    named = [(k, v) for k, v in (*_named(fields), *_named(evidence)) if v not in (None, "", [], {})]
+    # No rule's needle holds "\0", nor can a card number's match span it.
+    joined = "\0".join(texts)
+    everything = joined.lower()
+    lowered: list[str] | None = None  # each text's, when some needle is in one of them
     for name, rx in rules.items():
         secrets: list[str] = []
         if name in NAME_RULES:
-            secrets = [str(v) for k, v in named if rx.match(k) and not isinstance(v, (dict, list))]
-            hit = bool(secrets) or any(rx.match(k) for k, _ in named)
-            for text in _strings(evidence):
+            matches = _key_matcher(rx)
+            keys = [(k, v) for k, v in named if matches(k)]
+            secrets = [str(v) for _, v in keys if not isinstance(v, (dict, list))]
+            for text in texts[shown:]:
                 secrets += _header_columns(text, rx)
-            hit = hit or bool(secrets)
+            hit = bool(keys) or bool(secrets)
         elif name == "card_number":
-            secrets = [m.group(0) for text in texts for m in rx.finditer(text) if _card_like(m.group(0))]
+            within = texts
+            if rx.pattern == BUILTIN_RULES[name]:  # all the texts at once, if 13 digits are there
+                within = [joined] if _CARD_DIGITS.search(joined) else []
+            secrets = [m.group(0) for text in within for m in rx.finditer(text) if _card_like(m.group(0))]
             hit = bool(secrets)
         else:
             hit = False
+            candidates = texts
             needles = _NEEDLES.get(name) if rx.pattern == BUILTIN_RULES.get(name) else None
-            if needles is not None and not any(needle in everything for needle in needles):
-                continue
-            for text, low in zip(texts, lowered, strict=True):
-                if needles is not None and not any(needle in low for needle in needles):
+            if needles is not None:
+                if not any(map(everything.__contains__, needles)):
                     continue
+                if lowered is None:
+                    lowered = [text.lower() for text in texts]
+                candidates = [t for t, low in zip(texts, lowered, strict=True) if any(n in low for n in needles)]
+            for text in candidates:
                 for m in rx.finditer(text):
                     hit = True
                     value = m.groupdict().get("value")

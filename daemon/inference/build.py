@@ -12,6 +12,7 @@ import msgspec
 from ..catalog import TableSpec
 from ..extract.types import Extraction, file_stem
 from .fields import PATTERN, SECTION, fill_from_text, pattern_fields, title_like
+from .literals import holds, needles
 from .schema_match import TableMatch, name_tokens, row_of, type_fit
 from .shapes import Shape
 
@@ -37,35 +38,45 @@ _STOPWORDS = {
     "portuguese": {"o", "os", "que", "não", "uma", "para", "com", "do", "da", "em", "se", "por"},
     "dutch": {"de", "het", "een", "en", "van", "ik", "niet", "dat", "op", "te", "zijn", "met"},
 }
+_ANY_STOPWORD = frozenset().union(*_STOPWORDS.values())
 _DOC_TYPES = [
-    ("readme", r"\breadme\b"),
-    ("license", r"\b(licen[cs]e|copying)\b"),
-    ("changelog", r"\b(changelog|changes|news|history)\b"),
-    ("manual", r"\b(manual|guide|handbook|documentation|reference|howto|how-to)\b"),
-    ("specification", r"\b(spec|specification|rfc|standard)\b"),
-    ("whitepaper", r"\bwhite ?paper\b"),
-    ("memo", r"\bmemo(randum)?\b"),
-    ("report", r"\breport\b"),
-    ("article", r"\barticle\b"),
-    ("faq", r"\bfaq\b"),
-    ("notes", r"\bnotes\b"),
+    (name, re.compile(pattern))
+    for name, pattern in (
+        ("readme", r"\breadme\b"),
+        ("license", r"\b(licen[cs]e|copying)\b"),
+        ("changelog", r"\b(changelog|changes|news|history)\b"),
+        ("manual", r"\b(manual|guide|handbook|documentation|reference|howto|how-to)\b"),
+        ("specification", r"\b(spec|specification|rfc|standard)\b"),
+        ("whitepaper", r"\bwhite ?paper\b"),
+        ("memo", r"\bmemo(randum)?\b"),
+        ("report", r"\breport\b"),
+        ("article", r"\barticle\b"),
+        ("faq", r"\bfaq\b"),
+        ("notes", r"\bnotes\b"),
+    )
 ]
+_DOC_TYPE_NEEDLES = [(name, pattern, needles(pattern)) for name, pattern in _DOC_TYPES]  # see .literals
+_WORD_RE = re.compile(r"[a-zà-ÿ]+")
+_PARAGRAPH_RE = re.compile(r"\n\s*\n")
+_NOT_PROSE_RE = re.compile(r"^(#|[-*+|>]|\d+[.)]|=+$|-+$|\*\*[^*]+\*\*:?$)")  # a heading, list, rule, label
+_LABEL_START_RE = re.compile(r"^[\w ]{1,30}:\s")
 
 
 def natural_language(text: str) -> str | None:
     """The language a document is written in, from its commonest short words."""
-    words = re.findall(r"[a-zà-ÿ]+", text[:20_000].lower())
+    words = _WORD_RE.findall(text[:20_000].lower())
     if len(words) < 20:
         return None
-    counts = {lang: sum(1 for w in words if w in stop) for lang, stop in _STOPWORDS.items()}
+    stops = [w for w in words if w in _ANY_STOPWORD]  # the few that count, then each language's
+    counts = {lang: sum(map(stop.__contains__, stops)) for lang, stop in _STOPWORDS.items()}
     best = max(counts, key=lambda k: counts[k])
     return best if counts[best] >= max(3, 0.05 * len(words)) else None
 
 
 def _document_type(ex: Extraction) -> str | None:
     where = f"{file_stem(ex.path)} {ex.title or ''}".lower()
-    for name, pattern in _DOC_TYPES:
-        if re.search(pattern, where):
+    for name, pattern, needs in _DOC_TYPE_NEEDLES:
+        if holds(where, needs) and pattern.search(where):
             return name
     return None
 
@@ -76,11 +87,11 @@ def _headings(ex: Extraction) -> list[str]:
 
 def _summary(ex: Extraction) -> str | None:
     """The first real paragraph: not a heading, not a label line, not a list."""
-    for block in re.split(r"\n\s*\n", ex.text[:20_000]):
+    for block in _PARAGRAPH_RE.split(ex.text[:20_000]):
         lines = [ln.strip() for ln in block.strip().splitlines()]
-        lines = [ln for ln in lines if ln and not re.match(r"^(#|[-*+|>]|\d+[.)]|=+$|-+$|\*\*[^*]+\*\*:?$)", ln)]
+        lines = [ln for ln in lines if ln and not _NOT_PROSE_RE.match(ln)]
         para = " ".join(lines)
-        if len(para) >= 60 and not re.match(r"^[\w ]{1,30}:\s", para):
+        if len(para) >= 60 and not _LABEL_START_RE.match(para):
             return para[:1000]
     excerpt = ex.metadata.get("excerpt")
     return excerpt[:1000] if excerpt else None

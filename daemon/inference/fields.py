@@ -275,6 +275,7 @@ _RUN_RE = re.compile(r"\b(?:run[_ -]?id|run)\s*[=:]\s*([\w.:-]{3,64})", re.I)
 _WORDS_RE = re.compile(r"[a-z0-9]+")
 
 
+@functools.lru_cache(maxsize=4096)  # every file asks for each field's names and labels again
 def _norm(label: str) -> str:
     return " ".join(_WORDS_RE.findall(label.lower()))
 

@@ -21,7 +21,8 @@ import re
 import threading
 import time
 from collections import Counter
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import peewee
 
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 
 TOP_WORDS = 40
 SIMILAR = 0.4  # similarity from which one lesson applies on its own (a near-copy of a decided file)
+UNSHARED_MAX = 0.25 + 0.05 + 0.05  # the most similarity gives two files with no word and no column in common
 # A table's lessons as a whole: the idf-weighted share of a file's telling words that files
 # operators filed there also used. Files on one topic by different hands share about a third
 # of their telling words (0.26-0.40 between the look-alike files of tests/test_learning.py);
@@ -117,27 +119,56 @@ def _keys(ex: Extraction) -> list[str]:
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:
-    return len(a & b) / len(a | b) if a and b else 0.0
+    if not a or not b:
+        return 0.0
+    shared = len(a & b)
+    return shared / (len(a) + len(b) - shared)  # the size of a | b, without making it
 
 
 def _family(kind: Any) -> Any:
     return "prose" if kind in PROSE else kind
 
 
+class _Compared(NamedTuple):
+    """A file's features as :func:`similarity` compares them: sets, made once."""
+
+    family: Any
+    kind: Any
+    ext: Any
+    format: Any
+    words: set[str]
+    title: set[str]
+    columns: set[str]
+
+
+def _compared(feats: dict[str, Any]) -> _Compared:
+    return _Compared(
+        _family(feats.get("kind")),
+        feats.get("kind"),
+        feats.get("ext"),
+        feats.get("format"),
+        set(feats.get("words", [])),
+        set(feats.get("title", [])),
+        set(feats.get("columns") or []),
+    )
+
+
 def similarity(a: dict[str, Any], b: dict[str, Any]) -> float:
     """0..1: how alike two files' features are (0 when one is prose and the other code, data or media)."""
-    if _family(a.get("kind")) != _family(b.get("kind")):
+    return _similarity(_compared(a), _compared(b))
+
+
+def _similarity(a: _Compared, b: _Compared) -> float:
+    if a.family != b.family:
         return 0.0
-    words = _jaccard(set(a.get("words", [])), set(b.get("words", [])))
-    title = _jaccard(set(a.get("title", [])), set(b.get("title", [])))
-    if a.get("columns") and b.get("columns"):
-        cols = _jaccard(set(a["columns"]), set(b["columns"]))
-        sim = 0.75 * cols + 0.25 * words
+    words = _jaccard(a.words, b.words)
+    if a.columns and b.columns:
+        sim = 0.75 * _jaccard(a.columns, b.columns) + 0.25 * words
     else:
-        sim = 0.75 * words + 0.25 * title
-    if a.get("kind") == b.get("kind"):
-        sim += 0.0 if a.get("ext") != b.get("ext") else 0.05
-    if a.get("format") == b.get("format"):
+        sim = 0.75 * words + 0.25 * _jaccard(a.title, b.title)
+    if a.kind == b.kind:
+        sim += 0.0 if a.ext != b.ext else 0.05
+    if a.format == b.format:
         sim += 0.05
     return min(sim, 1.0)
 
@@ -148,6 +179,20 @@ class Lessons:
 
     def __init__(self, lessons: list[tuple[str, int, dict[str, Any]]]) -> None:
         self.lessons = lessons
+        self._sets: list[_Compared] = []  # each lesson's features as compared, made at the first file
+        self._having: dict[str, list[int]] = {}  # word or column -> the lessons whose features have it
+
+    def _near(self, mine: _Compared) -> Iterable[int]:
+        """The lessons that may be SIMILAR to a file, in order: those sharing a word or a column
+        with it (one sharing neither scores at most UNSHARED_MAX)."""
+        if not self._sets:
+            self._sets = [_compared(f) for _, _, f in self.lessons]
+            for i, theirs in enumerate(self._sets):
+                for word in theirs.words | theirs.columns:
+                    self._having.setdefault(word, []).append(i)
+        if SIMILAR <= UNSHARED_MAX:
+            return range(len(self.lessons))
+        return sorted({i for word in mine.words | mine.columns for i in self._having.get(word, ())})
 
     def adjust(
         self, ex: Extraction, table: str, confidence: float, catalog: dict[str, TableSpec]
@@ -159,8 +204,12 @@ class Lessons:
         mine = features(ex)
         pos: dict[str, list[float]] = {}
         neg: dict[str, list[float]] = {}
-        for tbl, verdict, feats in lessons:
-            sim = similarity(mine, feats)
+        compared = _compared(mine)
+        for i in self._near(compared):
+            tbl, verdict, _ = self.lessons[i]
+            if tbl not in catalog:
+                continue
+            sim = _similarity(compared, self._sets[i])
             if sim >= SIMILAR:
                 (pos if verdict > 0 else neg).setdefault(tbl, []).append(sim)
         net = {t: sum(pos.get(t, [])) - sum(neg.get(t, [])) for t in set(pos) | set(neg)}

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from .literals import folded, holds, needles
+
 F = re.IGNORECASE | re.MULTILINE
 
 
@@ -177,13 +179,28 @@ TEXT_SHAPES: dict[str, list[tuple[Callable[[str], bool], float, str]]] = {
 }
 
 
+# The same, with the strings each pattern's match holds (see :mod:`.literals`) and where to
+# look for them: most patterns of most tables are ruled out without a search.
+_WITH_NEEDLES = {
+    table: [
+        (pattern, weight, what, needles(pattern), bool(pattern.flags & re.IGNORECASE))
+        for pattern, weight, what in patterns
+    ]
+    for table, patterns in TEXT_PATTERNS.items()
+}
+
+
 def pattern_hits(table: str, text: str) -> list[tuple[str, float, int]]:
     """(what, weight, count) for each of the table's patterns and shapes found in ``text``."""
     out = []
-    for pattern, weight, what in TEXT_PATTERNS.get(table, ()):
+    low = folded(text)
+    for pattern, weight, what, needs, nocase in _WITH_NEEDLES.get(table, ()):
+        if needs and not holds(low if nocase else text, needs):
+            continue
+        if pattern.search(text) is None:
+            continue  # the common case, without a generator to count nothing
         count = sum(1 for _ in zip(range(50), pattern.finditer(text), strict=False))
-        if count:
-            out.append((what, weight, count))
+        out.append((what, weight, count))
     for test, weight, what in TEXT_SHAPES.get(table, ()):
         if test(text):
             out.append((what, weight, 1))
