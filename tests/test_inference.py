@@ -186,3 +186,23 @@ def test_clarity_infer_table_and_usage_errors() -> None:
     assert clarity("infer", str(CORPUS / "domain" / "incident-log-q1.csv"), "--json").returncode == 0
     assert clarity("infer").returncode == 2
     assert clarity("infer", "x.md", "--schemas", "/nonexistent").returncode == 2
+
+
+def test_the_same_file_gets_the_same_fields_in_every_process() -> None:
+    """Reading workers are processes, each with its own hash seed: a key that names two fields
+    equally well ("lines added removed") must pick the same one in all of them."""
+    path = CORPUS / "domain" / "coding-agent-report-wo-8190.md"
+    outputs = set()
+    for seed in ("1", "2", "3"):  # three seeds gave three mappings before
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        proc = subprocess.run(
+            [sys.executable, "-m", "console.cli", "infer", "--json", str(path)],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            timeout=120,
+            check=True,
+        )
+        outputs.add(proc.stdout)
+    assert len(outputs) == 1

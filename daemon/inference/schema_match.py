@@ -203,6 +203,9 @@ class SchemaIndex:
             for part in (key[: qualified.start()] + key[qualified.end() :], qualified.group(1)):
                 for t, fit in self.lookup(part).items():
                     found.setdefault(t, min(fit, CORE))
+        # In one order whatever the hash seed (the sets above iterate in a per-process one):
+        # of two fields a key names equally well, the same one wins in every worker process.
+        found = dict(sorted(found.items(), key=lambda item: (item[0].table, item[0].field)))
         if len(self._memo) >= MEMO_KEYS:
             self._memo.clear()
         self._memo[key] = found
