@@ -6,6 +6,7 @@ One signal map: SIGTERM and SIGINT drain and stop; SIGHUP reloads the configurat
 from __future__ import annotations
 
 import asyncio
+import faulthandler
 import gc
 import logging
 import os
@@ -35,6 +36,8 @@ from .storage import Store, mask_url, open_database
 from .storage.fulltext import SearchIndexState
 from .storage.indexer import SearchIndexer
 from .subsystems import Subsystems
+
+STOP_SLACK_S = 5.0  # beyond the two drains, for closing the store and the rest
 
 log = logging.getLogger("clarityd")
 
@@ -171,6 +174,9 @@ class Daemon:
     async def stop(self) -> None:
         self.stopping = True
         loop = asyncio.get_running_loop()
+        # Past both drains' time, something is stuck: every thread's stack goes to stderr (the
+        # journal), so whoever finds a daemon that will not stop sees where it waits.
+        faulthandler.dump_traceback_later(2 * self.config.limits.drain_timeout_s + STOP_SLACK_S)
         for sig in self._signal_map():
             loop.remove_signal_handler(sig)
         self.jobs.stop()
@@ -188,6 +194,7 @@ class Daemon:
         if self._state_lock is not None:
             os.close(self._state_lock)  # releases the state folder for the next daemon
             self._state_lock = None
+        faulthandler.cancel_dump_traceback_later()
         log.info("stopped")
 
     # -- reload -----------------------------------------------------------------------

@@ -120,6 +120,10 @@ class DaemonProcess:
         self.proc.send_signal(sig)
         try:
             return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()  # stuck: its log holds every thread's stack (the daemon dumps them)
+            self.proc.wait()
+            raise AssertionError(f"clarityd did not stop within {timeout:g} s:\n{self.log()}") from None
         finally:
             self._log.close()
 

@@ -8,7 +8,6 @@ import grp
 import hashlib
 import os
 import shutil
-import signal
 import socket
 import sqlite3
 import subprocess
@@ -106,8 +105,7 @@ def test_fifos_and_sockets_in_the_inbox_neither_stall_ingestion_nor_shutdown(mak
             for name in ("pipe-1.txt", "pipe-2.csv", "sock.txt"):
                 record = record_of(c, inbox / name)
                 assert record.state == "refused" and record.attempts == 0, name
-        d.proc.send_signal(signal.SIGTERM)
-        assert d.proc.wait(timeout=20) == 0  # the bound only catches a hang
+        assert d.stop(timeout=40) == 0  # the bound only catches a hang (whose stacks the log then holds)
     finally:
         listener.close()
 
