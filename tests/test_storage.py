@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import datetime, timedelta
 
 import pytest
@@ -60,6 +61,35 @@ async def test_sqlite_wal_is_folded_back_by_its_own_thread_not_by_commits(tmp_pa
         assert frames > 0 and copied == frames  # every frame was already in the database
     finally:
         s.close()
+
+
+def test_a_stop_that_comes_while_the_checkpointer_wakes_ends_it(tmp_path):
+    """stop() lands between the checkpointer's wait and its clearing of the wake-up (the
+    interleaving that once left a daemon waiting for ever in Store.close): the thread ends."""
+    import threading
+
+    from daemon.storage.checkpoints import Checkpointer
+
+    db = open_database(f"sqlite:///{tmp_path}/x.db")
+    checkpointer = Checkpointer(db)
+    stopper: list[threading.Thread] = []
+
+    class StopComesFirst(threading.Event):
+        def clear(self) -> None:  # the checkpointer clears its wake-up: stop() has just set it
+            if not stopper:
+                stopper.append(threading.Thread(target=checkpointer.stop))
+                stopper[0].start()
+                while not checkpointer._stopping.is_set() or not self.is_set():
+                    time.sleep(0.001)
+            super().clear()
+
+    checkpointer._due = StopComesFirst()
+    checkpointer.written()
+    stopper_started = time.monotonic()
+    while not stopper and time.monotonic() - stopper_started < 10:
+        time.sleep(0.01)
+    stopper[0].join(10)
+    assert not stopper[0].is_alive(), "stop() waits for ever on the checkpointer"
 
 
 def seed(store, n=120):

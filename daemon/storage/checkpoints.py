@@ -43,7 +43,9 @@ class Checkpointer:
 
     def _run(self) -> None:
         try:
-            while True:
+            # stop() sets _stopping before _due: one that comes after the wait below and clears
+            # its wake-up with ours is seen here, before the next wait (which would never end).
+            while not self._stopping.is_set():
                 self._due.wait()
                 if self._stopping.wait(CHECKPOINT_S):  # meanwhile a burst of writes piles up
                     return
