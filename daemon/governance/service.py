@@ -389,7 +389,6 @@ class Governance:
     ) -> DaemonError | None:
         """Approve ``p`` (exactly once), apply it, audit both. Returns the conflict when the
         row or table moved on since the proposal was made (the proposal is then failed)."""
-        original_table = (p.corrections or {}).get("table", p.table)
         self._transition(
             p,
             status="approved",
@@ -401,7 +400,7 @@ class Governance:
             table=p.table,
             corrections=p.corrections,
         )
-        self._emit_approved(p, actor, rule, action, original_table)
+        self._emit_approved(p, actor, rule, action)
         error = self._apply(p, actor)
         self._audit_approval(p, actor, rule, action, note, reviewer)
         if error is not None:
@@ -440,14 +439,12 @@ class Governance:
 
     # -- what every approval records (approved by a person or the policy, applied in steps or at once)
 
-    def _emit_approved(
-        self, p: Proposal, actor: str, rule: str, action: str, original_table: str | None = None
-    ) -> None:
+    def _emit_approved(self, p: Proposal, actor: str, rule: str, action: str) -> None:
         self._emit(
             "proposal.approved",
             p,
             actor,
-            original_table=original_table or p.table,
+            original_table=(p.corrections or {}).get("table", p.table),  # what it was proposed for
             rule=rule,
             auto=action == "auto-approve",
             self_approved=action == "self-approve",
