@@ -139,9 +139,10 @@ def test_a_catalog_without_the_generic_tables_still_routes(tmp_path: Path) -> No
 # -- clarity infer --------------------------------------------------------------------------------
 
 
-def clarity(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def clarity(*args: str, cwd: Path | None = None, **env_vars: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CLARITY_")}
     env["CLARITY_SOCKET"] = "/nonexistent/clarity.sock"  # proves no daemon is needed
+    env.update(env_vars)
     return subprocess.run(
         [sys.executable, "-m", "console.cli", *args],
         capture_output=True,
@@ -194,15 +195,7 @@ def test_the_same_file_gets_the_same_fields_in_every_process() -> None:
     path = CORPUS / "domain" / "coding-agent-report-wo-8190.md"
     outputs = set()
     for seed in ("1", "2", "3"):  # three seeds gave three mappings before
-        env = {**os.environ, "PYTHONHASHSEED": seed}
-        proc = subprocess.run(
-            [sys.executable, "-m", "console.cli", "infer", "--json", str(path)],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=ROOT,
-            timeout=120,
-            check=True,
-        )
+        proc = clarity("infer", "--json", str(path), PYTHONHASHSEED=seed)
+        assert proc.returncode == 0, proc.stderr
         outputs.add(proc.stdout)
     assert len(outputs) == 1
