@@ -5,6 +5,7 @@ that fails takes only itself and its events with it."""
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pytest
 
@@ -128,81 +129,72 @@ async def test_a_failing_report_keeps_the_changes_before_it_in_its_group(parts):
     assert (row.tasks_completed, row.tasks_succeeded, row.tasks_failed) == (2, 1, 1)
 
 
-async def test_a_write_that_loses_a_deadlock_to_another_daemon_runs_again_alone(pg_url):
-    """Two daemons' group transactions lock two files in opposite orders: PostgreSQL aborts
-    one write of one of them; that write runs again on its own and both batches succeed."""
-    import threading
+class CrossedDaemons:
+    """Two daemons (stores) on one PostgreSQL schema and two journal rows, x and y; ``lock``
+    takes a row's lock, and the first time each daemon takes one it waits for the other to
+    hold one too, so that each then reaches for the row the other holds: a deadlock."""
 
-    from daemon.ingest import journal as j
+    def __init__(self, stores: list[Store], x: int, y: int) -> None:
+        self.stores, self.x, self.y = stores, x, y
+        self._both_hold_one = threading.Barrier(2, timeout=10)
+        self._first_try = {0: True, 1: True}
 
-    loop = asyncio.get_running_loop()
-    stores = [Store(open_database(pg_url), load_catalog(ROOT / "schemas")) for _ in range(2)]
-    stores[0].register(*j.MODELS)  # models bind to one database: the locks below use each store's own
-    stores[0].create_tables()
-    x, y = await stores[0].write(lambda: [j.JournalEntry.create(path=p, state="seen").id for p in ("/x", "/y")])
-    both_hold_one = threading.Barrier(2, timeout=10)
-    first_try = {0: True, 1: True}
-
-    def lock(daemon: int, entry_id: int, first: bool) -> int:
-        stores[daemon].db.execute_sql("SELECT id FROM clarity_ingest_journal WHERE id = %s FOR UPDATE", (entry_id,))
-        if first and first_try[daemon]:
-            first_try[daemon] = False
-            both_hold_one.wait()  # each daemon holds one row and reaches for the other's
+    def lock(self, daemon: int, entry_id: int, first: bool) -> int:
+        sql = "SELECT id FROM clarity_ingest_journal WHERE id = %s FOR UPDATE"
+        self.stores[daemon].db.execute_sql(sql, (entry_id,))
+        if first and self._first_try[daemon]:
+            self._first_try[daemon] = False
+            self._both_hold_one.wait()
         return entry_id
 
-    commits = [GroupCommit(s) for s in stores]
-    try:
-        results = await asyncio.gather(
-            commits[0].write("1", lock, 0, x, True),
-            commits[0].write("2", lock, 0, y, False),
-            commits[1].write("1", lock, 1, y, True),
-            commits[1].write("2", lock, 1, x, False),
-        )
-        assert results == [x, y, y, x]
-        assert commits[0].retried + commits[1].retried == 1  # the deadlock's one victim
-    finally:
-        for s in stores:
-            await loop.run_in_executor(None, s.close)
+
+@pytest.fixture
+async def crossed(pg_url):
+    from daemon.ingest import journal as j
+
+    stores = [Store(open_database(pg_url), load_catalog(ROOT / "schemas")) for _ in range(2)]
+    stores[0].register(*j.MODELS)  # models bind to one database: the locks use each store's own
+    stores[0].create_tables()
+    x, y = await stores[0].write(lambda: [j.JournalEntry.create(path=p, state="seen").id for p in ("/x", "/y")])
+    yield CrossedDaemons(stores, x, y)
+    for s in stores:
+        await asyncio.get_running_loop().run_in_executor(None, s.close)
 
 
-async def test_a_group_that_loses_a_deadlock_while_taking_its_locks_runs_again_write_by_write(pg_url):
+async def test_a_write_that_loses_a_deadlock_to_another_daemon_runs_again_alone(crossed):
+    """Two daemons' group transactions lock two files in opposite orders: PostgreSQL aborts
+    one write of one of them; that write runs again on its own and both batches succeed."""
+    x, y, lock = crossed.x, crossed.y, crossed.lock
+    commits = [GroupCommit(s) for s in crossed.stores]
+    results = await asyncio.gather(
+        commits[0].write("1", lock, 0, x, True),
+        commits[0].write("2", lock, 0, y, False),
+        commits[1].write("1", lock, 1, y, True),
+        commits[1].write("2", lock, 1, x, False),
+    )
+    assert results == [x, y, y, x]
+    assert commits[0].retried + commits[1].retried == 1  # the deadlock's one victim
+
+
+async def test_a_group_that_loses_a_deadlock_while_taking_its_locks_runs_again_write_by_write(crossed):
     """Two daemons' groups take their locks first (``prepare``, outside any savepoint), in
     opposite orders: PostgreSQL aborts one whole transaction. Its writes run again, each in a
     transaction of its own, and every caller gets its result: none gets the deadlock."""
-    import threading
-
-    from daemon.ingest import journal as j
-
-    loop = asyncio.get_running_loop()
-    stores = [Store(open_database(pg_url), load_catalog(ROOT / "schemas")) for _ in range(2)]
-    stores[0].register(*j.MODELS)
-    stores[0].create_tables()
-    x, y = await stores[0].write(lambda: [j.JournalEntry.create(path=p, state="seen").id for p in ("/x", "/y")])
-    both_hold_one = threading.Barrier(2, timeout=10)
-    first_try = {0: True, 1: True}
 
     def prepare(daemon: int, order: tuple[int, int]):
         def lock_rows(keys: list[str]) -> None:
             for n, entry_id in enumerate(order):
-                stores[daemon].db.execute_sql(
-                    "SELECT id FROM clarity_ingest_journal WHERE id = %s FOR UPDATE", (entry_id,)
-                )
-                if n == 0 and first_try[daemon]:
-                    first_try[daemon] = False
-                    both_hold_one.wait()  # each daemon holds one row and reaches for the other's
+                crossed.lock(daemon, entry_id, n == 0)
 
         return lock_rows
 
+    x, y, stores = crossed.x, crossed.y, crossed.stores
     commits = [GroupCommit(stores[0], prepare=prepare(0, (x, y))), GroupCommit(stores[1], prepare=prepare(1, (y, x)))]
-    try:
-        results = await asyncio.gather(
-            commits[0].write("1", lambda: "a1"),
-            commits[0].write("2", lambda: "a2"),
-            commits[1].write("1", lambda: "b1"),
-            commits[1].write("2", lambda: "b2"),
-        )
-        assert results == ["a1", "a2", "b1", "b2"]
-        assert commits[0].retried + commits[1].retried == 2  # the victim's group, write by write
-    finally:
-        for s in stores:
-            await loop.run_in_executor(None, s.close)
+    results = await asyncio.gather(
+        commits[0].write("1", lambda: "a1"),
+        commits[0].write("2", lambda: "a2"),
+        commits[1].write("1", lambda: "b1"),
+        commits[1].write("2", lambda: "b2"),
+    )
+    assert results == ["a1", "a2", "b1", "b2"]
+    assert commits[0].retried + commits[1].retried == 2  # the victim's group, write by write
