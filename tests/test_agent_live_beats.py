@@ -186,3 +186,87 @@ async def test_a_flush_right_after_a_finished_batch_does_not_spin():
     await beats.flush()
     assert beats._timer is not None
     beats._timer.cancel()
+
+
+async def test_a_batch_of_beats_and_another_daemons_reports_lock_agents_in_one_order(pg_url):
+    """Two daemons on one PostgreSQL: one writes a group of task completions (agents' rows
+    changed in row-id order, whatever their keys' order), the other a batch of beats of the
+    same agents (rows locked in id order before its UPDATE). Both wait on a third holder of
+    one row; once it lets go, neither deadlocks the other (a deadlock cost a second, and the
+    group ran again write by write)."""
+    import threading
+    import time
+
+    import psycopg2
+
+    from daemon.catalog import load_catalog
+    from daemon.config import SubAgentsConfig
+    from daemon.events import EventBus
+    from daemon.protocol import sub_agents as p
+    from daemon.storage import Store, open_database
+    from daemon.subsystems.sub_agents import SubAgents
+
+    from conftest import ROOT
+
+    loop = asyncio.get_running_loop()
+    stores = [Store(open_database(pg_url), load_catalog(ROOT / "schemas")) for _ in range(2)]
+    services = [SubAgents(s, EventBus(s, loop), lambda: SubAgentsConfig()) for s in stores]
+    stores[0].create_tables()
+    stores[1].create_tables()
+    reporter, beater = services
+    try:
+        # "b" first: the lower row id; the group's key order (agent/a, agent/b) is the other way.
+        rows = {}
+        for name in ("b", "a"):
+            rows[name] = (
+                await reporter.write(
+                    reporter.register, p.RegisterAgent(agent_id=name, agent_name=name, agent_type="worker"), "t"
+                )
+            ).id
+        high = rows["a"]
+        pids = [await s.write(lambda s=s: s.db.execute_sql("SELECT pg_backend_pid()").fetchone()[0]) for s in stores]
+        table = stores[0].model("sub_agents")._meta.table_name
+        holder = psycopg2.connect(pg_url)
+        watcher = psycopg2.connect(pg_url)
+        watcher.autocommit = True
+
+        def waiting(n: int) -> None:
+            """Until the first n of the daemons' writers wait for a row lock."""
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                with watcher.cursor() as cur:
+                    cur.execute(
+                        "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid = ANY(%s)", (pids[:n],)
+                    )
+                    if len(cur.fetchall()) == n:
+                        return
+                time.sleep(0.01)
+            raise AssertionError(f"the daemons' writers never waited: {pids[:n]}")
+
+        with holder.cursor() as cur:
+            cur.execute(f'SELECT 1 FROM "{table}" WHERE id = %s FOR UPDATE', (high,))
+        group = asyncio.gather(
+            *(reporter.write(reporter.task_completion, p.TaskCompletion(agent_id=n, success=True), "t") for n in "ab")
+        )
+        await loop.run_in_executor(None, waiting, 1)
+        for name in ("a", "b"):
+            beater.live.note(name, rows[name], "idle")
+            assert beater.live.beat(name) == "idle"
+        beater.live._timer.cancel()  # only this flush: a batch that fails keeps its beats for the next
+        beater.live._timer = None
+        flush = asyncio.ensure_future(beater.live.flush())
+        await loop.run_in_executor(None, waiting, 2)
+        threading.Thread(target=holder.commit).start()
+        done = await asyncio.wait_for(group, 10)
+        await asyncio.wait_for(flush, 10)
+        assert [a.tasks_completed for a in done] == [1, 1]
+        assert reporter.commits.retried == 0, "the group lost a deadlock and ran again"
+        assert beater.live.pending == {}, "the batch of beats lost a deadlock"
+        holder.close()
+        watcher.close()
+    finally:
+        for svc in services:
+            if svc.live._timer is not None:
+                svc.live._timer.cancel()
+        for s in stores:
+            await loop.run_in_executor(None, s.close)

@@ -255,7 +255,10 @@ class Store:
         return memo
 
     def _update_pending(self) -> None:
-        """The changes :meth:`update_later` kept, merged per row, a call per table and shape."""
+        """The changes :meth:`update_later` kept, merged per row, a call per table and shape,
+        in row-id order: whatever locks several rows of a table locks them in that order (a
+        batch of heartbeats does, live_beats.write_beats), so two daemons' transactions on one
+        PostgreSQL never each hold a row the other waits for."""
         merged: dict[tuple[Any, Any], dict[str, Any]] = {}
         for model, row_id, values in self._local.updates:
             merged.setdefault((model, row_id), {}).update(values)
@@ -264,6 +267,7 @@ class Store:
         for (model, row_id), values in merged.items():
             by_model.setdefault(model, []).append((values, row_id))
         for model, rows in by_model.items():
+            rows.sort(key=lambda r: r[1])
             compiled.update_many(model, rows)
 
     def _insert_pending(self) -> None:

@@ -116,6 +116,7 @@ def write_beats(store: Store, model: Any, batch: dict[str, tuple[int, float]]) -
     db, ph, table = store.db, store.db.param, f'"{model._meta.table_name}"'
     online = ", ".join(f"'{s}'" for s in p.ONLINE_STATUSES)
     rows = sorted(batch.values())  # one lock order for every daemon
+    ids = [rid for rid, _ in rows]
 
     def beat(at: float) -> Any:  # stored as every DateTimeField is: naive UTC
         return model.last_heartbeat.db_value(datetime.fromtimestamp(at, UTC).replace(tzinfo=None))
@@ -124,6 +125,9 @@ def write_beats(store: Store, model: Any, batch: dict[str, tuple[int, float]]) -
         from psycopg2.extras import execute_values
 
         db.execute_sql("SET LOCAL synchronous_commit = off")  # a lost batch of beats is harmless
+        # The rows' locks in id order, as a group of reports takes them (Store._update_pending):
+        # the UPDATE alone would lock them in whatever order its plan visits them.
+        db.execute_sql(f'SELECT 1 FROM {table} WHERE "id" = ANY(%s) ORDER BY "id" FOR UPDATE', (ids,))
         with db.cursor() as cur:
             execute_values(
                 cur,
@@ -139,6 +143,5 @@ def write_beats(store: Store, model: Any, batch: dict[str, tuple[int, float]]) -
             f'AND ("last_heartbeat" IS NULL OR "last_heartbeat" < {ph}) AND "status" IN ({online})',
             [(beat(at), rid, beat(at)) for rid, at in rows],
         )
-    ids = [rid for rid, _ in rows]
     cursor = db.execute_sql(f'SELECT "id", "status" FROM {table} WHERE "id" IN ({", ".join([ph] * len(ids))})', ids)
     return dict(cursor.fetchall())

@@ -312,7 +312,8 @@ class SubAgents(TableService):
                     late.append((rid, agent_id, status, beat, interval))
             return late
 
-        late = [a for a in await self.store.read(overdue) if a[1] not in self.live.pending]  # beat just now
+        # In row-id order, the order every writer locks agents' rows in (Store._update_pending).
+        late = sorted(a for a in await self.store.read(overdue) if a[1] not in self.live.pending)  # beat just now
         if not late:
             return 0
 
