@@ -6,7 +6,8 @@
 Each agent has its own connection (opened and registered before the clock starts) and makes one
 call at a time, as an agent does: heartbeats (phase 1), then heartbeats with a task completion
 every fifth call while a console-like subscriber streams every event (phase 2). Prints sustained calls/s and p50/p99
-latency beside the echo server (same framing, msgspec, 200 connections) measured in this run.
+latency beside the echo server (same framing, msgspec, 200 connections) measured in this run, and the CPU each call cost
+clarityd and the benchmark's own client, with the rate that cost allows on this machine.
 Not a test: it asserts nothing. A bare heartbeat is answered from memory and written with the
 others a second later; a task completion is durable before its reply: the completions that queue
 up while the writer is busy share one transaction (the agents' rows in one statement, their task
@@ -29,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(Path(__file__).parent)]
 
-from harness import start_daemon  # noqa: E402
+from harness import CpuMeter, start_daemon  # noqa: E402
 
 from echo_baseline import row, with_echo  # noqa: E402
 from pg_schema import fresh_schema  # noqa: E402
@@ -169,12 +170,16 @@ async def main(args: argparse.Namespace) -> None:
     )
     baseline: list[float] = []
 
-    async def echo(path: str) -> None:
+    async def echo(path: str, pid: int) -> None:
+        cpu = CpuMeter(pid, client=True)
+        cpu.start()
         rate, lat = await echo_fleet(path, args.agents, args.seconds)
+        cpu.stop()
         baseline.append(rate)
         print(row(f"echo baseline, {args.agents} connections", rate, lat))
+        print(f"{'':<44} {cpu.per(round(rate * args.seconds), 'call', 'the echo server')}")
 
-    await with_echo(echo)
+    await with_echo(echo, with_pid=True)
     for database in databases:
         if database == "sqlite":
             await backend(args, None, baseline[0])
@@ -192,11 +197,18 @@ async def backend(args: argparse.Namespace, database: str | None, echo_rate: flo
     proc, sock = start_daemon(tmp, database)
     try:
         rate, lat, _ = await fleet(sock, args.agents, 1.0, False, False)  # warm up, and register
+        cpu = CpuMeter(proc.pid, client=True)
+        cpu.start()
         rate, lat, (_, errors, _) = await fleet(sock, args.agents, args.seconds, False, False)
+        cpu.stop()
         print(row(f"{name}: heartbeats", rate, lat), f"  {rate / echo_rate:.0%} of echo")
+        print(f"{'':<44} {cpu.per(round(rate * args.seconds), 'call')}")
+        cpu.start()
         rate, lat, (counter, errors2, done_lat) = await fleet(sock, args.agents, args.seconds, True, True)
+        cpu.stop()
         print(row(f"{name}: heartbeats + 20% task completions", rate, lat), f"  {rate / echo_rate:.0%} of echo")
         print(row("    of which the task completions", len(done_lat) / args.seconds, done_lat))
+        print(f"{'':<44} {cpu.per(round(rate * args.seconds), 'call')}")
         print(f"{'':<44} live subscriber got {counter[0]:,} events, dropped {counter[1]} time(s)")
         for e in errors + errors2:
             print("error:", e)

@@ -11,7 +11,8 @@ Prints:
     understands none of them;
   * throughput: files/s for N small mixed files (markdown, Python, CSV, text, PNG) written
     into the inbox of a running daemon, from the first write until every file is proposed
-    (or applied) in the journal;
+    (or applied) in the journal, and the CPU each file cost in clarityd's process and in its
+    reading workers (beside sqlite-utils' own), with the rate that cost allows on this machine;
   * latency: drop-to-proposal p50/p99 for single files dropped one at a time into an idle
     daemon, measured from just before the drop to the journal's own commit time of the
     proposal: renamed into place from a temporary name, written in place (close-write),
@@ -26,6 +27,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -37,11 +39,12 @@ from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(Path(__file__).parent)]
 
 from ingest_helpers import PROSE, small_files  # noqa: E402
 
 from daemon.client import Client  # noqa: E402
+from harness import CpuMeter  # noqa: E402
 
 DONE = ("proposed", "applied", "failed", "duplicate", "quarantined")
 
@@ -64,16 +67,21 @@ def baseline(folder: Path, db_path: Path) -> float:
     return len(rows) / elapsed
 
 
-def sqlite_utils(folder: Path, db_path: Path) -> float:
-    """files/s: ``sqlite-utils insert-files`` of every file in ``folder``, as a user runs it."""
+def sqlite_utils(folder: Path, db_path: Path) -> tuple[float, float]:
+    """files/s of ``sqlite-utils insert-files`` of every file in ``folder``, as a user runs it,
+    and its CPU seconds per file."""
     command = shutil.which("sqlite-utils", path=os.path.dirname(sys.executable)) or shutil.which("sqlite-utils")
     if command is None:
         raise SystemExit("sqlite-utils is not installed: pip install -e '.[bench]'")
     count = sum(1 for _ in os.scandir(folder))
     columns = ["-c", "path:path", "-c", "content:content", "-c", "sha256:sha256", "-c", "size:size", "--pk", "path"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run([command, "insert-files", str(db_path), "files", str(folder), *columns, "-s"], check=True)
-    return count / (time.perf_counter() - start)
+    elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return count / elapsed, cpu / count
 
 
 def start_daemon(state: str, sock: str, workers: int) -> subprocess.Popen[bytes]:
@@ -97,13 +105,15 @@ def stop_daemon(proc: subprocess.Popen[bytes]) -> None:
     proc.wait(60)
 
 
-def throughput(files: dict[str, bytes], workers: int) -> tuple[float, dict[str, int]]:
+def throughput(files: dict[str, bytes], workers: int) -> tuple[float, dict[str, int], CpuMeter]:
     tmp = tempfile.mkdtemp(prefix="cl-bench-", dir="/tmp")
     try:
         sock = os.path.join(tmp, "c.sock")
         proc = start_daemon(tmp, sock, workers)
         inbox = Path(tmp) / "inbox"
+        cpu = CpuMeter(proc.pid)
         with Client(sock, timeout=60) as c:
+            cpu.start()
             start = time.perf_counter()
             for name, data in files.items():
                 (inbox / name).write_bytes(data)
@@ -113,8 +123,9 @@ def throughput(files: dict[str, bytes], workers: int) -> tuple[float, dict[str, 
                     break
                 time.sleep(0.1)
             elapsed = time.perf_counter() - start
+            cpu.stop()
         stop_daemon(proc)
-        return len(files) / elapsed, counts
+        return len(files) / elapsed, counts, cpu
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -181,16 +192,17 @@ def main() -> None:
         for name, data in files.items():
             (folder / name).write_bytes(data)
         base = baseline(folder, Path(tmp) / "baseline.db")
-        tool = sqlite_utils(folder, Path(tmp) / "sqlite-utils.db")
+        tool, tool_cpu = sqlite_utils(folder, Path(tmp) / "sqlite-utils.db")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    rate, counts = throughput(files, args.workers)
+    rate, counts, cpu = throughput(files, args.workers)
     print(f"baseline  read+sha256+insert into SQLite: {base:10.0f} files/s")
-    print(f"sqlite-utils insert-files:                {tool:10.0f} files/s")
+    print(f"sqlite-utils insert-files:                {tool:10.0f} files/s   CPU per file {tool_cpu * 1e6:,.0f} µs")
     print(
         f"clarityd  drop -> proposal:               {rate:10.0f} files/s  "
         f"({rate / tool:.0%} of sqlite-utils, {rate / base:.1%} of baseline)  {counts}"
     )
+    print(f"          {cpu.per(len(files))}")
     lat = latency(args.latency, args.workers)
     for how, values in lat.items():
         print(

@@ -97,8 +97,9 @@ async def measure(
     }
 
 
-async def with_echo(fn: Callable[[str], Awaitable[Any]]) -> Any:
-    """Run ``fn(path)`` against the echo server in a process of its own, as clarityd is."""
+async def with_echo(fn: Callable[..., Awaitable[Any]], with_pid: bool = False) -> Any:
+    """Run ``fn(path)`` against the echo server in a process of its own, as clarityd is
+    (``fn(path, pid)``: ``with_pid``, to measure the server's CPU)."""
     import subprocess
     import sys
 
@@ -112,7 +113,7 @@ async def with_echo(fn: Callable[[str], Awaitable[Any]]) -> Any:
                 break
             except (FileNotFoundError, ConnectionRefusedError):
                 await asyncio.sleep(0.02)
-        return await fn(path)
+        return await (fn(path, proc.pid) if with_pid else fn(path))
     finally:
         proc.terminate()
         proc.wait()
