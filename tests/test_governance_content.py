@@ -18,6 +18,7 @@ SECRETS = {
     "github_token": "token ghp_" + "a1B2" * 9,
     "slack_token": "xoxb-123456789012-abcdefghij",
     "stripe_key": "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc",
+    "openai_key": "OPENAI_API_KEY=sk-" + "T3BlbkFJ" + "q7Xz9LmN4pR2sV8wY1bC6dE0fG5hJ3kM",
     "jwt": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
     "password_assignment": "db password: hunter2hunter2",
     "card_number": "card 4111 1111 1111 1111 exp 12/29",
@@ -45,6 +46,9 @@ def test_nested_values_are_scanned_and_the_text_is_never_in_the_flag():
         # Decimals whose digits pass the Luhn check (seen in real datasets: matplotlib's Stocks.csv)
         "1990-09-01,12.25,0.5499854683876038,7.255113124847412",
         "close 322.55999755859375 and 4111111111111111.5 units",
+        # Words ending in "sk" before a hyphen in a long slug (peewee's README links this one)
+        "http://charlesleifer.com/blog/structuring-flask-apps-a-how-to-for-those-coming-from-django/",
+        "see /docs/sk-learn-pipelines-and-feature-unions-explained-simply for more",
     ],
 )
 def test_ordinary_text_is_not_flagged(text):
@@ -65,6 +69,7 @@ MORE_SECRETS = {
         "machine a.example\n  login bob\n  password s3cretpw",
     ],
     "url_credentials": ["DATABASE_URL=postgres://app:pa55word@db.internal:5432/prod"],
+    "openai_key": ['"key": "sk-proj-' + "Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z_AbCdEfGh" + '"'],
 }
 
 
@@ -73,7 +78,9 @@ def test_more_secrets_are_flagged_and_redacted(rule, text):
     found = find({"summary": text}, RULES)
     assert f"secret:{rule}" in found.flags
     cleaned = redact({"summary": text}, found.secrets)["summary"]
-    assert REDACTED in cleaned and not any(s in cleaned for s in ("hunter2x", "s3cr3tvalue", "s3cretpw", "pa55word"))
+    assert REDACTED in cleaned and not any(
+        s in cleaned for s in ("hunter2x", "s3cr3tvalue", "s3cretpw", "pa55word", "Ab3dEf6hIj9k")
+    )
 
 
 def test_names_and_raw_text_are_scanned_not_only_the_fields():

@@ -37,7 +37,10 @@ BUILTIN_RULES: dict[str, str] = {
     "github_token": r"(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})\b",
     "slack_token": r"xox[abprs]-[A-Za-z0-9-]{10,}\b",
     "stripe_key": r"[sr]k_live_[0-9A-Za-z]{20,}\b",
-    "openai_key": r"sk-(?:proj-)?[A-Za-z0-9_\-]{32,}\b",
+    # Not the end of a word (flask-, task-, risk-: "flask-apps-a-how-to-for-those-coming-from-
+    # django" in a link of peewee's README was held as a key and redacted), and with a digit,
+    # which a slug of words lacks and a random key of 32+ characters all but never does.
+    "openai_key": r"sk-(?<![A-Za-z0-9]sk-)(?:proj-|svcacct-|admin-)?(?=[A-Za-z_\-]*\d)[A-Za-z0-9_\-]{32,}\b",
     "jwt": r"eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}",
     # password: x, DB_PASSWORD=x, "api_key": "x" (JSON, YAML, .env, ini)
     # (pwd is left out: shell's working folder; a value that reads as code, self.key,
