@@ -13,8 +13,8 @@ RULES = compile_rules(list(BUILTIN_RULES), {})
 
 SECRETS = {
     "private_key": "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n",
-    "aws_access_key": "key id AKIAIOSFODNN7EXAMPLE",
-    "aws_secret_key": "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    "aws_access_key": "key id AKIA4K7ZQ2WMX9T3PLRB",
+    "aws_secret_key": "aws_secret_access_key = q8Zr3Kp0VfTn7Lw2Yh5Bx9Dc4Gm1Js6Ea/Ru+HoN",
     "github_token": "token ghp_" + "a1B2" * 9,
     "slack_token": "xoxb-123456789012-abcdefghij",
     "stripe_key": "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc",
@@ -31,7 +31,7 @@ def test_each_secret_is_flagged(rule, text):
 
 
 def test_nested_values_are_scanned_and_the_text_is_never_in_the_flag():
-    flags = scan({"tags": ["ok", {"deep": "AKIAIOSFODNN7EXAMPLE"}]}, RULES)
+    flags = scan({"tags": ["ok", {"deep": "AKIA4K7ZQ2WMX9T3PLRB"}]}, RULES)
     assert flags == ["secret:aws_access_key"]
 
 
@@ -49,6 +49,23 @@ def test_nested_values_are_scanned_and_the_text_is_never_in_the_flag():
         # Words ending in "sk" before a hyphen in a long slug (peewee's README links this one)
         "http://charlesleifer.com/blog/structuring-flask-apps-a-how-to-for-those-coming-from-django/",
         "see /docs/sk-learn-pipelines-and-feature-unions-explained-simply for more",
+        # The example keys of AWS's own documentation (awscli ships hundreds of them)
+        "aws configure: AKIAIOSFODNN7EXAMPLE and aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        # Big integers of code that pass the Luhn check but have no issuer's length (scipy, sympy)
+        "rng = np.random.default_rng(25495254834552); c = 5292808890472453840",
+        # Code that names a secret: variables, signatures, the markers a PEM parser looks for
+        "connect(username=username, password=password)\nself.key_password = key_password",
+        "def sign(self, private_key: CertificateIssuerPrivateKeyTypes, algorithm: Hash = None):",
+        "def render(multiline: FilterOrBool = True, password: FilterOrBool = False):",
+        "def tag(secret: FakeSecret | ReplicaSecret) -> None:\n    self._cert_passphrase = password",
+        'class Status(Enum):\n    FORCE_CHANGE_PASSWORD = "FORCE_CHANGE_PASSWORD"\n    PASSWORD = "password"',
+        "ACCESS_KEY = 'AWS_ACCESS_KEY_ID'\nSECRET_KEY = 'AWS_SECRET_ACCESS_KEY'",
+        ":param password: encrypt the private key with it\nrun(cmd, events={'(?i)password': mypassword})",
+        'The file\'s text before the "-----BEGIN RSA PRIVATE KEY-----" and after the "-----END RSA',
+        '"PrivateKey": "-----BEGIN RSA PRIVATE KEY-----\\nkey omitted for security reasons\\n-----END',
+        # An ARN names a secret; placeholders stand for a password
+        "arn:aws:secretsmanager:us-west-2:123456789012:secret:MyTestDatabaseSecret-a1b2c3",
+        'proxy_url="socks5h://<username>:<password>@proxy-host", or https://username:password@host.com/',
     ],
 )
 def test_ordinary_text_is_not_flagged(text):
@@ -63,13 +80,19 @@ def test_bad_rules_are_named():
 
 
 MORE_SECRETS = {
-    "password_assignment": ['{"service": "billing", "password": "hunter2x"}', "DB_PASSWORD=s3cr3tvalue"],
+    "password_assignment": [
+        '{"service": "billing", "password": "hunter2x"}',
+        "DB_PASSWORD=s3cr3tvalue",
+        'secret_key = "hunter2x_password"',  # quoted: a value, whatever it ends with
+        "db:\n  password: Hunter2xAbc\n  host: db",
+    ],
     "netrc_password": [
         "machine db.example.com login bob password s3cretpw",
         "machine a.example\n  login bob\n  password s3cretpw",
     ],
     "url_credentials": ["DATABASE_URL=postgres://app:pa55word@db.internal:5432/prod"],
     "openai_key": ['"key": "sk-proj-' + "Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z_AbCdEfGh" + '"'],
+    "card_number": ["amex 3782 822463 10005", "mastercard 2221000000000009"],
 }
 
 

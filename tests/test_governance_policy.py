@@ -59,7 +59,7 @@ def test_policy_rules_from_the_file(make_daemon, tmp_path):
         assert c.proposals.get(id=sop.id).status == "pending"
 
         # Content rules: only the configured ones; the extra pattern flags too.
-        aws = c.proposals.create(table="sops", fields={"title": "AKIAIOSFODNN7EXAMPLE"}, confidence=0.9)
+        aws = c.proposals.create(table="sops", fields={"title": "AKIA4K7ZQ2WMX9T3PLRB"}, confidence=0.9)
         assert aws.status == "applied"
         t = c.proposals.create(table="sops", fields={"title": "see TKT-123456"}, confidence=0.9)
         assert t.status == "pending" and t.flags == ["secret:ticket"]

@@ -114,7 +114,7 @@ def test_required_fields_flags_and_bad_input(daemon):
         assert c.proposals.get(id=untitled.id).status == "pending"  # the refusal changed nothing
         assert c.proposals.approve(id=untitled.id, fields={"title": "Named"}).status == "applied"
 
-        secret = "deploy key AKIAIOSFODNN7EXAMPLE for prod"
+        secret = "deploy key AKIA4K7ZQ2WMX9T3PLRB for prod"
         flagged = c.proposals.create(table="documents", fields={"title": "Notes", "summary": secret}, confidence=0.99)
         assert flagged.status == "pending" and flagged.flags == ["secret:aws_access_key"]
         assert "secret" in flagged.policy_rule and "AKIA" not in flagged.policy_rule

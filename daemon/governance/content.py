@@ -45,8 +45,10 @@ BUILTIN_RULES: dict[str, str] = {
     # password: x, DB_PASSWORD=x, "api_key": "x" (JSON, YAML, .env, ini)
     # (pwd is left out: shell's working folder; a value that reads as code, self.key,
     # f(...) or Optional[str], is no secret)
-    "password_assignment": rf"(?i)(?<![a-z0-9]){_SECRET_NAME.replace('|pwd', '')}['\"]?[ \t]*[:=][ \t]*['\"]?"
-    r"(?P<value>(?![A-Za-z_]\w*(?:\.\w|::|\(|\[))[^\s'\",;{}()\[\]]{6,})",
+    # (not in an ARN's ":secret:name"; the quote before the value, if any, tells code apart:
+    # see _plausible)
+    "password_assignment": rf"(?i)(?<![a-z0-9:])(?P<name>{_SECRET_NAME.replace('|pwd', '')})['\"]?[ \t]*[:=][ \t]*"
+    r"(?P<quote>['\"]?)(?P<value>(?![A-Za-z_]\w*(?:\.\w|::|\(|\[))[^\s'\",;{}()\[\]]{6,})",
     # .netrc: machine host login user password secret (on one line or several)
     "netrc_password": r"(?im)^\s*(?:machine\s+\S+|default)(?:\s+(?:login|account)\s+\S+)*\s+password\s+(?P<value>\S+)",
     # scheme://user:password@host (database URLs, git remotes); a masked *** is no secret
@@ -105,11 +107,75 @@ def _luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
+# Issuers' prefixes and the lengths of their numbers: long ids, phone numbers and the big
+# integers of code (seeds, constants) pass the Luhn check one time in ten, and seldom with
+# both a card's prefix and that card's length.
+_ISSUERS = [
+    (re.compile(r"4"), (13, 16, 19)),  # Visa
+    (re.compile(r"5[1-5]|222[1-9]|22[3-9]\d|2[3-6]\d\d|27[01]\d|2720"), (16,)),  # Mastercard
+    (re.compile(r"3[47]"), (15,)),  # American Express
+    (re.compile(r"6011|64[4-9]|65"), (16, 17, 18, 19)),  # Discover
+    (re.compile(r"35(?:2[89]|[3-8]\d)"), (16, 17, 18, 19)),  # JCB
+]
+
+
 def _card_like(match: str) -> bool:
     digits = re.sub(r"[ -]", "", match)
-    # Known issuer prefixes keep long ids and phone numbers from being flagged.
-    issuer = re.match(r"4|5[1-5]|2[2-7]|3[47]|6(?:011|5)|35", digits)
-    return 13 <= len(digits) <= 19 and issuer is not None and len(set(digits)) > 1 and _luhn_ok(digits)
+    issued = any(prefix.match(digits) and len(digits) in lengths for prefix, lengths in _ISSUERS)
+    return issued and len(set(digits)) > 1 and _luhn_ok(digits)
+
+
+_NAME_WORD = re.compile(rf"(?i)(?:\w*_)?{_SECRET_NAME}")
+_ENV_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")  # AWS_SECRET_ACCESS_KEY: a variable's name
+_KEY_BEFORE = re.compile(r"[\w.\-]*$")
+
+
+def _assigned_secret(m: re.Match[str]) -> bool:
+    """password_assignment: a value, not code or prose that names one. Measured on packages'
+    own files, the misses were: a variable passed on (password=password, self.key_password =
+    key_password, x_passphrase = password), a type (password: FilterOrBool = False,
+    secret: Fake | None), a constant that spells its own name (PASSWORD = "PASSWORD") or an
+    environment variable's (SECRET_KEY = 'AWS_SECRET_ACCESS_KEY'), and a docstring's
+    ``:param password: encrypt it with ...``."""
+    value, name = m.group("value"), m.group("name").lower()
+    if value.startswith("-----BEGIN"):
+        return False  # a PEM block: the private_key rule judges its body
+    start = m.start("name")
+    before = _KEY_BEFORE.search(m.string, max(0, start - 60), start)  # the key the name ends
+    key = (before.group(0) if before else "") + m.group("name")
+    if value.lower() == key.lower() or (_ENV_NAME.fullmatch(value) and _NAME_WORD.search(value)):
+        return False
+    if m.group("quote") or not _IDENTIFIER.fullmatch(value):
+        return True
+    if value.lower() == name or value.lower().endswith("_" + name) or _NAME_WORD.fullmatch(value):
+        return False
+    rest = m.string[m.end() : m.end() + 4]
+    return not re.match(r"[,)}\]]|\s*=(?!=)|\s*\||[ \t]+[A-Za-z]", rest)
+
+
+# Values that stand for a password in an example, not one (scheme://user:password@host).
+_PLACEHOLDERS = frozenset({"password", "passwd", "pass", "pwd", "pw", "secret", "xxx", "xxxx", "***"})
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+_BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{16,}")
+
+
+def _plausible(rule: str, m: re.Match[str]) -> bool:
+    """Whether a built-in rule's match holds a secret rather than an example or code that
+    merely names one (measured on packages' own files: AWS's documented example keys,
+    ``password=password`` in calls, ``password: str = ...`` in signatures, the PEM markers
+    of a parser's source, ``user:password@`` in a docstring)."""
+    if rule == "aws_access_key":
+        return not m.group(0).endswith("EXAMPLE")  # AWS's documentation's keys all end so
+    if rule == "aws_secret_key":
+        return "EXAMPLE" not in m.group("value")
+    if rule == "private_key":  # a key's body, not the words around a marker in code or prose
+        return any(re.search(r"\d", run) for run in _BASE64_RUN.findall(m.group("value")))
+    if rule == "url_credentials":
+        value = m.group("value")
+        return not (value.lower() in _PLACEHOLDERS or value[:1] in "<{$[" or len(value) < 4)
+    if rule == "password_assignment":
+        return _assigned_secret(m)
+    return True
 
 
 def compile_rules(names: list[str], extra: dict[str, str]) -> dict[str, Pattern[str]]:
@@ -227,8 +293,11 @@ def find(fields: Any, rules: dict[str, Pattern[str]], evidence: Any = None) -> F
                 if lowered is None:
                     lowered = [text.lower() for text in texts]
                 candidates = [t for t, low in zip(texts, lowered, strict=True) if any(n in low for n in needles)]
+            builtin = rx.pattern == BUILTIN_RULES.get(name)
             for text in candidates:
                 for m in rx.finditer(text):
+                    if builtin and not _plausible(name, m):
+                        continue
                     hit = True
                     value = m.groupdict().get("value")
                     secrets.append(value if value else m.group(0))
