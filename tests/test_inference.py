@@ -93,6 +93,28 @@ def test_dataset_with_domain_columns_is_mapped_row_by_row() -> None:
     assert "campaign_name->campaign_name" in result.reasoning
 
 
+def test_steps_that_each_carry_their_own_keys_are_no_register(tmp_path: Path) -> None:
+    """A playbook's task list is a list of objects whose keys read as a trigger's fields
+    (name, src, owner, notify, enabled), but each step has its own: seen auto-approved into
+    triggers, six rows, from an Ansible test. A person files it; a register whose rows all
+    carry their columns (automation-rules.json of the corpus) stays sure."""
+    tasks = tmp_path / "tasks.yml"
+    tasks.write_text(
+        "- name: Copy the unit file\n  template:\n    src: app.service\n    dest: /etc/systemd/system/app.service\n"
+        "    owner: root\n    group: root\n  loop: [app.service, app.socket]\n  notify: restart app\n"
+        "- name: Make sure it is disabled\n  systemd:\n    name: app\n    enabled: false\n  register: off\n"
+        "- assert:\n    that: [off is not changed]\n"
+        "- name: Enable it\n  systemd:\n    name: app\n    enabled: true\n  register: on\n"
+        "- name: Enable it again\n  systemd:\n    name: app\n    enabled: true\n  register: again\n"
+        "- assert:\n    that: [on is changed, again is not changed]\n"
+    )
+    result = run(tasks)
+    assert result.confidence <= 0.9, result.reasoning
+    assert "of its records on average" in result.reasoning
+    register = run(CORPUS / "domain" / "automation-rules.json")
+    assert register.table == "triggers" and register.confidence > 0.9
+
+
 def test_generic_dataset_document_code_and_media_fields(tmp_path: Path) -> None:
     data = run(CORPUS / "domain" / "cities-portugal.tsv")
     assert data.table == "datasets" and data.fields["format"] == "tsv" and data.fields["row_count"] == 4

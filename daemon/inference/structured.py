@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..catalog import TableSpec
 from ..extract.known_files import in_tool_directory, known_code_language
@@ -39,6 +40,10 @@ SURE_DISTINCT = 3
 SURE_EXPLAINS = 0.5
 SURE_MARGIN = 2.0
 SURE_TOTAL_MARGIN = 1.5
+# ...and, in a list of records, those fields in most records: a register's rows carry its
+# columns, where the steps of a playbook each carry their own (an Ansible task list's name,
+# src, owner, notify, enabled read as a trigger's fields, each in one or two of six steps).
+SURE_FILLED = 0.5
 # Below this best-domain strength (one specific key), or with fewer than CLAIM_DISTINCT
 # specific keys (generic ones such as title, type, date only), no domain table has a claim:
 # a generic table may then be sure.
@@ -90,7 +95,22 @@ def _real(m: TableMatch | None) -> bool:
     )
 
 
-def _domain_confidence(top: TableMatch, rivals: list[TableMatch]) -> tuple[float, bool]:
+def filled(shape: Shape, m: TableMatch) -> float:
+    """The mean share of the records holding a value for each key ``m`` maps (as
+    shapes._records_shape reads them: at the top or one object down); 1.0 for a single object."""
+    records = shape.records
+    if not records or not m.mapping:
+        return 1.0
+
+    def has(record: dict[str, Any], key: str) -> bool:
+        if record.get(key) not in (None, ""):
+            return True
+        return any(isinstance(v, dict) and v.get(key) not in (None, "") for v in record.values())
+
+    return sum(sum(has(r, key) for r in records) / len(records) for key in m.mapping) / len(m.mapping)
+
+
+def _domain_confidence(top: TableMatch, rivals: list[TableMatch], fill: float) -> tuple[float, bool]:
     own = max((r.strength_beyond(top) for r in rivals), default=0.0)
     total = max((r.strength for r in rivals), default=0.0)
     sure = (
@@ -99,6 +119,7 @@ def _domain_confidence(top: TableMatch, rivals: list[TableMatch]) -> tuple[float
         and top.explains >= SURE_EXPLAINS
         and top.strength >= SURE_MARGIN * max(own, 0.5)
         and top.strength >= SURE_TOTAL_MARGIN * total
+        and fill >= SURE_FILLED
     )
     if sure:
         # More of the file explained, more sure: the last keys unexplained are the doubt.
@@ -123,10 +144,13 @@ def structured_choice(ex: Extraction, catalog: dict[str, TableSpec]) -> Structur
     reasons = [f"{what} and {len(shape.keys)} keys"]
     best = top.strength if top else 0.0
     if top is not None and _real(top) and (code is None or top.strength > code.strength):
-        conf, sure = _domain_confidence(top, domain[1:] + ([code] if code else []))
+        fill = filled(shape, top)
+        conf, sure = _domain_confidence(top, domain[1:] + ([code] if code else []), fill)
         reasons.append(top.describe(shape.keys))
         if len(domain) > 1:
             reasons.append(f"runner-up {domain[1].table} {runner:.1f}")
+        if fill < SURE_FILLED:
+            reasons.append(f"but those keys are in {fill:.0%} of its records on average: not a register's columns")
         if not sure:
             reasons.append(
                 "not sure enough to file unseen: too few specific keys, too little of the file "
