@@ -86,6 +86,8 @@ def parse(path: str, max_pages: int, max_chars: int) -> dict[str, Any]:
         return {"ok": True, "page_count": page_count, "text": text, "pages_read": len(parts), "info": info}
     except FileNotDecryptedError:
         return {"ok": False, "kind": "encrypted", "error": "encrypted PDF: a password is needed to read it"}
+    except DependencyError as e:  # a cipher met only while reading (not at decrypt): not a broken file
+        return {"ok": False, "kind": "encrypted", "error": f"encrypted PDF that cannot be opened here: {e}"}
     except MemoryError:
         return {"ok": False, "kind": "too_large", "error": "PDF needs more memory than the extraction limit allows"}
     except RecursionError:
