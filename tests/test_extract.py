@@ -361,6 +361,34 @@ def test_image_sizes_match_pillow(tmp_path: Path, fmt: str, ext: str) -> None:
     assert (ex.metadata["width"], ex.metadata["height"]) == (123, 45)
 
 
+def test_icons_bigtiff_and_os2_bitmaps(tmp_path: Path) -> None:
+    """Formats of real files that were "binary content ... not a format Clarity reads"
+    (favicons, Pillow's BigTIFF and OS/2 bitmaps): the largest icon's size and how many."""
+    from PIL import Image
+
+    icon = tmp_path / "favicon.ico"
+    Image.new("RGB", (256, 256), "red").save(icon, "ICO", sizes=[(16, 16), (48, 48), (256, 256)])
+    m = extract(str(icon)).metadata
+    assert (m["format"], m["width"], m["height"], m["images"]) == ("ico", 256, 256, 3)
+    assert "truncated" not in m
+    icon.write_bytes(icon.read_bytes()[:-100])
+    assert extract(str(icon)).metadata["truncated"] is True
+    icon.write_bytes(icon.read_bytes()[:30])  # the directory itself cut short
+    with refused("corrupt"):
+        extract(str(icon))
+    big = tmp_path / "scan.tif"
+    Image.new("L", (70, 30)).save(big, "TIFF", big_tiff=True)
+    assert big.read_bytes()[:4] == b"II+\x00"
+    m = extract(str(big)).metadata
+    assert (m["format"], m["width"], m["height"]) == ("tiff", 70, 30)
+    # OS/2 2.x bitmap, short header (16 bytes): 3 x 2 pixels, 24 bits, rows padded to 12 bytes
+    os2 = tmp_path / "os2.bmp"
+    info = struct.pack("<IiiHH", 16, 3, 2, 1, 24)
+    os2.write_bytes(b"BM" + struct.pack("<IHHI", 14 + 16 + 24, 0, 0, 30) + info + bytes(24))
+    m = extract(str(os2)).metadata
+    assert (m["format"], m["width"], m["height"]) == ("bmp", 3, 2) and "truncated" not in m
+
+
 def test_animated_gif_and_webp_give_the_first_frame_size(tmp_path: Path) -> None:
     from PIL import Image
 

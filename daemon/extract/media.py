@@ -168,6 +168,9 @@ def _bmp(f: IO[bytes]) -> dict[str, Any]:
     if size == 12:
         w, h = struct.unpack("<HH", head[18:22])
         bits, compression = struct.unpack("<H", head[24:26])[0], 0
+    elif size == 16:  # OS/2 2.x, short form: sizes and depth only
+        w, h = struct.unpack("<ii", head[18:26])
+        bits, compression = struct.unpack("<H", head[28:30])[0], 0
     else:
         w, h = struct.unpack("<ii", head[18:26])
         bits, compression = struct.unpack("<HI", head[28:34]) if len(head) >= 34 else (0, 1)
@@ -179,9 +182,53 @@ def _bmp(f: IO[bytes]) -> dict[str, Any]:
     return facts
 
 
+def _ico(f: IO[bytes]) -> dict[str, Any]:
+    """An icon's images (sizes 1-256; 0 means 256): the largest one's size, and how many."""
+    head = f.read(6)
+    count = struct.unpack("<H", head[4:6])[0]
+    end = f.seek(0, 2)
+    f.seek(6)
+    entries = f.read(16 * count)
+    if len(entries) < 16 * count:
+        raise ExtractionError("truncated icon: its directory runs past the end of the file", "corrupt")
+    best, truncated = (0, 0), False
+    for i in range(count):
+        w, h, _, _, _, _, size, offset = struct.unpack("<BBBBHHII", entries[16 * i : 16 * i + 16])
+        best = max(best, (w or 256, h or 256))
+        truncated |= offset + size > end
+    facts: dict[str, Any] = {"width": best[0], "height": best[1], "images": count}
+    if truncated:
+        facts["truncated"] = True
+    return facts
+
+
+def _bigtiff(f: IO[bytes], order: str) -> dict[str, Any]:
+    """BigTIFF (64-bit offsets): the first image's size."""
+    offset = struct.unpack(order + "Q", f.read(8))[0]
+    f.seek(offset)
+    raw = f.read(8)
+    if len(raw) < 8:
+        raise ExtractionError("truncated TIFF", "corrupt")
+    facts: dict[str, Any] = {}
+    for _ in range(min(struct.unpack(order + "Q", raw)[0], 500)):
+        entry = f.read(20)
+        if len(entry) < 20:
+            facts["truncated"] = True
+            break
+        tag, typ = struct.unpack(order + "HH", entry[:4])
+        fmt = {3: "H", 4: "I", 16: "Q"}.get(typ)
+        if tag in (256, 257) and fmt is not None:
+            facts["width" if tag == 256 else "height"] = struct.unpack(
+                order + fmt, entry[12 : 12 + struct.calcsize(fmt)]
+            )[0]
+    return facts
+
+
 def _tiff(f: IO[bytes]) -> dict[str, Any]:
     head = f.read(8)
     order = "<" if head[:2] == b"II" else ">"
+    if struct.unpack(order + "H", head[2:4])[0] == 43:
+        return _bigtiff(f, order)
     offset = struct.unpack(order + "I", head[4:8])[0]
     end = f.seek(0, 2)
     f.seek(offset)
@@ -418,7 +465,7 @@ def _riff_truncated(path: str) -> bool:
 # few bytes is a header with its data cut off.
 MIN_BITRATE = 1000
 
-IMAGE_READERS = {"png": _png, "jpeg": _jpeg, "gif": _gif, "webp": _webp, "bmp": _bmp, "tiff": _tiff}
+IMAGE_READERS = {"png": _png, "jpeg": _jpeg, "gif": _gif, "webp": _webp, "bmp": _bmp, "tiff": _tiff, "ico": _ico}
 
 
 def media_facts(path: str, fmt: str, media_type: str, data: bytes | None = None) -> dict[str, Any]:

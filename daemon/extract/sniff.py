@@ -173,6 +173,17 @@ def _ftyp(head: bytes) -> Sniffed:
     return Sniffed("media", "video/mp4", "mp4", "video")  # audio-only MP4 is told apart in media.py
 
 
+def _icon(head: bytes) -> bool:
+    """An ICO or CUR directory: type 1 or 2, one or more entries, the first one's reserved byte 0."""
+    return (
+        len(head) >= 22
+        and head[:2] == b"\x00\x00"
+        and head[2:4] in (b"\x01\x00", b"\x02\x00")
+        and 0 < int.from_bytes(head[4:6], "little") <= 256
+        and head[9] == 0
+    )
+
+
 def _mp3_frame(head: bytes) -> bool:
     # MPEG audio frame sync: 11 set bits, a valid layer and bitrate index.
     return (
@@ -204,10 +215,16 @@ def sniff_bytes(head: bytes) -> Sniffed | None:
         return Sniffed("media", "audio/wav", "wav", "audio")
     if h.startswith(b"RIFF") and h[8:12] == b"AVI ":
         return Sniffed("media", "video/x-msvideo", "avi", "video")
-    if h.startswith(b"BM") and len(h) >= 26 and int.from_bytes(h[14:18], "little") in (12, 40, 52, 56, 64, 108, 124):
+    if (
+        h.startswith(b"BM")
+        and len(h) >= 26
+        and int.from_bytes(h[14:18], "little") in (12, 16, 40, 52, 56, 64, 108, 124)
+    ):
         return Sniffed("media", "image/bmp", "bmp", "image")
-    if h.startswith((b"II*\x00", b"MM\x00*")):
+    if h.startswith((b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")):  # TIFF, BigTIFF
         return Sniffed("media", "image/tiff", "tiff", "image")
+    if _icon(h):
+        return Sniffed("media", "image/vnd.microsoft.icon", "ico", "image")
     if h.startswith(b"fLaC"):
         return Sniffed("media", "audio/flac", "flac", "audio")
     if h.startswith(b"OggS"):
