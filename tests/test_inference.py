@@ -115,6 +115,29 @@ def test_steps_that_each_carry_their_own_keys_are_no_register(tmp_path: Path) ->
     assert register.table == "triggers" and register.confidence > 0.9
 
 
+def test_two_domain_words_among_many_columns_are_a_coincidence(tmp_path: Path) -> None:
+    """A trip export's vendor_id and payment_type, 2 of 18 columns, held every NYC taxi sample
+    (great_expectations' test data) for a person as maybe vendor_management; the same two words
+    in a register of 6 columns still doubt a generic routing."""
+    trips = tmp_path / "trips.csv"
+    header = (
+        "vendor_id,pickup_datetime,dropoff_datetime,passenger_count,trip_distance,rate_code_id,"
+        "store_and_fwd_flag,pickup_location_id,dropoff_location_id,payment_type,fare_amount,extra,"
+        "mta_tax,tip_amount,tolls_amount,improvement_surcharge,total_amount,congestion_surcharge"
+    )
+    row = "2,2019-10-01 00:26:02,2019-10-01 00:39:58,1,1.3,1,N,239,43,1,10.5,0.5,0.5,2.0,0,0.3,16.3,2.5"
+    trips.write_text(header + "\n" + "\n".join([row] * 12) + "\n")
+    result = run(trips)
+    assert (result.table, result.confidence) == ("datasets", 0.95), result.reasoning
+    register = tmp_path / "register.csv"
+    register.write_text(
+        "vendor,payment terms,region,owner,status,notes\n"
+        + "\n".join(f"Acme {i},net 30,EU,dana,active,ok" for i in range(12))
+        + "\n"
+    )
+    assert run(register).confidence < 0.9
+
+
 def test_generic_dataset_document_code_and_media_fields(tmp_path: Path) -> None:
     data = run(CORPUS / "domain" / "cities-portugal.tsv")
     assert data.table == "datasets" and data.fields["format"] == "tsv" and data.fields["row_count"] == 4

@@ -19,8 +19,11 @@ GENERIC_TABLES = frozenset({"documents", "datasets", "codebases", "media"})
 # ("owner", "status", "date") is what any register has.
 SPECIFIC_TABLES = 3
 MIN_WORD = 4  # shorter words ("id", "at", "ref") are parts of names, not vocabulary
-# Several distinct words of one table, not one word seen twice.
+# Several distinct words of one table, not one word seen twice...
 NAME_WORDS_DISTINCT = 2
+# ...in a fair share of the names: 2 of a taxi-trip export's 18 columns (vendor_id,
+# payment_type) are a coincidence, 2 of a compliance register's 8 its subject.
+NAME_WORDS_SHARE = 0.2
 MAX_NAME_KEYS = 60  # key names read: a file's vocabulary is in its first keys
 
 _cache: dict[int, tuple[object, dict[str, frozenset[str]]]] = {}
@@ -51,12 +54,13 @@ def domain_words_in_names(keys: list[str], catalog: dict[str, TableSpec]) -> tup
     """(table, its words) when the key names use at least NAME_WORDS_DISTINCT distinct words of
     one domain table's vocabulary (the table with most), else None."""
     vocab = _vocabulary(catalog)
-    words = {w for k in keys[:MAX_NAME_KEYS] for w in tokens(re.sub(r"[_\-]+|(?<=[a-z])(?=[A-Z])", " ", k))}
+    named = {k: set(tokens(re.sub(r"[_\-]+|(?<=[a-z])(?=[A-Z])", " ", k))) for k in keys[:MAX_NAME_KEYS]}
     per_table: dict[str, list[str]] = {}
-    for w in sorted(words):
+    for w in sorted(set().union(*named.values()) if named else ()):
         for table in vocab.get(w, ()):
             per_table.setdefault(table, []).append(w)
     if not per_table:
         return None
     table, found = max(per_table.items(), key=lambda kv: (len(kv[1]), kv[0]))
-    return (table, found) if len(found) >= NAME_WORDS_DISTINCT else None
+    using = sum(1 for words in named.values() if words.intersection(found))
+    return (table, found) if len(found) >= NAME_WORDS_DISTINCT and using >= NAME_WORDS_SHARE * len(named) else None
