@@ -20,8 +20,11 @@ from pathlib import Path
 
 import pytest
 
+from daemon.catalog import load_catalog
+from daemon.config import REPO_SCHEMAS
 from daemon.extract import Extraction, ExtractionError, ExtractLimits, extract
 from daemon.extract.types import ErrorKind
+from daemon.inference import infer
 
 CORPUS = Path(__file__).parent / "corpus"
 
@@ -521,6 +524,27 @@ def test_invalid_json_and_truncated_image(tmp_path: Path) -> None:
     png.write_bytes(png.read_bytes()[:20])
     with refused("corrupt"):
         extract(str(png))
+
+
+def test_json_with_comments_and_trailing_commas_is_read(tmp_path: Path) -> None:
+    """JSONC (tsconfig.json, VS Code's tasks.json: prefect's sdist ships one) was 'invalid JSON'
+    and never ingested; the comments go, the strings that look like them stay."""
+    conf = tmp_path / "tsconfig.json"
+    conf.write_text(
+        '{\n  // the web app\n  "compilerOptions": {"target": "ES2022", /* modern */ "strict": true,},\n'
+        '  "include": ["src/**/*.ts", "http://example.com//a/*b*/"],\n}\n'
+    )
+    ex = extract(str(conf))
+    assert (ex.kind, ex.metadata["jsonc"], ex.metadata["json_keys"]) == ("text", True, ["compilerOptions", "include"])
+    assert infer(ex, load_catalog(REPO_SCHEMAS)).table == "codebases"
+    records = tmp_path / "people.json"
+    records.write_text('[\n  {"name": "ann", "age": 31}, // first\n  {"name": "bob", "age": 42},\n]')
+    ex = extract(str(records))
+    assert ex.kind == "dataset" and ex.records is not None and [r["name"] for r in ex.records] == ["ann", "bob"]
+    bad = tmp_path / "bad.json"
+    bad.write_text('{\n  // a comment does not make this JSON\n  "a": \n}')
+    with refused("corrupt"):
+        extract(str(bad))
 
 
 def test_every_extraction_is_a_complete_struct(tmp_path: Path) -> None:

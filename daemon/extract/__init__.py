@@ -18,7 +18,7 @@ import msgspec
 
 from .code import code_facts
 from .formats import debian_copyright, email_structure, json_title, xml_structure
-from .dataset import parse_delimited, parse_json, parse_jsonl
+from .dataset import parse_delimited, parse_json, parse_jsonl, strip_jsonc
 from .encoding import decode, line_count, word_count
 from .known_files import headerless_records
 from .media import media_facts, svg_size
@@ -162,26 +162,42 @@ def _dataset(
         try:
             facts, value = parse_json(body, limits.max_json_depth)
         except msgspec.DecodeError as e:
-            facts = parse_jsonl(text, limits.max_json_depth, deadline, strict=False)
-            if facts is None:
-                if ext in (".json", ".geojson"):
-                    raise ExtractionError(f"invalid JSON: {e}", "corrupt") from None
-                return None  # text that merely starts with a bracket
-        else:
-            if facts is None:
-                meta["json_type"] = type(value).__name__
-                meta["is_json"] = True
-                if not value and value is not False and value != 0:
-                    meta["json_empty"] = True
-                if isinstance(value, dict):
-                    meta["json_keys"] = [str(k) for k in list(value)[:100]]
-                    title = json_title(value)
-                    if title:
-                        meta["json_title"] = title
-                return None
+            jsonc = _jsonc(text, limits)
+            if jsonc is not None:
+                (facts, value), meta["jsonc"] = jsonc, True
+            else:
+                facts = parse_jsonl(text, limits.max_json_depth, deadline, strict=False)
+                if facts is None:
+                    if ext in (".json", ".geojson"):
+                        raise ExtractionError(f"invalid JSON: {e}", "corrupt") from None
+                    return None  # text that merely starts with a bracket
+                value = None  # JSON Lines: records, not one value
+        if facts is None:
+            meta["json_type"] = type(value).__name__
+            meta["is_json"] = True
+            if not value and value is not False and value != 0:
+                meta["json_empty"] = True
+            if isinstance(value, dict):
+                meta["json_keys"] = [str(k) for k in list(value)[:100]]
+                title = json_title(value)
+                if title:
+                    meta["json_title"] = title
+            return None
     if facts is not None:
         meta.update({k: v for k, v in facts.items() if k != "records"})
     return facts
+
+
+def _jsonc(text: str, limits: ExtractLimits) -> tuple[dict[str, Any] | None, Any] | None:
+    """What :func:`parse_json` makes of ``text`` read as JSON with comments and trailing
+    commas; None when it has none or is not JSON that way either."""
+    plain = strip_jsonc(text.lstrip("\ufeff"))
+    if plain == text.lstrip("\ufeff"):
+        return None
+    try:
+        return parse_json(plain.encode(), limits.max_json_depth)
+    except msgspec.DecodeError:
+        return None
 
 
 def _pdf(

@@ -285,6 +285,19 @@ def is_records(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(item, dict) for item in value)
 
 
+# JSON with comments and trailing commas (JSONC: tsconfig.json, VS Code's tasks.json,
+# devcontainer.json): the strings kept whole, the comments and the commas before a closing
+# bracket dropped.
+_JSONC_COMMENTS = re.compile(r'("(?:[^"\\\n]|\\.)*")|//[^\n]*|/\*[\s\S]*?\*/')
+_JSONC_COMMAS = re.compile(r'("(?:[^"\\\n]|\\.)*")|,(\s*[}\]])')
+
+
+def strip_jsonc(text: str) -> str:
+    """``text`` without the comments and trailing commas JSONC allows (unchanged if it has none)."""
+    text = _JSONC_COMMENTS.sub(lambda m: m.group(1) or "", text)
+    return _JSONC_COMMAS.sub(lambda m: m.group(1) or m.group(2), text)
+
+
 def parse_json(data: bytes, max_depth: int) -> tuple[dict[str, Any] | None, Any]:
     """(dataset facts, decoded value): facts are None when the JSON is not records."""
     value = decode_json(data, max_depth)

@@ -16,6 +16,7 @@ from typing import Any
 import msgspec
 import yaml
 
+from ..extract.dataset import strip_jsonc
 from ..extract.types import Extraction
 
 MAX_NODES = 5000  # nodes of a parsed document walked: a config never needs more
@@ -246,7 +247,8 @@ def _shape_of(ex: Extraction) -> Shape | None:
         if ex.kind == "code" and m.get("language") in ("ini", "config"):
             return _key_value_shape(text)
         if ex.kind == "text" and m.get("is_json"):
-            return _object_shape("json", msgspec.json.decode(text.lstrip("\ufeff")))
+            body = strip_jsonc(text.lstrip("\ufeff")) if m.get("jsonc") else text.lstrip("\ufeff")
+            return _object_shape("json", msgspec.json.decode(body))
         if ex.kind == "text" and looks_like_xml(ex):
             return _xml(text)
     except yaml.constructor.ConstructorError:
