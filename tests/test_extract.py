@@ -526,6 +526,21 @@ def test_invalid_json_and_truncated_image(tmp_path: Path) -> None:
         extract(str(png))
 
 
+def test_texts_that_begin_like_a_magic_number_are_texts(tmp_path: Path) -> None:
+    """mutagen's docs/api/id3.rst, titled "ID3", failed as a broken MP3; a text beginning
+    "MZ-01" or "BZh" was refused as a program or a bzip2 archive."""
+    import bz2
+
+    for name, text in (("id3.rst", "ID3\n===\n\nTags of MP3 files.\n"), ("mz.txt", "MZ-01 motor\n"), ("b.md", "BZh\n")):
+        (tmp_path / name).write_text(text)
+        assert extract(str(tmp_path / name)).kind in ("text", "markdown"), name
+    (tmp_path / "real.bz2").write_bytes(bz2.compress(b"x"))
+    (tmp_path / "prog.exe").write_bytes(b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + bytes(200))
+    for name in ("real.bz2", "prog.exe"):
+        with pytest.raises(ExtractionError, match="unsupported binary format"):
+            extract(str(tmp_path / name))
+
+
 def test_json_with_comments_and_trailing_commas_is_read(tmp_path: Path) -> None:
     """JSONC (tsconfig.json, VS Code's tasks.json: prefect's sdist ships one) was 'invalid JSON'
     and never ingested; the comments go, the strings that look like them stay."""

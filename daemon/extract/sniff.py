@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .formats import looks_like_email, looks_like_xml
@@ -173,6 +174,18 @@ def _ftyp(head: bytes) -> Sniffed:
     return Sniffed("media", "video/mp4", "mp4", "video")  # audio-only MP4 is told apart in media.py
 
 
+def _id3(head: bytes) -> bool:
+    """An ID3v2 tag: version 2-4, then flags and a size of four 7-bit bytes."""
+    return len(head) >= 10 and head[:3] == b"ID3" and head[3] in (2, 3, 4) and all(b < 0x80 for b in head[6:10])
+
+
+# Refused formats whose magic number is letters: what else their first bytes must hold.
+_LETTER_MAGIC: dict[str, Callable[[bytes], bool]] = {
+    "bzip2": lambda h: h[3:4].isdigit() and h[4:10] in (b"1AY&SY", b"\x17rE8P\x90"),  # a block or the end
+    "exe": lambda h: looks_binary(h),
+}
+
+
 def _icon(head: bytes) -> bool:
     """An ICO or CUR directory: type 1 or 2, one or more entries, the first one's reserved byte 0."""
     return (
@@ -225,11 +238,13 @@ def sniff_bytes(head: bytes) -> Sniffed | None:
         return Sniffed("media", "image/tiff", "tiff", "image")
     if _icon(h):
         return Sniffed("media", "image/vnd.microsoft.icon", "ico", "image")
-    if h.startswith(b"fLaC"):
+    # Magic numbers in letters are checked further: a text may begin with "ID3", "MZ-01" or
+    # "BZh" (mutagen's docs/api/id3.rst, titled "ID3", was read as a broken MP3).
+    if h.startswith(b"fLaC") and len(h) > 4 and h[4] & 0x7F <= 6:  # a metadata block's type follows
         return Sniffed("media", "audio/flac", "flac", "audio")
-    if h.startswith(b"OggS"):
+    if h.startswith(b"OggS\x00"):  # stream structure version 0
         return Sniffed("media", "audio/ogg", "ogg", "audio")
-    if h.startswith(b"ID3") or _mp3_frame(h):
+    if _id3(h) or _mp3_frame(h):
         return Sniffed("media", "audio/mpeg", "mp3", "audio")
     if h[4:8] == b"ftyp":
         return _ftyp(h)
@@ -254,7 +269,7 @@ def sniff_bytes(head: bytes) -> Sniffed | None:
         (b"\x00\x01\x00\x00\x00", "ttf", "font/ttf"),
         (b"!<arch>\n", "ar", "application/x-archive"),
     ):
-        if h.startswith(magic):
+        if h.startswith(magic) and (name not in _LETTER_MAGIC or _LETTER_MAGIC[name](h)):
             return Sniffed(None, mime, name)
     if len(h) > 262 and h[257:262] == b"ustar":
         return Sniffed(None, "application/x-tar", "tar")
