@@ -526,6 +526,23 @@ def test_invalid_json_and_truncated_image(tmp_path: Path) -> None:
         extract(str(png))
 
 
+def test_sounds_mutagen_reads_by_their_name(tmp_path: Path) -> None:
+    """WMA, WavPack, Monkey's Audio, Musepack, DSD, AC-3, MIDI... have no magic number of ours:
+    mutagen's own test sounds were 'not a format Clarity reads'. A binary file under such a
+    name is read by mutagen (MIDI: minutes in a few bytes are no sign of truncation); one
+    mutagen cannot read is corrupt; a text under such a name stays a text."""
+    track = b"\x00\xff\x51\x03\x07\xa1\x20" + b"\x00\x90\x3c\x40" + b"\x83\x00\x80\x3c\x40" + b"\x00\xff\x2f\x00"
+    midi = tmp_path / "tune.mid"
+    midi.write_bytes(b"MThd" + struct.pack(">IHHH", 6, 0, 1, 96) + b"MTrk" + struct.pack(">I", len(track)) + track)
+    m = extract(str(midi)).metadata
+    assert (m["media_type"], m["format"], m["duration_seconds"]) == ("audio", "midi", 2.0) and "truncated" not in m
+    (tmp_path / "song.wma").write_bytes(b"\x30\x26\xb2\x75" + bytes(60))
+    with refused("corrupt"):
+        extract(str(tmp_path / "song.wma"))
+    (tmp_path / "notes.mid").write_text("the midi notes of the tune\n")
+    assert extract(str(tmp_path / "notes.mid")).kind == "text"
+
+
 def test_texts_that_begin_like_a_magic_number_are_texts(tmp_path: Path) -> None:
     """mutagen's docs/api/id3.rst, titled "ID3", failed as a broken MP3; a text beginning
     "MZ-01" or "BZh" was refused as a program or a bzip2 archive."""

@@ -21,7 +21,7 @@ from .formats import debian_copyright, email_structure, json_title, xml_structur
 from .dataset import parse_delimited, parse_json, parse_jsonl, strip_jsonc
 from .encoding import decode, line_count, word_count
 from .known_files import headerless_records
-from .media import media_facts, svg_size
+from .media import MUTAGEN_AUDIO, media_facts, svg_size
 from .pdf import extract_pdf
 from .quality import nested_entities, suspect_reasons
 from .sniff import HEAD_BYTES, looks_binary, sniff_bytes, text_kind
@@ -118,6 +118,10 @@ def _extract(path: str, limits: ExtractLimits, name: str) -> Extraction:
             return _pdf(path, name, base, meta, limits, deadline)
         meta.update(media_facts(path, sniffed.format, sniffed.media_type or "image", data))
         return Extraction(kind="media", mime_type=sniffed.mime_type, title=file_stem(name), metadata=meta, **base)
+    if looks_binary(head) and ext in MUTAGEN_AUDIO:
+        mime, fmt = MUTAGEN_AUDIO[ext]
+        meta.update(media_facts(path, fmt, "audio", data), detected_by="extension")
+        return Extraction(kind="media", mime_type=mime, title=file_stem(name), metadata=meta, **base)
     if looks_binary(head):
         raise ExtractionError(
             f"binary content in a file named {os.path.basename(name)!r}: not a format Clarity reads", "unsupported"

@@ -468,6 +468,27 @@ MIN_BITRATE = 1000
 IMAGE_READERS = {"png": _png, "jpeg": _jpeg, "gif": _gif, "webp": _webp, "bmp": _bmp, "tiff": _tiff, "ico": _ico}
 
 
+# Sound formats no magic number of ours tells, which mutagen reads: taken on their name when the
+# bytes are binary (WMA from Windows libraries, WavPack, Monkey's Audio, Musepack, DSD, AC-3...).
+MUTAGEN_AUDIO = {
+    ".wma": ("audio/x-ms-wma", "wma"),
+    ".wv": ("audio/x-wavpack", "wavpack"),
+    ".ape": ("audio/x-ape", "ape"),
+    ".mpc": ("audio/x-musepack", "musepack"),
+    ".dsf": ("audio/x-dsf", "dsf"),
+    ".dff": ("audio/x-dff", "dff"),
+    ".tak": ("audio/x-tak", "tak"),
+    ".ofr": ("audio/x-optimfrog", "optimfrog"),
+    ".ofs": ("audio/x-optimfrog", "optimfrog"),
+    ".ac3": ("audio/ac3", "ac3"),
+    ".eac3": ("audio/eac3", "eac3"),
+    ".aac": ("audio/aac", "aac"),
+    ".mid": ("audio/midi", "midi"),
+    ".midi": ("audio/midi", "midi"),
+}
+MUTAGEN_FORMATS = {"mp3", "flac", "ogg", "mp4", "m4a", "mov", "3gp", "aiff"} | {f for _, f in MUTAGEN_AUDIO.values()}
+
+
 def media_facts(path: str, fmt: str, media_type: str, data: bytes | None = None) -> dict[str, Any]:
     """Dimensions of an image, duration (and rate, codec) of a sound or a video. ``data``: the
     file's bytes, when read already (an image is then read from them, not opened again)."""
@@ -482,7 +503,7 @@ def media_facts(path: str, fmt: str, media_type: str, data: bytes | None = None)
             facts.update(_matroska(path))
         elif fmt == "avi":
             facts.update(_avi(path))
-        elif fmt in ("mp3", "flac", "ogg", "mp4", "m4a", "mov", "3gp", "aiff"):
+        elif fmt in MUTAGEN_FORMATS:
             facts.update(_mutagen(path, fmt))
             if fmt == "ogg":
                 codec = facts.get("codec", "")
@@ -495,7 +516,12 @@ def media_facts(path: str, fmt: str, media_type: str, data: bytes | None = None)
         if fmt in ("wav", "webp", "avi") and _riff_truncated(path):
             facts["truncated"] = True
         duration = facts.get("duration_seconds")
-        if isinstance(duration, (int, float)) and duration > 0 and os.path.getsize(path) * 8 / duration < MIN_BITRATE:
+        if (
+            fmt != "midi"  # notes, not samples: minutes of music in a few kilobytes
+            and isinstance(duration, (int, float))
+            and duration > 0
+            and os.path.getsize(path) * 8 / duration < MIN_BITRATE
+        ):
             facts["truncated"] = True  # the header claims a length the bytes cannot hold
     except (struct.error, OSError, ValueError) as e:
         raise ExtractionError(f"corrupt or truncated {fmt.upper()}: {e}", "corrupt") from None
