@@ -15,6 +15,7 @@ import subprocess
 import threading
 import time
 import wave
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -524,6 +525,91 @@ def test_invalid_json_and_truncated_image(tmp_path: Path) -> None:
     png.write_bytes(png.read_bytes()[:20])
     with refused("corrupt"):
         extract(str(png))
+
+
+W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+
+def make_docx(path: Path, body: str, core: str | None = None) -> Path:
+    """A Word document as Word lays it out (the parts Clarity reads), ``body`` inside w:body."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
+        z.writestr("word/document.xml", f'<?xml version="1.0"?><w:document {W}><w:body>{body}</w:body></w:document>')
+        if core is not None:
+            z.writestr(
+                "docProps/core.xml",
+                '<?xml version="1.0"?><cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/'
+                'metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.'
+                f'org/dc/terms/">{core}</cp:coreProperties>',
+            )
+    return path
+
+
+def para(text: str, style: str | None = None, listed: bool = False) -> str:
+    props = (f'<w:pStyle w:val="{style}"/>' if style else "") + ("<w:numPr/>" if listed else "")
+    return f"<w:p><w:pPr>{props}</w:pPr><w:r><w:t>{text}</w:t></w:r></w:p>"
+
+
+def test_word_and_opendocument_texts_are_read_as_markdown(tmp_path: Path) -> None:
+    """A .docx or .odt was 'unsupported binary format: zip': an organisation's SOPs and
+    policies, most of what it writes, were never remembered. Headings, lists and table rows
+    keep their shape; title, author and dates come from the document's properties."""
+    body = (
+        para("Cleanroom gowning", "Title")
+        + para("Purpose", "Heading1")
+        + para("This SOP describes how staff put on cleanroom garments before entering the ISO 7 area.")
+        + para("Procedure", "berschrift1")  # German Word's style id
+        + para("Wash hands for 30 seconds", listed=True)
+        + "<w:tbl><w:tr><w:tc>"
+        + para("Step")
+        + "</w:tc><w:tc>"
+        + para("Owner")
+        + "</w:tc></w:tr></w:tbl>"
+    )
+    core = "<dc:title>SOP-QA-014 Cleanroom gowning</dc:title><dc:creator>Dana Ruiz</dc:creator>"
+    core += "<dcterms:created>2025-03-01T09:00:00Z</dcterms:created>"
+    ex = extract(str(make_docx(tmp_path / "sop.docx", body, core)))
+    assert ex.kind == "markdown" and ex.mime_type.endswith("wordprocessingml.document") and ex.suspect == []
+    assert (ex.title, ex.metadata["author"], ex.metadata["created_at"]) == (
+        "SOP-QA-014 Cleanroom gowning",
+        "Dana Ruiz",
+        "2025-03-01T09:00:00Z",
+    )
+    assert [h for _, h in ex.metadata["headings"]] == ["Cleanroom gowning", "Purpose", "Procedure"]
+    assert "- Wash hands for 30 seconds" in ex.text and "| Step | Owner |" in ex.text
+    odt = tmp_path / "policy.odt"
+    ns = (
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
+    )
+    with zipfile.ZipFile(odt, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        z.writestr(
+            "content.xml",
+            f"<office:document-content {ns}><office:body><office:text>"
+            '<text:h text:outline-level="1">Leave policy</text:h><text:p>Staff take 25 days<text:tab/>a year.</text:p>'
+            "<text:list><text:list-item><text:p>Ask your manager first</text:p></text:list-item></text:list>"
+            "</office:text></office:body></office:document-content>",
+        )
+    ex = extract(str(odt))
+    assert ex.kind == "markdown" and ex.title == "Leave policy" and "- Ask your manager first" in ex.text
+    assert "25 days\ta year" in ex.text
+
+
+def test_hostile_office_documents_are_clear_errors(tmp_path: Path) -> None:
+    dtd = make_docx(tmp_path / "dtd.docx", para("x"))
+    with zipfile.ZipFile(dtd, "w") as z:
+        z.writestr("word/document.xml", '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaa">]><d>&a;</d>')
+    with refused("corrupt"):
+        extract(str(dtd))
+    big = make_docx(tmp_path / "big.docx", para("y" * 200_000))
+    with refused("too_large"):
+        extract(str(big), ExtractLimits(max_decompressed_bytes=100_000))
+    empty = tmp_path / "notes.docx"
+    with zipfile.ZipFile(empty, "w") as z:
+        z.writestr("readme.txt", "no document in here")
+    with refused("corrupt"):
+        extract(str(empty))
 
 
 def test_sounds_mutagen_reads_by_their_name(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ from .dataset import parse_delimited, parse_json, parse_jsonl, strip_jsonc
 from .encoding import decode, line_count, word_count
 from .known_files import headerless_records
 from .media import MUTAGEN_AUDIO, media_facts, svg_size
+from .office import OFFICE_TEXT, office_text
 from .pdf import extract_pdf
 from .quality import nested_entities, suspect_reasons
 from .sniff import HEAD_BYTES, looks_binary, sniff_bytes, text_kind
@@ -112,6 +113,8 @@ def _extract(path: str, limits: ExtractLimits, name: str) -> Extraction:
     sniffed = sniff_bytes(head)
     if sniffed is not None:
         meta["detected_by"] = "content"
+        if sniffed.format == "zip" and ext in OFFICE_TEXT:
+            return _office(path, name, ext, base, meta, limits)
         if sniffed.kind is None:
             raise ExtractionError(f"unsupported binary format: {sniffed.format} ({sniffed.mime_type})", "unsupported")
         if sniffed.kind == "pdf":
@@ -202,6 +205,23 @@ def _jsonc(text: str, limits: ExtractLimits) -> tuple[dict[str, Any] | None, Any
         return parse_json(plain.encode(), limits.max_json_depth)
     except msgspec.DecodeError:
         return None
+
+
+def _office(
+    path: str, name: str, ext: str, base: dict[str, Any], meta: dict[str, Any], limits: ExtractLimits
+) -> Extraction:
+    """A Word or OpenDocument text: its body read as the markdown it is turned into."""
+    text, info = office_text(path, ext, limits.max_decompressed_bytes, limits.max_text_chars)
+    for key in ("author", "created_at"):
+        if info.get(key):
+            meta[key] = info[key]
+    if info.get("modified_at"):
+        meta["document_modified_at"] = info["modified_at"]
+    extraction = _text("markdown", OFFICE_TEXT[ext], text, b"", name, base, meta, limits)
+    if info.get("title"):
+        extraction.title = info["title"]
+        meta["title_source"] = "document properties"
+    return extraction
 
 
 def _pdf(
