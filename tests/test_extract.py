@@ -483,8 +483,6 @@ def test_binary_with_a_wrong_extension(tmp_path: Path, name: str) -> None:
 
 
 def test_known_binary_formats_are_named(tmp_path: Path) -> None:
-    import zipfile
-
     path = tmp_path / "report.txt"
     with zipfile.ZipFile(path, "w") as z:
         z.writestr("a.txt", "hello")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 import zipfile
+from collections.abc import Iterable
 from typing import Any
 
 from .types import ExtractionError
@@ -79,10 +80,14 @@ def _docx_blocks(node: ET.Element, lines: list[str], depth: int) -> None:
             lines.append(_docx_paragraph(block))
         elif block.tag == f"{_W}tbl":
             for row in block.iter(f"{_W}tr"):
-                cells = [" ".join(_docx_paragraph(p) for p in cell.iter(f"{_W}p")) for cell in row.iter(f"{_W}tc")]
-                lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
+                lines.append(_row(" ".join(_docx_paragraph(p) for p in c.iter(f"{_W}p")) for c in row.iter(f"{_W}tc")))
         elif block.tag in (f"{_W}sdt", f"{_W}sdtContent", f"{_W}customXml") and depth < 20:
             _docx_blocks(block, lines, depth + 1)
+
+
+def _row(cells: Iterable[str]) -> str:
+    """A table row as a markdown one (a "|" inside a cell would split it: written "/")."""
+    return "| " + " | ".join(c.replace("|", "/") for c in cells) + " |"
 
 
 def _docx_paragraph(p: ET.Element) -> str:
@@ -137,8 +142,9 @@ def _odt_walk(node: ET.Element, lines: list[str], depth: int) -> None:
             lines.append(_odt_text(child))
         elif child.tag == f"{_TABLE}table":
             for row in child.iter(f"{_TABLE}table-row"):
-                cells = [" ".join(_odt_text(p) for p in c.iter(f"{_TEXT}p")) for c in row.iter(f"{_TABLE}table-cell")]
-                lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
+                lines.append(
+                    _row(" ".join(_odt_text(p) for p in c.iter(f"{_TEXT}p")) for c in row.iter(f"{_TABLE}table-cell"))
+                )
         elif child.tag == f"{_TEXT}list-item":
             start = len(lines)
             _odt_walk(child, lines, depth + 1)
