@@ -594,6 +594,74 @@ def test_word_and_opendocument_texts_are_read_as_markdown(tmp_path: Path) -> Non
     assert "25 days\ta year" in ex.text
 
 
+S = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+R = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+
+
+def make_xlsx(path: Path, sheet: str, strings: list[str], hidden_first: bool = False, raw: str | None = None) -> Path:
+    """A workbook as Excel writes it: ``sheet`` is the sheetData of the sheet shown first
+    (``raw``: that sheet's whole XML instead)."""
+    shared = "".join(f"<si><t>{t}</t></si>" for t in strings)
+    sheets = '<sheet name="Lookup" sheetId="9" state="hidden" r:id="rId9"/>' if hidden_first else ""
+    sheets += '<sheet name="Suppliers" sheetId="1" r:id="rId1"/>'
+    rels = "".join(f'<Relationship Id="rId{i}" Target="worksheets/sheet{i}.xml"/>' for i in (1, 9))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/workbook.xml", f"<workbook {S} {R}><sheets>{sheets}</sheets></workbook>")
+        z.writestr(
+            "xl/_rels/workbook.xml.rels",
+            f'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{rels}</Relationships>',
+        )
+        z.writestr("xl/sharedStrings.xml", f"<sst {S}>{shared}</sst>")
+        z.writestr(
+            "xl/styles.xml", f'<styleSheet {S}><cellXfs><xf numFmtId="0"/><xf numFmtId="14"/></cellXfs></styleSheet>'
+        )
+        body = f'<?xml version="1.0"?>\n<worksheet {S}><sheetData>{sheet}</sheetData></worksheet>'
+        z.writestr("xl/worksheets/sheet1.xml", raw if raw is not None else body)
+        z.writestr(
+            "xl/worksheets/sheet9.xml",
+            f'<worksheet {S}><sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData></worksheet>',
+        )
+    return path
+
+
+def test_excel_workbooks_are_read_as_datasets(tmp_path: Path) -> None:
+    """An .xlsx was 'unsupported binary format: zip': the first sheet a person sees is read as a
+    CSV is, shared strings resolved, dates (numbers in a date format) as ISO dates, gaps kept."""
+    header = '<row r="1">' + "".join(f'<c r="{c}1" t="s"><v>{i}</v></c>' for i, c in enumerate("ABCD")) + "</row>"
+    rows = "".join(
+        f'<row r="{n}"><c r="A{n}" t="s"><v>4</v></c><c r="B{n}" s="1"><v>{45658 + n}</v></c>'
+        f'<c r="D{n}" t="inlineStr"><is><t>low</t></is></c></row>'
+        for n in range(2, 8)
+    )
+    book = make_xlsx(
+        tmp_path / "suppliers.xlsx",
+        header + rows,
+        ["vendor_name", "contract_end", "annual_spend", "risk_rating", "Acme Corp"],
+        hidden_first=True,
+    )
+    ex = extract(str(book))
+    m = ex.metadata
+    assert (ex.kind, m["format"], m["sheet"], m["sheets"]) == ("dataset", "xlsx", "Suppliers", ["Suppliers"])
+    assert m["columns"] == ["vendor_name", "contract_end", "annual_spend", "risk_rating"] and m["row_count"] == 6
+    assert ex.records is not None and ex.records[0] == {
+        "vendor_name": "Acme Corp",
+        "contract_end": "2025-01-03",
+        "annual_spend": "",
+        "risk_rating": "low",
+    }
+    assert ex.suspect == []
+    bad = make_xlsx(
+        tmp_path / "dtd.xlsx", "", [], raw='<?xml version="1.0"?><!DOCTYPE w [<!ENTITY a "a">]><worksheet/>'
+    )
+    with refused("corrupt"):
+        extract(str(bad))
+    big = make_xlsx(
+        tmp_path / "big.xlsx", "".join(f'<row r="{n}"><c r="A{n}"><v>{n}</v></c></row>' for n in range(1, 9000)), []
+    )
+    with refused("too_large"):
+        extract(str(big), ExtractLimits(max_decompressed_bytes=100_000))
+
+
 def test_hostile_office_documents_are_clear_errors(tmp_path: Path) -> None:
     dtd = make_docx(tmp_path / "dtd.docx", para("x"))
     with zipfile.ZipFile(dtd, "w") as z:

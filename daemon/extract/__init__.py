@@ -22,7 +22,7 @@ from .dataset import parse_delimited, parse_json, parse_jsonl, strip_jsonc
 from .encoding import decode, line_count, word_count
 from .known_files import headerless_records
 from .media import MUTAGEN_AUDIO, media_facts, svg_size
-from .office import OFFICE_TEXT, office_text
+from .office import OFFICE_TEXT, WORKBOOK_ROWS, WORKBOOKS, office_text, workbook_csv
 from .pdf import extract_pdf
 from .quality import nested_entities, suspect_reasons
 from .sniff import HEAD_BYTES, looks_binary, sniff_bytes, text_kind
@@ -115,6 +115,8 @@ def _extract(path: str, limits: ExtractLimits, name: str) -> Extraction:
         meta["detected_by"] = "content"
         if sniffed.format == "zip" and ext in OFFICE_TEXT:
             return _office(path, name, ext, base, meta, limits)
+        if sniffed.format == "zip" and ext in WORKBOOKS:
+            return _workbook(path, name, ext, base, meta, limits, deadline)
         if sniffed.kind is None:
             raise ExtractionError(f"unsupported binary format: {sniffed.format} ({sniffed.mime_type})", "unsupported")
         if sniffed.kind == "pdf":
@@ -222,6 +224,28 @@ def _office(
         extraction.title = info["title"]
         meta["title_source"] = "document properties"
     return extraction
+
+
+def _workbook(
+    path: str, name: str, ext: str, base: dict[str, Any], meta: dict[str, Any], limits: ExtractLimits, deadline: float
+) -> Extraction:
+    """An Excel workbook: its first sheet read as a CSV file is (columns, types, records)."""
+    text, facts = workbook_csv(path, limits.max_decompressed_bytes, WORKBOOK_ROWS)
+    found = parse_delimited(text, ".csv", deadline)
+    meta.update({k: v for k, v in found.items() if k != "records"})
+    meta.update(format=ext[1:], sheets=facts["sheets"])
+    for key in ("sheet", "author", "created_at", "rows_cut_at"):
+        if facts.get(key):
+            meta[key] = facts[key]
+    return Extraction(
+        kind="dataset",
+        mime_type=WORKBOOKS[ext],
+        text=text[: limits.max_text_chars],
+        title=facts.get("title") or file_stem(name),
+        metadata=meta,
+        records=found.get("records"),
+        **base,
+    )
 
 
 def _pdf(

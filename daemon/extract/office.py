@@ -1,4 +1,5 @@
-"""Word documents (.docx, .docm) and OpenDocument text (.odt): their text, as markdown.
+"""Word documents (.docx, .docm) and OpenDocument text (.odt): their text, as markdown;
+Excel workbooks (.xlsx, .xlsm): their first sheet, as CSV.
 
 Both are zip files of XML. Only the body and the document's properties are read, each part
 bounded in size (a zip bomb stops at the limit) and parsed only when it declares no DTD (no
@@ -9,9 +10,12 @@ from the properties the editor wrote.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import xml.etree.ElementTree as ET
 import zipfile
+from datetime import datetime, timedelta
 from collections.abc import Iterable
 from typing import Any
 
@@ -23,6 +27,9 @@ OFFICE_TEXT = {
     ".odt": "application/vnd.oasis.opendocument.text",
 }
 _DTD = re.compile(rb"<!DOCTYPE|<!ENTITY", re.I)
+# A part parsed whole costs ten times its size in memory: 32 MiB of body XML is some five
+# million words, and a sheet (read as a stream) is not held to it.
+WHOLE_PART_BYTES = 32 * 1024 * 1024
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
 _TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
@@ -52,7 +59,8 @@ def office_text(path: str, ext: str, max_bytes: int, max_chars: int) -> tuple[st
 
 
 def _part(zf: zipfile.ZipFile, name: str, max_bytes: int) -> ET.Element | None:
-    """One XML part, parsed; None when the document has none."""
+    """One XML part, parsed whole (so at most WHOLE_PART_BYTES); None when the document has none."""
+    max_bytes = min(max_bytes, WHOLE_PART_BYTES)
     try:
         with zf.open(name) as f:
             data = f.read(max_bytes + 1)
@@ -180,3 +188,168 @@ def _odt_info(root: ET.Element) -> dict[str, Any]:
         "modified_at": meta.findtext(f"{_DC}date"),
     }
     return {k: v.strip()[:500] for k, v in found.items() if v and v.strip()}
+
+
+# -- Excel workbooks (.xlsx, .xlsm): the first sheet, as the CSV the dataset reader takes ----------
+
+WORKBOOKS = {
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".xlsm": "application/vnd.ms-excel.sheet.macroEnabled.12",
+}
+OFFICE_MIME = {**OFFICE_TEXT, **WORKBOOKS}  # what a file under one of these names is, once read
+_S = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+WORKBOOK_ROWS = 100_000  # rows of a sheet read: the dataset reader samples far fewer
+PROLOG_BYTES = 65536  # where a part's root element must begin: a DTD before it is refused
+_DATE_FORMATS = frozenset({14, 15, 16, 17, 18, 19, 20, 21, 22, 45, 46, 47})  # Excel's built-in date/time ids
+_CELL_REF = re.compile(r"([A-Z]+)")
+
+
+def workbook_csv(path: str, max_bytes: int, max_rows: int) -> tuple[str, dict[str, Any]]:
+    """(the first sheet's rows as CSV, facts: the sheets' names, the one read, the properties).
+    Shared strings resolved, dates (numbers in a date format) written as ISO dates."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            book = _part(zf, "xl/workbook.xml", max_bytes)
+            if book is None:
+                raise ExtractionError("not a workbook: it holds no xl/workbook.xml", "corrupt")
+            every = [(s.get("name") or "", s.get(f"{_R}id") or "", s.get("state")) for s in book.iter(f"{_S}sheet")]
+            # The first sheet a person sees: hidden ones hold lookups and scratch work.
+            sheets = [(n, r) for n, r, state in every if state not in ("hidden", "veryHidden")] or [
+                e[:2] for e in every
+            ]
+            target = _first_sheet(zf, sheets, max_bytes)
+            props = _part(zf, "docProps/core.xml", max_bytes)
+            strings = _shared_strings(_part(zf, "xl/sharedStrings.xml", max_bytes))
+            dates = _date_styles(_part(zf, "xl/styles.xml", max_bytes))
+            pr = book.find(f"{_S}workbookPr")
+            epoch = datetime(1904, 1, 1) if pr is not None and pr.get("date1904") in ("1", "true") else _EPOCH_1900
+            rows = _sheet_rows(zf, target, strings, dates, epoch, max_bytes, max_rows)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ET.ParseError, ValueError, OSError) as e:
+        raise ExtractionError(f"corrupt or truncated workbook: {e}", "corrupt") from None
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    facts: dict[str, Any] = {"sheets": [name for name, _ in sheets][:50]}
+    if len(rows) >= max_rows:
+        facts["rows_cut_at"] = max_rows
+    if sheets:
+        facts["sheet"] = sheets[0][0]
+    facts.update(_docx_info(props) if props is not None else {})
+    return out.getvalue(), facts
+
+
+_EPOCH_1900 = datetime(1899, 12, 30)  # serial 1 is 1900-01-01, past Excel's phantom 1900-02-29
+
+
+def _first_sheet(zf: zipfile.ZipFile, sheets: list[tuple[str, str]], max_bytes: int) -> str:
+    rels = _part(zf, "xl/_rels/workbook.xml.rels", max_bytes)
+    targets = {r.get("Id"): r.get("Target") or "" for r in rels.iter(f"{_REL}Relationship")} if rels is not None else {}
+    target = targets.get(sheets[0][1], "") if sheets else ""
+    if not target:
+        return "xl/worksheets/sheet1.xml"
+    return target.lstrip("/") if target.startswith("/") else "xl/" + target
+
+
+def _shared_strings(root: ET.Element | None) -> list[str]:
+    if root is None:
+        return []
+    # A string's text is its t elements', less the phonetic guides (rPh) some add.
+    return ["".join(t.text or "" for t in si.iter(f"{_S}t") if t not in _phonetic(si)) for si in root.iter(f"{_S}si")]
+
+
+def _phonetic(si: ET.Element) -> set[ET.Element]:
+    return {t for ph in si.iter(f"{_S}rPh") for t in ph.iter(f"{_S}t")}
+
+
+def _date_styles(root: ET.Element | None) -> set[int]:
+    """Indexes of the cell formats that show a number as a date or time."""
+    if root is None:
+        return set()
+    custom = set()
+    for fmt in root.iter(f"{_S}numFmt"):
+        code = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.', "", (fmt.get("formatCode") or "").lower())
+        if re.search(r"[dy]|h.*[ms]", code):
+            custom.add(int(fmt.get("numFmtId") or -1))
+    xfs = root.find(f"{_S}cellXfs")
+    ids = [int(xf.get("numFmtId") or 0) for xf in (xfs if xfs is not None else [])]
+    return {i for i, fmt_id in enumerate(ids) if fmt_id in _DATE_FORMATS or fmt_id in custom}
+
+
+def _sheet_rows(
+    zf: zipfile.ZipFile,
+    name: str,
+    strings: list[str],
+    dates: set[int],
+    epoch: datetime,
+    max_bytes: int,
+    max_rows: int,
+) -> list[list[str]]:
+    """The sheet's rows (cells at their columns, gaps empty), read as a stream: up to max_rows."""
+    try:
+        stream = zf.open(name)
+    except KeyError:
+        raise ExtractionError(f"not a workbook: it holds no {name}", "corrupt") from None
+    rows: list[list[str]] = []
+    with stream:
+        prolog = stream.read(PROLOG_BYTES)
+        if _DTD.search(prolog) or (b"<worksheet" not in prolog and b":worksheet" not in prolog):
+            raise ExtractionError(f"{name} declares a DTD or is no worksheet: not parsed", "corrupt")
+        parser: ET.XMLPullParser[Any] = ET.XMLPullParser(events=("end",))
+        read = len(prolog)
+        chunk = prolog
+        while chunk and len(rows) < max_rows:
+            parser.feed(chunk)
+            for event in parser.read_events():
+                el: Any = event[-1]  # ("end", element)
+                if isinstance(el, ET.Element) and el.tag == f"{_S}row":
+                    rows.append(_row_cells(el, strings, dates, epoch))
+                    el.clear()
+                    if len(rows) >= max_rows:
+                        break
+            chunk = stream.read(1 << 16)
+            read += len(chunk)
+            if read > max_bytes:
+                raise ExtractionError(f"{name} unpacks to more than {max_bytes} bytes", "too_large")
+    while rows and not any(rows[-1]):
+        rows.pop()
+    return rows
+
+
+def _row_cells(row: ET.Element, strings: list[str], dates: set[int], epoch: datetime) -> list[str]:
+    cells: list[str] = []
+    for c in row.iter(f"{_S}c"):
+        ref = _CELL_REF.match(c.get("r") or "")
+        col = _column(ref.group(1)) if ref else len(cells)
+        if col > 16383:
+            continue  # past Excel's last column: a hostile reference
+        cells.extend([""] * (col + 1 - len(cells)))
+        cells[col] = _cell_value(c, strings, dates, epoch)
+    return cells
+
+
+def _column(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def _cell_value(c: ET.Element, strings: list[str], dates: set[int], epoch: datetime) -> str:
+    kind, value = c.get("t", "n"), c.findtext(f"{_S}v")
+    if kind == "inlineStr":
+        return "".join(t.text or "" for t in c.iter(f"{_S}t"))
+    if value is None:
+        return ""
+    if kind == "s":
+        i = int(value)
+        return strings[i] if 0 <= i < len(strings) else ""
+    if kind == "b":
+        return "TRUE" if value == "1" else "FALSE"
+    if kind == "n" and int(c.get("s") or 0) in dates:
+        try:
+            when = epoch + timedelta(days=float(value))
+        except (OverflowError, ValueError):
+            return value
+        return when.date().isoformat() if when.time() == datetime.min.time() else when.isoformat(timespec="seconds")
+    return value
