@@ -662,6 +662,57 @@ def test_excel_workbooks_are_read_as_datasets(tmp_path: Path) -> None:
         extract(str(big), ExtractLimits(max_decompressed_bytes=100_000))
 
 
+def make_pptx(path: Path, slides: list[tuple[str, list[str]]]) -> Path:
+    """A deck as PowerPoint writes it: each slide a title placeholder and a body of bullets."""
+
+    def shape(placeholder: str, texts: list[str]) -> str:
+        paras = "".join(f"<a:p><a:r><a:t>{t}</a:t></a:r></a:p>" for t in texts)
+        return f"<p:sp><p:nvSpPr><p:nvPr>{placeholder}</p:nvPr></p:nvSpPr><p:txBody>{paras}</p:txBody></p:sp>"
+
+    p = 'xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main"'
+    a = 'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"'
+    with zipfile.ZipFile(path, "w") as z:
+        ids = "".join(f'<p:sldId id="{256 + i}" r:id="rId{i}"/>' for i in range(len(slides)))
+        z.writestr("ppt/presentation.xml", f"<p:presentation {p} {R}><p:sldIdLst>{ids}</p:sldIdLst></p:presentation>")
+        rels = "".join(f'<Relationship Id="rId{i}" Target="slides/slide{i + 1}.xml"/>' for i in range(len(slides)))
+        z.writestr(
+            "ppt/_rels/presentation.xml.rels",
+            f'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{rels}</Relationships>',
+        )
+        z.writestr(
+            "docProps/core.xml",
+            '<cp:coreProperties xmlns:cp="x"><dc:title xmlns:dc="http://purl.org/dc/elements/1.1/">'
+            "PowerPoint Presentation</dc:title></cp:coreProperties>",
+        )
+        for i, (title, bullets) in enumerate(slides):
+            z.writestr(
+                f"ppt/slides/slide{i + 1}.xml",
+                f"<p:sld {p} {a}><p:cSld><p:spTree>"
+                + shape('<p:ph type="title"/>', [title])
+                + shape('<p:ph idx="1"/>', bullets)
+                + "</p:spTree></p:cSld></p:sld>",
+            )
+    return path
+
+
+def test_powerpoint_decks_are_read_slide_by_slide(tmp_path: Path) -> None:
+    """A deck (.pptx: sales collateral, roadmaps) was 'unsupported binary format: zip'. Each
+    slide becomes a heading with its title and its bullets; PowerPoint's default name is no title."""
+    deck = make_pptx(
+        tmp_path / "battlecard.pptx",
+        [
+            ("Battlecard: Acme vs Spendly", ["For account executives, updated Q2"]),
+            ("Where we win", ["Faster onboarding: 2 weeks against 6", "SOC 2 Type II"]),
+            ("Objection handling", ["They are cheaper: show the total cost over 3 years"]),
+        ],
+    )
+    ex = extract(str(deck))
+    assert ex.kind == "markdown" and ex.mime_type.endswith("presentationml.presentation") and ex.suspect == []
+    assert ex.title == "Battlecard: Acme vs Spendly"
+    assert "## Slide 2: Where we win\n\n- Faster onboarding: 2 weeks against 6" in ex.text
+    assert [h for _, h in ex.metadata["headings"]][1:] == ["Slide 2: Where we win", "Slide 3: Objection handling"]
+
+
 def test_hostile_office_documents_are_clear_errors(tmp_path: Path) -> None:
     dtd = make_docx(tmp_path / "dtd.docx", para("x"))
     with zipfile.ZipFile(dtd, "w") as z:

@@ -25,7 +25,9 @@ OFFICE_TEXT = {
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     ".docm": "application/vnd.ms-word.document.macroEnabled.12",
     ".odt": "application/vnd.oasis.opendocument.text",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
 }
+MAX_SLIDES = 500  # slides read from a deck
 _DTD = re.compile(rb"<!DOCTYPE|<!ENTITY", re.I)
 # A part parsed whole costs ten times its size in memory: 32 MiB of body XML is some five
 # million words, and a sheet (read as a stream) is not held to it.
@@ -36,6 +38,8 @@ _TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _DC = "{http://purl.org/dc/elements/1.1/}"
 _DCTERMS = "{http://purl.org/dc/terms/}"
 _META = "{urn:oasis:names:tc:opendocument:xmlns:meta:1.0}"
+_R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 # Heading style ids as Word writes them, localized ones with their accented letter dropped
 # (Überschrift1 is "berschrift1", Título1 "Ttulo1").
 _HEADING_STYLE = re.compile(r"(?i)^(?:heading|berschrift|titre|titolo|ttulo|kop)\s*(\d)$|^(title)$")
@@ -43,7 +47,10 @@ _HEADING_STYLE = re.compile(r"(?i)^(?:heading|berschrift|titre|titolo|ttulo|kop)
 
 def office_text(path: str, ext: str, max_bytes: int, max_chars: int) -> tuple[str, dict[str, Any]]:
     """(the body as markdown, the properties: title, author, created_at, modified_at)."""
-    body_name, props_name = ("content.xml", "meta.xml") if ext == ".odt" else ("word/document.xml", "docProps/core.xml")
+    body_name, props_name = {
+        ".odt": ("content.xml", "meta.xml"),
+        ".pptx": ("ppt/presentation.xml", "docProps/core.xml"),
+    }.get(ext, ("word/document.xml", "docProps/core.xml"))
     try:
         with zipfile.ZipFile(path) as zf:
             body, props = _part(zf, body_name, max_bytes), _part(zf, props_name, max_bytes)
@@ -51,6 +58,11 @@ def office_text(path: str, ext: str, max_bytes: int, max_chars: int) -> tuple[st
                 raise ExtractionError(f"not a document: it holds no {body_name}", "corrupt")
             if ext == ".odt":
                 lines, info = _odt_lines(body), _odt_info(props) if props is not None else {}
+            elif ext == ".pptx":
+                lines, info = _slides(zf, body, max_bytes), _docx_info(props) if props is not None else {}
+                first = lines[0].partition(": ")[2] if lines else ""  # "## Slide 1: its title"
+                if first and info.get("title", "").lower() in ("", "presentation", "powerpoint presentation"):
+                    info["title"] = first  # not PowerPoint's default name
             else:
                 lines, info = _docx_lines(body), _docx_info(props) if props is not None else {}
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ET.ParseError, ValueError, OSError) as e:
@@ -91,6 +103,36 @@ def _docx_blocks(node: ET.Element, lines: list[str], depth: int) -> None:
                 lines.append(_row(" ".join(_docx_paragraph(p) for p in c.iter(f"{_W}p")) for c in row.iter(f"{_W}tc")))
         elif block.tag in (f"{_W}sdt", f"{_W}sdtContent", f"{_W}customXml") and depth < 20:
             _docx_blocks(block, lines, depth + 1)
+
+
+_P = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
+_A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+
+
+def _slides(zf: zipfile.ZipFile, presentation: ET.Element, max_bytes: int) -> list[str]:
+    """Each slide in the deck's order: "## Slide n: its title", then its other text, a line
+    per paragraph (bullets as list items)."""
+    rels = _part(zf, "ppt/_rels/presentation.xml.rels", max_bytes)
+    targets = {r.get("Id"): r.get("Target") or "" for r in rels.iter(f"{_REL}Relationship")} if rels is not None else {}
+    order = [targets.get(s.get(f"{_R}id"), "") for s in presentation.iter(f"{_P}sldId")]
+    lines: list[str] = []
+    for n, target in enumerate(order[:MAX_SLIDES], 1):
+        slide = _part(zf, "ppt/" + target.lstrip("/").removeprefix("ppt/"), max_bytes) if target else None
+        if slide is None:
+            continue
+        title, body = "", []
+        for shape in slide.iter(f"{_P}sp"):
+            kind = shape.find(f".//{_P}ph")
+            paragraphs = ["".join(t.text or "" for t in p.iter(f"{_A}t")).strip() for p in shape.iter(f"{_A}p")]
+            paragraphs = [p for p in paragraphs if p]
+            if kind is not None and kind.get("type") in ("title", "ctrTitle") and not title:
+                title = " ".join(paragraphs)
+            else:
+                body += [f"- {p}" if kind is not None and kind.get("type") in (None, "body") else p for p in paragraphs]
+        if title or body:  # a slide of pictures or charts only says nothing here
+            lines.append(f"## Slide {n}" + (f": {title}" if title else ""))
+            lines += body
+    return lines
 
 
 def _row(cells: Iterable[str]) -> str:
@@ -198,8 +240,6 @@ WORKBOOKS = {
 }
 OFFICE_MIME = {**OFFICE_TEXT, **WORKBOOKS}  # what a file under one of these names is, once read
 _S = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 WORKBOOK_ROWS = 100_000  # rows of a sheet read: the dataset reader samples far fewer
 PROLOG_BYTES = 65536  # where a part's root element must begin: a DTD before it is refused
 _DATE_FORMATS = frozenset({14, 15, 16, 17, 18, 19, 20, 21, 22, 45, 46, 47})  # Excel's built-in date/time ids
