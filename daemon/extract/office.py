@@ -1,7 +1,7 @@
-"""Word documents (.docx, .docm) and OpenDocument text (.odt): their text, as markdown;
-Excel workbooks (.xlsx, .xlsm): their first sheet, as CSV.
+"""Word documents (.docx, .docm), OpenDocument text (.odt) and PowerPoint decks (.pptx): their
+text, as markdown; Excel workbooks (.xlsx, .xlsm): their first sheet, as CSV.
 
-Both are zip files of XML. Only the body and the document's properties are read, each part
+All are zip files of XML. Only the body and the document's properties are read, each part
 bounded in size (a zip bomb stops at the limit) and parsed only when it declares no DTD (no
 entity can expand). Headings become ``#`` lines and table rows ``|`` lines, so the rest of
 extraction and inference read them as they read markdown; the title, author and dates come
@@ -15,8 +15,8 @@ import io
 import re
 import xml.etree.ElementTree as ET
 import zipfile
-from datetime import datetime, timedelta
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
 from .types import ExtractionError
@@ -53,36 +53,45 @@ def office_text(path: str, ext: str, max_bytes: int, max_chars: int) -> tuple[st
     }.get(ext, ("word/document.xml", "docProps/core.xml"))
     try:
         with zipfile.ZipFile(path) as zf:
-            body, props = _part(zf, body_name, max_bytes), _part(zf, props_name, max_bytes)
+            parts = _Parts(zf, max_bytes)
+            body, props = parts.get(body_name), parts.get(props_name)
             if body is None:
                 raise ExtractionError(f"not a document: it holds no {body_name}", "corrupt")
             if ext == ".odt":
                 lines, info = _odt_lines(body), _odt_info(props) if props is not None else {}
             elif ext == ".pptx":
-                lines, info = _slides(zf, body, max_bytes), _docx_info(props) if props is not None else {}
+                lines, info = _slides(parts, body), _core_info(props) if props is not None else {}
                 first = lines[0].partition(": ")[2] if lines else ""  # "## Slide 1: its title"
                 if first and info.get("title", "").lower() in ("", "presentation", "powerpoint presentation"):
                     info["title"] = first  # not PowerPoint's default name
             else:
-                lines, info = _docx_lines(body), _docx_info(props) if props is not None else {}
+                lines, info = _docx_lines(body), _core_info(props) if props is not None else {}
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ET.ParseError, ValueError, OSError) as e:
         raise ExtractionError(f"corrupt or truncated {ext[1:].upper()}: {e}", "corrupt") from None
     return "\n\n".join(line for line in lines if line.strip())[:max_chars], info
 
 
-def _part(zf: zipfile.ZipFile, name: str, max_bytes: int) -> ET.Element | None:
-    """One XML part, parsed whole (so at most WHOLE_PART_BYTES); None when the document has none."""
-    max_bytes = min(max_bytes, WHOLE_PART_BYTES)
-    try:
-        with zf.open(name) as f:
-            data = f.read(max_bytes + 1)
-    except KeyError:
-        return None
-    if len(data) > max_bytes:
-        raise ExtractionError(f"{name} unpacks to more than {max_bytes} bytes", "too_large")
-    if _DTD.search(data):
-        raise ExtractionError(f"{name} declares a DTD: not parsed", "corrupt")
-    return ET.fromstring(data)
+class _Parts:
+    """A document's XML parts, each parsed whole (at most WHOLE_PART_BYTES), all of them
+    together at most ``budget`` bytes unpacked (a deck of many bomb slides stops there)."""
+
+    def __init__(self, zf: zipfile.ZipFile, budget: int) -> None:
+        self.zf, self.left = zf, budget
+
+    def get(self, name: str) -> ET.Element | None:
+        """The part, parsed; None when the document has none."""
+        limit = min(self.left, WHOLE_PART_BYTES)
+        try:
+            with self.zf.open(name) as f:
+                data = f.read(limit + 1)
+        except KeyError:
+            return None
+        if len(data) > limit:
+            raise ExtractionError(f"{name} unpacks past the limit of {limit} bytes", "too_large")
+        self.left -= len(data)
+        if _DTD.search(data):
+            raise ExtractionError(f"{name} declares a DTD: not parsed", "corrupt")
+        return ET.fromstring(data)
 
 
 def _docx_lines(root: ET.Element) -> list[str]:
@@ -109,15 +118,15 @@ _P = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
 _A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 
 
-def _slides(zf: zipfile.ZipFile, presentation: ET.Element, max_bytes: int) -> list[str]:
+def _slides(parts: _Parts, presentation: ET.Element) -> list[str]:
     """Each slide in the deck's order: "## Slide n: its title", then its other text, a line
     per paragraph (bullets as list items)."""
-    rels = _part(zf, "ppt/_rels/presentation.xml.rels", max_bytes)
+    rels = parts.get("ppt/_rels/presentation.xml.rels")
     targets = {r.get("Id"): r.get("Target") or "" for r in rels.iter(f"{_REL}Relationship")} if rels is not None else {}
     order = [targets.get(s.get(f"{_R}id"), "") for s in presentation.iter(f"{_P}sldId")]
     lines: list[str] = []
     for n, target in enumerate(order[:MAX_SLIDES], 1):
-        slide = _part(zf, "ppt/" + target.lstrip("/").removeprefix("ppt/"), max_bytes) if target else None
+        slide = parts.get("ppt/" + target.lstrip("/").removeprefix("ppt/")) if target else None
         if slide is None:
             continue
         title, body = "", []
@@ -164,7 +173,8 @@ def _heading_level(style: str) -> int:
     return 1 if m.group(2) else min(int(m.group(1)), 6)
 
 
-def _docx_info(root: ET.Element) -> dict[str, Any]:
+def _core_info(root: ET.Element) -> dict[str, Any]:
+    """Title, author and dates of an Office document (docProps/core.xml, in Word, Excel, PowerPoint)."""
     found = {
         "title": root.findtext(f"{_DC}title"),
         "author": root.findtext(f"{_DC}creator"),
@@ -251,7 +261,8 @@ def workbook_csv(path: str, max_bytes: int, max_rows: int) -> tuple[str, dict[st
     Shared strings resolved, dates (numbers in a date format) written as ISO dates."""
     try:
         with zipfile.ZipFile(path) as zf:
-            book = _part(zf, "xl/workbook.xml", max_bytes)
+            parts = _Parts(zf, max_bytes)
+            book = parts.get("xl/workbook.xml")
             if book is None:
                 raise ExtractionError("not a workbook: it holds no xl/workbook.xml", "corrupt")
             every = [(s.get("name") or "", s.get(f"{_R}id") or "", s.get("state")) for s in book.iter(f"{_S}sheet")]
@@ -259,13 +270,13 @@ def workbook_csv(path: str, max_bytes: int, max_rows: int) -> tuple[str, dict[st
             sheets = [(n, r) for n, r, state in every if state not in ("hidden", "veryHidden")] or [
                 e[:2] for e in every
             ]
-            target = _first_sheet(zf, sheets, max_bytes)
-            props = _part(zf, "docProps/core.xml", max_bytes)
-            strings = _shared_strings(_part(zf, "xl/sharedStrings.xml", max_bytes))
-            dates = _date_styles(_part(zf, "xl/styles.xml", max_bytes))
+            target = _first_sheet(parts, sheets)
+            props = parts.get("docProps/core.xml")
+            strings = _shared_strings(parts.get("xl/sharedStrings.xml"))
+            dates = _date_styles(parts.get("xl/styles.xml"))
             pr = book.find(f"{_S}workbookPr")
             epoch = datetime(1904, 1, 1) if pr is not None and pr.get("date1904") in ("1", "true") else _EPOCH_1900
-            rows = _sheet_rows(zf, target, strings, dates, epoch, max_bytes, max_rows)
+            rows = _sheet_rows(zf, target, strings, dates, epoch, parts.left, max_rows)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ET.ParseError, ValueError, OSError) as e:
         raise ExtractionError(f"corrupt or truncated workbook: {e}", "corrupt") from None
     out = io.StringIO()
@@ -275,15 +286,15 @@ def workbook_csv(path: str, max_bytes: int, max_rows: int) -> tuple[str, dict[st
         facts["rows_cut_at"] = max_rows
     if sheets:
         facts["sheet"] = sheets[0][0]
-    facts.update(_docx_info(props) if props is not None else {})
+    facts.update(_core_info(props) if props is not None else {})
     return out.getvalue(), facts
 
 
 _EPOCH_1900 = datetime(1899, 12, 30)  # serial 1 is 1900-01-01, past Excel's phantom 1900-02-29
 
 
-def _first_sheet(zf: zipfile.ZipFile, sheets: list[tuple[str, str]], max_bytes: int) -> str:
-    rels = _part(zf, "xl/_rels/workbook.xml.rels", max_bytes)
+def _first_sheet(parts: _Parts, sheets: list[tuple[str, str]]) -> str:
+    rels = parts.get("xl/_rels/workbook.xml.rels")
     targets = {r.get("Id"): r.get("Target") or "" for r in rels.iter(f"{_REL}Relationship")} if rels is not None else {}
     target = targets.get(sheets[0][1], "") if sheets else ""
     if not target:
