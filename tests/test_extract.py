@@ -729,6 +729,32 @@ def test_hostile_office_documents_are_clear_errors(tmp_path: Path) -> None:
         extract(str(empty))
 
 
+def test_rich_text_is_read_without_its_markup(tmp_path: Path) -> None:
+    """TextEdit's and WordPad's own format was read as its markup ('{\\rtf1\\ansi...' for a title)."""
+    rtf = tmp_path / "postmortem.rtf"
+    rtf.write_bytes(
+        b"{\\rtf1\\ansi\\ansicpg1252\\cocoartf2709\n"
+        b"{\\fonttbl\\f0\\fswiss\\fcharset0 Helvetica;}{\\colortbl;\\red255\\green255\\blue255;}\n"
+        b"{\\*\\expandedcolortbl;;}{\\info{\\title Checkout outage}{\\author Dana Ruiz}}\n"
+        b"\\f0\\fs24 \\cf0 {\\b Postmortem: checkout outage}\\par\n"
+        b"Severity: SEV-1, caf\\'e9 closed, cost \\u8364? 12,400\\par\n"
+        b"Braces \\{ kept \\} and a \\\\ too; non\\_breaking.\\par\n"
+        b"{\\pict\\pngblip 89504e470d0a1a0a}\n}"
+    )
+    ex = extract(str(rtf))
+    assert (ex.kind, ex.mime_type, ex.title, ex.metadata["author"]) == (
+        "text",
+        "application/rtf",
+        "Checkout outage",
+        "Dana Ruiz",
+    )
+    assert ex.text.splitlines() == [
+        "Postmortem: checkout outage",
+        "Severity: SEV-1, café closed, cost € 12,400",
+        "Braces { kept } and a \\ too; non-breaking.",
+    ]
+
+
 def test_sounds_mutagen_reads_by_their_name(tmp_path: Path) -> None:
     """WMA, WavPack, Monkey's Audio, Musepack, DSD, AC-3, MIDI... have no magic number of ours:
     mutagen's own test sounds were 'not a format Clarity reads'. A binary file under such a

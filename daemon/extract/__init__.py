@@ -22,6 +22,7 @@ from .dataset import parse_delimited, parse_json, parse_jsonl, strip_jsonc
 from .encoding import decode, line_count, word_count
 from .known_files import headerless_records
 from .media import MUTAGEN_AUDIO, media_facts, svg_size
+from .rtf import looks_like_rtf, rtf_text
 from .office import OFFICE_TEXT, WORKBOOK_ROWS, WORKBOOKS, office_text, workbook_csv
 from .pdf import extract_pdf
 from .quality import nested_entities, suspect_reasons
@@ -135,6 +136,8 @@ def _extract(path: str, limits: ExtractLimits, name: str) -> Extraction:
     meta["encoding"] = encoding
     if not text.strip().strip("\ufeff"):
         meta["blank"] = True  # only whitespace: read, but suspect (see quality.py)
+    if looks_like_rtf(text[:16]):
+        return _rtf(text, name, base, meta, limits)
     kind, mime = text_kind(name, text[:HEAD_BYTES])
     meta["detected_by"] = "extension" if ext else "content"
     if nested_entities(text):
@@ -223,6 +226,19 @@ def _office(
     if info.get("title"):
         extraction.title = info["title"]
         meta["title_source"] = "document properties"
+    return extraction
+
+
+def _rtf(text: str, name: str, base: dict[str, Any], meta: dict[str, Any], limits: ExtractLimits) -> Extraction:
+    """Rich text: the words without the markup, title and author from its info group."""
+    body, info = rtf_text(text)
+    meta["detected_by"] = "content"
+    if info.get("author"):
+        meta["author"] = info["author"]
+    extraction = _text("text", "application/rtf", body, b"", name, base, meta, limits)
+    if info.get("title"):
+        extraction.title = info["title"]
+        meta["title_source"] = "document info"
     return extraction
 
 
