@@ -575,6 +575,8 @@ def test_word_and_opendocument_texts_are_read_as_markdown(tmp_path: Path) -> Non
     )
     assert [h for _, h in ex.metadata["headings"]] == ["Cleanroom gowning", "Purpose", "Procedure"]
     assert "- Wash hands for 30 seconds" in ex.text and "| Step | Owner |" in ex.text
+    # The summary is read without markdown's marks ("# Purpose" was "# Purpose" in it)
+    assert ex.metadata["excerpt"].startswith("Cleanroom gowning Purpose This SOP describes")
     odt = tmp_path / "policy.odt"
     ns = (
         'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '

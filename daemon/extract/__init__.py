@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 import time
 from typing import Any
@@ -82,6 +83,10 @@ def _read(path: str, limits: ExtractLimits, deadline: float) -> tuple[bytes, os.
     except OSError as e:
         raise ExtractionError(f"cannot read the file: {e.strerror or e}", "unreadable", permanent=False) from None
     return b"".join(chunks), st
+
+
+# Markdown's line marks: heading hashes, list bullets, quote bars.
+_MARKDOWN_MARKS = re.compile(r"(?m)^[ \t]{0,3}(?:#{1,6}[ \t]+|[-*+][ \t]+|>[ \t]?)")
 
 
 def _excerpt(text: str) -> str:
@@ -323,6 +328,7 @@ def _text(
         if found["front_matter"]:
             meta["front_matter"] = found["front_matter"]
         body = text
+        meta["excerpt"] = _excerpt(_MARKDOWN_MARKS.sub("", text))  # "## Goals" reads "Goals" in a summary
     elif kind == "code":
         meta.update(code_facts(name, text[: limits.max_text_chars * 5]))
         title = os.path.basename(name)
