@@ -248,7 +248,6 @@ WORKBOOKS = {
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ".xlsm": "application/vnd.ms-excel.sheet.macroEnabled.12",
 }
-OFFICE_MIME = {**OFFICE_TEXT, **WORKBOOKS}  # what a file under one of these names is, once read
 _S = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 WORKBOOK_ROWS = 100_000  # rows of a sheet read: the dataset reader samples far fewer
 PROLOG_BYTES = 65536  # where a part's root element must begin: a DTD before it is refused

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 
 from .encoding import MIXED
-from .office import OFFICE_MIME
 from .sniff import CODE_EXTENSIONS, DATASET_EXTENSIONS, HTML_EXTENSIONS, MARKDOWN_EXTENSIONS, XML_EXTENSIONS
 from .types import Extraction
 
@@ -143,7 +142,7 @@ def suspect_reasons(ex: Extraction) -> list[str]:
             reasons.append("no text: only whitespace")
         elif ex.mime_type == "text/html" and not ex.text.strip():
             reasons.append("a web page with no visible text")
-        if ext in BINARY_EXTENSIONS and ex.kind != "pdf" and ex.mime_type != OFFICE_MIME.get(ext):
+        if ext in BINARY_EXTENSIONS and "encoding" in m:  # decoded as text: its bytes were no PDF, no workbook
             reasons.append(f"named {ext} but holds text")
         if m.get("encoding") == MIXED:
             reasons.append("text in mixed encodings (UTF-8 and a single-byte one)")
