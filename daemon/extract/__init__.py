@@ -129,11 +129,11 @@ def _extract(path: str, limits: ExtractLimits, name: str) -> Extraction:
             return _pdf(path, name, base, meta, limits, deadline)
         meta.update(media_facts(path, sniffed.format, sniffed.media_type or "image", data))
         return Extraction(kind="media", mime_type=sniffed.mime_type, title=file_stem(name), metadata=meta, **base)
-    if looks_binary(head) and ext in MUTAGEN_AUDIO:
-        mime, fmt = MUTAGEN_AUDIO[ext]
-        meta.update(media_facts(path, fmt, "audio", data), detected_by="extension")
-        return Extraction(kind="media", mime_type=mime, title=file_stem(name), metadata=meta, **base)
     if looks_binary(head):
+        if ext in MUTAGEN_AUDIO:
+            mime, fmt = MUTAGEN_AUDIO[ext]
+            meta.update(media_facts(path, fmt, "audio", data), detected_by="extension")
+            return Extraction(kind="media", mime_type=mime, title=file_stem(name), metadata=meta, **base)
         raise ExtractionError(
             f"binary content in a file named {os.path.basename(name)!r}: not a format Clarity reads", "unsupported"
         )
@@ -163,7 +163,7 @@ def _extract(path: str, limits: ExtractLimits, name: str) -> Extraction:
                 **base,
             )
         kind = "text"  # JSON that is not records: a document
-    return _text(kind, mime, text, data, name, base, meta, limits)
+    return _text(kind, mime, text, name, base, meta, limits)
 
 
 def _dataset(
@@ -208,8 +208,9 @@ def _dataset(
 def _jsonc(text: str, limits: ExtractLimits) -> tuple[dict[str, Any] | None, Any] | None:
     """What :func:`parse_json` makes of ``text`` read as JSON with comments and trailing
     commas; None when it has none or is not JSON that way either."""
-    plain = strip_jsonc(text.lstrip("\ufeff"))
-    if plain == text.lstrip("\ufeff"):
+    text = text.lstrip("\ufeff")
+    plain = strip_jsonc(text)
+    if plain == text:
         return None
     try:
         return parse_json(plain.encode(), limits.max_json_depth)
@@ -220,30 +221,40 @@ def _jsonc(text: str, limits: ExtractLimits) -> tuple[dict[str, Any] | None, Any
 def _office(
     path: str, name: str, ext: str, base: dict[str, Any], meta: dict[str, Any], limits: ExtractLimits
 ) -> Extraction:
-    """A Word or OpenDocument text: its body read as the markdown it is turned into."""
-    text, info = office_text(path, ext, limits.max_decompressed_bytes, limits.max_text_chars)
-    for key in ("author", "created_at"):
-        if info.get(key):
-            meta[key] = info[key]
-    if info.get("modified_at"):
-        meta["document_modified_at"] = info["modified_at"]
-    extraction = _text("markdown", OFFICE_TEXT[ext], text, b"", name, base, meta, limits)
-    if info.get("title"):
-        extraction.title = info["title"]
-        meta["title_source"] = "document properties"
-    return extraction
+    """A Word, OpenDocument or PowerPoint text: its body read as the markdown it is turned into."""
+    body, info = office_text(path, ext, limits.max_decompressed_bytes, limits.max_text_chars)
+    return _document("markdown", OFFICE_TEXT[ext], body, info, "document properties", name, base, meta, limits)
 
 
 def _rtf(text: str, name: str, base: dict[str, Any], meta: dict[str, Any], limits: ExtractLimits) -> Extraction:
     """Rich text: the words without the markup, title and author from its info group."""
     body, info = rtf_text(text)
     meta["detected_by"] = "content"
-    if info.get("author"):
-        meta["author"] = info["author"]
-    extraction = _text("text", "application/rtf", body, b"", name, base, meta, limits)
+    return _document("text", "application/rtf", body, info, "document info", name, base, meta, limits)
+
+
+def _document(
+    kind: Kind,
+    mime: str,
+    body: str,
+    info: dict[str, Any],
+    source: str,
+    name: str,
+    base: dict[str, Any],
+    meta: dict[str, Any],
+    limits: ExtractLimits,
+) -> Extraction:
+    """The text a document format was turned into, read as that kind of text, with the title,
+    author and dates the document's own properties (``source``) hold."""
+    for key in ("author", "created_at"):
+        if info.get(key):
+            meta[key] = info[key]
+    if info.get("modified_at"):
+        meta["document_modified_at"] = info["modified_at"]
+    extraction = _text(kind, mime, body, name, base, meta, limits)
     if info.get("title"):
         extraction.title = info["title"]
-        meta["title_source"] = "document info"
+        meta["title_source"] = source
     return extraction
 
 
@@ -296,7 +307,6 @@ def _text(
     kind: Kind,
     mime: str,
     text: str,
-    data: bytes,
     name: str,
     base: dict[str, Any],
     meta: dict[str, Any],
