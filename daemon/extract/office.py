@@ -154,7 +154,7 @@ def _docx_paragraph(p: ET.Element) -> str:
     for node in p.iter():
         if node.tag == f"{_W}t" and node.text:
             parts.append(node.text)
-        elif node.tag in (f"{_W}tab",):
+        elif node.tag == f"{_W}tab":
             parts.append("\t")
         elif node.tag in (f"{_W}br", f"{_W}cr"):
             parts.append("\n")
@@ -175,12 +175,16 @@ def _heading_level(style: str) -> int:
 
 def _core_info(root: ET.Element) -> dict[str, Any]:
     """Title, author and dates of an Office document (docProps/core.xml, in Word, Excel, PowerPoint)."""
-    found = {
-        "title": root.findtext(f"{_DC}title"),
-        "author": root.findtext(f"{_DC}creator"),
-        "created_at": root.findtext(f"{_DCTERMS}created"),
-        "modified_at": root.findtext(f"{_DCTERMS}modified"),
-    }
+    return _said(
+        title=root.findtext(f"{_DC}title"),
+        author=root.findtext(f"{_DC}creator"),
+        created_at=root.findtext(f"{_DCTERMS}created"),
+        modified_at=root.findtext(f"{_DCTERMS}modified"),
+    )
+
+
+def _said(**found: str | None) -> dict[str, Any]:
+    """The properties that say something, trimmed."""
     return {k: v.strip()[:500] for k, v in found.items() if v and v.strip()}
 
 
@@ -233,13 +237,12 @@ def _odt_info(root: ET.Element) -> dict[str, Any]:
     meta = root.find("{urn:oasis:names:tc:opendocument:xmlns:office:1.0}meta")
     if meta is None:
         return {}
-    found = {
-        "title": meta.findtext(f"{_DC}title"),
-        "author": meta.findtext(f"{_META}initial-creator") or meta.findtext(f"{_DC}creator"),
-        "created_at": meta.findtext(f"{_META}creation-date"),
-        "modified_at": meta.findtext(f"{_DC}date"),
-    }
-    return {k: v.strip()[:500] for k, v in found.items() if v and v.strip()}
+    return _said(
+        title=meta.findtext(f"{_DC}title"),
+        author=meta.findtext(f"{_META}initial-creator") or meta.findtext(f"{_DC}creator"),
+        created_at=meta.findtext(f"{_META}creation-date"),
+        modified_at=meta.findtext(f"{_DC}date"),
+    )
 
 
 # -- Excel workbooks (.xlsx, .xlsm): the first sheet, as the CSV the dataset reader takes ----------

@@ -20,7 +20,7 @@ _SKIP = frozenset(
         "fldinst", "filetbl", "pgdsctbl", "operator", "mmathPr", "nonshppict", "bkmkstart", "bkmkend",
     }
 )  # fmt: skip
-_INFO = frozenset({"title", "author", "subject", "keywords", "company", "operator", "doccomm"})
+_INFO = frozenset({"title", "author"})  # the info group's fields a document is known by
 _BREAKS = {"par": "\n", "line": "\n", "sect": "\n\n", "page": "\n\n", "row": "\n", "cell": "\t", "tab": "\t"}
 _CHARS = {"emdash": "—", "endash": "–", "bullet": "•", "lquote": "‘", "rquote": "’", "ldblquote": "“", "rdblquote": "”"}
 MAX_DEPTH = 200  # groups deeper than this are a hostile file's, not an editor's
@@ -31,7 +31,7 @@ def looks_like_rtf(head: str) -> bool:
 
 
 def rtf_text(source: str) -> tuple[str, dict[str, str]]:
-    """(the text, the info group's fields that say something: title, author...)."""
+    """(the text, the info group's title and author where they say something)."""
     out: list[str] = []
     info: dict[str, list[str]] = {}
     stack: list[tuple[bool, str | None, int]] = []  # per group: skipped?, info field, \uc count
@@ -72,7 +72,7 @@ def rtf_text(source: str) -> tuple[str, dict[str, str]]:
                 uc = int(arg)
             elif word == "u" and arg:
                 n = int(arg)
-                _emit(chr(n % 65536) if n >= 0 else chr(n + 65536), skip, field, out, info)
+                _emit(chr(n % 65536), skip, field, out, info)  # negative: the upper half of 16 bits
                 pending_skip = uc
             elif word in _BREAKS:
                 _emit(_BREAKS[word], skip, field, out, info)
