@@ -757,6 +757,28 @@ def test_rich_text_is_read_without_its_markup(tmp_path: Path) -> None:
     ]
 
 
+def test_rich_text_beyond_16_bits_and_a_hostile_opendocument(tmp_path: Path) -> None:
+    """An emoji in RTF is two \\u halves: they were kept apart, and the text could not be
+    encoded to be stored. An OpenDocument run of spaces says how many: a billion was written out."""
+    rtf = tmp_path / "note.rtf"
+    rtf.write_text("{\\rtf1\\ansi Smile \\uc1\\u-10179?\\u-8701? and a lone \\u-10179? end\\par}")
+    ex = extract(str(rtf))
+    assert ex.text == "Smile \U0001f603 and a lone \ufffd end"
+    ex.text.encode()
+    ns = (
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
+    )
+    odt = tmp_path / "spaces.odt"
+    with zipfile.ZipFile(odt, "w") as z:
+        z.writestr(
+            "content.xml",
+            f"<office:document-content {ns}><office:body><office:text>"
+            '<text:p>a<text:s text:c="1000000000"/>b</text:p></office:text></office:body></office:document-content>',
+        )
+    assert len(extract(str(odt)).text) < 1000
+
+
 def test_sounds_mutagen_reads_by_their_name(tmp_path: Path) -> None:
     """WMA, WavPack, Monkey's Audio, Musepack, DSD, AC-3, MIDI... have no magic number of ours:
     mutagen's own test sounds were 'not a format Clarity reads'. A binary file under such a

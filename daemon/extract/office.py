@@ -28,6 +28,7 @@ OFFICE_TEXT = {
     ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
 }
 MAX_SLIDES = 500  # slides read from a deck
+MAX_SPACES = 100  # an OpenDocument run of spaces (text:s c="...") written out: a billion is an attack
 _DTD = re.compile(rb"<!DOCTYPE|<!ENTITY", re.I)
 # A part parsed whole costs ten times its size in memory: 32 MiB of body XML is some five
 # million words, and a sheet (read as a stream) is not held to it.
@@ -226,7 +227,7 @@ def _odt_text(node: ET.Element) -> str:
         elif child.tag == f"{_TEXT}line-break":
             parts.append("\n")
         elif child.tag == f"{_TEXT}s":
-            parts.append(" " * int(child.get(f"{_TEXT}c", "1") or 1))
+            parts.append(" " * min(int(child.get(f"{_TEXT}c", "1") or 1), MAX_SPACES))
         else:
             parts.append(_odt_text(child))
         parts.append(child.tail or "")

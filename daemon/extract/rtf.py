@@ -98,10 +98,15 @@ def rtf_text(source: str) -> tuple[str, dict[str, str]]:
             _emit(char, skip, field, out, info)
         elif text is not None:
             _emit(text, skip, field, out, info)
-    body = re.sub(r"[ \t]+\n", "\n", "".join(out))
-    return re.sub(r"\n{3,}", "\n\n", body).strip(), {
-        k: "".join(v).strip()[:500] for k, v in info.items() if "".join(v).strip()
-    }
+    body = re.sub(r"[ \t]+\n", "\n", _paired("".join(out)))
+    said = {k: _paired("".join(v)).strip()[:500] for k, v in info.items()}
+    return re.sub(r"\n{3,}", "\n\n", body).strip(), {k: v for k, v in said.items() if v}
+
+
+def _paired(text: str) -> str:
+    """Characters past 16 bits come as two \\u halves (an emoji): joined into one; a half
+    left alone becomes U+FFFD (it could not be stored as UTF-8)."""
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
 def _emit(text: str, skip: bool, field: str | None, out: list[str], info: dict[str, list[str]]) -> None:
