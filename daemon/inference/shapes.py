@@ -40,6 +40,8 @@ class Shape:
     records: list[dict[str, Any]] | None = None
     # For a single object: key -> its value (the first found), to fill one row.
     flat: dict[str, Any] = field(default_factory=dict)
+    # For records: key -> how many of them hold a value for it (not None, not "").
+    present: dict[str, int] = field(default_factory=dict)
 
     def add(self, key: str, value: Any) -> None:
         if key not in self.values:
@@ -56,12 +58,19 @@ class Shape:
 def _records_shape(fmt: str, records: list[dict[str, Any]]) -> Shape:
     shape = Shape(fmt, records=[r for r in records[:MAX_RECORDS] if isinstance(r, dict)])
     for record in shape.records or []:
+        held: set[str] = set()
         for key, value in record.items():
             if isinstance(value, dict):  # {"owner": {"name": ...}}: the inner keys count too
                 for inner, v in list(value.items())[:50]:
                     shape.add(str(inner), v)
+                    if v not in (None, ""):
+                        held.add(str(inner))
             else:
                 shape.add(str(key), value)
+                if value not in (None, ""):
+                    held.add(str(key))
+        for key in held:
+            shape.present[key] = shape.present.get(key, 0) + 1
     return shape
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..catalog import TableSpec
 from ..extract.known_files import in_tool_directory, known_code_language
@@ -96,18 +95,10 @@ def _real(m: TableMatch | None) -> bool:
 
 
 def filled(shape: Shape, m: TableMatch) -> float:
-    """The mean share of the records holding a value for each key ``m`` maps (as
-    shapes._records_shape reads them: at the top or one object down); 1.0 for a single object."""
-    records = shape.records
-    if not records or not m.mapping:
+    """The mean share of the records holding a value for each key ``m`` maps; 1.0 for a single object."""
+    if not shape.records or not m.mapping:
         return 1.0
-
-    def has(record: dict[str, Any], key: str) -> bool:
-        if record.get(key) not in (None, ""):
-            return True
-        return any(isinstance(v, dict) and v.get(key) not in (None, "") for v in record.values())
-
-    return sum(sum(has(r, key) for r in records) / len(records) for key in m.mapping) / len(m.mapping)
+    return sum(shape.present.get(key, 0) for key in m.mapping) / len(shape.records) / len(m.mapping)
 
 
 def _domain_confidence(top: TableMatch, rivals: list[TableMatch], fill: float) -> tuple[float, bool]:
