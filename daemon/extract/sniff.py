@@ -182,7 +182,7 @@ def _id3(head: bytes) -> bool:
 # Refused formats whose magic number is letters: what else their first bytes must hold.
 _LETTER_MAGIC: dict[str, Callable[[bytes], bool]] = {
     "bzip2": lambda h: h[3:4].isdigit() and h[4:10] in (b"1AY&SY", b"\x17rE8P\x90"),  # a block or the end
-    "exe": lambda h: looks_binary(h),
+    "exe": lambda h: looks_binary(h),  # defined below
 }
 
 

@@ -125,6 +125,10 @@ def _card_like(match: str) -> bool:
     return issued and len(set(digits)) > 1 and _luhn_ok(digits)
 
 
+# Values that stand for a password in an example, not one (scheme://user:password@host).
+_PLACEHOLDERS = frozenset({"password", "passwd", "pass", "pwd", "pw", "secret", "xxx", "xxxx", "***"})
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+_BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{16,}")
 _NAME_WORD = re.compile(rf"(?i)(?:\w*_)?{_SECRET_NAME}")
 _ENV_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")  # AWS_SECRET_ACCESS_KEY: a variable's name
 _KEY_BEFORE = re.compile(r"[\w.\-]*$")
@@ -151,12 +155,6 @@ def _assigned_secret(m: re.Match[str]) -> bool:
         return False
     rest = m.string[m.end() : m.end() + 4]
     return not re.match(r"[,)}\]]|\s*=(?!=)|\s*\||[ \t]+[A-Za-z]", rest)
-
-
-# Values that stand for a password in an example, not one (scheme://user:password@host).
-_PLACEHOLDERS = frozenset({"password", "passwd", "pass", "pwd", "pw", "secret", "xxx", "xxxx", "***"})
-_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
-_BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{16,}")
 
 
 def _plausible(rule: str, m: re.Match[str]) -> bool:
@@ -286,14 +284,14 @@ def find(fields: Any, rules: dict[str, Pattern[str]], evidence: Any = None) -> F
         else:
             hit = False
             candidates = texts
-            needles = _NEEDLES.get(name) if rx.pattern == BUILTIN_RULES.get(name) else None
+            builtin = rx.pattern == BUILTIN_RULES.get(name)  # an operator's own rule is taken as written
+            needles = _NEEDLES.get(name) if builtin else None
             if needles is not None:
                 if not any(map(everything.__contains__, needles)):
                     continue
                 if lowered is None:
                     lowered = [text.lower() for text in texts]
                 candidates = [t for t, low in zip(texts, lowered, strict=True) if any(n in low for n in needles)]
-            builtin = rx.pattern == BUILTIN_RULES.get(name)
             for text in candidates:
                 for m in rx.finditer(text):
                     if builtin and not _plausible(name, m):

@@ -56,7 +56,7 @@ def domain_words_in_names(keys: list[str], catalog: dict[str, TableSpec]) -> tup
     vocab = _vocabulary(catalog)
     named = {k: set(tokens(re.sub(r"[_\-]+|(?<=[a-z])(?=[A-Z])", " ", k))) for k in keys[:MAX_NAME_KEYS]}
     per_table: dict[str, list[str]] = {}
-    for w in sorted(set().union(*named.values()) if named else ()):
+    for w in sorted(set().union(*named.values())):
         for table in vocab.get(w, ()):
             per_table.setdefault(table, []).append(w)
     if not per_table:
