@@ -338,7 +338,8 @@ def _text(
         if found["front_matter"]:
             meta["front_matter"] = found["front_matter"]
         body = text
-        meta["excerpt"] = _excerpt(_MARKDOWN_MARKS.sub("", text))  # "## Goals" reads "Goals" in a summary
+        # "## Goals" reads "Goals" in a summary (marked up: only the head the excerpt can reach)
+        meta["excerpt"] = _excerpt(_MARKDOWN_MARKS.sub("", text[: EXCERPT_CHARS * 6]))
     elif kind == "code":
         meta.update(code_facts(name, text[: limits.max_text_chars * 5]))
         title = os.path.basename(name)
